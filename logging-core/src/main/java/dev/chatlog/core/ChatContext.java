@@ -1,0 +1,90 @@
+package dev.chatlog.core;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Who an LLM call belongs to: conversation, message, user, chat mode, agent, function and parent
+ * call. Immutable; the current one is held per thread and set with {@link #makeCurrent()}. A
+ * listener reads {@link #current()} when a call starts, so callbacks that run later on other
+ * threads (streaming) still attribute correctly. To carry the context to another thread, pass the
+ * object along and call {@code makeCurrent()} there.
+ */
+public final class ChatContext {
+    private static final ThreadLocal<ChatContext> CURRENT = new ThreadLocal<>();
+    /** Calls made outside any context: stored without conversation or message. */
+    public static final ChatContext EMPTY = new ChatContext(null, null, null, null, null, null, null, new AtomicInteger());
+
+    private final String conversationId;
+    private final String messageId;
+    private final String userId;
+    private final String chatMode;
+    private final String agent;
+    private final String functionName;
+    private final String parentCallId;
+    private final AtomicInteger sequence; // shared by every context of one message
+
+    private ChatContext(String conversationId, String messageId, String userId, String chatMode,
+                        String agent, String functionName, String parentCallId, AtomicInteger sequence) {
+        this.conversationId = conversationId;
+        this.messageId = messageId;
+        this.userId = userId;
+        this.chatMode = chatMode;
+        this.agent = agent;
+        this.functionName = functionName;
+        this.parentCallId = parentCallId;
+        this.sequence = sequence;
+    }
+
+    /** A context for one message of a conversation, with its own call sequence. */
+    public static ChatContext forMessage(String conversationId, String messageId) {
+        return new ChatContext(conversationId, messageId, null, null, null, null, null, new AtomicInteger());
+    }
+
+    public static ChatContext current() {
+        ChatContext c = CURRENT.get();
+        return c == null ? EMPTY : c;
+    }
+
+    public String conversationId() { return conversationId; }
+    public String messageId() { return messageId; }
+    public String userId() { return userId; }
+    public String chatMode() { return chatMode; }
+    public String agent() { return agent; }
+    public String functionName() { return functionName; }
+    public String parentCallId() { return parentCallId; }
+
+    /** The next position of a call within its message (1, 2, 3 ...). */
+    public int nextSequence() {
+        return sequence.incrementAndGet();
+    }
+
+    public ChatContext withUser(String v) { return copy(conversationId, messageId, v, chatMode, agent, functionName, parentCallId); }
+    public ChatContext withChatMode(String v) { return copy(conversationId, messageId, userId, v, agent, functionName, parentCallId); }
+    public ChatContext withAgent(String v) { return copy(conversationId, messageId, userId, chatMode, v, functionName, parentCallId); }
+    public ChatContext withFunction(String v) { return copy(conversationId, messageId, userId, chatMode, agent, v, parentCallId); }
+    public ChatContext withParent(String v) { return copy(conversationId, messageId, userId, chatMode, agent, functionName, v); }
+
+    private ChatContext copy(String conv, String msg, String user, String mode, String ag, String fn, String parent) {
+        return new ChatContext(conv, msg, user, mode, ag, fn, parent, sequence);
+    }
+
+    /** Makes this the current context of the calling thread until the scope is closed. */
+    public Scope makeCurrent() {
+        ChatContext previous = CURRENT.get();
+        CURRENT.set(this);
+        return () -> {
+            if (previous == null) {
+                CURRENT.remove();
+            } else {
+                CURRENT.set(previous);
+            }
+        };
+    }
+
+    /** Restores the previous context when closed. */
+    @FunctionalInterface
+    public interface Scope extends AutoCloseable {
+        @Override
+        void close();
+    }
+}

@@ -1,0 +1,91 @@
+package dev.chatlog.core;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One chat turn in progress. LLM calls made on the opening thread are attributed to it; closing it
+ * logs the message row with its duration. Use with try-with-resources:
+ *
+ * <pre>{@code
+ * try (var turn = chatLogger.beginMessage(conversationId, userInput)) {
+ *     turn.intent("orders");
+ *     try (var s = turn.function("generate_sql")) { model.chat(...); }
+ *     turn.output(answer, text);
+ * }
+ * }</pre>
+ *
+ * Not thread-safe: one turn belongs to one request thread (hand {@link #context()} to others).
+ */
+public final class MessageTurn implements AutoCloseable {
+    private final ChatLogger logger;
+    private final ConversationMessage.Builder message;
+    private final long startNanos = System.nanoTime();
+    private final List<SqlQuery> queries = new ArrayList<>();
+    private final Map<String, Object> debug = new LinkedHashMap<>();
+    private ChatContext context;
+    private ChatContext.Scope scope;
+    private boolean closed;
+
+    MessageTurn(ChatLogger logger, String conversationId, String userInput) {
+        this.logger = logger;
+        String conv = conversationId == null || conversationId.isBlank() ? Ids.newId() : conversationId;
+        String messageId = Ids.newId();
+        this.message = ConversationMessage.builder().conversationId(conv).messageId(messageId)
+                .userInput(userInput).timestamp(Instant.now());
+        this.context = ChatContext.forMessage(conv, messageId);
+        this.scope = context.makeCurrent();
+    }
+
+    public String conversationId() { return context.conversationId(); }
+    public String messageId() { return context.messageId(); }
+    /** The context of this turn, to hand to another thread. */
+    public ChatContext context() { return context; }
+
+    public MessageTurn user(String userId) { message.userId(userId); return rescope(context.withUser(userId)); }
+    public MessageTurn chatMode(String mode) { message.chatMode(mode); return rescope(context.withChatMode(mode)); }
+    public MessageTurn intent(String v) { message.intent(v); return this; }
+    public MessageTurn classification(String v) { message.classification(v); return this; }
+    public MessageTurn databaseUsed(String v) { message.databaseUsed(v); return this; }
+    public MessageTurn sqlQuery(SqlQuery q) { queries.add(q); return this; }
+    public MessageTurn sqlResultsCount(int n) { message.sqlResultsCount(n); return this; }
+    public MessageTurn debug(String key, Object value) { debug.put(key, value); return this; }
+
+    public MessageTurn output(String finalOutput, String conversationMessage) {
+        message.finalOutput(finalOutput).conversationMessage(conversationMessage);
+        return this;
+    }
+
+    public MessageTurn failed(String errorMessage) {
+        message.success(false).errorMessage(errorMessage);
+        return this;
+    }
+
+    /** Calls made until the returned scope closes carry this function name. */
+    public ChatContext.Scope function(String functionName) {
+        return context.withFunction(functionName).makeCurrent();
+    }
+
+    private MessageTurn rescope(ChatContext next) {
+        scope.close();
+        context = next;
+        scope = context.makeCurrent();
+        return this;
+    }
+
+    /** Restores the thread's previous context and logs the message. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        scope.close();
+        double ms = (System.nanoTime() - startNanos) / 1e6;
+        logger.logMessage(message.sqlQueries(queries)
+                .debugInfo(debug).responseTimeMs(ms).build());
+    }
+}

