@@ -1,0 +1,60 @@
+package dev.chatlog.sql;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * Recomputes message totals and conversation summaries from the raw rows and lists every row
+ * where the stored figures differ. Empty means the incremental upserts are exact.
+ */
+public final class ConsistencyCheck {
+    private final Jdbi jdbi;
+
+    public ConsistencyCheck(Jdbi jdbi) {
+        this.jdbi = jdbi;
+    }
+
+    public List<String> mismatches() {
+        List<String> out = new ArrayList<>();
+        out.addAll(jdbi.withHandle(h -> h.createQuery("""
+                SELECT CONCAT('summary ', s.conversation_id, ': stored calls=', s.total_llm_calls, ' tokens=', s.total_tokens_used,
+                              ' cost=', s.total_cost, ' messages=', s.total_messages, '; recomputed calls=', COALESCE(c.n, 0),
+                              ' tokens=', COALESCE(c.tt, 0), ' cost=', COALESCE(c.cost, 0), ' messages=', COALESCE(m.n, 0))
+                FROM chatbot_conversation_summary s
+                LEFT JOIN (SELECT conversation_id, COUNT(*) n, SUM(total_tokens) tt, SUM(input_tokens) tin,
+                                  SUM(output_tokens) tout, COALESCE(SUM(cost_estimate), 0) cost, SUM(NOT priced) unpriced,
+                                  SUM(NOT success) failed, SUM(duration_ms) dur
+                           FROM chatbot_llm_calls WHERE call_type IN ('chat', 'streaming_chat', 'embedding')
+                           GROUP BY conversation_id) c ON c.conversation_id = s.conversation_id
+                LEFT JOIN (SELECT conversation_id, COUNT(*) n, SUM(success) ok, MIN(`timestamp`) first_at, MAX(`timestamp`) last_at
+                           FROM chatbot_conversation_messages GROUP BY conversation_id) m ON m.conversation_id = s.conversation_id
+                WHERE s.total_llm_calls <> COALESCE(c.n, 0) OR s.total_tokens_used <> COALESCE(c.tt, 0)
+                   OR s.total_input_tokens <> COALESCE(c.tin, 0) OR s.total_output_tokens <> COALESCE(c.tout, 0)
+                   OR s.total_cost <> COALESCE(c.cost, 0) OR s.unpriced_calls <> COALESCE(c.unpriced, 0)
+                   OR s.failed_llm_calls <> COALESCE(c.failed, 0) OR s.total_duration_ms <> COALESCE(c.dur, 0)
+                   OR s.total_messages <> COALESCE(m.n, 0) OR s.successful_messages <> COALESCE(m.ok, 0)
+                   OR NOT (s.first_message_at <=> m.first_at) OR NOT (s.last_message_at <=> m.last_at)""")
+                .mapTo(String.class).list()));
+        out.addAll(jdbi.withHandle(h -> h.createQuery("""
+                SELECT CONCAT('conversation ', x.conversation_id, ' has rows but no summary')
+                FROM (SELECT DISTINCT conversation_id FROM chatbot_conversation_messages
+                      UNION SELECT DISTINCT conversation_id FROM chatbot_llm_calls WHERE conversation_id <> '') x
+                LEFT JOIN chatbot_conversation_summary s ON s.conversation_id = x.conversation_id
+                WHERE s.conversation_id IS NULL""").mapTo(String.class).list()));
+        out.addAll(jdbi.withHandle(h -> h.createQuery("""
+                SELECT CONCAT('message ', m.message_id, ': stored calls=', m.total_llm_calls, ' tokens=', m.total_tokens_used,
+                              ' cost=', m.total_cost, '; recomputed calls=', COALESCE(c.n, 0), ' tokens=', COALESCE(c.tt, 0),
+                              ' cost=', COALESCE(c.cost, 0))
+                FROM chatbot_conversation_messages m
+                LEFT JOIN (SELECT conversation_id, message_id, COUNT(*) n, SUM(total_tokens) tt,
+                                  COALESCE(SUM(cost_estimate), 0) cost, SUM(NOT priced) unpriced, SUM(duration_ms) dur
+                           FROM chatbot_llm_calls WHERE call_type IN ('chat', 'streaming_chat', 'embedding')
+                           GROUP BY conversation_id, message_id) c
+                       ON c.conversation_id = m.conversation_id AND c.message_id = m.message_id
+                WHERE m.total_llm_calls <> COALESCE(c.n, 0) OR m.total_tokens_used <> COALESCE(c.tt, 0)
+                   OR m.total_cost <> COALESCE(c.cost, 0) OR m.unpriced_calls <> COALESCE(c.unpriced, 0)
+                   OR m.total_duration_ms <> COALESCE(c.dur, 0)""").mapTo(String.class).list()));
+        return out;
+    }
+}
