@@ -30,14 +30,18 @@ import org.jdbi.v3.core.statement.PreparedBatch;
 /**
  * Writes batches into the three chatbot tables in one transaction each, exactly once.
  *
- * <p>How it stays exact with many writers and replays: (1) the summary rows of every conversation
- * in the batch are locked first, in sorted order, which serialises writers per conversation and
- * avoids lock-order deadlocks; (2) calls and messages are inserted with
+ * <p>How it stays exact with many writers and replays: (1) calls and messages are inserted with
  * {@code ON DUPLICATE KEY UPDATE} no-ops, tagged with this transaction's {@code write_batch_id};
- * (3) the rows that carry that id are the rows this transaction really inserted, and only they
- * feed the message totals and summary deltas. A replayed record finds its row already there,
- * keeps the old batch id and adds nothing. Deadlocks (1213) and lock wait timeouts (1205) retry
- * the whole transaction.
+ * (2) the rows that carry that id are the rows this transaction really inserted, and only they
+ * feed the deltas, so a replayed record (its row already there with an older id) adds nothing;
+ * (3) the summary deltas are upserted in sorted conversation order: this locks each conversation's
+ * summary row until commit, serialising writers per conversation without lock-order deadlocks;
+ * (4) only then are message totals read and written (READ COMMITTED): a message new in this
+ * transaction takes the totals of every call committed under it so far, and calls new in this
+ * transaction are added to message rows already committed. Whichever of two writers of one
+ * conversation takes the lock second sees the other's rows, so message totals stay exact whether
+ * the calls or the message arrive first. Deadlocks (1213) and lock wait timeouts (1205) retry the
+ * whole transaction.
  */
 public final class JdbcChatLogStore implements ChatLogSink {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -103,11 +107,6 @@ public final class JdbcChatLogStore implements ChatLogSink {
         for (ConversationMessage m : batch.messages()) {
             messages.putIfAbsent(key(m.conversationId(), m.messageId()), m);
         }
-        TreeSet<String> conversations = new TreeSet<>();
-        calls.values().forEach(c -> { if (!conv(c.conversationId()).isEmpty()) conversations.add(conv(c.conversationId())); });
-        messages.values().forEach(m -> conversations.add(m.conversationId()));
-
-        lockSummaries(h, conversations);
         insertCalls(h, calls.values(), batchId);
         insertMessages(h, messages.values(), batchId);
 
@@ -121,9 +120,9 @@ public final class JdbcChatLogStore implements ChatLogSink {
             newMessages.add(messages.get(k));
             newMessageKeys.add(k);
         }
+        addToSummaries(h, newCalls, newMessages); // locks the summary rows: keep it before the message totals
         setTotalsOfNewMessages(h, newMessageKeys);
         addCallsToOlderMessages(h, newCalls, newMessageKeys);
-        addToSummaries(h, newCalls, newMessages);
     }
 
     private static long newBatchId() {
@@ -140,19 +139,6 @@ public final class JdbcChatLogStore implements ChatLogSink {
 
     private static String conv(String conversationId) {
         return conversationId == null ? "" : conversationId;
-    }
-
-    private static void lockSummaries(Handle h, TreeSet<String> conversations) {
-        if (conversations.isEmpty()) {
-            return;
-        }
-        PreparedBatch b = h.prepareBatch("""
-                INSERT INTO chatbot_conversation_summary (conversation_id) VALUES (:c)
-                ON DUPLICATE KEY UPDATE conversation_id = conversation_id""");
-        for (String c : conversations) {
-            b.bind("c", c).add();
-        }
-        b.execute();
     }
 
     private static final String INSERT_CALL = """
@@ -278,25 +264,26 @@ public final class JdbcChatLogStore implements ChatLogSink {
         for (String k : newMessageKeys) {
             totals.put(k, new Totals());
         }
-        StringBuilder in = new StringBuilder();
-        List<String[]> params = new ArrayList<>();
+        Set<String> convs = new TreeSet<>();
+        Set<String> ids = new TreeSet<>();
         for (String k : totals.keySet()) {
-            in.append(in.length() == 0 ? "(?, ?)" : ", (?, ?)");
-            params.add(k.split("\u0000", 2));
+            String[] cm = k.split("\u0000", 2);
+            convs.add(cm[0]);
+            ids.add(cm[1]);
         }
         var q = h.createQuery("""
                 SELECT conversation_id, message_id, COUNT(*) AS n, SUM(input_tokens) AS tin, SUM(output_tokens) AS tout,
                        SUM(total_tokens) AS tt, COALESCE(SUM(cost_estimate), 0) AS cost, SUM(NOT priced) AS unpriced,
                        SUM(duration_ms) AS dur
                 FROM chatbot_llm_calls
-                WHERE call_type IN ('chat', 'streaming_chat', 'embedding') AND (conversation_id, message_id) IN (""" + in + ")"
-                + " GROUP BY conversation_id, message_id");
-        int i = 0;
-        for (String[] p : params) {
-            q.bind(i++, p[0]).bind(i++, p[1]);
-        }
+                WHERE call_type IN ('chat', 'streaming_chat', 'embedding')
+                  AND conversation_id IN (<convs>) AND message_id IN (<ids>)
+                GROUP BY conversation_id, message_id""").bindList("convs", List.copyOf(convs)).bindList("ids", List.copyOf(ids));
         q.map((rs, ctx) -> {
             Totals t = totals.get(key(rs.getString("conversation_id"), rs.getString("message_id")));
+            if (t == null) {
+                return 0; // another message that matched the two IN lists
+            }
             t.calls = rs.getLong("n");
             t.inputTokens = rs.getLong("tin");
             t.outputTokens = rs.getLong("tout");
@@ -304,7 +291,7 @@ public final class JdbcChatLogStore implements ChatLogSink {
             t.cost = rs.getBigDecimal("cost");
             t.unpriced = rs.getLong("unpriced");
             t.durationMs = rs.getBigDecimal("dur");
-            return t;
+            return 1;
         }).list();
         PreparedBatch b = h.prepareBatch("""
                 UPDATE chatbot_conversation_messages SET total_llm_calls = :n, total_input_tokens = :tin,
@@ -327,6 +314,23 @@ public final class JdbcChatLogStore implements ChatLogSink {
                 deltas.computeIfAbsent(k, x -> new Totals()).add(c);
             }
         }
+        if (deltas.isEmpty()) {
+            return;
+        }
+        // Usually the message row comes later (the turn ends after its calls): update only rows that exist.
+        Set<String> convs = new TreeSet<>();
+        Set<String> ids = new TreeSet<>();
+        for (String k : deltas.keySet()) {
+            String[] cm = k.split("\u0000", 2);
+            convs.add(cm[0]);
+            ids.add(cm[1]);
+        }
+        Set<String> existing = new HashSet<>(h.createQuery("""
+                SELECT conversation_id, message_id FROM chatbot_conversation_messages
+                WHERE conversation_id IN (<convs>) AND message_id IN (<ids>)""")
+                .bindList("convs", List.copyOf(convs)).bindList("ids", List.copyOf(ids))
+                .map((rs, ctx) -> key(rs.getString(1), rs.getString(2))).list());
+        deltas.keySet().retainAll(existing);
         if (deltas.isEmpty()) {
             return;
         }

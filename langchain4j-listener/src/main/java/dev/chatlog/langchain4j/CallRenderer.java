@@ -1,0 +1,182 @@
+package dev.chatlog.langchain4j;
+
+import dev.chatlog.core.CallType;
+import dev.chatlog.core.ChatContext;
+import dev.chatlog.core.LlmCall;
+import dev.chatlog.core.TokenCounter;
+import dev.chatlog.core.TokenCounter.PromptMessage;
+import dev.chatlog.core.TokenSource;
+import dev.langchain4j.agent.tool.ToolExecutionRequest;
+import dev.langchain4j.agent.tool.ToolSpecification;
+import dev.langchain4j.data.message.AiMessage;
+import dev.langchain4j.data.message.ChatMessage;
+import dev.langchain4j.data.message.Content;
+import dev.langchain4j.data.message.SystemMessage;
+import dev.langchain4j.data.message.TextContent;
+import dev.langchain4j.data.message.ToolExecutionResultMessage;
+import dev.langchain4j.data.message.UserMessage;
+import dev.langchain4j.exception.HttpException;
+import dev.langchain4j.model.ModelProvider;
+import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.langchain4j.model.output.TokenUsage;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** Turns what the listener captured into an {@link LlmCall}. Runs on the writer thread. */
+final class CallRenderer {
+    private CallRenderer() {}
+
+    static LlmCall success(ChatLogListener.Started s, long endNanos, boolean streaming, ChatRequest request,
+                           ChatResponse response, ModelProvider provider, TokenCounter tokens) {
+        LlmCall.Builder b = base(s, endNanos, streaming, request, provider);
+        AiMessage ai = response.aiMessage();
+        String output = renderAi(ai);
+        String model = request.modelName();
+        b.responseModel(response.metadata() == null ? null : response.metadata().modelName())
+                .finishReason(response.finishReason() == null ? null : response.finishReason().name().toLowerCase(Locale.ROOT))
+                .outputText(output);
+        TokenUsage usage = response.tokenUsage();
+        if (usage != null && usage.inputTokenCount() != null && usage.outputTokenCount() != null) {
+            UsageDetails d = UsageDetails.of(usage);
+            b.inputTokens(d.inputTokens()).outputTokens(d.outputTokens()).cachedInputTokens(d.cachedInputTokens())
+                    .reasoningTokens(d.reasoningTokens()).tokenSource(TokenSource.PROVIDER);
+        } else {
+            b.inputTokens(tokens.countChat(model, prompt(request))).outputTokens(tokens.countText(model, output))
+                    .tokenSource(TokenSource.ESTIMATED);
+        }
+        Map<String, Object> meta = parameters(request);
+        if (ai != null && ai.hasToolExecutionRequests()) {
+            meta.put("tool_calls", ai.toolExecutionRequests().stream().map(ToolExecutionRequest::name).toList());
+        }
+        if (response.metadata() != null && response.metadata().id() != null) {
+            meta.put("response_id", response.metadata().id());
+        }
+        return b.metadata(meta).success(true).build();
+    }
+
+    static LlmCall failure(ChatLogListener.Started s, long endNanos, boolean streaming, ChatRequest request,
+                           Throwable error, ModelProvider provider, TokenCounter tokens) {
+        LlmCall.Builder b = base(s, endNanos, streaming, request, provider);
+        Map<String, Object> meta = parameters(request);
+        Integer status = httpStatus(error);
+        if (status != null) {
+            meta.put("http_status", status);
+        }
+        Throwable shown = error;
+        while (shown.getMessage() == null && shown.getCause() != null) {
+            shown = shown.getCause();
+        }
+        // The prompt was sent (or would have been): estimate its tokens; nothing came back.
+        return b.inputTokens(tokens.countChat(request.modelName(), prompt(request))).outputTokens(0)
+                .tokenSource(TokenSource.ESTIMATED).success(false).errorType(error.getClass().getName())
+                .errorMessage(shown.getMessage()).finishReason("error").metadata(meta).build();
+    }
+
+    private static LlmCall.Builder base(ChatLogListener.Started s, long endNanos, boolean streaming,
+                                        ChatRequest request, ModelProvider provider) {
+        ChatContext c = s.context();
+        long ttft = s.clock() == null || s.clock().firstTokenNanos() == 0 ? -1
+                : (s.clock().firstTokenNanos() - s.startNanos()) / 1_000_000;
+        return LlmCall.builder().callId(s.callId()).startedAt(s.startedAt())
+                .durationMs((endNanos - s.startNanos()) / 1e6)
+                .timeToFirstTokenMs(ttft < 0 ? null : ttft)
+                .callType(streaming ? CallType.STREAMING_CHAT : CallType.CHAT)
+                .conversationId(c.conversationId()).messageId(c.messageId()).userId(c.userId())
+                .chatMode(c.chatMode()).agent(c.agent()).functionName(c.functionName())
+                .parentCallId(c.parentCallId()).callSequence(s.sequence())
+                .provider(providerName(provider)).model(request.modelName())
+                .inputText(renderPrompt(request.messages()));
+    }
+
+    static String providerName(ModelProvider p) {
+        if (p == null) return null;
+        return p == ModelProvider.OPEN_AI ? "openai" : p.name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    private static Map<String, Object> parameters(ChatRequest r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        if (r.temperature() != null) m.put("temperature", r.temperature());
+        if (r.topP() != null) m.put("top_p", r.topP());
+        if (r.maxOutputTokens() != null) m.put("max_output_tokens", r.maxOutputTokens());
+        List<ToolSpecification> tools = r.toolSpecifications();
+        if (tools != null && !tools.isEmpty()) {
+            m.put("tools_offered", tools.stream().map(ToolSpecification::name).toList());
+        }
+        if (r.responseFormat() != null) m.put("response_format", String.valueOf(r.responseFormat().type()));
+        return m;
+    }
+
+    static Integer httpStatus(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof HttpException h) {
+                return h.statusCode();
+            }
+        }
+        return null;
+    }
+
+    /** The prompt as "role: text" blocks. */
+    static String renderPrompt(List<ChatMessage> messages) {
+        StringBuilder sb = new StringBuilder();
+        for (ChatMessage m : messages) {
+            PromptMessage p = toPrompt(m);
+            if (sb.length() > 0) sb.append("\n\n");
+            sb.append(p.role());
+            if (p.name() != null) sb.append(" (").append(p.name()).append(')');
+            sb.append(": ").append(p.content());
+        }
+        return sb.toString();
+    }
+
+    static List<PromptMessage> prompt(ChatRequest request) {
+        List<PromptMessage> out = new ArrayList<>();
+        for (ChatMessage m : request.messages()) {
+            out.add(toPrompt(m));
+        }
+        return out;
+    }
+
+    private static PromptMessage toPrompt(ChatMessage m) {
+        if (m instanceof SystemMessage s) {
+            return new PromptMessage("system", s.text(), null);
+        }
+        if (m instanceof UserMessage u) {
+            return new PromptMessage("user", userText(u), u.name());
+        }
+        if (m instanceof AiMessage a) {
+            return new PromptMessage("assistant", renderAi(a), null);
+        }
+        if (m instanceof ToolExecutionResultMessage t) {
+            return new PromptMessage("tool", t.text(), null);
+        }
+        return new PromptMessage(m.type().name().toLowerCase(Locale.ROOT), String.valueOf(m), null);
+    }
+
+    private static String userText(UserMessage u) {
+        if (u.hasSingleText()) {
+            return u.singleText();
+        }
+        StringBuilder sb = new StringBuilder();
+        for (Content c : u.contents()) {
+            if (sb.length() > 0) sb.append('\n');
+            sb.append(c instanceof TextContent t ? t.text() : "[" + c.type().name().toLowerCase(Locale.ROOT) + "]");
+        }
+        return sb.toString();
+    }
+
+    private static String renderAi(AiMessage ai) {
+        if (ai == null) return "";
+        StringBuilder sb = new StringBuilder(ai.text() == null ? "" : ai.text());
+        if (ai.hasToolExecutionRequests()) {
+            for (ToolExecutionRequest t : ai.toolExecutionRequests()) {
+                if (sb.length() > 0) sb.append('\n');
+                sb.append("[tool call] ").append(t.name()).append('(').append(t.arguments()).append(')');
+            }
+        }
+        return sb.toString();
+    }
+}

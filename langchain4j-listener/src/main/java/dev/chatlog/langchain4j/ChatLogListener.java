@@ -1,0 +1,128 @@
+package dev.chatlog.langchain4j;
+
+import dev.chatlog.core.ChatContext;
+import dev.chatlog.core.ChatLogger;
+import dev.chatlog.core.Ids;
+import dev.chatlog.core.TokenCounter;
+import dev.langchain4j.model.chat.listener.ChatModelErrorContext;
+import dev.langchain4j.model.chat.listener.ChatModelListener;
+import dev.langchain4j.model.chat.listener.ChatModelRequestContext;
+import dev.langchain4j.model.chat.listener.ChatModelResponseContext;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Hands every call of a LangChain4j {@code ChatModel} or {@code StreamingChatModel} to the
+ * {@link ChatLogger}. Attach it with the model builder's {@code listeners(...)}.
+ *
+ * <p>On the caller's thread it only takes the time, the current {@link ChatContext} and references
+ * to the request and response, and enqueues; rendering text, counting tokens and pricing happen
+ * on the writer thread. State goes from {@code onRequest} to {@code onResponse}/{@code onError}
+ * through the call's {@code attributes()} map, so streaming callbacks on an HTTP thread attribute
+ * to the conversation that was current when the call started. Nothing it does can throw into the
+ * model call: every callback catches and counts its own failures.
+ */
+public final class ChatLogListener implements ChatModelListener {
+    private static final Logger log = LoggerFactory.getLogger(ChatLogListener.class);
+    static final String ATTRIBUTE = "dev.chatlog.call";
+
+    private final ChatLogger logger;
+    private final TokenCounter tokens;
+    private final AtomicLong failures = new AtomicLong();
+
+    private ChatLogListener(Builder b) {
+        this.logger = b.logger;
+        this.tokens = b.tokens;
+    }
+
+    public static Builder builder(ChatLogger logger) {
+        return new Builder(logger);
+    }
+
+    /** Callbacks that failed inside the listener (and were swallowed). */
+    public long failures() {
+        return failures.get();
+    }
+
+    @Override
+    public void onRequest(ChatModelRequestContext ctx) {
+        try {
+            ChatContext context = ChatContext.current();
+            ctx.attributes().put(ATTRIBUTE, new Started(Ids.newId(), Instant.now(), System.nanoTime(),
+                    Thread.currentThread(), context, context.nextSequence(), FirstTokenClock.takePending()));
+        } catch (Throwable t) {
+            failed(t);
+        }
+    }
+
+    @Override
+    public void onResponse(ChatModelResponseContext ctx) {
+        try {
+            long end = System.nanoTime();
+            Started started = started(ctx.attributes().remove(ATTRIBUTE));
+            boolean streaming = started.clock() != null || started.thread() != Thread.currentThread();
+            var request = ctx.chatRequest();
+            var response = ctx.chatResponse();
+            var provider = ctx.modelProvider();
+            logger.logCall(() -> CallRenderer.success(started, end, streaming, request, response, provider, tokens));
+        } catch (Throwable t) {
+            failed(t);
+        }
+    }
+
+    @Override
+    public void onError(ChatModelErrorContext ctx) {
+        try {
+            long end = System.nanoTime();
+            Started started = started(ctx.attributes().remove(ATTRIBUTE));
+            boolean streaming = started.clock() != null || started.thread() != Thread.currentThread();
+            var request = ctx.chatRequest();
+            var error = ctx.error();
+            var provider = ctx.modelProvider();
+            logger.logCall(() -> CallRenderer.failure(started, end, streaming, request, error, provider, tokens));
+        } catch (Throwable t) {
+            failed(t);
+        }
+    }
+
+    /** What onRequest saw; a response without it (listener attached mid-call) still gets logged. */
+    private static Started started(Object o) {
+        if (o instanceof Started s) {
+            return s;
+        }
+        ChatContext c = ChatContext.current();
+        return new Started(Ids.newId(), Instant.now(), System.nanoTime(), Thread.currentThread(), c, 0, null);
+    }
+
+    private void failed(Throwable t) {
+        long n = failures.incrementAndGet();
+        if (Long.bitCount(n) == 1) {
+            log.warn("chatlog listener failure #{} (the model call is not affected)", n, t);
+        }
+    }
+
+    /** State captured in onRequest. */
+    record Started(String callId, Instant startedAt, long startNanos, Thread thread, ChatContext context,
+                   int sequence, FirstTokenClock clock) {}
+
+    public static final class Builder {
+        private final ChatLogger logger;
+        private TokenCounter tokens = TokenCounter.shared();
+
+        private Builder(ChatLogger logger) {
+            this.logger = Objects.requireNonNull(logger, "logger");
+        }
+
+        public Builder tokenCounter(TokenCounter v) {
+            tokens = Objects.requireNonNull(v);
+            return this;
+        }
+
+        public ChatLogListener build() {
+            return new ChatLogListener(this);
+        }
+    }
+}

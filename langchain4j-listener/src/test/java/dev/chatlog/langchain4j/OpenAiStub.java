@@ -1,0 +1,218 @@
+package dev.chatlog.langchain4j;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.function.Function;
+
+/**
+ * A local OpenAI-compatible server: {@code POST /v1/chat/completions}, plain JSON or server-sent
+ * events (closing the stream after {@code [DONE]}). What it answers is decided per request by a
+ * {@link Function} the test sets; the default echoes the last user message. Shipped in the
+ * listener's test-jar so the server tests can use it too.
+ */
+public final class OpenAiStub implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** One answer: text and/or tool calls, usage (null: none reported), or an HTTP error. */
+    public record Reply(int status, String content, List<Map<String, String>> toolCalls, String model,
+                        Usage usage, String errorBody, long delayMs) {
+        public static Reply text(String content, Usage usage) {
+            return new Reply(200, content, List.of(), null, usage, null, 0);
+        }
+
+        public static Reply toolCall(String name, String argumentsJson, Usage usage) {
+            return new Reply(200, null, List.of(Map.of("id", "call_" + name, "name", name, "arguments", argumentsJson)),
+                    null, usage, null, 0);
+        }
+
+        public static Reply error(int status, String message) {
+            return new Reply(status, null, List.of(), null, null,
+                    "{\"error\":{\"message\":\"" + message + "\",\"type\":\"test_error\",\"code\":\"" + status + "\"}}", 0);
+        }
+
+        public Reply model(String m) {
+            return new Reply(status, content, toolCalls, m, usage, errorBody, delayMs);
+        }
+
+        public Reply delay(long ms) {
+            return new Reply(status, content, toolCalls, model, usage, errorBody, ms);
+        }
+    }
+
+    public record Usage(int prompt, int completion, Integer cached, Integer reasoning) {
+        public static Usage of(int prompt, int completion) {
+            return new Usage(prompt, completion, null, null);
+        }
+    }
+
+    /** What the stub received. */
+    public record Request(JsonNode body) {
+        public boolean stream() {
+            return body.path("stream").asBoolean(false);
+        }
+
+        public String model() {
+            return body.path("model").asText();
+        }
+
+        public String lastUserMessage() {
+            String last = "";
+            for (JsonNode m : body.path("messages")) {
+                if ("user".equals(m.path("role").asText())) {
+                    last = m.path("content").isTextual() ? m.path("content").asText() : m.path("content").toString();
+                }
+            }
+            return last;
+        }
+
+        public boolean includesUsageInStream() {
+            return body.path("stream_options").path("include_usage").asBoolean(false);
+        }
+    }
+
+    private final HttpServer server;
+    private final List<Request> requests = new CopyOnWriteArrayList<>();
+    private volatile Function<Request, Reply> responder =
+            r -> Reply.text("echo: " + r.lastUserMessage(), Usage.of(20, 5));
+
+    public OpenAiStub() throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/v1/chat/completions", this::handle);
+        server.setExecutor(Executors.newFixedThreadPool(32));
+        server.start();
+    }
+
+    public String baseUrl() {
+        return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1";
+    }
+
+    public void respond(Function<Request, Reply> responder) {
+        this.responder = responder;
+    }
+
+    public List<Request> requests() {
+        return requests;
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        try (ex) {
+            Request req = new Request(JSON.readTree(ex.getRequestBody()));
+            requests.add(req);
+            Reply reply = responder.apply(req);
+            if (reply.delayMs() > 0) {
+                Thread.sleep(reply.delayMs());
+            }
+            String model = reply.model() != null ? reply.model() : req.model();
+            if (reply.status() != 200) {
+                send(ex, reply.status(), "application/json", reply.errorBody());
+            } else if (req.stream()) {
+                stream(ex, req, reply, model);
+            } else {
+                send(ex, 200, "application/json", JSON.writeValueAsString(completion(reply, model)));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            send(ex, 500, "application/json", "{\"error\":{\"message\":\"stub failure: " + e + "\"}}");
+        }
+    }
+
+    private static void send(HttpExchange ex, int status, String type, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", type);
+        ex.sendResponseHeaders(status, bytes.length);
+        ex.getResponseBody().write(bytes);
+    }
+
+    private static ObjectNode completion(Reply reply, String model) {
+        ObjectNode root = JSON.createObjectNode().put("id", "chatcmpl-stub").put("object", "chat.completion")
+                .put("created", 1_700_000_000L).put("model", model);
+        ObjectNode choice = root.putArray("choices").addObject().put("index", 0);
+        ObjectNode message = choice.putObject("message").put("role", "assistant");
+        message.put("content", reply.content());
+        if (!reply.toolCalls().isEmpty()) {
+            ArrayNode calls = message.putArray("tool_calls");
+            for (Map<String, String> c : reply.toolCalls()) {
+                calls.addObject().put("id", c.get("id")).put("type", "function").putObject("function")
+                        .put("name", c.get("name")).put("arguments", c.get("arguments"));
+            }
+        }
+        choice.put("finish_reason", reply.toolCalls().isEmpty() ? "stop" : "tool_calls");
+        if (reply.usage() != null) {
+            root.set("usage", usage(reply.usage()));
+        }
+        return root;
+    }
+
+    private static ObjectNode usage(Usage u) {
+        ObjectNode n = JSON.createObjectNode().put("prompt_tokens", u.prompt()).put("completion_tokens", u.completion())
+                .put("total_tokens", u.prompt() + u.completion());
+        if (u.cached() != null) n.putObject("prompt_tokens_details").put("cached_tokens", u.cached());
+        if (u.reasoning() != null) n.putObject("completion_tokens_details").put("reasoning_tokens", u.reasoning());
+        return n;
+    }
+
+    private static void stream(HttpExchange ex, Request req, Reply reply, String model) throws IOException, InterruptedException {
+        ex.getResponseHeaders().set("Content-Type", "text/event-stream");
+        ex.sendResponseHeaders(200, 0);
+        OutputStream out = ex.getResponseBody();
+        String content = reply.content() == null ? "" : reply.content();
+        int step = Math.max(1, content.length() / 3);
+        for (int i = 0; i < content.length(); i += step) {
+            ObjectNode chunk = chunk(model);
+            ((ObjectNode) chunk.withArray("choices").get(0)).putObject("delta")
+                    .put("content", content.substring(i, Math.min(content.length(), i + step)));
+            event(out, chunk.toString());
+            Thread.sleep(2);
+        }
+        for (Map<String, String> c : reply.toolCalls()) {
+            ObjectNode chunk = chunk(model);
+            ObjectNode delta = ((ObjectNode) chunk.withArray("choices").get(0)).putObject("delta");
+            delta.putArray("tool_calls").addObject().put("index", 0).put("id", c.get("id")).put("type", "function")
+                    .putObject("function").put("name", c.get("name")).put("arguments", c.get("arguments"));
+            event(out, chunk.toString());
+        }
+        ObjectNode last = chunk(model);
+        ((ObjectNode) last.withArray("choices").get(0)).putObject("delta");
+        ((ObjectNode) last.withArray("choices").get(0)).put("finish_reason", reply.toolCalls().isEmpty() ? "stop" : "tool_calls");
+        event(out, last.toString());
+        if (reply.usage() != null && req.includesUsageInStream()) {
+            ObjectNode u = JSON.createObjectNode().put("id", "chatcmpl-stub").put("object", "chat.completion.chunk")
+                    .put("created", 1_700_000_000L).put("model", model);
+            u.putArray("choices");
+            u.set("usage", usage(reply.usage()));
+            event(out, u.toString());
+        }
+        event(out, "[DONE]");
+    }
+
+    private static ObjectNode chunk(String model) {
+        ObjectNode c = JSON.createObjectNode().put("id", "chatcmpl-stub").put("object", "chat.completion.chunk")
+                .put("created", 1_700_000_000L).put("model", model);
+        c.putArray("choices").addObject().put("index", 0);
+        return c;
+    }
+
+    private static void event(OutputStream out, String data) throws IOException {
+        out.write(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}
