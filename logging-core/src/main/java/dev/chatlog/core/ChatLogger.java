@@ -296,8 +296,10 @@ public final class ChatLogger implements AutoCloseable {
 
     private void isolate(Batch batch, Exception cause) {
         if (batch.size() == 1) {
-            rejected.incrementAndGet();
-            log.error("chatlog rejected a record the store refuses: {}", cause.toString());
+            long n = rejected.incrementAndGet();
+            if (Long.bitCount(n) == 1) {
+                log.error("chatlog rejected a record the store refuses ({} so far): {}", n, cause.toString());
+            }
             return;
         }
         for (LlmCall c : batch.calls()) {
