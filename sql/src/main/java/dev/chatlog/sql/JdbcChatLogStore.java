@@ -357,7 +357,7 @@ public final class JdbcChatLogStore implements ChatLogSink {
                 total_output_tokens, total_tokens_used, total_cost, unpriced_calls, total_duration_ms, success_rate,
                 last_user_input, last_agent_output)
             VALUES (:c, :user_id, :first_at, :last_at, :messages, :ok_messages, :n, :failed, :tin, :tout, :tt, :cost,
-                :unpriced, :dur, 100, :last_input, :last_output)
+                :unpriced, :dur, :rate, :last_input, :last_output)
             ON DUPLICATE KEY UPDATE
                 user_id = COALESCE(VALUES(user_id), user_id),
                 last_user_input = IF(VALUES(last_message_at) IS NOT NULL
@@ -401,6 +401,8 @@ public final class JdbcChatLogStore implements ChatLogSink {
                 .bind("first_at", d.first == null ? null : utc(d.first))
                 .bind("last_at", d.last == null ? null : utc(d.last))
                 .bind("messages", d.messages).bind("ok_messages", d.okMessages)
+                .bind("rate", d.messages == 0 ? BigDecimal.valueOf(100)
+                        : BigDecimal.valueOf(100 * d.okMessages).divide(BigDecimal.valueOf(d.messages), 2, java.math.RoundingMode.HALF_UP))
                 .bind("n", d.calls.calls).bind("failed", d.calls.failed).bind("tin", d.calls.inputTokens)
                 .bind("tout", d.calls.outputTokens).bind("tt", d.calls.tokens).bind("cost", d.calls.cost)
                 .bind("unpriced", d.calls.unpriced).bind("dur", d.calls.durationMs)

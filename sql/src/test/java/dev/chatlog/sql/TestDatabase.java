@@ -20,7 +20,7 @@ public final class TestDatabase {
         if (server == null) {
             try {
                 Path dir = Files.createTempDirectory("chatlog-test-db");
-                server = EmbeddedMariaDb.start(dir, 0);
+                server = EmbeddedMariaDb.startThrowaway(dir, 0);
                 Runtime.getRuntime().addShutdownHook(new Thread(server::close, "chatlog-test-db-stop"));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
@@ -29,11 +29,17 @@ public final class TestDatabase {
         return server;
     }
 
+    /** Creates a new, empty schema on the shared server and returns its name. */
+    public static String createSchema() {
+        String name = "t" + ProcessHandle.current().pid() + "_" + SCHEMAS.incrementAndGet();
+        server().runAsAdmin("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;");
+        return name;
+    }
+
     /** A new, empty schema on the shared server (not yet migrated). */
     public static DatabaseConfig freshSchema() {
         EmbeddedMariaDb s = server();
-        String name = "t" + ProcessHandle.current().pid() + "_" + SCHEMAS.incrementAndGet();
-        s.runAsAdmin("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;");
+        String name = createSchema();
         return new DatabaseConfig(s.jdbcUrl(name), s.user(), s.password());
     }
 

@@ -27,7 +27,7 @@ public final class WriteThroughputBenchmark {
     public static void main(String[] args) throws Exception {
         int rows = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
         int conversations = args.length > 1 ? Integer.parseInt(args[1]) : 1_000;
-        int batchSize = args.length > 2 ? Integer.parseInt(args[2]) : 500;
+        int batchSize = args.length > 2 ? Integer.parseInt(args[2]) : 2000;
         List<LlmCall> calls = new java.util.ArrayList<>(rows);
         Instant t0 = Instant.parse("2026-11-01T00:00:00Z");
         for (int i = 0; i < rows; i++) {

@@ -1,0 +1,186 @@
+package dev.chatlog.server;
+
+import dev.chatlog.core.ChatLogger;
+import dev.chatlog.core.PriceCatalog;
+import dev.chatlog.langchain4j.ChatLogListener;
+import dev.chatlog.server.chat.ChatController;
+import dev.chatlog.server.chat.DemoShopModel;
+import dev.chatlog.server.chat.ShopChatbot;
+import dev.chatlog.server.chat.ShopDatabase;
+import dev.chatlog.server.dashboard.DashboardController;
+import dev.chatlog.server.web.ApiError;
+import dev.chatlog.sql.AnalysisQueries;
+import dev.chatlog.sql.Database;
+import dev.chatlog.sql.EmbeddedMariaDb;
+import dev.chatlog.sql.JdbcChatLogStore;
+import dev.langchain4j.model.chat.ChatModel;
+import dev.langchain4j.model.openai.OpenAiChatModel;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The whole application wired together: database (embedded MariaDB unless {@code CHATLOG_DB_URL}),
+ * logger, listener, model (OpenAI-compatible client with a key, the offline demo model without),
+ * the demo shop, and the Javalin routes. Nothing else depends on this module.
+ */
+public final class ChatlogServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ChatlogServer.class);
+    /** The demo model is priced like gpt-4o-mini, so the dashboard shows what such traffic would cost. */
+    static final String DEMO_PRICE = DemoShopModel.NAME + "=0.15:0.60:0.075";
+
+    private final ServerConfig config;
+    private final EmbeddedMariaDb embedded;
+    private final boolean ownsEmbedded;
+    private final Database database;
+    private final ChatLogger logger;
+    private final ShopDatabase shop;
+    private final String modelName;
+    private final Javalin app;
+
+    private ChatlogServer(ServerConfig config, EmbeddedMariaDb shared, String schema) throws Exception {
+        this.config = config;
+        this.ownsEmbedded = shared == null && config.database() == null;
+        this.embedded = shared != null ? shared : ownsEmbedded ? EmbeddedMariaDb.start(config.dataDir(), 0) : null;
+        this.database = Database.open(embedded != null
+                ? new dev.chatlog.sql.DatabaseConfig(embedded.jdbcUrl(schema), embedded.user(), embedded.password())
+                : config.database(), 10);
+        PriceCatalog prices = PriceCatalog.bundled().withInlineOverrides(DEMO_PRICE).withEnvironment(config.env());
+        this.logger = ChatLogger.builder(new JdbcChatLogStore(database.jdbi())).prices(prices)
+                .maxTextLength(config.maxTextLength()).queueCapacity(config.queueCapacity())
+                .batchSize(config.batchSize()).build();
+        ChatLogListener listener = ChatLogListener.builder(logger).build();
+        this.shop = embedded != null
+                ? ShopDatabase.embedded(embedded, database.dataSource(), embedded.password() + "-shop")
+                : ShopDatabase.external(config.database(), database.dataSource(), config.shopDatabase());
+        ChatModel model;
+        if (config.usesOpenAi()) {
+            var b = OpenAiChatModel.builder().apiKey(config.openAiApiKey()).modelName(config.model())
+                    .timeout(Duration.ofSeconds(60)).maxRetries(2).listeners(List.of(listener));
+            if (config.openAiBaseUrl() != null) b.baseUrl(config.openAiBaseUrl());
+            model = b.build();
+            modelName = config.model() + " via " + (config.openAiBaseUrl() == null ? "api.openai.com" : config.openAiBaseUrl());
+        } else {
+            model = new DemoShopModel(List.of(listener));
+            modelName = DemoShopModel.NAME + " (offline demo model: set OPENAI_API_KEY for a real one)";
+        }
+        ShopChatbot bot = new ShopChatbot(model, shop, logger, database.jdbi());
+        ChatController chat = new ChatController(bot);
+        DashboardController dashboard = new DashboardController(new AnalysisQueries(database.jdbi()));
+        this.app = Javalin.create(c -> {
+            c.startup.showJavalinBanner = false;
+            c.http.maxRequestSize = config.maxBodyBytes();
+            c.jetty.host = config.host();
+            c.jetty.port = config.port();
+            c.routes.post("/chat-chat/", chat::chat);
+            c.routes.get("/logging-dashboard/overview", dashboard::overview);
+            c.routes.get("/logging-dashboard/conversation/{conversation_id}/detailed", dashboard::conversation);
+            c.routes.get("/logging-dashboard/llm-calls/analysis", dashboard::llmCalls);
+            c.routes.get("/logging-dashboard/sql-queries/analysis", dashboard::sqlQueries);
+            c.routes.get("/health", this::health);
+            c.routes.exception(ApiError.class, (e, ctx) -> error(ctx, e.status(), e.getMessage(), e.field()));
+            c.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(), e.getMessage(), null));
+            c.routes.exception(Exception.class, (e, ctx) -> {
+                log.error("unexpected error on {} {}", ctx.method(), ctx.path(), e);
+                error(ctx, 500, "internal error (see the server log)", null);
+            });
+            c.routes.error(404, "*", ctx -> {
+                if (ctx.result() == null) error(ctx, 404, "no route " + ctx.method() + " " + ctx.path(), null);
+            });
+            c.routes.error(405, "*", ctx -> error(ctx, 405, "method " + ctx.method() + " not allowed on " + ctx.path(), null));
+        });
+        app.start();
+    }
+
+    public static ChatlogServer start(ServerConfig config) {
+        return start(config, null, EmbeddedMariaDb.SCHEMA);
+    }
+
+    /** Starts on an embedded server someone else owns (tests share one per JVM), in the given schema. */
+    public static ChatlogServer start(ServerConfig config, EmbeddedMariaDb shared, String schema) {
+        try {
+            return new ChatlogServer(config, shared, schema);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("chatlog could not start: " + e.getMessage(), e);
+        }
+    }
+
+    private static void error(Context ctx, int status, String message, String field) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", message);
+        if (field != null) body.put("field", field);
+        body.put("status", status);
+        ctx.status(status).json(body);
+    }
+
+    private void health(Context ctx) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        boolean up;
+        try {
+            up = database.jdbi().withHandle(h -> h.createQuery("SELECT 1").mapTo(Integer.class).one()) == 1;
+        } catch (RuntimeException e) {
+            up = false;
+        }
+        body.put("status", up ? "ok" : "degraded");
+        body.put("database", up ? "up" : "down");
+        body.put("model", modelName);
+        body.put("logger", logger.stats());
+        ctx.status(up ? 200 : 503).json(body);
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    public ChatLogger logger() {
+        return logger;
+    }
+
+    public Database database() {
+        return database;
+    }
+
+    public ShopDatabase shop() {
+        return shop;
+    }
+
+    public String modelName() {
+        return modelName;
+    }
+
+    public String banner() {
+        String base = "http://" + (config.host().equals("0.0.0.0") ? "localhost" : config.host()) + ":" + port();
+        return String.join("\n",
+                "",
+                "chatlog is running",
+                "  chat:       POST " + base + "/chat-chat/   {\"input\": \"Show me recent orders\"}",
+                "  dashboard:  " + base + "/logging-dashboard/overview?hours=24",
+                "  health:     " + base + "/health",
+                "  model:      " + modelName,
+                "  database:   " + (embedded != null ? "embedded MariaDB 11.4 on 127.0.0.1:" + embedded.port()
+                        + ", data in " + config.dataDir().toAbsolutePath() : config.database().toString()),
+                "  shop SQL:   " + (shop.enforcedByDatabase() ? "read-only user (enforced by the database)"
+                        : "app user, SQL guard only (set CHATLOG_SHOP_DB_URL for a SELECT-only user)"),
+                "");
+    }
+
+    @Override
+    public void close() {
+        try {
+            app.stop();
+        } finally {
+            logger.close();
+            shop.close();
+            database.close();
+            if (ownsEmbedded) embedded.close();
+        }
+    }
+}

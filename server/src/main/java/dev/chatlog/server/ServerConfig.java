@@ -1,0 +1,82 @@
+package dev.chatlog.server;
+
+import dev.chatlog.sql.DatabaseConfig;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Everything the server reads from its environment, checked once at start. Flags
+ * ({@code --port=8080}, {@code --host=}, {@code --data-dir=}) win over environment variables.
+ */
+public record ServerConfig(
+        String host,
+        int port,
+        Path dataDir,
+        DatabaseConfig database,
+        DatabaseConfig shopDatabase,
+        String openAiApiKey,
+        String openAiBaseUrl,
+        String model,
+        int maxTextLength,
+        int queueCapacity,
+        int batchSize,
+        long maxBodyBytes,
+        Map<String, String> env) {
+
+    public static ServerConfig from(Map<String, String> environment, String... args) {
+        Map<String, String> env = new HashMap<>(environment);
+        for (String a : args) {
+            if (a.startsWith("--port=")) env.put("CHATLOG_PORT", a.substring(7));
+            else if (a.startsWith("--host=")) env.put("CHATLOG_HOST", a.substring(7));
+            else if (a.startsWith("--data-dir=")) env.put("CHATLOG_DATA_DIR", a.substring(11));
+            else throw new IllegalArgumentException("unknown argument " + a + " (known: --port=, --host=, --data-dir=)");
+        }
+        DatabaseConfig shop = null;
+        String shopUrl = env.get("CHATLOG_SHOP_DB_URL");
+        if (shopUrl != null && !shopUrl.isBlank()) {
+            shop = new DatabaseConfig(shopUrl, env.getOrDefault("CHATLOG_SHOP_DB_USER", "shop_reader"),
+                    env.getOrDefault("CHATLOG_SHOP_DB_PASSWORD", ""));
+        }
+        String key = env.get("OPENAI_API_KEY");
+        return new ServerConfig(
+                env.getOrDefault("CHATLOG_HOST", "127.0.0.1"),
+                intIn(env, "CHATLOG_PORT", 8080, 0, 65535),
+                Path.of(env.getOrDefault("CHATLOG_DATA_DIR", "data")),
+                DatabaseConfig.fromEnvironment(env),
+                shop,
+                key == null || key.isBlank() ? null : key.trim(),
+                blankToNull(env.get("OPENAI_BASE_URL")),
+                env.getOrDefault("CHATLOG_MODEL", "gpt-4o-mini"),
+                intIn(env, "CHATLOG_MAX_TEXT_LENGTH", 10_000, 100, 1_000_000),
+                intIn(env, "CHATLOG_QUEUE_CAPACITY", 65_536, 16, 10_000_000),
+                intIn(env, "CHATLOG_BATCH_SIZE", 2_000, 1, 50_000),
+                intIn(env, "CHATLOG_MAX_BODY_BYTES", 65_536, 1_024, 10_000_000),
+                Map.copyOf(env));
+    }
+
+    private static int intIn(Map<String, String> env, String name, int dflt, int min, int max) {
+        String v = env.get(name);
+        if (v == null || v.isBlank()) {
+            return dflt;
+        }
+        try {
+            int n = Integer.parseInt(v.trim());
+            if (n < min || n > max) {
+                throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ", got " + v);
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a whole number, got '" + v + "'");
+        }
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s.trim();
+    }
+
+    /** Whether the real OpenAI-compatible client is used (else the offline demo model). */
+    public boolean usesOpenAi() {
+        return openAiApiKey != null;
+    }
+}

@@ -1,0 +1,129 @@
+package dev.chatlog.server.chat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chatlog.server.web.ApiError;
+import dev.chatlog.server.web.Params;
+import io.javalin.http.Context;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** {@code POST /chat-chat/}: validates the body, asks the chatbot, answers with the seed's fields. */
+public final class ChatController {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    static final int MAX_INPUT = 4_000;
+    static final int MAX_HISTORY = 50;
+
+    private final ShopChatbot bot;
+
+    public ChatController(ShopChatbot bot) {
+        this.bot = bot;
+    }
+
+    public void chat(Context ctx) {
+        ShopChatbot.Question q = parse(ctx.body());
+        ShopChatbot.Answer a;
+        try {
+            a = bot.answer(q);
+        } catch (ShopChatbot.ModelFailure e) {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("error", "the language model failed: " + e.getMessage());
+            body.put("conversation_id", e.conversationId);
+            body.put("message_id", e.messageId);
+            ctx.status(502).json(body);
+            return;
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("conversation_id", a.conversationId());
+        body.put("message_id", a.messageId());
+        body.put("intent", a.intent());
+        body.put("conversation_message", a.conversationMessage());
+        body.put("output", a.output());
+        if (a.conversationSummary() != null) {
+            body.put("conversation_summary", a.conversationSummary());
+        }
+        ctx.json(body);
+    }
+
+    static ShopChatbot.Question parse(String raw) {
+        JsonNode body;
+        try {
+            body = raw == null || raw.isBlank() ? null : JSON.readTree(raw);
+        } catch (Exception e) {
+            throw ApiError.badRequest("the body is not valid JSON", null);
+        }
+        if (body == null || !body.isObject()) {
+            throw ApiError.badRequest("the body must be a JSON object like {\"input\": \"Show me recent orders\"}", null);
+        }
+        JsonNode input = body.get("input");
+        if (input == null || input.isNull()) {
+            throw ApiError.badRequest("input is required", "input");
+        }
+        if (!input.isTextual()) {
+            throw ApiError.badRequest("input must be a string", "input");
+        }
+        if (input.asText().isBlank()) {
+            throw ApiError.badRequest("input must not be empty", "input");
+        }
+        if (input.asText().length() > MAX_INPUT) {
+            throw ApiError.badRequest("input must be at most " + MAX_INPUT + " characters", "input");
+        }
+        String conversationId = optionalString(body, "conversation_id");
+        if (conversationId != null) Params.id(conversationId, "conversation_id");
+        String userId = optionalString(body, "user_id");
+        if (userId != null) Params.id(userId, "user_id");
+        boolean summarize = false;
+        JsonNode s = body.get("summarize");
+        if (s != null && !s.isNull()) {
+            if (!s.isBoolean()) throw ApiError.badRequest("summarize must be true or false", "summarize");
+            summarize = s.asBoolean();
+        }
+        return new ShopChatbot.Question(input.asText(), conversationId, userId, history(body.get("chat_history")), summarize);
+    }
+
+    private static String optionalString(JsonNode body, String field) {
+        JsonNode v = body.get(field);
+        if (v == null || v.isNull()) return null;
+        if (!v.isTextual()) throw ApiError.badRequest(field + " must be a string", field);
+        return v.asText().isEmpty() ? null : v.asText();
+    }
+
+    /** chat_history: strings alternating user/assistant, or objects {role, content}. Absent: server memory. */
+    private static List<ConversationMemory.Turn> history(JsonNode h) {
+        if (h == null || h.isNull()) return null;
+        if (!h.isArray()) throw ApiError.badRequest("chat_history must be an array", "chat_history");
+        if (h.size() > MAX_HISTORY) throw ApiError.badRequest("chat_history may hold at most " + MAX_HISTORY + " entries", "chat_history");
+        List<String[]> entries = new ArrayList<>();
+        for (JsonNode e : h) {
+            if (e.isTextual()) {
+                entries.add(new String[] {entries.size() % 2 == 0 ? "user" : "assistant", e.asText()});
+            } else if (e.isObject() && e.path("role").isTextual() && e.path("content").isTextual()) {
+                String role = e.get("role").asText();
+                if (!role.equals("user") && !role.equals("assistant")) {
+                    throw ApiError.badRequest("chat_history roles must be user or assistant", "chat_history");
+                }
+                entries.add(new String[] {role, e.get("content").asText()});
+            } else {
+                throw ApiError.badRequest("chat_history entries must be strings or {\"role\", \"content\"} objects", "chat_history");
+            }
+            if (entries.get(entries.size() - 1)[1].length() > MAX_INPUT) {
+                throw ApiError.badRequest("chat_history entries must be at most " + MAX_INPUT + " characters", "chat_history");
+            }
+        }
+        List<ConversationMemory.Turn> turns = new ArrayList<>();
+        String pendingUser = null;
+        for (String[] e : entries) {
+            if (e[0].equals("user")) {
+                if (pendingUser != null) turns.add(new ConversationMemory.Turn(pendingUser, ""));
+                pendingUser = e[1];
+            } else {
+                turns.add(new ConversationMemory.Turn(pendingUser == null ? "" : pendingUser, e[1]));
+                pendingUser = null;
+            }
+        }
+        if (pendingUser != null) turns.add(new ConversationMemory.Turn(pendingUser, ""));
+        return turns;
+    }
+}

@@ -1,0 +1,148 @@
+package dev.chatlog.server.chat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chatlog.core.ChatContext;
+import dev.chatlog.core.ChatLogger;
+import dev.chatlog.core.MessageTurn;
+import dev.langchain4j.data.message.AiMessage;
+import dev.langchain4j.data.message.ChatMessage;
+import dev.langchain4j.data.message.SystemMessage;
+import dev.langchain4j.data.message.UserMessage;
+import dev.langchain4j.model.chat.ChatModel;
+import dev.langchain4j.model.chat.request.ChatRequest;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * The SQL orders chatbot behind {@code POST /chat-chat/}: classify the intent, write SQL for data
+ * questions, run it read-only, answer from the rows. Every step is an LLM call attributed to the
+ * turn (function names {@code classify_intent}, {@code generate_sql}, {@code summarize}), and the
+ * turn is logged as one message with intent, classification, SQL queries and result count.
+ */
+public final class ShopChatbot {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<String> DATA_INTENTS = Set.of("orders", "customers", "products", "revenue");
+
+    private final ChatModel model;
+    private final ShopDatabase shop;
+    private final ChatLogger logger;
+    private final ConversationMemory memory;
+
+    public ShopChatbot(ChatModel model, ShopDatabase shop, ChatLogger logger, Jdbi chatlogJdbi) {
+        this.model = model;
+        this.shop = shop;
+        this.logger = logger;
+        this.memory = new ConversationMemory(chatlogJdbi);
+    }
+
+    /** One request: the question, an optional conversation, an optional client-kept history. */
+    public record Question(String input, String conversationId, String userId, List<ConversationMemory.Turn> history,
+                           boolean summarize) {}
+
+    public record Answer(String conversationId, String messageId, String intent, String conversationMessage,
+                         Map<String, Object> output, String conversationSummary) {}
+
+    /** Thrown when the model fails; the turn is logged as failed before it propagates. */
+    public static final class ModelFailure extends RuntimeException {
+        public final String conversationId;
+        public final String messageId;
+
+        ModelFailure(String conversationId, String messageId, RuntimeException cause) {
+            super(cause.getMessage(), cause);
+            this.conversationId = conversationId;
+            this.messageId = messageId;
+        }
+    }
+
+    public Answer answer(Question q) {
+        try (MessageTurn turn = logger.beginMessage(q.conversationId(), q.input())) {
+            if (q.userId() != null) turn.user(q.userId());
+            try {
+                List<ConversationMemory.Turn> history = q.history() != null ? q.history() : memory.turns(turn.conversationId());
+                String intent = normalizeIntent(call(turn, "classify_intent", Prompts.CLASSIFY, List.of(), q.input()));
+                boolean data = DATA_INTENTS.contains(intent);
+                turn.chatMode(data ? "tool" : "simple").intent(intent).classification(data ? "data_question" : "smalltalk");
+                String message;
+                Map<String, Object> output = new LinkedHashMap<>();
+                if (data) {
+                    turn.databaseUsed(ShopDatabase.SCHEMA);
+                    String sql = stripFences(call(turn, "generate_sql",
+                            Prompts.GENERATE_SQL.formatted(ShopDatabase.SCHEMA_DESCRIPTION), history, q.input()));
+                    ShopDatabase.Result result = shop.query(sql);
+                    turn.sqlQuery(result.query()).sqlResultsCount(result.rows().size());
+                    String rowsJson = JSON.writeValueAsString(result.rows().subList(0, Math.min(20, result.rows().size())));
+                    String prompt = "QUESTION: " + q.input().replace('\n', ' ') + "\nSQL: " + sql.replace('\n', ' ')
+                            + (result.query().success() ? "\nROWS: " + rowsJson : "\nERROR: " + result.query().error());
+                    message = call(turn, "summarize", Prompts.ANSWER, List.of(), prompt);
+                    output.put("type", intent + "_summary");
+                    output.put("sql", sql);
+                    output.put("columns", result.columns());
+                    output.put("rows", result.rows());
+                    output.put("row_count", result.rows().size());
+                    if (!result.query().success()) {
+                        output.put("error", result.query().error());
+                        turn.debug("sql_error", result.query().error());
+                    }
+                } else {
+                    message = call(turn, "respond", Prompts.SMALLTALK, history, q.input());
+                    output.put("type", "text");
+                    output.put("text", message);
+                }
+                String summary = null;
+                if (q.summarize()) {
+                    StringBuilder transcript = new StringBuilder();
+                    for (var t : history) transcript.append("\nuser: ").append(t.user()).append("\nassistant: ").append(t.assistant());
+                    transcript.append("\nuser: ").append(q.input()).append("\nassistant: ").append(message);
+                    summary = call(turn, "summarize_conversation", Prompts.SUMMARIZE_CONVERSATION, List.of(), transcript.toString());
+                    output.put("conversation_summary", summary);
+                }
+                turn.output(JSON.writeValueAsString(output), message);
+                memory.add(turn.conversationId(), new ConversationMemory.Turn(q.input(), message));
+                return new Answer(turn.conversationId(), turn.messageId(), intent, message, output, summary);
+            } catch (RuntimeException e) {
+                turn.failed(e.getClass().getSimpleName() + ": " + e.getMessage());
+                throw new ModelFailure(turn.conversationId(), turn.messageId(), e);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                turn.failed(e.toString());
+                throw new ModelFailure(turn.conversationId(), turn.messageId(), new IllegalStateException(e));
+            }
+        }
+    }
+
+    private String call(MessageTurn turn, String function, String system, List<ConversationMemory.Turn> history, String user) {
+        List<ChatMessage> messages = new ArrayList<>();
+        messages.add(SystemMessage.from(system));
+        for (var t : history) {
+            messages.add(UserMessage.from(t.user()));
+            messages.add(AiMessage.from(t.assistant()));
+        }
+        messages.add(UserMessage.from(user));
+        try (ChatContext.Scope s = turn.function(function)) {
+            String text = model.chat(ChatRequest.builder().messages(messages).build()).aiMessage().text();
+            return text == null ? "" : text.trim();
+        }
+    }
+
+    static String normalizeIntent(String raw) {
+        String r = raw.toLowerCase(Locale.ROOT);
+        for (String i : List.of("orders", "customers", "products", "revenue", "smalltalk")) {
+            if (r.contains(i)) return i;
+        }
+        return "smalltalk";
+    }
+
+    static String stripFences(String sql) {
+        String s = sql.trim();
+        if (s.startsWith("```")) {
+            s = s.replaceFirst("^```[a-zA-Z]*\\s*", "");
+            int end = s.lastIndexOf("```");
+            if (end >= 0) s = s.substring(0, end);
+        }
+        return s.trim();
+    }
+}

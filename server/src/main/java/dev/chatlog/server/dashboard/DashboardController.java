@@ -1,0 +1,34 @@
+package dev.chatlog.server.dashboard;
+
+import dev.chatlog.sql.AnalysisQueries;
+import dev.chatlog.sql.AnalysisQueries.CallFilter;
+import dev.chatlog.server.web.ApiError;
+import dev.chatlog.server.web.Params;
+import io.javalin.http.Context;
+
+/** The {@code /logging-dashboard/...} routes of seed 004. */
+public final class DashboardController {
+    private final AnalysisQueries queries;
+
+    public DashboardController(AnalysisQueries queries) {
+        this.queries = queries;
+    }
+
+    public void overview(Context ctx) {
+        ctx.json(queries.overview(Params.hours(ctx)));
+    }
+
+    public void conversation(Context ctx) {
+        String id = Params.id(ctx.pathParam("conversation_id"), "conversation_id");
+        ctx.json(queries.conversation(id).orElseThrow(() -> ApiError.notFound("no conversation with id " + id)));
+    }
+
+    public void llmCalls(Context ctx) {
+        int hours = Params.hours(ctx);
+        ctx.json(queries.llmCalls(hours, new CallFilter(Params.name(ctx, "model"), Params.name(ctx, "function_name"))));
+    }
+
+    public void sqlQueries(Context ctx) {
+        ctx.json(queries.sqlQueries(Params.hours(ctx)));
+    }
+}

@@ -1,0 +1,53 @@
+package dev.chatlog.server.web;
+
+import io.javalin.http.Context;
+import java.util.regex.Pattern;
+
+/** Query and path parameters, checked: a bad value is a 400 that names the parameter. */
+public final class Params {
+    public static final int MAX_HOURS = 24 * 366;
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9._:@-]{1,255}");
+    private static final Pattern NAME = Pattern.compile("[\\p{L}\\p{N} ._:/@-]{1,150}");
+
+    private Params() {}
+
+    public static int hours(Context ctx) {
+        String v = ctx.queryParam("hours");
+        if (v == null || v.isBlank()) {
+            return 24;
+        }
+        int h;
+        try {
+            h = Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw ApiError.badRequest("hours must be a whole number of hours from 1 to " + MAX_HOURS + ", got '" + clip(v) + "'", "hours");
+        }
+        if (h < 1 || h > MAX_HOURS) {
+            throw ApiError.badRequest("hours must be from 1 to " + MAX_HOURS + ", got " + h, "hours");
+        }
+        return h;
+    }
+
+    /** An optional filter value such as a model or function name. */
+    public static String name(Context ctx, String param) {
+        String v = ctx.queryParam(param);
+        if (v == null || v.isEmpty()) {
+            return null;
+        }
+        if (!NAME.matcher(v).matches()) {
+            throw ApiError.badRequest(param + " has characters a " + param + " cannot have", param);
+        }
+        return v;
+    }
+
+    public static String id(String value, String field) {
+        if (value == null || !ID.matcher(value).matches()) {
+            throw ApiError.badRequest(field + " must be 1 to 255 characters of letters, digits and . _ : @ -", field);
+        }
+        return value;
+    }
+
+    static String clip(String s) {
+        return s.length() > 40 ? s.substring(0, 40) + "…" : s;
+    }
+}

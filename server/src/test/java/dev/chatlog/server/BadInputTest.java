@@ -1,0 +1,130 @@
+package dev.chatlog.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Every bad input gets a 4xx with a JSON error naming the problem, and stores nothing. */
+class BadInputTest {
+    private static ChatlogServer server;
+    private static Http http;
+
+    @BeforeAll
+    static void start() {
+        server = ServerTestSupport.start(Map.of());
+        http = new Http("http://127.0.0.1:" + server.port());
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    private static long rows() {
+        server.logger().flush(Duration.ofSeconds(10));
+        return server.database().jdbi().withHandle(h -> h.createQuery(
+                "SELECT (SELECT COUNT(*) FROM chatbot_conversation_messages) + (SELECT COUNT(*) FROM chatbot_llm_calls)")
+                .mapTo(Long.class).one());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "{bad json                                   | not valid JSON          | ",
+            "[\"input\"]                                 | must be a JSON object   | ",
+            "\"just a string\"                           | must be a JSON object   | ",
+            "{}                                          | input is required       | input",
+            "{\"input\": null}                           | input is required       | input",
+            "{\"input\": \"\"}                           | must not be empty       | input",
+            "{\"input\": \"   \"}                        | must not be empty       | input",
+            "{\"input\": 42}                             | input must be a string  | input",
+            "{\"input\": [\"a\"]}                        | input must be a string  | input",
+            "{\"input\": \"hi\", \"conversation_id\": 7} | must be a string        | conversation_id",
+            "{\"input\": \"hi\", \"conversation_id\": \"a b;DROP\"} | letters, digits | conversation_id",
+            "{\"input\": \"hi\", \"summarize\": \"yes\"} | true or false           | summarize",
+            "{\"input\": \"hi\", \"chat_history\": {}}   | must be an array        | chat_history",
+            "{\"input\": \"hi\", \"chat_history\": [1]}  | must be strings         | chat_history",
+            "{\"input\": \"hi\", \"chat_history\": [{\"role\": \"root\", \"content\": \"x\"}]} | user or assistant | chat_history"})
+    void should_reject_a_bad_chat_body_with_400_and_store_nothing(String body, String message, String field) throws Exception {
+        long before = rows();
+        Http.Response r = http.post("/chat-chat/", body);
+        assertEquals(400, r.status(), r.raw());
+        assertNotNull(r.json(), r.raw());
+        assertTrue(r.json().get("error").asText().contains(message.trim()), r.raw());
+        if (field != null && !field.isBlank()) assertEquals(field.trim(), r.json().get("field").asText());
+        assertEquals(before, rows());
+    }
+
+    @Test
+    void should_reject_too_long_input_and_oversized_bodies() throws Exception {
+        long before = rows();
+        Http.Response longInput = http.post("/chat-chat/", "{\"input\": \"" + "a".repeat(4_001) + "\"}");
+        assertEquals(400, longInput.status());
+        assertEquals("input", longInput.json().get("field").asText());
+        Http.Response huge = http.post("/chat-chat/", "{\"input\": \"" + "a".repeat(200_000) + "\"}");
+        assertEquals(413, huge.status());
+        assertNotNull(huge.json(), huge.raw());
+        assertEquals(before, rows());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"abc", "-1", "0", "1.5", "99999999", "1e3", "24;DROP", "%27%20OR%201%3D1"})
+    void should_reject_bad_hours_on_every_dashboard_route(String hours) throws Exception {
+        for (String route : new String[] {"/logging-dashboard/overview", "/logging-dashboard/llm-calls/analysis",
+                "/logging-dashboard/sql-queries/analysis"}) {
+            Http.Response r = http.get(route + "?hours=" + hours);
+            assertEquals(400, r.status(), route + " " + r.raw());
+            assertEquals("hours", r.json().get("field").asText());
+        }
+    }
+
+    @Test
+    void should_answer_404_json_for_an_unknown_conversation_and_route() throws Exception {
+        Http.Response r = http.get("/logging-dashboard/conversation/never-seen/detailed");
+        assertEquals(404, r.status());
+        assertTrue(r.json().get("error").asText().contains("never-seen"));
+        Http.Response bad = http.get("/logging-dashboard/conversation/%27%3BDROP%20TABLE%20x/detailed");
+        assertEquals(400, bad.status(), bad.raw());
+        Http.Response none = http.get("/no/such/route");
+        assertEquals(404, none.status());
+        assertNotNull(none.json());
+        Http.Response filter = http.get("/logging-dashboard/llm-calls/analysis?model=%27%20OR%201%3D1%20--");
+        assertEquals(400, filter.status(), filter.raw());
+        Http.Response okFilter = http.get("/logging-dashboard/llm-calls/analysis?model=openai/gpt-4o&function_name=generate_sql");
+        assertEquals(200, okFilter.status(), okFilter.raw());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sql: DROP TABLE orders", "sql: DELETE FROM orders", "sql: UPDATE orders SET total = 0",
+            "sql: SELECT 1; DROP TABLE customers", "sql: SELECT * FROM orders INTO OUTFILE '/tmp/chatlog-x'",
+            "sql: SELECT SLEEP(30)", "sql: TRUNCATE order_items", "sql: INSERT INTO products VALUES (99, 'x', 'y', 1)",
+            "sql: SELECT * FROM orders FOR UPDATE", "sql: CREATE TABLE evil (id INT)"})
+    void should_change_nothing_and_log_a_refused_query_when_the_model_writes_a_harmful_statement(String input) throws Exception {
+        long orders = shopCount();
+        Http.Response r = http.post("/chat-chat/", "{\"input\": " + Http.JSON.valueToTree(input) + "}");
+        assertEquals(200, r.status(), r.raw());
+        assertTrue(r.json().at("/output/error").asText().startsWith("refused:"), r.raw());
+        assertEquals(orders, shopCount());
+        server.logger().flush(Duration.ofSeconds(10));
+        JsonNode conv = http.get("/logging-dashboard/conversation/" + r.json().get("conversation_id").asText() + "/detailed").json();
+        JsonNode q = conv.at("/messages/0/sql_queries/0");
+        assertEquals(false, q.get("success").asBoolean());
+        assertTrue(q.get("error").asText().startsWith("refused:"));
+    }
+
+    private static long shopCount() {
+        return server.database().jdbi().withHandle(h -> h.createQuery(
+                "SELECT (SELECT COUNT(*) FROM chatlog_shop.orders) + (SELECT COUNT(*) FROM chatlog_shop.customers) "
+                        + "+ (SELECT COUNT(*) FROM chatlog_shop.products) + (SELECT COUNT(*) FROM chatlog_shop.order_items)")
+                .mapTo(Long.class).one());
+    }
+}

@@ -1,0 +1,180 @@
+package dev.chatlog.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.chatlog.langchain4j.OpenAiStub;
+import dev.chatlog.langchain4j.OpenAiStub.Reply;
+import dev.chatlog.langchain4j.OpenAiStub.Usage;
+import dev.chatlog.sql.ConsistencyCheck;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The README's server over real HTTP: the OpenAI path against a local stub, and the offline demo model. */
+class ChatEndToEndTest {
+    private static OpenAiStub stub;
+    private static ChatlogServer openAi;
+    private static ChatlogServer demo;
+
+    @BeforeAll
+    static void start() throws Exception {
+        stub = new OpenAiStub();
+        stub.respond(r -> switch (r.task()) {
+            case "classify_intent" -> Reply.text("orders", Usage.of(50, 1));
+            case "generate_sql" -> Reply.text("```sql\nSELECT id, status, total FROM orders ORDER BY id LIMIT 3\n```", Usage.of(200, 30));
+            case "summarize" -> Reply.text("The first three orders are 1, 2 and 3.", Usage.of(300, 40));
+            case "summarize_conversation" -> Reply.text("The user looked at orders.", Usage.of(120, 10));
+            default -> Reply.text("Hi!", Usage.of(30, 3));
+        });
+        openAi = ServerTestSupport.start(Map.of("OPENAI_API_KEY", "test-key", "OPENAI_BASE_URL", stub.baseUrl(),
+                "CHATLOG_MODEL", "gpt-4o-mini"));
+        demo = ServerTestSupport.start(Map.of());
+    }
+
+    @AfterAll
+    static void stop() {
+        openAi.close();
+        demo.close();
+        stub.close();
+    }
+
+    private static Http http(ChatlogServer s) {
+        return new Http("http://127.0.0.1:" + s.port());
+    }
+
+    private static String body(String input, String conversationId) {
+        return "{\"input\": " + Http.JSON.valueToTree(input) + (conversationId == null ? "" : ", \"conversation_id\": \"" + conversationId + "\"") + "}";
+    }
+
+    @Test
+    void should_report_exactly_what_a_multi_turn_openai_conversation_cost() throws Exception {
+        Http h = http(openAi);
+        List<String> inputs = List.of("Show me the first orders", "And their totals?", "Which are pending?");
+        List<String> messageIds = new ArrayList<>();
+        for (String input : inputs) {
+            Http.Response r = h.post("/chat-chat/", body(input, "e2e-openai"));
+            assertEquals(200, r.status(), r.raw());
+            assertEquals("e2e-openai", r.json().get("conversation_id").asText());
+            assertEquals("The first three orders are 1, 2 and 3.", r.json().get("conversation_message").asText());
+            JsonNode out = r.json().get("output");
+            assertEquals("orders_summary", out.get("type").asText());
+            assertEquals(3, out.get("rows").size());
+            assertEquals("SELECT id, status, total FROM orders ORDER BY id LIMIT 3", out.get("sql").asText());
+            messageIds.add(r.json().get("message_id").asText());
+        }
+        // context: the third turn's SQL prompt carries the two earlier turns (system + 2*2 + question)
+        OpenAiStub.Request lastSql = stub.requests().stream().filter(q -> q.task().equals("generate_sql")).reduce((a, b) -> b).orElseThrow();
+        assertEquals(1 + 4 + 1, lastSql.messageCount());
+        assertTrue(openAi.logger().flush(Duration.ofSeconds(20)));
+
+        // per turn: 550 input and 71 output tokens of gpt-4o-mini at 0.15 / 0.60 USD per 1M
+        BigDecimal perTurn = new BigDecimal("0.0001251");
+        JsonNode conv = h.get("/logging-dashboard/conversation/e2e-openai/detailed").json();
+        assertEquals(3, conv.at("/summary/total_messages").asInt());
+        assertEquals(9, conv.at("/summary/total_llm_calls").asInt());
+        assertEquals(3 * 621, conv.at("/summary/total_tokens_used").asLong());
+        assertEquals(0, perTurn.multiply(BigDecimal.valueOf(3)).compareTo(conv.at("/summary/total_cost").decimalValue()));
+        assertEquals("Which are pending?", conv.at("/summary/last_user_input").asText());
+        JsonNode messages = conv.get("messages");
+        assertEquals(3, messages.size());
+        for (int i = 0; i < 3; i++) {
+            JsonNode m = messages.get(i);
+            assertEquals(inputs.get(i), m.get("user_input").asText());
+            assertEquals(messageIds.get(i), m.get("message_id").asText());
+            assertEquals("orders", m.get("intent").asText());
+            assertEquals("chatlog_shop", m.get("database_used").asText());
+            assertEquals(3, m.get("sql_results_count").asInt());
+            assertEquals(1, m.get("sql_queries").size());
+            assertTrue(m.at("/sql_queries/0/success").asBoolean());
+            assertEquals(3, m.at("/sql_queries/0/rowCount").asInt());
+            assertEquals(0, perTurn.compareTo(m.get("total_cost").decimalValue()));
+            JsonNode calls = m.get("llm_calls");
+            assertEquals(List.of("classify_intent", "generate_sql", "summarize"),
+                    List.of(calls.get(0).get("function_name").asText(), calls.get(1).get("function_name").asText(),
+                            calls.get(2).get("function_name").asText()));
+            assertEquals(List.of(1, 2, 3), List.of(calls.get(0).get("call_sequence").asInt(),
+                    calls.get(1).get("call_sequence").asInt(), calls.get(2).get("call_sequence").asInt()));
+        }
+
+        JsonNode overview = h.get("/logging-dashboard/overview?hours=1").json();
+        assertEquals(9, overview.at("/totals/llm_calls").asInt());
+        assertEquals(3 * 550, overview.at("/totals/input_tokens").asLong());
+        assertEquals(3 * 71, overview.at("/totals/output_tokens").asLong());
+        assertEquals(0, overview.at("/totals/unpriced_calls").asInt());
+        assertEquals(100.0, overview.at("/totals/success_rate").asDouble());
+        assertEquals(0, perTurn.multiply(BigDecimal.valueOf(3)).compareTo(overview.at("/totals/cost").decimalValue()));
+        assertEquals("gpt-4o-mini", overview.at("/by_model/0/model").asText());
+        assertEquals(3, overview.at("/by_intent/0/messages").asInt());
+        assertEquals(1, overview.get("hourly").size() + (overview.get("hourly").size() > 1 ? -1 : 0));
+
+        JsonNode calls = h.get("/logging-dashboard/llm-calls/analysis?hours=1&function_name=generate_sql").json();
+        assertEquals(3, calls.at("/totals/llm_calls").asInt());
+        assertEquals(1, calls.get("by_model_and_function").size());
+        assertEquals(3 * 230, calls.at("/by_model_and_function/0/total_tokens").asLong());
+        assertNotNull(calls.at("/by_model_and_function/0/p95_latency_ms"));
+        assertEquals(3, calls.get("slowest_calls").size());
+        assertEquals(0, h.get("/logging-dashboard/llm-calls/analysis?hours=1&model=gpt-4o").json().at("/totals/llm_calls").asInt());
+
+        JsonNode sql = h.get("/logging-dashboard/sql-queries/analysis?hours=1").json();
+        assertEquals(3, sql.get("total_queries").asInt());
+        assertEquals(0, sql.get("failed_queries").asInt());
+        assertEquals(3, sql.at("/most_frequent_queries/0/count").asInt());
+        assertEquals(List.of(), new ConsistencyCheck(openAi.database().jdbi()).mismatches());
+    }
+
+    @Test
+    void should_answer_with_the_demo_model_and_honour_summarize() throws Exception {
+        Http h = http(demo);
+        Http.Response first = h.post("/chat-chat/", body("Show me recent orders", null));
+        assertEquals(200, first.status(), first.raw());
+        String conversation = first.json().get("conversation_id").asText();
+        assertEquals(5, first.json().at("/output/rows").size());
+        Http.Response second = h.post("/chat-chat/", "{\"input\": \"top 3 customers\", \"conversation_id\": \"" + conversation
+                + "\", \"summarize\": true}");
+        assertEquals(200, second.status(), second.raw());
+        assertEquals("customers_summary", second.json().at("/output/type").asText());
+        assertFalse(second.json().get("conversation_summary").asText().isBlank());
+        Http.Response third = h.post("/chat-chat/", body("hello!", conversation));
+        assertEquals("text", third.json().at("/output/type").asText());
+        assertTrue(demo.logger().flush(Duration.ofSeconds(20)));
+
+        JsonNode conv = h.get("/logging-dashboard/conversation/" + conversation + "/detailed").json();
+        assertEquals(3, conv.at("/summary/total_messages").asInt());
+        assertEquals(3 + 4 + 2, conv.at("/summary/total_llm_calls").asInt()); // data, data + summary, smalltalk
+        assertEquals("summarize_conversation", conv.at("/messages/1/llm_calls/3/function_name").asText());
+        assertEquals("chatlog-demo", conv.at("/messages/0/llm_calls/0/model").asText());
+        assertTrue(conv.at("/messages/0/llm_calls/0/priced").asBoolean());
+        long tokens = 0;
+        for (JsonNode m : conv.get("messages")) for (JsonNode c : m.get("llm_calls")) tokens += c.get("total_tokens").asLong();
+        assertEquals(tokens, conv.at("/summary/total_tokens_used").asLong());
+        JsonNode overview = h.get("/logging-dashboard/overview").json();
+        assertEquals(tokens, overview.at("/totals/total_tokens").asLong());
+        assertEquals(List.of(), new ConsistencyCheck(demo.database().jdbi()).mismatches());
+    }
+
+    @Test
+    void should_answer_502_and_log_a_failed_turn_when_the_model_fails() throws Exception {
+        ChatlogServer failing = ServerTestSupport.start(Map.of("OPENAI_API_KEY", "k", "OPENAI_BASE_URL", "http://127.0.0.1:9/v1"));
+        try {
+            Http.Response r = http(failing).post("/chat-chat/", body("orders?", "e2e-down"));
+            assertEquals(502, r.status(), r.raw());
+            assertTrue(r.json().get("error").asText().startsWith("the language model failed"));
+            assertTrue(failing.logger().flush(Duration.ofSeconds(20)));
+            JsonNode conv = http(failing).get("/logging-dashboard/conversation/e2e-down/detailed").json();
+            assertFalse(conv.at("/messages/0/success").asBoolean());
+            assertFalse(conv.at("/messages/0/llm_calls/0/success").asBoolean());
+            assertEquals(0.0, conv.at("/summary/success_rate").asDouble());
+        } finally {
+            failing.close();
+        }
+    }
+}

@@ -1,0 +1,16 @@
+package dev.chatlog.server;
+
+import dev.chatlog.sql.TestDatabase;
+import java.util.HashMap;
+import java.util.Map;
+
+/** Starts the real server on port 0 on the shared embedded MariaDB, in a fresh chatlog schema. */
+final class ServerTestSupport {
+    private ServerTestSupport() {}
+
+    static ChatlogServer start(Map<String, String> env) {
+        Map<String, String> e = new HashMap<>(env);
+        e.put("CHATLOG_PORT", "0");
+        return ChatlogServer.start(ServerConfig.from(e), TestDatabase.server(), TestDatabase.createSchema());
+    }
+}

@@ -1,0 +1,68 @@
+package dev.chatlog.server.chat;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.chatlog.sql.Database;
+import dev.chatlog.sql.TestDatabase;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The database itself refuses writes from the shop user, even when the SQL guard is bypassed. */
+class ShopDatabaseTest {
+    private static Database admin;
+    private static ShopDatabase shop;
+
+    @BeforeAll
+    static void start() throws Exception {
+        admin = TestDatabase.freshDatabase();
+        shop = ShopDatabase.embedded(TestDatabase.server(), admin.dataSource(), "test-shop-pw");
+    }
+
+    @AfterAll
+    static void stop() {
+        shop.close();
+        admin.close();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"DROP TABLE orders", "DELETE FROM orders", "UPDATE orders SET total = 0",
+            "INSERT INTO products VALUES (99, 'x', 'y', 1)", "TRUNCATE order_items", "CREATE TABLE evil (id INT)",
+            "SELECT * FROM orders INTO OUTFILE '/tmp/chatlog-shop-test'", "SELECT 1; DROP TABLE customers"})
+    void should_be_refused_by_the_database_when_the_guard_is_bypassed(String sql) {
+        long before = count();
+        ShopDatabase.Result r = shop.execute(sql);
+        assertFalse(r.query().success(), sql + " ran: " + r.query());
+        assertEquals(before, count());
+        assertTrue(shop.enforcedByDatabase());
+    }
+
+    @Test
+    void should_stop_a_long_query_at_the_timeout() {
+        long t0 = System.nanoTime();
+        ShopDatabase.Result r = shop.execute("SELECT SLEEP(30)");
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        assertTrue(seconds < 15, "took " + seconds + " s");
+        // MariaDB answers a killed SLEEP with 1 (interrupted) or an error: either way not 30 s
+        assertTrue(!r.query().success() || "1".equals(String.valueOf(r.rows().get(0).values().iterator().next())), r.toString());
+    }
+
+    @Test
+    void should_cap_rows_and_report_them() {
+        ShopDatabase.Result r = shop.query("SELECT * FROM order_items");
+        assertTrue(r.query().success());
+        assertEquals(ShopDatabase.MAX_ROWS, r.rows().size());
+        assertEquals(ShopDatabase.MAX_ROWS, r.query().rowCount());
+    }
+
+    private static long count() {
+        return admin.jdbi().withHandle(h -> h.createQuery(
+                "SELECT (SELECT COUNT(*) FROM chatlog_shop.orders) + (SELECT COUNT(*) FROM chatlog_shop.customers) + "
+                        + "(SELECT COUNT(*) FROM chatlog_shop.order_items) + (SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'chatlog_shop')")
+                .mapTo(Long.class).one());
+    }
+}

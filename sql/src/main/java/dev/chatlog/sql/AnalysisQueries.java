@@ -1,0 +1,330 @@
+package dev.chatlog.sql;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.math.BigDecimal;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.Query;
+
+/**
+ * The read side behind {@code /logging-dashboard}: overview, conversation detail, LLM-call and
+ * SQL-query analysis. Results are ordered maps with the snake_case field names documented in the
+ * README; times are ISO-8601 UTC strings; money is exact decimal USD. "LLM calls" means model
+ * calls (chat, streaming chat, embedding), not tool or agent rows.
+ */
+public final class AnalysisQueries {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    static final String MODEL_CALL = "call_type IN ('chat', 'streaming_chat', 'embedding')";
+
+    private final Jdbi jdbi;
+
+    public AnalysisQueries(Jdbi jdbi) {
+        this.jdbi = jdbi;
+    }
+
+    /** Optional filters of the call routes; null means "any". */
+    public record CallFilter(String model, String functionName) {
+        public static final CallFilter NONE = new CallFilter(null, null);
+
+        String where() {
+            return (model == null ? "" : " AND model = :model") + (functionName == null ? "" : " AND function_name = :fn");
+        }
+
+        Query bind(Query q) {
+            if (model != null) q.bind("model", model);
+            if (functionName != null) q.bind("fn", functionName);
+            return q;
+        }
+    }
+
+    private static LocalDateTime since(int hours) {
+        return LocalDateTime.ofInstant(Instant.now().minusSeconds(hours * 3600L), ZoneOffset.UTC);
+    }
+
+    public Map<String, Object> overview(int hours) {
+        return jdbi.withHandle(h -> {
+            LocalDateTime from = since(hours);
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("window_hours", hours);
+            out.put("from", iso(from));
+            Map<String, Object> totals = h.createQuery("""
+                    SELECT COUNT(DISTINCT conversation_id) AS conversations, COUNT(*) AS messages,
+                           COALESCE(SUM(success), 0) AS successful_messages
+                    FROM chatbot_conversation_messages WHERE `timestamp` >= :from""")
+                    .bind("from", from).map((rs, ctx) -> row(rs)).one();
+            Map<String, Object> calls = callTotals(h, from, CallFilter.NONE);
+            totals.putAll(calls);
+            out.put("totals", totals);
+            out.put("by_model", groupedCalls(h, from, CallFilter.NONE, "model"));
+            out.put("by_function", groupedCalls(h, from, CallFilter.NONE, "function_name"));
+            out.put("by_intent", h.createQuery("""
+                    SELECT intent, COUNT(*) AS messages, SUM(success) AS successful_messages,
+                           SUM(total_llm_calls) AS llm_calls, SUM(total_tokens_used) AS tokens, SUM(total_cost) AS cost,
+                           ROUND(AVG(response_time_ms), 2) AS avg_response_time_ms
+                    FROM chatbot_conversation_messages WHERE `timestamp` >= :from
+                    GROUP BY intent ORDER BY messages DESC, intent""").bind("from", from).map((rs, ctx) -> row(rs)).list());
+            out.put("hourly", h.createQuery("""
+                    SELECT DATE_FORMAT(started_at, '%Y-%m-%dT%H:00:00Z') AS hour, COUNT(*) AS llm_calls,
+                           SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens,
+                           COALESCE(SUM(cost_estimate), 0) AS cost, SUM(NOT success) AS failed_calls,
+                           ROUND(AVG(duration_ms), 2) AS avg_duration_ms
+                    FROM chatbot_llm_calls WHERE started_at >= :from AND""" + " " + MODEL_CALL + """
+                     GROUP BY hour ORDER BY hour""").bind("from", from).map((rs, ctx) -> row(rs)).list());
+            return out;
+        });
+    }
+
+    private static Map<String, Object> callTotals(Handle h, LocalDateTime from, CallFilter f) {
+        Map<String, Object> t = f.bind(h.createQuery("""
+                SELECT COUNT(*) AS llm_calls, COALESCE(SUM(input_tokens), 0) AS input_tokens,
+                       COALESCE(SUM(output_tokens), 0) AS output_tokens, COALESCE(SUM(cached_input_tokens), 0) AS cached_input_tokens,
+                       COALESCE(SUM(total_tokens), 0) AS total_tokens, COALESCE(SUM(cost_estimate), 0) AS cost,
+                       COALESCE(SUM(NOT priced), 0) AS unpriced_calls, COALESCE(SUM(NOT success), 0) AS failed_calls,
+                       ROUND(COALESCE(AVG(duration_ms), 0), 2) AS avg_latency_ms
+                FROM chatbot_llm_calls WHERE started_at >= :from AND""" + " " + MODEL_CALL + f.where()))
+                .bind("from", from).map((rs, ctx) -> row(rs)).one();
+        long n = ((Number) t.get("llm_calls")).longValue();
+        long failed = ((Number) t.get("failed_calls")).longValue();
+        t.put("success_rate", n == 0 ? null : round2(100.0 * (n - failed) / n));
+        List<Double> durations = f.bind(h.createQuery("SELECT duration_ms FROM chatbot_llm_calls WHERE started_at >= :from AND "
+                        + MODEL_CALL + f.where() + " ORDER BY duration_ms"))
+                .bind("from", from).mapTo(Double.class).list();
+        t.put("p50_latency_ms", percentile(durations, 50));
+        t.put("p95_latency_ms", percentile(durations, 95));
+        return t;
+    }
+
+    private static List<Map<String, Object>> groupedCalls(Handle h, LocalDateTime from, CallFilter f, String... keys) {
+        String cols = String.join(", ", keys);
+        List<Map<String, Object>> groups = f.bind(h.createQuery("SELECT " + cols + """
+                , COUNT(*) AS llm_calls, SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens,
+                       SUM(total_tokens) AS total_tokens, COALESCE(SUM(cost_estimate), 0) AS cost,
+                       SUM(NOT priced) AS unpriced_calls, SUM(NOT success) AS failed_calls,
+                       ROUND(AVG(duration_ms), 2) AS avg_latency_ms
+                FROM chatbot_llm_calls WHERE started_at >= :from AND""" + " " + MODEL_CALL + f.where()
+                + " GROUP BY " + cols + " ORDER BY llm_calls DESC, " + cols))
+                .bind("from", from).map((rs, ctx) -> row(rs)).list();
+        Map<List<Object>, List<Double>> durations = new HashMap<>();
+        f.bind(h.createQuery("SELECT " + cols + ", duration_ms FROM chatbot_llm_calls WHERE started_at >= :from AND "
+                        + MODEL_CALL + f.where()))
+                .bind("from", from).map((rs, ctx) -> {
+                    List<Object> k = new ArrayList<>();
+                    for (String key : keys) k.add(rs.getString(key));
+                    durations.computeIfAbsent(k, x -> new ArrayList<>()).add(rs.getDouble("duration_ms"));
+                    return 0;
+                }).list();
+        for (Map<String, Object> g : groups) {
+            List<Object> k = new ArrayList<>();
+            for (String key : keys) k.add(g.get(key));
+            List<Double> d = durations.getOrDefault(k, List.of());
+            d.sort(Comparator.naturalOrder());
+            g.put("p95_latency_ms", percentile(d, 95));
+            long n = ((Number) g.get("llm_calls")).longValue();
+            g.put("error_rate", n == 0 ? null : round2(100.0 * ((Number) g.get("failed_calls")).longValue() / n));
+        }
+        return groups;
+    }
+
+    /** The summary, then every message in order with its calls and SQL queries; empty if unknown. */
+    public Optional<Map<String, Object>> conversation(String conversationId) {
+        return jdbi.withHandle(h -> {
+            Optional<Map<String, Object>> summary = h.createQuery("""
+                    SELECT conversation_id, user_id, first_message_at, last_message_at, total_messages, successful_messages,
+                           total_llm_calls, failed_llm_calls, total_input_tokens, total_output_tokens, total_tokens_used,
+                           total_cost, unpriced_calls, total_duration_ms, success_rate, last_user_input, last_agent_output
+                    FROM chatbot_conversation_summary WHERE conversation_id = :c""")
+                    .bind("c", conversationId).map((rs, ctx) -> row(rs)).findOne();
+            if (summary.isEmpty()) {
+                return Optional.empty();
+            }
+            List<Map<String, Object>> calls = h.createQuery("""
+                    SELECT message_id, call_id, parent_call_id, call_sequence, call_type, agent, function_name, chat_mode,
+                           provider, model, response_model, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens,
+                           total_tokens, token_source, cost_estimate, priced, price_version, duration_ms, time_to_first_token_ms,
+                           finish_reason, success, error_type, error_message, started_at, input_text, output_text
+                    FROM chatbot_llm_calls WHERE conversation_id = :c ORDER BY started_at, call_sequence""")
+                    .bind("c", conversationId).map((rs, ctx) -> row(rs)).list();
+            Map<Object, List<Map<String, Object>>> callsByMessage = new LinkedHashMap<>();
+            for (Map<String, Object> c : calls) {
+                callsByMessage.computeIfAbsent(c.remove("message_id"), k -> new ArrayList<>()).add(c);
+            }
+            List<Map<String, Object>> messages = h.createQuery("""
+                    SELECT message_id, user_id, chat_mode, `timestamp`, user_input, final_output, conversation_message,
+                           intent, classification, database_used, sql_queries, sql_results_count, total_llm_calls,
+                           total_input_tokens, total_output_tokens, total_tokens_used, total_cost, unpriced_calls,
+                           total_duration_ms, response_time_ms, success, error_message, debug_info
+                    FROM chatbot_conversation_messages WHERE conversation_id = :c ORDER BY `timestamp`, id""")
+                    .bind("c", conversationId).map((rs, ctx) -> row(rs)).list();
+            for (Map<String, Object> m : messages) {
+                m.put("sql_queries", parseJson(m.get("sql_queries"), true));
+                m.put("debug_info", parseJson(m.get("debug_info"), false));
+                m.put("llm_calls", callsByMessage.getOrDefault(m.get("message_id"), List.of()));
+            }
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("conversation_id", conversationId);
+            out.put("summary", summary.get());
+            out.put("messages", messages);
+            List<Map<String, Object>> outside = callsByMessage.get("");
+            if (outside != null) {
+                out.put("calls_outside_messages", outside);
+            }
+            return Optional.of(out);
+        });
+    }
+
+    public Map<String, Object> llmCalls(int hours, CallFilter filter) {
+        return jdbi.withHandle(h -> {
+            LocalDateTime from = since(hours);
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("window_hours", hours);
+            out.put("filters", filterMap(filter));
+            out.put("totals", callTotals(h, from, filter));
+            out.put("by_model_and_function", groupedCalls(h, from, filter, "model", "function_name"));
+            String top = """
+                    SELECT call_id, conversation_id, message_id, model, function_name, call_type, duration_ms, total_tokens,
+                           cost_estimate, priced, success, error_type, started_at
+                    FROM chatbot_llm_calls WHERE started_at >= :from AND""" + " " + MODEL_CALL + filter.where();
+            out.put("slowest_calls", filter.bind(h.createQuery(top + " ORDER BY duration_ms DESC LIMIT 10"))
+                    .bind("from", from).map((rs, ctx) -> row(rs)).list());
+            out.put("most_expensive_calls", filter.bind(h.createQuery(top
+                            + " AND cost_estimate IS NOT NULL ORDER BY cost_estimate DESC LIMIT 10"))
+                    .bind("from", from).map((rs, ctx) -> row(rs)).list());
+            return out;
+        });
+    }
+
+    public Map<String, Object> sqlQueries(int hours) {
+        return jdbi.withHandle(h -> {
+            LocalDateTime from = since(hours);
+            List<Map<String, Object>> queries = new ArrayList<>();
+            h.createQuery("""
+                    SELECT conversation_id, message_id, `timestamp`, sql_queries FROM chatbot_conversation_messages
+                    WHERE `timestamp` >= :from AND sql_query_count > 0""").bind("from", from).map((rs, ctx) -> {
+                        JsonNode arr = parse(rs.getString("sql_queries"));
+                        for (JsonNode q : arr) {
+                            Map<String, Object> m = new LinkedHashMap<>();
+                            m.put("sql", q.path("sql").asText());
+                            m.put("duration_ms", q.path("durationMs").asDouble());
+                            m.put("row_count", q.path("rowCount").asInt());
+                            m.put("success", q.path("success").asBoolean());
+                            m.put("error", q.path("error").isNull() ? null : q.path("error").asText(null));
+                            m.put("conversation_id", rs.getString("conversation_id"));
+                            m.put("message_id", rs.getString("message_id"));
+                            m.put("timestamp", iso(rs.getObject("timestamp", LocalDateTime.class)));
+                            queries.add(m);
+                        }
+                        return 0;
+                    }).list();
+            List<Double> durations = new ArrayList<>(queries.stream().map(q -> (Double) q.get("duration_ms")).toList());
+            durations.sort(Comparator.naturalOrder());
+            long failures = queries.stream().filter(q -> !(Boolean) q.get("success")).count();
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("window_hours", hours);
+            out.put("total_queries", queries.size());
+            out.put("failed_queries", failures);
+            out.put("avg_duration_ms", durations.isEmpty() ? null
+                    : round2(durations.stream().mapToDouble(Double::doubleValue).average().orElse(0)));
+            out.put("p95_duration_ms", percentile(durations, 95));
+            out.put("slowest_queries", queries.stream()
+                    .sorted(Comparator.comparing((Map<String, Object> q) -> (Double) q.get("duration_ms")).reversed())
+                    .limit(10).toList());
+            Map<String, long[]> freq = new LinkedHashMap<>();
+            for (Map<String, Object> q : queries) {
+                long[] c = freq.computeIfAbsent(normalize((String) q.get("sql")), k -> new long[2]);
+                c[0]++;
+                c[1] += (Boolean) q.get("success") ? 0 : 1;
+            }
+            out.put("most_frequent_queries", freq.entrySet().stream()
+                    .sorted((a, b) -> Long.compare(b.getValue()[0], a.getValue()[0])).limit(10)
+                    .map(e -> {
+                        Map<String, Object> m = new LinkedHashMap<>();
+                        m.put("sql", e.getKey());
+                        m.put("count", e.getValue()[0]);
+                        m.put("failures", e.getValue()[1]);
+                        return m;
+                    }).toList());
+            out.put("failed", queries.stream().filter(q -> !(Boolean) q.get("success")).limit(20).toList());
+            return out;
+        });
+    }
+
+    private static String normalize(String sql) {
+        return sql == null ? "" : sql.trim().replaceAll("\\s+", " ");
+    }
+
+    private static Map<String, Object> filterMap(CallFilter f) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("model", f.model());
+        m.put("function_name", f.functionName());
+        return m;
+    }
+
+    /** Nearest-rank percentile of an ascending list, or null when empty. */
+    static Double percentile(List<Double> sorted, int p) {
+        if (sorted.isEmpty()) {
+            return null;
+        }
+        int rank = (int) Math.ceil(p / 100.0 * sorted.size());
+        return sorted.get(Math.max(0, rank - 1));
+    }
+
+    private static double round2(double v) {
+        return Math.round(v * 100) / 100.0;
+    }
+
+    /** A result row as an ordered map: times as ISO UTC strings, decimals without trailing zeros. */
+    static Map<String, Object> row(ResultSet rs) throws SQLException {
+        var md = rs.getMetaData();
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 1; i <= md.getColumnCount(); i++) {
+            String name = md.getColumnLabel(i);
+            Object v = rs.getObject(i);
+            if (v instanceof LocalDateTime t) {
+                v = iso(t);
+            } else if (v instanceof java.sql.Timestamp ts) {
+                v = iso(ts.toLocalDateTime());
+            } else if (v instanceof BigDecimal d) {
+                BigDecimal plain = d.stripTrailingZeros();
+                v = plain.scale() <= 0 ? (Object) plain.longValueExact() : plain; // sums of integers come back as DECIMAL
+            } else if (v instanceof java.math.BigInteger b) {
+                v = b.longValue();
+            } else if (v instanceof Boolean || md.getColumnType(i) == java.sql.Types.BIT || md.getColumnType(i) == java.sql.Types.BOOLEAN) {
+                v = v == null ? null : (v instanceof Boolean b2 ? b2 : ((Number) v).intValue() != 0);
+            }
+            m.put(name, v);
+        }
+        return m;
+    }
+
+    static String iso(LocalDateTime t) {
+        return t == null ? null : t.toInstant(ZoneOffset.UTC).toString();
+    }
+
+    private static JsonNode parse(String json) {
+        try {
+            return json == null ? JSON.createArrayNode() : JSON.readTree(json);
+        } catch (Exception e) {
+            return JSON.createArrayNode();
+        }
+    }
+
+    private static Object parseJson(Object json, boolean array) {
+        if (json == null) {
+            return array ? List.of() : Map.of();
+        }
+        return parse(json.toString());
+    }
+}
