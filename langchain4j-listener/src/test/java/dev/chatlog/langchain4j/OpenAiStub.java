@@ -38,6 +38,15 @@ public final class OpenAiStub implements AutoCloseable {
                     null, usage, null, 0);
         }
 
+        /** Several tool calls in one answer: name, arguments, name, arguments ... */
+        public static Reply toolCalls(Usage usage, String... nameThenArguments) {
+            List<Map<String, String>> calls = new java.util.ArrayList<>();
+            for (int i = 0; i < nameThenArguments.length; i += 2) {
+                calls.add(Map.of("id", "call_" + nameThenArguments[i], "name", nameThenArguments[i], "arguments", nameThenArguments[i + 1]));
+            }
+            return new Reply(200, null, calls, null, usage, null, 0);
+        }
+
         public static Reply error(int status, String message) {
             return new Reply(status, null, List.of(), null, null,
                     "{\"error\":{\"message\":\"" + message + "\",\"type\":\"test_error\",\"code\":\"" + status + "\"}}", 0);
@@ -93,6 +102,14 @@ public final class OpenAiStub implements AutoCloseable {
             return body.path("messages").size();
         }
 
+        /** Whether the conversation already holds tool results (the model is asked to finish). */
+        public boolean hasToolResults() {
+            for (JsonNode m : body.path("messages")) {
+                if ("tool".equals(m.path("role").asText())) return true;
+            }
+            return false;
+        }
+
         public boolean includesUsageInStream() {
             return body.path("stream_options").path("include_usage").asBoolean(false);
         }
@@ -106,6 +123,7 @@ public final class OpenAiStub implements AutoCloseable {
     public OpenAiStub() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/v1/chat/completions", this::handle);
+        server.createContext("/v1/embeddings", this::embeddings);
         server.setExecutor(Executors.newFixedThreadPool(32));
         server.start();
     }
@@ -142,6 +160,29 @@ public final class OpenAiStub implements AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             send(ex, 500, "application/json", "{\"error\":{\"message\":\"stub failure: " + e + "\"}}");
+        }
+    }
+
+    /** Tokens the stub reports per embedded input. */
+    public static final int EMBEDDING_TOKENS_PER_INPUT = 8;
+
+    private void embeddings(HttpExchange ex) throws IOException {
+        try (ex) {
+            JsonNode body = JSON.readTree(ex.getRequestBody());
+            requests.add(new Request(body));
+            JsonNode input = body.path("input");
+            List<String> texts = new java.util.ArrayList<>();
+            if (input.isArray()) input.forEach(n -> texts.add(n.asText())); else texts.add(input.asText());
+            ObjectNode root = JSON.createObjectNode().put("object", "list").put("model", body.path("model").asText());
+            ArrayNode data = root.putArray("data");
+            for (int i = 0; i < texts.size(); i++) {
+                ArrayNode vec = data.addObject().put("object", "embedding").put("index", i).putArray("embedding");
+                int h = texts.get(i).hashCode();
+                for (int d = 0; d < 4; d++) vec.add(((h >> (d * 8)) & 0xFF) / 255.0 + 0.01);
+            }
+            int tokens = EMBEDDING_TOKENS_PER_INPUT * texts.size();
+            root.putObject("usage").put("prompt_tokens", tokens).put("total_tokens", tokens);
+            send(ex, 200, "application/json", JSON.writeValueAsString(root));
         }
     }
 
@@ -193,10 +234,11 @@ public final class OpenAiStub implements AutoCloseable {
             event(out, chunk.toString());
             Thread.sleep(2);
         }
+        int toolIndex = 0;
         for (Map<String, String> c : reply.toolCalls()) {
             ObjectNode chunk = chunk(model);
             ObjectNode delta = ((ObjectNode) chunk.withArray("choices").get(0)).putObject("delta");
-            delta.putArray("tool_calls").addObject().put("index", 0).put("id", c.get("id")).put("type", "function")
+            delta.putArray("tool_calls").addObject().put("index", toolIndex++).put("id", c.get("id")).put("type", "function")
                     .putObject("function").put("name", c.get("name")).put("arguments", c.get("arguments"));
             event(out, chunk.toString());
         }

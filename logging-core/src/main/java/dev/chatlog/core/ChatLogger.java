@@ -92,6 +92,19 @@ public final class ChatLogger implements AutoCloseable {
         return new MessageTurn(this, conversationId, userInput);
     }
 
+    /**
+     * Opens an agent step (an {@code agent} row) under the current context; calls made on this
+     * thread until it closes are its children. Nestable.
+     */
+    public StepScope beginAgent(String name) {
+        return new StepScope(this, CallType.AGENT, name, null);
+    }
+
+    /** Opens a tool step (a {@code tool} row) under the current context. */
+    public StepScope beginTool(String name, String arguments) {
+        return new StepScope(this, CallType.TOOL, name, arguments);
+    }
+
     private void offer(Object record) {
         if (record == null) {
             return;

@@ -36,16 +36,28 @@ public final class AnalysisQueries {
     }
 
     /** Optional filters of the call routes; null means "any". */
-    public record CallFilter(String model, String functionName) {
-        public static final CallFilter NONE = new CallFilter(null, null);
+    public record CallFilter(String model, String functionName, String agent, String chatMode) {
+        public static final CallFilter NONE = new CallFilter(null, null, null, null);
+
+        public CallFilter(String model, String functionName) {
+            this(model, functionName, null, null);
+        }
 
         String where() {
-            return (model == null ? "" : " AND model = :model") + (functionName == null ? "" : " AND function_name = :fn");
+            return (model == null ? "" : " AND model = :model") + (functionName == null ? "" : " AND function_name = :fn")
+                    + (agent == null ? "" : " AND agent = :agent") + (chatMode == null ? "" : " AND chat_mode = :mode");
+        }
+
+        /** The same filters for tool rows (no model). */
+        CallFilter forTools() {
+            return new CallFilter(null, functionName, agent, chatMode);
         }
 
         Query bind(Query q) {
             if (model != null) q.bind("model", model);
             if (functionName != null) q.bind("fn", functionName);
+            if (agent != null) q.bind("agent", agent);
+            if (chatMode != null) q.bind("mode", chatMode);
             return q;
         }
     }
@@ -70,6 +82,9 @@ public final class AnalysisQueries {
             out.put("totals", totals);
             out.put("by_model", groupedCalls(h, from, CallFilter.NONE, "model"));
             out.put("by_function", groupedCalls(h, from, CallFilter.NONE, "function_name"));
+            out.put("by_agent", groupedCalls(h, from, CallFilter.NONE, "agent"));
+            out.put("by_chat_mode", groupedCalls(h, from, CallFilter.NONE, "chat_mode"));
+            out.put("by_tool", tools(h, from, CallFilter.NONE));
             out.put("by_intent", h.createQuery("""
                     SELECT intent, COUNT(*) AS messages, SUM(success) AS successful_messages,
                            SUM(total_llm_calls) AS llm_calls, SUM(total_tokens_used) AS tokens, SUM(total_cost) AS cost,
@@ -138,7 +153,97 @@ public final class AnalysisQueries {
         return groups;
     }
 
-    /** The summary, then every message in order with its calls and SQL queries; empty if unknown. */
+    /** Tool executions grouped by tool: executions, failures, average and p95 duration. */
+    private static List<Map<String, Object>> tools(Handle h, LocalDateTime from, CallFilter f) {
+        List<Map<String, Object>> groups = f.bind(h.createQuery("""
+                SELECT function_name AS tool, COUNT(*) AS executions, SUM(NOT success) AS failures,
+                       ROUND(AVG(duration_ms), 2) AS avg_duration_ms
+                FROM chatbot_llm_calls WHERE started_at >= :from AND call_type = 'tool'""" + f.where()
+                + " GROUP BY function_name ORDER BY executions DESC, function_name"))
+                .bind("from", from).map((rs, ctx) -> row(rs)).list();
+        Map<String, List<Double>> durations = new HashMap<>();
+        f.bind(h.createQuery("SELECT function_name, duration_ms FROM chatbot_llm_calls WHERE started_at >= :from AND call_type = 'tool'"
+                        + f.where()))
+                .bind("from", from).map((rs, ctx) -> durations.computeIfAbsent(rs.getString(1), k -> new ArrayList<>())
+                        .add(rs.getDouble(2))).list();
+        for (Map<String, Object> g : groups) {
+            List<Double> d = durations.getOrDefault((String) g.get("tool"), new ArrayList<>());
+            d.sort(Comparator.naturalOrder());
+            g.put("p95_duration_ms", percentile(d, 95));
+        }
+        return groups;
+    }
+
+    /**
+     * A message's calls as a tree: roots in call order, each node with {@code children} (in order)
+     * and {@code rollup}, the totals of the model calls in its subtree (itself included).
+     */
+    static List<Map<String, Object>> tree(List<Map<String, Object>> calls) {
+        Map<Object, Map<String, Object>> byId = new LinkedHashMap<>();
+        for (Map<String, Object> c : calls) {
+            c.put("children", new ArrayList<Map<String, Object>>());
+            byId.put(c.get("call_id"), c);
+        }
+        List<Map<String, Object>> roots = new ArrayList<>();
+        for (Map<String, Object> c : calls) {
+            Map<String, Object> parent = c.get("parent_call_id") == null ? null : byId.get(c.get("parent_call_id"));
+            if (parent == null || parent == c) {
+                roots.add(c);
+            } else {
+                @SuppressWarnings("unchecked")
+                List<Map<String, Object>> children = (List<Map<String, Object>>) parent.get("children");
+                children.add(c);
+            }
+        }
+        Comparator<Map<String, Object>> order = Comparator.comparingInt(c -> ((Number) c.get("call_sequence")).intValue());
+        roots.sort(order);
+        for (Map<String, Object> c : calls) {
+            @SuppressWarnings("unchecked")
+            List<Map<String, Object>> children = (List<Map<String, Object>>) c.get("children");
+            children.sort(order);
+        }
+        for (Map<String, Object> r : roots) rollup(r, order);
+        return roots;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> rollup(Map<String, Object> node, Comparator<Map<String, Object>> order) {
+        long calls = 0, in = 0, out = 0, total = 0, unpriced = 0;
+        BigDecimal cost = BigDecimal.ZERO;
+        BigDecimal duration = BigDecimal.ZERO;
+        String type = (String) node.get("call_type");
+        if ("chat".equals(type) || "streaming_chat".equals(type) || "embedding".equals(type)) {
+            calls = 1;
+            in = ((Number) node.get("input_tokens")).longValue();
+            out = ((Number) node.get("output_tokens")).longValue();
+            total = ((Number) node.get("total_tokens")).longValue();
+            if (node.get("cost_estimate") != null) cost = new BigDecimal(node.get("cost_estimate").toString());
+            else unpriced = 1;
+            duration = new BigDecimal(node.get("duration_ms").toString());
+        }
+        for (Map<String, Object> child : (List<Map<String, Object>>) node.get("children")) {
+            Map<String, Object> r = rollup(child, order);
+            calls += ((Number) r.get("llm_calls")).longValue();
+            in += ((Number) r.get("input_tokens")).longValue();
+            out += ((Number) r.get("output_tokens")).longValue();
+            total += ((Number) r.get("total_tokens")).longValue();
+            unpriced += ((Number) r.get("unpriced_calls")).longValue();
+            cost = cost.add((BigDecimal) r.get("cost"));
+            duration = duration.add((BigDecimal) r.get("llm_duration_ms"));
+        }
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("llm_calls", calls);
+        r.put("input_tokens", in);
+        r.put("output_tokens", out);
+        r.put("total_tokens", total);
+        r.put("cost", cost.signum() == 0 ? BigDecimal.ZERO : cost.stripTrailingZeros());
+        r.put("unpriced_calls", unpriced);
+        r.put("llm_duration_ms", duration.signum() == 0 ? BigDecimal.ZERO : duration.stripTrailingZeros());
+        node.put("rollup", r);
+        return r;
+    }
+
+    /** The summary, then every message in order with its calls (as a tree) and SQL queries; empty if unknown. */
     public Optional<Map<String, Object>> conversation(String conversationId) {
         return jdbi.withHandle(h -> {
             Optional<Map<String, Object>> summary = h.createQuery("""
@@ -155,7 +260,7 @@ public final class AnalysisQueries {
                            provider, model, response_model, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens,
                            total_tokens, token_source, cost_estimate, priced, price_version, duration_ms, time_to_first_token_ms,
                            finish_reason, success, error_type, error_message, started_at, input_text, output_text
-                    FROM chatbot_llm_calls WHERE conversation_id = :c ORDER BY started_at, call_sequence""")
+                    FROM chatbot_llm_calls WHERE conversation_id = :c ORDER BY call_sequence, started_at""")
                     .bind("c", conversationId).map((rs, ctx) -> row(rs)).list();
             Map<Object, List<Map<String, Object>>> callsByMessage = new LinkedHashMap<>();
             for (Map<String, Object> c : calls) {
@@ -171,7 +276,7 @@ public final class AnalysisQueries {
             for (Map<String, Object> m : messages) {
                 m.put("sql_queries", parseJson(m.get("sql_queries"), true));
                 m.put("debug_info", parseJson(m.get("debug_info"), false));
-                m.put("llm_calls", callsByMessage.getOrDefault(m.get("message_id"), List.of()));
+                m.put("llm_calls", tree(callsByMessage.getOrDefault(m.get("message_id"), new ArrayList<>())));
             }
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("conversation_id", conversationId);
@@ -179,7 +284,7 @@ public final class AnalysisQueries {
             out.put("messages", messages);
             List<Map<String, Object>> outside = callsByMessage.get("");
             if (outside != null) {
-                out.put("calls_outside_messages", outside);
+                out.put("calls_outside_messages", tree(outside));
             }
             return Optional.of(out);
         });
@@ -193,6 +298,9 @@ public final class AnalysisQueries {
             out.put("filters", filterMap(filter));
             out.put("totals", callTotals(h, from, filter));
             out.put("by_model_and_function", groupedCalls(h, from, filter, "model", "function_name"));
+            out.put("by_agent", groupedCalls(h, from, filter, "agent"));
+            out.put("by_chat_mode", groupedCalls(h, from, filter, "chat_mode"));
+            out.put("by_tool", tools(h, from, filter.forTools()));
             String top = """
                     SELECT call_id, conversation_id, message_id, model, function_name, call_type, duration_ms, total_tokens,
                            cost_estimate, priced, success, error_type, started_at
@@ -269,6 +377,8 @@ public final class AnalysisQueries {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("model", f.model());
         m.put("function_name", f.functionName());
+        m.put("agent", f.agent());
+        m.put("chat_mode", f.chatMode());
         return m;
     }
 

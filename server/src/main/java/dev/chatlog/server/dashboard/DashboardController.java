@@ -25,7 +25,8 @@ public final class DashboardController {
 
     public void llmCalls(Context ctx) {
         int hours = Params.hours(ctx);
-        ctx.json(queries.llmCalls(hours, new CallFilter(Params.name(ctx, "model"), Params.name(ctx, "function_name"))));
+        ctx.json(queries.llmCalls(hours, new CallFilter(Params.name(ctx, "model"), Params.name(ctx, "function_name"),
+                Params.name(ctx, "agent"), Params.name(ctx, "chat_mode"))));
     }
 
     public void sqlQueries(Context ctx) {

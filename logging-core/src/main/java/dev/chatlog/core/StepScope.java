@@ -1,0 +1,99 @@
+package dev.chatlog.core;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * An agent or tool step in progress: one row of {@code chatbot_llm_calls} with {@code call_type}
+ * agent or tool, logged when the scope closes. While it is open on its thread, every call made
+ * there (LLM calls, embeddings, nested agents and tools) gets it as {@code parent_call_id}; agents
+ * also name the {@code agent} of the calls under them. To continue the step on another thread,
+ * hand over {@link #context()} and {@code makeCurrent()} it there.
+ *
+ * <pre>{@code
+ * try (StepScope orchestrator = chatLogger.beginAgent("Orchestrator")) {
+ *     try (StepScope rag = chatLogger.beginAgent("RAGAgent")) { model.chat(...); }
+ *     try (StepScope tool = chatLogger.beginTool("search_orders", argsJson)) { tool.result(run()); }
+ * }
+ * }</pre>
+ */
+public final class StepScope implements AutoCloseable {
+    private final ChatLogger logger;
+    private final LlmCall.Builder row;
+    private final long startNanos = System.nanoTime();
+    private final Thread owner = Thread.currentThread();
+    private final ChatContext context;
+    private final ChatContext.Scope scope;
+    private final Map<String, Object> metadata = new LinkedHashMap<>();
+    private boolean closed;
+
+    StepScope(ChatLogger logger, CallType type, String name, String input) {
+        this.logger = logger;
+        ChatContext parent = ChatContext.current();
+        String callId = Ids.newId();
+        this.row = LlmCall.builder().callId(callId).callType(type).startedAt(Instant.now())
+                .conversationId(parent.conversationId()).messageId(parent.messageId()).userId(parent.userId())
+                .chatMode(parent.chatMode()).parentCallId(parent.parentCallId()).callSequence(parent.nextSequence())
+                .inputText(input).inputTokens(0).outputTokens(0).tokenSource(TokenSource.PROVIDER);
+        if (type == CallType.AGENT) {
+            row.agent(name).functionName(name);
+            this.context = parent.withAgent(name).withParent(callId);
+        } else {
+            row.agent(parent.agent()).functionName(name);
+            this.context = parent.withParent(callId);
+        }
+        this.scope = context.makeCurrent();
+    }
+
+    /** The context under this step, to hand to another thread. */
+    public ChatContext context() {
+        return context;
+    }
+
+    /** This step's call id (the parent of everything under it). */
+    public String callId() {
+        return context.parentCallId();
+    }
+
+    public StepScope output(String text) {
+        row.outputText(text);
+        return this;
+    }
+
+    /** The tool's result, for tool steps. */
+    public StepScope result(String text) {
+        return output(text);
+    }
+
+    public StepScope metadata(String key, Object value) {
+        metadata.put(key, value);
+        return this;
+    }
+
+    public StepScope failed(Throwable error) {
+        row.success(false).errorType(error.getClass().getName()).errorMessage(error.getMessage());
+        return this;
+    }
+
+    public StepScope failed(String errorType, String message) {
+        row.success(false).errorType(errorType).errorMessage(message);
+        return this;
+    }
+
+    /**
+     * Logs the row; restores the opening thread's previous context when closed on that thread.
+     * Idempotent.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (Thread.currentThread() == owner) {
+            scope.close();
+        }
+        logger.logCall(row.durationMs((System.nanoTime() - startNanos) / 1e6).metadata(metadata).build());
+    }
+}
