@@ -37,9 +37,8 @@ final class CallEnricher {
                     .priceVersion(call.priceVersion() == null ? "caller" : call.priceVersion()).build();
         }
         if (call.callType() == CallType.TOOL || call.callType() == CallType.AGENT) {
-            // Not a model call: nothing to price, and its cost rolls up from its children.
-            return counted.toBuilder().priced(true).costEstimate(java.math.BigDecimal.ZERO)
-                    .priceVersion(prices.version()).build();
+            // Not a model call: no price applies (NULL, not a made-up $0); its children carry the cost.
+            return counted.toBuilder().priced(false).costEstimate(null).priceVersion(null).build();
         }
         return prices.price(counted);
     }

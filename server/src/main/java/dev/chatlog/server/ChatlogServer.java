@@ -8,6 +8,9 @@ import dev.chatlog.server.chat.DemoShopModel;
 import dev.chatlog.server.chat.ShopChatbot;
 import dev.chatlog.server.chat.ShopDatabase;
 import dev.chatlog.server.dashboard.DashboardController;
+import dev.chatlog.server.stats.StatsController;
+import dev.chatlog.sql.Exporter;
+import dev.chatlog.sql.StatsQueries;
 import dev.chatlog.server.web.ApiError;
 import dev.chatlog.sql.AnalysisQueries;
 import dev.chatlog.sql.Database;
@@ -73,6 +76,8 @@ public final class ChatlogServer implements AutoCloseable {
         ShopChatbot bot = new ShopChatbot(model, shop, logger, database.jdbi());
         ChatController chat = new ChatController(bot);
         DashboardController dashboard = new DashboardController(new AnalysisQueries(database.jdbi()));
+        StatsController stats = new StatsController(new StatsQueries(database.jdbi()),
+                new Exporter(database.dataSource()), java.time.Clock.systemUTC());
         this.app = Javalin.create(c -> {
             c.startup.showJavalinBanner = false;
             c.http.maxRequestSize = config.maxBodyBytes();
@@ -83,6 +88,13 @@ public final class ChatlogServer implements AutoCloseable {
             c.routes.get("/logging-dashboard/conversation/{conversation_id}/detailed", dashboard::conversation);
             c.routes.get("/logging-dashboard/llm-calls/analysis", dashboard::llmCalls);
             c.routes.get("/logging-dashboard/sql-queries/analysis", dashboard::sqlQueries);
+            c.routes.get("/logging-dashboard/stats/daily", stats::daily);
+            c.routes.get("/logging-dashboard/stats/range", stats::range);
+            c.routes.get("/logging-dashboard/stats/cost", stats::cost);
+            c.routes.get("/logging-dashboard/stats/latency", stats::latency);
+            c.routes.get("/logging-dashboard/stats/realtime", stats::realtime);
+            c.routes.get("/logging-dashboard/export/llm-calls", stats::exportCalls);
+            c.routes.get("/logging-dashboard/export/messages", stats::exportMessages);
             c.routes.get("/health", this::health);
             c.routes.exception(ApiError.class, (e, ctx) -> error(ctx, e.status(), e.getMessage(), e.field()));
             c.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(), e.getMessage(), null));

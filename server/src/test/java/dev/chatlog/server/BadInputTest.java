@@ -127,4 +127,28 @@ class BadInputTest {
                         + "+ (SELECT COUNT(*) FROM chatlog_shop.products) + (SELECT COUNT(*) FROM chatlog_shop.order_items)")
                 .mapTo(Long.class).one());
     }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "/logging-dashboard/stats/daily?date=yesterday                 | date",
+            "/logging-dashboard/stats/daily?date=2026-13-45                | date",
+            "/logging-dashboard/stats/daily?slow_ms=-5                     | slow_ms",
+            "/logging-dashboard/stats/daily?success=maybe                  | success",
+            "/logging-dashboard/stats/daily?user=a%20b                     | user",
+            "/logging-dashboard/stats/range?group_by=year                  | group_by",
+            "/logging-dashboard/stats/range?window=forever                 | window",
+            "/logging-dashboard/stats/range?window=session                 | conversation_id",
+            "/logging-dashboard/stats/range?from=2026-11-10&to=2026-11-01  | from",
+            "/logging-dashboard/stats/range?from=last-week                 | from",
+            "/logging-dashboard/stats/cost?group_by=planet                 | group_by",
+            "/logging-dashboard/stats/realtime?minutes=0                   | minutes",
+            "/logging-dashboard/stats/realtime?minutes=99999               | minutes",
+            "/logging-dashboard/stats/latency?model=%27%3B%20DROP          | model",
+            "/logging-dashboard/export/llm-calls?format=xml                | format",
+            "/logging-dashboard/export/messages?window=bogus               | window"})
+    void should_reject_bad_statistics_and_export_parameters(String url, String field) throws Exception {
+        Http.Response r = http.get(url.trim());
+        assertEquals(400, r.status(), url + " " + r.raw());
+        assertEquals(field.trim(), r.json().get("field").asText(), r.raw());
+    }
 }

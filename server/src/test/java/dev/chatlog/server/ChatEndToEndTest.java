@@ -159,6 +159,23 @@ class ChatEndToEndTest {
         JsonNode overview = h.get("/logging-dashboard/overview").json();
         assertEquals(tokens, overview.at("/totals/total_tokens").asLong());
         assertEquals(List.of(), new ConsistencyCheck(demo.database().jdbi()).mismatches());
+
+        // the statistics routes agree with the overview, and the export streams every row
+        JsonNode daily = h.get("/logging-dashboard/stats/daily").json();
+        assertEquals(overview.at("/totals/llm_calls").asLong(), daily.at("/totals/llm_calls").asLong());
+        assertEquals(overview.at("/totals/total_tokens").asLong(), daily.at("/totals/total_tokens").asLong());
+        assertEquals(0, overview.at("/totals/cost").decimalValue().compareTo(daily.at("/totals/cost").decimalValue()));
+        JsonNode session = h.get("/logging-dashboard/stats/range?window=session&conversation_id=" + conversation).json();
+        assertEquals(3, session.at("/totals/requests").asInt());
+        assertEquals(tokens, session.at("/totals/total_tokens").asLong());
+        assertEquals(200, h.get("/logging-dashboard/stats/cost?group_by=model&window=30d").status());
+        assertEquals(200, h.get("/logging-dashboard/stats/latency?window=today").status());
+        assertTrue(h.get("/logging-dashboard/stats/realtime?minutes=60").json().get("llm_calls").asLong() >= 9);
+        Http.Response csv = h.get("/logging-dashboard/export/llm-calls?format=csv&window=session&conversation_id=" + conversation);
+        assertEquals(200, csv.status());
+        assertEquals(1 + 9, csv.raw().split("\r\n").length, csv.raw());
+        Http.Response jsonl = h.get("/logging-dashboard/export/messages?format=jsonl&window=session&conversation_id=" + conversation);
+        assertEquals(3, jsonl.raw().lines().count());
     }
 
     @Test

@@ -56,6 +56,70 @@ public final class ConsistencyCheck {
                 WHERE m.total_llm_calls <> COALESCE(c.n, 0) OR m.total_tokens_used <> COALESCE(c.tt, 0)
                    OR m.total_cost <> COALESCE(c.cost, 0) OR m.unpriced_calls <> COALESCE(c.unpriced, 0)
                    OR m.total_duration_ms <> COALESCE(c.dur, 0)""").mapTo(String.class).list()));
+        out.addAll(rollupMismatches());
         return out;
+    }
+
+    /** Every daily and hourly rollup row against the same figures computed from the raw rows. */
+    public List<String> rollupMismatches() {
+        List<String> out = new ArrayList<>();
+        String mc = "call_type IN ('chat', 'streaming_chat', 'embedding')";
+        java.util.Map<String, String> dims = new java.util.LinkedHashMap<>();
+        dims.put("all", "''");
+        dims.put("model", "COALESCE(model, '')");
+        dims.put("agent", "COALESCE(agent, '')");
+        dims.put("function", "COALESCE(function_name, '')");
+        dims.put("chat_mode", "COALESCE(chat_mode, '')");
+        dims.put("user", "COALESCE(user_id, '')");
+        List<String> callCols = Rollups.columns().subList(3, Rollups.columns().size());
+        for (String granularity : List.of("d", "h")) {
+            String bucket = granularity.equals("d") ? "DATE_FORMAT(%s, '%%Y-%%m-%%d 00:00:00')" : "DATE_FORMAT(%s, '%%Y-%%m-%%d %%H:00:00')";
+            for (var dim : dims.entrySet()) {
+                if (granularity.equals("h") && !Rollups.HOURLY.contains(dim.getKey())) continue;
+                String raw = "SELECT CONCAT(" + String.format(bucket, "started_at") + ", '|', " + dim.getValue() + ") AS k, "
+                        + StatsQueries.rawCallColumns() + " FROM chatbot_llm_calls"
+                        + (dim.getKey().equals("model") ? " WHERE " + mc : "") + " GROUP BY k";
+                String rolled = rollupSql(granularity, dim.getKey());
+                compare(out, granularity + "/" + dim.getKey(), raw, rolled, callCols);
+                if (List.of("all", "chat_mode", "user").contains(dim.getKey())) {
+                    String rawMessages = "SELECT CONCAT(" + String.format(bucket, "`timestamp`") + ", '|', "
+                            + dim.getValue().replace("user_id", "user_id") + ") AS k, COUNT(*) AS messages, SUM(NOT success) AS failed_messages, "
+                            + "SUM(response_time_ms) AS message_duration_ms FROM chatbot_conversation_messages GROUP BY k";
+                    compare(out, granularity + "/" + dim.getKey() + "/messages", rawMessages, rolled,
+                            List.of("messages", "failed_messages", "message_duration_ms"));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static String rollupSql(String granularity, String dimension) {
+        StringBuilder sql = new StringBuilder("SELECT CONCAT(DATE_FORMAT(bucket_start, '%Y-%m-%d %H:%i:%s'), '|', dim_value) AS k");
+        for (String c : Rollups.columns()) sql.append(", ").append(c);
+        return sql.append(" FROM chatbot_usage_rollup WHERE granularity = '").append(granularity)
+                .append("' AND dimension = '").append(dimension).append("'").toString();
+    }
+
+    private void compare(List<String> out, String what, String rawSql, String rollupSql, List<String> cols) {
+        var raw = jdbi.withHandle(h -> StatsQueries.collect(h.createQuery(rawSql)));
+        var rolled = jdbi.withHandle(h -> StatsQueries.collect(h.createQuery(rollupSql)));
+        java.util.Set<String> keys = new java.util.TreeSet<>(raw.keySet());
+        keys.addAll(rolled.keySet());
+        for (String k : keys) {
+            var a = raw.get(k);
+            var b = rolled.get(k);
+            for (String c : cols) {
+                java.math.BigDecimal x = num(a == null ? null : a.get(c));
+                java.math.BigDecimal y = num(b == null ? null : b.get(c));
+                if (x.compareTo(y) != 0) {
+                    out.add("rollup " + what + " " + k + " " + c + ": raw " + x + " rollup " + y);
+                    if (out.size() > 50) return;
+                }
+            }
+        }
+    }
+
+    private static java.math.BigDecimal num(Object o) {
+        return o == null ? java.math.BigDecimal.ZERO : new java.math.BigDecimal(o.toString());
     }
 }

@@ -40,8 +40,9 @@ import org.jdbi.v3.core.statement.PreparedBatch;
  * transaction takes the totals of every call committed under it so far, and calls new in this
  * transaction are added to message rows already committed. Whichever of two writers of one
  * conversation takes the lock second sees the other's rows, so message totals stay exact whether
- * the calls or the message arrive first. Deadlocks (1213) and lock wait timeouts (1205) retry the
- * whole transaction.
+ * the calls or the message arrive first; (5) the same new rows are added to the time-bucket
+ * rollups ({@link Rollups}). Deadlocks (1213) and lock wait timeouts (1205) retry the whole
+ * transaction.
  */
 public final class JdbcChatLogStore implements ChatLogSink {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -123,6 +124,7 @@ public final class JdbcChatLogStore implements ChatLogSink {
         addToSummaries(h, newCalls, newMessages); // locks the summary rows: keep it before the message totals
         setTotalsOfNewMessages(h, newMessageKeys);
         addCallsToOlderMessages(h, newCalls, newMessageKeys);
+        Rollups.apply(h, newCalls, newMessages); // rollup rows last: every writer locks in the same order
     }
 
     private static long newBatchId() {
@@ -182,7 +184,7 @@ public final class JdbcChatLogStore implements ChatLogSink {
                     .bind("cost_estimate", c.priced() ? c.costEstimate() : null)
                     .bind("priced", c.priced() && c.costEstimate() != null)
                     .bind("price_version", clip(c.priceVersion(), 100))
-                    .bind("duration_ms", BigDecimal.valueOf(Math.round(c.durationMs() * 100), 2))
+                    .bind("duration_ms", Rollups.money2(c.durationMs()))
                     .bind("ttft", c.timeToFirstTokenMs() == null ? null : (int) Math.min(Integer.MAX_VALUE, c.timeToFirstTokenMs()))
                     .bind("finish_reason", clip(c.finishReason(), 50))
                     .bind("input_text", c.inputText())

@@ -1,0 +1,188 @@
+package dev.chatlog.sql;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+
+import java.io.Writer;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+import javax.sql.DataSource;
+
+/**
+ * Streams LLM calls or messages out as CSV, JSON Lines or a JSON array, one row at a time from a
+ * streaming result set, so a million-row export holds a few rows in memory, not the table.
+ */
+public final class Exporter {
+    public enum Format {
+        CSV("text/csv; charset=utf-8", "csv"), JSONL("application/x-ndjson", "jsonl"), JSON("application/json", "json");
+
+        public final String contentType;
+        public final String extension;
+
+        Format(String contentType, String extension) {
+            this.contentType = contentType;
+            this.extension = extension;
+        }
+    }
+
+    public enum Dataset { LLM_CALLS, MESSAGES }
+
+    static final List<String> CALL_COLUMNS = List.of("call_id", "conversation_id", "message_id", "parent_call_id", "call_sequence",
+            "call_type", "agent", "function_name", "chat_mode", "user_id", "provider", "model", "response_model", "input_tokens",
+            "output_tokens", "cached_input_tokens", "reasoning_tokens", "total_tokens", "token_source", "cost_estimate", "priced",
+            "price_version", "duration_ms", "time_to_first_token_ms", "finish_reason", "success", "error_type", "error_message",
+            "started_at", "ended_at", "input_text", "output_text");
+    static final List<String> MESSAGE_COLUMNS = List.of("message_id", "conversation_id", "user_id", "chat_mode", "timestamp",
+            "user_input", "final_output", "conversation_message", "intent", "classification", "database_used", "sql_queries",
+            "sql_query_count", "sql_results_count", "total_llm_calls", "total_input_tokens", "total_output_tokens",
+            "total_tokens_used", "total_cost", "unpriced_calls", "total_duration_ms", "response_time_ms", "success", "error_message");
+
+    private final DataSource dataSource;
+
+    public Exporter(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    public static List<String> columns(Dataset d) {
+        return d == Dataset.LLM_CALLS ? CALL_COLUMNS : MESSAGE_COLUMNS;
+    }
+
+    /** Writes every matching row to {@code out}; returns the number of rows. */
+    public long export(Dataset dataset, StatsQueries.Window w, StatsQueries.Filters f, Format format, OutputStream out)
+            throws IOException {
+        List<String> cols = columns(dataset);
+        boolean calls = dataset == Dataset.LLM_CALLS;
+        String time = calls ? "started_at" : "`timestamp`";
+        StringBuilder sql = new StringBuilder("SELECT ");
+        for (int i = 0; i < cols.size(); i++) {
+            sql.append(i == 0 ? "" : ", ").append(cols.get(i).equals("timestamp") ? "`timestamp`" : cols.get(i));
+        }
+        sql.append(" FROM ").append(calls ? "chatbot_llm_calls" : "chatbot_conversation_messages")
+                .append(" WHERE ").append(time).append(" >= ? AND ").append(time).append(" < ?");
+        List<Object> params = new java.util.ArrayList<>(List.of(w.fromUtc(), w.toUtc()));
+        if (w.session()) { sql.append(" AND conversation_id = ?"); params.add(w.conversationId()); }
+        if (calls) {
+            if (f.model() != null) { sql.append(" AND model = ?"); params.add(f.model()); }
+            if (f.agent() != null) { sql.append(" AND agent = ?"); params.add(f.agent()); }
+            if (f.function() != null) { sql.append(" AND function_name = ?"); params.add(f.function()); }
+        }
+        if (f.chatMode() != null) { sql.append(" AND chat_mode = ?"); params.add(f.chatMode()); }
+        if (f.user() != null) { sql.append(" AND user_id = ?"); params.add(f.user()); }
+        if (f.success() != null) { sql.append(" AND success = ?"); params.add(f.success()); }
+        sql.append(" ORDER BY ").append(time);
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement(sql.toString(), ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY)) {
+            ps.setFetchSize(Integer.MIN_VALUE); // MySQL Connector/J: stream rows instead of buffering the result
+            for (int i = 0; i < params.size(); i++) ps.setObject(i + 1, params.get(i));
+            try (ResultSet rs = ps.executeQuery()) {
+                return switch (format) {
+                    case CSV -> csv(rs, cols, out);
+                    case JSONL, JSON -> json(rs, cols, out, format == Format.JSON);
+                };
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("export failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static long csv(ResultSet rs, List<String> cols, OutputStream out) throws SQLException, IOException {
+        Writer w = new java.io.BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), 1 << 16);
+        for (int i = 0; i < cols.size(); i++) {
+            if (i > 0) w.write(',');
+            w.write(cols.get(i));
+        }
+        w.write("\r\n");
+        long n = 0;
+        int[] types = types(rs, cols.size());
+        while (rs.next()) {
+            for (int i = 0; i < cols.size(); i++) {
+                if (i > 0) w.write(',');
+                Object v = value(rs, i + 1, types[i]);
+                if (v != null) csvField(w, v.toString());
+            }
+            w.write("\r\n");
+            n++;
+        }
+        w.flush();
+        return n;
+    }
+
+    /** RFC 4180: a field with a comma, quote, CR or LF is quoted, quotes doubled. */
+    static void csvField(Writer w, String s) throws IOException {
+        boolean quote = false;
+        for (int i = 0; i < s.length() && !quote; i++) {
+            char ch = s.charAt(i);
+            quote = ch == ',' || ch == '"' || ch == '\n' || ch == '\r';
+        }
+        if (!quote) {
+            w.write(s);
+            return;
+        }
+        w.write('"');
+        w.write(s.replace("\"", "\"\""));
+        w.write('"');
+    }
+
+    private static long json(ResultSet rs, List<String> cols, OutputStream out, boolean array) throws SQLException, IOException {
+        JsonGenerator g = new JsonFactory().createGenerator(new UncloseableStream(out), JsonEncoding.UTF8);
+        g.setRootValueSeparator(null);
+        if (array) g.writeStartArray();
+        long n = 0;
+        int[] types = types(rs, cols.size());
+        while (rs.next()) {
+            g.writeStartObject();
+            for (int i = 0; i < cols.size(); i++) {
+                Object v = value(rs, i + 1, types[i]);
+                g.writeFieldName(cols.get(i));
+                if (v == null) g.writeNull();
+                else if (v instanceof BigDecimal b) g.writeNumber(b);
+                else if (v instanceof Long l) g.writeNumber(l);
+                else if (v instanceof Integer x) g.writeNumber(x);
+                else if (v instanceof Boolean b) g.writeBoolean(b);
+                else g.writeString(v.toString());
+            }
+            g.writeEndObject();
+            if (!array) g.writeRaw('\n');
+            n++;
+        }
+        if (array) g.writeEndArray();
+        g.flush();
+        return n;
+    }
+
+    private static int[] types(ResultSet rs, int n) throws SQLException {
+        int[] t = new int[n];
+        for (int i = 0; i < n; i++) t[i] = rs.getMetaData().getColumnType(i + 1);
+        return t;
+    }
+
+    private static Object value(ResultSet rs, int i, int type) throws SQLException {
+        Object v = rs.getObject(i);
+        if (v == null) return null;
+        if (v instanceof LocalDateTime t) return t.toInstant(ZoneOffset.UTC).toString();
+        if (v instanceof java.sql.Timestamp ts) return ts.toLocalDateTime().toInstant(ZoneOffset.UTC).toString();
+        if (type == Types.BIT || type == Types.BOOLEAN) return v instanceof Boolean b ? b : ((Number) v).intValue() != 0;
+        if (v instanceof BigDecimal b) return b.signum() == 0 ? BigDecimal.ZERO : b.stripTrailingZeros().scale() < 0 ? b.setScale(0) : b.stripTrailingZeros();
+        return v;
+    }
+
+    /** Lets the JSON generator flush without closing the response stream. */
+    private static final class UncloseableStream extends java.io.FilterOutputStream {
+        UncloseableStream(OutputStream out) { super(out); }
+        @Override public void write(byte[] b, int off, int len) throws IOException { out.write(b, off, len); }
+        @Override public void close() throws IOException { flush(); }
+    }
+
+}

@@ -1,0 +1,214 @@
+package dev.chatlog.sql;
+
+import dev.chatlog.core.CallType;
+import dev.chatlog.core.ConversationMessage;
+import dev.chatlog.core.LlmCall;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.PreparedBatch;
+
+/**
+ * The {@code chatbot_usage_rollup} table: what one transaction adds to it, and the histogram the
+ * readers turn into percentiles. Rows are locked in primary-key order, after the conversation
+ * summaries, so writers always take locks in the same order.
+ */
+public final class Rollups {
+    /** Upper bounds (ms) of the latency and TTFT histogram buckets; one more bucket holds the rest. */
+    public static final int[] EDGES = {50, 100, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000, 7500, 10000,
+            15000, 20000, 30000, 60000};
+    public static final int BUCKETS = EDGES.length + 1;
+    static final List<String> HOURLY = List.of("all", "model", "agent", "function", "chat_mode");
+    static final List<String> DAILY = List.of("all", "model", "agent", "function", "chat_mode", "user");
+
+    private Rollups() {}
+
+    public static int bucket(double ms) {
+        for (int i = 0; i < EDGES.length; i++) {
+            if (ms <= EDGES[i]) return i;
+        }
+        return EDGES.length;
+    }
+
+    static String lat(int i) {
+        return String.format("lat_%02d", i);
+    }
+
+    static String ttft(int i) {
+        return String.format("ttft_%02d", i);
+    }
+
+    /** Every summed column of the table, in order. */
+    static List<String> columns() {
+        List<String> c = new ArrayList<>(List.of("messages", "failed_messages", "message_duration_ms", "llm_calls",
+                "failed_llm_calls", "tool_calls", "failed_tool_calls", "agent_calls", "input_tokens", "output_tokens",
+                "cached_input_tokens", "reasoning_tokens", "total_tokens", "cost", "unpriced_calls", "llm_duration_ms",
+                "tool_duration_ms", "ttft_ms_sum", "ttft_count"));
+        for (int i = 0; i < BUCKETS; i++) c.add(lat(i));
+        for (int i = 0; i < BUCKETS; i++) c.add(ttft(i));
+        return c;
+    }
+
+    private record Key(String granularity, String dimension, LocalDateTime bucket, String value) implements Comparable<Key> {
+        @Override
+        public int compareTo(Key o) {
+            int c = granularity.compareTo(o.granularity);
+            if (c == 0) c = dimension.compareTo(o.dimension);
+            if (c == 0) c = bucket.compareTo(o.bucket);
+            if (c == 0) c = value.compareTo(o.value);
+            return c;
+        }
+    }
+
+    private static final class Delta {
+        final Map<String, Object> v = new java.util.HashMap<>();
+
+        void add(String col, long n) {
+            v.merge(col, n, (a, b) -> (Long) a + (Long) b);
+        }
+
+        void add(String col, BigDecimal n) {
+            v.merge(col, n, (a, b) -> ((BigDecimal) a).add((BigDecimal) b));
+        }
+    }
+
+    /** Adds the newly stored calls and messages to the rollups. */
+    static void apply(Handle h, List<LlmCall> calls, List<ConversationMessage> messages) {
+        TreeMap<Key, Delta> deltas = new TreeMap<>();
+        for (LlmCall c : calls) {
+            Map<String, String> dims = new java.util.LinkedHashMap<>();
+            dims.put("all", "");
+            if (c.callType().isModelCall()) dims.put("model", nz(c.model()));
+            dims.put("agent", nz(c.agent()));
+            dims.put("function", nz(c.functionName()));
+            dims.put("chat_mode", nz(c.chatMode()));
+            dims.put("user", nz(c.userId()));
+            for (Delta d : targets(deltas, c.startedAt(), dims)) addCall(d, c);
+        }
+        for (ConversationMessage m : messages) {
+            Map<String, String> dims = new java.util.LinkedHashMap<>();
+            dims.put("all", "");
+            dims.put("chat_mode", nz(m.chatMode()));
+            dims.put("user", nz(m.userId()));
+            for (Delta d : targets(deltas, m.timestamp(), dims)) {
+                d.add("messages", 1);
+                d.add("failed_messages", m.success() ? 0 : 1);
+                d.add("message_duration_ms", money2(m.responseTimeMs()));
+            }
+        }
+        if (deltas.isEmpty()) {
+            return;
+        }
+        List<String> cols = columns();
+        StringBuilder sql = new StringBuilder("INSERT INTO chatbot_usage_rollup (granularity, dimension, bucket_start, dim_value");
+        for (String c : cols) sql.append(", ").append(c);
+        sql.append(") VALUES (:g, :d, :b, :v");
+        for (String c : cols) sql.append(", :").append(c);
+        sql.append(") ON DUPLICATE KEY UPDATE ");
+        for (int i = 0; i < cols.size(); i++) {
+            sql.append(i == 0 ? "" : ", ").append(cols.get(i)).append(" = ").append(cols.get(i)).append(" + VALUES(").append(cols.get(i)).append(')');
+        }
+        PreparedBatch b = h.prepareBatch(sql.toString());
+        deltas.forEach((k, d) -> {
+            b.bind("g", k.granularity()).bind("d", k.dimension()).bind("b", k.bucket()).bind("v", k.value());
+            for (String c : cols) {
+                Object v = d.v.get(c);
+                if (v == null) {
+                    b.bind(c, c.equals("cost") || c.endsWith("duration_ms") ? BigDecimal.ZERO : (Object) 0L);
+                } else {
+                    b.bind(c, v);
+                }
+            }
+            b.add();
+        });
+        b.execute();
+    }
+
+    private static List<Delta> targets(TreeMap<Key, Delta> deltas, Instant at, Map<String, String> dims) {
+        LocalDateTime t = LocalDateTime.ofInstant(at, ZoneOffset.UTC);
+        LocalDateTime hour = t.truncatedTo(ChronoUnit.HOURS);
+        LocalDateTime day = t.truncatedTo(ChronoUnit.DAYS);
+        List<Delta> out = new ArrayList<>();
+        dims.forEach((dim, value) -> {
+            String v = value.length() > 255 ? value.substring(0, 255) : value;
+            if (HOURLY.contains(dim)) out.add(deltas.computeIfAbsent(new Key("h", dim, hour, v), k -> new Delta()));
+            out.add(deltas.computeIfAbsent(new Key("d", dim, day, v), k -> new Delta()));
+        });
+        return out;
+    }
+
+    private static void addCall(Delta d, LlmCall c) {
+        if (c.callType() == CallType.TOOL) {
+            d.add("tool_calls", 1);
+            d.add("failed_tool_calls", c.success() ? 0 : 1);
+            d.add("tool_duration_ms", money2(c.durationMs()));
+            return;
+        }
+        if (c.callType() == CallType.AGENT) {
+            d.add("agent_calls", 1);
+            return;
+        }
+        d.add("llm_calls", 1);
+        d.add("failed_llm_calls", c.success() ? 0 : 1);
+        d.add("input_tokens", nz(c.inputTokens()));
+        d.add("output_tokens", nz(c.outputTokens()));
+        d.add("cached_input_tokens", nz(c.cachedInputTokens()));
+        d.add("reasoning_tokens", nz(c.reasoningTokens()));
+        d.add("total_tokens", c.totalTokens());
+        if (c.priced() && c.costEstimate() != null) {
+            d.add("cost", c.costEstimate());
+        } else {
+            d.add("unpriced_calls", 1);
+        }
+        d.add("llm_duration_ms", money2(c.durationMs()));
+        d.add(lat(bucket(c.durationMs())), 1);
+        if (c.timeToFirstTokenMs() != null) {
+            d.add("ttft_ms_sum", c.timeToFirstTokenMs());
+            d.add("ttft_count", 1);
+            d.add(ttft(bucket(c.timeToFirstTokenMs())), 1);
+        }
+    }
+
+    /** Rounded as stored in DECIMAL(…,2) columns, so sums equal the raw rows' sums. */
+    static BigDecimal money2(double ms) {
+        return BigDecimal.valueOf(Math.round(ms * 100), 2);
+    }
+
+    private static String nz(String s) {
+        return s == null ? "" : s;
+    }
+
+    private static long nz(Integer v) {
+        return v == null ? 0 : v;
+    }
+
+    /**
+     * The p-th percentile (0–100) of a histogram, linear within the bucket that holds it: exact to
+     * the bucket's width. Null when the histogram is empty.
+     */
+    public static Double percentile(long[] counts, double p) {
+        long n = 0;
+        for (long c : counts) n += c;
+        if (n == 0) return null;
+        double rank = p / 100.0 * n;
+        long seen = 0;
+        for (int i = 0; i < counts.length; i++) {
+            if (counts[i] == 0) continue;
+            if (seen + counts[i] >= rank) {
+                double lo = i == 0 ? 0 : EDGES[i - 1];
+                double hi = i < EDGES.length ? EDGES[i] : EDGES[EDGES.length - 1] * 2.0;
+                double within = (rank - seen) / counts[i];
+                return Math.round((lo + (hi - lo) * Math.max(0, Math.min(1, within))) * 100) / 100.0;
+            }
+            seen += counts[i];
+        }
+        return (double) EDGES[EDGES.length - 1];
+    }
+}

@@ -1,0 +1,531 @@
+package dev.chatlog.sql;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.time.DayOfWeek;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.YearMonth;
+import java.time.temporal.TemporalAdjusters;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.Query;
+
+/**
+ * The statistics routes (daily, range, cost, real-time, latency). Figures come from the
+ * {@code chatbot_usage_rollup} table when the filters allow it (no filter, or one dimension filter
+ * on the dimension being grouped), so they stay fast at millions of calls; otherwise from an
+ * equivalent aggregation of the raw rows, which gives the same figures. Percentiles come from the
+ * latency histograms (exact to the bucket width). With model, agent or function filters, or on
+ * raw paths, "requests" counts the distinct messages of the matching calls.
+ */
+public final class StatsQueries {
+    private final Jdbi jdbi;
+
+    public StatsQueries(Jdbi jdbi) {
+        this.jdbi = jdbi;
+    }
+
+    /** A half-open time window [from, to), or one conversation ("current session"). */
+    public record Window(Instant from, Instant to, String conversationId) {
+        LocalDateTime fromUtc() { return LocalDateTime.ofInstant(from, ZoneOffset.UTC); }
+        LocalDateTime toUtc() { return LocalDateTime.ofInstant(to, ZoneOffset.UTC); }
+        boolean session() { return conversationId != null; }
+        /** Whether both ends fall on UTC midnights, so daily rollups answer it exactly. */
+        boolean dayAligned() {
+            return fromUtc().toLocalTime().equals(java.time.LocalTime.MIDNIGHT) && toUtc().toLocalTime().equals(java.time.LocalTime.MIDNIGHT);
+        }
+    }
+
+    /** Optional filters; null means any. {@code success} filters calls by outcome. */
+    public record Filters(String model, String agent, String function, String chatMode, String user, Boolean success) {
+        public static final Filters NONE = new Filters(null, null, null, null, null, null);
+
+        /** The one dimension filtered on, or "all" when none; null when more than one or success. */
+        String single() {
+            if (success != null) return null;
+            String dim = "all";
+            int n = 0;
+            if (model != null) { dim = "model"; n++; }
+            if (agent != null) { dim = "agent"; n++; }
+            if (function != null) { dim = "function"; n++; }
+            if (chatMode != null) { dim = "chat_mode"; n++; }
+            if (user != null) { dim = "user"; n++; }
+            return n <= 1 ? dim : null;
+        }
+
+        String value(String dim) {
+            return switch (dim) {
+                case "model" -> model;
+                case "agent" -> agent;
+                case "function" -> function;
+                case "chat_mode" -> chatMode;
+                case "user" -> user;
+                default -> null;
+            };
+        }
+
+        String rawWhere() {
+            StringBuilder sb = new StringBuilder();
+            if (model != null) sb.append(" AND model = :f_model");
+            if (agent != null) sb.append(" AND agent = :f_agent");
+            if (function != null) sb.append(" AND function_name = :f_function");
+            if (chatMode != null) sb.append(" AND chat_mode = :f_mode");
+            if (user != null) sb.append(" AND user_id = :f_user");
+            if (success != null) sb.append(" AND success = :f_success");
+            return sb.toString();
+        }
+
+        Query bind(Query q) {
+            if (model != null) q.bind("f_model", model);
+            if (agent != null) q.bind("f_agent", agent);
+            if (function != null) q.bind("f_function", function);
+            if (chatMode != null) q.bind("f_mode", chatMode);
+            if (user != null) q.bind("f_user", user);
+            if (success != null) q.bind("f_success", success);
+            return q;
+        }
+
+        Map<String, Object> asMap() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("model", model);
+            m.put("agent", agent);
+            m.put("function", function);
+            m.put("chat_mode", chatMode);
+            m.put("user", user);
+            m.put("success", success);
+            return m;
+        }
+    }
+
+    // ------------------------------------------------------------------ the one aggregation
+
+    private static final Map<String, String> RAW_GROUP = Map.of("all", "''", "model", "COALESCE(model, '')",
+            "agent", "COALESCE(agent, '')", "function", "COALESCE(function_name, '')", "chat_mode", "COALESCE(chat_mode, '')",
+            "user", "COALESCE(user_id, '')", "day", "DATE_FORMAT(started_at, '%Y-%m-%d')");
+
+    /**
+     * Sums of every rollup column, grouped by {@code group} (a dimension, or "day"), over the window
+     * and filters. Keys are the group values ('' for rows without the attribute).
+     */
+    Map<String, Map<String, Object>> aggregate(Handle h, Window w, Filters f, String group) {
+        String single = f.single();
+        boolean rollup = !w.session() && w.dayAligned() && single != null
+                && (single.equals("all") || group.equals("all") || group.equals("day") || group.equals(single));
+        return rollup ? fromRollups(h, w, f, single, group) : fromRaw(h, w, f, group);
+    }
+
+    private Map<String, Map<String, Object>> fromRollups(Handle h, Window w, Filters f, String single, String group) {
+        String dimension = group.equals("all") || group.equals("day") ? single : group;
+        String key = group.equals("day") ? "DATE_FORMAT(bucket_start, '%Y-%m-%d')" : group.equals("all") ? "''" : "dim_value";
+        StringBuilder sql = new StringBuilder("SELECT ").append(key).append(" AS k");
+        for (String c : Rollups.columns()) sql.append(", SUM(").append(c).append(") AS ").append(c);
+        sql.append(" FROM chatbot_usage_rollup WHERE granularity = 'd' AND dimension = :dim AND bucket_start >= :from AND bucket_start < :to");
+        String value = single.equals("all") ? null : f.value(single);
+        if (value != null) sql.append(" AND dim_value = :value");
+        sql.append(" GROUP BY k");
+        Query q = h.createQuery(sql.toString()).bind("dim", dimension).bind("from", w.fromUtc()).bind("to", w.toUtc());
+        if (value != null) q.bind("value", value);
+        return collect(q);
+    }
+
+    /** The rollup's call columns computed from raw rows (everything but the message columns). */
+    static String rawCallColumns() {
+        String mc = "call_type IN ('chat', 'streaming_chat', 'embedding')";
+        StringBuilder sql = new StringBuilder()
+                .append("SUM(").append(mc).append(") AS llm_calls")
+                .append(", SUM(").append(mc).append(" AND NOT success) AS failed_llm_calls")
+                .append(", SUM(call_type = 'tool') AS tool_calls, SUM(call_type = 'tool' AND NOT success) AS failed_tool_calls")
+                .append(", SUM(call_type = 'agent') AS agent_calls");
+        for (String c : List.of("input_tokens", "output_tokens", "cached_input_tokens", "reasoning_tokens", "total_tokens")) {
+            sql.append(", SUM(IF(").append(mc).append(", ").append(c).append(", 0)) AS ").append(c);
+        }
+        sql.append(", COALESCE(SUM(IF(").append(mc).append(", cost_estimate, 0)), 0) AS cost")
+                .append(", SUM(").append(mc).append(" AND NOT priced) AS unpriced_calls")
+                .append(", SUM(IF(").append(mc).append(", duration_ms, 0)) AS llm_duration_ms")
+                .append(", SUM(IF(call_type = 'tool', duration_ms, 0)) AS tool_duration_ms")
+                .append(", SUM(IF(").append(mc).append(" AND time_to_first_token_ms IS NOT NULL, time_to_first_token_ms, 0)) AS ttft_ms_sum")
+                .append(", SUM(").append(mc).append(" AND time_to_first_token_ms IS NOT NULL) AS ttft_count");
+        histogram(sql, mc, "duration_ms", "lat");
+        histogram(sql, mc, "time_to_first_token_ms", "ttft");
+        return sql.toString();
+    }
+
+    private Map<String, Map<String, Object>> fromRaw(Handle h, Window w, Filters f, String group) {
+        StringBuilder sql = new StringBuilder("SELECT ").append(RAW_GROUP.get(group)).append(" AS k")
+                .append(", COUNT(DISTINCT IF(message_id <> '', CONCAT(conversation_id, '/', message_id), NULL)) AS messages")
+                .append(", 0 AS failed_messages, 0 AS message_duration_ms, ").append(rawCallColumns());
+        sql.append(" FROM chatbot_llm_calls WHERE started_at >= :from AND started_at < :to");
+        if (w.session()) sql.append(" AND conversation_id = :conv");
+        sql.append(f.rawWhere()).append(" GROUP BY k");
+        Query q = f.bind(h.createQuery(sql.toString())).bind("from", w.fromUtc()).bind("to", w.toUtc());
+        if (w.session()) q.bind("conv", w.conversationId());
+        Map<String, Map<String, Object>> out = collect(q);
+        if (!hasCallFilter(f)) {
+            addRawMessages(h, w, f, group, out);
+        }
+        return out;
+    }
+
+    private static boolean hasCallFilter(Filters f) {
+        return f.model() != null || f.agent() != null || f.function() != null || f.success() != null;
+    }
+
+    /** Without call-level filters, requests come from the messages table itself. */
+    private static void addRawMessages(Handle h, Window w, Filters f, String group, Map<String, Map<String, Object>> out) {
+        String key = switch (group) {
+            case "chat_mode" -> "COALESCE(chat_mode, '')";
+            case "user" -> "COALESCE(user_id, '')";
+            case "day" -> "DATE_FORMAT(`timestamp`, '%Y-%m-%d')";
+            case "all" -> "''";
+            default -> null;
+        };
+        if (key == null) return;
+        StringBuilder sql = new StringBuilder("SELECT ").append(key).append(" AS k, COUNT(*) AS messages, SUM(NOT success) AS failed_messages,"
+                + " SUM(response_time_ms) AS message_duration_ms FROM chatbot_conversation_messages WHERE `timestamp` >= :from AND `timestamp` < :to");
+        if (w.session()) sql.append(" AND conversation_id = :conv");
+        if (f.chatMode() != null) sql.append(" AND chat_mode = :f_mode");
+        if (f.user() != null) sql.append(" AND user_id = :f_user");
+        sql.append(" GROUP BY k");
+        Query q = h.createQuery(sql.toString()).bind("from", w.fromUtc()).bind("to", w.toUtc());
+        if (w.session()) q.bind("conv", w.conversationId());
+        if (f.chatMode() != null) q.bind("f_mode", f.chatMode());
+        if (f.user() != null) q.bind("f_user", f.user());
+        q.map((rs, ctx) -> {
+            Map<String, Object> row = out.computeIfAbsent(rs.getString("k"), k -> zeroRow());
+            row.put("messages", rs.getLong("messages"));
+            row.put("failed_messages", rs.getLong("failed_messages"));
+            row.put("message_duration_ms", rs.getBigDecimal("message_duration_ms"));
+            return 0;
+        }).list();
+    }
+
+    private static Map<String, Object> zeroRow() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (String c : Rollups.columns()) m.put(c, 0L);
+        return m;
+    }
+
+    private static void histogram(StringBuilder sql, String mc, String column, String prefix) {
+        for (int i = 0; i < Rollups.BUCKETS; i++) {
+            sql.append(", SUM(").append(mc).append(" AND ").append(column).append(" IS NOT NULL");
+            if (i > 0) sql.append(" AND ").append(column).append(" > ").append(Rollups.EDGES[i - 1]);
+            if (i < Rollups.EDGES.length) sql.append(" AND ").append(column).append(" <= ").append(Rollups.EDGES[i]);
+            sql.append(") AS ").append(String.format("%s_%02d", prefix, i));
+        }
+    }
+
+    static Map<String, Map<String, Object>> collect(Query q) {
+        Map<String, Map<String, Object>> out = new LinkedHashMap<>();
+        q.map((rs, ctx) -> {
+            Map<String, Object> row = new LinkedHashMap<>();
+            java.util.Set<String> present = new java.util.HashSet<>();
+            for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) present.add(rs.getMetaData().getColumnLabel(i));
+            for (String c : Rollups.columns()) {
+                if (!present.contains(c)) continue;
+                BigDecimal v = rs.getBigDecimal(c);
+                row.put(c, v == null ? 0L : v.scale() <= 0 || v.stripTrailingZeros().scale() <= 0 ? (Object) v.longValue() : v);
+            }
+            out.put(rs.getString("k") == null ? "" : rs.getString("k"), row);
+            return 0;
+        }).list();
+        return out;
+    }
+
+    // ------------------------------------------------------------------ derived figures
+
+    private static long l(Map<String, Object> s, String c) {
+        Object v = s.get(c);
+        return v == null ? 0 : ((Number) v).longValue();
+    }
+
+    private static BigDecimal d(Map<String, Object> s, String c) {
+        Object v = s.get(c);
+        return v == null ? BigDecimal.ZERO : v instanceof BigDecimal b ? b : new BigDecimal(v.toString());
+    }
+
+    private static Double ratio(double a, double b, int scale) {
+        if (b == 0) return null;
+        return BigDecimal.valueOf(a / b).setScale(scale, RoundingMode.HALF_UP).doubleValue();
+    }
+
+    private static BigDecimal plain(BigDecimal b) {
+        return b.signum() == 0 ? BigDecimal.ZERO : b.stripTrailingZeros();
+    }
+
+    /** The documented figures of one group of summed rollup columns. */
+    static Map<String, Object> metrics(Map<String, Object> s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        long requests = l(s, "messages");
+        long calls = l(s, "llm_calls");
+        long failed = l(s, "failed_llm_calls");
+        long tokens = l(s, "total_tokens");
+        BigDecimal cost = d(s, "cost");
+        m.put("requests", requests);
+        m.put("failed_requests", l(s, "failed_messages"));
+        m.put("llm_calls", calls);
+        m.put("failed_llm_calls", failed);
+        m.put("tool_calls", l(s, "tool_calls"));
+        m.put("failed_tool_calls", l(s, "failed_tool_calls"));
+        m.put("agent_runs", l(s, "agent_calls"));
+        m.put("input_tokens", l(s, "input_tokens"));
+        m.put("output_tokens", l(s, "output_tokens"));
+        m.put("cached_input_tokens", l(s, "cached_input_tokens"));
+        m.put("reasoning_tokens", l(s, "reasoning_tokens"));
+        m.put("total_tokens", tokens);
+        m.put("cost", plain(cost));
+        m.put("unpriced_calls", l(s, "unpriced_calls"));
+        m.put("llm_duration_ms", plain(d(s, "llm_duration_ms")));
+        m.put("avg_llm_latency_ms", ratio(d(s, "llm_duration_ms").doubleValue(), calls, 2));
+        m.put("avg_duration_per_request_ms", ratio(d(s, "message_duration_ms").doubleValue(), requests, 2));
+        m.put("avg_tokens_per_request", ratio(tokens, requests, 2));
+        m.put("avg_cost_per_request", requests == 0 ? null : plain(cost.divide(BigDecimal.valueOf(requests), 10, RoundingMode.HALF_UP)));
+        m.put("cost_per_1k_tokens", tokens == 0 ? null : plain(cost.multiply(BigDecimal.valueOf(1000)).divide(BigDecimal.valueOf(tokens), 10, RoundingMode.HALF_UP)));
+        m.put("success_rate", calls == 0 ? null : ratio(100.0 * (calls - failed), calls, 2));
+        m.put("error_rate", calls == 0 ? null : ratio(100.0 * failed, calls, 2));
+        long[] lat = hist(s, "lat");
+        long[] ttft = hist(s, "ttft");
+        Map<String, Object> latency = new LinkedHashMap<>();
+        latency.put("p50_ms", Rollups.percentile(lat, 50));
+        latency.put("p95_ms", Rollups.percentile(lat, 95));
+        latency.put("p99_ms", Rollups.percentile(lat, 99));
+        latency.put("ttft_avg_ms", ratio(l(s, "ttft_ms_sum"), l(s, "ttft_count"), 2));
+        latency.put("ttft_p50_ms", Rollups.percentile(ttft, 50));
+        latency.put("ttft_p95_ms", Rollups.percentile(ttft, 95));
+        latency.put("ttft_p99_ms", Rollups.percentile(ttft, 99));
+        m.put("latency", latency);
+        return m;
+    }
+
+    static long[] hist(Map<String, Object> s, String prefix) {
+        long[] h = new long[Rollups.BUCKETS];
+        for (int i = 0; i < h.length; i++) h[i] = l(s, String.format("%s_%02d", prefix, i));
+        return h;
+    }
+
+    private static Map<String, Object> merged(Iterable<Map<String, Object>> rows) {
+        Map<String, Object> sum = zeroRow();
+        for (Map<String, Object> r : rows) {
+            r.forEach((k, v) -> sum.merge(k, v, (a, b) -> {
+                if (a instanceof BigDecimal || b instanceof BigDecimal) return d(Map.of("x", a), "x").add(d(Map.of("x", b), "x"));
+                return ((Number) a).longValue() + ((Number) b).longValue();
+            }));
+        }
+        return sum;
+    }
+
+    private List<Map<String, Object>> groups(Handle h, Window w, Filters f, String dim, String label, int limit) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        aggregate(h, w, f, dim).forEach((k, s) -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put(label, k.isEmpty() ? null : k);
+            m.putAll(metrics(s));
+            out.add(m);
+        });
+        out.sort(Comparator.comparing((Map<String, Object> m) -> (BigDecimal) m.get("cost")).reversed()
+                .thenComparing(m -> -((Number) m.get("llm_calls")).longValue() - ((Number) m.get("tool_calls")).longValue()));
+        return out.size() > limit ? out.subList(0, limit) : out;
+    }
+
+    // ------------------------------------------------------------------ routes
+
+    /** Daily statistics for one UTC date. */
+    public Map<String, Object> daily(LocalDate date, Filters f, int slowMs) {
+        Instant from = date.atStartOfDay().toInstant(ZoneOffset.UTC);
+        Window w = new Window(from, from.plusSeconds(86_400), null);
+        return jdbi.withHandle(h -> {
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("date", date.toString());
+            out.put("filters", f.asMap());
+            Map<String, Object> totals = metrics(merged(aggregate(h, w, f, "all").values()));
+            out.put("totals", totals);
+            out.put("by_agent", groups(h, w, f, "agent", "agent", 100));
+            out.put("by_function", groups(h, w, f, "function", "function", 100));
+            out.put("by_model", groups(h, w, f, "model", "model", 100));
+            out.put("by_chat_mode", groups(h, w, f, "chat_mode", "chat_mode", 100));
+            out.put("by_user", groups(h, w, f, "user", "user", 50));
+            String top = """
+                    SELECT call_id, conversation_id, message_id, call_type, model, agent, function_name, user_id, total_tokens,
+                           cost_estimate, duration_ms, success, started_at
+                    FROM chatbot_llm_calls WHERE started_at >= :from AND started_at < :to""" + f.rawWhere();
+            out.put("top_expensive_calls", f.bind(h.createQuery(top + " AND cost_estimate IS NOT NULL ORDER BY cost_estimate DESC LIMIT 10"))
+                    .bind("from", w.fromUtc()).bind("to", w.toUtc()).map((rs, ctx) -> AnalysisQueries.row(rs)).list());
+            Map<String, Object> slow = new LinkedHashMap<>();
+            slow.put("threshold_ms", slowMs);
+            slow.put("count", f.bind(h.createQuery("SELECT COUNT(*) FROM chatbot_llm_calls WHERE started_at >= :from AND started_at < :to"
+                            + " AND duration_ms > :slow AND call_type IN ('chat', 'streaming_chat', 'embedding')" + f.rawWhere()))
+                    .bind("from", w.fromUtc()).bind("to", w.toUtc()).bind("slow", slowMs).mapTo(Long.class).one());
+            slow.put("calls", f.bind(h.createQuery(top + " AND duration_ms > :slow ORDER BY duration_ms DESC LIMIT 10"))
+                    .bind("from", w.fromUtc()).bind("to", w.toUtc()).bind("slow", slowMs).map((rs, ctx) -> AnalysisQueries.row(rs)).list());
+            out.put("slow_calls", slow);
+            Map<String, Object> errors = new LinkedHashMap<>();
+            errors.put("overall", totals.get("error_rate"));
+            errors.put("by_agent", errorRates((List<Map<String, Object>>) out.get("by_agent"), "agent"));
+            errors.put("by_function", errorRates((List<Map<String, Object>>) out.get("by_function"), "function"));
+            errors.put("by_model", errorRates((List<Map<String, Object>>) out.get("by_model"), "model"));
+            out.put("error_rates", errors);
+            return out;
+        });
+    }
+
+    private static List<Map<String, Object>> errorRates(List<Map<String, Object>> groups, String label) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Map<String, Object> g : groups) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put(label, g.get(label));
+            m.put("llm_calls", g.get("llm_calls"));
+            m.put("failed_llm_calls", g.get("failed_llm_calls"));
+            m.put("error_rate", g.get("error_rate"));
+            m.put("tool_calls", g.get("tool_calls"));
+            m.put("failed_tool_calls", g.get("failed_tool_calls"));
+            out.add(m);
+        }
+        return out;
+    }
+
+    /** A series over the window grouped by day, ISO week (from Monday) or month, with totals. */
+    public Map<String, Object> range(Window w, Filters f, String groupBy) {
+        return jdbi.withHandle(h -> {
+            Map<String, Map<String, Object>> days = aggregate(h, w, f, "day");
+            TreeMap<String, List<Map<String, Object>>> periods = new TreeMap<>();
+            days.forEach((day, s) -> {
+                LocalDate d = LocalDate.parse(day);
+                String period = switch (groupBy) {
+                    case "week" -> d.with(TemporalAdjusters.previousOrSame(DayOfWeek.MONDAY)).toString();
+                    case "month" -> YearMonth.from(d).toString();
+                    default -> day;
+                };
+                periods.computeIfAbsent(period, k -> new ArrayList<>()).add(s);
+            });
+            List<Map<String, Object>> series = new ArrayList<>();
+            periods.forEach((p, rows) -> {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("period", p);
+                m.putAll(metrics(merged(rows)));
+                series.add(m);
+            });
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("window", window(w));
+            out.put("group_by", groupBy);
+            out.put("filters", f.asMap());
+            out.put("totals", metrics(merged(days.values())));
+            out.put("series", series);
+            return out;
+        });
+    }
+
+    /** Cost grouped by day, agent, model or user, and the cost analysis of seed 001. */
+    public Map<String, Object> cost(Window w, Filters f, String groupBy, Instant now) {
+        return jdbi.withHandle(h -> {
+            String dim = groupBy.equals("day") ? "day" : groupBy;
+            List<Map<String, Object>> groups = new ArrayList<>();
+            aggregate(h, w, f, dim).forEach((k, s) -> {
+                Map<String, Object> m = new LinkedHashMap<>();
+                Map<String, Object> x = metrics(s);
+                m.put(groupBy, k.isEmpty() ? null : k);
+                for (String c : List.of("cost", "llm_calls", "total_tokens", "input_tokens", "output_tokens", "unpriced_calls", "cost_per_1k_tokens")) {
+                    m.put(c, x.get(c));
+                }
+                groups.add(m);
+            });
+            if (groupBy.equals("day")) groups.sort(Comparator.comparing(m -> String.valueOf(m.get("day"))));
+            else groups.sort(Comparator.comparing((Map<String, Object> m) -> (BigDecimal) m.get("cost")).reversed());
+            Map<String, Object> analysis = new LinkedHashMap<>();
+            Map<String, Map<String, Object>> models = aggregate(h, w, f, "model");
+            models.entrySet().stream().max(Comparator.comparing(e -> d(e.getValue(), "cost")))
+                    .ifPresent(e -> analysis.put("most_expensive_model", Map.of("model", e.getKey(), "cost", plain(d(e.getValue(), "cost")))));
+            models.entrySet().stream().max(Comparator.comparingLong(e -> l(e.getValue(), "llm_calls")))
+                    .ifPresent(e -> analysis.put("most_used_model", Map.of("model", e.getKey(), "llm_calls", l(e.getValue(), "llm_calls"))));
+            Map<String, Object> total = metrics(merged(models.values()));
+            analysis.put("total_cost", total.get("cost"));
+            analysis.put("cost_per_1k_tokens", total.get("cost_per_1k_tokens"));
+            LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
+            Instant monthStart = today.withDayOfMonth(1).atStartOfDay().toInstant(ZoneOffset.UTC);
+            Instant tomorrow = today.plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC);
+            BigDecimal mtd = d(merged(aggregate(h, new Window(monthStart, tomorrow, null), f, "all").values()), "cost");
+            double elapsedDays = Math.max(1.0 / 24, (now.getEpochSecond() - monthStart.getEpochSecond()) / 86_400.0);
+            int monthDays = YearMonth.from(today).lengthOfMonth();
+            analysis.put("month_to_date_cost", plain(mtd));
+            analysis.put("projected_month_end_cost", plain(mtd.multiply(BigDecimal.valueOf(monthDays))
+                    .divide(BigDecimal.valueOf(elapsedDays), 6, RoundingMode.HALF_UP)));
+            analysis.put("projection_basis", "month-to-date cost / days elapsed (" + BigDecimal.valueOf(elapsedDays)
+                    .setScale(2, RoundingMode.HALF_UP) + ") * days in month (" + monthDays + ")");
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("window", window(w));
+            out.put("group_by", groupBy);
+            out.put("filters", f.asMap());
+            out.put("groups", groups);
+            out.put("analysis", analysis);
+            return out;
+        });
+    }
+
+    /** Latency percentiles and time to first token, overall and per model. */
+    public Map<String, Object> latency(Window w, Filters f) {
+        return jdbi.withHandle(h -> {
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("window", window(w));
+            out.put("filters", f.asMap());
+            Map<String, Object> all = metrics(merged(aggregate(h, w, f, "all").values()));
+            Map<String, Object> overall = new LinkedHashMap<>((Map<String, Object>) all.get("latency"));
+            overall.put("llm_calls", all.get("llm_calls"));
+            overall.put("avg_ms", all.get("avg_llm_latency_ms"));
+            out.put("overall", overall);
+            List<Map<String, Object>> byModel = new ArrayList<>();
+            aggregate(h, w, f, "model").forEach((k, s) -> {
+                Map<String, Object> x = metrics(s);
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("model", k);
+                m.put("llm_calls", x.get("llm_calls"));
+                m.put("avg_ms", x.get("avg_llm_latency_ms"));
+                m.putAll((Map<String, Object>) x.get("latency"));
+                byModel.add(m);
+            });
+            byModel.sort(Comparator.comparingLong(m -> -((Number) m.get("llm_calls")).longValue()));
+            out.put("by_model", byModel);
+            out.put("histogram_edges_ms", Rollups.EDGES);
+            return out;
+        });
+    }
+
+    /** The last {@code minutes} minutes, from the raw rows. */
+    public Map<String, Object> realtime(int minutes, Instant now) {
+        LocalDateTime from = LocalDateTime.ofInstant(now.minusSeconds(60L * minutes), ZoneOffset.UTC);
+        return jdbi.withHandle(h -> {
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("minutes", minutes);
+            out.put("from", AnalysisQueries.iso(from));
+            out.putAll(h.createQuery("""
+                    SELECT (SELECT COUNT(*) FROM chatbot_conversation_messages WHERE `timestamp` >= :from) AS requests,
+                           COUNT(*) AS llm_calls, COALESCE(SUM(total_tokens), 0) AS total_tokens,
+                           COALESCE(SUM(cost_estimate), 0) AS cost, ROUND(COALESCE(AVG(duration_ms), 0), 2) AS avg_duration_ms,
+                           COALESCE(SUM(NOT success), 0) AS failed_llm_calls
+                    FROM chatbot_llm_calls WHERE started_at >= :from AND call_type IN ('chat', 'streaming_chat', 'embedding')""")
+                    .bind("from", from).map((rs, ctx) -> AnalysisQueries.row(rs)).one());
+            out.put("calls_per_minute", ratio(((Number) out.get("llm_calls")).doubleValue(), minutes, 2));
+            out.put("active_agents", h.createQuery("""
+                    SELECT agent, COUNT(*) AS calls FROM chatbot_llm_calls WHERE started_at >= :from AND agent IS NOT NULL
+                    GROUP BY agent ORDER BY calls DESC LIMIT 50""").bind("from", from).map((rs, ctx) -> AnalysisQueries.row(rs)).list());
+            out.put("active_models", h.createQuery("""
+                    SELECT model, COUNT(*) AS calls FROM chatbot_llm_calls WHERE started_at >= :from AND model IS NOT NULL
+                    GROUP BY model ORDER BY calls DESC LIMIT 50""").bind("from", from).map((rs, ctx) -> AnalysisQueries.row(rs)).list());
+            return out;
+        });
+    }
+
+    private static Map<String, Object> window(Window w) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("from", w.from().toString());
+        m.put("to", w.to().toString());
+        if (w.session()) m.put("conversation_id", w.conversationId());
+        return m;
+    }
+}

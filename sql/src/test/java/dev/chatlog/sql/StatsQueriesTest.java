@@ -1,0 +1,354 @@
+package dev.chatlog.sql;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chatlog.core.CallType;
+import dev.chatlog.core.ChatLogger;
+import dev.chatlog.core.ConversationMessage;
+import dev.chatlog.core.LlmCall;
+import dev.chatlog.sql.StatsQueries.Filters;
+import dev.chatlog.sql.StatsQueries.Window;
+import java.io.ByteArrayOutputStream;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Every statistics figure against the same figure computed here from the rows this test wrote. */
+class StatsQueriesTest {
+    static final LocalDate D0 = LocalDate.of(2026, 10, 1);
+    static final List<String> MODELS = List.of("gpt-4o", "gpt-4o-mini", "unknown-x");
+    static final List<String> AGENTS = List.of("Orchestrator", "RAGAgent", "");
+    static final List<String> MODES = List.of("simple", "tool", "rag");
+    static final String NASTY = "a, \"quoted\" word\nnew line; ünïcödé ✓ ,\r\nend";
+
+    private static Database db;
+    private static StatsQueries stats;
+    private static final List<LlmCall> calls = new ArrayList<>();
+    private static final List<ConversationMessage> messages = new ArrayList<>();
+
+    @BeforeAll
+    static void fill() {
+        db = TestDatabase.freshDatabase();
+        stats = new StatsQueries(db.jdbi());
+        Random r = new Random(7);
+        for (int conv = 0; conv < 120; conv++) {
+            LocalDate day = D0.plusDays(conv % 5);
+            String user = "u" + (conv % 7);
+            String mode = MODES.get(conv % 3);
+            for (int msg = 0; msg < 3; msg++) {
+                Instant t = day.atStartOfDay().toInstant(ZoneOffset.UTC).plusSeconds(r.nextInt(86_000));
+                String messageId = "c" + conv + "m" + msg;
+                for (int k = 0; k < 4; k++) {
+                    boolean tool = k == 2;
+                    String model = MODELS.get(r.nextInt(3));
+                    double duration = Math.round((10 + r.nextDouble() * (r.nextInt(10) == 0 ? 20_000 : 3_000)) * 100) / 100.0;
+                    LlmCall.Builder b = LlmCall.builder().conversationId("conv-" + conv).messageId(messageId)
+                            .callSequence(k + 1).userId(user).chatMode(mode).agent(AGENTS.get(r.nextInt(3)).isEmpty() ? null : AGENTS.get(r.nextInt(2)))
+                            .startedAt(t.plusMillis(k * 10L)).durationMs(duration).success(r.nextInt(12) != 0)
+                            .inputText(k == 0 ? NASTY + messageId : "prompt " + messageId).outputText("out " + k);
+                    if (tool) {
+                        b.callType(CallType.TOOL).functionName("search_orders").inputTokens(0).outputTokens(0);
+                    } else {
+                        b.callType(k == 3 ? CallType.STREAMING_CHAT : CallType.CHAT).model(model)
+                                .functionName(k == 0 ? "classify_intent" : "summarize")
+                                .inputTokens(50 + r.nextInt(900)).outputTokens(5 + r.nextInt(200))
+                                .timeToFirstTokenMs(k == 3 ? (long) (duration / 3) : null);
+                        if (!model.equals("unknown-x")) {
+                            b.costEstimate(new BigDecimal(r.nextInt(90_000) + 1).movePointLeft(8)).priced(true);
+                        }
+                    }
+                    calls.add(b.build());
+                }
+                messages.add(ConversationMessage.builder().conversationId("conv-" + conv).messageId(messageId).userId(user)
+                        .chatMode(mode).userInput("question " + messageId).finalOutput("{}").timestamp(t)
+                        .success(r.nextInt(10) != 0).responseTimeMs(Math.round(r.nextDouble() * 500_000) / 100.0).build());
+            }
+        }
+        try (ChatLogger logger = ChatLogger.builder(new JdbcChatLogStore(db.jdbi())).batchSize(300).build()) {
+            calls.forEach(logger::logCall);
+            messages.forEach(logger::logMessage);
+            // replay a slice, as a retry would: nothing may change
+            calls.subList(0, 500).forEach(logger::logCall);
+            messages.subList(0, 50).forEach(logger::logMessage);
+            assertTrue(logger.flush(Duration.ofSeconds(60)));
+        }
+        assertEquals(List.of(), new ConsistencyCheck(db.jdbi()).mismatches());
+    }
+
+    @AfterAll
+    static void close() {
+        db.close();
+    }
+
+    private static boolean model(LlmCall c) {
+        return c.callType().isModelCall();
+    }
+
+    private static Predicate<LlmCall> on(LocalDate d) {
+        return c -> LocalDate.ofInstant(c.startedAt(), ZoneOffset.UTC).equals(d);
+    }
+
+    private static Window days(LocalDate from, int n) {
+        return new Window(from.atStartOfDay().toInstant(ZoneOffset.UTC), from.plusDays(n).atStartOfDay().toInstant(ZoneOffset.UTC), null);
+    }
+
+    private static BigDecimal cost(List<LlmCall> cs) {
+        return cs.stream().filter(c -> c.costEstimate() != null).map(LlmCall::costEstimate).reduce(BigDecimal.ZERO, BigDecimal::add);
+    }
+
+    private static long n(Object o) {
+        return ((Number) o).longValue();
+    }
+
+    private static BigDecimal dec(Object o) {
+        return new BigDecimal(o.toString());
+    }
+
+    private static void assertFigures(List<LlmCall> expected, Map<String, Object> m) {
+        List<LlmCall> mc = expected.stream().filter(StatsQueriesTest::model).toList();
+        assertEquals(mc.size(), n(m.get("llm_calls")), "llm_calls");
+        assertEquals(mc.stream().filter(c -> !c.success()).count(), n(m.get("failed_llm_calls")), "failed_llm_calls");
+        assertEquals(expected.stream().filter(c -> c.callType() == CallType.TOOL).count(), n(m.get("tool_calls")), "tool_calls");
+        assertEquals(mc.stream().mapToLong(LlmCall::totalTokens).sum(), n(m.get("total_tokens")), "total_tokens");
+        assertEquals(mc.stream().mapToLong(LlmCall::inputTokens).sum(), n(m.get("input_tokens")), "input_tokens");
+        assertEquals(0, cost(mc).compareTo(dec(m.get("cost"))), "cost");
+        assertEquals(mc.stream().filter(c -> c.costEstimate() == null).count(), n(m.get("unpriced_calls")), "unpriced");
+        List<Double> durations = mc.stream().map(LlmCall::durationMs).sorted().toList();
+        @SuppressWarnings("unchecked")
+        Map<String, Object> latency = (Map<String, Object>) m.get("latency");
+        for (int p : new int[] {50, 95, 99}) {
+            if (durations.isEmpty()) continue;
+            double truth = durations.get((int) Math.ceil(p / 100.0 * durations.size()) - 1);
+            double reported = ((Number) latency.get("p" + p + "_ms")).doubleValue();
+            assertEquals(Rollups.bucket(truth), Rollups.bucket(reported), "p" + p + " true " + truth + " reported " + reported);
+        }
+    }
+
+    @Test
+    void should_report_daily_statistics_equal_to_the_rows_written() {
+        LocalDate day = D0.plusDays(2);
+        List<LlmCall> today = calls.stream().filter(on(day)).toList();
+        Map<String, Object> daily = stats.daily(day, Filters.NONE, 5000);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> totals = (Map<String, Object>) daily.get("totals");
+        assertFigures(today, totals);
+        long requests = messages.stream().filter(m -> LocalDate.ofInstant(m.timestamp(), ZoneOffset.UTC).equals(day)).count();
+        assertEquals(requests, n(totals.get("requests")));
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> byModel = (List<Map<String, Object>>) daily.get("by_model");
+        for (String model : MODELS) {
+            Map<String, Object> g = byModel.stream().filter(x -> model.equals(x.get("model"))).findFirst().orElseThrow();
+            assertFigures(today.stream().filter(c -> model.equals(c.model())).toList(), g);
+        }
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> byUser = (List<Map<String, Object>>) daily.get("by_user");
+        for (Map<String, Object> g : byUser) {
+            assertFigures(today.stream().filter(c -> g.get("user").equals(c.userId())).toList(), g);
+        }
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> byFunction = (List<Map<String, Object>>) daily.get("by_function");
+        Map<String, Object> search = byFunction.stream().filter(x -> "search_orders".equals(x.get("function"))).findFirst().orElseThrow();
+        assertEquals(today.stream().filter(c -> c.callType() == CallType.TOOL).count(), n(search.get("tool_calls")));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> slow = (Map<String, Object>) daily.get("slow_calls");
+        assertEquals(today.stream().filter(c -> model(c) && c.durationMs() > 5000).count(), n(slow.get("count")));
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> top = (List<Map<String, Object>>) daily.get("top_expensive_calls");
+        LlmCall most = today.stream().filter(c -> c.costEstimate() != null).max(Comparator.comparing(LlmCall::costEstimate)).orElseThrow();
+        assertEquals(0, most.costEstimate().compareTo(dec(top.get(0).get("cost_estimate"))));
+        assertEquals(requests, n(totals.get("requests")));
+        assertNotNull(((Map<?, ?>) daily.get("error_rates")).get("overall"));
+    }
+
+    @Test
+    void should_give_the_same_figures_through_rollups_and_raw_rows_with_filters() {
+        LocalDate day = D0.plusDays(1);
+        List<LlmCall> today = calls.stream().filter(on(day)).toList();
+        // one dimension: served by the rollups
+        Map<String, Object> byRollup = stats.daily(day, new Filters("gpt-4o", null, null, null, null, null), 5000);
+        assertFigures(today.stream().filter(c -> "gpt-4o".equals(c.model())).toList(), (Map<String, Object>) byRollup.get("totals"));
+        // two dimensions and success: computed from raw rows
+        Map<String, Object> byRaw = stats.daily(day, new Filters("gpt-4o", "RAGAgent", null, null, null, true), 5000);
+        assertFigures(today.stream().filter(c -> "gpt-4o".equals(c.model()) && "RAGAgent".equals(c.agent()) && c.success()).toList(),
+                (Map<String, Object>) byRaw.get("totals"));
+        Map<String, Object> byUser = stats.daily(day, new Filters(null, null, null, null, "u3", null), 5000);
+        assertFigures(today.stream().filter(c -> "u3".equals(c.userId())).toList(), (Map<String, Object>) byUser.get("totals"));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void should_group_a_range_by_day_week_and_month() {
+        Map<String, Object> byDay = stats.range(days(D0, 5), Filters.NONE, "day");
+        List<Map<String, Object>> series = (List<Map<String, Object>>) byDay.get("series");
+        assertEquals(5, series.size());
+        for (int i = 0; i < 5; i++) {
+            assertEquals(D0.plusDays(i).toString(), series.get(i).get("period"));
+            assertFigures(calls.stream().filter(on(D0.plusDays(i))).toList(), series.get(i));
+        }
+        assertFigures(calls, (Map<String, Object>) byDay.get("totals"));
+        Map<String, Object> byWeek = stats.range(days(D0, 5), Filters.NONE, "week");
+        List<Map<String, Object>> weeks = (List<Map<String, Object>>) byWeek.get("series");
+        assertEquals(List.of("2026-09-28", "2026-10-05"), weeks.stream().map(w -> w.get("period")).toList());
+        assertFigures(calls.stream().filter(c -> c.startedAt().isBefore(Instant.parse("2026-10-05T00:00:00Z"))).toList(), weeks.get(0));
+        Map<String, Object> byMonth = stats.range(days(D0.minusDays(3), 10), Filters.NONE, "month");
+        assertEquals(1, ((List<?>) byMonth.get("series")).size());
+        assertFigures(calls, ((List<Map<String, Object>>) byMonth.get("series")).get(0));
+        Map<String, Object> session = stats.range(new Window(Instant.EPOCH, Instant.parse("2030-01-01T00:00:00Z"), "conv-17"), Filters.NONE, "day");
+        assertFigures(calls.stream().filter(c -> c.conversationId().equals("conv-17")).toList(), (Map<String, Object>) session.get("totals"));
+        assertEquals(3L, n(((Map<String, Object>) session.get("totals")).get("requests")));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void should_summarise_cost_by_model_and_analyse_it() {
+        Map<String, Object> cost = stats.cost(days(D0, 5), Filters.NONE, "model", Instant.parse("2026-10-05T12:00:00Z"));
+        List<Map<String, Object>> groups = (List<Map<String, Object>>) cost.get("groups");
+        Map<String, BigDecimal> expected = new HashMap<>();
+        Map<String, Long> used = new HashMap<>();
+        for (LlmCall c : calls) {
+            if (!model(c)) continue;
+            expected.merge(c.model(), c.costEstimate() == null ? BigDecimal.ZERO : c.costEstimate(), BigDecimal::add);
+            used.merge(c.model(), 1L, Long::sum);
+        }
+        for (Map<String, Object> g : groups) {
+            assertEquals(0, expected.get((String) g.get("model")).compareTo(dec(g.get("cost"))), g.toString());
+        }
+        Map<String, Object> analysis = (Map<String, Object>) cost.get("analysis");
+        String priciest = expected.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+        assertEquals(priciest, ((Map<String, Object>) analysis.get("most_expensive_model")).get("model"));
+        String busiest = used.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+        assertEquals(busiest, ((Map<String, Object>) analysis.get("most_used_model")).get("model"));
+        // month to date on 2026-10-05 12:00 = all five days of October written; 4.5 days elapsed of 31
+        BigDecimal mtd = cost(calls);
+        assertEquals(0, mtd.compareTo(dec(analysis.get("month_to_date_cost"))));
+        BigDecimal projected = mtd.multiply(BigDecimal.valueOf(31)).divide(BigDecimal.valueOf(4.5), 6, java.math.RoundingMode.HALF_UP);
+        assertEquals(0, projected.compareTo(dec(analysis.get("projected_month_end_cost"))));
+        long tokens = calls.stream().filter(StatsQueriesTest::model).mapToLong(LlmCall::totalTokens).sum();
+        assertEquals(mtd.multiply(BigDecimal.valueOf(1000)).divide(BigDecimal.valueOf(tokens), 10, java.math.RoundingMode.HALF_UP)
+                .compareTo(dec(analysis.get("cost_per_1k_tokens"))), 0);
+        Map<String, Object> byDay = stats.cost(days(D0, 5), Filters.NONE, "day", Instant.parse("2026-10-05T12:00:00Z"));
+        assertEquals(5, ((List<?>) byDay.get("groups")).size());
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void should_report_latency_and_time_to_first_token_per_model() {
+        Map<String, Object> latency = stats.latency(days(D0, 5), Filters.NONE);
+        Map<String, Object> overall = (Map<String, Object>) latency.get("overall");
+        List<LlmCall> mc = calls.stream().filter(StatsQueriesTest::model).toList();
+        assertEquals((long) mc.size(), n(overall.get("llm_calls")));
+        List<Long> ttft = mc.stream().map(LlmCall::timeToFirstTokenMs).filter(java.util.Objects::nonNull).sorted().toList();
+        double truth = ttft.get((int) Math.ceil(0.95 * ttft.size()) - 1);
+        assertEquals(Rollups.bucket(truth), Rollups.bucket(((Number) overall.get("ttft_p95_ms")).doubleValue()));
+        for (Map<String, Object> m : (List<Map<String, Object>>) latency.get("by_model")) {
+            assertEquals(mc.stream().filter(c -> m.get("model").equals(c.model())).count(), n(m.get("llm_calls")));
+        }
+    }
+
+    @Test
+    void should_show_the_last_minutes_in_real_time() {
+        try (ChatLogger logger = ChatLogger.builder(new JdbcChatLogStore(db.jdbi())).build()) {
+            for (int i = 0; i < 7; i++) {
+                logger.logCall(LlmCall.builder().conversationId("live").messageId("live-m").model("gpt-4o-mini").agent("LiveAgent")
+                        .inputTokens(10).outputTokens(i).durationMs(100).build());
+            }
+            assertTrue(logger.flush(Duration.ofSeconds(10)));
+        }
+        Map<String, Object> rt = stats.realtime(5, Instant.now());
+        assertEquals(7L, n(rt.get("llm_calls")));
+        assertEquals(70L + 21L, n(rt.get("total_tokens")));
+        assertTrue(rt.get("active_agents").toString().contains("LiveAgent"));
+        assertTrue(rt.get("active_models").toString().contains("gpt-4o-mini"));
+    }
+
+    @Test
+    void should_round_trip_an_export_as_csv_and_json_lines() throws Exception {
+        Exporter exporter = new Exporter(db.dataSource());
+        Window all = days(D0, 5);
+        Map<String, LlmCall> byId = calls.stream().collect(Collectors.toMap(LlmCall::callId, c -> c));
+
+        ByteArrayOutputStream csv = new ByteArrayOutputStream();
+        long rows = exporter.export(Exporter.Dataset.LLM_CALLS, all, Filters.NONE, Exporter.Format.CSV, csv);
+        assertEquals(calls.size(), rows);
+        List<List<String>> parsed = Csv.parse(csv.toString(StandardCharsets.UTF_8));
+        List<String> header = parsed.get(0);
+        assertEquals(Exporter.CALL_COLUMNS, header);
+        assertEquals(calls.size() + 1, parsed.size());
+        for (List<String> row : parsed.subList(1, parsed.size())) {
+            LlmCall c = byId.get(row.get(header.indexOf("call_id")));
+            assertNotNull(c);
+            assertEquals(c.inputText(), row.get(header.indexOf("input_text")));
+            assertEquals(c.conversationId(), row.get(header.indexOf("conversation_id")));
+            String cost = row.get(header.indexOf("cost_estimate"));
+            assertEquals(c.costEstimate() == null, cost.isEmpty(), c.callId());
+            if (c.costEstimate() != null) assertEquals(0, c.costEstimate().compareTo(new BigDecimal(cost)));
+            assertEquals(c.durationMs(), Double.parseDouble(row.get(header.indexOf("duration_ms"))), 0.001);
+            assertEquals(String.valueOf(c.success()), row.get(header.indexOf("success")));
+        }
+
+        ByteArrayOutputStream jsonl = new ByteArrayOutputStream();
+        Filters onlyMini = new Filters("gpt-4o-mini", null, null, null, null, null);
+        rows = exporter.export(Exporter.Dataset.LLM_CALLS, all, onlyMini, Exporter.Format.JSONL, jsonl);
+        List<String> lines = jsonl.toString(StandardCharsets.UTF_8).lines().toList();
+        assertEquals(calls.stream().filter(c -> "gpt-4o-mini".equals(c.model())).count(), rows);
+        assertEquals(rows, lines.size());
+        ObjectMapper json = new ObjectMapper();
+        for (String line : lines) {
+            JsonNode n = json.readTree(line);
+            LlmCall c = byId.get(n.get("call_id").asText());
+            assertEquals(c.inputText(), n.get("input_text").asText());
+            assertEquals(c.totalTokens(), n.get("total_tokens").asInt());
+        }
+
+        ByteArrayOutputStream msgs = new ByteArrayOutputStream();
+        rows = exporter.export(Exporter.Dataset.MESSAGES, all, Filters.NONE, Exporter.Format.JSON, msgs);
+        assertEquals(messages.size(), rows);
+        assertEquals(messages.size(), json.readTree(msgs.toByteArray()).size());
+    }
+
+    /** A strict RFC 4180 reader for the round trip. */
+    static final class Csv {
+        static List<List<String>> parse(String s) {
+            List<List<String>> rows = new ArrayList<>();
+            List<String> row = new ArrayList<>();
+            StringBuilder field = new StringBuilder();
+            boolean quoted = false;
+            for (int i = 0; i < s.length(); i++) {
+                char ch = s.charAt(i);
+                if (quoted) {
+                    if (ch == '"' && i + 1 < s.length() && s.charAt(i + 1) == '"') { field.append('"'); i++; }
+                    else if (ch == '"') quoted = false;
+                    else field.append(ch);
+                } else if (ch == '"') {
+                    quoted = true;
+                } else if (ch == ',') {
+                    row.add(field.toString()); field.setLength(0);
+                } else if (ch == '\r' && i + 1 < s.length() && s.charAt(i + 1) == '\n') {
+                    row.add(field.toString()); field.setLength(0); rows.add(row); row = new ArrayList<>(); i++;
+                } else {
+                    field.append(ch);
+                }
+            }
+            if (!row.isEmpty() || field.length() > 0) { row.add(field.toString()); rows.add(row); }
+            return rows;
+        }
+    }
+}
