@@ -63,94 +63,122 @@ public final class AnalysisQueries {
     }
 
     private static LocalDateTime since(int hours) {
-        return LocalDateTime.ofInstant(Instant.now().minusSeconds(hours * 3600L), ZoneOffset.UTC);
+        return hours(hours).fromUtc();
+    }
+
+    /**
+     * The last {@code hours} whole hours, the current one included, so the hourly rollups answer it:
+     * from the start of the hour {@code hours - 1} hours ago to the end of this hour.
+     */
+    static StatsQueries.Window hours(int hours) {
+        Instant end = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.HOURS).plusSeconds(3600);
+        return new StatsQueries.Window(end.minusSeconds(3600L * hours), end, null);
+    }
+
+    private static StatsQueries.Filters filters(CallFilter f) {
+        return new StatsQueries.Filters(f.model(), f.agent(), f.functionName(), f.chatMode(), null, null);
     }
 
     public Map<String, Object> overview(int hours) {
+        StatsQueries.Window w = hours(hours);
         return jdbi.withHandle(h -> {
-            LocalDateTime from = since(hours);
+            LocalDateTime from = w.fromUtc();
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("window_hours", hours);
-            out.put("from", iso(from));
+            out.put("from", w.from().toString());
+            out.put("to", w.to().toString());
             Map<String, Object> totals = h.createQuery("""
                     SELECT COUNT(DISTINCT conversation_id) AS conversations, COUNT(*) AS messages,
                            COALESCE(SUM(success), 0) AS successful_messages
-                    FROM chatbot_conversation_messages WHERE `timestamp` >= :from""")
-                    .bind("from", from).map((rs, ctx) -> row(rs)).one();
-            Map<String, Object> calls = callTotals(h, from, CallFilter.NONE);
-            totals.putAll(calls);
+                    FROM chatbot_conversation_messages WHERE `timestamp` >= :from AND `timestamp` < :to""")
+                    .bind("from", from).bind("to", w.toUtc()).map((rs, ctx) -> row(rs)).one();
+            totals.putAll(callTotals(h, w, CallFilter.NONE));
             out.put("totals", totals);
-            out.put("by_model", groupedCalls(h, from, CallFilter.NONE, "model"));
-            out.put("by_function", groupedCalls(h, from, CallFilter.NONE, "function_name"));
-            out.put("by_agent", groupedCalls(h, from, CallFilter.NONE, "agent"));
-            out.put("by_chat_mode", groupedCalls(h, from, CallFilter.NONE, "chat_mode"));
+            out.put("by_model", groupedCalls(h, w, CallFilter.NONE, "model"));
+            out.put("by_function", groupedCalls(h, w, CallFilter.NONE, "function_name"));
+            out.put("by_agent", groupedCalls(h, w, CallFilter.NONE, "agent"));
+            out.put("by_chat_mode", groupedCalls(h, w, CallFilter.NONE, "chat_mode"));
             out.put("by_tool", tools(h, from, CallFilter.NONE));
             out.put("by_intent", h.createQuery("""
                     SELECT intent, COUNT(*) AS messages, SUM(success) AS successful_messages,
                            SUM(total_llm_calls) AS llm_calls, SUM(total_tokens_used) AS tokens, SUM(total_cost) AS cost,
                            ROUND(AVG(response_time_ms), 2) AS avg_response_time_ms
-                    FROM chatbot_conversation_messages WHERE `timestamp` >= :from
-                    GROUP BY intent ORDER BY messages DESC, intent""").bind("from", from).map((rs, ctx) -> row(rs)).list());
-            out.put("hourly", h.createQuery("""
-                    SELECT DATE_FORMAT(started_at, '%Y-%m-%dT%H:00:00Z') AS hour, COUNT(*) AS llm_calls,
-                           SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens,
-                           COALESCE(SUM(cost_estimate), 0) AS cost, SUM(NOT success) AS failed_calls,
-                           ROUND(AVG(duration_ms), 2) AS avg_duration_ms
-                    FROM chatbot_llm_calls WHERE started_at >= :from AND""" + " " + MODEL_CALL + """
-                     GROUP BY hour ORDER BY hour""").bind("from", from).map((rs, ctx) -> row(rs)).list());
+                    FROM chatbot_conversation_messages WHERE `timestamp` >= :from AND `timestamp` < :to
+                    GROUP BY intent ORDER BY messages DESC, intent""").bind("from", from).bind("to", w.toUtc())
+                    .map((rs, ctx) -> row(rs)).list());
+            List<Map<String, Object>> hourly = new ArrayList<>();
+            new StatsQueries(jdbi).aggregate(h, w, StatsQueries.Filters.NONE, "hour").forEach((hour, sums) -> {
+                Map<String, Object> m = StatsQueries.metrics(sums);
+                if (((Number) m.get("llm_calls")).longValue() == 0) return;
+                Map<String, Object> x = new LinkedHashMap<>();
+                x.put("hour", hour);
+                x.put("llm_calls", m.get("llm_calls"));
+                x.put("input_tokens", m.get("input_tokens"));
+                x.put("output_tokens", m.get("output_tokens"));
+                x.put("cost", m.get("cost"));
+                x.put("failed_calls", m.get("failed_llm_calls"));
+                x.put("avg_duration_ms", m.get("avg_llm_latency_ms"));
+                hourly.add(x);
+            });
+            hourly.sort(java.util.Comparator.comparing(x -> (String) x.get("hour")));
+            out.put("hourly", hourly);
             return out;
         });
     }
 
-    private static Map<String, Object> callTotals(Handle h, LocalDateTime from, CallFilter f) {
-        Map<String, Object> t = f.bind(h.createQuery("""
-                SELECT COUNT(*) AS llm_calls, COALESCE(SUM(input_tokens), 0) AS input_tokens,
-                       COALESCE(SUM(output_tokens), 0) AS output_tokens, COALESCE(SUM(cached_input_tokens), 0) AS cached_input_tokens,
-                       COALESCE(SUM(total_tokens), 0) AS total_tokens, COALESCE(SUM(cost_estimate), 0) AS cost,
-                       COALESCE(SUM(NOT priced), 0) AS unpriced_calls, COALESCE(SUM(NOT success), 0) AS failed_calls,
-                       ROUND(COALESCE(AVG(duration_ms), 0), 2) AS avg_latency_ms
-                FROM chatbot_llm_calls WHERE started_at >= :from AND""" + " " + MODEL_CALL + f.where()))
-                .bind("from", from).map((rs, ctx) -> row(rs)).one();
-        long n = ((Number) t.get("llm_calls")).longValue();
-        long failed = ((Number) t.get("failed_calls")).longValue();
-        t.put("success_rate", n == 0 ? null : round2(100.0 * (n - failed) / n));
-        List<Double> durations = f.bind(h.createQuery("SELECT duration_ms FROM chatbot_llm_calls WHERE started_at >= :from AND "
-                        + MODEL_CALL + f.where() + " ORDER BY duration_ms"))
-                .bind("from", from).mapTo(Double.class).list();
-        t.put("p50_latency_ms", percentile(durations, 50));
-        t.put("p95_latency_ms", percentile(durations, 95));
+    /** Model-call totals of the window, from the rollups where the filters allow. */
+    private Map<String, Object> callTotals(Handle h, StatsQueries.Window w, CallFilter f) {
+        Map<String, Object> m = StatsQueries.metrics(StatsQueries.merged(
+                new StatsQueries(jdbi).aggregate(h, w, filters(f), "all").values()));
+        return callFigures(m);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> callFigures(Map<String, Object> m) {
+        Map<String, Object> t = new LinkedHashMap<>();
+        t.put("llm_calls", m.get("llm_calls"));
+        t.put("input_tokens", m.get("input_tokens"));
+        t.put("output_tokens", m.get("output_tokens"));
+        t.put("cached_input_tokens", m.get("cached_input_tokens"));
+        t.put("total_tokens", m.get("total_tokens"));
+        t.put("cost", m.get("cost"));
+        t.put("unpriced_calls", m.get("unpriced_calls"));
+        t.put("failed_calls", m.get("failed_llm_calls"));
+        t.put("avg_latency_ms", m.get("avg_llm_latency_ms") == null ? 0 : m.get("avg_llm_latency_ms"));
+        t.put("success_rate", m.get("success_rate"));
+        Map<String, Object> latency = (Map<String, Object>) m.get("latency");
+        t.put("p50_latency_ms", latency.get("p50_ms"));
+        t.put("p95_latency_ms", latency.get("p95_ms"));
+        t.put("p99_latency_ms", latency.get("p99_ms"));
+        t.put("error_rate", m.get("error_rate"));
         return t;
     }
 
-    private static List<Map<String, Object>> groupedCalls(Handle h, LocalDateTime from, CallFilter f, String... keys) {
-        String cols = String.join(", ", keys);
-        List<Map<String, Object>> groups = f.bind(h.createQuery("SELECT " + cols + """
-                , COUNT(*) AS llm_calls, SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens,
-                       SUM(total_tokens) AS total_tokens, COALESCE(SUM(cost_estimate), 0) AS cost,
-                       SUM(NOT priced) AS unpriced_calls, SUM(NOT success) AS failed_calls,
-                       ROUND(AVG(duration_ms), 2) AS avg_latency_ms
-                FROM chatbot_llm_calls WHERE started_at >= :from AND""" + " " + MODEL_CALL + f.where()
-                + " GROUP BY " + cols + " ORDER BY llm_calls DESC, " + cols))
-                .bind("from", from).map((rs, ctx) -> row(rs)).list();
-        Map<List<Object>, List<Double>> durations = new HashMap<>();
-        f.bind(h.createQuery("SELECT " + cols + ", duration_ms FROM chatbot_llm_calls WHERE started_at >= :from AND "
-                        + MODEL_CALL + f.where()))
-                .bind("from", from).map((rs, ctx) -> {
-                    List<Object> k = new ArrayList<>();
-                    for (String key : keys) k.add(rs.getString(key));
-                    durations.computeIfAbsent(k, x -> new ArrayList<>()).add(rs.getDouble("duration_ms"));
-                    return 0;
-                }).list();
-        for (Map<String, Object> g : groups) {
-            List<Object> k = new ArrayList<>();
-            for (String key : keys) k.add(g.get(key));
-            List<Double> d = durations.getOrDefault(k, List.of());
-            d.sort(Comparator.naturalOrder());
-            g.put("p95_latency_ms", percentile(d, 95));
-            long n = ((Number) g.get("llm_calls")).longValue();
-            g.put("error_rate", n == 0 ? null : round2(100.0 * ((Number) g.get("failed_calls")).longValue() / n));
-        }
-        return groups;
+    private static final Map<String, String> DIMENSION = Map.of("model", "model", "function_name", "function",
+            "agent", "agent", "chat_mode", "chat_mode");
+
+    /** Model calls grouped by one column (or model and function), with histogram percentiles. */
+    private List<Map<String, Object>> groupedCalls(Handle h, StatsQueries.Window w, CallFilter f, String... keys) {
+        String group = keys.length == 2 ? "model_function" : DIMENSION.get(keys[0]);
+        List<Map<String, Object>> out = new ArrayList<>();
+        new StatsQueries(jdbi).aggregate(h, w, filters(f), group).forEach((k, sums) -> {
+            Map<String, Object> m = StatsQueries.metrics(sums);
+            if (((Number) m.get("llm_calls")).longValue() == 0) return;
+            Map<String, Object> g = new LinkedHashMap<>();
+            if (keys.length == 2) {
+                int bar = k.indexOf('|');
+                g.put("model", bar < 0 || bar == 0 ? null : k.substring(0, bar));
+                g.put("function_name", bar < 0 || bar == k.length() - 1 ? null : k.substring(bar + 1));
+            } else {
+                g.put(keys[0], k.isEmpty() ? null : k);
+            }
+            Map<String, Object> fig = callFigures(m);
+            fig.remove("success_rate");
+            g.putAll(fig);
+            out.add(g);
+        });
+        out.sort((a, b) -> Long.compare(((Number) b.get("llm_calls")).longValue(), ((Number) a.get("llm_calls")).longValue()));
+        return out;
     }
 
     /** Tool executions grouped by tool: executions, failures, average and p95 duration. */
@@ -291,25 +319,28 @@ public final class AnalysisQueries {
     }
 
     public Map<String, Object> llmCalls(int hours, CallFilter filter) {
+        StatsQueries.Window w = hours(hours);
         return jdbi.withHandle(h -> {
-            LocalDateTime from = since(hours);
+            LocalDateTime from = w.fromUtc();
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("window_hours", hours);
+            out.put("from", w.from().toString());
+            out.put("to", w.to().toString());
             out.put("filters", filterMap(filter));
-            out.put("totals", callTotals(h, from, filter));
-            out.put("by_model_and_function", groupedCalls(h, from, filter, "model", "function_name"));
-            out.put("by_agent", groupedCalls(h, from, filter, "agent"));
-            out.put("by_chat_mode", groupedCalls(h, from, filter, "chat_mode"));
+            out.put("totals", callTotals(h, w, filter));
+            out.put("by_model_and_function", groupedCalls(h, w, filter, "model", "function_name"));
+            out.put("by_agent", groupedCalls(h, w, filter, "agent"));
+            out.put("by_chat_mode", groupedCalls(h, w, filter, "chat_mode"));
             out.put("by_tool", tools(h, from, filter.forTools()));
             String top = """
                     SELECT call_id, conversation_id, message_id, model, function_name, call_type, duration_ms, total_tokens,
                            cost_estimate, priced, success, error_type, started_at
-                    FROM chatbot_llm_calls WHERE started_at >= :from AND""" + " " + MODEL_CALL + filter.where();
+                    FROM chatbot_llm_calls WHERE started_at >= :from AND started_at < :to AND""" + " " + MODEL_CALL + filter.where();
             out.put("slowest_calls", filter.bind(h.createQuery(top + " ORDER BY duration_ms DESC LIMIT 10"))
-                    .bind("from", from).map((rs, ctx) -> row(rs)).list());
+                    .bind("from", from).bind("to", w.toUtc()).map((rs, ctx) -> row(rs)).list());
             out.put("most_expensive_calls", filter.bind(h.createQuery(top
                             + " AND cost_estimate IS NOT NULL ORDER BY cost_estimate DESC LIMIT 10"))
-                    .bind("from", from).map((rs, ctx) -> row(rs)).list());
+                    .bind("from", from).bind("to", w.toUtc()).map((rs, ctx) -> row(rs)).list());
             return out;
         });
     }

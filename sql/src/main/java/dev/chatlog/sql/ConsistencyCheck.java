@@ -71,6 +71,7 @@ public final class ConsistencyCheck {
         dims.put("function", "COALESCE(function_name, '')");
         dims.put("chat_mode", "COALESCE(chat_mode, '')");
         dims.put("user", "COALESCE(user_id, '')");
+        dims.put("model_function", "CONCAT(COALESCE(model, ''), '|', COALESCE(function_name, ''))");
         List<String> callCols = Rollups.columns().subList(3, Rollups.columns().size());
         for (String granularity : List.of("d", "h")) {
             String bucket = granularity.equals("d") ? "DATE_FORMAT(%s, '%%Y-%%m-%%d 00:00:00')" : "DATE_FORMAT(%s, '%%Y-%%m-%%d %%H:00:00')";
@@ -78,9 +79,11 @@ public final class ConsistencyCheck {
                 if (granularity.equals("h") && !Rollups.HOURLY.contains(dim.getKey())) continue;
                 String raw = "SELECT CONCAT(" + String.format(bucket, "started_at") + ", '|', " + dim.getValue() + ") AS k, "
                         + StatsQueries.rawCallColumns() + " FROM chatbot_llm_calls"
-                        + (dim.getKey().equals("model") ? " WHERE " + mc : "") + " GROUP BY k";
-                String rolled = rollupSql(granularity, dim.getKey());
-                compare(out, granularity + "/" + dim.getKey(), raw, rolled, callCols);
+                        + (dim.getKey().startsWith("model") ? " WHERE " + mc : "") + " GROUP BY k";
+                boolean user = dim.getKey().equals("user");
+                String rolled = user ? userRollupSql() : rollupSql(granularity, dim.getKey());
+                compare(out, granularity + "/" + dim.getKey(), raw, rolled,
+                        user ? callCols.stream().filter(Rollups.USER_COLUMNS::contains).toList() : callCols);
                 if (List.of("all", "chat_mode", "user").contains(dim.getKey())) {
                     String rawMessages = "SELECT CONCAT(" + String.format(bucket, "`timestamp`") + ", '|', "
                             + dim.getValue().replace("user_id", "user_id") + ") AS k, COUNT(*) AS messages, SUM(NOT success) AS failed_messages, "
@@ -91,6 +94,12 @@ public final class ConsistencyCheck {
             }
         }
         return out;
+    }
+
+    private static String userRollupSql() {
+        StringBuilder sql = new StringBuilder("SELECT CONCAT(DATE_FORMAT(day, '%Y-%m-%d 00:00:00'), '|', user_id) AS k");
+        for (String c : Rollups.USER_COLUMNS) sql.append(", ").append(c);
+        return sql.append(" FROM chatbot_user_daily").toString();
     }
 
     private static String rollupSql(String granularity, String dimension) {

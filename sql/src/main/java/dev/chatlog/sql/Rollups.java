@@ -25,8 +25,12 @@ public final class Rollups {
     public static final int[] EDGES = {50, 100, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000, 7500, 10000,
             15000, 20000, 30000, 60000};
     public static final int BUCKETS = EDGES.length + 1;
-    static final List<String> HOURLY = List.of("all", "model", "agent", "function", "chat_mode");
-    static final List<String> DAILY = List.of("all", "model", "agent", "function", "chat_mode", "user");
+    static final List<String> HOURLY = List.of("all", "model", "agent", "function", "chat_mode", "model_function");
+    static final List<String> DAILY = List.of("all", "model", "agent", "function", "chat_mode", "model_function");
+    /** Columns of {@code chatbot_user_daily}, the per-user (daily, no histograms) rollup. */
+    static final List<String> USER_COLUMNS = List.of("messages", "failed_messages", "message_duration_ms", "llm_calls",
+            "failed_llm_calls", "tool_calls", "failed_tool_calls", "input_tokens", "output_tokens", "total_tokens", "cost",
+            "unpriced_calls", "llm_duration_ms");
 
     private Rollups() {}
 
@@ -85,7 +89,10 @@ public final class Rollups {
         for (LlmCall c : calls) {
             Map<String, String> dims = new java.util.LinkedHashMap<>();
             dims.put("all", "");
-            if (c.callType().isModelCall()) dims.put("model", nz(c.model()));
+            if (c.callType().isModelCall()) {
+                dims.put("model", nz(c.model()));
+                dims.put("model_function", nz(c.model()) + "|" + nz(c.functionName()));
+            }
             dims.put("agent", nz(c.agent()));
             dims.put("function", nz(c.functionName()));
             dims.put("chat_mode", nz(c.chatMode()));
@@ -106,6 +113,53 @@ public final class Rollups {
         if (deltas.isEmpty()) {
             return;
         }
+        TreeMap<Key, Delta> users = new TreeMap<>();
+        deltas.entrySet().removeIf(e -> {
+            if (!e.getKey().granularity().equals("u")) return false;
+            users.put(e.getKey(), e.getValue());
+            return true;
+        });
+        upsert(h, deltas);
+        upsertUsers(h, users);
+    }
+
+    private static void upsertUsers(Handle h, TreeMap<Key, Delta> users) {
+        if (users.isEmpty()) {
+            return;
+        }
+        StringBuilder sql = new StringBuilder("INSERT INTO chatbot_user_daily (day, user_id");
+        for (String c : USER_COLUMNS) sql.append(", ").append(c);
+        sql.append(") VALUES (:day, :user");
+        for (String c : USER_COLUMNS) sql.append(", :").append(c);
+        sql.append(") ON DUPLICATE KEY UPDATE ");
+        for (int i = 0; i < USER_COLUMNS.size(); i++) {
+            String c = USER_COLUMNS.get(i);
+            sql.append(i == 0 ? "" : ", ").append(c).append(" = ").append(c).append(" + VALUES(").append(c).append(')');
+        }
+        PreparedBatch b = h.prepareBatch(sql.toString());
+        users.forEach((k, d) -> {
+            b.bind("day", k.bucket().toLocalDate()).bind("user", k.value());
+            bindColumns(b, d, USER_COLUMNS);
+            b.add();
+        });
+        b.execute();
+    }
+
+    private static void bindColumns(PreparedBatch b, Delta d, List<String> cols) {
+        for (String c : cols) {
+            Object v = d.v.get(c);
+            if (v == null) {
+                b.bind(c, c.equals("cost") || c.endsWith("duration_ms") ? BigDecimal.ZERO : (Object) 0L);
+            } else {
+                b.bind(c, v);
+            }
+        }
+    }
+
+    private static void upsert(Handle h, TreeMap<Key, Delta> deltas) {
+        if (deltas.isEmpty()) {
+            return;
+        }
         List<String> cols = columns();
         StringBuilder sql = new StringBuilder("INSERT INTO chatbot_usage_rollup (granularity, dimension, bucket_start, dim_value");
         for (String c : cols) sql.append(", ").append(c);
@@ -118,14 +172,7 @@ public final class Rollups {
         PreparedBatch b = h.prepareBatch(sql.toString());
         deltas.forEach((k, d) -> {
             b.bind("g", k.granularity()).bind("d", k.dimension()).bind("b", k.bucket()).bind("v", k.value());
-            for (String c : cols) {
-                Object v = d.v.get(c);
-                if (v == null) {
-                    b.bind(c, c.equals("cost") || c.endsWith("duration_ms") ? BigDecimal.ZERO : (Object) 0L);
-                } else {
-                    b.bind(c, v);
-                }
-            }
+            bindColumns(b, d, cols);
             b.add();
         });
         b.execute();
@@ -138,6 +185,10 @@ public final class Rollups {
         List<Delta> out = new ArrayList<>();
         dims.forEach((dim, value) -> {
             String v = value.length() > 255 ? value.substring(0, 255) : value;
+            if (dim.equals("user")) { // its own narrow table, see upsert()
+                out.add(deltas.computeIfAbsent(new Key("u", dim, day, v), k -> new Delta()));
+                return;
+            }
             if (HOURLY.contains(dim)) out.add(deltas.computeIfAbsent(new Key("h", dim, hour, v), k -> new Delta()));
             out.add(deltas.computeIfAbsent(new Key("d", dim, day, v), k -> new Delta()));
         });

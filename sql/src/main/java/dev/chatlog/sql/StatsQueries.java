@@ -25,7 +25,8 @@ import org.jdbi.v3.core.statement.Query;
  * on the dimension being grouped), so they stay fast at millions of calls; otherwise from an
  * equivalent aggregation of the raw rows, which gives the same figures. Percentiles come from the
  * latency histograms (exact to the bucket width). With model, agent or function filters, or on
- * raw paths, "requests" counts the distinct messages of the matching calls.
+ * raw paths, "requests" counts the distinct messages of the matching calls. Lists grouped by user
+ * come from a narrow per-user daily table and carry no latency percentiles.
  */
 public final class StatsQueries {
     private final Jdbi jdbi;
@@ -39,6 +40,12 @@ public final class StatsQueries {
         LocalDateTime fromUtc() { return LocalDateTime.ofInstant(from, ZoneOffset.UTC); }
         LocalDateTime toUtc() { return LocalDateTime.ofInstant(to, ZoneOffset.UTC); }
         boolean session() { return conversationId != null; }
+        /** Whether both ends fall on whole UTC hours, so hourly rollups answer it exactly. */
+        boolean hourAligned() {
+            return fromUtc().getMinute() == 0 && fromUtc().getSecond() == 0 && fromUtc().getNano() == 0
+                    && toUtc().getMinute() == 0 && toUtc().getSecond() == 0 && toUtc().getNano() == 0;
+        }
+
         /** Whether both ends fall on UTC midnights, so daily rollups answer it exactly. */
         boolean dayAligned() {
             return fromUtc().toLocalTime().equals(java.time.LocalTime.MIDNIGHT) && toUtc().toLocalTime().equals(java.time.LocalTime.MIDNIGHT);
@@ -110,25 +117,73 @@ public final class StatsQueries {
 
     private static final Map<String, String> RAW_GROUP = Map.of("all", "''", "model", "COALESCE(model, '')",
             "agent", "COALESCE(agent, '')", "function", "COALESCE(function_name, '')", "chat_mode", "COALESCE(chat_mode, '')",
-            "user", "COALESCE(user_id, '')", "day", "DATE_FORMAT(started_at, '%Y-%m-%d')");
+            "user", "COALESCE(user_id, '')", "day", "DATE_FORMAT(started_at, '%Y-%m-%d')",
+            "hour", "DATE_FORMAT(started_at, '%Y-%m-%dT%H:00:00Z')",
+            "model_function", "CONCAT(COALESCE(model, ''), '|', COALESCE(function_name, ''))");
 
     /**
      * Sums of every rollup column, grouped by {@code group} (a dimension, or "day"), over the window
      * and filters. Keys are the group values ('' for rows without the attribute).
      */
     Map<String, Map<String, Object>> aggregate(Handle h, Window w, Filters f, String group) {
-        String single = f.single();
-        boolean rollup = !w.session() && w.dayAligned() && single != null
-                && (single.equals("all") || group.equals("all") || group.equals("day") || group.equals(single));
-        return rollup ? fromRollups(h, w, f, single, group) : fromRaw(h, w, f, group);
+        return aggregate(h, w, f, group, Rollups.columns());
     }
 
-    private Map<String, Map<String, Object>> fromRollups(Handle h, Window w, Filters f, String single, String group) {
-        String dimension = group.equals("all") || group.equals("day") ? single : group;
-        String key = group.equals("day") ? "DATE_FORMAT(bucket_start, '%Y-%m-%d')" : group.equals("all") ? "''" : "dim_value";
+    /**
+     * Like {@link #aggregate(Handle, Window, Filters, String)} but summing only {@code columns} on the
+     * rollup path (routes that need a few figures over many groups stay fast).
+     */
+    Map<String, Map<String, Object>> aggregate(Handle h, Window w, Filters f, String group, List<String> columns) {
+        String single = f.single();
+        boolean byTime = group.equals("day") || group.equals("hour");
+        String dimension = group.equals("all") || byTime ? single : group;
+        boolean fits = !w.session() && single != null
+                && (single.equals("all") || group.equals("all") || byTime || group.equals(single));
+        if (fits && w.dayAligned() && group.equals("user")) {
+            return fromUserRollup(h, w, f, group, columns);
+        }
+        if ("user".equals(dimension)) { // one user's rows: indexed, and with latency histograms
+            return fromRaw(h, w, f, group);
+        }
+        if (fits && w.dayAligned() && !group.equals("hour")) {
+            return fromRollups(h, w, f, single, group, "d", columns);
+        }
+        if (fits && w.hourAligned() && dimension != null && Rollups.HOURLY.contains(dimension)) {
+            return fromRollups(h, w, f, single, group, "h", columns);
+        }
+        return fromRaw(h, w, f, group);
+    }
+
+    /** Per-user figures from the narrow {@code chatbot_user_daily} table (no latency histograms). */
+    private Map<String, Map<String, Object>> fromUserRollup(Handle h, Window w, Filters f, String group, List<String> columns) {
+        String key = switch (group) {
+            case "day" -> "DATE_FORMAT(day, '%Y-%m-%d')";
+            case "all" -> "''";
+            default -> "user_id";
+        };
         StringBuilder sql = new StringBuilder("SELECT ").append(key).append(" AS k");
-        for (String c : Rollups.columns()) sql.append(", SUM(").append(c).append(") AS ").append(c);
-        sql.append(" FROM chatbot_usage_rollup WHERE granularity = 'd' AND dimension = :dim AND bucket_start >= :from AND bucket_start < :to");
+        for (String c : columns) if (Rollups.USER_COLUMNS.contains(c)) sql.append(", SUM(").append(c).append(") AS ").append(c);
+        sql.append(" FROM chatbot_user_daily WHERE day >= :from AND day < :to");
+        if (f.user() != null) sql.append(" AND user_id = :user");
+        sql.append(" GROUP BY k");
+        Query q = h.createQuery(sql.toString()).bind("from", w.fromUtc().toLocalDate()).bind("to", w.toUtc().toLocalDate());
+        if (f.user() != null) q.bind("user", f.user());
+        return collect(q);
+    }
+
+    private Map<String, Map<String, Object>> fromRollups(Handle h, Window w, Filters f, String single, String group,
+                                                         String granularity, List<String> columns) {
+        String dimension = group.equals("all") || group.equals("day") || group.equals("hour") ? single : group;
+        String key = switch (group) {
+            case "day" -> "DATE_FORMAT(bucket_start, '%Y-%m-%d')";
+            case "hour" -> "DATE_FORMAT(bucket_start, '%Y-%m-%dT%H:00:00Z')";
+            case "all" -> "''";
+            default -> "dim_value";
+        };
+        StringBuilder sql = new StringBuilder("SELECT ").append(key).append(" AS k");
+        for (String c : columns) sql.append(", SUM(").append(c).append(") AS ").append(c);
+        sql.append(" FROM chatbot_usage_rollup WHERE granularity = '").append(granularity)
+                .append("' AND dimension = :dim AND bucket_start >= :from AND bucket_start < :to");
         String value = single.equals("all") ? null : f.value(single);
         if (value != null) sql.append(" AND dim_value = :value");
         sql.append(" GROUP BY k");
@@ -311,7 +366,7 @@ public final class StatsQueries {
         return h;
     }
 
-    private static Map<String, Object> merged(Iterable<Map<String, Object>> rows) {
+    static Map<String, Object> merged(Iterable<Map<String, Object>> rows) {
         Map<String, Object> sum = zeroRow();
         for (Map<String, Object> r : rows) {
             r.forEach((k, v) -> sum.merge(k, v, (a, b) -> {
@@ -345,7 +400,8 @@ public final class StatsQueries {
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("date", date.toString());
             out.put("filters", f.asMap());
-            Map<String, Object> totals = metrics(merged(aggregate(h, w, f, "all").values()));
+            Map<String, Object> allSums = merged(aggregate(h, w, f, "all").values());
+            Map<String, Object> totals = metrics(allSums);
             out.put("totals", totals);
             out.put("by_agent", groups(h, w, f, "agent", "agent", 100));
             out.put("by_function", groups(h, w, f, "function", "function", 100));
@@ -360,9 +416,17 @@ public final class StatsQueries {
                     .bind("from", w.fromUtc()).bind("to", w.toUtc()).map((rs, ctx) -> AnalysisQueries.row(rs)).list());
             Map<String, Object> slow = new LinkedHashMap<>();
             slow.put("threshold_ms", slowMs);
-            slow.put("count", f.bind(h.createQuery("SELECT COUNT(*) FROM chatbot_llm_calls WHERE started_at >= :from AND started_at < :to"
-                            + " AND duration_ms > :slow AND call_type IN ('chat', 'streaming_chat', 'embedding')" + f.rawWhere()))
-                    .bind("from", w.fromUtc()).bind("to", w.toUtc()).bind("slow", slowMs).mapTo(Long.class).one());
+            int edge = java.util.Arrays.binarySearch(Rollups.EDGES, slowMs);
+            if (edge >= 0) { // a bucket edge: the histogram counts it exactly
+                long[] lat = hist(allSums, "lat");
+                long slowCount = 0;
+                for (int i = edge + 1; i < lat.length; i++) slowCount += lat[i];
+                slow.put("count", slowCount);
+            } else {
+                slow.put("count", f.bind(h.createQuery("SELECT COUNT(*) FROM chatbot_llm_calls WHERE started_at >= :from AND started_at < :to"
+                                + " AND duration_ms > :slow AND call_type IN ('chat', 'streaming_chat', 'embedding')" + f.rawWhere()))
+                        .bind("from", w.fromUtc()).bind("to", w.toUtc()).bind("slow", slowMs).mapTo(Long.class).one());
+            }
             slow.put("calls", f.bind(h.createQuery(top + " AND duration_ms > :slow ORDER BY duration_ms DESC LIMIT 10"))
                     .bind("from", w.fromUtc()).bind("to", w.toUtc()).bind("slow", slowMs).map((rs, ctx) -> AnalysisQueries.row(rs)).list());
             out.put("slow_calls", slow);
@@ -422,12 +486,15 @@ public final class StatsQueries {
         });
     }
 
+    static final List<String> COST_COLUMNS = List.of("messages", "llm_calls", "failed_llm_calls", "input_tokens", "output_tokens",
+            "total_tokens", "cost", "unpriced_calls");
+
     /** Cost grouped by day, agent, model or user, and the cost analysis of seed 001. */
     public Map<String, Object> cost(Window w, Filters f, String groupBy, Instant now) {
         return jdbi.withHandle(h -> {
             String dim = groupBy.equals("day") ? "day" : groupBy;
             List<Map<String, Object>> groups = new ArrayList<>();
-            aggregate(h, w, f, dim).forEach((k, s) -> {
+            aggregate(h, w, f, dim, COST_COLUMNS).forEach((k, s) -> {
                 Map<String, Object> m = new LinkedHashMap<>();
                 Map<String, Object> x = metrics(s);
                 m.put(groupBy, k.isEmpty() ? null : k);
@@ -439,7 +506,7 @@ public final class StatsQueries {
             if (groupBy.equals("day")) groups.sort(Comparator.comparing(m -> String.valueOf(m.get("day"))));
             else groups.sort(Comparator.comparing((Map<String, Object> m) -> (BigDecimal) m.get("cost")).reversed());
             Map<String, Object> analysis = new LinkedHashMap<>();
-            Map<String, Map<String, Object>> models = aggregate(h, w, f, "model");
+            Map<String, Map<String, Object>> models = aggregate(h, w, f, "model", COST_COLUMNS);
             models.entrySet().stream().max(Comparator.comparing(e -> d(e.getValue(), "cost")))
                     .ifPresent(e -> analysis.put("most_expensive_model", Map.of("model", e.getKey(), "cost", plain(d(e.getValue(), "cost")))));
             models.entrySet().stream().max(Comparator.comparingLong(e -> l(e.getValue(), "llm_calls")))
@@ -450,7 +517,7 @@ public final class StatsQueries {
             LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
             Instant monthStart = today.withDayOfMonth(1).atStartOfDay().toInstant(ZoneOffset.UTC);
             Instant tomorrow = today.plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC);
-            BigDecimal mtd = d(merged(aggregate(h, new Window(monthStart, tomorrow, null), f, "all").values()), "cost");
+            BigDecimal mtd = d(merged(aggregate(h, new Window(monthStart, tomorrow, null), f, "all", COST_COLUMNS).values()), "cost");
             double elapsedDays = Math.max(1.0 / 24, (now.getEpochSecond() - monthStart.getEpochSecond()) / 86_400.0);
             int monthDays = YearMonth.from(today).lengthOfMonth();
             analysis.put("month_to_date_cost", plain(mtd));

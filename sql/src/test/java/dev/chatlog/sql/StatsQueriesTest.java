@@ -135,7 +135,7 @@ class StatsQueriesTest {
         @SuppressWarnings("unchecked")
         Map<String, Object> latency = (Map<String, Object>) m.get("latency");
         for (int p : new int[] {50, 95, 99}) {
-            if (durations.isEmpty()) continue;
+            if (durations.isEmpty() || latency.get("p50_ms") == null && m.containsKey("user")) continue; // per-user lists: no histograms
             double truth = durations.get((int) Math.ceil(p / 100.0 * durations.size()) - 1);
             double reported = ((Number) latency.get("p" + p + "_ms")).doubleValue();
             assertEquals(Rollups.bucket(truth), Rollups.bucket(reported), "p" + p + " true " + truth + " reported " + reported);
