@@ -280,12 +280,15 @@ public final class StatsQueries {
 
     static Map<String, Map<String, Object>> collect(Query q) {
         Map<String, Map<String, Object>> out = new LinkedHashMap<>();
+        List<String> present = new ArrayList<>();
         q.map((rs, ctx) -> {
+            if (present.isEmpty()) { // once per result, not per row
+                java.util.Set<String> labels = new java.util.HashSet<>();
+                for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) labels.add(rs.getMetaData().getColumnLabel(i));
+                for (String c : Rollups.columns()) if (labels.contains(c)) present.add(c);
+            }
             Map<String, Object> row = new LinkedHashMap<>();
-            java.util.Set<String> present = new java.util.HashSet<>();
-            for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) present.add(rs.getMetaData().getColumnLabel(i));
-            for (String c : Rollups.columns()) {
-                if (!present.contains(c)) continue;
+            for (String c : present) {
                 BigDecimal v = rs.getBigDecimal(c);
                 row.put(c, v == null ? 0L : v.scale() <= 0 || v.stripTrailingZeros().scale() <= 0 ? (Object) v.longValue() : v);
             }
@@ -491,20 +494,36 @@ public final class StatsQueries {
 
     /** Cost grouped by day, agent, model or user, and the cost analysis of seed 001. */
     public Map<String, Object> cost(Window w, Filters f, String groupBy, Instant now) {
+        return cost(w, f, groupBy, now, 100);
+    }
+
+    /** As {@link #cost(Window, Filters, String, Instant)}, with at most {@code limit} groups (the most expensive). */
+    public Map<String, Object> cost(Window w, Filters f, String groupBy, Instant now, int limit) {
         return jdbi.withHandle(h -> {
             String dim = groupBy.equals("day") ? "day" : groupBy;
             List<Map<String, Object>> groups = new ArrayList<>();
             aggregate(h, w, f, dim, COST_COLUMNS).forEach((k, s) -> {
                 Map<String, Object> m = new LinkedHashMap<>();
-                Map<String, Object> x = metrics(s);
+                BigDecimal cost = d(s, "cost");
+                long tokens = l(s, "total_tokens");
                 m.put(groupBy, k.isEmpty() ? null : k);
-                for (String c : List.of("cost", "llm_calls", "total_tokens", "input_tokens", "output_tokens", "unpriced_calls", "cost_per_1k_tokens")) {
-                    m.put(c, x.get(c));
-                }
+                m.put("cost", plain(cost));
+                m.put("llm_calls", l(s, "llm_calls"));
+                m.put("total_tokens", tokens);
+                m.put("input_tokens", l(s, "input_tokens"));
+                m.put("output_tokens", l(s, "output_tokens"));
+                m.put("unpriced_calls", l(s, "unpriced_calls"));
+                m.put("cost_per_1k_tokens", tokens == 0 ? null
+                        : plain(cost.multiply(BigDecimal.valueOf(1000)).divide(BigDecimal.valueOf(tokens), 10, RoundingMode.HALF_UP)));
                 groups.add(m);
             });
-            if (groupBy.equals("day")) groups.sort(Comparator.comparing(m -> String.valueOf(m.get("day"))));
-            else groups.sort(Comparator.comparing((Map<String, Object> m) -> (BigDecimal) m.get("cost")).reversed());
+            int groupCount = groups.size();
+            if (groupBy.equals("day")) {
+                groups.sort(Comparator.comparing(m -> String.valueOf(m.get("day"))));
+            } else {
+                groups.sort(Comparator.comparing((Map<String, Object> m) -> (BigDecimal) m.get("cost")).reversed());
+                if (groups.size() > limit) groups.subList(limit, groups.size()).clear();
+            }
             Map<String, Object> analysis = new LinkedHashMap<>();
             Map<String, Map<String, Object>> models = aggregate(h, w, f, "model", COST_COLUMNS);
             models.entrySet().stream().max(Comparator.comparing(e -> d(e.getValue(), "cost")))
@@ -529,6 +548,7 @@ public final class StatsQueries {
             out.put("window", window(w));
             out.put("group_by", groupBy);
             out.put("filters", f.asMap());
+            out.put("group_count", groupCount);
             out.put("groups", groups);
             out.put("analysis", analysis);
             return out;

@@ -31,7 +31,8 @@ public final class StatsController {
 
     public void cost(Context ctx) {
         ctx.json(stats.cost(StatsParams.window(ctx, clock), StatsParams.filters(ctx),
-                StatsParams.oneOf(ctx, "group_by", "day", "day", "agent", "model", "user"), clock.instant()));
+                StatsParams.oneOf(ctx, "group_by", "day", "day", "agent", "model", "user"), clock.instant(),
+                StatsParams.intParam(ctx, "limit", 100, 1, 10_000)));
     }
 
     public void latency(Context ctx) {
