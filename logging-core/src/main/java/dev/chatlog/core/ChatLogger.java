@@ -34,6 +34,14 @@ public final class ChatLogger implements AutoCloseable {
     private final Duration closeTimeout;
     private final CallEnricher enricher;
     private final Thread worker;
+    private final DiskSpool spool;
+    private final Thread shipper;
+    private final int fsyncEvery;
+    private final long fsyncIntervalNanos;
+    private final AtomicLong handled = new AtomicLong();
+    private final AtomicLong spooled = new AtomicLong();
+    private final AtomicLong spoolOverflow = new AtomicLong();
+    private volatile boolean shipperStop;
 
     private final AtomicLong accepted = new AtomicLong();
     private final AtomicLong written = new AtomicLong();
@@ -56,9 +64,19 @@ public final class ChatLogger implements AutoCloseable {
         this.maxBackoff = b.maxBackoff;
         this.closeTimeout = b.closeTimeout;
         this.enricher = new CallEnricher(b.prices, b.tokens, b.maxTextLength);
+        this.fsyncEvery = b.fsyncEvery;
+        this.fsyncIntervalNanos = b.fsyncInterval.toNanos();
+        this.spool = b.spoolDir == null ? null : new DiskSpool(b.spoolDir, b.spoolMaxBytes, b.spoolSegmentBytes);
         this.worker = new Thread(this::runWorker, "chatlog-writer");
         this.worker.setDaemon(true);
         this.worker.start();
+        if (spool != null) {
+            this.shipper = new Thread(this::runShipper, "chatlog-shipper");
+            this.shipper.setDaemon(true);
+            this.shipper.start();
+        } else {
+            this.shipper = null;
+        }
     }
 
     public static Builder builder(ChatLogSink sink) {
@@ -133,19 +151,34 @@ public final class ChatLogger implements AutoCloseable {
         }
         try {
             synchronized (progress) {
-                while (done() < target) {
-                    long left = deadline - System.nanoTime();
-                    if (left <= 0) {
-                        return false;
+                if (spool == null) {
+                    while (done() < target) {
+                        if (!waitProgress(deadline)) return false;
                     }
-                    TimeUnit.NANOSECONDS.timedWait(progress, Math.min(left, 50_000_000L));
+                    return true;
                 }
+                while (handled.get() < target) { // the writer has spooled (or given up on) everything asked for
+                    if (!waitProgress(deadline)) return false;
+                }
+                DiskSpool.Position end = spool.appendPosition();
+                while (spool.committed().compareTo(end) < 0) { // and the shipper has put it in the database
+                    if (!waitProgress(deadline)) return false;
+                }
+                return true;
             }
-            return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
         }
+    }
+
+    private boolean waitProgress(long deadline) throws InterruptedException {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+            return false;
+        }
+        TimeUnit.NANOSECONDS.timedWait(progress, Math.min(left, 50_000_000L));
+        return true;
     }
 
     private long done() {
@@ -164,6 +197,17 @@ public final class ChatLogger implements AutoCloseable {
         worker.interrupt();
         try {
             worker.join(Math.max(1000, closeTimeout.toMillis()));
+            if (spool != null) {
+                shipperStop = true;
+                shipper.interrupt();
+                shipper.join(Math.max(1000, closeTimeout.toMillis()));
+                spool.close();
+                long pending = spool.pendingBytes();
+                if (pending > 0) {
+                    log.warn("chatlog closed with {} bytes of records still in the spool {}: they are written at the next start",
+                            pending, "(database unreachable)");
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -179,7 +223,9 @@ public final class ChatLogger implements AutoCloseable {
 
     public LoggerStats stats() {
         return new LoggerStats(accepted.get(), written.get(), dropped.get(), rejected.get(), lost.get(),
-                failedWrites.get(), resolveFailures.get(), queue.size(), lastError);
+                failedWrites.get(), resolveFailures.get(), queue.size(), lastError, spooled.get(), spoolOverflow.get(),
+                spool == null ? 0 : spool.pendingBytes(), spool == null ? 0 : spool.synced(),
+                spool == null ? 0 : spool.corruptFrames());
     }
 
     // ---------------------------------------------------------------- writer thread
@@ -191,7 +237,16 @@ public final class ChatLogger implements AutoCloseable {
             boolean interrupted = gather(drained);
             try {
                 if (!drained.isEmpty()) {
-                    writeWithRetry(toBatch(drained));
+                    Batch batch = toBatch(drained);
+                    if (spool == null) {
+                        writeWithRetry(batch, false);
+                    } else {
+                        spoolBatch(batch);
+                    }
+                    handled.addAndGet(drained.size());
+                }
+                if (spool != null) {
+                    spool.maybeSync(fsyncEvery, fsyncIntervalNanos);
                 }
             } catch (RuntimeException | Error e) { // a bug must not kill the writer
                 lastError = e.toString();
@@ -202,6 +257,9 @@ public final class ChatLogger implements AutoCloseable {
                 }
             }
             if ((interrupted || closing) && (queue.isEmpty() || System.nanoTime() > closeDeadlineNanos)) {
+                if (spool != null) {
+                    spool.sync();
+                }
                 return;
             }
         }
@@ -264,16 +322,98 @@ public final class ChatLogger implements AutoCloseable {
         return new Batch(calls, messages);
     }
 
-    private void writeWithRetry(Batch batch) {
-        if (batch.size() == 0) {
+    /** Appends a batch to the spool; past the disk cap it is lost, loudly; a failing disk falls back to direct writes. */
+    private void spoolBatch(Batch batch) {
+        List<byte[]> records = new ArrayList<>(batch.size());
+        for (LlmCall c : batch.calls()) records.add(RecordCodec.encode(c));
+        for (ConversationMessage m : batch.messages()) records.add(RecordCodec.encode(m));
+        boolean appended;
+        try {
+            appended = spool.append(records);
+        } catch (RuntimeException diskFailure) {
+            lastError = diskFailure.toString();
+            log.error("chatlog spool write failed; writing this batch directly to the store", diskFailure);
+            writeWithRetry(batch, false);
             return;
+        }
+        if (appended) {
+            spooled.addAndGet(records.size());
+            synchronized (progress) {
+                progress.notifyAll();
+            }
+        } else {
+            long n = spoolOverflow.addAndGet(records.size());
+            lost.addAndGet(records.size());
+            log.error("chatlog spool is full ({} bytes, cap reached): {} record(s) lost so far; the database is not keeping up or is down",
+                    spool.bytesOnDisk(), n);
+        }
+    }
+
+    /** The shipper: spool to store, in order, committing the checkpoint after each stored batch. */
+    private void runShipper() {
+        while (true) {
+            DiskSpool.Chunk chunk;
+            try {
+                chunk = spool.read(batchSize, 100);
+            } catch (InterruptedException e) {
+                if (shipperStop) return;
+                continue;
+            } catch (RuntimeException e) {
+                lastError = e.toString();
+                log.error("chatlog spool read failed", e);
+                if (shipperStop) return;
+                sleepQuietly(500);
+                continue;
+            }
+            if (chunk.records().isEmpty()) {
+                if (shipperStop) return;
+                continue;
+            }
+            List<LlmCall> calls = new ArrayList<>();
+            List<ConversationMessage> messages = new ArrayList<>();
+            for (byte[] r : chunk.records()) {
+                try {
+                    Object o = RecordCodec.decode(r);
+                    if (o instanceof LlmCall c) calls.add(c);
+                    else if (o instanceof ConversationMessage m) messages.add(m);
+                } catch (RuntimeException e) {
+                    rejected.incrementAndGet();
+                    log.error("chatlog could not decode a spooled record; it is skipped", e);
+                }
+            }
+            if (!writeWithRetry(new Batch(calls, messages), true)) {
+                return; // closing and the store is unreachable: the records stay in the spool for the next start
+            }
+            spool.commit(chunk.end());
+            synchronized (progress) {
+                progress.notifyAll();
+            }
+        }
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Writes until stored (or the bad records isolated and rejected). Gives up only when closing
+     * and past the close deadline: then a durable (spooled) batch stays on disk, a memory-only
+     * batch is counted lost. Returns whether the batch was dealt with.
+     */
+    private boolean writeWithRetry(Batch batch, boolean durable) {
+        if (batch.size() == 0) {
+            return true;
         }
         long backoffMs = 50;
         while (true) {
             try {
                 sink.write(batch);
                 written.addAndGet(batch.size());
-                return;
+                return true;
             } catch (Exception e) {
                 failedWrites.incrementAndGet();
                 lastError = e.toString();
@@ -284,12 +424,11 @@ public final class ChatLogger implements AutoCloseable {
                     retryable = true;
                 }
                 if (!retryable) {
-                    isolate(batch, e);
-                    return;
+                    return isolate(batch, e, durable);
                 }
                 if (closing && System.nanoTime() > closeDeadlineNanos) {
-                    lost.addAndGet(batch.size());
-                    return;
+                    if (!durable) lost.addAndGet(batch.size());
+                    return false;
                 }
                 if (failedWrites.get() % 20 == 1) {
                     log.warn("chatlog write of {} record(s) failed, retrying in {} ms: {}", batch.size(), backoffMs, e.toString());
@@ -298,8 +437,8 @@ public final class ChatLogger implements AutoCloseable {
                     Thread.sleep(backoffMs);
                 } catch (InterruptedException ie) {
                     if (closing && System.nanoTime() > closeDeadlineNanos) {
-                        lost.addAndGet(batch.size());
-                        return;
+                        if (!durable) lost.addAndGet(batch.size());
+                        return false;
                     }
                 }
                 backoffMs = Math.min(backoffMs * 2, maxBackoff.toMillis());
@@ -307,20 +446,22 @@ public final class ChatLogger implements AutoCloseable {
         }
     }
 
-    private void isolate(Batch batch, Exception cause) {
+    private boolean isolate(Batch batch, Exception cause, boolean durable) {
         if (batch.size() == 1) {
             long n = rejected.incrementAndGet();
             if (Long.bitCount(n) == 1) {
                 log.error("chatlog rejected a record the store refuses ({} so far): {}", n, cause.toString());
             }
-            return;
+            return true;
         }
+        boolean all = true;
         for (LlmCall c : batch.calls()) {
-            writeWithRetry(new Batch(List.of(c), List.of()));
+            all &= writeWithRetry(new Batch(List.of(c), List.of()), durable);
         }
         for (ConversationMessage m : batch.messages()) {
-            writeWithRetry(new Batch(List.of(), List.of(m)));
+            all &= writeWithRetry(new Batch(List.of(), List.of(m)), durable);
         }
+        return all;
     }
 
     private record Deferred(Supplier<LlmCall> supplier) {}
@@ -336,6 +477,11 @@ public final class ChatLogger implements AutoCloseable {
         private PriceCatalog prices;
         private TokenCounter tokens;
         private int maxTextLength = 10_000;
+        private java.nio.file.Path spoolDir;
+        private long spoolMaxBytes = 1L << 30;
+        private long spoolSegmentBytes = 64L << 20;
+        private int fsyncEvery = 100;
+        private Duration fsyncInterval = Duration.ofMillis(200);
 
         private Builder(ChatLogSink sink) {
             this.sink = Objects.requireNonNull(sink, "sink");
@@ -351,12 +497,29 @@ public final class ChatLogger implements AutoCloseable {
         /** Longest text stored per field; longer text is cut and marked. */
         public Builder maxTextLength(int v) { maxTextLength = v; return this; }
 
+        /**
+         * Makes the logger durable: every record goes through an append-only spool in {@code dir}
+         * before the store, survives a database outage and a crash (up to the last fsync), and is
+         * replayed at the next start. Without it records wait in memory only.
+         */
+        public Builder spool(java.nio.file.Path dir) { spoolDir = dir; return this; }
+        /** Most bytes the spool may hold (default 1 GiB); past it new records are lost and counted. */
+        public Builder spoolMaxBytes(long v) { spoolMaxBytes = v; return this; }
+        public Builder spoolSegmentBytes(long v) { spoolSegmentBytes = v; return this; }
+        /** Group fsync: after this many records (default 100) ... */
+        public Builder fsyncEvery(int v) { fsyncEvery = v; return this; }
+        /** ... or after this long (default 200 ms), whichever comes first. */
+        public Builder fsyncInterval(Duration v) { fsyncInterval = v; return this; }
+
         public ChatLogger build() {
             if (queueCapacity < 1) throw new IllegalArgumentException("queueCapacity must be >= 1");
             if (batchSize < 1) throw new IllegalArgumentException("batchSize must be >= 1");
             if (maxTextLength < 16) throw new IllegalArgumentException("maxTextLength must be >= 16");
             if (flushInterval.isNegative() || maxBackoff.isNegative() || closeTimeout.isNegative()) {
                 throw new IllegalArgumentException("durations must not be negative");
+            }
+            if (spoolDir != null && (spoolMaxBytes < 1 << 20 || spoolSegmentBytes < 1 << 16 || fsyncEvery < 1)) {
+                throw new IllegalArgumentException("spool needs at least 1 MiB, segments of at least 64 KiB and fsyncEvery >= 1");
             }
             if (prices == null) prices = PriceCatalog.bundled();
             if (tokens == null) tokens = TokenCounter.shared();

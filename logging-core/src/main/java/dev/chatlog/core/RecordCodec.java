@@ -1,0 +1,133 @@
+package dev.chatlog.core;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/** Compact binary form of the records, for the spool. Maps and lists go as JSON text. */
+final class RecordCodec {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final byte CALL = 1;
+    private static final byte MESSAGE = 2;
+
+    private RecordCodec() {}
+
+    static byte[] encode(Object record) {
+        try {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream(512);
+            DataOutputStream out = new DataOutputStream(bytes);
+            if (record instanceof LlmCall c) {
+                out.writeByte(CALL);
+                str(out, c.callId()); str(out, c.conversationId()); str(out, c.messageId()); str(out, c.parentCallId());
+                out.writeInt(c.callSequence()); out.writeByte(c.callType().ordinal());
+                str(out, c.agent()); str(out, c.functionName()); str(out, c.chatMode()); str(out, c.userId());
+                str(out, c.provider()); str(out, c.model()); str(out, c.responseModel());
+                integer(out, c.inputTokens()); integer(out, c.outputTokens()); integer(out, c.cachedInputTokens());
+                integer(out, c.reasoningTokens());
+                out.writeByte(c.tokenSource() == null ? -1 : c.tokenSource().ordinal());
+                str(out, c.costEstimate() == null ? null : c.costEstimate().toPlainString());
+                out.writeBoolean(c.priced()); str(out, c.priceVersion());
+                out.writeLong(c.startedAt().getEpochSecond()); out.writeInt(c.startedAt().getNano());
+                out.writeDouble(c.durationMs());
+                out.writeLong(c.timeToFirstTokenMs() == null ? Long.MIN_VALUE : c.timeToFirstTokenMs());
+                str(out, c.finishReason()); str(out, c.inputText()); str(out, c.outputText());
+                out.writeBoolean(c.success()); str(out, c.errorType()); str(out, c.errorMessage());
+                str(out, c.metadata().isEmpty() ? null : JSON.writeValueAsString(c.metadata()));
+            } else if (record instanceof ConversationMessage m) {
+                out.writeByte(MESSAGE);
+                str(out, m.messageId()); str(out, m.conversationId()); str(out, m.userId()); str(out, m.chatMode());
+                str(out, m.userInput()); str(out, m.finalOutput()); str(out, m.conversationMessage());
+                str(out, m.intent()); str(out, m.classification()); str(out, m.databaseUsed());
+                str(out, m.sqlQueries().isEmpty() ? null : JSON.writeValueAsString(m.sqlQueries()));
+                integer(out, m.sqlResultsCount()); out.writeBoolean(m.success()); str(out, m.errorMessage());
+                str(out, m.debugInfo().isEmpty() ? null : JSON.writeValueAsString(m.debugInfo()));
+                out.writeLong(m.timestamp().getEpochSecond()); out.writeInt(m.timestamp().getNano());
+                out.writeDouble(m.responseTimeMs());
+            } else {
+                throw new IllegalArgumentException("not a record: " + record);
+            }
+            out.flush();
+            return bytes.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static Object decode(byte[] data) {
+        try {
+            DataInputStream in = new DataInputStream(new ByteArrayInputStream(data));
+            byte type = in.readByte();
+            if (type == CALL) {
+                LlmCall.Builder b = LlmCall.builder().callId(str(in)).conversationId(str(in)).messageId(str(in))
+                        .parentCallId(str(in)).callSequence(in.readInt()).callType(CallType.values()[in.readByte()])
+                        .agent(str(in)).functionName(str(in)).chatMode(str(in)).userId(str(in))
+                        .provider(str(in)).model(str(in)).responseModel(str(in))
+                        .inputTokens(integer(in)).outputTokens(integer(in)).cachedInputTokens(integer(in))
+                        .reasoningTokens(integer(in));
+                byte source = in.readByte();
+                b.tokenSource(source < 0 ? null : TokenSource.values()[source]);
+                String cost = str(in);
+                b.costEstimate(cost == null ? null : new BigDecimal(cost)).priced(in.readBoolean()).priceVersion(str(in))
+                        .startedAt(Instant.ofEpochSecond(in.readLong(), in.readInt())).durationMs(in.readDouble());
+                long ttft = in.readLong();
+                b.timeToFirstTokenMs(ttft == Long.MIN_VALUE ? null : ttft).finishReason(str(in)).inputText(str(in))
+                        .outputText(str(in)).success(in.readBoolean()).errorType(str(in)).errorMessage(str(in));
+                String meta = str(in);
+                b.metadata(meta == null ? Map.of() : JSON.readValue(meta, new TypeReference<Map<String, Object>>() {}));
+                return b.build();
+            }
+            if (type == MESSAGE) {
+                ConversationMessage.Builder b = ConversationMessage.builder().messageId(str(in)).conversationId(str(in))
+                        .userId(str(in)).chatMode(str(in)).userInput(str(in)).finalOutput(str(in))
+                        .conversationMessage(str(in)).intent(str(in)).classification(str(in)).databaseUsed(str(in));
+                String sql = str(in);
+                b.sqlQueries(sql == null ? List.of() : JSON.readValue(sql, new TypeReference<List<SqlQuery>>() {}));
+                b.sqlResultsCount(integer(in)).success(in.readBoolean()).errorMessage(str(in));
+                String debug = str(in);
+                b.debugInfo(debug == null ? Map.of() : JSON.readValue(debug, new TypeReference<Map<String, Object>>() {}));
+                b.timestamp(Instant.ofEpochSecond(in.readLong(), in.readInt())).responseTimeMs(in.readDouble());
+                return b.build();
+            }
+            throw new IOException("unknown record type " + type);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void str(DataOutputStream out, String s) throws IOException {
+        if (s == null) {
+            out.writeInt(-1);
+            return;
+        }
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(b.length);
+        out.write(b);
+    }
+
+    private static String str(DataInputStream in) throws IOException {
+        int n = in.readInt();
+        if (n < 0) return null;
+        byte[] b = new byte[n];
+        in.readFully(b);
+        return new String(b, StandardCharsets.UTF_8);
+    }
+
+    private static void integer(DataOutputStream out, Integer v) throws IOException {
+        out.writeInt(v == null ? Integer.MIN_VALUE : v);
+    }
+
+    private static Integer integer(DataInputStream in) throws IOException {
+        int v = in.readInt();
+        return v == Integer.MIN_VALUE ? null : v;
+    }
+}
