@@ -55,9 +55,14 @@ public final class ChatlogServer implements AutoCloseable {
                 ? new dev.chatlog.sql.DatabaseConfig(embedded.jdbcUrl(schema), embedded.user(), embedded.password())
                 : config.database(), 10);
         PriceCatalog prices = PriceCatalog.bundled().withInlineOverrides(DEMO_PRICE).withEnvironment(config.env());
-        this.logger = ChatLogger.builder(new JdbcChatLogStore(database.jdbi())).prices(prices)
+        ChatLogger.Builder lb = ChatLogger.builder(new JdbcChatLogStore(database.jdbi())).prices(prices)
                 .maxTextLength(config.maxTextLength()).queueCapacity(config.queueCapacity())
-                .batchSize(config.batchSize()).build();
+                .batchSize(config.batchSize());
+        if (config.spoolDir() != null) {
+            lb.spool(config.spoolDir()).spoolMaxBytes(config.spoolMaxBytes()).fsyncEvery(config.fsyncEvery())
+                    .fsyncInterval(Duration.ofMillis(config.fsyncIntervalMs()));
+        }
+        this.logger = lb.build();
         ChatLogListener listener = ChatLogListener.builder(logger).build();
         this.shop = embedded != null
                 ? ShopDatabase.embedded(embedded, database.dataSource(), embedded.password() + "-shop")
@@ -179,6 +184,9 @@ public final class ChatlogServer implements AutoCloseable {
                 "  model:      " + modelName,
                 "  database:   " + (embedded != null ? "embedded MariaDB 11.4 on 127.0.0.1:" + embedded.port()
                         + ", data in " + config.dataDir().toAbsolutePath() : config.database().toString()),
+                "  spool:      " + (config.spoolDir() == null ? "off (records wait in memory only)"
+                        : config.spoolDir().toAbsolutePath() + " (durable: fsync every " + config.fsyncEvery() + " records or "
+                        + config.fsyncIntervalMs() + " ms)"),
                 "  shop SQL:   " + (shop.enforcedByDatabase() ? "read-only user (enforced by the database)"
                         : "app user, SQL guard only (set CHATLOG_SHOP_DB_URL for a SELECT-only user)"),
                 "");

@@ -22,6 +22,10 @@ public record ServerConfig(
         int queueCapacity,
         int batchSize,
         long maxBodyBytes,
+        Path spoolDir,
+        long spoolMaxBytes,
+        int fsyncEvery,
+        int fsyncIntervalMs,
         Map<String, String> env) {
 
     public static ServerConfig from(Map<String, String> environment, String... args) {
@@ -39,10 +43,13 @@ public record ServerConfig(
                     env.getOrDefault("CHATLOG_SHOP_DB_PASSWORD", ""));
         }
         String key = env.get("OPENAI_API_KEY");
+        Path dataDir = Path.of(env.getOrDefault("CHATLOG_DATA_DIR", "data"));
+        String spool = env.getOrDefault("CHATLOG_SPOOL_DIR", "");
+        Path spoolDir = spool.equalsIgnoreCase("none") ? null : spool.isBlank() ? dataDir.resolve("spool") : Path.of(spool);
         return new ServerConfig(
                 env.getOrDefault("CHATLOG_HOST", "127.0.0.1"),
                 intIn(env, "CHATLOG_PORT", 8080, 0, 65535),
-                Path.of(env.getOrDefault("CHATLOG_DATA_DIR", "data")),
+                dataDir,
                 DatabaseConfig.fromEnvironment(env),
                 shop,
                 key == null || key.isBlank() ? null : key.trim(),
@@ -52,6 +59,10 @@ public record ServerConfig(
                 intIn(env, "CHATLOG_QUEUE_CAPACITY", 65_536, 16, 10_000_000),
                 intIn(env, "CHATLOG_BATCH_SIZE", 2_000, 1, 50_000),
                 intIn(env, "CHATLOG_MAX_BODY_BYTES", 65_536, 1_024, 10_000_000),
+                spoolDir,
+                (long) intIn(env, "CHATLOG_SPOOL_MAX_MB", 1024, 1, 1_000_000) << 20,
+                intIn(env, "CHATLOG_FSYNC_EVERY", 100, 1, 1_000_000),
+                intIn(env, "CHATLOG_FSYNC_INTERVAL_MS", 200, 1, 60_000),
                 Map.copyOf(env));
     }
 

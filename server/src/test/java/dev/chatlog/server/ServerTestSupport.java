@@ -11,6 +11,11 @@ final class ServerTestSupport {
     static ChatlogServer start(Map<String, String> env) {
         Map<String, String> e = new HashMap<>(env);
         e.put("CHATLOG_PORT", "0");
+        try {
+            e.putIfAbsent("CHATLOG_SPOOL_DIR", java.nio.file.Files.createTempDirectory("chatlog-spool").toString());
+        } catch (java.io.IOException x) {
+            throw new java.io.UncheckedIOException(x);
+        }
         return ChatlogServer.start(ServerConfig.from(e), TestDatabase.server(), TestDatabase.createSchema());
     }
 }

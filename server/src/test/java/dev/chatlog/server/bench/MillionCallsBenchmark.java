@@ -41,7 +41,7 @@ public final class MillionCallsBenchmark {
         int calls = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
         int conversations = calls / 10;
         String schema = TestDatabase.createSchema();
-        try (ChatlogServer server = ChatlogServer.start(ServerConfig.from(Map.of("CHATLOG_PORT", "0")), TestDatabase.server(), schema)) {
+        try (ChatlogServer server = ChatlogServer.start(ServerConfig.from(Map.of("CHATLOG_PORT", "0", "CHATLOG_SPOOL_DIR", java.nio.file.Files.createTempDirectory("bench-spool").toString())), TestDatabase.server(), schema)) {
             String base = "http://127.0.0.1:" + server.port();
             long t0 = System.nanoTime();
             fill(server.logger(), calls, conversations);
