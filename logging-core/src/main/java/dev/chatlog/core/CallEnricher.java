@@ -1,5 +1,8 @@
 package dev.chatlog.core;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * Writer-side completion of records: estimated tokens where the provider gave none, the price,
  * and text cut to the configured length. Runs on the writer thread, never on the caller's.
@@ -8,11 +11,13 @@ final class CallEnricher {
     private final PriceCatalog prices;
     private final TokenCounter tokens;
     private final int maxTextLength;
+    private final Masker masker;
 
-    CallEnricher(PriceCatalog prices, TokenCounter tokens, int maxTextLength) {
+    CallEnricher(PriceCatalog prices, TokenCounter tokens, int maxTextLength, Masker masker) {
         this.prices = prices;
         this.tokens = tokens;
         this.maxTextLength = maxTextLength;
+        this.masker = masker;
     }
 
     LlmCall enrich(LlmCall call) {
@@ -29,8 +34,9 @@ final class CallEnricher {
         if (call.tokenSource() == null) {
             b.tokenSource(estimated ? TokenSource.ESTIMATED : TokenSource.PROVIDER);
         }
-        b.inputText(truncate(call.inputText())).outputText(truncate(call.outputText()))
-                .errorMessage(truncate(call.errorMessage()));
+        // tokens are counted on the real text above; what is stored is masked, then cut
+        b.inputText(clean(call.inputText())).outputText(clean(call.outputText()))
+                .errorMessage(clean(call.errorMessage()));
         LlmCall counted = b.build();
         if (call.costEstimate() != null) {
             return counted.toBuilder().priced(true)
@@ -44,12 +50,17 @@ final class CallEnricher {
     }
 
     ConversationMessage enrich(ConversationMessage m) {
-        return m.toBuilder().userInput(truncate(m.userInput())).finalOutput(truncate(m.finalOutput()))
-                .conversationMessage(truncate(m.conversationMessage()))
-                .errorMessage(truncate(m.errorMessage())).build();
+        List<SqlQuery> queries = new ArrayList<>(m.sqlQueries().size());
+        for (SqlQuery q : m.sqlQueries()) {
+            queries.add(new SqlQuery(clean(q.sql()), q.durationMs(), q.rowCount(), q.success(), clean(q.error())));
+        }
+        return m.toBuilder().userInput(clean(m.userInput())).finalOutput(clean(m.finalOutput()))
+                .conversationMessage(clean(m.conversationMessage())).sqlQueries(queries)
+                .errorMessage(clean(m.errorMessage())).build();
     }
 
-    String truncate(String s) {
-        return Text.truncate(s, maxTextLength);
+    /** Masked first (a cut could split a secret), then truncated. */
+    String clean(String s) {
+        return Text.truncate(masker.mask(s), maxTextLength);
     }
 }

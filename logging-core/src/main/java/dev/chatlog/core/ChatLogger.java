@@ -63,7 +63,7 @@ public final class ChatLogger implements AutoCloseable {
         this.flushIntervalNanos = b.flushInterval.toNanos();
         this.maxBackoff = b.maxBackoff;
         this.closeTimeout = b.closeTimeout;
-        this.enricher = new CallEnricher(b.prices, b.tokens, b.maxTextLength);
+        this.enricher = new CallEnricher(b.prices, b.tokens, b.maxTextLength, b.masker);
         this.fsyncEvery = b.fsyncEvery;
         this.fsyncIntervalNanos = b.fsyncInterval.toNanos();
         this.spool = b.spoolDir == null ? null : new DiskSpool(b.spoolDir, b.spoolMaxBytes, b.spoolSegmentBytes);
@@ -477,6 +477,7 @@ public final class ChatLogger implements AutoCloseable {
         private PriceCatalog prices;
         private TokenCounter tokens;
         private int maxTextLength = 10_000;
+        private Masker masker = Masker.defaults();
         private java.nio.file.Path spoolDir;
         private long spoolMaxBytes = 1L << 30;
         private long spoolSegmentBytes = 64L << 20;
@@ -503,6 +504,8 @@ public final class ChatLogger implements AutoCloseable {
          * replayed at the next start. Without it records wait in memory only.
          */
         public Builder spool(java.nio.file.Path dir) { spoolDir = dir; return this; }
+        /** What is removed from text before it is stored (default: secrets and personal data); {@link Masker#NONE} keeps all. */
+        public Builder masker(Masker v) { masker = java.util.Objects.requireNonNull(v); return this; }
         /** Most bytes the spool may hold (default 1 GiB); past it new records are lost and counted. */
         public Builder spoolMaxBytes(long v) { spoolMaxBytes = v; return this; }
         public Builder spoolSegmentBytes(long v) { spoolSegmentBytes = v; return this; }
