@@ -476,7 +476,7 @@ public final class ChatLogger implements AutoCloseable {
         private Duration closeTimeout = Duration.ofSeconds(10);
         private PriceCatalog prices;
         private TokenCounter tokens;
-        private int maxTextLength = 10_000;
+        private int maxTextLength = 1_000;
         private Masker masker = Masker.defaults();
         private java.nio.file.Path spoolDir;
         private long spoolMaxBytes = 1L << 30;

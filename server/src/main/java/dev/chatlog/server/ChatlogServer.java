@@ -1,6 +1,12 @@
 package dev.chatlog.server;
 
 import dev.chatlog.core.ChatLogger;
+import dev.chatlog.core.Masker;
+import dev.chatlog.server.web.AccessControl;
+import dev.chatlog.sql.Retention;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import dev.chatlog.core.PriceCatalog;
 import dev.chatlog.langchain4j.ChatLogListener;
 import dev.chatlog.server.chat.ChatController;
@@ -46,6 +52,7 @@ public final class ChatlogServer implements AutoCloseable {
     private final ShopDatabase shop;
     private final String modelName;
     private final Javalin app;
+    private final ScheduledExecutorService housekeeping;
 
     private ChatlogServer(ServerConfig config, EmbeddedMariaDb shared, String schema) throws Exception {
         this.config = config;
@@ -57,7 +64,8 @@ public final class ChatlogServer implements AutoCloseable {
         PriceCatalog prices = PriceCatalog.bundled().withInlineOverrides(DEMO_PRICE).withEnvironment(config.env());
         ChatLogger.Builder lb = ChatLogger.builder(new JdbcChatLogStore(database.jdbi())).prices(prices)
                 .maxTextLength(config.maxTextLength()).queueCapacity(config.queueCapacity())
-                .batchSize(config.batchSize());
+                .batchSize(config.batchSize())
+                .masker(config.masking() ? Masker.defaults(config.maskPatterns()) : Masker.NONE);
         if (config.spoolDir() != null) {
             lb.spool(config.spoolDir()).spoolMaxBytes(config.spoolMaxBytes()).fsyncEvery(config.fsyncEvery())
                     .fsyncInterval(Duration.ofMillis(config.fsyncIntervalMs()));
@@ -83,7 +91,10 @@ public final class ChatlogServer implements AutoCloseable {
         DashboardController dashboard = new DashboardController(new AnalysisQueries(database.jdbi()));
         StatsController stats = new StatsController(new StatsQueries(database.jdbi()),
                 new Exporter(database.dataSource()), java.time.Clock.systemUTC());
+        AccessControl access = new AccessControl(config.apiToken(), config.corsOrigins());
         this.app = Javalin.create(c -> {
+            c.routes.before(access::cors);
+            c.routes.before("/logging-dashboard/*", access::authorize);
             c.startup.showJavalinBanner = false;
             c.http.maxRequestSize = config.maxBodyBytes();
             c.jetty.host = config.host();
@@ -113,6 +124,21 @@ public final class ChatlogServer implements AutoCloseable {
             c.routes.error(405, "*", ctx -> error(ctx, 405, "method " + ctx.method() + " not allowed on " + ctx.path(), null));
         });
         app.start();
+        this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "chatlog-retention");
+            t.setDaemon(true);
+            return t;
+        });
+        if (config.retentionDays() > 0) {
+            Retention retention = new Retention(database.jdbi());
+            housekeeping.scheduleWithFixedDelay(() -> {
+                try {
+                    retention.purge(java.time.Instant.now(), config.retentionDays(), config.contentRetentionDays());
+                } catch (RuntimeException e) {
+                    log.warn("retention run failed: {}", e.toString());
+                }
+            }, 1, 60, TimeUnit.MINUTES);
+        }
     }
 
     public static ChatlogServer start(ServerConfig config) {
@@ -187,6 +213,10 @@ public final class ChatlogServer implements AutoCloseable {
                 "  spool:      " + (config.spoolDir() == null ? "off (records wait in memory only)"
                         : config.spoolDir().toAbsolutePath() + " (durable: fsync every " + config.fsyncEvery() + " records or "
                         + config.fsyncIntervalMs() + " ms)"),
+                "  access:     " + (config.apiToken() == null ? "open to this host (set CHATLOG_API_TOKEN to require a bearer token)"
+                        : "dashboard and export need Authorization: Bearer <CHATLOG_API_TOKEN>"),
+                "  retention:  " + (config.retentionDays() == 0 ? "keep forever" : config.retentionDays() + " days, texts "
+                        + config.contentRetentionDays() + " days") + "; masking " + (config.masking() ? "on" : "OFF"),
                 "  shop SQL:   " + (shop.enforcedByDatabase() ? "read-only user (enforced by the database)"
                         : "app user, SQL guard only (set CHATLOG_SHOP_DB_URL for a SELECT-only user)"),
                 "");
@@ -195,6 +225,7 @@ public final class ChatlogServer implements AutoCloseable {
     @Override
     public void close() {
         try {
+            housekeeping.shutdownNow();
             app.stop();
         } finally {
             logger.close();

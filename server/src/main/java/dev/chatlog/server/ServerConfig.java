@@ -26,6 +26,12 @@ public record ServerConfig(
         long spoolMaxBytes,
         int fsyncEvery,
         int fsyncIntervalMs,
+        String apiToken,
+        java.util.Set<String> corsOrigins,
+        boolean masking,
+        java.util.List<String> maskPatterns,
+        int retentionDays,
+        int contentRetentionDays,
         Map<String, String> env) {
 
     public static ServerConfig from(Map<String, String> environment, String... args) {
@@ -44,6 +50,7 @@ public record ServerConfig(
         }
         String key = env.get("OPENAI_API_KEY");
         Path dataDir = Path.of(env.getOrDefault("CHATLOG_DATA_DIR", "data"));
+        int retention = intIn(env, "CHATLOG_RETENTION_DAYS", 30, 0, 36_500);
         String spool = env.getOrDefault("CHATLOG_SPOOL_DIR", "");
         Path spoolDir = spool.equalsIgnoreCase("none") ? null : spool.isBlank() ? dataDir.resolve("spool") : Path.of(spool);
         return new ServerConfig(
@@ -55,7 +62,7 @@ public record ServerConfig(
                 key == null || key.isBlank() ? null : key.trim(),
                 blankToNull(env.get("OPENAI_BASE_URL")),
                 env.getOrDefault("CHATLOG_MODEL", "gpt-4o-mini"),
-                intIn(env, "CHATLOG_MAX_TEXT_LENGTH", 10_000, 100, 1_000_000),
+                intIn(env, "CHATLOG_MAX_TEXT_LENGTH", 1_000, 100, 1_000_000),
                 intIn(env, "CHATLOG_QUEUE_CAPACITY", 65_536, 16, 10_000_000),
                 intIn(env, "CHATLOG_BATCH_SIZE", 2_000, 1, 50_000),
                 intIn(env, "CHATLOG_MAX_BODY_BYTES", 65_536, 1_024, 10_000_000),
@@ -63,6 +70,12 @@ public record ServerConfig(
                 (long) intIn(env, "CHATLOG_SPOOL_MAX_MB", 1024, 1, 1_000_000) << 20,
                 intIn(env, "CHATLOG_FSYNC_EVERY", 100, 1, 1_000_000),
                 intIn(env, "CHATLOG_FSYNC_INTERVAL_MS", 200, 1, 60_000),
+                blankToNull(env.get("CHATLOG_API_TOKEN")),
+                csv(env.get("CHATLOG_CORS_ORIGINS")),
+                !"off".equalsIgnoreCase(env.getOrDefault("CHATLOG_MASKING", "on")),
+                patterns(env.get("CHATLOG_MASK_PATTERNS")),
+                retention,
+                contentRetention(env, retention),
                 Map.copyOf(env));
     }
 
@@ -80,6 +93,33 @@ public record ServerConfig(
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(name + " must be a whole number, got '" + v + "'");
         }
+    }
+
+    private static java.util.Set<String> csv(String v) {
+        if (v == null || v.isBlank()) return java.util.Set.of();
+        java.util.Set<String> out = new java.util.LinkedHashSet<>();
+        for (String part : v.split(",")) if (!part.isBlank()) out.add(part.trim());
+        return out;
+    }
+
+    /** CHATLOG_MASK_PATTERNS: a JSON array of regular expressions. */
+    private static java.util.List<String> patterns(String v) {
+        if (v == null || v.isBlank()) return java.util.List.of();
+        try {
+            java.util.List<String> list = java.util.Arrays.asList(new com.fasterxml.jackson.databind.ObjectMapper().readValue(v, String[].class));
+            list.forEach(java.util.regex.Pattern::compile);
+            return list;
+        } catch (Exception e) {
+            throw new IllegalArgumentException("CHATLOG_MASK_PATTERNS must be a JSON array of regular expressions: " + e.getMessage());
+        }
+    }
+
+    private static int contentRetention(Map<String, String> env, int retention) {
+        int content = intIn(env, "CHATLOG_CONTENT_RETENTION_DAYS", retention, 0, 36_500);
+        if (retention > 0 && (content == 0 || content > retention)) {
+            throw new IllegalArgumentException("CHATLOG_CONTENT_RETENTION_DAYS must be from 1 to CHATLOG_RETENTION_DAYS (" + retention + ")");
+        }
+        return content;
     }
 
     private static String blankToNull(String s) {

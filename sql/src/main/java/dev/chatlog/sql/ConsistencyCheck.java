@@ -45,17 +45,16 @@ public final class ConsistencyCheck {
                 WHERE s.conversation_id IS NULL""").mapTo(String.class).list()));
         out.addAll(jdbi.withHandle(h -> h.createQuery("""
                 SELECT CONCAT('message ', m.message_id, ': stored calls=', m.total_llm_calls, ' tokens=', m.total_tokens_used,
-                              ' cost=', m.total_cost, '; recomputed calls=', COALESCE(c.n, 0), ' tokens=', COALESCE(c.tt, 0),
-                              ' cost=', COALESCE(c.cost, 0))
+                              ' cost=', m.total_cost, '; recomputed calls=', COUNT(c.id), ' tokens=', COALESCE(SUM(c.total_tokens), 0),
+                              ' cost=', COALESCE(SUM(c.cost_estimate), 0))
                 FROM chatbot_conversation_messages m
-                LEFT JOIN (SELECT conversation_id, message_id, COUNT(*) n, SUM(total_tokens) tt,
-                                  COALESCE(SUM(cost_estimate), 0) cost, SUM(NOT priced) unpriced, SUM(duration_ms) dur
-                           FROM chatbot_llm_calls WHERE call_type IN ('chat', 'streaming_chat', 'embedding')
-                           GROUP BY conversation_id, message_id) c
+                LEFT JOIN chatbot_llm_calls c
                        ON c.conversation_id = m.conversation_id AND c.message_id = m.message_id
-                WHERE m.total_llm_calls <> COALESCE(c.n, 0) OR m.total_tokens_used <> COALESCE(c.tt, 0)
-                   OR m.total_cost <> COALESCE(c.cost, 0) OR m.unpriced_calls <> COALESCE(c.unpriced, 0)
-                   OR m.total_duration_ms <> COALESCE(c.dur, 0)""").mapTo(String.class).list()));
+                      AND c.call_type IN ('chat', 'streaming_chat', 'embedding')
+                GROUP BY m.id, m.message_id, m.total_llm_calls, m.total_tokens_used, m.total_cost, m.unpriced_calls, m.total_duration_ms
+                HAVING m.total_llm_calls <> COUNT(c.id) OR m.total_tokens_used <> COALESCE(SUM(c.total_tokens), 0)
+                   OR m.total_cost <> COALESCE(SUM(c.cost_estimate), 0) OR m.unpriced_calls <> COALESCE(SUM(NOT c.priced), 0)
+                   OR m.total_duration_ms <> COALESCE(SUM(c.duration_ms), 0)""").mapTo(String.class).list()));
         out.addAll(rollupMismatches());
         return out;
     }

@@ -21,13 +21,14 @@ import java.util.UUID;
  * take). Prints rows/s for both, the ratio, and whether the summaries are exact.
  *
  * <pre>mvn -q -pl sql -am test-compile exec:java -Dexec.classpathScope=test \
- *     -Dexec.mainClass=dev.chatlog.sql.bench.WriteThroughputBenchmark -Dexec.args="100000 1000"</pre>
+ *     -Dexec.mainClass=dev.chatlog.sql.bench.WriteThroughputBenchmark -Dexec.args="100000 1000 2000 [spool]"</pre>
  */
 public final class WriteThroughputBenchmark {
     public static void main(String[] args) throws Exception {
         int rows = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
         int conversations = args.length > 1 ? Integer.parseInt(args[1]) : 1_000;
         int batchSize = args.length > 2 ? Integer.parseInt(args[2]) : 2000;
+        boolean spool = args.length > 3 && args[3].equals("spool");
         List<LlmCall> calls = new java.util.ArrayList<>(rows);
         Instant t0 = Instant.parse("2026-11-01T00:00:00Z");
         for (int i = 0; i < rows; i++) {
@@ -80,7 +81,9 @@ public final class WriteThroughputBenchmark {
         List<String> mismatches;
         long callerNanosMax;
         try (Database db = TestDatabase.freshDatabase()) {
-            ChatLogger logger = ChatLogger.builder(new JdbcChatLogStore(db.jdbi())).queueCapacity(rows).batchSize(batchSize).build();
+            ChatLogger.Builder b = ChatLogger.builder(new JdbcChatLogStore(db.jdbi())).queueCapacity(rows).batchSize(batchSize);
+            if (spool) b.spool(java.nio.file.Files.createTempDirectory("bench-spool"));
+            ChatLogger logger = b.build();
             long start = System.nanoTime();
             long worst = 0;
             for (LlmCall call : calls) {
@@ -97,7 +100,7 @@ public final class WriteThroughputBenchmark {
             }
             mismatches = new ConsistencyCheck(db.jdbi()).mismatches();
         }
-        System.out.printf("rows=%d conversations=%d logger batch=%d%n", rows, conversations, batchSize);
+        System.out.printf("rows=%d conversations=%d logger batch=%d spool=%s (masking on, the default)%n", rows, conversations, batchSize, spool);
         System.out.printf("plain JDBC batch : %,.0f rows/s%n", plainRate);
         System.out.printf("ChatLogger       : %,.0f rows/s (with summaries, pricing, token checks)%n", loggerRate);
         System.out.printf("ratio            : %.0f%% of plain batch (target >= 50%%)%n", 100 * loggerRate / plainRate);
