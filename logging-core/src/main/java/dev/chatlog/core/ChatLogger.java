@@ -194,7 +194,11 @@ public final class ChatLogger implements AutoCloseable {
         closing = true;
         closeDeadlineNanos = System.nanoTime() + closeTimeout.toNanos();
         flush(closeTimeout);
-        worker.interrupt();
+        if (spool == null) {
+            // wakes a backoff sleep; never done with a spool: interrupting a thread inside
+            // FileChannel I/O closes the channel (the writer polls every millisecond once closing)
+            worker.interrupt();
+        }
         try {
             worker.join(Math.max(1000, closeTimeout.toMillis()));
             if (spool != null) {

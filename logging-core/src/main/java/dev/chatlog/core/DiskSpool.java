@@ -376,12 +376,15 @@ final class DiskSpool implements AutoCloseable {
     public void close() {
         try {
             sync();
-            writeChannel.close();
-            if (readChannel != null) readChannel.close();
-            fileLock.release();
-            lockChannel.close();
-        } catch (IOException e) {
-            log.warn("spool did not close cleanly: {}", e.toString());
+        } catch (RuntimeException e) {
+            log.warn("spool: last fsync failed: {}", e.toString());
+        }
+        for (AutoCloseable c : new AutoCloseable[] {writeChannel, readChannel, fileLock, lockChannel}) {
+            try {
+                if (c != null) c.close();
+            } catch (Exception e) {
+                log.warn("spool did not close cleanly: {}", e.toString());
+            }
         }
     }
 }
