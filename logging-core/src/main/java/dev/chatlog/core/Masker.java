@@ -24,10 +24,11 @@ public final class Masker {
                     + "[^\\s\"',;&]{4,}"), "$1$2[REDACTED]"),
             // starts only where a run of such characters starts, and never gives characters back: linear time
             new Rule(Pattern.compile("(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]++@[A-Za-z0-9-]++(?:\\.[A-Za-z0-9-]++)++(?<=\\.[A-Za-z]{2,63})"), "[EMAIL]"),
-            new Rule(Pattern.compile("(?<![\\w+])(?:\\+\\d{1,3}[ .-]?(?:\\(\\d{1,4}\\)[ .-]?)?\\d{1,4}(?:[ .-]?\\d{2,4}){2,4}"
-                    + "|\\(\\d{3}\\)[ .-]?\\d{3}[ .-]\\d{4}|\\b\\d{3}[.-]\\d{3}[.-]\\d{4}|\\b0\\d{1,4}(?:[ .-]\\d{2,4}){2,4})(?![\\w])"),
+            new Rule(Pattern.compile("(?<![\\w+.-])(?:\\+\\d{1,3}[ .-]?(?:\\(\\d{1,4}\\)[ .-]?)?\\d{1,4}(?:[ .-]?\\d{2,4}){2,4}"
+                    + "|\\(\\d{3}\\)[ .-]?\\d{3}[ .-]\\d{4}|\\b\\d{3}[.-]\\d{3}[.-]\\d{4}|\\b0\\d{1,4}(?:[ .-]\\d{2,4}){2,4})(?![\\w-])"),
                     "[PHONE]"));
-    private static final Pattern CARD = Pattern.compile("(?<!\\d)(?:\\d[ -]?){12,18}\\d(?!\\d)");
+    // not glued to letters, digits, '-' or '.': digit groups inside UUIDs, hashes or versions are not cards
+    private static final Pattern CARD = Pattern.compile("(?<![\\w.-])(?:\\d[ -]?){12,18}\\d(?![\\w-])");
 
     private final List<Rule> rules;
     private final boolean enabled;

@@ -64,4 +64,15 @@ class MaskerTest {
         assertFalse(m.userInput().contains("4111"));
         assertEquals("SELECT * FROM customers WHERE email = '[EMAIL]'", m.sqlQueries().get(0).sql());
     }
+
+    @Test
+    void should_never_touch_identifiers_such_as_uuids_hashes_and_timestamps() {
+        for (int i = 0; i < 20_000; i++) {
+            String text = "call " + java.util.UUID.randomUUID() + " in conversation " + Ids.newId()
+                    + " at " + java.time.Instant.ofEpochMilli(java.util.concurrent.ThreadLocalRandom.current().nextLong(1L << 42));
+            assertEquals(text, masker.mask(text));
+        }
+        String hash = "sha256 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 build 1.19.0-20251114-2230";
+        assertEquals(hash, masker.mask(hash));
+    }
 }
