@@ -30,9 +30,11 @@ public final class AnalysisQueries {
     static final String MODEL_CALL = "call_type IN ('chat', 'streaming_chat', 'embedding')";
 
     private final Jdbi jdbi;
+    private final StatsQueries stats;
 
     public AnalysisQueries(Jdbi jdbi) {
         this.jdbi = jdbi;
+        this.stats = new StatsQueries(jdbi);
     }
 
     /** Optional filters of the call routes; null means "any". */
@@ -107,7 +109,7 @@ public final class AnalysisQueries {
                     GROUP BY intent ORDER BY messages DESC, intent""").bind("from", from).bind("to", w.toUtc())
                     .map((rs, ctx) -> row(rs)).list());
             List<Map<String, Object>> hourly = new ArrayList<>();
-            new StatsQueries(jdbi).aggregate(h, w, StatsQueries.Filters.NONE, "hour").forEach((hour, sums) -> {
+            stats.aggregate(h, w, StatsQueries.Filters.NONE, "hour").forEach((hour, sums) -> {
                 Map<String, Object> m = StatsQueries.metrics(sums);
                 if (((Number) m.get("llm_calls")).longValue() == 0) return;
                 Map<String, Object> x = new LinkedHashMap<>();
@@ -129,7 +131,7 @@ public final class AnalysisQueries {
     /** Model-call totals of the window, from the rollups where the filters allow. */
     private Map<String, Object> callTotals(Handle h, StatsQueries.Window w, CallFilter f) {
         Map<String, Object> m = StatsQueries.metrics(StatsQueries.merged(
-                new StatsQueries(jdbi).aggregate(h, w, filters(f), "all").values()));
+                stats.aggregate(h, w, filters(f), "all").values()));
         return callFigures(m);
     }
 
@@ -161,7 +163,7 @@ public final class AnalysisQueries {
     private List<Map<String, Object>> groupedCalls(Handle h, StatsQueries.Window w, CallFilter f, String... keys) {
         String group = keys.length == 2 ? "model_function" : DIMENSION.get(keys[0]);
         List<Map<String, Object>> out = new ArrayList<>();
-        new StatsQueries(jdbi).aggregate(h, w, filters(f), group).forEach((k, sums) -> {
+        stats.aggregate(h, w, filters(f), group).forEach((k, sums) -> {
             Map<String, Object> m = StatsQueries.metrics(sums);
             if (((Number) m.get("llm_calls")).longValue() == 0) return;
             Map<String, Object> g = new LinkedHashMap<>();

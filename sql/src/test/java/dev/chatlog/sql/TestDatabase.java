@@ -20,7 +20,7 @@ public final class TestDatabase {
         if (server == null) {
             try {
                 Path dir = Files.createTempDirectory("chatlog-test-db");
-                server = EmbeddedMariaDb.startThrowaway(dir, 0);
+                server = EmbeddedMariaDb.start(dir, 0);
                 Runtime.getRuntime().addShutdownHook(new Thread(server::close, "chatlog-test-db-stop"));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
