@@ -57,8 +57,7 @@ public final class ChatLogEmbeddingListener implements EmbeddingModelListener {
         try {
             long end = System.nanoTime();
             Started s = started(ctx.attributes().remove(ATTRIBUTE));
-            String model = model(ctx.embeddingRequest() == null ? null : ctx.embeddingRequest().modelName(),
-                    ctx.embeddingModel() == null ? null : ctx.embeddingModel().modelName());
+            String model = model(ctx.embeddingRequest(), ctx.embeddingModel());
             List<TextSegment> segments = ctx.textSegments();
             TokenUsage usage = ctx.embeddingResponse() == null ? null : ctx.embeddingResponse().tokenUsage();
             int dims = ctx.embeddingResponse() == null || ctx.embeddingResponse().embeddings().isEmpty() ? 0
@@ -84,8 +83,7 @@ public final class ChatLogEmbeddingListener implements EmbeddingModelListener {
         try {
             long end = System.nanoTime();
             Started s = started(ctx.attributes().remove(ATTRIBUTE));
-            String model = model(ctx.embeddingRequest() == null ? null : ctx.embeddingRequest().modelName(),
-                    ctx.embeddingModel() == null ? null : ctx.embeddingModel().modelName());
+            String model = model(ctx.embeddingRequest(), ctx.embeddingModel());
             List<TextSegment> segments = ctx.textSegments();
             Throwable error = ctx.error();
             logger.logCall(() -> {
@@ -101,8 +99,11 @@ public final class ChatLogEmbeddingListener implements EmbeddingModelListener {
         }
     }
 
-    private static String model(String requested, String configured) {
-        return requested != null ? requested : configured;
+    /** The model the request names, else the one the embedding model is configured with. */
+    private static String model(dev.langchain4j.model.embedding.request.EmbeddingRequest request,
+                                dev.langchain4j.model.embedding.EmbeddingModel configured) {
+        String requested = request == null ? null : request.modelName();
+        return requested != null ? requested : configured == null ? null : configured.modelName();
     }
 
     private int count(String model, List<TextSegment> segments) {

@@ -77,6 +77,15 @@ public final class AnalysisQueries {
         return new StatsQueries.Window(end.minusSeconds(3600L * hours), end, null);
     }
 
+    /** The window fields every hour-based route starts its answer with. */
+    private static Map<String, Object> header(int hours, StatsQueries.Window w) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("window_hours", hours);
+        out.put("from", w.from().toString());
+        out.put("to", w.to().toString());
+        return out;
+    }
+
     private static StatsQueries.Filters filters(CallFilter f) {
         return new StatsQueries.Filters(f.model(), f.agent(), f.functionName(), f.chatMode(), null, null);
     }
@@ -85,10 +94,7 @@ public final class AnalysisQueries {
         StatsQueries.Window w = hours(hours);
         return jdbi.withHandle(h -> {
             LocalDateTime from = w.fromUtc();
-            Map<String, Object> out = new LinkedHashMap<>();
-            out.put("window_hours", hours);
-            out.put("from", w.from().toString());
-            out.put("to", w.to().toString());
+            Map<String, Object> out = header(hours, w);
             Map<String, Object> totals = h.createQuery("""
                     SELECT COUNT(DISTINCT conversation_id) AS conversations, COUNT(*) AS messages,
                            COALESCE(SUM(success), 0) AS successful_messages
@@ -324,10 +330,7 @@ public final class AnalysisQueries {
         StatsQueries.Window w = hours(hours);
         return jdbi.withHandle(h -> {
             LocalDateTime from = w.fromUtc();
-            Map<String, Object> out = new LinkedHashMap<>();
-            out.put("window_hours", hours);
-            out.put("from", w.from().toString());
-            out.put("to", w.to().toString());
+            Map<String, Object> out = header(hours, w);
             out.put("filters", filterMap(filter));
             out.put("totals", callTotals(h, w, filter));
             out.put("by_model_and_function", groupedCalls(h, w, filter, "model", "function_name"));
