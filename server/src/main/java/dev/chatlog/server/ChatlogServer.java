@@ -14,6 +14,7 @@ import dev.chatlog.server.chat.DemoShopModel;
 import dev.chatlog.server.chat.ShopChatbot;
 import dev.chatlog.server.chat.ShopDatabase;
 import dev.chatlog.server.dashboard.DashboardController;
+import dev.chatlog.server.dashboard.DashboardPage;
 import dev.chatlog.server.stats.StatsController;
 import dev.chatlog.sql.Exporter;
 import dev.chatlog.sql.StatsQueries;
@@ -92,6 +93,7 @@ public final class ChatlogServer implements AutoCloseable {
         StatsController stats = new StatsController(new StatsQueries(database.jdbi()),
                 new Exporter(database.dataSource()), java.time.Clock.systemUTC());
         AccessControl access = new AccessControl(config.apiToken(), config.corsOrigins());
+        DashboardPage page = new DashboardPage();
         this.app = Javalin.create(c -> {
             c.routes.before(access::cors);
             c.routes.before("/logging-dashboard/*", access::authorize);
@@ -101,6 +103,7 @@ public final class ChatlogServer implements AutoCloseable {
             c.jetty.port = config.port();
             c.routes.post("/chat-chat/", chat::chat);
             c.routes.get("/logging-dashboard/overview", dashboard::overview);
+            c.routes.get("/logging-dashboard/conversations", dashboard::conversations);
             c.routes.get("/logging-dashboard/conversation/{conversation_id}/detailed", dashboard::conversation);
             c.routes.get("/logging-dashboard/llm-calls/analysis", dashboard::llmCalls);
             c.routes.get("/logging-dashboard/sql-queries/analysis", dashboard::sqlQueries);
@@ -112,6 +115,9 @@ public final class ChatlogServer implements AutoCloseable {
             c.routes.get("/logging-dashboard/export/llm-calls", stats::exportCalls);
             c.routes.get("/logging-dashboard/export/messages", stats::exportMessages);
             c.routes.get("/health", this::health);
+            c.routes.get("/dashboard", page::page);
+            c.routes.get("/dashboard/", page::page);
+            c.routes.get("/dashboard/assets/{name}", page::asset);
             c.routes.exception(ApiError.class, (e, ctx) -> error(ctx, e.status(), e.getMessage(), e.field()));
             c.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(), e.getMessage(), null));
             c.routes.exception(Exception.class, (e, ctx) -> {
@@ -205,7 +211,7 @@ public final class ChatlogServer implements AutoCloseable {
                 "",
                 "chatlog is running",
                 "  chat:       POST " + base + "/chat-chat/   {\"input\": \"Show me recent orders\"}",
-                "  dashboard:  " + base + "/logging-dashboard/overview?hours=24",
+                "  dashboard:  " + base + "/dashboard   (JSON: " + base + "/logging-dashboard/overview?hours=24)",
                 "  health:     " + base + "/health",
                 "  model:      " + modelName,
                 "  database:   " + (embedded != null ? "embedded MariaDB 11.4 on 127.0.0.1:" + embedded.port()

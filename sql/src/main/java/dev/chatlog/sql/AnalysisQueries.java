@@ -64,6 +64,9 @@ public final class AnalysisQueries {
         }
     }
 
+    /** The {@code hours} value that means "all time". */
+    public static final int ALL_TIME = 0;
+
     private static LocalDateTime since(int hours) {
         return hours(hours).fromUtc();
     }
@@ -71,19 +74,40 @@ public final class AnalysisQueries {
     /**
      * The last {@code hours} whole hours, the current one included, so the hourly rollups answer it:
      * from the start of the hour {@code hours - 1} hours ago to the end of this hour.
+     * {@link #ALL_TIME} (or any value below 1) reaches back to the epoch.
      */
     static StatsQueries.Window hours(int hours) {
         Instant end = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.HOURS).plusSeconds(3600);
-        return new StatsQueries.Window(end.minusSeconds(3600L * hours), end, null);
+        return new StatsQueries.Window(hours < 1 ? Instant.EPOCH : end.minusSeconds(3600L * hours), end, null);
     }
 
     /** The window fields every hour-based route starts its answer with. */
     private static Map<String, Object> header(int hours, StatsQueries.Window w) {
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("window_hours", hours);
+        out.put("window_hours", hours < 1 ? "all" : hours);
         out.put("from", w.from().toString());
         out.put("to", w.to().toString());
         return out;
+    }
+
+    /** Recently active conversations, newest first, from the per-conversation summaries. */
+    public Map<String, Object> conversations(int hours, String userId, int limit) {
+        StatsQueries.Window w = hours(hours);
+        return jdbi.withHandle(h -> {
+            Map<String, Object> out = header(hours, w);
+            out.put("user", userId);
+            Query q = h.createQuery("""
+                    SELECT conversation_id, user_id, first_message_at, last_message_at, total_messages, successful_messages,
+                           total_llm_calls, failed_llm_calls, total_tokens_used, total_cost, unpriced_calls, total_duration_ms,
+                           success_rate, last_user_input
+                    FROM chatbot_conversation_summary
+                    WHERE last_message_at >= :from AND last_message_at < :to"""
+                    + (userId == null ? "" : " AND user_id = :user") + " ORDER BY last_message_at DESC, conversation_id LIMIT :limit")
+                    .bind("from", w.fromUtc()).bind("to", w.toUtc()).bind("limit", limit);
+            if (userId != null) q.bind("user", userId);
+            out.put("conversations", q.map((rs, ctx) -> row(rs)).list());
+            return out;
+        });
     }
 
     private static StatsQueries.Filters filters(CallFilter f) {
@@ -91,22 +115,39 @@ public final class AnalysisQueries {
     }
 
     public Map<String, Object> overview(int hours) {
+        return overview(hours, CallFilter.NONE);
+    }
+
+    /**
+     * Totals, breakdowns, a time series (hourly up to 7 days, daily beyond), the latency histogram and
+     * the cost analysis of the window. {@code filter} narrows the call figures; the message figures
+     * (conversations, messages, by_intent) count every message.
+     */
+    public Map<String, Object> overview(int hours, CallFilter filter) {
         StatsQueries.Window w = hours(hours);
         return jdbi.withHandle(h -> {
             LocalDateTime from = w.fromUtc();
             Map<String, Object> out = header(hours, w);
-            Map<String, Object> totals = h.createQuery("""
-                    SELECT COUNT(DISTINCT conversation_id) AS conversations, COUNT(*) AS messages,
-                           COALESCE(SUM(success), 0) AS successful_messages
-                    FROM chatbot_conversation_messages WHERE `timestamp` >= :from AND `timestamp` < :to""")
-                    .bind("from", from).bind("to", w.toUtc()).map((rs, ctx) -> row(rs)).one();
-            totals.putAll(callTotals(h, w, CallFilter.NONE));
+            out.put("filters", filterMap(filter));
+            Map<String, Object> messages = StatsQueries.metrics(StatsQueries.merged(
+                    stats.aggregate(h, w, StatsQueries.Filters.NONE, "all", List.of("messages", "failed_messages")).values()));
+            Map<String, Object> totals = new LinkedHashMap<>();
+            // a conversation had a message in a window that ends now iff its last message is in it
+            totals.put("conversations", h.createQuery("""
+                    SELECT COUNT(*) FROM chatbot_conversation_summary WHERE last_message_at >= :from AND last_message_at < :to""")
+                    .bind("from", from).bind("to", w.toUtc()).mapTo(Long.class).one());
+            long requests = ((Number) messages.get("requests")).longValue();
+            totals.put("messages", requests);
+            totals.put("successful_messages", requests - ((Number) messages.get("failed_requests")).longValue());
+            Map<String, Map<String, Object>> all = stats.aggregate(h, w, filters(filter), "all");
+            Map<String, Object> callMetrics = StatsQueries.metrics(StatsQueries.merged(all.values()));
+            totals.putAll(callFigures(callMetrics));
             out.put("totals", totals);
-            out.put("by_model", groupedCalls(h, w, CallFilter.NONE, "model"));
-            out.put("by_function", groupedCalls(h, w, CallFilter.NONE, "function_name"));
-            out.put("by_agent", groupedCalls(h, w, CallFilter.NONE, "agent"));
-            out.put("by_chat_mode", groupedCalls(h, w, CallFilter.NONE, "chat_mode"));
-            out.put("by_tool", tools(h, from, CallFilter.NONE));
+            out.put("by_model", groupedCalls(h, w, filter, "model"));
+            out.put("by_function", groupedCalls(h, w, filter, "function_name"));
+            out.put("by_agent", groupedCalls(h, w, filter, "agent"));
+            out.put("by_chat_mode", groupedCalls(h, w, filter, "chat_mode"));
+            out.put("by_tool", tools(h, from, filter.forTools()));
             out.put("by_intent", h.createQuery("""
                     SELECT intent, COUNT(*) AS messages, SUM(success) AS successful_messages,
                            SUM(total_llm_calls) AS llm_calls, SUM(total_tokens_used) AS tokens, SUM(total_cost) AS cost,
@@ -114,24 +155,43 @@ public final class AnalysisQueries {
                     FROM chatbot_conversation_messages WHERE `timestamp` >= :from AND `timestamp` < :to
                     GROUP BY intent ORDER BY messages DESC, intent""").bind("from", from).bind("to", w.toUtc())
                     .map((rs, ctx) -> row(rs)).list());
-            List<Map<String, Object>> hourly = new ArrayList<>();
-            stats.aggregate(h, w, StatsQueries.Filters.NONE, "hour").forEach((hour, sums) -> {
+            boolean hourly = hours >= 1 && hours <= 24 * 7;
+            List<Map<String, Object>> series = new ArrayList<>();
+            stats.aggregate(h, w, filters(filter), hourly ? "hour" : "day").forEach((bucket, sums) -> {
                 Map<String, Object> m = StatsQueries.metrics(sums);
                 if (((Number) m.get("llm_calls")).longValue() == 0) return;
                 Map<String, Object> x = new LinkedHashMap<>();
-                x.put("hour", hour);
+                x.put(hourly ? "hour" : "day", bucket);
                 x.put("llm_calls", m.get("llm_calls"));
                 x.put("input_tokens", m.get("input_tokens"));
                 x.put("output_tokens", m.get("output_tokens"));
+                x.put("total_tokens", m.get("total_tokens"));
                 x.put("cost", m.get("cost"));
                 x.put("failed_calls", m.get("failed_llm_calls"));
                 x.put("avg_duration_ms", m.get("avg_llm_latency_ms"));
-                hourly.add(x);
+                series.add(x);
             });
-            hourly.sort(java.util.Comparator.comparing(x -> (String) x.get("hour")));
-            out.put("hourly", hourly);
+            series.sort(Comparator.comparing(x -> (String) x.get(hourly ? "hour" : "day")));
+            out.put("series_bucket", hourly ? "hour" : "day");
+            out.put(hourly ? "hourly" : "daily", series);
+            out.put("latency_histogram", histogram(StatsQueries.merged(all.values())));
+            out.put("cost_analysis", stats.costAnalysis(h, w, filters(filter), Instant.now()));
             return out;
         });
+    }
+
+    /** Model calls per latency bucket: {@code le_ms} is the bucket's upper bound (null: above the last edge). */
+    private static List<Map<String, Object>> histogram(Map<String, Object> sums) {
+        long[] counts = StatsQueries.hist(sums, "lat");
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (int i = 0; i < counts.length; i++) {
+            Map<String, Object> b = new LinkedHashMap<>();
+            b.put("gt_ms", i == 0 ? 0 : Rollups.EDGES[i - 1]);
+            b.put("le_ms", i < Rollups.EDGES.length ? Rollups.EDGES[i] : null);
+            b.put("llm_calls", counts[i]);
+            out.add(b);
+        }
+        return out;
     }
 
     /** Model-call totals of the window, from the rollups where the filters allow. */
@@ -345,6 +405,12 @@ public final class AnalysisQueries {
                     .bind("from", from).bind("to", w.toUtc()).map((rs, ctx) -> row(rs)).list());
             out.put("most_expensive_calls", filter.bind(h.createQuery(top
                             + " AND cost_estimate IS NOT NULL ORDER BY cost_estimate DESC LIMIT 10"))
+                    .bind("from", from).bind("to", w.toUtc()).map((rs, ctx) -> row(rs)).list());
+            out.put("recent_errors", filter.bind(h.createQuery("""
+                    SELECT call_id, conversation_id, message_id, call_type, model, function_name, agent, duration_ms,
+                           error_type, LEFT(error_message, 300) AS error_message, started_at
+                    FROM chatbot_llm_calls WHERE success = 0 AND started_at >= :from AND started_at < :to"""
+                            + filter.where() + " ORDER BY started_at DESC LIMIT 10"))
                     .bind("from", from).bind("to", w.toUtc()).map((rs, ctx) -> row(rs)).list());
             return out;
         });

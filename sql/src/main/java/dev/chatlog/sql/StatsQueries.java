@@ -524,26 +524,7 @@ public final class StatsQueries {
                 groups.sort(Comparator.comparing((Map<String, Object> m) -> (BigDecimal) m.get("cost")).reversed());
                 if (groups.size() > limit) groups.subList(limit, groups.size()).clear();
             }
-            Map<String, Object> analysis = new LinkedHashMap<>();
-            Map<String, Map<String, Object>> models = aggregate(h, w, f, "model", COST_COLUMNS);
-            models.entrySet().stream().max(Comparator.comparing(e -> d(e.getValue(), "cost")))
-                    .ifPresent(e -> analysis.put("most_expensive_model", Map.of("model", e.getKey(), "cost", plain(d(e.getValue(), "cost")))));
-            models.entrySet().stream().max(Comparator.comparingLong(e -> l(e.getValue(), "llm_calls")))
-                    .ifPresent(e -> analysis.put("most_used_model", Map.of("model", e.getKey(), "llm_calls", l(e.getValue(), "llm_calls"))));
-            Map<String, Object> total = metrics(merged(models.values()));
-            analysis.put("total_cost", total.get("cost"));
-            analysis.put("cost_per_1k_tokens", total.get("cost_per_1k_tokens"));
-            LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
-            Instant monthStart = today.withDayOfMonth(1).atStartOfDay().toInstant(ZoneOffset.UTC);
-            Instant tomorrow = today.plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC);
-            BigDecimal mtd = d(merged(aggregate(h, new Window(monthStart, tomorrow, null), f, "all", COST_COLUMNS).values()), "cost");
-            double elapsedDays = Math.max(1.0 / 24, (now.getEpochSecond() - monthStart.getEpochSecond()) / 86_400.0);
-            int monthDays = YearMonth.from(today).lengthOfMonth();
-            analysis.put("month_to_date_cost", plain(mtd));
-            analysis.put("projected_month_end_cost", plain(mtd.multiply(BigDecimal.valueOf(monthDays))
-                    .divide(BigDecimal.valueOf(elapsedDays), 6, RoundingMode.HALF_UP)));
-            analysis.put("projection_basis", "month-to-date cost / days elapsed (" + BigDecimal.valueOf(elapsedDays)
-                    .setScale(2, RoundingMode.HALF_UP) + ") * days in month (" + monthDays + ")");
+            Map<String, Object> analysis = costAnalysis(h, w, f, now);
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("window", window(w));
             out.put("group_by", groupBy);
@@ -553,6 +534,34 @@ public final class StatsQueries {
             out.put("analysis", analysis);
             return out;
         });
+    }
+
+    /**
+     * Seed 001's cost analysis of a window: most expensive and most used model, total cost, cost per
+     * 1K tokens; and the month so far (whatever the window) projected to the month's end.
+     */
+    Map<String, Object> costAnalysis(Handle h, Window w, Filters f, Instant now) {
+        Map<String, Object> analysis = new LinkedHashMap<>();
+        Map<String, Map<String, Object>> models = aggregate(h, w, f, "model", COST_COLUMNS);
+        models.entrySet().stream().max(Comparator.comparing(e -> d(e.getValue(), "cost")))
+                .ifPresent(e -> analysis.put("most_expensive_model", Map.of("model", e.getKey(), "cost", plain(d(e.getValue(), "cost")))));
+        models.entrySet().stream().max(Comparator.comparingLong(e -> l(e.getValue(), "llm_calls")))
+                .ifPresent(e -> analysis.put("most_used_model", Map.of("model", e.getKey(), "llm_calls", l(e.getValue(), "llm_calls"))));
+        Map<String, Object> total = metrics(merged(models.values()));
+        analysis.put("total_cost", total.get("cost"));
+        analysis.put("cost_per_1k_tokens", total.get("cost_per_1k_tokens"));
+        LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
+        Instant monthStart = today.withDayOfMonth(1).atStartOfDay().toInstant(ZoneOffset.UTC);
+        Instant tomorrow = today.plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC);
+        BigDecimal mtd = d(merged(aggregate(h, new Window(monthStart, tomorrow, null), f, "all", COST_COLUMNS).values()), "cost");
+        double elapsedDays = Math.max(1.0 / 24, (now.getEpochSecond() - monthStart.getEpochSecond()) / 86_400.0);
+        int monthDays = YearMonth.from(today).lengthOfMonth();
+        analysis.put("month_to_date_cost", plain(mtd));
+        analysis.put("projected_month_end_cost", plain(mtd.multiply(BigDecimal.valueOf(monthDays))
+                .divide(BigDecimal.valueOf(elapsedDays), 6, RoundingMode.HALF_UP)));
+        analysis.put("projection_basis", "month-to-date cost / days elapsed (" + BigDecimal.valueOf(elapsedDays)
+                .setScale(2, RoundingMode.HALF_UP) + ") * days in month (" + monthDays + ")");
+        return analysis;
     }
 
     /** Latency percentiles and time to first token, overall and per model. */

@@ -15,7 +15,18 @@ public final class DashboardController {
     }
 
     public void overview(Context ctx) {
-        ctx.json(queries.overview(Params.hours(ctx)));
+        ctx.json(queries.overview(Params.hours(ctx), filter(ctx)));
+    }
+
+    public void conversations(Context ctx) {
+        String user = ctx.queryParam("user");
+        ctx.json(queries.conversations(Params.hours(ctx), user == null || user.isEmpty() ? null : Params.id(user, "user"),
+                Params.intParam(ctx, "limit", 50, 1, 500)));
+    }
+
+    private static CallFilter filter(Context ctx) {
+        return new CallFilter(Params.name(ctx, "model"), Params.name(ctx, "function_name"),
+                Params.name(ctx, "agent"), Params.name(ctx, "chat_mode"));
     }
 
     public void conversation(Context ctx) {
@@ -25,8 +36,7 @@ public final class DashboardController {
 
     public void llmCalls(Context ctx) {
         int hours = Params.hours(ctx);
-        ctx.json(queries.llmCalls(hours, new CallFilter(Params.name(ctx, "model"), Params.name(ctx, "function_name"),
-                Params.name(ctx, "agent"), Params.name(ctx, "chat_mode"))));
+        ctx.json(queries.llmCalls(hours, filter(ctx)));
     }
 
     public void sqlQueries(Context ctx) {

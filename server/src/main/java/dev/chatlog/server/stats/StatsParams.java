@@ -81,15 +81,7 @@ final class StatsParams {
     }
 
     static int intParam(Context ctx, String name, int dflt, int min, int max) {
-        String v = ctx.queryParam(name);
-        if (v == null || v.isBlank()) return dflt;
-        try {
-            int n = Integer.parseInt(v.trim());
-            if (n >= min && n <= max) return n;
-        } catch (NumberFormatException ignored) {
-            // reported below
-        }
-        throw ApiError.badRequest(name + " must be a whole number from " + min + " to " + max, name);
+        return Params.intParam(ctx, name, dflt, min, max);
     }
 
     static String oneOf(Context ctx, String name, String dflt, String... allowed) {

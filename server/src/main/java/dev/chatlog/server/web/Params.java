@@ -1,5 +1,6 @@
 package dev.chatlog.server.web;
 
+import dev.chatlog.sql.AnalysisQueries;
 import io.javalin.http.Context;
 import java.util.regex.Pattern;
 
@@ -11,21 +12,38 @@ public final class Params {
 
     private Params() {}
 
+    /** {@code hours=N} (1 to {@link #MAX_HOURS}, default 24) or {@code hours=all} ({@link AnalysisQueries#ALL_TIME}). */
     public static int hours(Context ctx) {
         String v = ctx.queryParam("hours");
         if (v == null || v.isBlank()) {
             return 24;
         }
+        if (v.trim().equals("all")) {
+            return AnalysisQueries.ALL_TIME;
+        }
         int h;
         try {
             h = Integer.parseInt(v.trim());
         } catch (NumberFormatException e) {
-            throw ApiError.badRequest("hours must be a whole number of hours from 1 to " + MAX_HOURS + ", got '" + clip(v) + "'", "hours");
+            throw ApiError.badRequest("hours must be all or a whole number of hours from 1 to " + MAX_HOURS + ", got '" + clip(v) + "'", "hours");
         }
         if (h < 1 || h > MAX_HOURS) {
             throw ApiError.badRequest("hours must be from 1 to " + MAX_HOURS + ", got " + h, "hours");
         }
         return h;
+    }
+
+    /** An optional whole-number parameter within bounds; a bad value is a 400 naming it. */
+    public static int intParam(Context ctx, String name, int dflt, int min, int max) {
+        String v = ctx.queryParam(name);
+        if (v == null || v.isBlank()) return dflt;
+        try {
+            int n = Integer.parseInt(v.trim());
+            if (n >= min && n <= max) return n;
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw ApiError.badRequest(name + " must be a whole number from " + min + " to " + max, name);
     }
 
     /** An optional filter value such as a model or function name. */

@@ -1,0 +1,580 @@
+// chatlog live dashboard: reads the /logging-dashboard JSON routes and draws them.
+// Logged text is only ever put into the page as text (textContent), never as HTML.
+'use strict';
+
+(function () {
+  const API = '/logging-dashboard';
+  const RANGES = ['1', '24', '168', '720', 'all'];
+  const FILTERS = ['model', 'agent', 'chat_mode'];
+  const TOKEN_KEY = 'chatlog.token';
+
+  const state = {
+    range: '24', model: '', agent: '', chat_mode: '', interval: 15, paused: false, conversation: '',
+    token: sessionStorage.getItem(TOKEN_KEY) || '',
+  };
+  let timer = null;
+  let refreshing = false;
+  let refreshes = 0;
+  let lastOverview = null;
+  let detailVersion = '';
+  const charts = {};
+  const seenOptions = { model: new Set(), agent: new Set(), chat_mode: new Set() };
+
+  // ------------------------------------------------------------------ small helpers
+
+  const $ = (sel) => document.querySelector(sel);
+
+  /** An element with attributes and children; strings become text nodes (never parsed as HTML). */
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === null || v === undefined || v === false) continue;
+      if (k === 'class') node.className = v;
+      else if (k === 'dataset') Object.assign(node.dataset, v);
+      else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
+      else node.setAttribute(k, v === true ? '' : String(v));
+    }
+    for (const c of children.flat()) {
+      if (c === null || c === undefined || c === false) continue;
+      node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    }
+    return node;
+  }
+
+  const num = (v) => (v === null || v === undefined ? null : Number(v));
+
+  function fmtInt(v) {
+    return v === null || v === undefined ? '–' : Math.round(Number(v)).toLocaleString('en-US');
+  }
+
+  /** USD: cents above $1, four decimals above a cent, six below (LLM calls cost fractions of a cent). */
+  function fmtCost(v) {
+    if (v === null || v === undefined) return '–';
+    const n = Number(v);
+    if (n === 0) return '$0';
+    if (n >= 1) return '$' + n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    if (n >= 0.01) return '$' + n.toFixed(4);
+    return '$' + n.toFixed(6);
+  }
+
+  function fmtMs(v) {
+    if (v === null || v === undefined) return '–';
+    const n = Number(v);
+    return n >= 1000 ? (n / 1000).toFixed(2) + ' s' : n.toFixed(1) + ' ms';
+  }
+
+  function fmtPct(v) {
+    return v === null || v === undefined ? '–' : Number(v).toFixed(1) + ' %';
+  }
+
+  function fmtTime(iso) {
+    if (!iso) return '–';
+    const d = new Date(iso);
+    const today = new Date();
+    const sameDay = d.toDateString() === today.toDateString();
+    return sameDay ? d.toLocaleTimeString('en-GB') : d.toLocaleString('en-GB', { dateStyle: 'short', timeStyle: 'medium' });
+  }
+
+  const shortId = (id) => (id && id.length > 13 ? id.slice(0, 8) + '…' + id.slice(-4) : id || '–');
+  const orNone = (v, none) => (v === null || v === undefined || v === '' ? none : v);
+
+  // ------------------------------------------------------------------ state in the URL
+
+  function readHash() {
+    const p = new URLSearchParams(location.hash.slice(1));
+    if (RANGES.includes(p.get('range'))) state.range = p.get('range');
+    for (const f of FILTERS) state[f] = p.get(f) || '';
+    if (p.has('refresh') && /^\d+$/.test(p.get('refresh'))) state.interval = Number(p.get('refresh'));
+    state.paused = p.get('paused') === '1';
+    state.conversation = p.get('conversation') || '';
+  }
+
+  function writeHash() {
+    const p = new URLSearchParams();
+    p.set('range', state.range);
+    for (const f of FILTERS) if (state[f]) p.set(f, state[f]);
+    p.set('refresh', String(state.interval));
+    if (state.paused) p.set('paused', '1');
+    if (state.conversation) p.set('conversation', state.conversation);
+    history.replaceState(null, '', '#' + p.toString());
+  }
+
+  // ------------------------------------------------------------------ API access
+
+  class AuthError extends Error {}
+
+  function url(path, params) {
+    const u = new URL(API + path, location.origin);
+    for (const [k, v] of Object.entries(params || {})) if (v !== '' && v !== null && v !== undefined) u.searchParams.set(k, v);
+    return u;
+  }
+
+  function headers() {
+    const h = { Accept: 'application/json' };
+    if (state.token) h.Authorization = 'Bearer ' + state.token;
+    return h;
+  }
+
+  async function api(path, params) {
+    const res = await fetch(url(path, params), { headers: headers(), cache: 'no-store' });
+    if (res.status === 401) throw new AuthError('token required');
+    let body = null;
+    try { body = await res.json(); } catch (e) { body = null; }
+    if (!res.ok) throw new Error((body && body.error) || ('HTTP ' + res.status + ' on ' + path));
+    return body;
+  }
+
+  function askForToken(rejected) {
+    const dialog = $('#token-dialog');
+    $('#token-error').hidden = !rejected;
+    if (!dialog.open) dialog.showModal();
+    $('#token-input').focus();
+  }
+
+  // ------------------------------------------------------------------ refresh
+
+  function callParams() {
+    return { hours: state.range, model: state.model, agent: state.agent, chat_mode: state.chat_mode };
+  }
+
+  async function refresh() {
+    if (refreshing) return;
+    refreshing = true;
+    try {
+      const [overview, calls, conversations] = await Promise.all([
+        api('/overview', callParams()),
+        api('/llm-calls/analysis', callParams()),
+        api('/conversations', { hours: state.range, limit: 25 }),
+      ]);
+      lastOverview = overview;
+      renderFilters(overview);
+      renderTiles(overview);
+      renderCharts(overview);
+      renderCostAnalysis(overview.cost_analysis);
+      renderConversations(conversations.conversations);
+      renderCalls('#slowest', calls.slowest_calls);
+      renderCalls('#expensive', calls.most_expensive_calls);
+      renderErrors(calls.recent_errors);
+      updateExportLinks(overview);
+      if (state.conversation) await showConversation(state.conversation, false);
+      showError(null);
+      refreshes++;
+      document.body.dataset.state = 'ready';
+      document.body.dataset.refreshes = String(refreshes);
+      setStatus();
+    } catch (e) {
+      if (e instanceof AuthError) {
+        askForToken(Boolean(state.token));
+      } else {
+        showError('Could not refresh: ' + e.message);
+      }
+      document.body.dataset.state = 'error';
+    } finally {
+      refreshing = false;
+    }
+  }
+
+  function schedule() {
+    clearInterval(timer);
+    timer = null;
+    if (state.interval > 0 && !state.paused) {
+      timer = setInterval(() => { if (!document.hidden) refresh(); }, state.interval * 1000);
+    }
+    setStatus();
+  }
+
+  function setStatus() {
+    const when = refreshes ? 'updated ' + new Date().toLocaleTimeString('en-GB') : 'loading…';
+    const auto = state.paused ? 'paused' : state.interval > 0 ? 'every ' + state.interval + ' s' : 'auto-refresh off';
+    $('#status').textContent = when + ' · ' + auto;
+    $('#pause').setAttribute('aria-pressed', String(state.paused));
+    $('#pause').textContent = state.paused ? 'Resume' : 'Pause';
+  }
+
+  function showError(message) {
+    const p = $('#error');
+    p.hidden = !message;
+    p.textContent = message || '';
+  }
+
+  // ------------------------------------------------------------------ renderers
+
+  function renderFilters(overview) {
+    const lists = { model: overview.by_model, agent: overview.by_agent, chat_mode: overview.by_chat_mode };
+    for (const f of FILTERS) {
+      for (const row of lists[f] || []) if (row[f]) seenOptions[f].add(row[f]);
+      if (state[f]) seenOptions[f].add(state[f]);
+      const select = $('#f-' + f);
+      const wanted = ['', ...[...seenOptions[f]].sort()];
+      const have = [...select.options].map((o) => o.value);
+      if (wanted.join('\u0000') !== have.join('\u0000')) {
+        select.replaceChildren(...wanted.map((v) => el('option', { value: v }, v === '' ? 'all' : v)));
+      }
+      select.value = state[f];
+    }
+    $('#filter-note').hidden = !FILTERS.some((f) => state[f]);
+  }
+
+  function tile(kpi, value, text, sub) {
+    const t = document.querySelector('.tile[data-kpi="' + kpi + '"]');
+    t.dataset.value = value === null || value === undefined ? '' : String(value);
+    t.querySelector('.value').textContent = text;
+    t.querySelector('.sub').textContent = sub || '';
+    return t;
+  }
+
+  function renderTiles(o) {
+    const t = o.totals;
+    tile('requests', t.messages, fmtInt(t.messages), fmtInt(t.conversations) + ' conversations');
+    tile('llm_calls', t.llm_calls, fmtInt(t.llm_calls), fmtInt(t.failed_calls) + ' failed');
+    tile('tokens', t.total_tokens, fmtInt(t.total_tokens), fmtInt(t.input_tokens) + ' in · ' + fmtInt(t.output_tokens) + ' out');
+    tile('cost', t.cost, fmtCost(t.cost), t.unpriced_calls > 0 ? '+ ' + fmtInt(t.unpriced_calls) + ' unpriced calls' : 'all calls priced');
+    tile('unpriced_calls', t.unpriced_calls, fmtInt(t.unpriced_calls), 'no price for the model')
+      .classList.toggle('warn', Number(t.unpriced_calls) > 0);
+    tile('success_rate', t.success_rate, fmtPct(t.success_rate), 'of LLM calls');
+    tile('p50_latency_ms', t.p50_latency_ms, fmtMs(t.p50_latency_ms), 'avg ' + fmtMs(t.avg_latency_ms));
+    tile('p95_latency_ms', t.p95_latency_ms, fmtMs(t.p95_latency_ms), 'p99 ' + fmtMs(t.p99_latency_ms));
+  }
+
+  function chart(id) {
+    if (!window.echarts) throw new Error('the charting library did not load');
+    if (!charts[id]) charts[id] = window.echarts.init(document.getElementById(id), null, { renderer: 'canvas' });
+    return charts[id];
+  }
+
+  const GRID = { left: 8, right: 16, top: 28, bottom: 8, containLabel: true };
+
+  function barChart(id, rows, labelKey, none, valueKey, name, formatter) {
+    const data = rows.filter((r) => Number(r[valueKey]) > 0)
+      .map((r) => ({ name: orNone(r[labelKey], none), value: Number(r[valueKey]) }))
+      .sort((a, b) => a.value - b.value)
+      .slice(-12);
+    chart(id).setOption({
+      animation: false,
+      grid: GRID,
+      tooltip: { trigger: 'item', valueFormatter: formatter },
+      xAxis: { type: 'value', splitNumber: 3, axisLabel: { formatter: (v) => formatter(v), hideOverlap: true } },
+      yAxis: { type: 'category', data: data.map((d) => d.name), axisLabel: { width: 130, overflow: 'truncate' } },
+      series: [{ name, type: 'bar', data: data.map((d) => d.value), itemStyle: { color: '#2f6fde' } }],
+      graphic: data.length ? [] : [{ type: 'text', left: 'center', top: 'middle', style: { text: 'no calls in this range', fill: '#667085' } }],
+    }, { notMerge: true });
+  }
+
+  /** The series with a zero point for every bucket without calls, so lines do not bridge quiet hours. */
+  function filled(o, bucket) {
+    const step = bucket === 'day' ? 86400000 : 3600000;
+    const given = new Map(((bucket === 'day' ? o.daily : o.hourly) || [])
+      .map((p) => [Date.parse(bucket === 'day' ? p.day + 'T00:00:00Z' : p.hour), p]));
+    if (given.size === 0) return [];
+    let start = Date.parse(o.from);
+    if (o.window_hours === 'all' || given.size > 0 && Math.min(...given.keys()) - start > 400 * step) start = Math.min(...given.keys());
+    start -= start % step;
+    const out = [];
+    for (let t = start; t < Date.parse(o.to) && out.length < 5000; t += step) {
+      const p = given.get(t);
+      out.push({ at: new Date(t).toISOString(), cost: p ? p.cost : 0, total_tokens: p ? p.total_tokens : 0 });
+    }
+    return out;
+  }
+
+  function renderCharts(o) {
+    const bucket = o.series_bucket === 'day' ? 'day' : 'hour';
+    const points = filled(o, bucket);
+    const at = (p) => p.at;
+    chart('chart-timeseries').setOption({
+      animation: false,
+      grid: { ...GRID, top: 36 },
+      legend: { top: 0 },
+      tooltip: { trigger: 'axis' },
+      xAxis: { type: 'time' },
+      yAxis: [
+        { type: 'value', name: 'USD', axisLabel: { formatter: (v) => fmtCost(v) } },
+        { type: 'value', name: 'tokens', splitLine: { show: false } },
+      ],
+      series: [
+        { name: 'cost', type: 'line', showSymbol: points.length < 50, yAxisIndex: 0,
+          data: points.map((p) => [at(p), Number(p.cost)]), tooltip: { valueFormatter: fmtCost } },
+        { name: 'tokens', type: 'line', showSymbol: points.length < 50, yAxisIndex: 1,
+          data: points.map((p) => [at(p), Number(p.total_tokens)]), tooltip: { valueFormatter: fmtInt } },
+      ],
+    }, { notMerge: true });
+
+    const hist = o.latency_histogram || [];
+    chart('chart-latency').setOption({
+      animation: false,
+      grid: GRID,
+      tooltip: { trigger: 'axis' },
+      xAxis: { type: 'category', data: hist.map((b) => (b.le_ms === null ? '>' + b.gt_ms : '≤' + b.le_ms)), name: 'ms',
+        axisLabel: { rotate: 45 } },
+      yAxis: { type: 'value', minInterval: 1 },
+      series: [{ name: 'LLM calls', type: 'bar', data: hist.map((b) => Number(b.llm_calls)), itemStyle: { color: '#7c5cd6' } }],
+    }, { notMerge: true });
+
+    barChart('chart-models', o.by_model || [], 'model', '(unknown model)', 'cost', 'cost', fmtCost);
+    barChart('chart-agents', o.by_agent || [], 'agent', '(no agent)', 'llm_calls', 'LLM calls', fmtInt);
+
+    const modes = (o.by_chat_mode || []).filter((r) => Number(r.llm_calls) > 0)
+      .map((r) => ({ name: orNone(r.chat_mode, '(none)'), value: Number(r.llm_calls) }));
+    chart('chart-modes').setOption({
+      animation: false,
+      tooltip: { trigger: 'item' },
+      legend: { bottom: 0, type: 'scroll' },
+      series: [{ name: 'LLM calls', type: 'pie', radius: ['35%', '65%'], center: ['50%', '45%'], data: modes,
+        label: { formatter: '{b}: {c}' } }],
+    }, { notMerge: true });
+  }
+
+  function renderCostAnalysis(a) {
+    const fact = (k, text) => { document.querySelector('[data-fact="' + k + '"]').textContent = text; };
+    a = a || {};
+    fact('most_expensive_model', a.most_expensive_model
+      ? orNone(a.most_expensive_model.model, '(unknown)') + ' · ' + fmtCost(a.most_expensive_model.cost) : '–');
+    fact('most_used_model', a.most_used_model
+      ? orNone(a.most_used_model.model, '(unknown)') + ' · ' + fmtInt(a.most_used_model.llm_calls) + ' calls' : '–');
+    fact('cost_per_1k_tokens', a.cost_per_1k_tokens === null || a.cost_per_1k_tokens === undefined ? '–' : fmtCost(a.cost_per_1k_tokens));
+    fact('month_to_date_cost', fmtCost(a.month_to_date_cost));
+    fact('projected_month_end_cost', fmtCost(a.projected_month_end_cost));
+  }
+
+  function fillTable(selector, rows, rowOf, columns, onClick, empty) {
+    const tbody = $(selector + ' tbody');
+    if (!rows || rows.length === 0) {
+      tbody.replaceChildren(el('tr', {}, el('td', { class: 'empty', colspan: columns }, empty)));
+      return;
+    }
+    tbody.replaceChildren(...rows.map((r) => {
+      const tr = rowOf(r);
+      if (onClick) {
+        tr.classList.add('link');
+        tr.addEventListener('click', () => onClick(r));
+      }
+      return tr;
+    }));
+  }
+
+  function renderConversations(rows) {
+    const rowOf = (c) => el('tr', { dataset: { conversation: c.conversation_id } },
+      el('td', {}, fmtTime(c.last_message_at)),
+      el('td', {}, el('button', { type: 'button', class: 'linkish', title: c.conversation_id }, shortId(c.conversation_id))),
+      el('td', {}, orNone(c.user_id, '–')),
+      el('td', { class: 'num' }, fmtInt(c.total_messages)),
+      el('td', { class: 'num' }, fmtInt(c.total_llm_calls)),
+      el('td', { class: 'num' }, fmtInt(c.total_tokens_used)),
+      el('td', { class: 'num' }, fmtCost(c.total_cost) + (c.unpriced_calls > 0 ? ' +?' : '')),
+      el('td', { class: 'num' }, fmtPct(c.success_rate)),
+      el('td', { class: 'clip', title: c.last_user_input || '' }, orNone(c.last_user_input, '')));
+    fillTable('#conversations', rows, rowOf, 9, (c) => openConversation(c.conversation_id), 'no conversations in this range');
+  }
+
+  function renderCalls(selector, rows) {
+    const rowOf = (c) => el('tr', { dataset: { conversation: c.conversation_id, call: c.call_id } },
+      el('td', {}, fmtTime(c.started_at)),
+      el('td', {}, orNone(c.model, '–')),
+      el('td', {}, orNone(c.function_name, '–')),
+      el('td', { class: 'num' }, fmtMs(c.duration_ms)),
+      el('td', { class: 'num' }, fmtInt(c.total_tokens)),
+      el('td', { class: 'num' }, c.priced === false ? 'unpriced' : fmtCost(c.cost_estimate)));
+    fillTable(selector, rows, rowOf, 6, (c) => openConversation(c.conversation_id), 'no calls in this range');
+  }
+
+  function renderErrors(rows) {
+    const rowOf = (c) => el('tr', { dataset: { conversation: c.conversation_id, call: c.call_id } },
+      el('td', {}, fmtTime(c.started_at)),
+      el('td', {}, el('span', { class: 'badge ' + c.call_type }, c.call_type)),
+      el('td', {}, [c.model, c.function_name].filter(Boolean).join(' / ') || '–'),
+      el('td', {}, orNone(c.error_type, '–')),
+      el('td', { class: 'clip', title: c.error_message || '' }, orNone(c.error_message, '')));
+    fillTable('#errors', rows, rowOf, 5, (c) => openConversation(c.conversation_id), 'no errors in this range');
+  }
+
+  function updateExportLinks(o) {
+    for (const a of document.querySelectorAll('[data-export]')) {
+      const params = { format: a.dataset.format, from: o.from, to: o.to, model: state.model, agent: state.agent, chat_mode: state.chat_mode };
+      const u = url('/export/' + a.dataset.export, params);
+      a.href = u.pathname + u.search;
+      a.setAttribute('download', 'chatlog-' + a.dataset.export + '.' + a.dataset.format);
+    }
+  }
+
+  async function exportWithToken(event) {
+    if (!state.token) return; // a plain link streams straight to disk
+    event.preventDefault();
+    const a = event.currentTarget;
+    try {
+      const res = await fetch(a.href, { headers: { Authorization: 'Bearer ' + state.token } });
+      if (res.status === 401) { askForToken(true); return; }
+      if (!res.ok) throw new Error('HTTP ' + res.status);
+      const blobUrl = URL.createObjectURL(await res.blob());
+      const link = el('a', { href: blobUrl, download: a.getAttribute('download') });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(blobUrl), 10000);
+    } catch (e) {
+      showError('Export failed: ' + e.message);
+    }
+  }
+
+  // ------------------------------------------------------------------ conversation detail
+
+  function openConversation(id) {
+    state.conversation = id;
+    detailVersion = '';
+    writeHash();
+    showConversation(id, true);
+  }
+
+  function closeConversation() {
+    state.conversation = '';
+    detailVersion = '';
+    $('#detail').hidden = true;
+    writeHash();
+  }
+
+  /** Draws the detail drawer; on auto-refresh only when the conversation changed, keeping open sections open. */
+  async function showConversation(id, scrollTop) {
+    let c;
+    try {
+      c = await api('/conversation/' + encodeURIComponent(id) + '/detailed');
+    } catch (e) {
+      if (e instanceof AuthError) throw e;
+      showError('Conversation ' + id + ': ' + e.message);
+      closeConversation();
+      return;
+    }
+    if (state.conversation !== id) return;
+    const version = id + '|' + c.summary.total_messages + '|' + c.summary.total_llm_calls + '|' + c.summary.last_message_at;
+    const drawer = $('#detail');
+    if (version === detailVersion && !drawer.hidden) return;
+    const open = new Set([...drawer.querySelectorAll('details[open]')].map((d) => d.dataset.key));
+    detailVersion = version;
+    const s = c.summary;
+    $('#detail-id').textContent = id;
+    $('#detail-summary').replaceChildren(
+      fact('User', orNone(s.user_id, '–')),
+      fact('First message', fmtTime(s.first_message_at)),
+      fact('Messages', fmtInt(s.total_messages) + ' (' + fmtPct(s.success_rate) + ' ok)'),
+      fact('LLM calls', fmtInt(s.total_llm_calls) + (s.failed_llm_calls > 0 ? ' (' + s.failed_llm_calls + ' failed)' : '')),
+      fact('Tokens', fmtInt(s.total_tokens_used) + ' (' + fmtInt(s.total_input_tokens) + ' in, ' + fmtInt(s.total_output_tokens) + ' out)'),
+      fact('Cost', fmtCost(s.total_cost) + (s.unpriced_calls > 0 ? ' + ' + s.unpriced_calls + ' unpriced' : '')),
+    );
+    const messages = c.messages.map(messageView);
+    if (c.calls_outside_messages) {
+      messages.push(el('section', { class: 'message' }, el('header', {}, 'Calls outside any message'), tree(c.calls_outside_messages, true)));
+    }
+    $('#detail-messages').replaceChildren(...messages);
+    for (const d of drawer.querySelectorAll('details')) if (open.has(d.dataset.key)) d.open = true;
+    placeDrawer();
+    drawer.hidden = false;
+    if (scrollTop) drawer.scrollTop = 0;
+  }
+
+  /** The drawer sits below the header, so range, filters and refresh stay usable while it is open. */
+  function placeDrawer() {
+    $('#detail').style.top = Math.ceil($('.bar').getBoundingClientRect().height) + 'px';
+  }
+
+  function fact(label, value) {
+    return el('div', {}, el('dt', {}, label), el('dd', {}, value));
+  }
+
+  function messageView(m) {
+    const sql = (m.sql_queries || []).map((q) => el('div', {},
+      el('span', { class: 'badge ' + (q.success ? 'ok' : 'failed') }, 'SQL ' + (q.success ? fmtInt(q.rowCount) + (q.rowCount === 1 ? ' row' : ' rows') : 'failed')),
+      el('span', { class: 'muted' }, fmtMs(q.durationMs) + (q.error ? ' · ' + q.error : '')),
+      el('pre', { class: 'sql' }, q.sql)));
+    return el('section', { class: 'message', dataset: { message: m.message_id } },
+      el('header', {},
+        el('span', {}, fmtTime(m.timestamp)),
+        el('span', { class: 'badge ' + (m.success ? 'ok' : 'failed') }, m.success ? 'ok' : 'failed'),
+        m.intent ? el('span', {}, 'intent: ' + m.intent) : null,
+        m.classification ? el('span', {}, 'class: ' + m.classification) : null,
+        m.chat_mode ? el('span', {}, 'mode: ' + m.chat_mode) : null,
+        el('span', {}, fmtInt(m.total_llm_calls) + ' LLM calls · ' + fmtInt(m.total_tokens_used) + ' tokens · ' + fmtCost(m.total_cost)),
+        el('span', {}, 'response ' + fmtMs(m.response_time_ms))),
+      el('p', { class: 'said user-input' }, el('span', { class: 'who' }, 'User'), orNone(m.user_input, '')),
+      el('p', { class: 'said answer' }, el('span', { class: 'who' }, 'Answer'), orNone(m.conversation_message, orNone(m.final_output, ''))),
+      m.error_message ? el('p', { class: 'error' }, m.error_message) : null,
+      sql,
+      tree(m.llm_calls || [], true));
+  }
+
+  function tree(nodes, root) {
+    return el('ul', { class: 'tree' + (root ? ' root' : '') }, nodes.map((n) => el('li', { dataset: { call: n.call_id, type: n.call_type } },
+      nodeLine(n),
+      (n.input_text || n.output_text || n.error_message) ? el('details', { class: 'texts', dataset: { key: n.call_id } },
+        el('summary', {}, 'input / output'),
+        n.input_text ? el('pre', {}, n.input_text) : null,
+        n.output_text ? el('pre', {}, n.output_text) : null,
+        n.error_message ? el('pre', { class: 'error' }, n.error_message) : null) : null,
+      n.children && n.children.length ? tree(n.children, false) : null)));
+  }
+
+  function nodeLine(n) {
+    const r = n.rollup || {};
+    const model = n.call_type === 'chat' || n.call_type === 'streaming_chat' || n.call_type === 'embedding';
+    const name = n.call_type === 'agent' ? orNone(n.agent, 'agent') : orNone(n.function_name, orNone(n.model, n.call_type));
+    const hasChildren = n.children && n.children.length > 0;
+    return el('div', { class: 'node-line' },
+      el('span', { class: 'badge ' + n.call_type }, n.call_type),
+      el('span', { class: 'name' }, name),
+      model && n.model ? el('span', { class: 'fig' }, n.model) : null,
+      model ? el('span', { class: 'fig' }, fmtInt(n.input_tokens) + ' in / ' + fmtInt(n.output_tokens) + ' out') : null,
+      model ? el('span', { class: 'fig cost' }, n.priced === false ? 'unpriced' : fmtCost(n.cost_estimate)) : null,
+      el('span', { class: 'fig' }, fmtMs(n.duration_ms)),
+      hasChildren ? el('span', { class: 'fig' }, 'subtree ' + fmtInt(r.llm_calls) + ' calls · ' + fmtInt(r.total_tokens) + ' tokens · ' + fmtCost(r.cost)) : null,
+      n.success === false ? el('span', { class: 'badge failed' }, orNone(n.error_type, 'failed')) : null);
+  }
+
+  // ------------------------------------------------------------------ wiring
+
+  function bind() {
+    for (const b of document.querySelectorAll('[data-range]')) {
+      b.addEventListener('click', () => { state.range = b.dataset.range; changed(); });
+    }
+    for (const f of FILTERS) {
+      $('#f-' + f).addEventListener('change', (e) => { state[f] = e.target.value; changed(); });
+    }
+    $('#interval').addEventListener('change', (e) => { state.interval = Number(e.target.value); writeHash(); schedule(); });
+    $('#pause').addEventListener('click', () => { state.paused = !state.paused; writeHash(); schedule(); });
+    $('#refresh-now').addEventListener('click', () => refresh());
+    $('#detail-close').addEventListener('click', closeConversation);
+    document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && !$('#detail').hidden) closeConversation(); });
+    for (const a of document.querySelectorAll('[data-export]')) a.addEventListener('click', exportWithToken);
+    $('#token-form').addEventListener('submit', () => {
+      state.token = $('#token-input').value.trim();
+      sessionStorage.setItem(TOKEN_KEY, state.token);
+      $('#forget-token').hidden = !state.token;
+      refresh();
+    });
+    $('#forget-token').addEventListener('click', () => {
+      state.token = '';
+      sessionStorage.removeItem(TOKEN_KEY);
+      $('#forget-token').hidden = true;
+      refresh();
+    });
+    window.addEventListener('resize', () => { Object.values(charts).forEach((c) => c.resize()); placeDrawer(); });
+  }
+
+  function syncControls() {
+    for (const b of document.querySelectorAll('[data-range]')) b.setAttribute('aria-pressed', String(b.dataset.range === state.range));
+    const interval = $('#interval');
+    if (![...interval.options].some((o) => o.value === String(state.interval))) {
+      interval.append(el('option', { value: state.interval }, state.interval + ' s'));
+    }
+    interval.value = String(state.interval);
+    $('#forget-token').hidden = !state.token;
+  }
+
+  function changed() {
+    writeHash();
+    syncControls();
+    refresh();
+  }
+
+  readHash();
+  bind();
+  syncControls();
+  schedule();
+  refresh();
+})();

@@ -1,0 +1,114 @@
+package dev.chatlog.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.chatlog.core.CallType;
+import dev.chatlog.core.LlmCall;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The page's assets and the JSON the page reads (without a browser). */
+class DashboardApiTest {
+    private static ChatlogServer server;
+    private static Http http;
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = ServerTestSupport.start(Map.of());
+        http = new Http("http://127.0.0.1:" + server.port());
+        for (String[] turn : new String[][] {{"Show me recent orders", "api-1", "ann"}, {"hello", "api-2", "ben"},
+                {"How many customers are there?", "api-3", "ann"}}) {
+            assertEquals(200, http.post("/chat-chat/", Http.JSON.writeValueAsString(
+                    Map.of("input", turn[0], "conversation_id", turn[1], "user_id", turn[2]))).status());
+        }
+        server.logger().logCall(LlmCall.builder().conversationId("api-1").callType(CallType.CHAT).model("gpt-4o")
+                .functionName("retry_me").inputTokens(10).outputTokens(0).startedAt(Instant.now()).durationMs(31_000)
+                .success(false).errorType("TimeoutException").errorMessage("read timed out").build());
+        assertTrue(server.logger().flush(Duration.ofSeconds(20)));
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    @Test
+    void should_serve_the_page_and_its_libraries_from_the_server_itself() throws Exception {
+        HttpClient client = HttpClient.newHttpClient();
+        HttpResponse<String> page = client.send(HttpRequest.newBuilder(URI.create(http.base() + "/dashboard")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, page.statusCode());
+        assertTrue(page.headers().firstValue("Content-Type").orElse("").startsWith("text/html"));
+        assertTrue(page.headers().firstValue("Content-Security-Policy").orElse("").contains("script-src 'self'"));
+        assertTrue(page.body().contains("/dashboard/assets/echarts.min.js"));
+        assertTrue(!page.body().contains("http://") && !page.body().contains("https://"), "no asset from another host");
+        HttpResponse<String> lib = client.send(HttpRequest.newBuilder(URI.create(http.base() + "/dashboard/assets/echarts.min.js")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, lib.statusCode());
+        assertTrue(lib.body().length() > 500_000 && lib.body().contains("echarts"));
+        for (String bad : new String[] {"/dashboard/assets/nope.js", "/dashboard/assets/..%2Fpom.xml", "/dashboard/assets/index.html"}) {
+            Http.Response r = http.get(bad);
+            assertEquals(404, r.status(), bad);
+            assertTrue(r.json().has("error"), r.raw());
+        }
+    }
+
+    @Test
+    void should_give_the_overview_a_histogram_a_cost_analysis_and_filters() throws Exception {
+        JsonNode all = http.get("/logging-dashboard/overview?hours=24").json();
+        long calls = all.at("/totals/llm_calls").asLong();
+        long histogram = 0;
+        for (JsonNode b : all.get("latency_histogram")) histogram += b.get("llm_calls").asLong();
+        assertEquals(calls, histogram);
+        assertEquals(1, all.get("latency_histogram").get(all.get("latency_histogram").size() - 2).get("llm_calls").asLong(),
+                "the 31 s call sits in the 30–60 s bucket");
+        assertEquals(3, all.at("/totals/messages").asLong());
+        assertEquals(3, all.at("/totals/conversations").asLong());
+        assertEquals("chatlog-demo", all.at("/cost_analysis/most_used_model/model").asText());
+        assertEquals("hour", all.get("series_bucket").asText());
+        long seriesCalls = 0;
+        for (JsonNode p : all.get("hourly")) seriesCalls += p.get("llm_calls").asLong();
+        assertEquals(calls, seriesCalls);
+
+        JsonNode gpt = http.get("/logging-dashboard/overview?hours=24&model=gpt-4o").json();
+        assertEquals(1, gpt.at("/totals/llm_calls").asLong());
+        assertEquals(1, gpt.at("/totals/failed_calls").asLong());
+        assertEquals(3, gpt.at("/totals/messages").asLong(), "message figures are not narrowed by call filters");
+
+        JsonNode ever = http.get("/logging-dashboard/overview?hours=all").json();
+        assertEquals("all", ever.get("window_hours").asText());
+        assertEquals("1970-01-01T00:00:00Z", ever.get("from").asText());
+        assertEquals("day", ever.get("series_bucket").asText());
+        assertEquals(calls, ever.at("/totals/llm_calls").asLong());
+        assertEquals(400, http.get("/logging-dashboard/overview?hours=forever").status());
+        assertEquals(400, http.get("/logging-dashboard/overview?model=%3Cscript%3E").status());
+    }
+
+    @Test
+    void should_list_recent_conversations_and_errors() throws Exception {
+        JsonNode list = http.get("/logging-dashboard/conversations?hours=24").json();
+        assertEquals(3, list.get("conversations").size());
+        assertEquals("api-3", list.at("/conversations/0/conversation_id").asText(), "newest first");
+        JsonNode ann = http.get("/logging-dashboard/conversations?hours=all&user=ann&limit=1").json();
+        assertEquals(1, ann.get("conversations").size());
+        assertEquals("ann", ann.at("/conversations/0/user_id").asText());
+        assertEquals(400, http.get("/logging-dashboard/conversations?limit=0").status());
+        assertEquals(400, http.get("/logging-dashboard/conversations?user=a%20b").status());
+
+        JsonNode errors = http.get("/logging-dashboard/llm-calls/analysis?hours=24").json().get("recent_errors");
+        assertEquals(1, errors.size());
+        assertEquals("TimeoutException", errors.at("/0/error_type").asText());
+        assertEquals("api-1", errors.at("/0/conversation_id").asText());
+        assertEquals(0, http.get("/logging-dashboard/llm-calls/analysis?hours=24&model=chatlog-demo").json().get("recent_errors").size());
+    }
+}

@@ -1,0 +1,289 @@
+package dev.chatlog.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.chatlog.core.CallType;
+import dev.chatlog.core.LlmCall;
+import java.io.File;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The dashboard page in a real headless Chromium (Debian's chromium and chromium-driver): the server
+ * runs on the embedded database, conversations go through {@code POST /chat-chat/} with the demo
+ * model, and the page's tiles, charts, detail tree and escaping are checked against figures computed
+ * here from the raw rows. Skipped with a message where no Chromium is installed, except under CI
+ * ({@code CI} set), where a missing browser fails the build. Screenshots go to
+ * {@code server/target/dashboard-e2e/}.
+ */
+class DashboardBrowserTest {
+    private static final String CHROMIUM = System.getenv().getOrDefault("CHATLOG_CHROMIUM", "/usr/bin/chromium");
+    private static final String CHROMEDRIVER = System.getenv().getOrDefault("CHATLOG_CHROMEDRIVER", "/usr/bin/chromedriver");
+    private static final Path ARTIFACTS = Path.of("target", "dashboard-e2e");
+    private static final String XSS = "Is <script>window.__xss = 1</script><img src=x onerror=\"window.__xss = 2\"> a product?";
+
+    private static ChatlogServer server;
+    private static Http http;
+    private static String scriptConversation;
+    private static String sqlConversation;
+    private WebDriver browser;
+
+    @BeforeAll
+    static void start() throws Exception {
+        boolean present = new File(CHROMIUM).canExecute() && new File(CHROMEDRIVER).canExecute();
+        if (!present) {
+            String why = "no Chromium here (" + CHROMIUM + ", " + CHROMEDRIVER + "): install Debian's chromium and "
+                    + "chromium-driver (.ci/run does) to run the dashboard browser test";
+            if (System.getenv("CI") != null) fail(why + "; under CI this test must run");
+            Assumptions.abort(why);
+        }
+        Files.createDirectories(ARTIFACTS);
+        server = ServerTestSupport.start(Map.of());
+        http = new Http("http://127.0.0.1:" + server.port());
+        post("Show me recent orders", "browser-1", "alice");
+        post("What is the top product by revenue?", "browser-1", "alice");
+        sqlConversation = post("sql: SELECT name, city FROM customers ORDER BY id LIMIT 3", "browser-2", "bob");
+        scriptConversation = post(XSS, "browser-3", "mallory");
+        // a failed call of a model without a price, outside any message (e.g. a batch job)
+        server.logger().logCall(LlmCall.builder().conversationId("browser-batch").callType(CallType.CHAT)
+                .model("mystery-model-x").functionName("nightly_digest").inputTokens(1200).outputTokens(0)
+                .startedAt(Instant.now()).durationMs(2400).success(false).errorType("RateLimitException")
+                .errorMessage("<b>429</b> too many requests").build());
+        assertTrue(server.logger().flush(Duration.ofSeconds(20)));
+    }
+
+    private static String post(String input, String conversation, String user) throws Exception {
+        String body = Http.JSON.writeValueAsString(Map.of("input", input, "conversation_id", conversation, "user_id", user));
+        Http.Response r = http.post("/chat-chat/", body);
+        assertEquals(200, r.status(), r.raw());
+        return r.json().get("conversation_id").asText();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (server != null) server.close();
+    }
+
+    @AfterEach
+    void quit() {
+        if (browser != null) browser.quit();
+    }
+
+    private WebDriver open(String path) throws Exception {
+        return open(server, path);
+    }
+
+    private WebDriver open(ChatlogServer target, String path) throws Exception {
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM);
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic",
+                "--no-first-run", "--window-size=1440,1000",
+                "--user-data-dir=" + Files.createTempDirectory("chatlog-chromium"));
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(new File(CHROMEDRIVER)).usingAnyFreePort().build();
+        browser = new ChromeDriver(service, options);
+        browser.get("http://127.0.0.1:" + target.port() + path);
+        return browser;
+    }
+
+    private static <T> T await(WebDriver b, Function<WebDriver, T> condition) {
+        return new WebDriverWait(b, Duration.ofSeconds(20)).until(condition);
+    }
+
+    private static void awaitRefreshes(WebDriver b, int n) {
+        await(b, d -> {
+            String r = d.findElement(By.tagName("body")).getDomAttribute("data-refreshes");
+            return r != null && Integer.parseInt(r) >= n ? true : null;
+        });
+    }
+
+    private static Object js(WebDriver b, String script, Object... args) {
+        return ((JavascriptExecutor) b).executeScript(script, args);
+    }
+
+    private static void screenshot(WebDriver b, String name) throws Exception {
+        File shot = ((TakesScreenshot) b).getScreenshotAs(OutputType.FILE);
+        Files.copy(shot.toPath(), ARTIFACTS.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static WebElement tile(WebDriver b, String kpi) {
+        return b.findElement(By.cssSelector(".tile[data-kpi='" + kpi + "']"));
+    }
+
+    /** Figures of the whole database, straight from the raw rows (not the rollups the page reads). */
+    private static Map<String, Object> raw() {
+        return server.database().jdbi().withHandle(h -> h.createQuery("""
+                SELECT (SELECT COUNT(*) FROM chatbot_conversation_messages) AS messages,
+                       COUNT(*) AS calls, SUM(total_tokens) AS tokens, SUM(cost_estimate) AS cost,
+                       SUM(NOT priced) AS unpriced, SUM(NOT success) AS failed
+                FROM chatbot_llm_calls WHERE call_type IN ('chat', 'streaming_chat', 'embedding')""").mapToMap().one());
+    }
+
+    private static long count(String sql, String conversation) {
+        return server.database().jdbi().withHandle(h -> h.createQuery(sql).bind("c", conversation).mapTo(Long.class).one());
+    }
+
+    @Test
+    void should_show_the_logged_figures_charts_and_a_conversation_tree() throws Exception {
+        Map<String, Object> raw = raw();
+        long messages = ((Number) raw.get("messages")).longValue();
+        long calls = ((Number) raw.get("calls")).longValue();
+        long tokens = ((Number) raw.get("tokens")).longValue();
+        BigDecimal cost = new BigDecimal(raw.get("cost").toString());
+        long unpriced = ((Number) raw.get("unpriced")).longValue();
+        long failed = ((Number) raw.get("failed")).longValue();
+        assertEquals(4, messages);
+        assertEquals(1, unpriced);
+        assertEquals(1, failed);
+
+        WebDriver b = open("/dashboard#range=24&refresh=0");
+        awaitRefreshes(b, 1);
+
+        // KPI tiles: the number behind each tile and the text shown
+        assertEquals(String.valueOf(messages), tile(b, "requests").getDomAttribute("data-value"));
+        assertEquals(String.valueOf(messages), tile(b, "requests").findElement(By.className("value")).getText());
+        assertEquals(String.valueOf(calls), tile(b, "llm_calls").findElement(By.className("value")).getText());
+        assertEquals(String.format(java.util.Locale.US, "%,d", tokens), tile(b, "tokens").findElement(By.className("value")).getText());
+        assertEquals(0, cost.compareTo(new BigDecimal(tile(b, "cost").getDomAttribute("data-value"))));
+        assertEquals("$" + cost.setScale(cost.compareTo(new BigDecimal("0.01")) < 0 ? 6 : 4, RoundingMode.HALF_UP).toPlainString(),
+                tile(b, "cost").findElement(By.className("value")).getText());
+        assertEquals("1", tile(b, "unpriced_calls").findElement(By.className("value")).getText());
+        assertTrue(tile(b, "unpriced_calls").getDomAttribute("class").contains("warn"));
+        double success = 100.0 * (calls - failed) / calls;
+        assertEquals(String.format(java.util.Locale.US, "%.1f %%", success), tile(b, "success_rate").findElement(By.className("value")).getText());
+        assertFalse(tile(b, "p95_latency_ms").findElement(By.className("value")).getText().equals("–"));
+
+        // charts: every chart drew a canvas, and its data adds up to the same figures
+        for (String id : List.of("chart-timeseries", "chart-latency", "chart-models", "chart-agents", "chart-modes")) {
+            assertNotNull(b.findElement(By.cssSelector("#" + id + " canvas")), id);
+        }
+        String sum = "const o = echarts.getInstanceByDom(document.getElementById(arguments[0])).getOption();"
+                + "return o.series[arguments[1]].data.reduce((a, d) => a + (Array.isArray(d) ? d[1] : (d.value ?? d)), 0);";
+        assertEquals(calls, ((Number) js(b, sum, "chart-latency", 0)).longValue());
+        assertEquals(calls, ((Number) js(b, sum, "chart-agents", 0)).longValue());
+        assertEquals(calls, ((Number) js(b, sum, "chart-modes", 0)).longValue());
+        assertEquals(tokens, ((Number) js(b, sum, "chart-timeseries", 1)).longValue());
+        assertEquals(cost.doubleValue(), ((Number) js(b, sum, "chart-models", 0)).doubleValue(), 1e-9);
+        assertEquals(cost.doubleValue(), ((Number) js(b, sum, "chart-timeseries", 0)).doubleValue(), 1e-9);
+
+        // cost analysis panel and the tables
+        assertTrue(b.findElement(By.cssSelector("[data-fact='most_used_model']")).getText().startsWith("chatlog-demo"));
+        assertTrue(b.findElement(By.cssSelector("[data-fact='cost_per_1k_tokens']")).getText().startsWith("$"));
+        assertEquals(3, b.findElements(By.cssSelector("#conversations tbody tr")).size()); // conversations with messages
+        WebElement error = b.findElement(By.cssSelector("#errors tbody tr"));
+        assertTrue(error.getText().contains("RateLimitException"), error.getText());
+        assertTrue(error.getText().contains("<b>429</b> too many requests"), error.getText()); // shown as text
+        assertFalse(b.findElements(By.cssSelector("#slowest tbody tr")).isEmpty());
+        screenshot(b, "dashboard.png");
+
+        // a click on the conversation with the <script> message opens its detail and tree
+        WebElement row = b.findElement(By.cssSelector("#conversations tr[data-conversation='" + scriptConversation + "']"));
+        assertTrue(row.getText().contains("<script>"), row.getText());
+        row.click();
+        WebElement detail = await(b, d -> d.findElement(By.id("detail")).isDisplayed() ? d.findElement(By.id("detail")) : null);
+        assertEquals(scriptConversation, detail.findElement(By.id("detail-id")).getText());
+        WebElement said = detail.findElement(By.cssSelector(".message .user-input"));
+        assertTrue(said.getText().endsWith(XSS), said.getText());
+        assertEquals(0L, js(b, "return document.querySelectorAll('#detail script, #detail img').length"));
+        assertEquals(null, js(b, "return window.__xss === undefined ? null : window.__xss"));
+        long treeNodes = count("SELECT COUNT(*) FROM chatbot_llm_calls WHERE conversation_id = :c", scriptConversation);
+        assertEquals(treeNodes, detail.findElements(By.cssSelector("ul.tree li")).size());
+        assertTrue(b.getCurrentUrl().contains("conversation=" + scriptConversation));
+        screenshot(b, "conversation.png");
+
+        // another conversation: its calls in order, with the SQL query it ran
+        b.findElement(By.id("detail-close")).click();
+        b.findElement(By.cssSelector("#conversations tr[data-conversation='" + sqlConversation + "']")).click();
+        await(b, d -> d.findElement(By.id("detail-id")).getText().equals(sqlConversation) ? true : null);
+        List<String> types = detail.findElements(By.cssSelector("ul.tree li")).stream().map(li -> li.getDomAttribute("data-type")).toList();
+        assertEquals(count("SELECT COUNT(*) FROM chatbot_llm_calls WHERE conversation_id = :c", sqlConversation), types.size());
+        assertTrue(detail.findElement(By.cssSelector("pre.sql")).getText().startsWith("SELECT name, city FROM customers"));
+
+        // the failed batch call opens its conversation too: calls outside any message
+        b.findElement(By.id("detail-close")).click();
+        b.findElement(By.cssSelector("#errors tbody tr")).click();
+        await(b, d -> d.findElement(By.id("detail-id")).getText().equals("browser-batch") ? true : null);
+        WebElement failedNode = detail.findElement(By.cssSelector("ul.tree li[data-type='chat']"));
+        assertTrue(failedNode.getText().contains("nightly_digest") && failedNode.getText().contains("unpriced")
+                && failedNode.getText().contains("RateLimitException"), failedNode.getText());
+        b.findElement(By.id("detail-close")).click();
+        b.findElement(By.cssSelector("#conversations tr[data-conversation='" + sqlConversation + "']")).click();
+        await(b, d -> d.findElement(By.id("detail-id")).getText().equals(sqlConversation) ? true : null);
+
+        // a refresh brings new traffic in without closing the open conversation
+        post("How many customers are there?", "browser-4", "carol");
+        assertTrue(server.logger().flush(Duration.ofSeconds(20)));
+        b.findElement(By.id("refresh-now")).click();
+        awaitRefreshes(b, 2);
+        assertEquals(String.valueOf(messages + 1), tile(b, "requests").getDomAttribute("data-value"));
+        assertTrue(b.findElement(By.id("detail")).isDisplayed());
+        assertEquals(sqlConversation, b.findElement(By.id("detail-id")).getText());
+    }
+
+    @Test
+    void should_offer_exports_for_the_current_filters() throws Exception {
+        WebDriver b = open("/dashboard#range=168&model=mystery-model-x&refresh=0");
+        awaitRefreshes(b, 1);
+        assertEquals("1", tile(b, "llm_calls").findElement(By.className("value")).getText()); // the filter applies
+        String href = b.findElement(By.id("export-calls-csv")).getDomAttribute("href");
+        assertTrue(href.startsWith("/logging-dashboard/export/llm-calls?format=csv&from="), href);
+        assertTrue(href.contains("model=mystery-model-x"), href);
+        Http.Response csv = http.get(href);
+        assertEquals(200, csv.status());
+        assertEquals(2, csv.raw().split("\r\n").length, csv.raw()); // header + the one call of that model
+        JsonNode json = Http.JSON.readTree(http.get(b.findElement(By.id("export-messages-json")).getDomAttribute("href")).raw());
+        assertTrue(json.isArray());
+    }
+
+    @Test
+    void should_ask_for_the_token_when_the_server_requires_one() throws Exception {
+        ChatlogServer guarded = ServerTestSupport.start(Map.of("CHATLOG_API_TOKEN", "browser-secret"));
+        try {
+            new Http("http://127.0.0.1:" + guarded.port()).post("/chat-chat/", "{\"input\": \"hello\"}");
+            assertTrue(guarded.logger().flush(Duration.ofSeconds(20)));
+            WebDriver b = open(guarded, "/dashboard#refresh=0");
+            WebElement dialog = await(b, d -> d.findElement(By.id("token-dialog")).isDisplayed() ? d.findElement(By.id("token-dialog")) : null);
+            dialog.findElement(By.id("token-input")).sendKeys("wrong");
+            dialog.findElement(By.id("token-submit")).click();
+            await(b, d -> d.findElement(By.id("token-error")).isDisplayed() ? true : null); // refused, asked again
+            WebElement input = b.findElement(By.id("token-input"));
+            input.clear();
+            input.sendKeys("browser-secret");
+            b.findElement(By.id("token-submit")).click();
+            awaitRefreshes(b, 1);
+            assertEquals("1", tile(b, "requests").getDomAttribute("data-value"));
+            assertFalse(b.findElement(By.id("token-dialog")).isDisplayed());
+        } finally {
+            guarded.close();
+        }
+    }
+}
