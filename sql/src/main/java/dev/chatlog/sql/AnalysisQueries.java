@@ -147,14 +147,8 @@ public final class AnalysisQueries {
             out.put("by_function", groupedCalls(h, w, filter, "function_name"));
             out.put("by_agent", groupedCalls(h, w, filter, "agent"));
             out.put("by_chat_mode", groupedCalls(h, w, filter, "chat_mode"));
-            out.put("by_tool", tools(h, from, filter.forTools()));
-            out.put("by_intent", h.createQuery("""
-                    SELECT intent, COUNT(*) AS messages, SUM(success) AS successful_messages,
-                           SUM(total_llm_calls) AS llm_calls, SUM(total_tokens_used) AS tokens, SUM(total_cost) AS cost,
-                           ROUND(AVG(response_time_ms), 2) AS avg_response_time_ms
-                    FROM chatbot_conversation_messages WHERE `timestamp` >= :from AND `timestamp` < :to
-                    GROUP BY intent ORDER BY messages DESC, intent""").bind("from", from).bind("to", w.toUtc())
-                    .map((rs, ctx) -> row(rs)).list());
+            out.put("by_tool", tools(h, w, filter.forTools()));
+            out.put("by_intent", intents(h, w));
             boolean hourly = hours >= 1 && hours <= 24 * 7;
             List<Map<String, Object>> series = new ArrayList<>();
             stats.aggregate(h, w, filters(filter), hourly ? "hour" : "day").forEach((bucket, sums) -> {
@@ -249,25 +243,67 @@ public final class AnalysisQueries {
         return out;
     }
 
-    /** Tool executions grouped by tool: executions, failures, average and p95 duration. */
-    private static List<Map<String, Object>> tools(Handle h, LocalDateTime from, CallFilter f) {
-        List<Map<String, Object>> groups = f.bind(h.createQuery("""
-                SELECT function_name AS tool, COUNT(*) AS executions, SUM(NOT success) AS failures,
-                       ROUND(AVG(duration_ms), 2) AS avg_duration_ms
-                FROM chatbot_llm_calls WHERE started_at >= :from AND call_type = 'tool'""" + f.where()
-                + " GROUP BY function_name ORDER BY executions DESC, function_name"))
-                .bind("from", from).map((rs, ctx) -> row(rs)).list();
-        Map<String, List<Double>> durations = new HashMap<>();
-        f.bind(h.createQuery("SELECT function_name, duration_ms FROM chatbot_llm_calls WHERE started_at >= :from AND call_type = 'tool'"
-                        + f.where()))
-                .bind("from", from).map((rs, ctx) -> durations.computeIfAbsent(rs.getString(1), k -> new ArrayList<>())
-                        .add(rs.getDouble(2))).list();
-        for (Map<String, Object> g : groups) {
-            List<Double> d = durations.getOrDefault((String) g.get("tool"), new ArrayList<>());
-            d.sort(Comparator.naturalOrder());
-            g.put("p95_duration_ms", percentile(d, 95));
+    /** Messages grouped by intent, with the model calls in their totals, from the {@code intent} rollups. */
+    private List<Map<String, Object>> intents(Handle h, StatsQueries.Window w) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        stats.aggregate(h, w, StatsQueries.Filters.NONE, "intent", Rollups.INTENT_COLUMNS).forEach((intent, s) -> {
+            long messages = num(s, "messages");
+            if (messages == 0) return;
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("intent", intent.isEmpty() ? null : intent);
+            m.put("messages", messages);
+            m.put("successful_messages", messages - num(s, "failed_messages"));
+            m.put("llm_calls", num(s, "llm_calls"));
+            m.put("tokens", num(s, "total_tokens"));
+            m.put("cost", decimal(s, "cost"));
+            m.put("avg_response_time_ms", round2(decimal(s, "message_duration_ms").doubleValue() / messages));
+            out.add(m);
+        });
+        out.sort(Comparator.comparing((Map<String, Object> m) -> -((Number) m.get("messages")).longValue())
+                .thenComparing(m -> String.valueOf(m.get("intent"))));
+        return out;
+    }
+
+    /**
+     * Tool executions grouped by tool: executions, failures, average duration (exact) and p95 duration
+     * (from the duration histogram, like the model-call percentiles). From the {@code tool} rollups;
+     * with an agent or chat-mode filter, from the raw tool rows of the window.
+     */
+    private List<Map<String, Object>> tools(Handle h, StatsQueries.Window w, CallFilter f) {
+        Map<String, Map<String, Object>> groups;
+        if (f.agent() == null && f.chatMode() == null) {
+            groups = stats.aggregate(h, w, StatsQueries.Filters.NONE, "tool");
+            if (f.functionName() != null) groups.keySet().retainAll(java.util.Set.of(f.functionName()));
+        } else {
+            groups = StatsQueries.collect(f.bind(h.createQuery("SELECT COALESCE(function_name, '') AS k, "
+                    + StatsQueries.rawToolColumns() + " FROM chatbot_llm_calls WHERE started_at >= :from AND started_at < :to"
+                    + " AND call_type = 'tool'" + f.where() + " GROUP BY k")).bind("from", w.fromUtc()).bind("to", w.toUtc()));
         }
-        return groups;
+        List<Map<String, Object>> out = new ArrayList<>();
+        groups.forEach((tool, s) -> {
+            long executions = num(s, "tool_calls");
+            if (executions == 0) return;
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("tool", tool.isEmpty() ? null : tool);
+            m.put("executions", executions);
+            m.put("failures", num(s, "failed_tool_calls"));
+            m.put("avg_duration_ms", round2(decimal(s, "tool_duration_ms").doubleValue() / executions));
+            m.put("p95_duration_ms", Rollups.percentile(StatsQueries.hist(s, "lat"), 95));
+            out.add(m);
+        });
+        out.sort(Comparator.comparing((Map<String, Object> m) -> -((Number) m.get("executions")).longValue())
+                .thenComparing(m -> String.valueOf(m.get("tool"))));
+        return out;
+    }
+
+    private static long num(Map<String, Object> s, String c) {
+        Object v = s.get(c);
+        return v == null ? 0 : ((Number) v).longValue();
+    }
+
+    private static BigDecimal decimal(Map<String, Object> s, String c) {
+        Object v = s.get(c);
+        return v == null ? BigDecimal.ZERO : new BigDecimal(v.toString()).stripTrailingZeros();
     }
 
     /**
@@ -396,7 +432,7 @@ public final class AnalysisQueries {
             out.put("by_model_and_function", groupedCalls(h, w, filter, "model", "function_name"));
             out.put("by_agent", groupedCalls(h, w, filter, "agent"));
             out.put("by_chat_mode", groupedCalls(h, w, filter, "chat_mode"));
-            out.put("by_tool", tools(h, from, filter.forTools()));
+            out.put("by_tool", tools(h, w, filter.forTools()));
             String top = """
                     SELECT call_id, conversation_id, message_id, model, function_name, call_type, duration_ms, total_tokens,
                            cost_estimate, priced, success, error_type, started_at

@@ -83,6 +83,16 @@ public final class ConsistencyCheck {
                 String rolled = user ? userRollupSql() : rollupSql(granularity, dim.getKey());
                 compare(out, granularity + "/" + dim.getKey(), raw, rolled,
                         user ? callCols.stream().filter(Rollups.USER_COLUMNS::contains).toList() : callCols);
+                if (dim.getKey().equals("all")) { // the per-tool and per-intent dimensions of this granularity
+                    compare(out, granularity + "/tool", "SELECT CONCAT(" + String.format(bucket, "started_at")
+                                    + ", '|', COALESCE(function_name, '')) AS k, " + StatsQueries.rawToolColumns()
+                                    + " FROM chatbot_llm_calls WHERE call_type = 'tool' GROUP BY k",
+                            rollupSql(granularity, "tool"), Rollups.columns().subList(3, Rollups.columns().size()));
+                    compare(out, granularity + "/intent", "SELECT CONCAT(" + String.format(bucket, "`timestamp`")
+                                    + ", '|', COALESCE(intent, '')) AS k, " + StatsQueries.RAW_INTENT_COLUMNS
+                                    + " FROM chatbot_conversation_messages GROUP BY k",
+                            rollupSql(granularity, "intent"), Rollups.columns());
+                }
                 if (List.of("all", "chat_mode", "user").contains(dim.getKey())) {
                     String rawMessages = "SELECT CONCAT(" + String.format(bucket, "`timestamp`") + ", '|', "
                             + dim.getValue().replace("user_id", "user_id") + ") AS k, COUNT(*) AS messages, SUM(NOT success) AS failed_messages, "

@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -122,9 +123,10 @@ public final class JdbcChatLogStore implements ChatLogSink {
             newMessageKeys.add(k);
         }
         addToSummaries(h, newCalls, newMessages); // locks the summary rows: keep it before the message totals
-        setTotalsOfNewMessages(h, newMessageKeys);
-        addCallsToOlderMessages(h, newCalls, newMessageKeys);
-        Rollups.apply(h, newCalls, newMessages); // rollup rows last: every writer locks in the same order
+        List<Rollups.IntentDelta> intents = new ArrayList<>();
+        setTotalsOfNewMessages(h, newMessageKeys, messages, intents);
+        addCallsToOlderMessages(h, newCalls, newMessageKeys, intents);
+        Rollups.apply(h, newCalls, newMessages, intents); // rollup rows last: every writer locks in the same order
     }
 
     private static long newBatchId() {
@@ -258,7 +260,8 @@ public final class JdbcChatLogStore implements ChatLogSink {
     }
 
     /** Totals of a message that is new in this transaction: everything stored under it so far. */
-    private static void setTotalsOfNewMessages(Handle h, Set<String> newMessageKeys) {
+    private static void setTotalsOfNewMessages(Handle h, Set<String> newMessageKeys, Map<String, ConversationMessage> messages,
+                                               List<Rollups.IntentDelta> intents) {
         if (newMessageKeys.isEmpty()) {
             return;
         }
@@ -302,10 +305,16 @@ public final class JdbcChatLogStore implements ChatLogSink {
                 WHERE conversation_id = :c AND message_id = :m""");
         totals.forEach((k, t) -> bindTotals(b, k, t).add());
         b.execute();
+        totals.forEach((k, t) -> {
+            ConversationMessage m = messages.get(k);
+            intents.add(new Rollups.IntentDelta(clip(m.intent(), 100), m.timestamp(), 1, m.success() ? 0 : 1, Rollups.money2(m.responseTimeMs()),
+                    t.calls, t.inputTokens, t.outputTokens, t.tokens, t.cost, t.unpriced, t.durationMs));
+        });
     }
 
     /** Calls new in this transaction whose message row was stored earlier: add them to its totals. */
-    private static void addCallsToOlderMessages(Handle h, List<LlmCall> newCalls, Set<String> newMessageKeys) {
+    private static void addCallsToOlderMessages(Handle h, List<LlmCall> newCalls, Set<String> newMessageKeys,
+                                                List<Rollups.IntentDelta> intents) {
         TreeMap<String, Totals> deltas = new TreeMap<>();
         for (LlmCall c : newCalls) {
             if (c.messageId() == null || c.messageId().isEmpty() || !c.callType().isModelCall()) {
@@ -327,12 +336,15 @@ public final class JdbcChatLogStore implements ChatLogSink {
             convs.add(cm[0]);
             ids.add(cm[1]);
         }
-        Set<String> existing = new HashSet<>(h.createQuery("""
-                SELECT conversation_id, message_id FROM chatbot_conversation_messages
+        Map<String, Rollups.IntentDelta> existing = new HashMap<>(); // key -> the message's intent and time
+        h.createQuery("""
+                SELECT conversation_id, message_id, intent, `timestamp` FROM chatbot_conversation_messages
                 WHERE conversation_id IN (<convs>) AND message_id IN (<ids>)""")
                 .bindList("convs", List.copyOf(convs)).bindList("ids", List.copyOf(ids))
-                .map((rs, ctx) -> key(rs.getString(1), rs.getString(2))).list());
-        deltas.keySet().retainAll(existing);
+                .map((rs, ctx) -> existing.put(key(rs.getString(1), rs.getString(2)), new Rollups.IntentDelta(rs.getString(3),
+                        rs.getObject(4, java.time.LocalDateTime.class).toInstant(java.time.ZoneOffset.UTC),
+                        0, 0, BigDecimal.ZERO, 0, 0, 0, 0, BigDecimal.ZERO, 0, BigDecimal.ZERO))).list();
+        deltas.keySet().retainAll(existing.keySet());
         if (deltas.isEmpty()) {
             return;
         }
@@ -344,6 +356,11 @@ public final class JdbcChatLogStore implements ChatLogSink {
                 WHERE conversation_id = :c AND message_id = :m""");
         deltas.forEach((k, t) -> bindTotals(b, k, t).add());
         b.execute();
+        deltas.forEach((k, t) -> {
+            Rollups.IntentDelta m = existing.get(k);
+            intents.add(new Rollups.IntentDelta(m.intent(), m.at(), 0, 0, BigDecimal.ZERO, t.calls, t.inputTokens,
+                    t.outputTokens, t.tokens, t.cost, t.unpriced, t.durationMs));
+        });
     }
 
     private static PreparedBatch bindTotals(PreparedBatch b, String k, Totals t) {

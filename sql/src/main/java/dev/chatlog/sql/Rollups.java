@@ -25,8 +25,14 @@ public final class Rollups {
     public static final int[] EDGES = {50, 100, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000, 7500, 10000,
             15000, 20000, 30000, 60000};
     public static final int BUCKETS = EDGES.length + 1;
-    static final List<String> HOURLY = List.of("all", "model", "agent", "function", "chat_mode", "model_function");
-    static final List<String> DAILY = List.of("all", "model", "agent", "function", "chat_mode", "model_function");
+    static final List<String> HOURLY = List.of("all", "model", "agent", "function", "chat_mode", "model_function", "tool", "intent");
+    static final List<String> DAILY = List.of("all", "model", "agent", "function", "chat_mode", "model_function", "tool", "intent");
+    /**
+     * Columns of the {@code intent} dimension: the messages of each intent (by message time) with the
+     * model calls counted in their totals, whenever those calls arrive.
+     */
+    static final List<String> INTENT_COLUMNS = List.of("messages", "failed_messages", "message_duration_ms", "llm_calls",
+            "input_tokens", "output_tokens", "total_tokens", "cost", "unpriced_calls", "llm_duration_ms");
     /** Columns of {@code chatbot_user_daily}, the per-user (daily, no histograms) rollup. */
     static final List<String> USER_COLUMNS = List.of("messages", "failed_messages", "message_duration_ms", "llm_calls",
             "failed_llm_calls", "tool_calls", "failed_tool_calls", "input_tokens", "output_tokens", "total_tokens", "cost",
@@ -83,8 +89,21 @@ public final class Rollups {
         }
     }
 
+    /**
+     * What one transaction adds to a message's figures in the {@code intent} dimension: the message
+     * itself when it is new ({@code messages} 1) and the model calls added to its totals.
+     */
+    record IntentDelta(String intent, Instant at, long messages, long failedMessages, BigDecimal responseTimeMs,
+                       long llmCalls, long inputTokens, long outputTokens, long totalTokens, BigDecimal cost,
+                       long unpricedCalls, BigDecimal llmDurationMs) {}
+
     /** Adds the newly stored calls and messages to the rollups. */
     static void apply(Handle h, List<LlmCall> calls, List<ConversationMessage> messages) {
+        apply(h, calls, messages, List.of());
+    }
+
+    /** Adds the newly stored calls and messages, and the changes of message totals by intent, to the rollups. */
+    static void apply(Handle h, List<LlmCall> calls, List<ConversationMessage> messages, List<IntentDelta> intents) {
         TreeMap<Key, Delta> deltas = new TreeMap<>();
         for (LlmCall c : calls) {
             Map<String, String> dims = new java.util.LinkedHashMap<>();
@@ -98,6 +117,26 @@ public final class Rollups {
             dims.put("chat_mode", nz(c.chatMode()));
             dims.put("user", nz(c.userId()));
             for (Delta d : targets(deltas, c.startedAt(), dims)) addCall(d, c);
+            if (c.callType() == CallType.TOOL) { // per tool, with its own duration histogram in lat_NN
+                for (Delta d : targets(deltas, c.startedAt(), Map.of("tool", nz(c.functionName())))) {
+                    addCall(d, c);
+                    d.add(lat(bucket(c.durationMs())), 1);
+                }
+            }
+        }
+        for (IntentDelta i : intents) {
+            for (Delta d : targets(deltas, i.at(), Map.of("intent", nz(i.intent())))) {
+                d.add("messages", i.messages());
+                d.add("failed_messages", i.failedMessages());
+                d.add("message_duration_ms", i.responseTimeMs());
+                d.add("llm_calls", i.llmCalls());
+                d.add("input_tokens", i.inputTokens());
+                d.add("output_tokens", i.outputTokens());
+                d.add("total_tokens", i.totalTokens());
+                d.add("cost", i.cost());
+                d.add("unpriced_calls", i.unpricedCalls());
+                d.add("llm_duration_ms", i.llmDurationMs());
+            }
         }
         for (ConversationMessage m : messages) {
             Map<String, String> dims = new java.util.LinkedHashMap<>();

@@ -214,6 +214,20 @@ public final class StatsQueries {
         return sql.toString();
     }
 
+    /** The {@code tool} dimension's columns computed from raw tool rows (durations in the lat_NN histogram). */
+    static String rawToolColumns() {
+        StringBuilder sql = new StringBuilder("COUNT(*) AS tool_calls, SUM(NOT success) AS failed_tool_calls, "
+                + "SUM(duration_ms) AS tool_duration_ms");
+        histogram(sql, "call_type = 'tool'", "duration_ms", "lat");
+        return sql.toString();
+    }
+
+    /** The {@code intent} dimension's columns computed from raw message rows. */
+    static final String RAW_INTENT_COLUMNS = "COUNT(*) AS messages, SUM(NOT success) AS failed_messages, "
+            + "SUM(response_time_ms) AS message_duration_ms, SUM(total_llm_calls) AS llm_calls, SUM(total_input_tokens) AS input_tokens, "
+            + "SUM(total_output_tokens) AS output_tokens, SUM(total_tokens_used) AS total_tokens, SUM(total_cost) AS cost, "
+            + "SUM(unpriced_calls) AS unpriced_calls, SUM(total_duration_ms) AS llm_duration_ms";
+
     private Map<String, Map<String, Object>> fromRaw(Handle h, Window w, Filters f, String group) {
         StringBuilder sql = new StringBuilder("SELECT ").append(RAW_GROUP.get(group)).append(" AS k")
                 .append(", COUNT(DISTINCT IF(message_id <> '', CONCAT(conversation_id, '/', message_id), NULL)) AS messages")
