@@ -433,15 +433,10 @@ public final class AnalysisQueries {
             out.put("by_agent", groupedCalls(h, w, filter, "agent"));
             out.put("by_chat_mode", groupedCalls(h, w, filter, "chat_mode"));
             out.put("by_tool", tools(h, w, filter.forTools()));
-            String top = """
-                    SELECT call_id, conversation_id, message_id, model, function_name, call_type, duration_ms, total_tokens,
-                           cost_estimate, priced, success, error_type, started_at
-                    FROM chatbot_llm_calls WHERE started_at >= :from AND started_at < :to AND""" + " " + MODEL_CALL + filter.where();
-            out.put("slowest_calls", filter.bind(h.createQuery(top + " ORDER BY duration_ms DESC LIMIT 10"))
-                    .bind("from", from).bind("to", w.toUtc()).map((rs, ctx) -> row(rs)).list());
-            out.put("most_expensive_calls", filter.bind(h.createQuery(top
-                            + " AND cost_estimate IS NOT NULL ORDER BY cost_estimate DESC LIMIT 10"))
-                    .bind("from", from).bind("to", w.toUtc()).map((rs, ctx) -> row(rs)).list());
+            String top = "call_id, conversation_id, message_id, model, function_name, call_type, duration_ms, total_tokens,"
+                    + " cost_estimate, priced, success, error_type, started_at";
+            out.put("slowest_calls", TopCalls.find(h, w, filters(filter), TopCalls.By.DURATION, top, "", null, 10));
+            out.put("most_expensive_calls", TopCalls.find(h, w, filters(filter), TopCalls.By.COST, top, "", null, 10));
             out.put("recent_errors", filter.bind(h.createQuery("""
                     SELECT call_id, conversation_id, message_id, call_type, model, function_name, agent, duration_ms,
                            error_type, LEFT(error_message, 300) AS error_message, started_at

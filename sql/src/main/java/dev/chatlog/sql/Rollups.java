@@ -55,6 +55,9 @@ public final class Rollups {
         return String.format("ttft_%02d", i);
     }
 
+    /** Columns kept as maxima ({@code GREATEST}) rather than sums: the hour's slowest and most expensive call. */
+    static final List<String> MAX_COLUMNS = List.of("max_duration_ms", "max_cost");
+
     /** Every summed column of the table, in order. */
     static List<String> columns() {
         List<String> c = new ArrayList<>(List.of("messages", "failed_messages", "message_duration_ms", "llm_calls",
@@ -86,6 +89,10 @@ public final class Rollups {
 
         void add(String col, BigDecimal n) {
             v.merge(col, n, (a, b) -> ((BigDecimal) a).add((BigDecimal) b));
+        }
+
+        void max(String col, BigDecimal n) {
+            v.merge(col, n, (a, b) -> ((BigDecimal) a).max((BigDecimal) b));
         }
     }
 
@@ -121,6 +128,7 @@ public final class Rollups {
                 for (Delta d : targets(deltas, c.startedAt(), Map.of("tool", nz(c.functionName())))) {
                     addCall(d, c);
                     d.add(lat(bucket(c.durationMs())), 1);
+                    d.max("max_duration_ms", money2(c.durationMs()));
                 }
             }
         }
@@ -188,7 +196,7 @@ public final class Rollups {
         for (String c : cols) {
             Object v = d.v.get(c);
             if (v == null) {
-                b.bind(c, c.equals("cost") || c.endsWith("duration_ms") ? BigDecimal.ZERO : (Object) 0L);
+                b.bind(c, c.equals("cost") || c.endsWith("duration_ms") || MAX_COLUMNS.contains(c) ? BigDecimal.ZERO : (Object) 0L);
             } else {
                 b.bind(c, v);
             }
@@ -199,14 +207,18 @@ public final class Rollups {
         if (deltas.isEmpty()) {
             return;
         }
-        List<String> cols = columns();
+        List<String> cols = new ArrayList<>(columns());
+        cols.addAll(MAX_COLUMNS);
         StringBuilder sql = new StringBuilder("INSERT INTO chatbot_usage_rollup (granularity, dimension, bucket_start, dim_value");
         for (String c : cols) sql.append(", ").append(c);
         sql.append(") VALUES (:g, :d, :b, :v");
         for (String c : cols) sql.append(", :").append(c);
         sql.append(") ON DUPLICATE KEY UPDATE ");
         for (int i = 0; i < cols.size(); i++) {
-            sql.append(i == 0 ? "" : ", ").append(cols.get(i)).append(" = ").append(cols.get(i)).append(" + VALUES(").append(cols.get(i)).append(')');
+            String c = cols.get(i);
+            sql.append(i == 0 ? "" : ", ").append(c).append(" = ");
+            if (MAX_COLUMNS.contains(c)) sql.append("GREATEST(").append(c).append(", VALUES(").append(c).append("))");
+            else sql.append(c).append(" + VALUES(").append(c).append(')');
         }
         PreparedBatch b = h.prepareBatch(sql.toString());
         deltas.forEach((k, d) -> {
@@ -258,6 +270,8 @@ public final class Rollups {
             d.add("unpriced_calls", 1);
         }
         d.add("llm_duration_ms", money2(c.durationMs()));
+        d.max("max_duration_ms", money2(c.durationMs()));
+        if (c.priced() && c.costEstimate() != null) d.max("max_cost", c.costEstimate());
         d.add(lat(bucket(c.durationMs())), 1);
         if (c.timeToFirstTokenMs() != null) {
             d.add("ttft_ms_sum", c.timeToFirstTokenMs());

@@ -300,6 +300,7 @@ public final class StatsQueries {
                 java.util.Set<String> labels = new java.util.HashSet<>();
                 for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) labels.add(rs.getMetaData().getColumnLabel(i));
                 for (String c : Rollups.columns()) if (labels.contains(c)) present.add(c);
+                for (String c : Rollups.MAX_COLUMNS) if (labels.contains(c)) present.add(c);
             }
             Map<String, Object> row = new LinkedHashMap<>();
             for (String c : present) {
@@ -425,12 +426,9 @@ public final class StatsQueries {
             out.put("by_model", groups(h, w, f, "model", "model", 100));
             out.put("by_chat_mode", groups(h, w, f, "chat_mode", "chat_mode", 100));
             out.put("by_user", groups(h, w, f, "user", "user", 50));
-            String top = """
-                    SELECT call_id, conversation_id, message_id, call_type, model, agent, function_name, user_id, total_tokens,
-                           cost_estimate, duration_ms, success, started_at
-                    FROM chatbot_llm_calls WHERE started_at >= :from AND started_at < :to""" + f.rawWhere();
-            out.put("top_expensive_calls", f.bind(h.createQuery(top + " AND cost_estimate IS NOT NULL ORDER BY cost_estimate DESC LIMIT 10"))
-                    .bind("from", w.fromUtc()).bind("to", w.toUtc()).map((rs, ctx) -> AnalysisQueries.row(rs)).list());
+            String top = "call_id, conversation_id, message_id, call_type, model, agent, function_name, user_id, total_tokens,"
+                    + " cost_estimate, duration_ms, success, started_at";
+            out.put("top_expensive_calls", TopCalls.find(h, w, f, TopCalls.By.COST, top, "", null, 10));
             Map<String, Object> slow = new LinkedHashMap<>();
             slow.put("threshold_ms", slowMs);
             int edge = java.util.Arrays.binarySearch(Rollups.EDGES, slowMs);
@@ -444,8 +442,7 @@ public final class StatsQueries {
                                 + " AND duration_ms > :slow AND call_type IN ('chat', 'streaming_chat', 'embedding')" + f.rawWhere()))
                         .bind("from", w.fromUtc()).bind("to", w.toUtc()).bind("slow", slowMs).mapTo(Long.class).one());
             }
-            slow.put("calls", f.bind(h.createQuery(top + " AND duration_ms > :slow ORDER BY duration_ms DESC LIMIT 10"))
-                    .bind("from", w.fromUtc()).bind("to", w.toUtc()).bind("slow", slowMs).map((rs, ctx) -> AnalysisQueries.row(rs)).list());
+            slow.put("calls", TopCalls.find(h, w, f, TopCalls.By.DURATION, top, " AND duration_ms > :slow", slowMs, 10));
             out.put("slow_calls", slow);
             Map<String, Object> errors = new LinkedHashMap<>();
             errors.put("overall", totals.get("error_rate"));

@@ -351,4 +351,47 @@ class StatsQueriesTest {
             return rows;
         }
     }
+
+    @Test
+    void should_rank_the_same_top_calls_as_a_full_sort_of_the_rows_written() {
+        Instant d0 = D0.atStartOfDay().toInstant(ZoneOffset.UTC);
+        List<Window> windows = List.of(new Window(d0, d0.plusSeconds(5 * 86_400), null), // all five days
+                new Window(d0.plusSeconds(2 * 86_400), d0.plusSeconds(3 * 86_400), null), // one day
+                new Window(d0.plusSeconds(86_400 + 9 * 3600), d0.plusSeconds(86_400 + 16 * 3600), null), // 7 whole hours
+                new Window(d0.plusSeconds(86_400 + 1234), d0.plusSeconds(3 * 86_400 + 77), null)); // not whole hours: raw
+        List<Filters> filters = List.of(Filters.NONE, new Filters("gpt-4o", null, null, null, null, null),
+                new Filters(null, "RAGAgent", null, null, null, null), new Filters(null, null, "summarize", null, null, null),
+                new Filters(null, null, null, "rag", null, null), new Filters("gpt-4o-mini", "Orchestrator", null, null, null, null),
+                new Filters(null, null, null, null, null, false), new Filters(null, null, null, null, "u3", null));
+        int checked = 0;
+        for (Window w : windows) {
+            for (Filters f : filters) {
+                Predicate<LlmCall> match = c -> c.callType().isModelCall()
+                        && !c.startedAt().isBefore(w.from()) && c.startedAt().isBefore(w.to())
+                        && (f.model() == null || f.model().equals(c.model())) && (f.agent() == null || f.agent().equals(c.agent()))
+                        && (f.function() == null || f.function().equals(c.functionName()))
+                        && (f.chatMode() == null || f.chatMode().equals(c.chatMode())) && (f.user() == null || f.user().equals(c.userId()))
+                        && (f.success() == null || f.success() == c.success());
+                for (TopCalls.By by : TopCalls.By.values()) {
+                    for (Integer slow : by == TopCalls.By.DURATION ? new Integer[] {null, 2000} : new Integer[] {null}) {
+                        List<BigDecimal> expected = calls.stream().filter(match)
+                                .filter(c -> by == TopCalls.By.DURATION || c.costEstimate() != null)
+                                .filter(c -> slow == null || c.durationMs() > slow)
+                                .map(c -> by == TopCalls.By.DURATION ? BigDecimal.valueOf(c.durationMs()) : c.costEstimate())
+                                .sorted(Comparator.reverseOrder()).limit(10).toList();
+                        List<Map<String, Object>> got = db.jdbi().withHandle(h -> TopCalls.find(h, w, f, by,
+                                "call_id, duration_ms, cost_estimate, started_at", slow == null ? "" : " AND duration_ms > :slow", slow, 10));
+                        List<BigDecimal> values = got.stream().map(m -> new BigDecimal(m.get(by.column).toString())).toList();
+                        assertEquals(expected.size(), values.size(), w + " " + f + " " + by + " " + slow);
+                        for (int i = 0; i < values.size(); i++) {
+                            assertEquals(0, expected.get(i).compareTo(values.get(i)), w + " " + f + " " + by + " " + slow + " #" + i
+                                    + ": " + expected + " vs " + values);
+                        }
+                        checked++;
+                    }
+                }
+            }
+        }
+        assertEquals(4 * 8 * 3, checked);
+    }
 }

@@ -1,0 +1,106 @@
+package dev.chatlog.sql;
+
+import java.math.BigDecimal;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.Query;
+
+/**
+ * The slowest or most expensive model calls of a window, exactly, without reading every call of a
+ * long window: each hourly rollup row knows its slowest and most expensive call, so only the hours
+ * that can hold a top-N call are read. Hours are taken in order of their maximum until they hold N
+ * calls; their calls are ranked; then any hour whose maximum beats the N-th value found is added and
+ * the ranking repeated (usually not needed). Windows or filters the hourly rollups cannot answer
+ * (not whole hours, a user, an outcome, or two dimensions at once) read the window's calls directly.
+ */
+final class TopCalls {
+    /** What to rank by: a column of the calls and the rollup's maximum of it. */
+    enum By {
+        DURATION("duration_ms", "max_duration_ms"), COST("cost_estimate", "max_cost");
+
+        final String column;
+        final String max;
+
+        By(String column, String max) {
+            this.column = column;
+            this.max = max;
+        }
+    }
+
+    private record Hour(LocalDateTime start, long calls, BigDecimal max) {}
+
+    private TopCalls() {}
+
+    /**
+     * At most {@code limit} model calls of the window matching {@code f} (and {@code extraWhere},
+     * with its {@code :slow} bound when {@code slowMs} is not null), highest {@code by} first.
+     */
+    static List<Map<String, Object>> find(Handle h, StatsQueries.Window w, StatsQueries.Filters f, By by, String columns,
+                                          String extraWhere, Integer slowMs, int limit) {
+        String where = " AND " + AnalysisQueries.MODEL_CALL + (by == By.COST ? " AND cost_estimate IS NOT NULL" : "")
+                + f.rawWhere() + extraWhere + " ORDER BY " + by.column + " DESC, started_at DESC LIMIT " + limit;
+        String single = f.single();
+        if (w.session() || !w.hourAligned() || single == null || single.equals("user")) {
+            return query(h, List.<LocalDateTime[]>of(new LocalDateTime[] {w.fromUtc(), w.toUtc()}), columns, where, f, slowMs);
+        }
+        String value = single.equals("all") ? null : f.value(single);
+        Query hq = h.createQuery("SELECT bucket_start, " + (by == By.COST ? "llm_calls - unpriced_calls" : "llm_calls")
+                        + " AS n, " + by.max + " AS m FROM chatbot_usage_rollup WHERE granularity = 'h' AND dimension = :dim"
+                        + (value == null ? "" : " AND dim_value = :value") + " AND bucket_start >= :from AND bucket_start < :to"
+                        + " AND llm_calls > 0")
+                .bind("dim", single).bind("from", w.fromUtc()).bind("to", w.toUtc());
+        if (value != null) hq.bind("value", value);
+        List<Hour> hours = new ArrayList<>(hq.map((rs, ctx) -> new Hour(rs.getObject(1, LocalDateTime.class), rs.getLong(2),
+                rs.getBigDecimal(3))).list());
+        hours.sort(Comparator.comparing(Hour::max).reversed());
+        List<Hour> chosen = new ArrayList<>();
+        int next = 0;
+        long candidates = 0;
+        while (next < hours.size() && candidates < limit) {
+            candidates += hours.get(next).calls();
+            chosen.add(hours.get(next++));
+        }
+        while (true) {
+            List<Map<String, Object>> top = chosen.isEmpty() ? List.of()
+                    : query(h, periods(chosen), columns, where, f, slowMs);
+            if (next >= hours.size()) return top;
+            // an hour left out can only matter if its maximum beats the last value ranked (or too few were found)
+            BigDecimal last = top.size() < limit ? null : new BigDecimal(String.valueOf(top.get(top.size() - 1).get(by.column)));
+            int before = next;
+            while (next < hours.size() && (last == null || hours.get(next).max().compareTo(last) > 0)) {
+                chosen.add(hours.get(next++));
+            }
+            if (next == before) return top;
+        }
+    }
+
+    /** The chosen hours as time ranges, adjacent hours merged. */
+    private static List<LocalDateTime[]> periods(List<Hour> hours) {
+        List<LocalDateTime> starts = new ArrayList<>();
+        for (Hour hour : hours) starts.add(hour.start());
+        starts.sort(Comparator.naturalOrder());
+        List<LocalDateTime[]> out = new ArrayList<>();
+        for (LocalDateTime start : starts) {
+            LocalDateTime[] last = out.isEmpty() ? null : out.get(out.size() - 1);
+            if (last != null && last[1].equals(start)) last[1] = start.plusHours(1);
+            else out.add(new LocalDateTime[] {start, start.plusHours(1)});
+        }
+        return out;
+    }
+
+    private static List<Map<String, Object>> query(Handle h, List<LocalDateTime[]> periods, String columns, String where,
+                                                   StatsQueries.Filters f, Integer slowMs) {
+        StringBuilder sql = new StringBuilder("SELECT ").append(columns).append(" FROM chatbot_llm_calls WHERE (");
+        for (int i = 0; i < periods.size(); i++) {
+            sql.append(i == 0 ? "" : " OR ").append("(started_at >= :f").append(i).append(" AND started_at < :t").append(i).append(')');
+        }
+        Query q = f.bind(h.createQuery(sql.append(')').append(where).toString()));
+        for (int i = 0; i < periods.size(); i++) q.bind("f" + i, periods.get(i)[0]).bind("t" + i, periods.get(i)[1]);
+        if (slowMs != null) q.bind("slow", slowMs);
+        return q.map((rs, ctx) -> AnalysisQueries.row(rs)).list();
+    }
+}
