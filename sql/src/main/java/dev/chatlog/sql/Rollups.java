@@ -229,6 +229,40 @@ public final class Rollups {
         b.execute();
     }
 
+    /**
+     * The rollup sums of {@code calls}, grouped by each of {@code keys} (dimension name -> the call's
+     * value), exactly as the writer adds them; {@code messages} counts the distinct messages the calls
+     * belong to. Used where filters leave the rollups no row to read: one pass over the raw calls
+     * serves every breakdown.
+     */
+    static Map<String, Map<String, Map<String, Object>>> sums(Iterable<LlmCall> calls,
+                                                             Map<String, java.util.function.Function<LlmCall, String>> keys) {
+        Map<String, Map<String, Delta>> deltas = new java.util.LinkedHashMap<>();
+        Map<String, Map<String, java.util.Set<String>>> seen = new java.util.HashMap<>();
+        keys.keySet().forEach(k -> deltas.put(k, new java.util.LinkedHashMap<>()));
+        for (LlmCall c : calls) {
+            String message = c.messageId() == null || c.messageId().isEmpty() ? null : c.conversationId() + "/" + c.messageId();
+            keys.forEach((dim, key) -> {
+                String v = nz(key.apply(c));
+                addCall(deltas.get(dim).computeIfAbsent(v, x -> new Delta()), c);
+                if (message != null) seen.computeIfAbsent(dim, x -> new java.util.HashMap<>())
+                        .computeIfAbsent(v, x -> new java.util.HashSet<>()).add(message);
+            });
+        }
+        Map<String, Map<String, Map<String, Object>>> out = new java.util.LinkedHashMap<>();
+        deltas.forEach((dim, byValue) -> {
+            Map<String, Map<String, Object>> m = new java.util.LinkedHashMap<>();
+            byValue.forEach((v, d) -> {
+                Map<String, Object> row = new java.util.LinkedHashMap<>(d.v);
+                row.keySet().removeAll(MAX_COLUMNS);
+                row.put("messages", (long) seen.getOrDefault(dim, Map.of()).getOrDefault(v, java.util.Set.of()).size());
+                m.put(v, row);
+            });
+            out.put(dim, m);
+        });
+        return out;
+    }
+
     private static List<Delta> targets(TreeMap<Key, Delta> deltas, Instant at, Map<String, String> dims) {
         LocalDateTime t = LocalDateTime.ofInstant(at, ZoneOffset.UTC);
         LocalDateTime hour = t.truncatedTo(ChronoUnit.HOURS);

@@ -1,5 +1,8 @@
 package dev.chatlog.sql;
 
+import dev.chatlog.core.CallType;
+import dev.chatlog.core.LlmCall;
+
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.DayOfWeek;
@@ -244,6 +247,34 @@ public final class StatsQueries {
         return out;
     }
 
+    /** The rollup sums of the window's calls matching {@code f}, by every dimension, in one pass over them. */
+    private static Map<String, Map<String, Map<String, Object>>> rawPass(Handle h, Window w, Filters f) {
+        List<LlmCall> calls = f.bind(h.createQuery("""
+                SELECT call_id, conversation_id, message_id, call_type, model, agent, function_name, chat_mode, user_id,
+                       success, priced, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, cost_estimate,
+                       duration_ms, time_to_first_token_ms, started_at
+                FROM chatbot_llm_calls WHERE started_at >= :from AND started_at < :to""" + f.rawWhere()))
+                .bind("from", w.fromUtc()).bind("to", w.toUtc())
+                .map((rs, ctx) -> LlmCall.builder().callId(rs.getString("call_id")).conversationId(rs.getString("conversation_id"))
+                        .messageId(rs.getString("message_id")).callType(CallType.valueOf(rs.getString("call_type").toUpperCase(java.util.Locale.ROOT)))
+                        .model(rs.getString("model")).agent(rs.getString("agent")).functionName(rs.getString("function_name"))
+                        .chatMode(rs.getString("chat_mode")).userId(rs.getString("user_id")).success(rs.getBoolean("success"))
+                        .priced(rs.getBoolean("priced")).inputTokens(rs.getInt("input_tokens")).outputTokens(rs.getInt("output_tokens"))
+                        .cachedInputTokens(rs.getInt("cached_input_tokens")).reasoningTokens(rs.getInt("reasoning_tokens"))
+                        .costEstimate(rs.getBigDecimal("cost_estimate")).durationMs(rs.getDouble("duration_ms"))
+                        .timeToFirstTokenMs((Long) rs.getObject("time_to_first_token_ms", Long.class))
+                        .startedAt(rs.getObject("started_at", LocalDateTime.class).toInstant(ZoneOffset.UTC)).build())
+                .list();
+        Map<String, java.util.function.Function<LlmCall, String>> keys = new LinkedHashMap<>();
+        keys.put("all", c -> "");
+        keys.put("agent", LlmCall::agent);
+        keys.put("function", LlmCall::functionName);
+        keys.put("model", c -> c.callType().isModelCall() ? c.model() : null);
+        keys.put("chat_mode", LlmCall::chatMode);
+        keys.put("user", LlmCall::userId);
+        return Rollups.sums(calls, keys);
+    }
+
     private static boolean hasCallFilter(Filters f) {
         return f.model() != null || f.agent() != null || f.function() != null || f.success() != null;
     }
@@ -395,9 +426,9 @@ public final class StatsQueries {
         return sum;
     }
 
-    private List<Map<String, Object>> groups(Handle h, Window w, Filters f, String dim, String label, int limit) {
+    private static List<Map<String, Object>> groups(Map<String, Map<String, Object>> sums, String label, int limit) {
         List<Map<String, Object>> out = new ArrayList<>();
-        aggregate(h, w, f, dim).forEach((k, s) -> {
+        sums.forEach((k, s) -> {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put(label, k.isEmpty() ? null : k);
             m.putAll(metrics(s));
@@ -418,14 +449,19 @@ public final class StatsQueries {
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("date", date.toString());
             out.put("filters", f.asMap());
-            Map<String, Object> allSums = merged(aggregate(h, w, f, "all").values());
+            // filters on call attributes leave most breakdowns without rollup rows: then one pass over the
+            // day's matching calls gives all of them, instead of one grouped scan per breakdown
+            Map<String, Map<String, Map<String, Object>>> pass = hasCallFilter(f) ? rawPass(h, w, f) : null;
+            java.util.function.Function<String, Map<String, Map<String, Object>>> sums =
+                    dim -> pass != null ? pass.get(dim) : aggregate(h, w, f, dim);
+            Map<String, Object> allSums = merged(sums.apply("all").values());
             Map<String, Object> totals = metrics(allSums);
             out.put("totals", totals);
-            out.put("by_agent", groups(h, w, f, "agent", "agent", 100));
-            out.put("by_function", groups(h, w, f, "function", "function", 100));
-            out.put("by_model", groups(h, w, f, "model", "model", 100));
-            out.put("by_chat_mode", groups(h, w, f, "chat_mode", "chat_mode", 100));
-            out.put("by_user", groups(h, w, f, "user", "user", 50));
+            out.put("by_agent", groups(sums.apply("agent"), "agent", 100));
+            out.put("by_function", groups(sums.apply("function"), "function", 100));
+            out.put("by_model", groups(sums.apply("model"), "model", 100));
+            out.put("by_chat_mode", groups(sums.apply("chat_mode"), "chat_mode", 100));
+            out.put("by_user", groups(sums.apply("user"), "user", 50));
             String top = "call_id, conversation_id, message_id, call_type, model, agent, function_name, user_id, total_tokens,"
                     + " cost_estimate, duration_ms, success, started_at";
             out.put("top_expensive_calls", TopCalls.find(h, w, f, TopCalls.By.COST, top, "", null, 10));

@@ -191,6 +191,22 @@ class StatsQueriesTest {
                 (Map<String, Object>) byRaw.get("totals"));
         Map<String, Object> byUser = stats.daily(day, new Filters(null, null, null, null, "u3", null), 5000);
         assertFigures(today.stream().filter(c -> "u3".equals(c.userId())).toList(), (Map<String, Object>) byUser.get("totals"));
+        // every breakdown under a call filter (one pass over the matching calls) against the rows written
+        Map<String, java.util.function.Function<LlmCall, String>> dims = Map.of("agent", LlmCall::agent, "function", LlmCall::functionName,
+                "chat_mode", LlmCall::chatMode, "user", LlmCall::userId);
+        for (Map<String, Object> daily : List.of(byRollup, byRaw)) {
+            Predicate<LlmCall> filter = daily == byRollup ? c -> "gpt-4o".equals(c.model())
+                    : c -> "gpt-4o".equals(c.model()) && "RAGAgent".equals(c.agent()) && c.success();
+            int groups = 0;
+            for (var dim : dims.entrySet()) {
+                for (Map<String, Object> g : (List<Map<String, Object>>) daily.get("by_" + dim.getKey())) {
+                    Object value = g.get(dim.getKey());
+                    assertFigures(today.stream().filter(filter).filter(c -> java.util.Objects.equals(value, dim.getValue().apply(c))).toList(), g);
+                    groups++;
+                }
+            }
+            assertTrue(groups >= 4, "groups checked: " + groups);
+        }
     }
 
     @Test
