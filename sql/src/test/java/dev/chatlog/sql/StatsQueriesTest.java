@@ -410,4 +410,45 @@ class StatsQueriesTest {
         }
         assertEquals(4 * 8 * 3, checked);
     }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void should_keep_per_user_sums_of_past_days_exact_when_late_rows_arrive() {
+        try (Database own = TestDatabase.freshDatabase()) {
+            StatsQueries q = new StatsQueries(own.jdbi());
+            LocalDate today = LocalDate.now(ZoneOffset.UTC);
+            Window w = new Window(today.minusDays(3).atStartOfDay().toInstant(ZoneOffset.UTC),
+                    today.plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC), null);
+            List<LlmCall> written = new ArrayList<>();
+            java.util.function.Consumer<List<LlmCall>> write = batch -> {
+                try (ChatLogger logger = ChatLogger.builder(new JdbcChatLogStore(own.jdbi())).build()) {
+                    batch.forEach(logger::logCall);
+                    assertTrue(logger.flush(Duration.ofSeconds(30)));
+                }
+                written.addAll(batch);
+            };
+            java.util.function.BiFunction<String, Integer, LlmCall> call = (user, daysAgo) -> LlmCall.builder()
+                    .conversationId("c-" + user).userId(user).model("gpt-4o").inputTokens(100).outputTokens(10)
+                    .costEstimate(new BigDecimal("0.25")).priced(true).durationMs(120)
+                    .startedAt(today.minusDays(daysAgo).atStartOfDay().toInstant(ZoneOffset.UTC).plusSeconds(3600)).build();
+            write.accept(List.of(call.apply("ann", 3), call.apply("ann", 2), call.apply("bob", 1), call.apply("bob", 0)));
+            java.util.function.Supplier<Map<Object, BigDecimal>> costs = () -> {
+                Map<Object, BigDecimal> out = new HashMap<>();
+                for (Map<String, Object> g : (List<Map<String, Object>>) q.cost(w, Filters.NONE, "user", Instant.now()).get("groups")) {
+                    out.put(g.get("user"), dec(g.get("cost")).stripTrailingZeros());
+                }
+                return out;
+            };
+            java.util.function.Supplier<Map<Object, BigDecimal>> truth = () -> written.stream().collect(Collectors.toMap(
+                    LlmCall::userId, LlmCall::costEstimate, BigDecimal::add)).entrySet().stream()
+                    .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().stripTrailingZeros()));
+            assertEquals(truth.get(), costs.get());
+            assertEquals(truth.get(), costs.get()); // the past days now come from what was kept
+            write.accept(List.of(call.apply("ann", 2), call.apply("cy", 3))); // late rows into past days
+            assertEquals(truth.get(), costs.get());
+            write.accept(List.of(call.apply("bob", 0))); // and today
+            assertEquals(truth.get(), costs.get());
+            assertEquals(0, new BigDecimal("0.75").compareTo(costs.get().get("ann")));
+        }
+    }
 }
