@@ -201,7 +201,7 @@ public final class StatsQueries {
         Map<String, Map<String, Object>> open = fromUserRollup(h, new Window(split.atStartOfDay().toInstant(ZoneOffset.UTC), w.to(), null),
                 Filters.NONE, "user", columns);
         Map<String, Map<String, Object>> out = new LinkedHashMap<>(kept.sums());
-        open.forEach((user, sums) -> out.merge(user, sums, (a, b) -> merged(List.of(a, b))));
+        open.forEach((user, sums) -> out.merge(user, sums, StatsQueries::plus));
         return out;
     }
 
@@ -233,12 +233,24 @@ public final class StatsQueries {
         };
         StringBuilder sql = new StringBuilder("SELECT ").append(key).append(" AS k");
         for (String c : columns) sql.append(", SUM(").append(c).append(") AS ").append(c);
-        sql.append(" FROM chatbot_usage_rollup WHERE granularity = '").append(granularity)
-                .append("' AND dimension = :dim AND bucket_start >= :from AND bucket_start < :to");
+        // an hour-aligned window over whole days reads the days' daily rows and hourly rows only at its ends
+        LocalDateTime from = w.fromUtc(), to = w.toUtc();
+        LocalDateTime m1 = from.toLocalTime().equals(java.time.LocalTime.MIDNIGHT) ? from : from.toLocalDate().plusDays(1).atStartOfDay();
+        LocalDateTime m2 = to.toLocalDate().atStartOfDay();
+        boolean mixed = granularity.equals("h") && !group.equals("hour") && m1.isBefore(m2) && Rollups.DAILY.contains(dimension);
+        sql.append(" FROM chatbot_usage_rollup WHERE dimension = :dim AND ");
+        if (mixed) {
+            sql.append("((granularity = 'h' AND bucket_start >= :from AND bucket_start < :m1)"
+                    + " OR (granularity = 'd' AND bucket_start >= :m1 AND bucket_start < :m2)"
+                    + " OR (granularity = 'h' AND bucket_start >= :m2 AND bucket_start < :to))");
+        } else {
+            sql.append("granularity = '").append(granularity).append("' AND bucket_start >= :from AND bucket_start < :to");
+        }
         String value = single.equals("all") ? null : f.value(single);
         if (value != null) sql.append(" AND dim_value = :value");
         sql.append(" GROUP BY k");
-        Query q = h.createQuery(sql.toString()).bind("dim", dimension).bind("from", w.fromUtc()).bind("to", w.toUtc());
+        Query q = h.createQuery(sql.toString()).bind("dim", dimension).bind("from", from).bind("to", to);
+        if (mixed) q.bind("m1", m1).bind("m2", m2);
         if (value != null) q.bind("value", value);
         return collect(q);
     }
@@ -461,6 +473,14 @@ public final class StatsQueries {
         long[] h = new long[Rollups.BUCKETS];
         for (int i = 0; i < h.length; i++) h[i] = l(s, String.format("%s_%02d", prefix, i));
         return h;
+    }
+
+    /** The column-wise sum of two rows of sums (only the columns they have). */
+    static Map<String, Object> plus(Map<String, Object> a, Map<String, Object> b) {
+        Map<String, Object> out = new LinkedHashMap<>(a);
+        b.forEach((k, v) -> out.merge(k, v, (x, y) -> x instanceof BigDecimal || y instanceof BigDecimal
+                ? d(Map.of("x", x), "x").add(d(Map.of("y", y), "y")) : (Object) (((Number) x).longValue() + ((Number) y).longValue())));
+        return out;
     }
 
     static Map<String, Object> merged(Iterable<Map<String, Object>> rows) {

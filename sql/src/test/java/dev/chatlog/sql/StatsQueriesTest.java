@@ -369,12 +369,14 @@ class StatsQueriesTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
     void should_rank_the_same_top_calls_as_a_full_sort_of_the_rows_written() {
         Instant d0 = D0.atStartOfDay().toInstant(ZoneOffset.UTC);
         List<Window> windows = List.of(new Window(d0, d0.plusSeconds(5 * 86_400), null), // all five days
                 new Window(d0.plusSeconds(2 * 86_400), d0.plusSeconds(3 * 86_400), null), // one day
                 new Window(d0.plusSeconds(86_400 + 9 * 3600), d0.plusSeconds(86_400 + 16 * 3600), null), // 7 whole hours
-                new Window(d0.plusSeconds(86_400 + 1234), d0.plusSeconds(3 * 86_400 + 77), null)); // not whole hours: raw
+                new Window(d0.plusSeconds(86_400 + 1234), d0.plusSeconds(3 * 86_400 + 77), null), // not whole hours: raw
+                new Window(d0.plusSeconds(9 * 3600), d0.plusSeconds(3 * 86_400 + 15 * 3600), null)); // hours, whole days, hours
         List<Filters> filters = List.of(Filters.NONE, new Filters("gpt-4o", null, null, null, null, null),
                 new Filters(null, "RAGAgent", null, null, null, null), new Filters(null, null, "summarize", null, null, null),
                 new Filters(null, null, null, "rag", null, null), new Filters("gpt-4o-mini", "Orchestrator", null, null, null, null),
@@ -388,6 +390,13 @@ class StatsQueriesTest {
                         && (f.function() == null || f.function().equals(c.functionName()))
                         && (f.chatMode() == null || f.chatMode().equals(c.chatMode())) && (f.user() == null || f.user().equals(c.userId()))
                         && (f.success() == null || f.success() == c.success());
+                // the window's totals too, whichever rollup granularities answer it
+                Map<String, Object> overall = (Map<String, Object>) stats.latency(w, f).get("overall");
+                assertEquals(calls.stream().filter(match).count(), n(overall.get("llm_calls")), w + " " + f);
+                Map<String, Object> costs = stats.cost(w, f, "model", Instant.now());
+                BigDecimal cost = calls.stream().filter(match).map(LlmCall::costEstimate).filter(java.util.Objects::nonNull)
+                        .reduce(BigDecimal.ZERO, BigDecimal::add);
+                assertEquals(0, cost.compareTo(dec(((Map<String, Object>) costs.get("analysis")).get("total_cost"))), w + " " + f);
                 for (TopCalls.By by : TopCalls.By.values()) {
                     for (Integer slow : by == TopCalls.By.DURATION ? new Integer[] {null, 2000} : new Integer[] {null}) {
                         List<BigDecimal> expected = calls.stream().filter(match)
@@ -408,7 +417,7 @@ class StatsQueriesTest {
                 }
             }
         }
-        assertEquals(4 * 8 * 3, checked);
+        assertEquals(5 * 8 * 3, checked);
     }
 
     @Test
