@@ -85,6 +85,17 @@ class DashboardApiTest {
         assertEquals(1, gpt.at("/totals/failed_calls").asLong());
         assertEquals(3, gpt.at("/totals/messages").asLong(), "message figures are not narrowed by call filters");
 
+        // under a model filter every breakdown holds that model's calls only (one pass over them)
+        JsonNode demo = http.get("/logging-dashboard/overview?hours=24&model=chatlog-demo").json();
+        Map<String, Long> unfiltered = new java.util.HashMap<>();
+        for (JsonNode g : all.get("by_function")) unfiltered.put(g.get("function_name").asText(), g.get("llm_calls").asLong());
+        unfiltered.remove("retry_me"); // the one gpt-4o call
+        Map<String, Long> filtered = new java.util.HashMap<>();
+        for (JsonNode g : demo.get("by_function")) filtered.put(g.get("function_name").asText(), g.get("llm_calls").asLong());
+        assertEquals(unfiltered, filtered);
+        assertEquals(calls - 1, demo.at("/by_chat_mode").findValues("llm_calls").stream().mapToLong(JsonNode::asLong).sum());
+        assertEquals(calls - 1, demo.at("/by_agent").findValues("llm_calls").stream().mapToLong(JsonNode::asLong).sum());
+
         JsonNode ever = http.get("/logging-dashboard/overview?hours=all").json();
         assertEquals("all", ever.get("window_hours").asText());
         assertEquals("1970-01-01T00:00:00Z", ever.get("from").asText());

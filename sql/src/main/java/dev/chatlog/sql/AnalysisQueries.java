@@ -143,10 +143,11 @@ public final class AnalysisQueries {
             Map<String, Object> callMetrics = StatsQueries.metrics(StatsQueries.merged(all.values()));
             totals.putAll(callFigures(callMetrics));
             out.put("totals", totals);
-            out.put("by_model", groupedCalls(h, w, filter, "model"));
-            out.put("by_function", groupedCalls(h, w, filter, "function_name"));
-            out.put("by_agent", groupedCalls(h, w, filter, "agent"));
-            out.put("by_chat_mode", groupedCalls(h, w, filter, "chat_mode"));
+            var pass = StatsQueries.onePass(h, w, filters(filter));
+            out.put("by_model", groupedCalls(h, w, filter, pass, "model"));
+            out.put("by_function", groupedCalls(h, w, filter, pass, "function_name"));
+            out.put("by_agent", groupedCalls(h, w, filter, pass, "agent"));
+            out.put("by_chat_mode", groupedCalls(h, w, filter, pass, "chat_mode"));
             out.put("by_tool", tools(h, w, filter.forTools()));
             out.put("by_intent", intents(h, w));
             boolean hourly = hours >= 1 && hours <= 24 * 7;
@@ -220,10 +221,11 @@ public final class AnalysisQueries {
             "agent", "agent", "chat_mode", "chat_mode");
 
     /** Model calls grouped by one column (or model and function), with histogram percentiles. */
-    private List<Map<String, Object>> groupedCalls(Handle h, StatsQueries.Window w, CallFilter f, String... keys) {
+    private List<Map<String, Object>> groupedCalls(Handle h, StatsQueries.Window w, CallFilter f,
+                                                   Map<String, Map<String, Map<String, Object>>> pass, String... keys) {
         String group = keys.length == 2 ? "model_function" : DIMENSION.get(keys[0]);
         List<Map<String, Object>> out = new ArrayList<>();
-        stats.aggregate(h, w, filters(f), group).forEach((k, sums) -> {
+        (pass != null ? pass.get(group) : stats.aggregate(h, w, filters(f), group)).forEach((k, sums) -> {
             Map<String, Object> m = StatsQueries.metrics(sums);
             if (((Number) m.get("llm_calls")).longValue() == 0) return;
             Map<String, Object> g = new LinkedHashMap<>();
@@ -429,9 +431,10 @@ public final class AnalysisQueries {
             Map<String, Object> out = header(hours, w);
             out.put("filters", filterMap(filter));
             out.put("totals", callTotals(h, w, filter));
-            out.put("by_model_and_function", groupedCalls(h, w, filter, "model", "function_name"));
-            out.put("by_agent", groupedCalls(h, w, filter, "agent"));
-            out.put("by_chat_mode", groupedCalls(h, w, filter, "chat_mode"));
+            var pass = StatsQueries.onePass(h, w, filters(filter));
+            out.put("by_model_and_function", groupedCalls(h, w, filter, pass, "model", "function_name"));
+            out.put("by_agent", groupedCalls(h, w, filter, pass, "agent"));
+            out.put("by_chat_mode", groupedCalls(h, w, filter, pass, "chat_mode"));
             out.put("by_tool", tools(h, w, filter.forTools()));
             String top = "call_id, conversation_id, message_id, model, function_name, call_type, duration_ms, total_tokens,"
                     + " cost_estimate, priced, success, error_type, started_at";

@@ -307,8 +307,17 @@ public final class StatsQueries {
         return out;
     }
 
+    /**
+     * For call filters the rollups cannot combine with other breakdowns, over at most two days: every
+     * breakdown in one pass over the matching calls ({@link #rawPass}); otherwise null (use aggregate).
+     */
+    static Map<String, Map<String, Map<String, Object>>> onePass(Handle h, Window w, Filters f) {
+        boolean small = java.time.Duration.between(w.from(), w.to()).toHours() <= 48;
+        return hasCallFilter(f) && small ? rawPass(h, w, f) : null;
+    }
+
     /** The rollup sums of the window's calls matching {@code f}, by every dimension, in one pass over them. */
-    private static Map<String, Map<String, Map<String, Object>>> rawPass(Handle h, Window w, Filters f) {
+    static Map<String, Map<String, Map<String, Object>>> rawPass(Handle h, Window w, Filters f) {
         List<LlmCall> calls = f.bind(h.createQuery("""
                 SELECT call_id, conversation_id, message_id, call_type, model, agent, function_name, chat_mode, user_id,
                        success, priced, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, cost_estimate,
@@ -332,6 +341,8 @@ public final class StatsQueries {
         keys.put("model", c -> c.callType().isModelCall() ? c.model() : null);
         keys.put("chat_mode", LlmCall::chatMode);
         keys.put("user", LlmCall::userId);
+        keys.put("model_function", c -> c.callType().isModelCall() ? (c.model() == null ? "" : c.model()) + "|"
+                + (c.functionName() == null ? "" : c.functionName()) : null);
         return Rollups.sums(calls, keys);
     }
 
