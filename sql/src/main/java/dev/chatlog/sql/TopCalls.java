@@ -11,8 +11,10 @@ import org.jdbi.v3.core.statement.Query;
 
 /**
  * The slowest or most expensive model calls of a window, exactly, without reading every call of a
- * long window: each hourly rollup row knows its slowest and most expensive call, so only the hours
- * that can hold a top-N call are read. Hours are taken in order of their maximum until they hold N
+ * long window. Without filters, an index in value order is walked down and the window checked on
+ * its entries. With one filter (model, agent, function or chat mode), each hourly rollup row of that
+ * dimension knows its slowest and most expensive call, so only the hours that can hold a top-N call
+ * are read. Hours are taken in order of their maximum until they hold N
  * calls; their calls are ranked; then any hour whose maximum beats the N-th value found is added and
  * the ranking repeated (usually not needed). Windows or filters the hourly rollups cannot answer
  * (not whole hours, a user, an outcome, or two dimensions at once) read the window's calls directly.
@@ -20,14 +22,19 @@ import org.jdbi.v3.core.statement.Query;
 final class TopCalls {
     /** What to rank by: a column of the calls and the rollup's maximum of it. */
     enum By {
-        DURATION("duration_ms", "max_duration_ms"), COST("cost_estimate", "max_cost");
+        DURATION("duration_ms", "max_duration_ms", "idx_llm_calls_slowest", "duration_ms >= 0"),
+        COST("cost_estimate", "max_cost", "idx_llm_calls_costliest", "cost_estimate IS NOT NULL");
 
         final String column;
         final String max;
+        final String index;
+        final String range;
 
-        By(String column, String max) {
+        By(String column, String max, String index, String range) {
             this.column = column;
             this.max = max;
+            this.index = index;
+            this.range = range;
         }
     }
 
@@ -50,7 +57,14 @@ final class TopCalls {
         if (w.session() || !w.hourAligned() || single == null || single.equals("user")) {
             return query(h, List.<LocalDateTime[]>of(new LocalDateTime[] {w.fromUtc(), w.toUtc()}), columns, where, f, slowMs);
         }
-        String value = single.equals("all") ? null : f.value(single);
+        if (single.equals("all")) { // no filter: walk the value index down, the window checked on its entries
+            Query q = h.createQuery("SELECT " + columns + " FROM chatbot_llm_calls FORCE INDEX (" + by.index + ") WHERE "
+                    + by.range + " AND started_at >= :from AND started_at < :to" + where)
+                    .bind("from", w.fromUtc()).bind("to", w.toUtc());
+            if (slowMs != null) q.bind("slow", slowMs);
+            return q.map((rs, ctx) -> AnalysisQueries.row(rs)).list();
+        }
+        String value = f.value(single);
         Query hq = h.createQuery("SELECT bucket_start, " + (by == By.COST ? "llm_calls - unpriced_calls" : "llm_calls")
                         + " AS n, " + by.max + " AS m FROM chatbot_usage_rollup WHERE granularity = 'h' AND dimension = :dim"
                         + (value == null ? "" : " AND dim_value = :value") + " AND bucket_start >= :from AND bucket_start < :to"
