@@ -47,12 +47,26 @@ public final class Rollups {
         return EDGES.length;
     }
 
+    private static final String[] LAT = names("lat");
+    private static final String[] TTFT = names("ttft");
+
+    private static String[] names(String prefix) {
+        String[] n = new String[BUCKETS];
+        for (int i = 0; i < BUCKETS; i++) n[i] = String.format("%s_%02d", prefix, i);
+        return n;
+    }
+
+    /** The histogram column names of a prefix ({@code lat} or {@code ttft}), in bucket order. */
+    static String[] histogramColumns(String prefix) {
+        return prefix.equals("lat") ? LAT : TTFT;
+    }
+
     static String lat(int i) {
-        return String.format("lat_%02d", i);
+        return LAT[i];
     }
 
     static String ttft(int i) {
-        return String.format("ttft_%02d", i);
+        return TTFT[i];
     }
 
     /** Columns kept as maxima ({@code GREATEST}) rather than sums: the hour's slowest and most expensive call. */

@@ -482,7 +482,8 @@ public final class StatsQueries {
 
     static long[] hist(Map<String, Object> s, String prefix) {
         long[] h = new long[Rollups.BUCKETS];
-        for (int i = 0; i < h.length; i++) h[i] = l(s, String.format("%s_%02d", prefix, i));
+        String[] columns = Rollups.histogramColumns(prefix);
+        for (int i = 0; i < h.length; i++) h[i] = l(s, columns[i]);
         return h;
     }
 
@@ -505,17 +506,20 @@ public final class StatsQueries {
         return sum;
     }
 
+    /** The {@code limit} most expensive groups (then the busiest), with their figures. */
     private static List<Map<String, Object>> groups(Map<String, Map<String, Object>> sums, String label, int limit) {
+        // rank on the sums and derive the figures of the groups shown only (5,000 users, 50 shown)
+        List<Map.Entry<String, Map<String, Object>>> ranked = new ArrayList<>(sums.entrySet());
+        ranked.sort(Comparator.comparing((Map.Entry<String, Map<String, Object>> e) -> d(e.getValue(), "cost")).reversed()
+                .thenComparing(e -> -l(e.getValue(), "llm_calls") - l(e.getValue(), "tool_calls")));
         List<Map<String, Object>> out = new ArrayList<>();
-        sums.forEach((k, s) -> {
+        for (Map.Entry<String, Map<String, Object>> e : ranked.subList(0, Math.min(limit, ranked.size()))) {
             Map<String, Object> m = new LinkedHashMap<>();
-            m.put(label, k.isEmpty() ? null : k);
-            m.putAll(metrics(s));
+            m.put(label, e.getKey().isEmpty() ? null : e.getKey());
+            m.putAll(metrics(e.getValue()));
             out.add(m);
-        });
-        out.sort(Comparator.comparing((Map<String, Object> m) -> (BigDecimal) m.get("cost")).reversed()
-                .thenComparing(m -> -((Number) m.get("llm_calls")).longValue() - ((Number) m.get("tool_calls")).longValue()));
-        return out.size() > limit ? out.subList(0, limit) : out;
+        }
+        return out;
     }
 
     // ------------------------------------------------------------------ routes
