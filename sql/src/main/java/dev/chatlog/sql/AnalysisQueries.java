@@ -249,16 +249,16 @@ public final class AnalysisQueries {
     private List<Map<String, Object>> intents(Handle h, StatsQueries.Window w) {
         List<Map<String, Object>> out = new ArrayList<>();
         stats.aggregate(h, w, StatsQueries.Filters.NONE, "intent", Rollups.INTENT_COLUMNS).forEach((intent, s) -> {
-            long messages = num(s, "messages");
+            long messages = StatsQueries.l(s, "messages");
             if (messages == 0) return;
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("intent", intent.isEmpty() ? null : intent);
             m.put("messages", messages);
-            m.put("successful_messages", messages - num(s, "failed_messages"));
-            m.put("llm_calls", num(s, "llm_calls"));
-            m.put("tokens", num(s, "total_tokens"));
-            m.put("cost", decimal(s, "cost"));
-            m.put("avg_response_time_ms", round2(decimal(s, "message_duration_ms").doubleValue() / messages));
+            m.put("successful_messages", messages - StatsQueries.l(s, "failed_messages"));
+            m.put("llm_calls", StatsQueries.l(s, "llm_calls"));
+            m.put("tokens", StatsQueries.l(s, "total_tokens"));
+            m.put("cost", StatsQueries.plain(StatsQueries.d(s, "cost")));
+            m.put("avg_response_time_ms", round2(StatsQueries.d(s, "message_duration_ms").doubleValue() / messages));
             out.add(m);
         });
         out.sort(Comparator.comparing((Map<String, Object> m) -> -((Number) m.get("messages")).longValue())
@@ -283,29 +283,19 @@ public final class AnalysisQueries {
         }
         List<Map<String, Object>> out = new ArrayList<>();
         groups.forEach((tool, s) -> {
-            long executions = num(s, "tool_calls");
+            long executions = StatsQueries.l(s, "tool_calls");
             if (executions == 0) return;
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("tool", tool.isEmpty() ? null : tool);
             m.put("executions", executions);
-            m.put("failures", num(s, "failed_tool_calls"));
-            m.put("avg_duration_ms", round2(decimal(s, "tool_duration_ms").doubleValue() / executions));
+            m.put("failures", StatsQueries.l(s, "failed_tool_calls"));
+            m.put("avg_duration_ms", round2(StatsQueries.d(s, "tool_duration_ms").doubleValue() / executions));
             m.put("p95_duration_ms", Rollups.percentile(StatsQueries.hist(s, "lat"), 95));
             out.add(m);
         });
         out.sort(Comparator.comparing((Map<String, Object> m) -> -((Number) m.get("executions")).longValue())
                 .thenComparing(m -> String.valueOf(m.get("tool"))));
         return out;
-    }
-
-    private static long num(Map<String, Object> s, String c) {
-        Object v = s.get(c);
-        return v == null ? 0 : ((Number) v).longValue();
-    }
-
-    private static BigDecimal decimal(Map<String, Object> s, String c) {
-        Object v = s.get(c);
-        return v == null ? BigDecimal.ZERO : new BigDecimal(v.toString()).stripTrailingZeros();
     }
 
     /**

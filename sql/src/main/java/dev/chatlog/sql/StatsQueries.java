@@ -417,12 +417,12 @@ public final class StatsQueries {
 
     // ------------------------------------------------------------------ derived figures
 
-    private static long l(Map<String, Object> s, String c) {
+    static long l(Map<String, Object> s, String c) {
         Object v = s.get(c);
         return v == null ? 0 : ((Number) v).longValue();
     }
 
-    private static BigDecimal d(Map<String, Object> s, String c) {
+    static BigDecimal d(Map<String, Object> s, String c) {
         Object v = s.get(c);
         return v == null ? BigDecimal.ZERO : v instanceof BigDecimal b ? b : new BigDecimal(v.toString());
     }
@@ -432,7 +432,7 @@ public final class StatsQueries {
         return BigDecimal.valueOf(a / b).setScale(scale, RoundingMode.HALF_UP).doubleValue();
     }
 
-    private static BigDecimal plain(BigDecimal b) {
+    static BigDecimal plain(BigDecimal b) {
         return b.signum() == 0 ? BigDecimal.ZERO : b.stripTrailingZeros();
     }
 
