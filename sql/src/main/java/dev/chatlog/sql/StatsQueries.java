@@ -313,36 +313,43 @@ public final class StatsQueries {
      */
     static Map<String, Map<String, Map<String, Object>>> onePass(Handle h, Window w, Filters f) {
         boolean small = java.time.Duration.between(w.from(), w.to()).toHours() <= 48;
-        return hasCallFilter(f) && small ? rawPass(h, w, f) : null;
+        return hasCallFilter(f) && small
+                ? rawPass(h, w, f, List.of("all", "agent", "function", "model", "chat_mode", "model_function")) : null;
     }
 
     /** The rollup sums of the window's calls matching {@code f}, by every dimension, in one pass over them. */
-    static Map<String, Map<String, Map<String, Object>>> rawPass(Handle h, Window w, Filters f) {
+    /** How each breakdown of a one-pass read keys a call. */
+    private static final Map<String, java.util.function.Function<LlmCall, String>> PASS_KEYS = Map.of(
+            "all", c -> "",
+            "agent", LlmCall::agent,
+            "function", LlmCall::functionName,
+            "model", c -> c.callType().isModelCall() ? c.model() : null,
+            "chat_mode", LlmCall::chatMode,
+            "user", LlmCall::userId,
+            "model_function", c -> c.callType().isModelCall()
+                    ? (c.model() == null ? "" : c.model()) + "|" + (c.functionName() == null ? "" : c.functionName()) : null);
+
+    static Map<String, Map<String, Map<String, Object>>> rawPass(Handle h, Window w, Filters f, List<String> dimensions) {
+        Instant at = w.from(); // the sums do not look at times: the window was applied in SQL
         List<LlmCall> calls = f.bind(h.createQuery("""
                 SELECT call_id, conversation_id, message_id, call_type, model, agent, function_name, chat_mode, user_id,
                        success, priced, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, cost_estimate,
-                       duration_ms, time_to_first_token_ms, started_at
+                       duration_ms, time_to_first_token_ms
                 FROM chatbot_llm_calls WHERE started_at >= :from AND started_at < :to""" + f.rawWhere()))
                 .bind("from", w.fromUtc()).bind("to", w.toUtc())
-                .map((rs, ctx) -> LlmCall.builder().callId(rs.getString("call_id")).conversationId(rs.getString("conversation_id"))
-                        .messageId(rs.getString("message_id")).callType(CallType.valueOf(rs.getString("call_type").toUpperCase(java.util.Locale.ROOT)))
-                        .model(rs.getString("model")).agent(rs.getString("agent")).functionName(rs.getString("function_name"))
-                        .chatMode(rs.getString("chat_mode")).userId(rs.getString("user_id")).success(rs.getBoolean("success"))
-                        .priced(rs.getBoolean("priced")).inputTokens(rs.getInt("input_tokens")).outputTokens(rs.getInt("output_tokens"))
-                        .cachedInputTokens(rs.getInt("cached_input_tokens")).reasoningTokens(rs.getInt("reasoning_tokens"))
-                        .costEstimate(rs.getBigDecimal("cost_estimate")).durationMs(rs.getDouble("duration_ms"))
-                        .timeToFirstTokenMs((Long) rs.getObject("time_to_first_token_ms", Long.class))
-                        .startedAt(rs.getObject("started_at", LocalDateTime.class).toInstant(ZoneOffset.UTC)).build())
+                .map((rs, ctx) -> {
+                    Object t = rs.getObject(18);
+                    Long ttft = t == null ? null : ((Number) t).longValue();
+                    return LlmCall.builder().callId(rs.getString(1)).conversationId(rs.getString(2)).messageId(rs.getString(3))
+                            .callType(CallType.valueOf(rs.getString(4).toUpperCase(java.util.Locale.ROOT))).model(rs.getString(5))
+                            .agent(rs.getString(6)).functionName(rs.getString(7)).chatMode(rs.getString(8)).userId(rs.getString(9))
+                            .success(rs.getBoolean(10)).priced(rs.getBoolean(11)).inputTokens(rs.getInt(12)).outputTokens(rs.getInt(13))
+                            .cachedInputTokens(rs.getInt(14)).reasoningTokens(rs.getInt(15)).costEstimate(rs.getBigDecimal(16))
+                            .durationMs(rs.getDouble(17)).timeToFirstTokenMs(ttft).startedAt(at).build();
+                })
                 .list();
         Map<String, java.util.function.Function<LlmCall, String>> keys = new LinkedHashMap<>();
-        keys.put("all", c -> "");
-        keys.put("agent", LlmCall::agent);
-        keys.put("function", LlmCall::functionName);
-        keys.put("model", c -> c.callType().isModelCall() ? c.model() : null);
-        keys.put("chat_mode", LlmCall::chatMode);
-        keys.put("user", LlmCall::userId);
-        keys.put("model_function", c -> c.callType().isModelCall() ? (c.model() == null ? "" : c.model()) + "|"
-                + (c.functionName() == null ? "" : c.functionName()) : null);
+        for (String d : dimensions) keys.put(d, PASS_KEYS.get(d));
         return Rollups.sums(calls, keys);
     }
 
@@ -534,7 +541,8 @@ public final class StatsQueries {
             out.put("filters", f.asMap());
             // filters on call attributes leave most breakdowns without rollup rows: then one pass over the
             // day's matching calls gives all of them, instead of one grouped scan per breakdown
-            Map<String, Map<String, Map<String, Object>>> pass = hasCallFilter(f) ? rawPass(h, w, f) : null;
+            Map<String, Map<String, Map<String, Object>>> pass = hasCallFilter(f)
+                    ? rawPass(h, w, f, List.of("all", "agent", "function", "model", "chat_mode", "user")) : null;
             java.util.function.Function<String, Map<String, Map<String, Object>>> sums =
                     dim -> pass != null ? pass.get(dim) : aggregate(h, w, f, dim);
             Map<String, Object> allSums = merged(sums.apply("all").values());

@@ -134,6 +134,11 @@ class StatsQueriesTest {
         List<Double> durations = mc.stream().map(LlmCall::durationMs).sorted().toList();
         @SuppressWarnings("unchecked")
         Map<String, Object> latency = (Map<String, Object>) m.get("latency");
+        List<Long> ttfts = mc.stream().map(LlmCall::timeToFirstTokenMs).filter(java.util.Objects::nonNull).toList();
+        if (!ttfts.isEmpty() && !(latency.get("p50_ms") == null && m.containsKey("user"))) {
+            double avg = ttfts.stream().mapToLong(Long::longValue).average().orElseThrow();
+            assertEquals(Math.round(avg * 100) / 100.0, ((Number) latency.get("ttft_avg_ms")).doubleValue(), 0.011, "ttft_avg_ms");
+        }
         for (int p : new int[] {50, 95, 99}) {
             if (durations.isEmpty() || latency.get("p50_ms") == null && m.containsKey("user")) continue; // per-user lists: no histograms
             double truth = durations.get((int) Math.ceil(p / 100.0 * durations.size()) - 1);
