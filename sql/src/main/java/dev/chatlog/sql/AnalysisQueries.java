@@ -290,7 +290,8 @@ public final class AnalysisQueries {
             m.put("executions", executions);
             m.put("failures", StatsQueries.l(s, "failed_tool_calls"));
             m.put("avg_duration_ms", round2(StatsQueries.d(s, "tool_duration_ms").doubleValue() / executions));
-            m.put("p95_duration_ms", Rollups.percentile(StatsQueries.hist(s, "lat"), 95));
+            BigDecimal max = StatsQueries.d(s, "max_duration_ms");
+            m.put("p95_duration_ms", Rollups.percentile(StatsQueries.hist(s, "lat"), 95, max.signum() > 0 ? max.doubleValue() : null));
             out.add(m);
         });
         out.sort(Comparator.comparing((Map<String, Object> m) -> -((Number) m.get("executions")).longValue())

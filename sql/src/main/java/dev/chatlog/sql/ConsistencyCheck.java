@@ -83,11 +83,11 @@ public final class ConsistencyCheck {
                 String rolled = user ? userRollupSql() : rollupSql(granularity, dim.getKey());
                 compare(out, granularity + "/" + dim.getKey(), raw, rolled,
                         user ? callCols.stream().filter(Rollups.USER_COLUMNS::contains).toList() : callCols);
-                if (granularity.equals("h") && !dim.getKey().equals("model_function")) { // the hour's slowest / most expensive
-                    compare(out, "h/" + dim.getKey() + "/maxima", "SELECT CONCAT(" + String.format(bucket, "started_at") + ", '|', "
-                                    + dim.getValue() + ") AS k, MAX(duration_ms) AS max_duration_ms, COALESCE(MAX(cost_estimate), 0) AS max_cost"
-                                    + " FROM chatbot_llm_calls WHERE " + mc + " GROUP BY k",
-                            maximaSql(dim.getKey()), Rollups.MAX_COLUMNS);
+                if (!dim.getKey().equals("user")) { // the bucket's slowest / most expensive model call
+                    compare(out, granularity + "/" + dim.getKey() + "/maxima", "SELECT CONCAT(" + String.format(bucket, "started_at")
+                                    + ", '|', " + dim.getValue() + ") AS k, MAX(duration_ms) AS max_duration_ms,"
+                                    + " COALESCE(MAX(cost_estimate), 0) AS max_cost FROM chatbot_llm_calls WHERE " + mc + " GROUP BY k",
+                            maximaSql(granularity, dim.getKey()), Rollups.MAX_COLUMNS);
                 }
                 if (dim.getKey().equals("all")) { // the per-tool and per-intent dimensions of this granularity
                     compare(out, granularity + "/tool", "SELECT CONCAT(" + String.format(bucket, "started_at")
@@ -117,9 +117,9 @@ public final class ConsistencyCheck {
         return sql.append(" FROM chatbot_user_daily").toString();
     }
 
-    private static String maximaSql(String dimension) {
+    private static String maximaSql(String granularity, String dimension) {
         return "SELECT CONCAT(DATE_FORMAT(bucket_start, '%Y-%m-%d %H:%i:%s'), '|', dim_value) AS k, max_duration_ms, max_cost"
-                + " FROM chatbot_usage_rollup WHERE granularity = 'h' AND dimension = '" + dimension + "' AND llm_calls > 0";
+                + " FROM chatbot_usage_rollup WHERE granularity = '" + granularity + "' AND dimension = '" + dimension + "' AND llm_calls > 0";
     }
 
     private static String rollupSql(String granularity, String dimension) {

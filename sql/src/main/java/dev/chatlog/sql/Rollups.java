@@ -268,7 +268,6 @@ public final class Rollups {
             Map<String, Map<String, Object>> m = new java.util.LinkedHashMap<>();
             byValue.forEach((v, d) -> {
                 Map<String, Object> row = new java.util.LinkedHashMap<>(d.v);
-                row.keySet().removeAll(MAX_COLUMNS);
                 row.put("messages", (long) seen.getOrDefault(dim, Map.of()).getOrDefault(v, java.util.Set.of()).size());
                 m.put(v, row);
             });
@@ -346,6 +345,15 @@ public final class Rollups {
      * the bucket's width. Null when the histogram is empty.
      */
     public static Double percentile(long[] counts, double p) {
+        return percentile(counts, p, null);
+    }
+
+    /**
+     * As {@link #percentile(long[], double)}, knowing the largest value counted ({@code maxMs}, null
+     * or 0 when unknown): the bucket that holds it ends there, so fast calls are not reported at
+     * their bucket's edge (3 ms calls read as 3 ms, not 25).
+     */
+    public static Double percentile(long[] counts, double p, Double maxMs) {
         long n = 0;
         for (long c : counts) n += c;
         if (n == 0) return null;
@@ -356,6 +364,7 @@ public final class Rollups {
             if (seen + counts[i] >= rank) {
                 double lo = i == 0 ? 0 : EDGES[i - 1];
                 double hi = i < EDGES.length ? EDGES[i] : EDGES[EDGES.length - 1] * 2.0;
+                if (maxMs != null && maxMs > 0 && bucket(maxMs) == i) hi = Math.max(lo, maxMs);
                 double within = (rank - seen) / counts[i];
                 return Math.round((lo + (hi - lo) * Math.max(0, Math.min(1, within))) * 100) / 100.0;
             }

@@ -233,6 +233,7 @@ public final class StatsQueries {
         };
         StringBuilder sql = new StringBuilder("SELECT ").append(key).append(" AS k");
         for (String c : columns) sql.append(", SUM(").append(c).append(") AS ").append(c);
+        if (columns.contains("lat_00")) sql.append(", MAX(max_duration_ms) AS max_duration_ms"); // percentiles end there
         // an hour-aligned window over whole days reads the days' daily rows and hourly rows only at its ends
         LocalDateTime from = w.fromUtc(), to = w.toUtc();
         LocalDateTime m1 = from.toLocalTime().equals(java.time.LocalTime.MIDNIGHT) ? from : from.toLocalDate().plusDays(1).atStartOfDay();
@@ -271,7 +272,8 @@ public final class StatsQueries {
                 .append(", SUM(IF(").append(mc).append(", duration_ms, 0)) AS llm_duration_ms")
                 .append(", SUM(IF(call_type = 'tool', duration_ms, 0)) AS tool_duration_ms")
                 .append(", SUM(IF(").append(mc).append(" AND time_to_first_token_ms IS NOT NULL, time_to_first_token_ms, 0)) AS ttft_ms_sum")
-                .append(", SUM(").append(mc).append(" AND time_to_first_token_ms IS NOT NULL) AS ttft_count");
+                .append(", SUM(").append(mc).append(" AND time_to_first_token_ms IS NOT NULL) AS ttft_count")
+                .append(", MAX(IF(").append(mc).append(", duration_ms, NULL)) AS max_duration_ms");
         histogram(sql, mc, "duration_ms", "lat");
         histogram(sql, mc, "time_to_first_token_ms", "ttft");
         return sql.toString();
@@ -280,7 +282,7 @@ public final class StatsQueries {
     /** The {@code tool} dimension's columns computed from raw tool rows (durations in the lat_NN histogram). */
     static String rawToolColumns() {
         StringBuilder sql = new StringBuilder("COUNT(*) AS tool_calls, SUM(NOT success) AS failed_tool_calls, "
-                + "SUM(duration_ms) AS tool_duration_ms");
+                + "SUM(duration_ms) AS tool_duration_ms, MAX(duration_ms) AS max_duration_ms");
         histogram(sql, "call_type = 'tool'", "duration_ms", "lat");
         return sql.toString();
     }
@@ -476,9 +478,10 @@ public final class StatsQueries {
         long[] lat = hist(s, "lat");
         long[] ttft = hist(s, "ttft");
         Map<String, Object> latency = new LinkedHashMap<>();
-        latency.put("p50_ms", Rollups.percentile(lat, 50));
-        latency.put("p95_ms", Rollups.percentile(lat, 95));
-        latency.put("p99_ms", Rollups.percentile(lat, 99));
+        Double max = d(s, "max_duration_ms").signum() > 0 ? d(s, "max_duration_ms").doubleValue() : null;
+        latency.put("p50_ms", Rollups.percentile(lat, 50, max));
+        latency.put("p95_ms", Rollups.percentile(lat, 95, max));
+        latency.put("p99_ms", Rollups.percentile(lat, 99, max));
         latency.put("ttft_avg_ms", ratio(l(s, "ttft_ms_sum"), l(s, "ttft_count"), 2));
         latency.put("ttft_p50_ms", Rollups.percentile(ttft, 50));
         latency.put("ttft_p95_ms", Rollups.percentile(ttft, 95));
@@ -497,18 +500,21 @@ public final class StatsQueries {
     /** The column-wise sum of two rows of sums (only the columns they have). */
     static Map<String, Object> plus(Map<String, Object> a, Map<String, Object> b) {
         Map<String, Object> out = new LinkedHashMap<>(a);
-        b.forEach((k, v) -> out.merge(k, v, (x, y) -> x instanceof BigDecimal || y instanceof BigDecimal
-                ? d(Map.of("x", x), "x").add(d(Map.of("y", y), "y")) : (Object) (((Number) x).longValue() + ((Number) y).longValue())));
+        b.forEach((k, v) -> out.merge(k, v, (x, y) -> combine(k, x, y)));
         return out;
+    }
+
+    /** Two values of one column added up, or the larger of two maxima. */
+    private static Object combine(String column, Object x, Object y) {
+        if (Rollups.MAX_COLUMNS.contains(column)) return d(Map.of("x", x), "x").max(d(Map.of("y", y), "y"));
+        if (x instanceof BigDecimal || y instanceof BigDecimal) return d(Map.of("x", x), "x").add(d(Map.of("y", y), "y"));
+        return ((Number) x).longValue() + ((Number) y).longValue();
     }
 
     static Map<String, Object> merged(Iterable<Map<String, Object>> rows) {
         Map<String, Object> sum = zeroRow();
         for (Map<String, Object> r : rows) {
-            r.forEach((k, v) -> sum.merge(k, v, (a, b) -> {
-                if (a instanceof BigDecimal || b instanceof BigDecimal) return d(Map.of("x", a), "x").add(d(Map.of("x", b), "x"));
-                return ((Number) a).longValue() + ((Number) b).longValue();
-            }));
+            r.forEach((k, v) -> sum.merge(k, v, (a, b) -> combine(k, a, b)));
         }
         return sum;
     }

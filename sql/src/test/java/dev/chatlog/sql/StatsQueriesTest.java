@@ -465,4 +465,26 @@ class StatsQueriesTest {
             assertEquals(0, new BigDecimal("0.75").compareTo(costs.get().get("ann")));
         }
     }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void should_end_percentiles_at_the_slowest_call_counted_not_at_the_bucket_edge() {
+        try (Database own = TestDatabase.freshDatabase()) {
+            StatsQueries q = new StatsQueries(own.jdbi());
+            Instant t = D0.atStartOfDay().toInstant(ZoneOffset.UTC).plusSeconds(3 * 3600);
+            try (ChatLogger logger = ChatLogger.builder(new JdbcChatLogStore(own.jdbi())).build()) {
+                for (int i = 1; i <= 10; i++) { // embeddings: 2 to 11 ms, all in the first (<= 50 ms) bucket
+                    logger.logCall(LlmCall.builder().conversationId("fast").callType(CallType.EMBEDDING).model("text-embedding-3-small")
+                            .agent("Retriever").inputTokens(20).outputTokens(0).durationMs(i + 1).startedAt(t.plusSeconds(i)).build());
+                }
+                assertTrue(logger.flush(Duration.ofSeconds(30)));
+            }
+            for (Filters f : List.of(Filters.NONE, new Filters("text-embedding-3-small", "Retriever", null, null, null, null))) {
+                Map<String, Object> daily = q.daily(D0, f, 5000); // rollups, then one raw pass
+                Map<String, Object> latency = (Map<String, Object>) ((Map<String, Object>) daily.get("totals")).get("latency");
+                assertEquals(5.5, ((Number) latency.get("p50_ms")).doubleValue(), 1e-9, f.toString()); // linear up to 11 ms, not 50
+                assertEquals(10.89, ((Number) latency.get("p99_ms")).doubleValue(), 1e-9, f.toString());
+            }
+        }
+    }
 }
