@@ -87,6 +87,9 @@ class DashboardApiTest {
 
         // under a model filter every breakdown holds that model's calls only (one pass over them)
         JsonNode demo = http.get("/logging-dashboard/overview?hours=24&model=chatlog-demo").json();
+        JsonNode month = http.get("/logging-dashboard/overview?hours=720&model=chatlog-demo").json(); // same calls, longer window
+        assertEquals(demo.get("by_function"), month.get("by_function"));
+        assertEquals(demo.get("by_agent"), month.get("by_agent"));
         Map<String, Long> unfiltered = new java.util.HashMap<>();
         for (JsonNode g : all.get("by_function")) unfiltered.put(g.get("function_name").asText(), g.get("llm_calls").asLong());
         unfiltered.remove("retry_me"); // the one gpt-4o call

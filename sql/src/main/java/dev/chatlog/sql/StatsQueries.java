@@ -310,13 +310,11 @@ public final class StatsQueries {
     }
 
     /**
-     * For call filters the rollups cannot combine with other breakdowns, over at most two days: every
-     * breakdown in one pass over the matching calls ({@link #rawPass}); otherwise null (use aggregate).
+     * For call filters the rollups cannot combine with other breakdowns: every breakdown in one pass
+     * over the matching calls ({@link #rawPass}); otherwise null (use aggregate).
      */
     static Map<String, Map<String, Map<String, Object>>> onePass(Handle h, Window w, Filters f) {
-        boolean small = java.time.Duration.between(w.from(), w.to()).toHours() <= 48;
-        return hasCallFilter(f) && small
-                ? rawPass(h, w, f, List.of("all", "agent", "function", "model", "chat_mode", "model_function")) : null;
+        return hasCallFilter(f) ? rawPass(h, w, f, List.of("all", "agent", "function", "model", "chat_mode", "model_function")) : null;
     }
 
     /** The rollup sums of the window's calls matching {@code f}, by every dimension, in one pass over them. */
@@ -333,12 +331,13 @@ public final class StatsQueries {
 
     static Map<String, Map<String, Map<String, Object>>> rawPass(Handle h, Window w, Filters f, List<String> dimensions) {
         Instant at = w.from(); // the sums do not look at times: the window was applied in SQL
-        List<LlmCall> calls = f.bind(h.createQuery("""
+        // streamed (Connector/J: fetch size MIN_VALUE), so memory holds the groups, not the calls
+        Iterable<LlmCall> calls = f.bind(h.createQuery("""
                 SELECT call_id, conversation_id, message_id, call_type, model, agent, function_name, chat_mode, user_id,
                        success, priced, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, cost_estimate,
                        duration_ms, time_to_first_token_ms
                 FROM chatbot_llm_calls WHERE started_at >= :from AND started_at < :to""" + f.rawWhere()))
-                .bind("from", w.fromUtc()).bind("to", w.toUtc())
+                .bind("from", w.fromUtc()).bind("to", w.toUtc()).setFetchSize(Integer.MIN_VALUE)
                 .map((rs, ctx) -> {
                     Object t = rs.getObject(18);
                     Long ttft = t == null ? null : ((Number) t).longValue();
@@ -348,8 +347,7 @@ public final class StatsQueries {
                             .success(rs.getBoolean(10)).priced(rs.getBoolean(11)).inputTokens(rs.getInt(12)).outputTokens(rs.getInt(13))
                             .cachedInputTokens(rs.getInt(14)).reasoningTokens(rs.getInt(15)).costEstimate(rs.getBigDecimal(16))
                             .durationMs(rs.getDouble(17)).timeToFirstTokenMs(ttft).startedAt(at).build();
-                })
-                .list();
+                });
         Map<String, java.util.function.Function<LlmCall, String>> keys = new LinkedHashMap<>();
         for (String d : dimensions) keys.put(d, PASS_KEYS.get(d));
         return Rollups.sums(calls, keys);
