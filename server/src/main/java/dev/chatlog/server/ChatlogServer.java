@@ -121,6 +121,12 @@ public final class ChatlogServer implements AutoCloseable {
             c.routes.exception(ApiError.class, (e, ctx) -> error(ctx, e.status(), e.getMessage(), e.field()));
             c.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(), e.getMessage(), null));
             c.routes.exception(Exception.class, (e, ctx) -> {
+                var unavailable = ApiError.unavailable(e);
+                if (unavailable.isPresent()) {
+                    log.warn("database unavailable on {} {}: {}", ctx.method(), ctx.path(), e.toString());
+                    error(ctx, 503, unavailable.get().getMessage(), null);
+                    return;
+                }
                 log.error("unexpected error on {} {}", ctx.method(), ctx.path(), e);
                 error(ctx, 500, "internal error (see the server log)", null);
             });

@@ -19,6 +19,23 @@ public final class ApiError extends RuntimeException {
         return new ApiError(404, message, null);
     }
 
+    /**
+     * The 503 that a database failure becomes when the database is unreachable or did not answer in
+     * time (a timeout, a lost connection, no connection from the pool); empty for other failures.
+     */
+    public static java.util.Optional<ApiError> unavailable(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLTimeoutException || t instanceof java.sql.SQLTransientConnectionException
+                    || t instanceof java.sql.SQLNonTransientConnectionException
+                    || t instanceof java.sql.SQLException e && e.getSQLState() != null && e.getSQLState().startsWith("08")) {
+                return java.util.Optional.of(new ApiError(503,
+                        "the database is unavailable or did not answer in time; try again, or a shorter range", null));
+            }
+            if (t.getCause() == t) break;
+        }
+        return java.util.Optional.empty();
+    }
+
     public int status() {
         return status;
     }
