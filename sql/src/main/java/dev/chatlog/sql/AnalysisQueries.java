@@ -10,7 +10,6 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -421,16 +420,17 @@ public final class AnalysisQueries {
             LocalDateTime from = w.fromUtc();
             Map<String, Object> out = header(hours, w);
             out.put("filters", filterMap(filter));
+            StatsQueries.Filters calls = filters(filter);
             out.put("totals", callTotals(h, w, filter));
-            var pass = StatsQueries.onePass(h, w, filters(filter));
+            var pass = StatsQueries.onePass(h, w, calls);
             out.put("by_model_and_function", groupedCalls(h, w, filter, pass, "model", "function_name"));
             out.put("by_agent", groupedCalls(h, w, filter, pass, "agent"));
             out.put("by_chat_mode", groupedCalls(h, w, filter, pass, "chat_mode"));
             out.put("by_tool", tools(h, w, filter.forTools()));
             String top = "call_id, conversation_id, message_id, model, function_name, call_type, duration_ms, total_tokens,"
                     + " cost_estimate, priced, success, error_type, started_at";
-            out.put("slowest_calls", TopCalls.find(h, w, filters(filter), TopCalls.By.DURATION, top, "", null, 10));
-            out.put("most_expensive_calls", TopCalls.find(h, w, filters(filter), TopCalls.By.COST, top, "", null, 10));
+            out.put("slowest_calls", TopCalls.find(h, w, calls, TopCalls.By.DURATION, top, "", null, 10));
+            out.put("most_expensive_calls", TopCalls.find(h, w, calls, TopCalls.By.COST, top, "", null, 10));
             out.put("recent_errors", filter.bind(h.createQuery("""
                     SELECT call_id, conversation_id, message_id, call_type, model, function_name, agent, duration_ms,
                            error_type, LEFT(error_message, 300) AS error_message, started_at

@@ -13,8 +13,9 @@ import java.util.Map;
  * it reads the {@code /logging-dashboard} routes, which {@code CHATLOG_API_TOKEN} protects.
  */
 public final class DashboardPage {
-    /** The ECharts WebJar version on the classpath (kept in step with the pom's {@code echarts.version}). */
-    static final String ECHARTS = "META-INF/resources/webjars/echarts/5.3.1/dist/echarts.min.js";
+    /** The ECharts script of whichever WebJar version the build put on the classpath. */
+    static final String ECHARTS = "META-INF/resources/webjars/echarts/" + webJarVersion("org.webjars.npm", "echarts")
+            + "/dist/echarts.min.js";
     /**
      * Scripts only from this server (logged text that slipped into the DOM could not run); inline
      * styles allowed because the charting library sets them.
@@ -36,6 +37,18 @@ public final class DashboardPage {
         var loaded = new java.util.HashMap<String, byte[]>();
         ASSETS.forEach((name, asset) -> loaded.put(name, read(asset.resource())));
         this.bytes = Map.copyOf(loaded);
+    }
+
+    private static String webJarVersion(String group, String artifact) {
+        java.util.Properties p = new java.util.Properties();
+        try (InputStream in = DashboardPage.class.getClassLoader()
+                .getResourceAsStream("META-INF/maven/" + group + "/" + artifact + "/pom.properties")) {
+            if (in == null) throw new IllegalStateException("the " + artifact + " WebJar is not on the classpath");
+            p.load(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return p.getProperty("version");
     }
 
     private static byte[] read(String resource) {
