@@ -94,19 +94,75 @@ public final class Rollups {
         }
     }
 
-    private static final class Delta {
-        final Map<String, Object> v = new java.util.HashMap<>();
+    /**
+     * What one group adds to a rollup row: counters in a {@code long[]}, decimal sums and maxima in a
+     * {@code BigDecimal[]}, both indexed by {@link #ALL_COLUMNS} (a call adds to several groups, and a
+     * one-pass read of a day's calls adds to six of them per call, so no map or boxing per column).
+     */
+    static final class Delta {
+        private static final List<String> ALL_COLUMNS;
+        private static final Map<String, Integer> INDEX = new java.util.HashMap<>();
+        private static final boolean[] DECIMAL;
 
-        void add(String col, long n) {
-            v.merge(col, n, (a, b) -> (Long) a + (Long) b);
+        static {
+            List<String> all = new ArrayList<>(columns());
+            all.addAll(MAX_COLUMNS);
+            ALL_COLUMNS = List.copyOf(all);
+            DECIMAL = new boolean[all.size()];
+            for (int i = 0; i < all.size(); i++) {
+                String c = all.get(i);
+                INDEX.put(c, i);
+                DECIMAL[i] = c.equals("cost") || c.endsWith("duration_ms") || MAX_COLUMNS.contains(c);
+            }
         }
 
-        void add(String col, BigDecimal n) {
-            v.merge(col, n, (a, b) -> ((BigDecimal) a).add((BigDecimal) b));
+        private static final int LLM_CALLS = INDEX.get("llm_calls"), FAILED_LLM_CALLS = INDEX.get("failed_llm_calls"),
+                TOOL_CALLS = INDEX.get("tool_calls"), FAILED_TOOL_CALLS = INDEX.get("failed_tool_calls"),
+                TOOL_DURATION = INDEX.get("tool_duration_ms"), AGENT_CALLS = INDEX.get("agent_calls"),
+                INPUT = INDEX.get("input_tokens"), OUTPUT = INDEX.get("output_tokens"), CACHED = INDEX.get("cached_input_tokens"),
+                REASONING = INDEX.get("reasoning_tokens"), TOTAL = INDEX.get("total_tokens"), COST = INDEX.get("cost"),
+                UNPRICED = INDEX.get("unpriced_calls"), LLM_DURATION = INDEX.get("llm_duration_ms"),
+                MAX_DURATION = INDEX.get("max_duration_ms"), MAX_COST = INDEX.get("max_cost"),
+                TTFT_SUM = INDEX.get("ttft_ms_sum"), TTFT_COUNT = INDEX.get("ttft_count"),
+                LAT_0 = INDEX.get(lat(0)), TTFT_0 = INDEX.get(ttft(0));
+
+        private final long[] n = new long[ALL_COLUMNS.size()];
+        private final BigDecimal[] dec = new BigDecimal[ALL_COLUMNS.size()];
+
+        void add(String col, long x) {
+            n[INDEX.get(col)] += x;
         }
 
-        void max(String col, BigDecimal n) {
-            v.merge(col, n, (a, b) -> ((BigDecimal) a).max((BigDecimal) b));
+        void add(String col, BigDecimal x) {
+            add(INDEX.get(col), x);
+        }
+
+        private void add(int i, BigDecimal x) {
+            dec[i] = dec[i] == null ? x : dec[i].add(x);
+        }
+
+        void max(String col, BigDecimal x) {
+            max(INDEX.get(col), x);
+        }
+
+        private void max(int i, BigDecimal x) {
+            dec[i] = dec[i] == null ? x : dec[i].max(x);
+        }
+
+        /** The column's value: a Long, a BigDecimal, or null for a decimal column nothing was added to. */
+        Object get(String col) {
+            int i = INDEX.get(col);
+            return DECIMAL[i] ? dec[i] : (Object) n[i];
+        }
+
+        /** Every counter, and every decimal column something was added to. */
+        Map<String, Object> toMap() {
+            Map<String, Object> m = new java.util.LinkedHashMap<>();
+            for (int i = 0; i < ALL_COLUMNS.size(); i++) {
+                if (!DECIMAL[i]) m.put(ALL_COLUMNS.get(i), n[i]);
+                else if (dec[i] != null) m.put(ALL_COLUMNS.get(i), dec[i]);
+            }
+            return m;
         }
     }
 
@@ -208,7 +264,7 @@ public final class Rollups {
 
     private static void bindColumns(PreparedBatch b, Delta d, List<String> cols) {
         for (String c : cols) {
-            Object v = d.v.get(c);
+            Object v = d.get(c);
             if (v == null) {
                 b.bind(c, c.equals("cost") || c.endsWith("duration_ms") || MAX_COLUMNS.contains(c) ? BigDecimal.ZERO : (Object) 0L);
             } else {
@@ -267,7 +323,7 @@ public final class Rollups {
         deltas.forEach((dim, byValue) -> {
             Map<String, Map<String, Object>> m = new java.util.LinkedHashMap<>();
             byValue.forEach((v, d) -> {
-                Map<String, Object> row = new java.util.LinkedHashMap<>(d.v);
+                Map<String, Object> row = d.toMap();
                 row.put("messages", (long) seen.getOrDefault(dim, Map.of()).getOrDefault(v, java.util.Set.of()).size());
                 m.put(v, row);
             });
@@ -295,35 +351,36 @@ public final class Rollups {
 
     private static void addCall(Delta d, LlmCall c) {
         if (c.callType() == CallType.TOOL) {
-            d.add("tool_calls", 1);
-            d.add("failed_tool_calls", c.success() ? 0 : 1);
-            d.add("tool_duration_ms", money2(c.durationMs()));
+            d.n[Delta.TOOL_CALLS]++;
+            if (!c.success()) d.n[Delta.FAILED_TOOL_CALLS]++;
+            d.add(Delta.TOOL_DURATION, money2(c.durationMs()));
             return;
         }
         if (c.callType() == CallType.AGENT) {
-            d.add("agent_calls", 1);
+            d.n[Delta.AGENT_CALLS]++;
             return;
         }
-        d.add("llm_calls", 1);
-        d.add("failed_llm_calls", c.success() ? 0 : 1);
-        d.add("input_tokens", nz(c.inputTokens()));
-        d.add("output_tokens", nz(c.outputTokens()));
-        d.add("cached_input_tokens", nz(c.cachedInputTokens()));
-        d.add("reasoning_tokens", nz(c.reasoningTokens()));
-        d.add("total_tokens", c.totalTokens());
+        d.n[Delta.LLM_CALLS]++;
+        if (!c.success()) d.n[Delta.FAILED_LLM_CALLS]++;
+        d.n[Delta.INPUT] += nz(c.inputTokens());
+        d.n[Delta.OUTPUT] += nz(c.outputTokens());
+        d.n[Delta.CACHED] += nz(c.cachedInputTokens());
+        d.n[Delta.REASONING] += nz(c.reasoningTokens());
+        d.n[Delta.TOTAL] += c.totalTokens();
         if (c.priced() && c.costEstimate() != null) {
-            d.add("cost", c.costEstimate());
+            d.add(Delta.COST, c.costEstimate());
+            d.max(Delta.MAX_COST, c.costEstimate());
         } else {
-            d.add("unpriced_calls", 1);
+            d.n[Delta.UNPRICED]++;
         }
-        d.add("llm_duration_ms", money2(c.durationMs()));
-        d.max("max_duration_ms", money2(c.durationMs()));
-        if (c.priced() && c.costEstimate() != null) d.max("max_cost", c.costEstimate());
-        d.add(lat(bucket(c.durationMs())), 1);
+        BigDecimal ms = money2(c.durationMs());
+        d.add(Delta.LLM_DURATION, ms);
+        d.max(Delta.MAX_DURATION, ms);
+        d.n[Delta.LAT_0 + bucket(c.durationMs())]++;
         if (c.timeToFirstTokenMs() != null) {
-            d.add("ttft_ms_sum", c.timeToFirstTokenMs());
-            d.add("ttft_count", 1);
-            d.add(ttft(bucket(c.timeToFirstTokenMs())), 1);
+            d.n[Delta.TTFT_SUM] += c.timeToFirstTokenMs();
+            d.n[Delta.TTFT_COUNT]++;
+            d.n[Delta.TTFT_0 + bucket(c.timeToFirstTokenMs())]++;
         }
     }
 

@@ -1,7 +1,5 @@
 package dev.chatlog.sql;
 
-import dev.chatlog.core.CallType;
-import dev.chatlog.core.LlmCall;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -311,46 +309,10 @@ public final class StatsQueries {
 
     /**
      * For call filters the rollups cannot combine with other breakdowns: every breakdown in one pass
-     * over the matching calls ({@link #rawPass}); otherwise null (use aggregate).
+     * over the matching calls ({@link CallPass}); otherwise null (use aggregate).
      */
     static Map<String, Map<String, Map<String, Object>>> onePass(Handle h, Window w, Filters f) {
-        return hasCallFilter(f) ? rawPass(h, w, f, List.of("all", "agent", "function", "model", "chat_mode", "model_function")) : null;
-    }
-
-    /** The rollup sums of the window's calls matching {@code f}, by every dimension, in one pass over them. */
-    /** How each breakdown of a one-pass read keys a call. */
-    private static final Map<String, java.util.function.Function<LlmCall, String>> PASS_KEYS = Map.of(
-            "all", c -> "",
-            "agent", LlmCall::agent,
-            "function", LlmCall::functionName,
-            "model", c -> c.callType().isModelCall() ? c.model() : null,
-            "chat_mode", LlmCall::chatMode,
-            "user", LlmCall::userId,
-            "model_function", c -> c.callType().isModelCall()
-                    ? (c.model() == null ? "" : c.model()) + "|" + (c.functionName() == null ? "" : c.functionName()) : null);
-
-    static Map<String, Map<String, Map<String, Object>>> rawPass(Handle h, Window w, Filters f, List<String> dimensions) {
-        Instant at = w.from(); // the sums do not look at times: the window was applied in SQL
-        // streamed (Connector/J: fetch size MIN_VALUE), so memory holds the groups, not the calls
-        Iterable<LlmCall> calls = f.bind(h.createQuery("""
-                SELECT call_id, conversation_id, message_id, call_type, model, agent, function_name, chat_mode, user_id,
-                       success, priced, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, cost_estimate,
-                       duration_ms, time_to_first_token_ms
-                FROM chatbot_llm_calls WHERE started_at >= :from AND started_at < :to""" + f.rawWhere()))
-                .bind("from", w.fromUtc()).bind("to", w.toUtc()).setFetchSize(Integer.MIN_VALUE)
-                .map((rs, ctx) -> {
-                    Object t = rs.getObject(18);
-                    Long ttft = t == null ? null : ((Number) t).longValue();
-                    return LlmCall.builder().callId(rs.getString(1)).conversationId(rs.getString(2)).messageId(rs.getString(3))
-                            .callType(CallType.valueOf(rs.getString(4).toUpperCase(java.util.Locale.ROOT))).model(rs.getString(5))
-                            .agent(rs.getString(6)).functionName(rs.getString(7)).chatMode(rs.getString(8)).userId(rs.getString(9))
-                            .success(rs.getBoolean(10)).priced(rs.getBoolean(11)).inputTokens(rs.getInt(12)).outputTokens(rs.getInt(13))
-                            .cachedInputTokens(rs.getInt(14)).reasoningTokens(rs.getInt(15)).costEstimate(rs.getBigDecimal(16))
-                            .durationMs(rs.getDouble(17)).timeToFirstTokenMs(ttft).startedAt(at).build();
-                });
-        Map<String, java.util.function.Function<LlmCall, String>> keys = new LinkedHashMap<>();
-        for (String d : dimensions) keys.put(d, PASS_KEYS.get(d));
-        return Rollups.sums(calls, keys);
+        return hasCallFilter(f) ? CallPass.read(h, w, f, List.of("all", "agent", "function", "model", "chat_mode", "model_function"), List.of()) : null;
     }
 
     private static boolean hasCallFilter(Filters f) {
@@ -544,9 +506,13 @@ public final class StatsQueries {
             out.put("date", date.toString());
             out.put("filters", f.asMap());
             // filters on call attributes leave most breakdowns without rollup rows: then one pass over the
-            // day's matching calls gives all of them, instead of one grouped scan per breakdown
-            Map<String, Map<String, Map<String, Object>>> pass = hasCallFilter(f)
-                    ? rawPass(h, w, f, List.of("all", "agent", "function", "model", "chat_mode", "user")) : null;
+            // day's matching calls gives all of them and the top lists, instead of one read per breakdown
+            boolean raw = hasCallFilter(f);
+            CallPass.Top costliest = new CallPass.Top(TopCalls.By.COST, null, 10);
+            CallPass.Top slowest = new CallPass.Top(TopCalls.By.DURATION, slowMs, 10);
+            Map<String, Map<String, Map<String, Object>>> pass = raw
+                    ? CallPass.read(h, w, f, List.of("all", "agent", "function", "model", "chat_mode", "user"), List.of(costliest, slowest))
+                    : null;
             java.util.function.Function<String, Map<String, Map<String, Object>>> sums =
                     dim -> pass != null ? pass.get(dim) : aggregate(h, w, f, dim);
             Map<String, Object> allSums = merged(sums.apply("all").values());
@@ -559,11 +525,13 @@ public final class StatsQueries {
             out.put("by_user", groups(sums.apply("user"), "user", 50));
             String top = "call_id, conversation_id, message_id, call_type, model, agent, function_name, user_id, total_tokens,"
                     + " cost_estimate, duration_ms, success, started_at";
-            out.put("top_expensive_calls", TopCalls.find(h, w, f, TopCalls.By.COST, top, "", null, 10));
+            out.put("top_expensive_calls", raw ? costliest.rows(h, top) : TopCalls.find(h, w, f, TopCalls.By.COST, top, "", null, 10));
             Map<String, Object> slow = new LinkedHashMap<>();
             slow.put("threshold_ms", slowMs);
             int edge = java.util.Arrays.binarySearch(Rollups.EDGES, slowMs);
-            if (edge >= 0) { // a bucket edge: the histogram counts it exactly
+            if (raw) {
+                slow.put("count", slowest.qualified());
+            } else if (edge >= 0) { // a bucket edge: the histogram counts it exactly
                 long[] lat = hist(allSums, "lat");
                 long slowCount = 0;
                 for (int i = edge + 1; i < lat.length; i++) slowCount += lat[i];
@@ -573,7 +541,7 @@ public final class StatsQueries {
                                 + " AND duration_ms > :slow AND call_type IN ('chat', 'streaming_chat', 'embedding')" + f.rawWhere()))
                         .bind("from", w.fromUtc()).bind("to", w.toUtc()).bind("slow", slowMs).mapTo(Long.class).one());
             }
-            slow.put("calls", TopCalls.find(h, w, f, TopCalls.By.DURATION, top, " AND duration_ms > :slow", slowMs, 10));
+            slow.put("calls", raw ? slowest.rows(h, top) : TopCalls.find(h, w, f, TopCalls.By.DURATION, top, " AND duration_ms > :slow", slowMs, 10));
             out.put("slow_calls", slow);
             Map<String, Object> errors = new LinkedHashMap<>();
             errors.put("overall", totals.get("error_rate"));

@@ -427,6 +427,55 @@ class StatsQueriesTest {
 
     @Test
     @SuppressWarnings("unchecked")
+    void should_rank_daily_top_and_slow_calls_under_call_filters_as_a_full_sort_does() {
+        List<Filters> filters = List.of(new Filters("gpt-4o", null, null, null, null, null),
+                new Filters("gpt-4o-mini", "Orchestrator", null, null, null, null), new Filters(null, null, "summarize", "rag", null, null),
+                new Filters(null, null, null, null, null, false), new Filters("unknown-x", null, null, null, null, null));
+        int checked = 0;
+        for (int d = 0; d < 5; d += 2) {
+            LocalDate day = D0.plusDays(d);
+            for (Filters f : filters) {
+                for (int slowMs : new int[] {5000, 2500, 100_000}) { // a bucket edge, between edges, none slower
+                    Predicate<LlmCall> match = c -> model(c) && on(day).test(c)
+                            && (f.model() == null || f.model().equals(c.model())) && (f.agent() == null || f.agent().equals(c.agent()))
+                            && (f.function() == null || f.function().equals(c.functionName()))
+                            && (f.chatMode() == null || f.chatMode().equals(c.chatMode()))
+                            && (f.success() == null || f.success() == c.success());
+                    Map<String, Object> daily = stats.daily(day, f, slowMs);
+                    String what = day + " " + f + " slow " + slowMs;
+                    List<LlmCall> costly = calls.stream().filter(match).filter(c -> c.costEstimate() != null)
+                            .sorted(Comparator.comparing(LlmCall::costEstimate).reversed()).toList();
+                    assertRanked(costly.stream().map(LlmCall::costEstimate).toList(), costly,
+                            (List<Map<String, Object>>) daily.get("top_expensive_calls"), "cost_estimate", what);
+                    List<LlmCall> slow = calls.stream().filter(match).filter(c -> c.durationMs() > slowMs)
+                            .sorted(Comparator.comparing(LlmCall::durationMs).reversed()).toList();
+                    Map<String, Object> slowCalls = (Map<String, Object>) daily.get("slow_calls");
+                    assertEquals(slow.size(), n(slowCalls.get("count")), what);
+                    assertRanked(slow.stream().map(c -> BigDecimal.valueOf(c.durationMs())).toList(), slow,
+                            (List<Map<String, Object>>) slowCalls.get("calls"), "duration_ms", what);
+                    checked++;
+                }
+            }
+        }
+        assertEquals(3 * 5 * 3, checked);
+    }
+
+    /** The reported top 10 hold the ten highest values in order, each row one of the calls with that value. */
+    private static void assertRanked(List<BigDecimal> sortedValues, List<LlmCall> sortedCalls, List<Map<String, Object>> got,
+                                     String column, String what) {
+        assertEquals(Math.min(10, sortedValues.size()), got.size(), what + " " + column);
+        for (int i = 0; i < got.size(); i++) {
+            BigDecimal value = dec(got.get(i).get(column));
+            assertEquals(0, sortedValues.get(i).compareTo(value), what + " #" + i + ": " + sortedValues.subList(0, got.size()) + " vs " + got);
+            Object callId = got.get(i).get("call_id");
+            assertTrue(sortedCalls.stream().anyMatch(c -> c.callId().equals(callId)
+                    && (column.equals("cost_estimate") ? c.costEstimate() : BigDecimal.valueOf(c.durationMs())).compareTo(value) == 0),
+                    what + " #" + i + " " + callId);
+        }
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
     void should_keep_per_user_sums_of_past_days_exact_when_late_rows_arrive() {
         try (Database own = TestDatabase.freshDatabase()) {
             StatsQueries q = new StatsQueries(own.jdbi());
