@@ -70,7 +70,13 @@ public final class ConsistencyCheck {
         dims.put("function", "COALESCE(function_name, '')");
         dims.put("chat_mode", "COALESCE(chat_mode, '')");
         dims.put("user", "COALESCE(user_id, '')");
-        dims.put("model_function", "CONCAT(COALESCE(model, ''), '|', COALESCE(function_name, ''))");
+        java.util.Map<String, String> columns = java.util.Map.of("model", "model", "agent", "agent", "function", "function_name",
+                "chat_mode", "chat_mode");
+        for (String pair : Rollups.PAIRS) { // model_agent ... function_chat_mode: the two values joined by '|'
+            String a = Rollups.PAIRED.stream().filter(d -> pair.startsWith(d + "_")).findFirst().orElseThrow();
+            String b = pair.substring(a.length() + 1);
+            dims.put(pair, "CONCAT(COALESCE(" + columns.get(a) + ", ''), '" + Rollups.PAIR_SEPARATOR + "', COALESCE(" + columns.get(b) + ", ''))");
+        }
         List<String> callCols = Rollups.columns().subList(3, Rollups.columns().size());
         for (String granularity : List.of("d", "h")) {
             String bucket = granularity.equals("d") ? "DATE_FORMAT(%s, '%%Y-%%m-%%d 00:00:00')" : "DATE_FORMAT(%s, '%%Y-%%m-%%d %%H:00:00')";

@@ -25,8 +25,21 @@ public final class Rollups {
     public static final int[] EDGES = {50, 100, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000, 7500, 10000,
             15000, 20000, 30000, 60000};
     public static final int BUCKETS = EDGES.length + 1;
-    static final List<String> HOURLY = List.of("all", "model", "agent", "function", "chat_mode", "model_function", "tool", "intent");
-    static final List<String> DAILY = List.of("all", "model", "agent", "function", "chat_mode", "model_function", "tool", "intent");
+    /**
+     * The call dimensions a filter and a breakdown can combine: each pair of them has its own rollup
+     * dimension ({@link #pair}), so one model's calls by agent, or one agent's calls by chat mode,
+     * read rollup rows over any window instead of the calls.
+     */
+    static final List<String> PAIRED = List.of("model", "agent", "function", "chat_mode");
+    /** Every pair of {@link #PAIRED}, named {@code a_b} in that order; values {@code a|b}. */
+    static final List<String> PAIRS = List.of("model_agent", "model_function", "model_chat_mode", "agent_function",
+            "agent_chat_mode", "function_chat_mode");
+    static final List<String> HOURLY = List.of("all", "model", "agent", "function", "chat_mode", "model_function", "tool", "intent",
+            "model_agent", "model_chat_mode", "agent_function", "agent_chat_mode", "function_chat_mode");
+    static final List<String> DAILY = HOURLY;
+    private static final java.util.Set<String> HOURLY_SET = java.util.Set.copyOf(HOURLY);
+    /** The separator of a pair's two values in {@code dim_value}. */
+    static final char PAIR_SEPARATOR = '|';
     /**
      * Columns of the {@code intent} dimension: the messages of each intent (by message time) with the
      * model calls counted in their totals, whenever those calls arrive.
@@ -45,6 +58,13 @@ public final class Rollups {
             if (ms <= EDGES[i]) return i;
         }
         return EDGES.length;
+    }
+
+    /** The rollup dimension holding calls by {@code a} and {@code b} together, or null when they are not a pair. */
+    static String pair(String a, String b) {
+        int i = PAIRED.indexOf(a), j = PAIRED.indexOf(b);
+        if (i < 0 || j < 0 || i == j) return null;
+        return i < j ? a + "_" + b : b + "_" + a;
     }
 
     private static final String[] LAT = names("lat");
@@ -181,18 +201,25 @@ public final class Rollups {
 
     /** Adds the newly stored calls and messages, and the changes of message totals by intent, to the rollups. */
     static void apply(Handle h, List<LlmCall> calls, List<ConversationMessage> messages, List<IntentDelta> intents) {
-        TreeMap<Key, Delta> deltas = new TreeMap<>();
+        Map<Key, Delta> deltas = new java.util.HashMap<>(); // sorted once below, not on every lookup
         for (LlmCall c : calls) {
             Map<String, String> dims = new java.util.LinkedHashMap<>();
             dims.put("all", "");
             if (c.callType().isModelCall()) {
                 dims.put("model", nz(c.model()));
-                dims.put("model_function", nz(c.model()) + "|" + nz(c.functionName()));
             }
             dims.put("agent", nz(c.agent()));
             dims.put("function", nz(c.functionName()));
             dims.put("chat_mode", nz(c.chatMode()));
             dims.put("user", nz(c.userId()));
+            for (int i = 0; i < PAIRED.size(); i++) { // model pairs for model calls only, as the model dimension
+                String a = dims.get(PAIRED.get(i));
+                if (a == null) continue;
+                for (int j = i + 1; j < PAIRED.size(); j++) {
+                    String b = dims.get(PAIRED.get(j));
+                    if (b != null) dims.put(PAIRED.get(i) + "_" + PAIRED.get(j), a + PAIR_SEPARATOR + b);
+                }
+            }
             for (Delta d : targets(deltas, c.startedAt(), dims)) addCall(d, c);
             if (c.callType() == CallType.TOOL) { // per tool, with its own duration histogram in lat_NN
                 for (Delta d : targets(deltas, c.startedAt(), Map.of("tool", nz(c.functionName())))) {
@@ -230,13 +257,10 @@ public final class Rollups {
         if (deltas.isEmpty()) {
             return;
         }
+        TreeMap<Key, Delta> rows = new TreeMap<>();
         TreeMap<Key, Delta> users = new TreeMap<>();
-        deltas.entrySet().removeIf(e -> {
-            if (!e.getKey().granularity().equals("u")) return false;
-            users.put(e.getKey(), e.getValue());
-            return true;
-        });
-        upsert(h, deltas);
+        deltas.forEach((k, d) -> (k.granularity().equals("u") ? users : rows).put(k, d));
+        upsert(h, rows);
         upsertUsers(h, users);
     }
 
@@ -332,7 +356,7 @@ public final class Rollups {
         return out;
     }
 
-    private static List<Delta> targets(TreeMap<Key, Delta> deltas, Instant at, Map<String, String> dims) {
+    private static List<Delta> targets(Map<Key, Delta> deltas, Instant at, Map<String, String> dims) {
         LocalDateTime t = LocalDateTime.ofInstant(at, ZoneOffset.UTC);
         LocalDateTime hour = t.truncatedTo(ChronoUnit.HOURS);
         LocalDateTime day = t.truncatedTo(ChronoUnit.DAYS);
@@ -343,7 +367,7 @@ public final class Rollups {
                 out.add(deltas.computeIfAbsent(new Key("u", dim, day, v), k -> new Delta()));
                 return;
             }
-            if (HOURLY.contains(dim)) out.add(deltas.computeIfAbsent(new Key("h", dim, hour, v), k -> new Delta()));
+            if (HOURLY_SET.contains(dim)) out.add(deltas.computeIfAbsent(new Key("h", dim, hour, v), k -> new Delta()));
             out.add(deltas.computeIfAbsent(new Key("d", dim, day, v), k -> new Delta()));
         });
         return out;

@@ -162,7 +162,50 @@ public final class StatsQueries {
         if (fits && w.hourAligned() && dimension != null && Rollups.HOURLY.contains(dimension)) {
             return fromRollups(h, w, f, single, group, "h", columns);
         }
+        if (!w.session() && single != null && (w.dayAligned() || w.hourAligned()) && pairDimension(single, group) != null) {
+            Map<String, Map<String, Object>> pairs = fromPairRollups(h, w, f, single, group, w.dayAligned() ? "d" : "h", columns);
+            if (pairs != null) return pairs;
+        }
         return fromRaw(h, w, f, group);
+    }
+
+    /**
+     * The pair dimension that answers a breakdown by {@code group} under a filter on {@code single}:
+     * the pair of the two ({@code agent} under a model filter: {@code model_agent}), or the group
+     * itself when it is a pair with the filtered dimension on one side; null when there is none.
+     */
+    static String pairDimension(String single, String group) {
+        if (Rollups.PAIRS.contains(group)) {
+            return group.startsWith(single + "_") || group.endsWith("_" + single) ? group : null;
+        }
+        return Rollups.pair(single, group);
+    }
+
+    /**
+     * A breakdown under a one-dimension filter from the pair rollups: the rows of the pair whose side
+     * of the filtered dimension is the filter's value (compared by the database, as every other
+     * filter is), keyed by the other side's value, or by the whole pair when the group is the pair.
+     * Null when a stored value holds the separator or was cut at the column's length, or the filter
+     * value holds the separator: then the two sides cannot be told apart and the caller reads calls.
+     */
+    private Map<String, Map<String, Object>> fromPairRollups(Handle h, Window w, Filters f, String single, String group,
+                                                             String granularity, List<String> columns) {
+        String pair = pairDimension(single, group);
+        String value = f.value(single);
+        String sep = String.valueOf(Rollups.PAIR_SEPARATOR);
+        if (value.contains(sep)) return null;
+        boolean first = pair.startsWith(single + "_");
+        String literal = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
+        Map<String, Map<String, Object>> rows = rollupSums(h, w, pair, pair, " AND dim_value LIKE :value",
+                first ? literal + sep + "%" : "%" + sep + literal, granularity, columns);
+        Map<String, Map<String, Object>> out = new LinkedHashMap<>();
+        for (var e : rows.entrySet()) {
+            String k = e.getKey();
+            int at = k.indexOf(Rollups.PAIR_SEPARATOR);
+            if (at < 0 || at != k.lastIndexOf(Rollups.PAIR_SEPARATOR) || k.length() >= 255) return null;
+            out.put(group.equals(pair) ? k : first ? k.substring(at + 1) : k.substring(0, at), e.getValue());
+        }
+        return out;
     }
 
     /**
@@ -223,6 +266,18 @@ public final class StatsQueries {
     private Map<String, Map<String, Object>> fromRollups(Handle h, Window w, Filters f, String single, String group,
                                                          String granularity, List<String> columns) {
         String dimension = group.equals("all") || group.equals("day") || group.equals("hour") ? single : group;
+        String value = single.equals("all") ? null : f.value(single);
+        return rollupSums(h, w, dimension, group, value == null ? "" : " AND dim_value = :value", value, granularity, columns);
+    }
+
+    /**
+     * Sums of {@code columns} of one dimension's rollup rows over the window, grouped by {@code group}
+     * ("day", "hour", "all", or anything else: the row's value), narrowed by {@code valueSql} (binding
+     * {@code :value}). An hour-granularity window over whole days reads the days' daily rows and
+     * hourly rows only at its ends.
+     */
+    private static Map<String, Map<String, Object>> rollupSums(Handle h, Window w, String dimension, String group, String valueSql,
+                                                               String value, String granularity, List<String> columns) {
         String key = switch (group) {
             case "day" -> "DATE_FORMAT(bucket_start, '%Y-%m-%d')";
             case "hour" -> "DATE_FORMAT(bucket_start, '%Y-%m-%dT%H:00:00Z')";
@@ -232,7 +287,6 @@ public final class StatsQueries {
         StringBuilder sql = new StringBuilder("SELECT ").append(key).append(" AS k");
         for (String c : columns) sql.append(", SUM(").append(c).append(") AS ").append(c);
         if (columns.contains("lat_00")) sql.append(", MAX(max_duration_ms) AS max_duration_ms"); // percentiles end there
-        // an hour-aligned window over whole days reads the days' daily rows and hourly rows only at its ends
         LocalDateTime from = w.fromUtc(), to = w.toUtc();
         LocalDateTime m1 = from.toLocalTime().equals(java.time.LocalTime.MIDNIGHT) ? from : from.toLocalDate().plusDays(1).atStartOfDay();
         LocalDateTime m2 = to.toLocalDate().atStartOfDay();
@@ -245,9 +299,7 @@ public final class StatsQueries {
         } else {
             sql.append("granularity = '").append(granularity).append("' AND bucket_start >= :from AND bucket_start < :to");
         }
-        String value = single.equals("all") ? null : f.value(single);
-        if (value != null) sql.append(" AND dim_value = :value");
-        sql.append(" GROUP BY k");
+        sql.append(valueSql).append(" GROUP BY k");
         Query q = h.createQuery(sql.toString()).bind("dim", dimension).bind("from", from).bind("to", to);
         if (mixed) q.bind("m1", m1).bind("m2", m2);
         if (value != null) q.bind("value", value);
@@ -308,11 +360,14 @@ public final class StatsQueries {
     }
 
     /**
-     * For call filters the rollups cannot combine with other breakdowns: every breakdown in one pass
-     * over the matching calls ({@link CallPass}); otherwise null (use aggregate).
+     * For call filters the rollups cannot answer (two dimensions or more, the outcome, a window not on
+     * whole hours, one conversation): every breakdown in one pass over the matching calls
+     * ({@link CallPass}); otherwise null (use aggregate: one dimension's filter reads the pair rollups).
      */
     static Map<String, Map<String, Map<String, Object>>> onePass(Handle h, Window w, Filters f) {
-        return hasCallFilter(f) ? CallPass.read(h, w, f, List.of("all", "agent", "function", "model", "chat_mode", "model_function"), List.of()) : null;
+        if (!hasCallFilter(f)) return null;
+        if (!w.session() && w.hourAligned() && f.single() != null) return null; // one dimension: the pair rollups answer
+        return CallPass.read(h, w, f, List.of("all", "agent", "function", "model", "chat_mode", "model_function"), List.of());
     }
 
     private static boolean hasCallFilter(Filters f) {

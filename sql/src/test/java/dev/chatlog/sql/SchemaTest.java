@@ -41,4 +41,48 @@ class SchemaTest {
                     "SELECT COUNT(*) FROM chatbot_conversation_summary WHERE conversation_id = 'kept'").mapTo(Integer.class).one()));
         }
     }
+
+    @Test
+    void should_backfill_the_pair_rollups_exactly_from_stored_calls() throws Exception {
+        try (Database db = Database.open(TestDatabase.freshSchema(), 2)) {
+            java.util.Random r = new java.util.Random(3);
+            List<dev.chatlog.core.LlmCall> calls = new java.util.ArrayList<>();
+            java.time.Instant t0 = java.time.Instant.parse("2026-10-01T22:00:00Z");
+            for (int i = 0; i < 300; i++) {
+                boolean tool = i % 5 == 0;
+                dev.chatlog.core.LlmCall.Builder b = dev.chatlog.core.LlmCall.builder().conversationId("c" + (i / 6)).messageId("m" + (i / 3))
+                        .agent(i % 7 == 0 ? null : List.of("A", "B|C", "D").get(r.nextInt(3))).chatMode(List.of("rag", "simple").get(r.nextInt(2)))
+                        .functionName(tool ? "search" : List.of("f1", "f2").get(r.nextInt(2))).userId("u" + r.nextInt(4))
+                        .startedAt(t0.plusSeconds(i * 97L)).durationMs(r.nextInt(9000) + r.nextInt(100) / 100.0).success(r.nextInt(9) != 0);
+                if (tool) b.callType(dev.chatlog.core.CallType.TOOL);
+                else b.callType(dev.chatlog.core.CallType.CHAT).model(List.of("m1", "m2").get(r.nextInt(2))).inputTokens(r.nextInt(500))
+                        .outputTokens(r.nextInt(50)).costEstimate(r.nextInt(4) == 0 ? null : new java.math.BigDecimal(r.nextInt(9999) + 1).movePointLeft(7))
+                        .priced(true).timeToFirstTokenMs(r.nextBoolean() ? (long) r.nextInt(3000) : null);
+                calls.add(b.build());
+            }
+            new JdbcChatLogStore(db.jdbi()).write(new dev.chatlog.core.Batch(calls, List.of()));
+            String pairs = "'model_agent', 'model_chat_mode', 'agent_function', 'agent_chat_mode', 'function_chat_mode'";
+            List<String> written = db.jdbi().withHandle(h -> h.createQuery("SELECT CONCAT_WS(' ', granularity, dimension, bucket_start, dim_value, "
+                    + "llm_calls, tool_calls, cost, lat_05, ttft_03, max_duration_ms, max_cost) FROM chatbot_usage_rollup WHERE dimension IN ("
+                    + pairs + ") ORDER BY 1").mapTo(String.class).list());
+            assertTrue(written.size() > 50, "pair rows written: " + written.size());
+            // the migration's statements, run on the same calls with the rows the writer made removed
+            String v10;
+            try (java.io.InputStream in = getClass().getResourceAsStream("/db/migration/V10__pair_rollups.sql")) {
+                v10 = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            }
+            db.jdbi().useHandle(h -> {
+                h.execute("DELETE FROM chatbot_usage_rollup WHERE dimension IN (" + pairs + ")");
+                for (String statement : v10.split(";\\s*\\n")) {
+                    String sql = statement.lines().filter(l -> !l.startsWith("--")).collect(java.util.stream.Collectors.joining("\n")).trim();
+                    if (sql.startsWith("INSERT")) h.execute(sql);
+                }
+            });
+            List<String> backfilled = db.jdbi().withHandle(h -> h.createQuery("SELECT CONCAT_WS(' ', granularity, dimension, bucket_start, dim_value, "
+                    + "llm_calls, tool_calls, cost, lat_05, ttft_03, max_duration_ms, max_cost) FROM chatbot_usage_rollup WHERE dimension IN ("
+                    + pairs + ") ORDER BY 1").mapTo(String.class).list());
+            assertEquals(written, backfilled);
+            assertEquals(List.of(), new ConsistencyCheck(db.jdbi()).mismatches());
+        }
+    }
 }

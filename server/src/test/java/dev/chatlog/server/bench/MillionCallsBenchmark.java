@@ -72,6 +72,9 @@ public final class MillionCallsBenchmark {
             routes.put("overview?hours=720 (30 days)", "/logging-dashboard/overview?hours=720");
             routes.put("overview?hours=all", "/logging-dashboard/overview?hours=all");
             routes.put("overview?hours=24&model=gpt-4o", "/logging-dashboard/overview?hours=24&model=gpt-4o");
+            routes.put("overview?hours=720&model=gpt-4o", "/logging-dashboard/overview?hours=720&model=gpt-4o");
+            routes.put("overview?hours=720&agent=RAGAgent", "/logging-dashboard/overview?hours=720&agent=RAGAgent");
+            routes.put("llm-calls/analysis?hours=24&agent=RAGAgent", "/logging-dashboard/llm-calls/analysis?hours=24&agent=RAGAgent");
             routes.put("llm-calls/analysis?hours=24", "/logging-dashboard/llm-calls/analysis?hours=24");
             routes.put("llm-calls/analysis?hours=720", "/logging-dashboard/llm-calls/analysis?hours=720");
             routes.put("conversations?hours=24", "/logging-dashboard/conversations?hours=24&limit=25");
@@ -87,6 +90,7 @@ public final class MillionCallsBenchmark {
             routes.put("stats/range session", "/logging-dashboard/stats/range?window=session&conversation_id=conv-4242");
             routes.put("stats/cost 30d by model", "/logging-dashboard/stats/cost?window=30d&group_by=model");
             routes.put("stats/cost 30d by user", "/logging-dashboard/stats/cost?window=30d&group_by=user");
+            routes.put("stats/cost 30d by agent, model=gpt-4o", "/logging-dashboard/stats/cost?window=30d&group_by=agent&model=gpt-4o");
             routes.put("stats/cost 7d by day", "/logging-dashboard/stats/cost?window=7d&group_by=day");
             routes.put("stats/latency 30d", "/logging-dashboard/stats/latency?window=30d");
             routes.put("stats/realtime?minutes=15", "/logging-dashboard/stats/realtime?minutes=15");
