@@ -271,9 +271,14 @@ public final class AnalysisQueries {
      * with an agent or chat-mode filter, from the raw tool rows of the window.
      */
     private List<Map<String, Object>> tools(Handle h, StatsQueries.Window w, CallFilter f) {
-        Map<String, Map<String, Object>> groups;
+        Map<String, Map<String, Object>> groups = null;
         if (f.agent() == null && f.chatMode() == null) {
             groups = stats.aggregate(h, w, StatsQueries.Filters.NONE, "tool");
+        } else if ((f.agent() == null || f.chatMode() == null) && !w.session() && w.hourAligned()) { // tool_agent / tool_chat_mode
+            groups = stats.fromPairRollups(h, w, new StatsQueries.Filters(null, f.agent(), null, f.chatMode(), null, null),
+                    f.agent() != null ? "agent" : "chat_mode", "tool", w.dayAligned() ? "d" : "h", Rollups.columns());
+        }
+        if (groups != null) {
             if (f.functionName() != null) groups.keySet().retainAll(java.util.Set.of(f.functionName()));
         } else {
             groups = StatsQueries.collect(f.bind(h.createQuery("SELECT COALESCE(function_name, '') AS k, "

@@ -96,10 +96,21 @@ public final class ConsistencyCheck {
                             maximaSql(granularity, dim.getKey()), Rollups.MAX_COLUMNS);
                 }
                 if (dim.getKey().equals("all")) { // the per-tool and per-intent dimensions of this granularity
-                    compare(out, granularity + "/tool", "SELECT CONCAT(" + String.format(bucket, "started_at")
-                                    + ", '|', COALESCE(function_name, '')) AS k, " + StatsQueries.rawToolColumns()
-                                    + " FROM chatbot_llm_calls WHERE call_type = 'tool' GROUP BY k",
-                            rollupSql(granularity, "tool"), Rollups.columns().subList(3, Rollups.columns().size()));
+                    for (String tool : List.of("tool", "tool_agent", "tool_chat_mode")) {
+                        String value = switch (tool) {
+                            case "tool_agent" -> "CONCAT(COALESCE(function_name, ''), '|', COALESCE(agent, ''))";
+                            case "tool_chat_mode" -> "CONCAT(COALESCE(function_name, ''), '|', COALESCE(chat_mode, ''))";
+                            default -> "COALESCE(function_name, '')";
+                        };
+                        compare(out, granularity + "/" + tool, "SELECT CONCAT(" + String.format(bucket, "started_at") + ", '|', " + value
+                                        + ") AS k, " + StatsQueries.rawToolColumns() + " FROM chatbot_llm_calls WHERE call_type = 'tool' GROUP BY k",
+                                rollupSql(granularity, tool), Rollups.columns().subList(3, Rollups.columns().size()));
+                        compare(out, granularity + "/" + tool + "/maxima", "SELECT CONCAT(" + String.format(bucket, "started_at") + ", '|', "
+                                        + value + ") AS k, MAX(duration_ms) AS max_duration_ms FROM chatbot_llm_calls WHERE call_type = 'tool' GROUP BY k",
+                                "SELECT CONCAT(DATE_FORMAT(bucket_start, '%Y-%m-%d %H:%i:%s'), '|', dim_value) AS k, max_duration_ms"
+                                        + " FROM chatbot_usage_rollup WHERE granularity = '" + granularity + "' AND dimension = '" + tool + "'",
+                                List.of("max_duration_ms"));
+                    }
                     compare(out, granularity + "/intent", "SELECT CONCAT(" + String.format(bucket, "`timestamp`")
                                     + ", '|', COALESCE(intent, '')) AS k, " + StatsQueries.RAW_INTENT_COLUMNS
                                     + " FROM chatbot_conversation_messages GROUP BY k",

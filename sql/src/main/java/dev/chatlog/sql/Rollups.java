@@ -34,8 +34,10 @@ public final class Rollups {
     /** Every pair of {@link #PAIRED}, named {@code a_b} in that order; values {@code a|b}. */
     static final List<String> PAIRS = List.of("model_agent", "model_function", "model_chat_mode", "agent_function",
             "agent_chat_mode", "function_chat_mode");
+    /** The {@code tool} dimension paired with the agent and the chat mode (tool executions only, durations in lat_NN). */
+    static final List<String> TOOL_PAIRS = List.of("tool_agent", "tool_chat_mode");
     static final List<String> HOURLY = List.of("all", "model", "agent", "function", "chat_mode", "model_function", "tool", "intent",
-            "model_agent", "model_chat_mode", "agent_function", "agent_chat_mode", "function_chat_mode");
+            "model_agent", "model_chat_mode", "agent_function", "agent_chat_mode", "function_chat_mode", "tool_agent", "tool_chat_mode");
     static final List<String> DAILY = HOURLY;
     private static final java.util.Set<String> HOURLY_SET = java.util.Set.copyOf(HOURLY);
     /** The separator of a pair's two values in {@code dim_value}. */
@@ -221,8 +223,10 @@ public final class Rollups {
                 }
             }
             for (Delta d : targets(deltas, c.startedAt(), dims)) addCall(d, c);
-            if (c.callType() == CallType.TOOL) { // per tool, with its own duration histogram in lat_NN
-                for (Delta d : targets(deltas, c.startedAt(), Map.of("tool", nz(c.functionName())))) {
+            if (c.callType() == CallType.TOOL) { // per tool (and per tool and agent / chat mode), durations in lat_NN
+                String tool = nz(c.functionName());
+                for (Delta d : targets(deltas, c.startedAt(), Map.of("tool", tool, "tool_agent", tool + PAIR_SEPARATOR + nz(c.agent()),
+                        "tool_chat_mode", tool + PAIR_SEPARATOR + nz(c.chatMode())))) {
                     addCall(d, c);
                     d.add(lat(bucket(c.durationMs())), 1);
                     d.max("max_duration_ms", money2(c.durationMs()));

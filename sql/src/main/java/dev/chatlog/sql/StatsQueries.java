@@ -175,6 +175,9 @@ public final class StatsQueries {
      * itself when it is a pair with the filtered dimension on one side; null when there is none.
      */
     static String pairDimension(String single, String group) {
+        if (group.equals("tool")) { // tool executions per tool and agent / chat mode
+            return single.equals("agent") || single.equals("chat_mode") ? "tool_" + single : null;
+        }
         if (Rollups.PAIRS.contains(group)) {
             return group.startsWith(single + "_") || group.endsWith("_" + single) ? group : null;
         }
@@ -188,9 +191,10 @@ public final class StatsQueries {
      * Null when a stored value holds the separator or was cut at the column's length, or the filter
      * value holds the separator: then the two sides cannot be told apart and the caller reads calls.
      */
-    private Map<String, Map<String, Object>> fromPairRollups(Handle h, Window w, Filters f, String single, String group,
-                                                             String granularity, List<String> columns) {
+    Map<String, Map<String, Object>> fromPairRollups(Handle h, Window w, Filters f, String single, String group,
+                                                     String granularity, List<String> columns) {
         String pair = pairDimension(single, group);
+        if (pair == null) return null;
         String value = f.value(single);
         String sep = String.valueOf(Rollups.PAIR_SEPARATOR);
         if (value.contains(sep)) return null;

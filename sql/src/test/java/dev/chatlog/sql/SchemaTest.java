@@ -43,7 +43,7 @@ class SchemaTest {
     }
 
     @Test
-    void should_backfill_the_pair_rollups_exactly_from_stored_calls() throws Exception {
+    void should_backfill_the_pair_and_tool_pair_rollups_exactly_from_stored_calls() throws Exception {
         try (Database db = Database.open(TestDatabase.freshSchema(), 2)) {
             java.util.Random r = new java.util.Random(3);
             List<dev.chatlog.core.LlmCall> calls = new java.util.ArrayList<>();
@@ -61,19 +61,21 @@ class SchemaTest {
                 calls.add(b.build());
             }
             new JdbcChatLogStore(db.jdbi()).write(new dev.chatlog.core.Batch(calls, List.of()));
-            String pairs = "'model_agent', 'model_chat_mode', 'agent_function', 'agent_chat_mode', 'function_chat_mode'";
+            String pairs = "'model_agent', 'model_chat_mode', 'agent_function', 'agent_chat_mode', 'function_chat_mode', 'tool_agent', 'tool_chat_mode'";
             List<String> written = db.jdbi().withHandle(h -> h.createQuery("SELECT CONCAT_WS(' ', granularity, dimension, bucket_start, dim_value, "
                     + "llm_calls, tool_calls, cost, lat_05, ttft_03, max_duration_ms, max_cost) FROM chatbot_usage_rollup WHERE dimension IN ("
                     + pairs + ") ORDER BY 1").mapTo(String.class).list());
             assertTrue(written.size() > 50, "pair rows written: " + written.size());
             // the migration's statements, run on the same calls with the rows the writer made removed
-            String v10;
-            try (java.io.InputStream in = getClass().getResourceAsStream("/db/migration/V10__pair_rollups.sql")) {
-                v10 = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            StringBuilder v10 = new StringBuilder();
+            for (String file : List.of("V10__pair_rollups.sql", "V11__tool_pair_rollups.sql")) {
+                try (java.io.InputStream in = getClass().getResourceAsStream("/db/migration/" + file)) {
+                    v10.append(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)).append('\n');
+                }
             }
             db.jdbi().useHandle(h -> {
                 h.execute("DELETE FROM chatbot_usage_rollup WHERE dimension IN (" + pairs + ")");
-                for (String statement : v10.split(";\\s*\\n")) {
+                for (String statement : v10.toString().split(";\\s*\\n")) {
                     String sql = statement.lines().filter(l -> !l.startsWith("--")).collect(java.util.stream.Collectors.joining("\n")).trim();
                     if (sql.startsWith("INSERT")) h.execute(sql);
                 }

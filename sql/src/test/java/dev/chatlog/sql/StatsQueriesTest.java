@@ -483,6 +483,37 @@ class StatsQueriesTest {
 
     @Test
     @SuppressWarnings("unchecked")
+    void should_count_tool_executions_under_an_agent_or_chat_mode_filter_as_the_rows_written() {
+        AnalysisQueries analysis = new AnalysisQueries(db.jdbi());
+        List<AnalysisQueries.CallFilter> filters = List.of(new AnalysisQueries.CallFilter(null, null, "RAGAgent", null),
+                new AnalysisQueries.CallFilter(null, null, null, "rag"),
+                new AnalysisQueries.CallFilter(null, "search_orders", "Orchestrator", null), // + a function: still rollups
+                new AnalysisQueries.CallFilter(null, null, "RAGAgent", "tool")); // both: the tool calls are read
+        int checked = 0;
+        for (AnalysisQueries.CallFilter f : filters) {
+            List<LlmCall> tools = calls.stream().filter(c -> c.callType() == CallType.TOOL)
+                    .filter(c -> f.agent() == null || f.agent().equals(c.agent()))
+                    .filter(c -> f.chatMode() == null || f.chatMode().equals(c.chatMode()))
+                    .filter(c -> f.functionName() == null || f.functionName().equals(c.functionName())).toList();
+            assertTrue(!tools.isEmpty(), f.toString());
+            List<Map<String, Object>> byTool = (List<Map<String, Object>>) analysis.overview(AnalysisQueries.ALL_TIME, f).get("by_tool");
+            assertEquals(1, byTool.size(), f + " " + byTool);
+            Map<String, Object> t = byTool.get(0);
+            assertEquals("search_orders", t.get("tool"));
+            assertEquals((long) tools.size(), n(t.get("executions")), f.toString());
+            assertEquals(tools.stream().filter(c -> !c.success()).count(), n(t.get("failures")), f.toString());
+            double avg = tools.stream().mapToDouble(LlmCall::durationMs).sum() / tools.size();
+            assertEquals(Math.round(avg * 100) / 100.0, ((Number) t.get("avg_duration_ms")).doubleValue(), 0.011, f.toString());
+            List<Double> durations = tools.stream().map(LlmCall::durationMs).sorted().toList();
+            double p95 = durations.get((int) Math.ceil(0.95 * durations.size()) - 1);
+            assertEquals(Rollups.bucket(p95), Rollups.bucket(((Number) t.get("p95_duration_ms")).doubleValue()), f.toString());
+            checked++;
+        }
+        assertEquals(4, checked);
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
     void should_rank_daily_top_and_slow_calls_under_call_filters_as_a_full_sort_does() {
         List<Filters> filters = List.of(new Filters("gpt-4o", null, null, null, null, null),
                 new Filters("gpt-4o-mini", "Orchestrator", null, null, null, null), new Filters(null, null, "summarize", "rag", null, null),
