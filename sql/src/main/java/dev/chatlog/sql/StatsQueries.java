@@ -32,15 +32,9 @@ import org.jdbi.v3.core.statement.Query;
 public final class StatsQueries {
     private final Jdbi jdbi;
     /** Per-user sums of the days before today, by window and columns; see {@link #perUser}. */
-    private final Map<String, ClosedDays> closedDays = java.util.Collections.synchronizedMap(
-            new LinkedHashMap<>(16, 0.75f, true) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<String, ClosedDays> eldest) {
-                    return size() > 8;
-                }
-            });
-
-    private record ClosedDays(List<String> fingerprint, Map<String, Map<String, Object>> sums) {}
+    private final DayCache<Map<String, Map<String, Object>>> closedDays = new DayCache<>(8);
+    /** Daily statistics that read the day's calls (call filters), by date, filters and threshold; see {@link #daily}. */
+    private final DayCache<Map<String, Object>> filteredDays = new DayCache<>(32);
 
     public StatsQueries(Jdbi jdbi) {
         this.jdbi = jdbi;
@@ -215,11 +209,8 @@ public final class StatsQueries {
     /**
      * Every user's sums over a day-aligned window. Grouping a month of users' days is the slowest read
      * there is (150,000 rows for 5,000 daily users), and the days before today rarely change, so
-     * their per-user sums are kept here and only today's rows are read again. A kept result is used
-     * only while the days' rollup counters (messages, calls, tool calls, agent steps of each day)
-     * are what they were when it was computed: every row written into one of those days, from any
-     * application instance, raises one of them, so a late write is never missed. The counters are
-     * read before the sums, so a result can only be newer than its fingerprint, never older.
+     * their per-user sums are kept ({@link DayCache}: while those days' rollup counters are
+     * unchanged) and only today's rows are read again.
      */
     private Map<String, Map<String, Object>> perUser(Handle h, Window w, List<String> columns) {
         LocalDate from = w.fromUtc().toLocalDate();
@@ -229,23 +220,14 @@ public final class StatsQueries {
         if (!split.isAfter(from)) {
             return fromUserRollup(h, w, Filters.NONE, "user", columns);
         }
-        List<String> fingerprint = h.createQuery("""
-                SELECT CONCAT(DATE_FORMAT(bucket_start, '%Y-%m-%d'), ':', messages, ':', llm_calls, ':', tool_calls, ':', agent_calls)
-                FROM chatbot_usage_rollup WHERE granularity = 'd' AND dimension = 'all' AND bucket_start >= :from AND bucket_start < :to
-                ORDER BY bucket_start""").bind("from", from).bind("to", split).mapTo(String.class).list();
-        String key = from + "|" + split + "|" + columns;
-        ClosedDays kept = closedDays.get(key);
-        if (kept == null || !kept.fingerprint().equals(fingerprint)) {
-            kept = new ClosedDays(fingerprint, fromUserRollup(h, new Window(w.from(), split.atStartOfDay().toInstant(ZoneOffset.UTC), null),
-                    Filters.NONE, "user", columns));
-            closedDays.put(key, kept);
-        }
+        Map<String, Map<String, Object>> kept = closedDays.get(h, from + "|" + split + "|" + columns, from, split,
+                () -> fromUserRollup(h, new Window(w.from(), split.atStartOfDay().toInstant(ZoneOffset.UTC), null), Filters.NONE, "user", columns));
         if (!split.isBefore(to)) {
-            return kept.sums();
+            return kept;
         }
         Map<String, Map<String, Object>> open = fromUserRollup(h, new Window(split.atStartOfDay().toInstant(ZoneOffset.UTC), w.to(), null),
                 Filters.NONE, "user", columns);
-        Map<String, Map<String, Object>> out = new LinkedHashMap<>(kept.sums());
+        Map<String, Map<String, Object>> out = new LinkedHashMap<>(kept);
         open.forEach((user, sums) -> out.merge(user, sums, StatsQueries::plus));
         return out;
     }
@@ -556,60 +538,69 @@ public final class StatsQueries {
 
     // ------------------------------------------------------------------ routes
 
-    /** Daily statistics for one UTC date. */
+    /**
+     * Daily statistics for one UTC date. Under a model, agent or function filter they read the day's
+     * matching calls (a few thousand at a million calls a month); that result is kept while the
+     * day's rollup counters are unchanged ({@link DayCache}), so asking again for a day that
+     * received no row since costs one indexed read.
+     */
     public Map<String, Object> daily(LocalDate date, Filters f, int slowMs) {
         Instant from = date.atStartOfDay().toInstant(ZoneOffset.UTC);
         Window w = new Window(from, from.plusSeconds(86_400), null);
-        return jdbi.withHandle(h -> {
-            Map<String, Object> out = new LinkedHashMap<>();
-            out.put("date", date.toString());
-            out.put("filters", f.asMap());
-            // filters on call attributes leave most breakdowns without rollup rows: then one pass over the
-            // day's matching calls gives all of them and the top lists, instead of one read per breakdown
-            boolean raw = hasCallFilter(f);
-            CallPass.Top costliest = new CallPass.Top(TopCalls.By.COST, null, 10);
-            CallPass.Top slowest = new CallPass.Top(TopCalls.By.DURATION, slowMs, 10);
-            Map<String, Map<String, Map<String, Object>>> pass = raw
-                    ? CallPass.read(h, w, f, List.of("all", "agent", "function", "model", "chat_mode", "user"), List.of(costliest, slowest))
-                    : null;
-            java.util.function.Function<String, Map<String, Map<String, Object>>> sums =
-                    dim -> pass != null ? pass.get(dim) : aggregate(h, w, f, dim);
-            Map<String, Object> allSums = merged(sums.apply("all").values());
-            Map<String, Object> totals = metrics(allSums);
-            out.put("totals", totals);
-            out.put("by_agent", groups(sums.apply("agent"), "agent", 100));
-            out.put("by_function", groups(sums.apply("function"), "function", 100));
-            out.put("by_model", groups(sums.apply("model"), "model", 100));
-            out.put("by_chat_mode", groups(sums.apply("chat_mode"), "chat_mode", 100));
-            out.put("by_user", groups(sums.apply("user"), "user", 50));
-            String top = "call_id, conversation_id, message_id, call_type, model, agent, function_name, user_id, total_tokens,"
-                    + " cost_estimate, duration_ms, success, started_at";
-            out.put("top_expensive_calls", raw ? costliest.rows(h, top) : TopCalls.find(h, w, f, TopCalls.By.COST, top, "", null, 10));
-            Map<String, Object> slow = new LinkedHashMap<>();
-            slow.put("threshold_ms", slowMs);
-            int edge = java.util.Arrays.binarySearch(Rollups.EDGES, slowMs);
-            if (raw) {
-                slow.put("count", slowest.qualified());
-            } else if (edge >= 0) { // a bucket edge: the histogram counts it exactly
-                long[] lat = hist(allSums, "lat");
-                long slowCount = 0;
-                for (int i = edge + 1; i < lat.length; i++) slowCount += lat[i];
-                slow.put("count", slowCount);
-            } else {
-                slow.put("count", f.bind(h.createQuery("SELECT COUNT(*) FROM chatbot_llm_calls WHERE started_at >= :from AND started_at < :to"
-                                + " AND duration_ms > :slow AND call_type IN ('chat', 'streaming_chat', 'embedding')" + f.rawWhere()))
-                        .bind("from", w.fromUtc()).bind("to", w.toUtc()).bind("slow", slowMs).mapTo(Long.class).one());
-            }
-            slow.put("calls", raw ? slowest.rows(h, top) : TopCalls.find(h, w, f, TopCalls.By.DURATION, top, " AND duration_ms > :slow", slowMs, 10));
-            out.put("slow_calls", slow);
-            Map<String, Object> errors = new LinkedHashMap<>();
-            errors.put("overall", totals.get("error_rate"));
-            errors.put("by_agent", errorRates((List<Map<String, Object>>) out.get("by_agent"), "agent"));
-            errors.put("by_function", errorRates((List<Map<String, Object>>) out.get("by_function"), "function"));
-            errors.put("by_model", errorRates((List<Map<String, Object>>) out.get("by_model"), "model"));
-            out.put("error_rates", errors);
-            return out;
-        });
+        return jdbi.withHandle(h -> hasCallFilter(f)
+                ? filteredDays.get(h, date + "|" + f + "|" + slowMs, date, date.plusDays(1), () -> daily(h, date, w, f, slowMs))
+                : daily(h, date, w, f, slowMs));
+    }
+
+    private Map<String, Object> daily(Handle h, LocalDate date, Window w, Filters f, int slowMs) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("date", date.toString());
+        out.put("filters", f.asMap());
+        // filters on call attributes leave most breakdowns without rollup rows: then one pass over the
+        // day's matching calls gives all of them and the top lists, instead of one read per breakdown
+        boolean raw = hasCallFilter(f);
+        CallPass.Top costliest = new CallPass.Top(TopCalls.By.COST, null, 10);
+        CallPass.Top slowest = new CallPass.Top(TopCalls.By.DURATION, slowMs, 10);
+        Map<String, Map<String, Map<String, Object>>> pass = raw
+                ? CallPass.read(h, w, f, List.of("all", "agent", "function", "model", "chat_mode", "user"), List.of(costliest, slowest))
+                : null;
+        java.util.function.Function<String, Map<String, Map<String, Object>>> sums =
+                dim -> pass != null ? pass.get(dim) : aggregate(h, w, f, dim);
+        Map<String, Object> allSums = merged(sums.apply("all").values());
+        Map<String, Object> totals = metrics(allSums);
+        out.put("totals", totals);
+        out.put("by_agent", groups(sums.apply("agent"), "agent", 100));
+        out.put("by_function", groups(sums.apply("function"), "function", 100));
+        out.put("by_model", groups(sums.apply("model"), "model", 100));
+        out.put("by_chat_mode", groups(sums.apply("chat_mode"), "chat_mode", 100));
+        out.put("by_user", groups(sums.apply("user"), "user", 50));
+        String top = "call_id, conversation_id, message_id, call_type, model, agent, function_name, user_id, total_tokens,"
+                + " cost_estimate, duration_ms, success, started_at";
+        out.put("top_expensive_calls", raw ? costliest.rows(h, top) : TopCalls.find(h, w, f, TopCalls.By.COST, top, "", null, 10));
+        Map<String, Object> slow = new LinkedHashMap<>();
+        slow.put("threshold_ms", slowMs);
+        int edge = java.util.Arrays.binarySearch(Rollups.EDGES, slowMs);
+        if (raw) {
+            slow.put("count", slowest.qualified());
+        } else if (edge >= 0) { // a bucket edge: the histogram counts it exactly
+            long[] lat = hist(allSums, "lat");
+            long slowCount = 0;
+            for (int i = edge + 1; i < lat.length; i++) slowCount += lat[i];
+            slow.put("count", slowCount);
+        } else {
+            slow.put("count", f.bind(h.createQuery("SELECT COUNT(*) FROM chatbot_llm_calls WHERE started_at >= :from AND started_at < :to"
+                            + " AND duration_ms > :slow AND call_type IN ('chat', 'streaming_chat', 'embedding')" + f.rawWhere()))
+                    .bind("from", w.fromUtc()).bind("to", w.toUtc()).bind("slow", slowMs).mapTo(Long.class).one());
+        }
+        slow.put("calls", raw ? slowest.rows(h, top) : TopCalls.find(h, w, f, TopCalls.By.DURATION, top, " AND duration_ms > :slow", slowMs, 10));
+        out.put("slow_calls", slow);
+        Map<String, Object> errors = new LinkedHashMap<>();
+        errors.put("overall", totals.get("error_rate"));
+        errors.put("by_agent", errorRates((List<Map<String, Object>>) out.get("by_agent"), "agent"));
+        errors.put("by_function", errorRates((List<Map<String, Object>>) out.get("by_function"), "function"));
+        errors.put("by_model", errorRates((List<Map<String, Object>>) out.get("by_model"), "model"));
+        out.put("error_rates", errors);
+        return out;
     }
 
     private static List<Map<String, Object>> errorRates(List<Map<String, Object>> groups, String label) {

@@ -563,6 +563,37 @@ class StatsQueriesTest {
 
     @Test
     @SuppressWarnings("unchecked")
+    void should_answer_a_filtered_day_again_from_what_was_kept_until_a_row_arrives_in_that_day() {
+        try (Database own = TestDatabase.freshDatabase()) {
+            StatsQueries q = new StatsQueries(own.jdbi());
+            LocalDate day = LocalDate.now(ZoneOffset.UTC).minusDays(2);
+            java.util.function.BiConsumer<String, Integer> write = (model, hour) -> {
+                try (ChatLogger logger = ChatLogger.builder(new JdbcChatLogStore(own.jdbi())).build()) {
+                    logger.logCall(LlmCall.builder().conversationId("c-" + model + hour).userId("ann").model(model).inputTokens(100)
+                            .outputTokens(10).costEstimate(new BigDecimal("0.25")).priced(true).durationMs(120)
+                            .startedAt(day.atStartOfDay().toInstant(ZoneOffset.UTC).plusSeconds(3600L * hour)).build());
+                    assertTrue(logger.flush(Duration.ofSeconds(30)));
+                }
+            };
+            Filters gpt = new Filters("gpt-4o", null, null, null, null, null);
+            java.util.function.Supplier<Long> calls = () -> n(((Map<String, Object>) q.daily(day, gpt, 5000).get("totals")).get("llm_calls"));
+            write.accept("gpt-4o", 1);
+            write.accept("gpt-4o-mini", 2);
+            assertEquals(1L, calls.get());
+            assertEquals(1L, calls.get()); // kept
+            write.accept("gpt-4o", 3); // a late row into that day
+            assertEquals(2L, calls.get());
+            write.accept("gpt-4o-mini", 4); // another model's row: the day changed, computed again, same answer
+            assertEquals(2L, calls.get());
+            write.accept("gpt-4o", 30); // the next day: not this one
+            assertEquals(2L, calls.get());
+            List<Map<String, Object>> top = (List<Map<String, Object>>) q.daily(day, gpt, 5000).get("top_expensive_calls");
+            assertEquals(2, top.size());
+        }
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
     void should_keep_per_user_sums_of_past_days_exact_when_late_rows_arrive() {
         try (Database own = TestDatabase.freshDatabase()) {
             StatsQueries q = new StatsQueries(own.jdbi());
