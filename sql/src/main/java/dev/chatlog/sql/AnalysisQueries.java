@@ -142,7 +142,7 @@ public final class AnalysisQueries {
             Map<String, Object> callMetrics = StatsQueries.metrics(StatsQueries.merged(all.values()));
             totals.putAll(callFigures(callMetrics));
             out.put("totals", totals);
-            var pass = StatsQueries.onePass(h, w, filters(filter));
+            var pass = StatsQueries.onePass(h, w, filters(filter), List.of("model", "function", "agent", "chat_mode"), List.of());
             out.put("by_model", groupedCalls(h, w, filter, pass, "model"));
             out.put("by_function", groupedCalls(h, w, filter, pass, "function_name"));
             out.put("by_agent", groupedCalls(h, w, filter, pass, "agent"));
@@ -427,15 +427,18 @@ public final class AnalysisQueries {
             out.put("filters", filterMap(filter));
             StatsQueries.Filters calls = filters(filter);
             out.put("totals", callTotals(h, w, filter));
-            var pass = StatsQueries.onePass(h, w, calls);
+            CallPass.Top slowest = new CallPass.Top(TopCalls.By.DURATION, null, 10);
+            CallPass.Top costliest = new CallPass.Top(TopCalls.By.COST, null, 10);
+            var pass = StatsQueries.onePass(h, w, calls, List.of("model_function", "agent", "chat_mode"), List.of(slowest, costliest));
             out.put("by_model_and_function", groupedCalls(h, w, filter, pass, "model", "function_name"));
             out.put("by_agent", groupedCalls(h, w, filter, pass, "agent"));
             out.put("by_chat_mode", groupedCalls(h, w, filter, pass, "chat_mode"));
             out.put("by_tool", tools(h, w, filter.forTools()));
             String top = "call_id, conversation_id, message_id, model, function_name, call_type, duration_ms, total_tokens,"
                     + " cost_estimate, priced, success, error_type, started_at";
-            out.put("slowest_calls", TopCalls.find(h, w, calls, TopCalls.By.DURATION, top, "", null, 10));
-            out.put("most_expensive_calls", TopCalls.find(h, w, calls, TopCalls.By.COST, top, "", null, 10));
+            // calls read anyway for a breakdown: their top lists came with them
+            out.put("slowest_calls", pass != null ? slowest.rows(h, top) : TopCalls.find(h, w, calls, TopCalls.By.DURATION, top, "", null, 10));
+            out.put("most_expensive_calls", pass != null ? costliest.rows(h, top) : TopCalls.find(h, w, calls, TopCalls.By.COST, top, "", null, 10));
             out.put("recent_errors", filter.bind(h.createQuery("""
                     SELECT call_id, conversation_id, message_id, call_type, model, function_name, agent, duration_ms,
                            error_type, LEFT(error_message, 300) AS error_message, started_at

@@ -346,14 +346,23 @@ public final class StatsQueries {
     }
 
     /**
-     * For call filters the rollups cannot answer (two dimensions or more, the outcome, a window not on
-     * whole hours, one conversation): every breakdown in one pass over the matching calls
-     * ({@link CallPass}); otherwise null (use aggregate: one dimension's filter reads the pair rollups).
+     * Under model, agent, function or outcome filters, when one of {@code groups} has no rollup
+     * answer (two filters or more, the outcome, a window not on whole hours, one conversation, or a
+     * group not paired with the filtered dimension): every group's sums in one pass over the
+     * matching calls ({@link CallPass}), offering each call to {@code tops} too. Otherwise null:
+     * read each group with {@link #aggregate}, and the tops with {@link TopCalls}.
      */
-    static Map<String, Map<String, Map<String, Object>>> onePass(Handle h, Window w, Filters f) {
+    static Map<String, Map<String, Map<String, Object>>> onePass(Handle h, Window w, Filters f, List<String> groups,
+                                                                 List<CallPass.Top> tops) {
         if (!hasCallFilter(f)) return null;
-        if (!w.session() && w.hourAligned() && f.single() != null) return null; // one dimension: the pair rollups answer
-        return CallPass.read(h, w, f, List.of("all", "agent", "function", "model", "chat_mode", "model_function"), List.of());
+        String single = f.single();
+        if (!w.session() && w.hourAligned() && single != null
+                && groups.stream().allMatch(g -> g.equals(single) || pairDimension(single, g) != null)) {
+            return null;
+        }
+        List<String> dims = new ArrayList<>(List.of("all"));
+        dims.addAll(groups);
+        return CallPass.read(h, w, f, dims, tops);
     }
 
     private static boolean hasCallFilter(Filters f) {

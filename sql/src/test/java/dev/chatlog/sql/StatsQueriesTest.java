@@ -514,6 +514,37 @@ class StatsQueriesTest {
 
     @Test
     @SuppressWarnings("unchecked")
+    void should_analyse_calls_under_a_filter_as_the_rows_written_whether_rollups_or_one_pass_answer() {
+        AnalysisQueries analysis = new AnalysisQueries(db.jdbi());
+        // model: every breakdown has a rollup (model_function, model_agent, model_chat_mode); agent: model x function
+        // under an agent is read from the calls, with the top lists in the same pass
+        for (AnalysisQueries.CallFilter f : List.of(new AnalysisQueries.CallFilter("gpt-4o", null, null, null),
+                new AnalysisQueries.CallFilter(null, null, "RAGAgent", null))) {
+            Predicate<LlmCall> match = c -> model(c) && (f.model() == null || f.model().equals(c.model()))
+                    && (f.agent() == null || f.agent().equals(c.agent()));
+            Map<String, Object> out = analysis.llmCalls(AnalysisQueries.ALL_TIME, f);
+            List<LlmCall> slow = calls.stream().filter(match).sorted(Comparator.comparing(LlmCall::durationMs).reversed()).toList();
+            assertRanked(slow.stream().map(c -> BigDecimal.valueOf(c.durationMs())).toList(), slow,
+                    (List<Map<String, Object>>) out.get("slowest_calls"), "duration_ms", f.toString());
+            List<LlmCall> costly = calls.stream().filter(match).filter(c -> c.costEstimate() != null)
+                    .sorted(Comparator.comparing(LlmCall::costEstimate).reversed()).toList();
+            assertRanked(costly.stream().map(LlmCall::costEstimate).toList(), costly,
+                    (List<Map<String, Object>>) out.get("most_expensive_calls"), "cost_estimate", f.toString());
+            Map<String, List<LlmCall>> byPair = calls.stream().filter(match)
+                    .collect(Collectors.groupingBy(c -> c.model() + "|" + c.functionName()));
+            List<Map<String, Object>> groups = (List<Map<String, Object>>) out.get("by_model_and_function");
+            assertEquals(byPair.size(), groups.size(), f.toString());
+            for (Map<String, Object> g : groups) {
+                List<LlmCall> expected = byPair.get(g.get("model") + "|" + g.get("function_name"));
+                assertEquals((long) expected.size(), n(g.get("llm_calls")), f + " " + g);
+                assertEquals(expected.stream().mapToLong(LlmCall::totalTokens).sum(), n(g.get("total_tokens")), f + " " + g);
+                assertEquals(0, cost(expected).compareTo(dec(g.get("cost"))), f + " " + g);
+            }
+        }
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
     void should_rank_daily_top_and_slow_calls_under_call_filters_as_a_full_sort_does() {
         List<Filters> filters = List.of(new Filters("gpt-4o", null, null, null, null, null),
                 new Filters("gpt-4o-mini", "Orchestrator", null, null, null, null), new Filters(null, null, "summarize", "rag", null, null),
