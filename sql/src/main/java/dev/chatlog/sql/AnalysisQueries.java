@@ -224,7 +224,7 @@ public final class AnalysisQueries {
                                                    Map<String, Map<String, Map<String, Object>>> pass, String... keys) {
         String group = keys.length == 2 ? "model_function" : DIMENSION.get(keys[0]);
         List<Map<String, Object>> out = new ArrayList<>();
-        (pass != null ? pass.get(group) : stats.aggregate(h, w, filters(f), group)).forEach((k, sums) -> {
+        (pass != null && pass.containsKey(group) ? pass.get(group) : stats.aggregate(h, w, filters(f), group)).forEach((k, sums) -> {
             Map<String, Object> m = StatsQueries.metrics(sums);
             if (((Number) m.get("llm_calls")).longValue() == 0) return;
             Map<String, Object> g = new LinkedHashMap<>();

@@ -32,6 +32,11 @@ final class CallPass {
             "model_function", c -> c.callType().isModelCall()
                     ? (c.model() == null ? "" : c.model()) + "|" + (c.functionName() == null ? "" : c.functionName()) : null);
 
+    /** The call attributes each breakdown keys on. */
+    private static final Map<String, List<String>> COLUMNS = Map.of("agent", List.of("agent"), "function", List.of("function_name"),
+            "model", List.of("model"), "chat_mode", List.of("chat_mode"), "user", List.of("user_id"),
+            "model_function", List.of("model", "function_name"));
+
     /**
      * The {@code limit} model calls ranked highest by {@code by} (cost: priced ones only), above
      * {@code overMs} of duration when set, ordered as {@link TopCalls} orders them: value, then
@@ -93,29 +98,41 @@ final class CallPass {
     /**
      * Reads the window's calls matching {@code f} once: the rollup sums of each of {@code dimensions}
      * (dimension -> value -> column -> sum, as {@link Rollups#sums} gives them), and every call
-     * offered to each of {@code tops}.
+     * offered to each of {@code tops}; with {@code countMessages}, each group's {@code messages} is the
+     * number of distinct messages its calls belong to (otherwise 0).
      */
     static Map<String, Map<String, Map<String, Object>>> read(Handle h, StatsQueries.Window w, StatsQueries.Filters f,
-                                                              List<String> dimensions, List<Top> tops) {
+                                                              List<String> dimensions, List<Top> tops, boolean countMessages) {
         Map<String, Function<LlmCall, String>> keys = new LinkedHashMap<>();
         for (String d : dimensions) keys.put(d, KEYS.get(d));
-        org.jdbi.v3.core.statement.Query q = f.bind(h.createQuery("""
-                        SELECT id, conversation_id, message_id, call_type, model, agent, function_name, chat_mode, user_id,
-                               success, priced, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, cost_estimate,
-                               duration_ms, time_to_first_token_ms, started_at
-                        FROM chatbot_llm_calls WHERE started_at >= :from AND started_at < :to"""
-                        + (w.session() ? " AND conversation_id = :conv" : "") + f.rawWhere()))
-                .bind("from", w.fromUtc()).bind("to", w.toUtc());
+        // only the columns this read needs: sending rows is most of its cost (a few thousand a day per filter)
+        java.util.Set<String> attributes = new java.util.HashSet<>();
+        for (String d : dimensions) attributes.addAll(COLUMNS.getOrDefault(d, List.of()));
+        StringBuilder sql = new StringBuilder("SELECT id, call_type, success, priced, input_tokens, output_tokens, cached_input_tokens,"
+                + " reasoning_tokens, cost_estimate, duration_ms, time_to_first_token_ms, started_at");
+        if (countMessages) sql.append(", conversation_id, message_id");
+        for (String c : List.of("model", "agent", "function_name", "chat_mode", "user_id")) {
+            if (attributes.contains(c)) sql.append(", ").append(c);
+        }
+        sql.append(" FROM chatbot_llm_calls WHERE started_at >= :from AND started_at < :to")
+                .append(w.session() ? " AND conversation_id = :conv" : "").append(f.rawWhere());
+        org.jdbi.v3.core.statement.Query q = f.bind(h.createQuery(sql.toString())).bind("from", w.fromUtc()).bind("to", w.toUtc());
         if (w.session()) q.bind("conv", w.conversationId());
         Iterable<LlmCall> calls = q.setFetchSize(Integer.MIN_VALUE).map((rs, ctx) -> {
-                    Object t = rs.getObject(18);
-                    LlmCall c = LlmCall.builder().callId("").conversationId(rs.getString(2)).messageId(rs.getString(3))
-                            .callType(CallType.valueOf(rs.getString(4).toUpperCase(Locale.ROOT))).model(rs.getString(5))
-                            .agent(rs.getString(6)).functionName(rs.getString(7)).chatMode(rs.getString(8)).userId(rs.getString(9))
-                            .success(rs.getBoolean(10)).priced(rs.getBoolean(11)).inputTokens(rs.getInt(12)).outputTokens(rs.getInt(13))
-                            .cachedInputTokens(rs.getInt(14)).reasoningTokens(rs.getInt(15)).costEstimate(rs.getBigDecimal(16))
-                            .durationMs(rs.getDouble(17)).timeToFirstTokenMs(t == null ? null : ((Number) t).longValue())
-                            .startedAt(rs.getObject(19, LocalDateTime.class).toInstant(java.time.ZoneOffset.UTC)).build();
+                    Object t = rs.getObject(11);
+                    LlmCall.Builder b = LlmCall.builder().callId("")
+                            .callType(CallType.valueOf(rs.getString(2).toUpperCase(Locale.ROOT)))
+                            .success(rs.getBoolean(3)).priced(rs.getBoolean(4)).inputTokens(rs.getInt(5)).outputTokens(rs.getInt(6))
+                            .cachedInputTokens(rs.getInt(7)).reasoningTokens(rs.getInt(8)).costEstimate(rs.getBigDecimal(9))
+                            .durationMs(rs.getDouble(10)).timeToFirstTokenMs(t == null ? null : ((Number) t).longValue())
+                            .startedAt(rs.getObject(12, LocalDateTime.class).toInstant(java.time.ZoneOffset.UTC));
+                    if (countMessages) b.conversationId(rs.getString("conversation_id")).messageId(rs.getString("message_id"));
+                    if (attributes.contains("model")) b.model(rs.getString("model"));
+                    if (attributes.contains("agent")) b.agent(rs.getString("agent"));
+                    if (attributes.contains("function_name")) b.functionName(rs.getString("function_name"));
+                    if (attributes.contains("chat_mode")) b.chatMode(rs.getString("chat_mode"));
+                    if (attributes.contains("user_id")) b.userId(rs.getString("user_id"));
+                    LlmCall c = b.build();
                     long rowId = rs.getLong(1);
                     for (Top top : tops) top.offer(rowId, c);
                     return c;

@@ -348,21 +348,18 @@ public final class StatsQueries {
     /**
      * Under model, agent, function or outcome filters, when one of {@code groups} has no rollup
      * answer (two filters or more, the outcome, a window not on whole hours, one conversation, or a
-     * group not paired with the filtered dimension): every group's sums in one pass over the
-     * matching calls ({@link CallPass}), offering each call to {@code tops} too. Otherwise null:
-     * read each group with {@link #aggregate}, and the tops with {@link TopCalls}.
+     * group not paired with the filtered dimension): those groups' sums (without message counts) in
+     * one pass over the matching calls ({@link CallPass}), offering each call to {@code tops} too.
+     * Otherwise null. Groups missing from the answer are read with {@link #aggregate}, and without
+     * a pass the tops with {@link TopCalls}.
      */
     static Map<String, Map<String, Map<String, Object>>> onePass(Handle h, Window w, Filters f, List<String> groups,
                                                                  List<CallPass.Top> tops) {
         if (!hasCallFilter(f)) return null;
         String single = f.single();
-        if (!w.session() && w.hourAligned() && single != null
-                && groups.stream().allMatch(g -> g.equals(single) || pairDimension(single, g) != null)) {
-            return null;
-        }
-        List<String> dims = new ArrayList<>(List.of("all"));
-        dims.addAll(groups);
-        return CallPass.read(h, w, f, dims, tops);
+        List<String> read = !w.session() && w.hourAligned() && single != null
+                ? groups.stream().filter(g -> !g.equals(single) && pairDimension(single, g) == null).toList() : groups;
+        return read.isEmpty() ? null : CallPass.read(h, w, f, read, tops, false);
     }
 
     private static boolean hasCallFilter(Filters f) {
@@ -571,7 +568,7 @@ public final class StatsQueries {
         CallPass.Top costliest = new CallPass.Top(TopCalls.By.COST, null, 10);
         CallPass.Top slowest = new CallPass.Top(TopCalls.By.DURATION, slowMs, 10);
         Map<String, Map<String, Map<String, Object>>> pass = raw
-                ? CallPass.read(h, w, f, List.of("all", "agent", "function", "model", "chat_mode", "user"), List.of(costliest, slowest))
+                ? CallPass.read(h, w, f, List.of("all", "agent", "function", "model", "chat_mode", "user"), List.of(costliest, slowest), true)
                 : null;
         java.util.function.Function<String, Map<String, Map<String, Object>>> sums =
                 dim -> pass != null ? pass.get(dim) : aggregate(h, w, f, dim);
