@@ -193,9 +193,10 @@ public final class StatsQueries {
         String sep = String.valueOf(Rollups.PAIR_SEPARATOR);
         if (value.contains(sep)) return null;
         boolean first = pair.startsWith(single + "_");
-        String literal = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
-        Map<String, Map<String, Object>> rows = rollupSums(h, w, pair, pair, " AND dim_value LIKE :value",
-                first ? literal + sep + "%" : "%" + sep + literal, granularity, columns);
+        // the side compared by the database (its collation, as every other filter); rows whose value
+        // holds the separator more than once are caught below
+        Map<String, Map<String, Object>> rows = rollupSums(h, w, pair, pair,
+                " AND SUBSTRING_INDEX(dim_value, '" + sep + "', " + (first ? 1 : -1) + ") = :value", value, granularity, columns);
         Map<String, Map<String, Object>> out = new LinkedHashMap<>();
         for (var e : rows.entrySet()) {
             String k = e.getKey();
