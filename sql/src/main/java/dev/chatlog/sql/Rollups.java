@@ -32,12 +32,9 @@ public final class Rollups {
      */
     static final List<String> PAIRED = List.of("model", "agent", "function", "chat_mode");
     /** Every pair of {@link #PAIRED}, named {@code a_b} in that order; values {@code a|b}. */
-    static final List<String> PAIRS = List.of("model_agent", "model_function", "model_chat_mode", "agent_function",
-            "agent_chat_mode", "function_chat_mode");
-    /** The {@code tool} dimension paired with the agent and the chat mode (tool executions only, durations in lat_NN). */
-    static final List<String> TOOL_PAIRS = List.of("tool_agent", "tool_chat_mode");
-    static final List<String> HOURLY = List.of("all", "model", "agent", "function", "chat_mode", "model_function", "tool", "intent",
-            "model_agent", "model_chat_mode", "agent_function", "agent_chat_mode", "function_chat_mode", "tool_agent", "tool_chat_mode");
+    static final List<String> PAIRS = pairs();
+    /** Every dimension of the table (besides per-user sums, in their own table), each with hourly and daily rows. */
+    static final List<String> HOURLY = dimensions();
     static final List<String> DAILY = HOURLY;
     private static final java.util.Set<String> HOURLY_SET = java.util.Set.copyOf(HOURLY);
     /** The separator of a pair's two values in {@code dim_value}. */
@@ -60,6 +57,21 @@ public final class Rollups {
             if (ms <= EDGES[i]) return i;
         }
         return EDGES.length;
+    }
+
+    private static List<String> pairs() {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < PAIRED.size(); i++) {
+            for (int j = i + 1; j < PAIRED.size(); j++) out.add(PAIRED.get(i) + "_" + PAIRED.get(j));
+        }
+        return List.copyOf(out);
+    }
+
+    private static List<String> dimensions() {
+        List<String> out = new ArrayList<>(List.of("all", "model", "agent", "function", "chat_mode", "tool", "intent"));
+        out.addAll(PAIRS);
+        out.addAll(List.of("tool_agent", "tool_chat_mode")); // tool executions per tool and agent / chat mode
+        return List.copyOf(out);
     }
 
     /** The rollup dimension holding calls by {@code a} and {@code b} together, or null when they are not a pair. */
