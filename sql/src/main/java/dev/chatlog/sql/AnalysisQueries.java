@@ -267,24 +267,15 @@ public final class AnalysisQueries {
 
     /**
      * Tool executions grouped by tool: executions, failures, average duration (exact) and p95 duration
-     * (from the duration histogram, like the model-call percentiles). From the {@code tool} rollups;
-     * with an agent or chat-mode filter, from the raw tool rows of the window.
+     * (from the duration histogram, like the model-call percentiles). From the {@code tool} rollups
+     * ({@code tool_agent} / {@code tool_chat_mode} under one of those filters); with both, from the
+     * tool rows of the window.
      */
     private List<Map<String, Object>> tools(Handle h, StatsQueries.Window w, CallFilter f) {
-        Map<String, Map<String, Object>> groups = null;
-        if (f.agent() == null && f.chatMode() == null) {
-            groups = stats.aggregate(h, w, StatsQueries.Filters.NONE, "tool");
-        } else if ((f.agent() == null || f.chatMode() == null) && !w.session() && w.hourAligned()) { // tool_agent / tool_chat_mode
-            groups = stats.fromPairRollups(h, w, new StatsQueries.Filters(null, f.agent(), null, f.chatMode(), null, null),
-                    f.agent() != null ? "agent" : "chat_mode", "tool", w.dayAligned() ? "d" : "h", Rollups.columns());
-        }
-        if (groups != null) {
-            if (f.functionName() != null) groups.keySet().retainAll(java.util.Set.of(f.functionName()));
-        } else {
-            groups = StatsQueries.collect(f.bind(h.createQuery("SELECT COALESCE(function_name, '') AS k, "
-                    + StatsQueries.rawToolColumns() + " FROM chatbot_llm_calls WHERE started_at >= :from AND started_at < :to"
-                    + " AND call_type = 'tool'" + f.where() + " GROUP BY k")).bind("from", w.fromUtc()).bind("to", w.toUtc()));
-        }
+        // from the tool rollups, paired with the agent or the chat mode under one of those filters
+        Map<String, Map<String, Object>> groups = stats.aggregate(h, w,
+                new StatsQueries.Filters(null, f.agent(), null, f.chatMode(), null, null), "tool");
+        if (f.functionName() != null) groups.keySet().retainAll(java.util.Set.of(f.functionName()));
         List<Map<String, Object>> out = new ArrayList<>();
         groups.forEach((tool, s) -> {
             long executions = StatsQueries.l(s, "tool_calls");

@@ -1,6 +1,5 @@
 package dev.chatlog.sql;
 
-
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.DayOfWeek;
@@ -185,7 +184,7 @@ public final class StatsQueries {
      * Null when a stored value holds the separator or was cut at the column's length, or the filter
      * value holds the separator: then the two sides cannot be told apart and the caller reads calls.
      */
-    Map<String, Map<String, Object>> fromPairRollups(Handle h, Window w, Filters f, String single, String group,
+    private Map<String, Map<String, Object>> fromPairRollups(Handle h, Window w, Filters f, String single, String group,
                                                      String granularity, List<String> columns) {
         String pair = pairDimension(single, group);
         if (pair == null) return null;
@@ -331,10 +330,15 @@ public final class StatsQueries {
             + "SUM(unpriced_calls) AS unpriced_calls, SUM(total_duration_ms) AS llm_duration_ms";
 
     private Map<String, Map<String, Object>> fromRaw(Handle h, Window w, Filters f, String group) {
-        StringBuilder sql = new StringBuilder("SELECT ").append(RAW_GROUP.get(group)).append(" AS k")
-                .append(", COUNT(DISTINCT IF(message_id <> '', CONCAT(conversation_id, '/', message_id), NULL)) AS messages")
-                .append(", 0 AS failed_messages, 0 AS message_duration_ms, ").append(rawCallColumns());
-        sql.append(" FROM chatbot_llm_calls WHERE started_at >= :from AND started_at < :to");
+        boolean tool = group.equals("tool"); // tool executions, their durations in the histogram, as the tool rollups
+        StringBuilder sql = new StringBuilder("SELECT ").append(tool ? "COALESCE(function_name, '')" : RAW_GROUP.get(group)).append(" AS k");
+        if (tool) {
+            sql.append(", ").append(rawToolColumns());
+        } else {
+            sql.append(", COUNT(DISTINCT IF(message_id <> '', CONCAT(conversation_id, '/', message_id), NULL)) AS messages")
+                    .append(", 0 AS failed_messages, 0 AS message_duration_ms, ").append(rawCallColumns());
+        }
+        sql.append(" FROM chatbot_llm_calls WHERE started_at >= :from AND started_at < :to").append(tool ? " AND call_type = 'tool'" : "");
         if (w.session()) sql.append(" AND conversation_id = :conv");
         sql.append(f.rawWhere()).append(" GROUP BY k");
         Query q = f.bind(h.createQuery(sql.toString())).bind("from", w.fromUtc()).bind("to", w.toUtc());
