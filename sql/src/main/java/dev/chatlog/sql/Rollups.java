@@ -240,8 +240,9 @@ public final class Rollups {
                 for (Delta d : targets(deltas, c.startedAt(), Map.of("tool", tool, "tool_agent", tool + PAIR_SEPARATOR + nz(c.agent()),
                         "tool_chat_mode", tool + PAIR_SEPARATOR + nz(c.chatMode())))) {
                     addCall(d, c);
-                    d.add(lat(bucket(c.durationMs())), 1);
-                    d.max("max_duration_ms", money2(c.durationMs()));
+                    BigDecimal ms = money2(c.durationMs());
+                    d.add(lat(bucket(ms.doubleValue())), 1); // the stored (rounded) value, as the readers see it
+                    d.max("max_duration_ms", ms);
                 }
             }
         }
@@ -416,7 +417,7 @@ public final class Rollups {
         BigDecimal ms = money2(c.durationMs());
         d.add(Delta.LLM_DURATION, ms);
         d.max(Delta.MAX_DURATION, ms);
-        d.n[Delta.LAT_0 + bucket(c.durationMs())]++;
+        d.n[Delta.LAT_0 + bucket(ms.doubleValue())]++; // the stored (rounded) value: 100.004 ms is 100.00, not above 100
         if (c.timeToFirstTokenMs() != null) {
             d.n[Delta.TTFT_SUM] += c.timeToFirstTokenMs();
             d.n[Delta.TTFT_COUNT]++;

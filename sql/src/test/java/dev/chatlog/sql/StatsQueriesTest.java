@@ -82,6 +82,16 @@ class StatsQueriesTest {
                         .success(r.nextInt(10) != 0).responseTimeMs(Math.round(r.nextDouble() * 500_000) / 100.0).build());
             }
         }
+        // durations a hair above a histogram edge that round onto it when stored (as a measured 100.004 ms does):
+        // the rollups must bucket them as stored, as every reader of the rows does
+        Instant edge = D0.plusDays(3).atStartOfDay().toInstant(ZoneOffset.UTC).plusSeconds(5_000);
+        double[] hairs = {100.004, 50.0049, 2000.001};
+        for (int k = 0; k < hairs.length; k++) {
+            calls.add(LlmCall.builder().conversationId("conv-edge").messageId("edge-m").callSequence(k + 1).userId("u2").chatMode("simple")
+                    .functionName(k == 2 ? "search_orders" : "summarize").callType(k == 2 ? CallType.TOOL : CallType.CHAT)
+                    .model(k == 2 ? null : "unknown-x").inputText("edge " + k).outputText("edge answer " + k).inputTokens(k == 2 ? 0 : 10)
+                    .outputTokens(k == 2 ? 0 : 5).startedAt(edge.plusSeconds(k)).durationMs(hairs[k]).success(true).build());
+        }
         // an agent whose name holds the pair rollups' separator: those breakdowns must still be exact
         Instant night = D0.plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC).plusSeconds(7_200);
         for (int k = 0; k < 3; k++) {
@@ -329,7 +339,7 @@ class StatsQueriesTest {
             String cost = row.get(header.indexOf("cost_estimate"));
             assertEquals(c.costEstimate() == null, cost.isEmpty(), c.callId());
             if (c.costEstimate() != null) assertEquals(0, c.costEstimate().compareTo(new BigDecimal(cost)));
-            assertEquals(c.durationMs(), Double.parseDouble(row.get(header.indexOf("duration_ms"))), 0.001);
+            assertEquals(c.durationMs(), Double.parseDouble(row.get(header.indexOf("duration_ms"))), 0.005); // stored to 0.01 ms
             assertEquals(String.valueOf(c.success()), row.get(header.indexOf("success")));
         }
 
