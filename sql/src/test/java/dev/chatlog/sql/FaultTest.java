@@ -34,6 +34,7 @@ class FaultTest {
     @Test
     void should_write_every_call_exactly_once_when_the_database_is_stopped_for_22_seconds() throws Exception {
         Path dir = Files.createTempDirectory("chatlog-outage");
+        TestDatabase.deleteAtExit(dir);
         EmbeddedMariaDb server = EmbeddedMariaDb.start(dir.resolve("db"), 0);
         try (Database db = Database.open(server.databaseConfig(), 4)) {
             ChatLogger logger = ChatLogger.builder(new JdbcChatLogStore(db.jdbi())).spool(dir.resolve("spool"))

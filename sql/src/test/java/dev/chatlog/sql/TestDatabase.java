@@ -21,12 +21,29 @@ public final class TestDatabase {
             try {
                 Path dir = Files.createTempDirectory("chatlog-test-db");
                 server = EmbeddedMariaDb.start(dir, 0);
-                Runtime.getRuntime().addShutdownHook(new Thread(server::close, "chatlog-test-db-stop"));
+                EmbeddedMariaDb started = server;
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> { // a server's files are ~660 MB: never leave them behind
+                    started.close();
+                    delete(dir);
+                }, "chatlog-test-db-stop"));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         }
         return server;
+    }
+
+    /** Deletes {@code dir} and everything under it when the JVM exits (a test's own database or spool directory). */
+    public static void deleteAtExit(Path dir) {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> delete(dir), "chatlog-test-dir-delete"));
+    }
+
+    private static void delete(Path dir) {
+        try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | UncheckedIOException e) {
+            System.err.println("could not delete " + dir + ": " + e);
+        }
     }
 
     /** Creates a new, empty schema on the shared server and returns its name. */
