@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Issue 13 benchmark: the server as a child JVM under C chat clients + R dashboard readers for S
 # seconds, then SIGKILL under load and a restart. Usage: bench/chat-load.sh [clients] [readers] [seconds]
-# Profile the server: BENCH_JAVA_OPTS="-Dbench.serverJvm=-XX:StartFlightRecording=filename=/tmp/server.jfr"
+# Profile the server: BENCH_JAVA_OPTS="-Dbench.serverJvm=-XX:StartFlightRecording -Dbench.jfrDump=/tmp/server.jfr"
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mvn -q -B -DskipTests install

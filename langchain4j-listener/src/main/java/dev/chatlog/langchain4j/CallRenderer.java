@@ -85,9 +85,7 @@ final class CallRenderer {
                 .durationMs((endNanos - s.startNanos()) / 1e6)
                 .timeToFirstTokenMs(ttft < 0 ? null : ttft)
                 .callType(streaming ? CallType.STREAMING_CHAT : CallType.CHAT)
-                .conversationId(c.conversationId()).messageId(c.messageId()).userId(c.userId())
-                .chatMode(c.chatMode()).agent(c.agent()).functionName(c.functionName())
-                .parentCallId(c.parentCallId()).callSequence(s.sequence())
+                .context(c).callSequence(s.sequence())
                 .provider(providerName(provider)).model(request.modelName())
                 .inputText(renderPrompt(request.messages()));
     }

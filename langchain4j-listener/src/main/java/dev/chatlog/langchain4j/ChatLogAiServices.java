@@ -113,9 +113,7 @@ public final class ChatLogAiServices {
             ChatContext parent = agent != null ? agent.context() : ChatContext.current();
             var start = t.startTime().atZone(ZoneId.systemDefault()).toInstant();
             LlmCall.Builder row = LlmCall.builder().callId(Ids.newId()).callType(CallType.TOOL)
-                    .conversationId(parent.conversationId()).messageId(parent.messageId()).userId(parent.userId())
-                    .chatMode(parent.chatMode()).agent(parent.agent()).parentCallId(parent.parentCallId())
-                    .callSequence(parent.nextSequence()).functionName(t.request().name())
+                    .context(parent).callSequence(parent.nextSequence()).functionName(t.request().name())
                     .inputText(t.request().arguments()).outputText(t.result()).startedAt(start)
                     .durationMs(Duration.between(t.startTime(), t.finishTime()).toNanos() / 1e6)
                     .inputTokens(0).outputTokens(0).tokenSource(TokenSource.PROVIDER)

@@ -126,8 +126,6 @@ public final class ChatLogEmbeddingListener implements EmbeddingModelListener {
             input.append(seg.text());
         }
         return LlmCall.builder().callId(s.callId()).callType(CallType.EMBEDDING).startedAt(s.at())
-                .durationMs((end - s.nanos()) / 1e6).conversationId(c.conversationId()).messageId(c.messageId())
-                .userId(c.userId()).chatMode(c.chatMode()).agent(c.agent()).functionName(c.functionName())
-                .parentCallId(c.parentCallId()).callSequence(s.sequence()).model(model).inputText(input.toString());
+                .durationMs((end - s.nanos()) / 1e6).context(c).callSequence(s.sequence()).model(model).inputText(input.toString());
     }
 }

@@ -59,8 +59,26 @@ final class CallEnricher {
                 .errorMessage(clean(m.errorMessage())).build();
     }
 
-    /** Masked first (a cut could split a secret), then truncated. */
+    /**
+     * Characters masked beyond the cut: a secret that starts before the cut and is shorter than this
+     * is seen whole, and every rule matches a longer one's part in the window too (their repeats are
+     * open-ended), so the stored text is the same as masking the whole text and then cutting it.
+     */
+    static final int MASK_MARGIN = 512;
+
+    /**
+     * Masked first (a cut could split a secret), then truncated. Only the part that can be stored
+     * (plus {@link #MASK_MARGIN}) is masked: masking was most of the logger's CPU time with long
+     * prompts (profiled under the chat load), and what lies past the cut is never stored.
+     */
     String clean(String s) {
-        return Text.truncate(masker.mask(s), maxTextLength);
+        if (s == null || s.length() <= maxTextLength + MASK_MARGIN) {
+            return Text.truncate(masker.mask(s), maxTextLength);
+        }
+        String window = masker.mask(s.substring(0, maxTextLength + MASK_MARGIN));
+        if (window.length() < maxTextLength + MASK_MARGIN / 2) { // masking shortened it a lot: text past the window could move in
+            return Text.truncate(masker.mask(s), maxTextLength);
+        }
+        return Text.truncateMarked(window, maxTextLength);
     }
 }

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -20,16 +21,28 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The append-only write-ahead spool of a {@link ChatLogger}: segment files of frames
- * {@code [int length][int crc32][payload]}. The writer thread appends and fsyncs in groups; the
- * shipper thread reads from the last checkpoint and, once a batch is in the database, moves the
- * checkpoint (written atomically, without fsync: a stale checkpoint only replays records the
- * idempotent store already has). At open, a torn tail left by a crash (a short or
- * checksum-failing last frame) is cut off and logged, never fatal. One process per directory
- * (a file lock); total size capped.
+ * {@code [int length][int crc32][payload]}.
+ *
+ * <p>Format versions. A segment of the current format (1) starts with a header
+ * {@code [int MAGIC][int version]}; its frames' payloads are {@code [long appendedAtMillis][record]}
+ * with the record in {@link RecordCodec}'s layout of that version. A segment without the header is
+ * of the first format (0: no time, the record layout of {@code RecordCodec.decodeV0}); it still
+ * replays, and is never appended to (a new segment is started). The magic is a negative int, which
+ * no frame length of format 0 can be.
+ *
+ * <p>The writer thread appends and fsyncs in groups; the shipper reads from the last checkpoint and,
+ * once a batch is in the database, reports it {@link #shipped}; the checkpoint file (position and
+ * the shipper's state, written atomically, without fsync: a stale checkpoint only replays records
+ * the idempotent store already has) moves when the shipper says so. At open, a torn tail left by a
+ * crash (a short or checksum-failing last frame) is cut off and logged, never fatal. One process per
+ * directory (a file lock); total size capped.
  */
 final class DiskSpool implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DiskSpool.class);
     static final int MAX_RECORD = 64 << 20;
+    static final int MAGIC = 0xC4A7_5B01;
+    static final int VERSION = 1;
+    private static final int HEADER = 8;
 
     record Position(long segment, long offset) implements Comparable<Position> {
         @Override
@@ -38,7 +51,13 @@ final class DiskSpool implements AutoCloseable {
         }
     }
 
-    record Chunk(List<byte[]> records, Position end) {}
+    /** One record as read back: the format version of its segment, when it was appended (0: unknown), its bytes. */
+    record Frame(int version, long appendedAtMillis, byte[] record) {}
+
+    record Chunk(List<Frame> frames, Position end) {}
+
+    /** What the checkpoint file holds: where replay starts, and the shipper's state at that point. */
+    record Checkpoint(Position position, List<String> state) {}
 
     private final Path dir;
     private final long maxBytes;
@@ -47,8 +66,10 @@ final class DiskSpool implements AutoCloseable {
     private final FileLock fileLock;
     private final Object monitor = new Object();
     private final TreeMap<Long, Long> segmentSizes = new TreeMap<>(); // segment -> bytes on disk
+    private final TreeMap<Long, Integer> segmentVersions = new TreeMap<>();
     private final AtomicLong synced = new AtomicLong();
     private final AtomicLong corrupt = new AtomicLong();
+    private final AtomicLong pendingRecords = new AtomicLong();
 
     private FileChannel writeChannel;
     private long writeSegment;
@@ -60,7 +81,9 @@ final class DiskSpool implements AutoCloseable {
     private long readOffset;
     private FileChannel readChannel;
     private long readChannelSegment = -1;
-    private volatile Position committed;
+    private volatile Position shipped;
+    private final Checkpoint opened;
+    private final Position recoveryEnd;
 
     DiskSpool(Path dir, long maxBytes, long segmentBytes) {
         this.dir = dir;
@@ -84,21 +107,38 @@ final class DiskSpool implements AutoCloseable {
                 files.map(p -> p.getFileName().toString()).filter(n -> n.matches("segment-\\d{12}\\.log"))
                         .forEach(n -> segmentSizes.put(Long.parseLong(n.substring(8, 20)), size(dir.resolve(n))));
             }
-            committed = readCheckpoint();
+            Checkpoint cp = readCheckpoint();
+            Position committed = cp.position();
             for (Long s : List.copyOf(segmentSizes.headMap(committed.segment()).keySet())) {
                 deleteSegment(s);
             }
+            for (long s : segmentSizes.keySet()) {
+                segmentVersions.put(s, versionOf(s));
+            }
             if (segmentSizes.isEmpty()) {
-                segmentSizes.put(committed.segment(), 0L);
+                createSegment(committed.segment());
             }
             writeSegment = segmentSizes.lastKey();
             writeOffset = validTail(writeSegment);
-            writeChannel = FileChannel.open(segment(writeSegment), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            if (segmentVersions.get(writeSegment) != VERSION && writeOffset > 0) {
+                createSegment(writeSegment + 1); // never append to a segment of an older format
+            } else if (writeOffset < HEADER) { // empty, or a header cut by a crash: start it again
+                Files.deleteIfExists(segment(writeSegment));
+                segmentSizes.remove(writeSegment);
+                createSegment(writeSegment);
+            }
+            writeSegment = segmentSizes.lastKey();
+            writeOffset = segmentSizes.get(writeSegment);
+            writeChannel = FileChannel.open(segment(writeSegment), StandardOpenOption.WRITE);
             if (segmentSizes.firstKey() > committed.segment()) {
                 committed = new Position(segmentSizes.firstKey(), 0);
             }
             readSegment = committed.segment();
             readOffset = committed.offset();
+            shipped = committed;
+            opened = new Checkpoint(committed, cp.state());
+            recoveryEnd = new Position(writeSegment, writeOffset);
+            pendingRecords.set(countFrames(committed));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the spool in " + dir, e);
         }
@@ -106,6 +146,38 @@ final class DiskSpool implements AutoCloseable {
 
     private Path segment(long n) {
         return dir.resolve(String.format("segment-%012d.log", n));
+    }
+
+    private void createSegment(long n) throws IOException {
+        try (FileChannel ch = FileChannel.open(segment(n), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.allocate(HEADER).putInt(MAGIC).putInt(VERSION).flip(), 0);
+        }
+        synchronized (monitor) {
+            segmentSizes.put(n, (long) HEADER);
+            segmentVersions.put(n, VERSION);
+        }
+    }
+
+    /** The format of a segment: its header's version, or 0 for a segment written before headers. */
+    private int versionOf(long seg) throws IOException {
+        try (FileChannel ch = FileChannel.open(segment(seg), StandardOpenOption.READ)) {
+            ByteBuffer b = ByteBuffer.allocate(HEADER);
+            while (b.hasRemaining() && ch.read(b, b.position()) > 0) { }
+            if (b.position() >= 4 && b.getInt(0) == MAGIC) {
+                if (b.position() < HEADER) return VERSION; // a header cut by a crash: an empty segment
+                int v = b.getInt(4);
+                if (v < 1 || v > VERSION) {
+                    throw new IllegalStateException("spool segment " + seg + " in " + dir + " has format " + v
+                            + ", newer than this chatlog reads (" + VERSION + "): upgrade chatlog, or move the spool away");
+                }
+                return v;
+            }
+            return 0;
+        }
+    }
+
+    private long start(long seg) {
+        return segmentVersions.getOrDefault(seg, VERSION) == 0 ? 0 : HEADER;
     }
 
     private static long size(Path p) {
@@ -116,19 +188,23 @@ final class DiskSpool implements AutoCloseable {
         }
     }
 
-    private Position readCheckpoint() throws IOException {
+    private Checkpoint readCheckpoint() throws IOException {
         Path cp = dir.resolve("checkpoint");
+        Position oldest = new Position(segmentSizes.isEmpty() ? 0 : segmentSizes.firstKey(), 0);
         if (Files.exists(cp)) {
-            String[] parts = Files.readString(cp).trim().split(" ");
+            List<String> lines = Files.readAllLines(cp, StandardCharsets.UTF_8);
+            String[] parts = lines.isEmpty() ? new String[0] : lines.get(0).trim().split(" ");
             if (parts.length == 2) {
                 try {
-                    return new Position(Long.parseLong(parts[0]), Long.parseLong(parts[1]));
+                    return new Checkpoint(new Position(Long.parseLong(parts[0]), Long.parseLong(parts[1])),
+                            List.copyOf(lines.subList(1, lines.size())));
                 } catch (NumberFormatException ignored) {
-                    log.warn("spool checkpoint unreadable; replaying from the oldest segment (the store ignores duplicates)");
+                    // fall through
                 }
             }
+            log.warn("spool checkpoint unreadable; replaying from the oldest segment (the store ignores duplicates)");
         }
-        return new Position(segmentSizes.isEmpty() ? 0 : segmentSizes.firstKey(), 0);
+        return new Checkpoint(oldest, List.of());
     }
 
     /** Scans the last segment and cuts a torn tail; returns the end of the last good frame. */
@@ -139,7 +215,10 @@ final class DiskSpool implements AutoCloseable {
         }
         try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             long size = ch.size();
-            long pos = 0;
+            long pos = start(seg);
+            if (size < pos) {
+                return size;
+            }
             ByteBuffer header = ByteBuffer.allocate(8);
             while (pos + 8 <= size) {
                 header.clear();
@@ -163,6 +242,26 @@ final class DiskSpool implements AutoCloseable {
         }
     }
 
+    /** Frames from {@code from} to the end (frame headers only): the backlog left by the last run. */
+    private long countFrames(Position from) throws IOException {
+        long n = 0;
+        ByteBuffer header = ByteBuffer.allocate(4);
+        for (var e : segmentSizes.tailMap(from.segment()).entrySet()) {
+            long pos = e.getKey() == from.segment() ? Math.max(from.offset(), start(e.getKey())) : start(e.getKey());
+            try (FileChannel ch = FileChannel.open(segment(e.getKey()), StandardOpenOption.READ)) {
+                while (pos + 8 <= e.getValue()) {
+                    header.clear();
+                    if (ch.read(header, pos) < 4) break;
+                    int len = header.getInt(0);
+                    if (len < 0 || len > MAX_RECORD) break;
+                    pos += 8 + len;
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
     private static int crc(byte[] data) {
         CRC32 c = new CRC32();
         c.update(data);
@@ -172,19 +271,25 @@ final class DiskSpool implements AutoCloseable {
     /** Appends records (writer thread). False, and nothing written, when the cap would be passed. */
     boolean append(List<byte[]> records) {
         long total = 0;
-        for (byte[] r : records) total += 8 + r.length;
+        for (byte[] r : records) total += 16 + r.length;
         synchronized (monitor) {
             if (bytesOnDisk() + total > maxBytes) {
                 return false;
             }
         }
         try {
-            if (writeOffset > 0 && writeOffset + total > segmentBytes) {
+            if (writeOffset > HEADER && writeOffset + total > segmentBytes) {
                 rotate();
             }
             ByteBuffer buf = ByteBuffer.allocate((int) Math.min(Integer.MAX_VALUE, total));
+            long now = System.currentTimeMillis();
+            CRC32 crc = new CRC32();
             for (byte[] r : records) {
-                buf.putInt(r.length).putInt(crc(r)).put(r);
+                crc.reset();
+                ByteBuffer time = ByteBuffer.allocate(8).putLong(0, now);
+                crc.update(time.array());
+                crc.update(r);
+                buf.putInt(8 + r.length).putInt((int) crc.getValue()).putLong(now).put(r);
             }
             buf.flip();
             long pos = writeOffset;
@@ -196,6 +301,7 @@ final class DiskSpool implements AutoCloseable {
                 segmentSizes.put(writeSegment, pos);
                 monitor.notifyAll();
             }
+            pendingRecords.addAndGet(records.size());
             unsynced += records.size();
             return true;
         } catch (IOException e) {
@@ -208,12 +314,12 @@ final class DiskSpool implements AutoCloseable {
         synced.addAndGet(unsynced);
         unsynced = 0;
         writeChannel.close();
+        createSegment(writeSegment + 1);
         synchronized (monitor) {
             writeSegment++;
-            writeOffset = 0;
-            segmentSizes.put(writeSegment, 0L);
+            writeOffset = HEADER;
         }
-        writeChannel = FileChannel.open(segment(writeSegment), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        writeChannel = FileChannel.open(segment(writeSegment), StandardOpenOption.WRITE);
     }
 
     /** Group fsync (writer thread): after {@code every} records or {@code intervalNanos}, whichever first. */
@@ -245,6 +351,10 @@ final class DiskSpool implements AutoCloseable {
         return corrupt.get();
     }
 
+    long maxBytes() {
+        return maxBytes;
+    }
+
     long bytesOnDisk() {
         synchronized (monitor) {
             long sum = 0;
@@ -260,37 +370,59 @@ final class DiskSpool implements AutoCloseable {
         }
     }
 
-    Position committed() {
-        return committed;
+    /** What the checkpoint said when this spool was opened (where this run's replay started). */
+    Checkpoint opened() {
+        return opened;
     }
 
-    /** Bytes appended but not yet committed (shipped to the database). */
+    /** The end of what earlier runs appended: records before it were written by a process that is gone. */
+    Position recoveryEnd() {
+        return recoveryEnd;
+    }
+
+    /** Everything before this position is in the database. */
+    Position shipped() {
+        return shipped;
+    }
+
+    /** Records appended but not yet shipped (the backlog, including what an earlier run left). */
+    long pendingRecords() {
+        return Math.max(0, pendingRecords.get());
+    }
+
+    /** Bytes appended but not yet shipped to the database. */
     long pendingBytes() {
         synchronized (monitor) {
+            Position p = shipped;
             long sum = 0;
-            for (var e : segmentSizes.tailMap(committed.segment()).entrySet()) sum += e.getValue();
-            return Math.max(0, sum - committed.offset());
+            for (var e : segmentSizes.tailMap(p.segment()).entrySet()) {
+                sum += e.getValue() - start(e.getKey());
+            }
+            return Math.max(0, sum - Math.max(0, p.offset() - start(p.segment())));
         }
     }
 
     /**
-     * Up to {@code max} records after the read position (shipper thread), waiting up to
-     * {@code waitMillis} for some. A corrupt frame ends its segment (logged and counted).
+     * Up to {@code max} records after the read position and before {@code limit} (shipper thread;
+     * null: no limit), waiting up to {@code waitMillis} for some. A corrupt frame ends its segment
+     * (logged and counted).
      */
-    Chunk read(int max, long waitMillis) throws InterruptedException {
-        List<byte[]> out = new ArrayList<>();
+    Chunk read(int max, long waitMillis, Position limit) throws InterruptedException {
+        List<Frame> out = new ArrayList<>();
         try {
             while (out.size() < max) {
                 long end;
                 boolean active;
                 synchronized (monitor) {
+                    if (limit != null && new Position(readSegment, readOffset).compareTo(limit) >= 0) break;
                     active = readSegment >= writeSegment;
                     end = active ? writeOffset : segmentSizes.getOrDefault(readSegment, 0L);
+                    if (readOffset < start(readSegment)) readOffset = start(readSegment);
                     if (readOffset >= end) {
                         if (!active) {
                             Long next = segmentSizes.higherKey(readSegment);
                             readSegment = next == null ? writeSegment : next;
-                            readOffset = 0;
+                            readOffset = start(readSegment);
                             continue;
                         }
                         if (!out.isEmpty() || waitMillis <= 0) break;
@@ -305,7 +437,8 @@ final class DiskSpool implements AutoCloseable {
                 header.flip();
                 int len = header.remaining() == 8 ? header.getInt() : -1;
                 int crc = header.remaining() == 4 ? header.getInt() : 0;
-                if (len < 0 || len > MAX_RECORD || readOffset + 8 + len > end) {
+                int version = segmentVersions.getOrDefault(readSegment, VERSION);
+                if (len < 0 || len > MAX_RECORD || readOffset + 8 + len > end || (version > 0 && len < 8)) {
                     skipSegment("bad frame header");
                     continue;
                 }
@@ -317,7 +450,12 @@ final class DiskSpool implements AutoCloseable {
                     skipSegment("checksum mismatch");
                     continue;
                 }
-                out.add(payload.array());
+                byte[] bytes = payload.array();
+                if (version == 0) {
+                    out.add(new Frame(0, 0, bytes));
+                } else {
+                    out.add(new Frame(version, payload.getLong(0), java.util.Arrays.copyOfRange(bytes, 8, bytes.length)));
+                }
                 readOffset += 8 + len;
             }
             return new Chunk(out, new Position(readSegment, readOffset));
@@ -344,13 +482,23 @@ final class DiskSpool implements AutoCloseable {
         return readChannel;
     }
 
-    /** Everything up to {@code p} is in the database: move the checkpoint, drop finished segments. */
-    void commit(Position p) {
+    /** {@code records} more, up to {@code p}, are in the database (the checkpoint moves separately). */
+    void shipped(Position p, int records) {
+        shipped = p;
+        pendingRecords.addAndGet(-records);
+    }
+
+    /**
+     * Moves the checkpoint to {@code p} (at or before {@link #shipped()}) with the shipper's state
+     * there, and drops the segments before it.
+     */
+    void checkpoint(Position p, List<String> state) {
         try {
             Path tmp = dir.resolve("checkpoint.tmp");
-            Files.writeString(tmp, p.segment() + " " + p.offset());
+            StringBuilder text = new StringBuilder().append(p.segment()).append(' ').append(p.offset()).append('\n');
+            for (String line : state) text.append(line).append('\n');
+            Files.writeString(tmp, text, StandardCharsets.UTF_8);
             Files.move(tmp, dir.resolve("checkpoint"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            committed = p;
             synchronized (monitor) {
                 for (Long s : List.copyOf(segmentSizes.headMap(p.segment()).keySet())) {
                     deleteSegment(s);
@@ -370,6 +518,7 @@ final class DiskSpool implements AutoCloseable {
         }
         Files.deleteIfExists(segment(s));
         segmentSizes.remove(s);
+        segmentVersions.remove(s);
     }
 
     @Override

@@ -123,6 +123,15 @@ public record LlmCall(
         }
 
         public Builder callId(String v) { callId = v; return this; }
+
+        /**
+         * Who the call belongs to, from a {@link ChatContext}: conversation, message, user, chat mode,
+         * agent, function and parent call.
+         */
+        public Builder context(ChatContext c) {
+            return conversationId(c.conversationId()).messageId(c.messageId()).userId(c.userId()).chatMode(c.chatMode())
+                    .agent(c.agent()).functionName(c.functionName()).parentCallId(c.parentCallId());
+        }
         public Builder conversationId(String v) { conversationId = v; return this; }
         public Builder messageId(String v) { messageId = v; return this; }
         public Builder parentCallId(String v) { parentCallId = v; return this; }

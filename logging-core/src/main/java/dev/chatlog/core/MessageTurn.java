@@ -34,8 +34,10 @@ public final class MessageTurn implements AutoCloseable {
         this.logger = logger;
         String conv = conversationId == null || conversationId.isBlank() ? Ids.newId() : conversationId;
         String messageId = Ids.newId();
+        Instant now = Instant.now();
         this.message = ConversationMessage.builder().conversationId(conv).messageId(messageId)
-                .userInput(userInput).timestamp(Instant.now());
+                .userInput(userInput).timestamp(now);
+        logger.turnOpened(conv, messageId, userInput, now);
         this.context = ChatContext.forMessage(conv, messageId);
         this.scope = context.makeCurrent();
     }

@@ -14,11 +14,27 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
-/** Compact binary form of the records, for the spool. Maps and lists go as JSON text. */
+/**
+ * Compact binary form of the records, for the spool. Maps and lists go as JSON text.
+ *
+ * <p>Layouts by spool format ({@link DiskSpool#VERSION}): 1 (current) names enums by their database
+ * value, so reordering or adding constants cannot change what a spooled record means, and knows
+ * {@link TurnOpened} markers; 0 (the first format) gave enums as ordinals of the order frozen in
+ * {@link #V0_CALL_TYPES} and {@link #V0_TOKEN_SOURCES}. A new layout gets a new version, and the
+ * decoder of every older one stays.
+ */
 final class RecordCodec {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final byte CALL = 1;
     private static final byte MESSAGE = 2;
+    private static final byte TURN_OPENED = 3;
+    /** {@link CallType} and {@link TokenSource} in the order format 0 wrote their ordinals. */
+    static final List<CallType> V0_CALL_TYPES = List.of(CallType.CHAT, CallType.STREAMING_CHAT, CallType.EMBEDDING,
+            CallType.TOOL, CallType.AGENT);
+    static final List<TokenSource> V0_TOKEN_SOURCES = List.of(TokenSource.PROVIDER, TokenSource.ESTIMATED);
+
+    /** A chat turn was opened (spooled so that a turn whose process died can be shown as incomplete). */
+    record TurnOpened(String conversationId, String messageId, String userInput, Instant openedAt) {}
 
     private RecordCodec() {}
 
@@ -29,12 +45,12 @@ final class RecordCodec {
             if (record instanceof LlmCall c) {
                 out.writeByte(CALL);
                 str(out, c.callId()); str(out, c.conversationId()); str(out, c.messageId()); str(out, c.parentCallId());
-                out.writeInt(c.callSequence()); out.writeByte(c.callType().ordinal());
+                out.writeInt(c.callSequence()); str(out, c.callType().dbValue());
                 str(out, c.agent()); str(out, c.functionName()); str(out, c.chatMode()); str(out, c.userId());
                 str(out, c.provider()); str(out, c.model()); str(out, c.responseModel());
                 integer(out, c.inputTokens()); integer(out, c.outputTokens()); integer(out, c.cachedInputTokens());
                 integer(out, c.reasoningTokens());
-                out.writeByte(c.tokenSource() == null ? -1 : c.tokenSource().ordinal());
+                str(out, c.tokenSource() == null ? null : c.tokenSource().dbValue());
                 str(out, c.costEstimate() == null ? null : c.costEstimate().toPlainString());
                 out.writeBoolean(c.priced()); str(out, c.priceVersion());
                 out.writeLong(c.startedAt().getEpochSecond()); out.writeInt(c.startedAt().getNano());
@@ -53,6 +69,10 @@ final class RecordCodec {
                 str(out, m.debugInfo().isEmpty() ? null : JSON.writeValueAsString(m.debugInfo()));
                 out.writeLong(m.timestamp().getEpochSecond()); out.writeInt(m.timestamp().getNano());
                 out.writeDouble(m.responseTimeMs());
+            } else if (record instanceof TurnOpened t) {
+                out.writeByte(TURN_OPENED);
+                str(out, t.conversationId()); str(out, t.messageId()); str(out, t.userInput());
+                out.writeLong(t.openedAt().getEpochSecond()); out.writeInt(t.openedAt().getNano());
             } else {
                 throw new IllegalArgumentException("not a record: " + record);
             }
@@ -63,40 +83,83 @@ final class RecordCodec {
         }
     }
 
-    static Object decode(byte[] data) {
+    /** Decodes a record spooled in format {@code version}. */
+    static Object decode(int version, byte[] data) {
+        if (version == 0) {
+            return decodeV0(data);
+        }
+        if (version != DiskSpool.VERSION) {
+            throw new IllegalArgumentException("unknown spool format " + version);
+        }
         try {
             DataInputStream in = new DataInputStream(new ByteArrayInputStream(data));
             byte type = in.readByte();
             if (type == CALL) {
                 LlmCall.Builder b = LlmCall.builder().callId(str(in)).conversationId(str(in)).messageId(str(in))
-                        .parentCallId(str(in)).callSequence(in.readInt()).callType(CallType.values()[in.readByte()])
+                        .parentCallId(str(in)).callSequence(in.readInt()).callType(CallType.fromDb(str(in)))
+                        .agent(str(in)).functionName(str(in)).chatMode(str(in)).userId(str(in))
+                        .provider(str(in)).model(str(in)).responseModel(str(in))
+                        .inputTokens(integer(in)).outputTokens(integer(in)).cachedInputTokens(integer(in))
+                        .reasoningTokens(integer(in));
+                String source = str(in);
+                b.tokenSource(source == null ? null : TokenSource.valueOf(source.toUpperCase(java.util.Locale.ROOT)));
+                return callTail(b, in);
+            }
+            if (type == MESSAGE) {
+                return message(in);
+            }
+            if (type == TURN_OPENED) {
+                return new TurnOpened(str(in), str(in), str(in), Instant.ofEpochSecond(in.readLong(), in.readInt()));
+            }
+            throw new IOException("unknown record type " + type);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static LlmCall callTail(LlmCall.Builder b, DataInputStream in) throws IOException {
+        String cost = str(in);
+        b.costEstimate(cost == null ? null : new BigDecimal(cost)).priced(in.readBoolean()).priceVersion(str(in))
+                .startedAt(Instant.ofEpochSecond(in.readLong(), in.readInt())).durationMs(in.readDouble());
+        long ttft = in.readLong();
+        b.timeToFirstTokenMs(ttft == Long.MIN_VALUE ? null : ttft).finishReason(str(in)).inputText(str(in))
+                .outputText(str(in)).success(in.readBoolean()).errorType(str(in)).errorMessage(str(in));
+        String meta = str(in);
+        b.metadata(meta == null ? Map.of() : JSON.readValue(meta, new TypeReference<Map<String, Object>>() {}));
+        return b.build();
+    }
+
+    private static ConversationMessage message(DataInputStream in) throws IOException {
+        ConversationMessage.Builder b = ConversationMessage.builder().messageId(str(in)).conversationId(str(in))
+                .userId(str(in)).chatMode(str(in)).userInput(str(in)).finalOutput(str(in))
+                .conversationMessage(str(in)).intent(str(in)).classification(str(in)).databaseUsed(str(in));
+        String sql = str(in);
+        b.sqlQueries(sql == null ? List.of() : JSON.readValue(sql, new TypeReference<List<SqlQuery>>() {}));
+        b.sqlResultsCount(integer(in)).success(in.readBoolean()).errorMessage(str(in));
+        String debug = str(in);
+        b.debugInfo(debug == null ? Map.of() : JSON.readValue(debug, new TypeReference<Map<String, Object>>() {}));
+        b.timestamp(Instant.ofEpochSecond(in.readLong(), in.readInt())).responseTimeMs(in.readDouble());
+        return b.build();
+    }
+
+    /** The first format's layout: enums as ordinals of the frozen order. */
+    private static Object decodeV0(byte[] data) {
+        try {
+            DataInputStream in = new DataInputStream(new ByteArrayInputStream(data));
+            byte type = in.readByte();
+            if (type == CALL) {
+                LlmCall.Builder b = LlmCall.builder().callId(str(in)).conversationId(str(in)).messageId(str(in))
+                        .parentCallId(str(in)).callSequence(in.readInt()).callType(V0_CALL_TYPES.get(in.readByte()))
                         .agent(str(in)).functionName(str(in)).chatMode(str(in)).userId(str(in))
                         .provider(str(in)).model(str(in)).responseModel(str(in))
                         .inputTokens(integer(in)).outputTokens(integer(in)).cachedInputTokens(integer(in))
                         .reasoningTokens(integer(in));
                 byte source = in.readByte();
-                b.tokenSource(source < 0 ? null : TokenSource.values()[source]);
-                String cost = str(in);
-                b.costEstimate(cost == null ? null : new BigDecimal(cost)).priced(in.readBoolean()).priceVersion(str(in))
-                        .startedAt(Instant.ofEpochSecond(in.readLong(), in.readInt())).durationMs(in.readDouble());
-                long ttft = in.readLong();
-                b.timeToFirstTokenMs(ttft == Long.MIN_VALUE ? null : ttft).finishReason(str(in)).inputText(str(in))
-                        .outputText(str(in)).success(in.readBoolean()).errorType(str(in)).errorMessage(str(in));
-                String meta = str(in);
-                b.metadata(meta == null ? Map.of() : JSON.readValue(meta, new TypeReference<Map<String, Object>>() {}));
-                return b.build();
+                b.tokenSource(source < 0 ? null : V0_TOKEN_SOURCES.get(source));
+                return callTail(b, in);
             }
             if (type == MESSAGE) {
-                ConversationMessage.Builder b = ConversationMessage.builder().messageId(str(in)).conversationId(str(in))
-                        .userId(str(in)).chatMode(str(in)).userInput(str(in)).finalOutput(str(in))
-                        .conversationMessage(str(in)).intent(str(in)).classification(str(in)).databaseUsed(str(in));
-                String sql = str(in);
-                b.sqlQueries(sql == null ? List.of() : JSON.readValue(sql, new TypeReference<List<SqlQuery>>() {}));
-                b.sqlResultsCount(integer(in)).success(in.readBoolean()).errorMessage(str(in));
-                String debug = str(in);
-                b.debugInfo(debug == null ? Map.of() : JSON.readValue(debug, new TypeReference<Map<String, Object>>() {}));
-                b.timestamp(Instant.ofEpochSecond(in.readLong(), in.readInt())).responseTimeMs(in.readDouble());
-                return b.build();
+                return message(in);
             }
             throw new IOException("unknown record type " + type);
         } catch (IOException e) {

@@ -33,14 +33,13 @@ public final class StepScope implements AutoCloseable {
         ChatContext parent = ChatContext.current();
         String callId = Ids.newId();
         this.row = LlmCall.builder().callId(callId).callType(type).startedAt(Instant.now())
-                .conversationId(parent.conversationId()).messageId(parent.messageId()).userId(parent.userId())
-                .chatMode(parent.chatMode()).parentCallId(parent.parentCallId()).callSequence(parent.nextSequence())
+                .context(parent).callSequence(parent.nextSequence())
                 .inputText(input).inputTokens(0).outputTokens(0).tokenSource(TokenSource.PROVIDER);
         if (type == CallType.AGENT) {
             row.agent(name).functionName(name);
             this.context = parent.withAgent(name).withParent(callId);
         } else {
-            row.agent(parent.agent()).functionName(name);
+            row.functionName(name);
             this.context = parent.withParent(callId);
         }
         this.scope = context.makeCurrent();

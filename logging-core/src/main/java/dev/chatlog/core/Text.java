@@ -17,4 +17,16 @@ public final class Text {
         }
         return s.substring(0, end) + MARK;
     }
+
+    /** Like {@link #truncate}, for text already known to have been cut: marked even when it now fits. */
+    public static String truncateMarked(String s, int max) {
+        if (s.length() > max) {
+            return truncate(s, max);
+        }
+        int end = Math.min(s.length(), max - MARK.length());
+        if (end > 0 && Character.isHighSurrogate(s.charAt(end - 1))) {
+            end--;
+        }
+        return s.substring(0, end) + MARK;
+    }
 }

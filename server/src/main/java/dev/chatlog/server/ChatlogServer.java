@@ -88,7 +88,8 @@ public final class ChatlogServer implements AutoCloseable {
             modelName = DemoShopModel.NAME + " (offline demo model: set OPENAI_API_KEY for a real one)";
         }
         ShopChatbot bot = new ShopChatbot(model, shop, logger, database.jdbi());
-        ChatController chat = new ChatController(bot);
+        Duration ackTimeout = Duration.ofMillis(config.ackTimeoutMs());
+        ChatController chat = new ChatController(bot, config.durableAck() ? () -> logger.awaitDurable(ackTimeout) : null);
         DashboardController dashboard = new DashboardController(new AnalysisQueries(database.jdbi()));
         StatsController stats = new StatsController(new StatsQueries(database.jdbi()),
                 new Exporter(database.dataSource()), java.time.Clock.systemUTC());
@@ -176,6 +177,12 @@ public final class ChatlogServer implements AutoCloseable {
         ctx.status(status).json(body);
     }
 
+    /**
+     * {@code ok}, or {@code degraded} with the reasons: the database is down or records were dropped
+     * or lost in the last minute (both 503: this instance is not keeping its promise), or the
+     * backlog is over a threshold, or the spool or the queue is filling (200: everything is still
+     * kept, but behind).
+     */
     private void health(Context ctx) {
         Map<String, Object> body = new LinkedHashMap<>();
         boolean up;
@@ -184,11 +191,34 @@ public final class ChatlogServer implements AutoCloseable {
         } catch (RuntimeException e) {
             up = false;
         }
-        body.put("status", up ? "ok" : "degraded");
+        var s = logger.stats();
+        List<String> reasons = new java.util.ArrayList<>();
+        boolean failing = !up;
+        if (!up) reasons.add("database unreachable");
+        if (s.lastLossAgoMillis() >= 0 && s.lastLossAgoMillis() < 60_000) {
+            failing = true;
+            reasons.add("records dropped or lost in the last minute (since start: " + s.dropped() + " dropped, " + s.lost() + " lost)");
+        }
+        if (s.spoolBacklogRecords() > config.healthBacklogRecords()) {
+            reasons.add("backlog of " + s.spoolBacklogRecords() + " records not yet in the database (threshold "
+                    + config.healthBacklogRecords() + ")");
+        }
+        if (s.backlogMillis() > config.healthBacklogSeconds() * 1000L) {
+            reasons.add("the oldest record not yet in the database has waited " + s.backlogMillis() / 1000 + " s (threshold "
+                    + config.healthBacklogSeconds() + " s)");
+        }
+        if (s.spoolMaxBytes() > 0 && s.spoolPendingBytes() >= s.spoolMaxBytes() * 8 / 10) {
+            reasons.add("spool at " + (100 * s.spoolPendingBytes() / s.spoolMaxBytes()) + "% of its disk cap");
+        }
+        if (s.queueDepth() > config.queueCapacity() / 2) {
+            reasons.add("in-memory queue " + (100L * s.queueDepth() / config.queueCapacity()) + "% full");
+        }
+        body.put("status", reasons.isEmpty() ? "ok" : "degraded");
+        body.put("reasons", reasons);
         body.put("database", up ? "up" : "down");
         body.put("model", modelName);
-        body.put("logger", logger.stats());
-        ctx.status(up ? 200 : 503).json(body);
+        body.put("logger", s);
+        ctx.status(failing ? 503 : 200).json(body);
     }
 
     public int port() {
@@ -224,7 +254,8 @@ public final class ChatlogServer implements AutoCloseable {
                         + ", data in " + config.dataDir().toAbsolutePath() : config.database().toString()),
                 "  spool:      " + (config.spoolDir() == null ? "off (records wait in memory only)"
                         : config.spoolDir().toAbsolutePath() + " (durable: fsync every " + config.fsyncEvery() + " records or "
-                        + config.fsyncIntervalMs() + " ms)"),
+                        + config.fsyncIntervalMs() + " ms)") + "; chat answers " + (config.durableAck()
+                        ? "once the turn is " + (config.spoolDir() == null ? "in the database" : "in the spool") : "without waiting for the log"),
                 "  access:     " + (config.apiToken() == null ? "open to this host (set CHATLOG_API_TOKEN to require a bearer token)"
                         : "dashboard and export need Authorization: Bearer <CHATLOG_API_TOKEN>"),
                 "  retention:  " + (config.retentionDays() == 0 ? "keep forever" : config.retentionDays() + " days, texts "

@@ -32,6 +32,10 @@ public record ServerConfig(
         java.util.List<String> maskPatterns,
         int retentionDays,
         int contentRetentionDays,
+        boolean durableAck,
+        int ackTimeoutMs,
+        int healthBacklogRecords,
+        int healthBacklogSeconds,
         Map<String, String> env) {
 
     public static ServerConfig from(Map<String, String> environment, String... args) {
@@ -76,6 +80,10 @@ public record ServerConfig(
                 patterns(env.get("CHATLOG_MASK_PATTERNS")),
                 retention,
                 contentRetention(env, retention),
+                !"off".equalsIgnoreCase(env.getOrDefault("CHATLOG_DURABLE_ACK", "on")),
+                intIn(env, "CHATLOG_ACK_TIMEOUT_MS", 10_000, 1, 600_000),
+                intIn(env, "CHATLOG_HEALTH_BACKLOG_RECORDS", 20_000, 1, Integer.MAX_VALUE),
+                intIn(env, "CHATLOG_HEALTH_BACKLOG_SECONDS", 30, 1, 86_400),
                 Map.copyOf(env));
     }
 

@@ -46,7 +46,9 @@ public final class Database implements AutoCloseable {
         hc.addDataSourceProperty("connectTimeout", "5000");
         hc.addDataSourceProperty("socketTimeout", "60000");
         hc.addDataSourceProperty("allowPublicKeyRetrieval", "true");
-        hc.addDataSourceProperty("sslMode", "PREFERRED");
+        if (!config.jdbcUrl().contains("sslMode=")) {
+            hc.addDataSourceProperty("sslMode", "PREFERRED");
+        }
         HikariDataSource ds = new HikariDataSource(hc);
         try {
             migrate(ds);

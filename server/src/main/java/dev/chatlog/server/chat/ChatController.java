@@ -17,9 +17,20 @@ public final class ChatController {
     static final int MAX_HISTORY = 50;
 
     private final ShopChatbot bot;
+    private final Durability durability;
 
-    public ChatController(ShopChatbot bot) {
+    /**
+     * How the answer waits for the turn's records: {@code awaitDurable} is the logger's (true once
+     * they are in the spool), null for no wait.
+     */
+    @FunctionalInterface
+    public interface Durability {
+        boolean awaitDurable();
+    }
+
+    public ChatController(ShopChatbot bot, Durability durability) {
         this.bot = bot;
+        this.durability = durability;
     }
 
     public void chat(Context ctx) {
@@ -32,7 +43,19 @@ public final class ChatController {
             body.put("error", "the language model failed: " + e.getMessage());
             body.put("conversation_id", e.conversationId);
             body.put("message_id", e.messageId);
+            if (durability != null) durability.awaitDurable(); // the failed turn is recorded before we say so
             ctx.status(502).json(body);
+            return;
+        }
+        if (durability != null && !durability.awaitDurable()) {
+            // answered, but not recorded in time: the promise is that a 200 means recorded
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("error", "the turn was answered but could not be recorded in time (the log is overloaded or its disk is full); "
+                    + "it may still be recorded: retry with the same conversation_id");
+            body.put("conversation_id", a.conversationId());
+            body.put("message_id", a.messageId());
+            body.put("status", 503);
+            ctx.status(503).header("Retry-After", "1").json(body);
             return;
         }
         Map<String, Object> body = new LinkedHashMap<>();

@@ -75,6 +75,11 @@ public final class ChatLoadBenchmark {
             }
             System.out.printf("backlog drained %.1f s after the load ended%n", (System.nanoTime() - drainStart) / 1e9);
 
+            String dump = System.getProperty("bench.jfrDump"); // with -Dbench.serverJvm=-XX:StartFlightRecording
+            if (dump != null) {
+                new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(), String.valueOf(server.pid()),
+                        "JFR.dump", "filename=" + dump).inheritIO().start().waitFor();
+            }
             // crash under load
             ChatLoad crash = new ChatLoad(server.baseUrl()).start(8, 0, Duration.ofSeconds(60));
             Thread.sleep(4000);

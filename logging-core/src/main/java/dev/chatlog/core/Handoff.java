@@ -1,0 +1,128 @@
+package dev.chatlog.core;
+
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The caller-facing side of a {@link ChatLogger}: a bounded in-memory queue that one stage thread
+ * (the spooler, or the writer without a spool) drains in order. {@link #offer} never blocks and
+ * never throws; a full queue drops the record and counts it. {@link #barrier} is how a caller
+ * waits for what it logged: a marker queued behind its records, released once the stage has made
+ * everything before it durable.
+ */
+final class Handoff {
+    private static final Logger log = LoggerFactory.getLogger(Handoff.class);
+
+    /** A record as queued: what was logged and when. */
+    record Entry(Object record, long acceptedNanos) {}
+
+    /** A record whose conversion is deferred to the stage thread. */
+    record Deferred(Supplier<LlmCall> supplier) {}
+
+    /** Released when everything queued before it is durable; {@code ok} false if some of it was lost. */
+    static final class Barrier {
+        private final CountDownLatch done = new CountDownLatch(1);
+        private volatile boolean ok = true;
+
+        void release(boolean allKept) {
+            if (!allKept) ok = false;
+            done.countDown();
+        }
+
+        boolean await(long nanos) throws InterruptedException {
+            return done.await(nanos, TimeUnit.NANOSECONDS) && ok;
+        }
+    }
+
+    private final BlockingQueue<Object> queue;
+    private final LoggerCounters counters;
+    private volatile boolean closing;
+
+    Handoff(int capacity, LoggerCounters counters) {
+        this.queue = new ArrayBlockingQueue<>(capacity);
+        this.counters = counters;
+    }
+
+    /** Queues a record; a full queue (or a closing logger) drops and counts it. Never blocks. */
+    void offer(Object record) {
+        if (record == null) {
+            return;
+        }
+        if (closing) {
+            counters.dropped(1);
+            return;
+        }
+        if (queue.offer(new Entry(record, System.nanoTime()))) {
+            counters.accepted.incrementAndGet();
+        } else {
+            counters.dropped(1);
+            long n = counters.dropped.get();
+            if (Long.bitCount(n) == 1) { // 1, 2, 4, 8 ...: loud but not a log flood
+                log.warn("chatlog queue full ({} records): {} record(s) dropped so far", queue.size(), n);
+            }
+        }
+    }
+
+    /** Queues an internal marker (not counted as a record); skipped when the queue is full. */
+    void offerMarker(Object marker) {
+        if (!closing) queue.offer(new Entry(marker, System.nanoTime()));
+    }
+
+    /** Queues a barrier behind everything offered so far, waiting up to {@code nanos} for room; null if there was none. */
+    Barrier barrier(long nanos) throws InterruptedException {
+        Barrier b = new Barrier();
+        return queue.offer(b, nanos, TimeUnit.NANOSECONDS) ? b : null;
+    }
+
+    /** The stage's side: waits up to {@code nanos} for a first entry, then takes what is there, up to {@code max}. */
+    boolean take(List<Object> into, int max, long nanos) throws InterruptedException {
+        Object first = queue.poll(nanos, TimeUnit.NANOSECONDS);
+        if (first == null) return false;
+        into.add(first);
+        queue.drainTo(into, max - 1);
+        return true;
+    }
+
+    /** Takes what is there without waiting. */
+    int drain(List<Object> into, int max) {
+        return queue.drainTo(into, max);
+    }
+
+    Object poll(long nanos) throws InterruptedException {
+        return queue.poll(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    int depth() {
+        return queue.size();
+    }
+
+    boolean isEmpty() {
+        return queue.isEmpty();
+    }
+
+    void close() {
+        closing = true;
+    }
+
+    boolean closing() {
+        return closing;
+    }
+
+    /** Empties the queue at the end of close(); returns how many records (not markers) it held. */
+    long clear() {
+        List<Object> rest = new java.util.ArrayList<>();
+        queue.drainTo(rest);
+        long records = 0;
+        for (Object o : rest) {
+            if (o instanceof Barrier b) b.release(false);
+            else if (o instanceof Entry e && !(e.record() instanceof RecordCodec.TurnOpened)) records++;
+        }
+        return records;
+    }
+}

@@ -1,0 +1,63 @@
+package dev.chatlog.core;
+
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The counters of one {@link ChatLogger}, shared by its stages, and the snapshot of them that
+ * {@link ChatLogger#stats()} returns. Also keeps the last 4,096 hand-off latencies (accepted to
+ * spooled, or to stored without a spool) for their percentiles.
+ */
+final class LoggerCounters {
+    final AtomicLong accepted = new AtomicLong();
+    final AtomicLong written = new AtomicLong();
+    final AtomicLong dropped = new AtomicLong();
+    final AtomicLong rejected = new AtomicLong();
+    final AtomicLong lost = new AtomicLong();
+    final AtomicLong failedWrites = new AtomicLong();
+    final AtomicLong resolveFailures = new AtomicLong();
+    final AtomicLong spooled = new AtomicLong();
+    final AtomicLong spoolOverflow = new AtomicLong();
+    private volatile long lastLossNanos;
+    private volatile boolean anyLoss;
+    volatile String lastError;
+
+    private final long[] handoff = new long[4096];
+    private long handoffCount; // written by one stage thread only
+
+    void dropped(long n) {
+        dropped.addAndGet(n);
+        lossNow();
+    }
+
+    void lost(long n) {
+        lost.addAndGet(n);
+        lossNow();
+    }
+
+    private void lossNow() {
+        lastLossNanos = System.nanoTime();
+        anyLoss = true;
+    }
+
+    /** One record's time from being accepted to being durable (stage thread only). */
+    void handoff(long nanos) {
+        handoff[(int) (handoffCount++ & (handoff.length - 1))] = nanos;
+    }
+
+    private long handoffMicros(long[] sorted, double q) {
+        if (sorted.length == 0) return 0;
+        return sorted[Math.min(sorted.length - 1, (int) (q * sorted.length))] / 1000;
+    }
+
+    LoggerStats snapshot(int queueDepth, DiskSpool spool, long backlogMillis) {
+        long[] h = Arrays.copyOf(handoff, (int) Math.min(handoffCount, handoff.length));
+        Arrays.sort(h);
+        return new LoggerStats(accepted.get(), written.get(), dropped.get(), rejected.get(), lost.get(),
+                failedWrites.get(), resolveFailures.get(), queueDepth, lastError, spooled.get(), spoolOverflow.get(),
+                spool == null ? 0 : spool.pendingBytes(), spool == null ? 0 : spool.synced(),
+                spool == null ? 0 : spool.corruptFrames(), spool == null ? 0 : spool.pendingRecords(), backlogMillis,
+                spool == null ? 0 : spool.maxBytes(), handoffMicros(h, 0.50), handoffMicros(h, 0.99),
+                anyLoss ? (System.nanoTime() - lastLossNanos) / 1_000_000 : -1);
+    }
+}

@@ -1,0 +1,176 @@
+package dev.chatlog.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What the spool promises across versions and crashes, and what awaitDurable means. */
+class DurabilityTest {
+
+    private static void copyFixture(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        try (InputStream in = DurabilityTest.class.getResourceAsStream("/spool-v0/segment-000000000000.log")) {
+            Files.copy(in, dir.resolve("segment-000000000000.log"));
+        }
+    }
+
+    private static void await(InMemorySink sink, int calls, int messages) throws InterruptedException {
+        long until = System.nanoTime() + 20_000_000_000L;
+        while (System.nanoTime() < until) {
+            synchronized (sink) {
+                if (sink.calls.size() >= calls && sink.messages.size() >= messages) return;
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    @Test
+    void should_replay_a_spool_written_by_the_first_format_exactly(@TempDir Path dir) throws Exception {
+        copyFixture(dir);
+        List<Object> expected = LegacySpool.records();
+        InMemorySink sink = new InMemorySink();
+        try (ChatLogger logger = ChatLogger.builder(sink).spool(dir).build()) {
+            logger.logCall(LlmCall.builder().callId("after-upgrade").conversationId("c").messageId("m").model("gpt-4o")
+                    .inputTokens(1).outputTokens(1).build());
+            assertTrue(logger.flush(Duration.ofSeconds(20)), logger.stats().toString());
+            await(sink, 6, 2);
+        }
+        List<Object> replayed = new ArrayList<>();
+        synchronized (sink) {
+            replayed.addAll(sink.calls.stream().filter(c -> c.callId().startsWith("legacy-")).toList());
+            replayed.addAll(sink.messages);
+        }
+        assertEquals(expected, replayed); // every field, enums included, as the first format wrote them
+        assertTrue(sink.calls.stream().anyMatch(c -> c.callId().equals("after-upgrade")));
+        try (Stream<Path> files = Files.list(dir)) { // new records went to a segment of the current format
+            Path current = files.filter(p -> p.getFileName().toString().startsWith("segment-")).sorted().reduce((a, b) -> b).orElseThrow();
+            byte[] head = Files.readAllBytes(current);
+            assertEquals(DiskSpool.MAGIC, java.nio.ByteBuffer.wrap(head).getInt(0));
+            assertEquals(DiskSpool.VERSION, java.nio.ByteBuffer.wrap(head).getInt(4));
+        }
+    }
+
+    @Test
+    void should_refuse_a_spool_of_a_newer_format_instead_of_misreading_it(@TempDir Path dir) throws Exception {
+        Files.createDirectories(dir);
+        Files.write(dir.resolve("segment-000000000000.log"),
+                java.nio.ByteBuffer.allocate(8).putInt(DiskSpool.MAGIC).putInt(DiskSpool.VERSION + 1).array());
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> ChatLogger.builder(new InMemorySink()).spool(dir).build());
+        assertTrue(e.getMessage().contains("newer"), e.getMessage());
+    }
+
+    @Test
+    void should_record_a_turn_left_open_by_a_stopped_process_as_incomplete_and_exactly_once(@TempDir Path dir) throws Exception {
+        InMemorySink first = new InMemorySink();
+        ChatLogger logger = ChatLogger.builder(first).spool(dir).checkpointLag(Duration.ZERO).build();
+        String[] openId = new String[1];
+        Thread request = new Thread(() -> { // a request thread that never gets to close its turn
+            MessageTurn open = logger.beginMessage("conv-open", "what happened to my order?");
+            openId[0] = open.messageId();
+            logger.logCall(LlmCall.builder().callId("under-open").conversationId("conv-open").messageId(open.messageId())
+                    .model("gpt-4o-mini").inputTokens(10).outputTokens(2).build());
+        });
+        request.start();
+        request.join();
+        try (MessageTurn closed = logger.beginMessage("conv-closed", "hello")) {
+            closed.output("hi", "hi");
+        }
+        assertTrue(logger.flush(Duration.ofSeconds(20)));
+        logger.close(); // the process ends with the first turn still open (as a crash would leave it)
+        synchronized (first) {
+            assertEquals(1, first.messages.size(), "only the closed turn has a message so far: " + first.messages);
+        }
+
+        InMemorySink second = new InMemorySink();
+        try (ChatLogger next = ChatLogger.builder(second).spool(dir).build()) {
+            await(second, 0, 1);
+            assertTrue(next.flush(Duration.ofSeconds(20)));
+        }
+        synchronized (second) {
+            assertEquals(1, second.messages.size(), second.messages.toString());
+            ConversationMessage m = second.messages.get(0);
+            assertEquals("conv-open", m.conversationId());
+            assertEquals(openId[0], m.messageId());
+            assertEquals("what happened to my order?", m.userInput());
+            assertFalse(m.success());
+            assertEquals(SpoolShipper.INCOMPLETE, m.errorMessage());
+        }
+        InMemorySink third = new InMemorySink(); // recovered once: a later start has nothing more to say
+        try (ChatLogger again = ChatLogger.builder(third).spool(dir).build()) {
+            assertTrue(again.flush(Duration.ofSeconds(20)));
+            Thread.sleep(300);
+        }
+        assertEquals(0, third.messages.size());
+    }
+
+    @Test
+    void should_wait_for_the_spool_not_the_database_in_awaitDurable(@TempDir Path dir) throws Exception {
+        InMemorySink sink = new InMemorySink();
+        sink.gate = new CountDownLatch(1); // the database hangs
+        ChatLogger logger = ChatLogger.builder(sink).spool(dir).closeTimeout(Duration.ofMillis(200)).build();
+        for (int i = 0; i < 100; i++) {
+            logger.logCall(LlmCall.builder().callId("d" + i).conversationId("c").messageId("m").model("gpt-4o").inputTokens(1)
+                    .outputTokens(1).startedAt(Instant.now()).build());
+        }
+        assertTrue(logger.awaitDurable(Duration.ofSeconds(10)));
+        assertEquals(100, logger.stats().spooled(), logger.stats().toString());
+        assertEquals(0, logger.stats().written());
+        assertTrue(logger.stats().spoolBacklogRecords() >= 99, logger.stats().toString());
+        sink.gate.countDown();
+        assertTrue(logger.flush(Duration.ofSeconds(10)));
+        assertEquals(0, logger.stats().spoolBacklogRecords());
+        logger.close();
+    }
+
+    @Test
+    void should_wait_for_the_store_in_awaitDurable_without_a_spool() throws Exception {
+        InMemorySink sink = new InMemorySink();
+        sink.gate = new CountDownLatch(1);
+        try (ChatLogger logger = ChatLogger.builder(sink).closeTimeout(Duration.ofMillis(200)).build()) {
+            logger.logCall(LlmCall.builder().callId("m1").conversationId("c").messageId("m").model("gpt-4o").inputTokens(1)
+                    .outputTokens(1).build());
+            assertFalse(logger.awaitDurable(Duration.ofMillis(300)), "the store has not taken it yet");
+            sink.gate.countDown();
+            assertTrue(logger.awaitDurable(Duration.ofSeconds(10)));
+            assertEquals(1, logger.stats().written());
+        }
+    }
+
+    @Test
+    void should_count_the_backlog_an_earlier_run_left_in_the_spool(@TempDir Path dir) throws Exception {
+        InMemorySink down = new InMemorySink();
+        down.failuresLeft = Integer.MAX_VALUE;
+        ChatLogger first = ChatLogger.builder(down).spool(dir).closeTimeout(Duration.ofMillis(200)).build();
+        for (int i = 0; i < 40; i++) {
+            first.logCall(LlmCall.builder().callId("b" + i).conversationId("c").messageId("m").model("gpt-4o").inputTokens(1)
+                    .outputTokens(1).build());
+        }
+        assertTrue(first.awaitDurable(Duration.ofSeconds(10)));
+        first.close();
+        InMemorySink blocked = new InMemorySink();
+        blocked.gate = new CountDownLatch(1);
+        ChatLogger second = ChatLogger.builder(blocked).spool(dir).closeTimeout(Duration.ofMillis(200)).build();
+        assertEquals(40, second.stats().spoolBacklogRecords());
+        Thread.sleep(1100);
+        assertTrue(second.stats().backlogMillis() >= 1000, second.stats().toString()); // waiting since the first run
+        blocked.gate.countDown();
+        assertTrue(second.flush(Duration.ofSeconds(10)));
+        assertEquals(0, second.stats().spoolBacklogRecords());
+        assertEquals(0, second.stats().backlogMillis());
+        second.close();
+    }
+}
