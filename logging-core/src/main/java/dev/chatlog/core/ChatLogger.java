@@ -43,12 +43,12 @@ public final class ChatLogger implements AutoCloseable {
     private final Thread shipperThread;
 
     private ChatLogger(Builder b) {
+        this.spool = b.spoolDir == null ? null : new DiskSpool(b.spoolDir, b.spoolMaxBytes, b.spoolSegmentBytes); // may refuse: first
         this.handoff = new Handoff(b.queueCapacity, counters);
         this.closeTimeout = b.closeTimeout;
         this.converter = new RecordConverter(new CallEnricher(b.prices, b.tokens, b.maxTextLength, b.masker), counters,
                 b.converterThreads);
         StoreWriter store = new StoreWriter(b.sink, counters, b.maxBackoff, lifecycle);
-        this.spool = b.spoolDir == null ? null : new DiskSpool(b.spoolDir, b.spoolMaxBytes, b.spoolSegmentBytes);
         if (spool != null) {
             this.shipper = new SpoolShipper(spool, store, counters, lifecycle, b.batchSize, b.checkpointLag);
             this.stage = daemon(new Spooler(handoff, converter, spool, store, counters, lifecycle, b.batchSize, b.fsyncEvery,

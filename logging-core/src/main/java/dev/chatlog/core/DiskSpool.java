@@ -133,6 +133,9 @@ final class DiskSpool implements AutoCloseable {
             if (segmentSizes.firstKey() > committed.segment()) {
                 committed = new Position(segmentSizes.firstKey(), 0);
             }
+            if (committed.offset() < start(committed.segment())) { // before the first frame: at it
+                committed = new Position(committed.segment(), start(committed.segment()));
+            }
             readSegment = committed.segment();
             readOffset = committed.offset();
             shipped = committed;

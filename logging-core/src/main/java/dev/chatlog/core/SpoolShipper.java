@@ -32,7 +32,15 @@ final class SpoolShipper implements Runnable {
 
     private record Open(RecordCodec.TurnOpened turn, String line) {}
 
-    private record Point(long nanos, DiskSpool.Position position, List<String> state) {}
+    private record Point(long nanos, DiskSpool.Position position, List<String> state, boolean written) {
+        Point(long nanos, DiskSpool.Position position, List<String> state) {
+            this(nanos, position, state, false);
+        }
+
+        Point asWritten() {
+            return new Point(nanos, position, state, true);
+        }
+    }
 
     private final DiskSpool spool;
     private final StoreWriter store;
@@ -100,6 +108,11 @@ final class SpoolShipper implements Runnable {
                 if (recovering && chunk.end().compareTo(spool.recoveryEnd()) >= 0) {
                     if (!closeLeftOpenTurns(chunk.end())) break;
                     continue;
+                }
+                try {
+                    advanceCheckpoint();
+                } catch (RuntimeException e) {
+                    log.warn("chatlog spool checkpoint failed: {}", e.toString());
                 }
                 if (stop) break;
                 continue;
@@ -179,24 +192,31 @@ final class SpoolShipper implements Runnable {
             openTurns.clear();
         }
         trail.clear();
-        Point now = new Point(System.nanoTime(), at, List.of());
-        trail.add(now);
         spool.checkpoint(at, List.of());
+        spool.shipped(at, 0);
+        trail.add(new Point(System.nanoTime(), at, List.of(), true));
         return true;
     }
 
     private void moveCheckpoint(DiskSpool.Position shipped) {
         List<String> state = new ArrayList<>(openTurns.size());
         for (Open o : openTurns.values()) state.add(o.line());
+        trail.add(new Point(System.nanoTime(), shipped, state));
+        advanceCheckpoint();
+    }
+
+    /** Writes the newest checkpoint at least {@code checkpointLag} old (also while idle). */
+    private void advanceCheckpoint() {
         long now = System.nanoTime();
-        trail.add(new Point(now, shipped, state));
+        if (trail.isEmpty() || now - trail.peekFirst().nanos() < lagNanos) return;
+        if (trail.size() == 1 && trail.peekFirst().written) return;
         Point due = null;
         while (!trail.isEmpty() && now - trail.peekFirst().nanos() >= lagNanos) {
             due = trail.pollFirst();
         }
-        if (trail.isEmpty() && due != null) trail.add(due); // keep the newest for the clean stop
         if (due != null) {
             spool.checkpoint(due.position(), due.state());
+            if (trail.isEmpty()) trail.add(due.asWritten()); // kept for the clean stop
         }
     }
 

@@ -96,8 +96,8 @@ final class Spooler implements Runnable {
             return direct.write(RecordConverter.batchOf(records), false);
         }
         if (!appended) {
+            counters.lost(count); // first: whoever sees the overflow counted sees the loss too
             counters.spoolOverflow.addAndGet(count);
-            counters.lost(count);
             log.error("chatlog spool is full ({} bytes, cap reached): {} record(s) lost so far; the database is not keeping up or is down",
                     spool.bytesOnDisk(), counters.spoolOverflow.get());
             return false;

@@ -117,6 +117,31 @@ class DurabilityTest {
         assertEquals(0, third.messages.size());
     }
 
+    private static String checkpoint(Path dir) throws IOException {
+        Path cp = dir.resolve("checkpoint");
+        return Files.exists(cp) ? Files.readAllLines(cp).get(0) : "none";
+    }
+
+    @Test
+    void should_keep_the_checkpoint_behind_what_the_database_took_for_the_lag(@TempDir Path dir) throws Exception {
+        InMemorySink sink = new InMemorySink();
+        try (ChatLogger logger = ChatLogger.builder(sink).spool(dir).checkpointLag(Duration.ofMillis(1500)).build()) {
+            assertTrue(logger.flush(Duration.ofSeconds(10))); // the empty start is checkpointed
+            String before = checkpoint(dir);
+            for (int i = 0; i < 20; i++) {
+                logger.logCall(LlmCall.builder().callId("l" + i).conversationId("c").messageId("m").model("gpt-4o").inputTokens(1)
+                        .outputTokens(1).build());
+            }
+            assertTrue(logger.flush(Duration.ofSeconds(10)));
+            assertEquals(20, logger.stats().written());
+            // in the database, but a power cut could still take the database's last second: the spool keeps them
+            assertEquals(before, checkpoint(dir));
+            long until = System.nanoTime() + 10_000_000_000L;
+            while (checkpoint(dir).equals(before) && System.nanoTime() < until) Thread.sleep(50);
+            assertTrue(!checkpoint(dir).equals(before), "the checkpoint moved once the lag had passed, with no more traffic");
+        }
+    }
+
     @Test
     void should_wait_for_the_spool_not_the_database_in_awaitDurable(@TempDir Path dir) throws Exception {
         InMemorySink sink = new InMemorySink();

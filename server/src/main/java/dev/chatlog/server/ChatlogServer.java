@@ -69,7 +69,8 @@ public final class ChatlogServer implements AutoCloseable {
                 .masker(config.masking() ? Masker.defaults(config.maskPatterns()) : Masker.NONE);
         if (config.spoolDir() != null) {
             lb.spool(config.spoolDir()).spoolMaxBytes(config.spoolMaxBytes()).fsyncEvery(config.fsyncEvery())
-                    .fsyncInterval(Duration.ofMillis(config.fsyncIntervalMs()));
+                    .fsyncInterval(Duration.ofMillis(config.fsyncIntervalMs()))
+                    .checkpointLag(Duration.ofMillis(config.checkpointLagMs()));
         }
         this.logger = lb.build();
         ChatLogListener listener = ChatLogListener.builder(logger).build();

@@ -36,6 +36,7 @@ public record ServerConfig(
         int ackTimeoutMs,
         int healthBacklogRecords,
         int healthBacklogSeconds,
+        int checkpointLagMs,
         Map<String, String> env) {
 
     public static ServerConfig from(Map<String, String> environment, String... args) {
@@ -84,6 +85,7 @@ public record ServerConfig(
                 intIn(env, "CHATLOG_ACK_TIMEOUT_MS", 10_000, 1, 600_000),
                 intIn(env, "CHATLOG_HEALTH_BACKLOG_RECORDS", 20_000, 1, Integer.MAX_VALUE),
                 intIn(env, "CHATLOG_HEALTH_BACKLOG_SECONDS", 30, 1, 86_400),
+                intIn(env, "CHATLOG_CHECKPOINT_LAG_MS", 2_000, 0, 3_600_000),
                 Map.copyOf(env));
     }
 
