@@ -35,8 +35,10 @@ public final class SpoolBenchmark {
                     .maxBackoff(Duration.ofMillis(500)).build();
             int[] n = {0};
             long[] up = phase(logger, rate, seconds, n);
+            var handoffUp = logger.stats();
             proxy.cut();
             long[] down = phase(logger, rate, seconds, n);
+            var handoffDown = logger.stats();
             long backlogBytes = logger.stats().spoolPendingBytes();
             long writtenBefore = logger.stats().written();
             long bytesPerCall = backlogBytes / Math.max(1, (long) rate * seconds);
@@ -59,12 +61,38 @@ public final class SpoolBenchmark {
             print("caller logCall, database down", down);
             print("caller logCall, while the backlog drains", recovering);
             System.out.printf("p99 change when the database is down: %+.1f us (target: at most 1 ms)%n", (pct(down, 99) - pct(up, 99)) / 1e3);
+            System.out.printf("accepted to in the spool (last 4,096 calls): database up p50 %d us, p99 %d us; down p50 %d us, p99 %d us%n",
+                    handoffUp.handoffP50Micros(), handoffUp.handoffP99Micros(), handoffDown.handoffP50Micros(), handoffDown.handoffP99Micros());
             System.out.printf("backlog: %,d bytes for %,d calls (%d bytes a call); drained in %.1f s while ingesting: %,.0f calls/s = %.1fx the ingest rate (target >= 5x)%n",
                     backlogBytes, (long) rate * seconds, bytesPerCall, drainSeconds, drained / drainSeconds, drained / drainSeconds / rate);
             System.out.printf("a 1 GiB spool holds %,d such calls = %.1f hours at 1,000 calls/min (target >= 1 h)%n",
                     (1L << 30) / Math.max(1, bytesPerCall), (1L << 30) / (double) Math.max(1, bytesPerCall) / 60_000.0);
         }
+        spoolerCapacity(200_000);
         System.exit(0);
+    }
+
+    /** How fast the spooler alone takes records (the database never answers): the rate past which an embedding application's queue fills. */
+    private static void spoolerCapacity(int calls) throws Exception {
+        java.util.concurrent.CountDownLatch never = new java.util.concurrent.CountDownLatch(1);
+        ChatLogger logger = ChatLogger.builder(batch -> never.await()).spool(Files.createTempDirectory("spool-capacity"))
+                .queueCapacity(calls).closeTimeout(Duration.ofMillis(100)).build();
+        LlmCall[] prepared = new LlmCall[calls];
+        for (int i = 0; i < calls; i++) prepared[i] = call(i);
+        long t0 = System.nanoTime();
+        for (LlmCall c : prepared) logger.logCall(c);
+        while (logger.stats().spooled() < calls) Thread.sleep(1);
+        double s = (System.nanoTime() - t0) / 1e9;
+        System.out.printf("spooler alone: %,d calls (1 KB of text each, masked) into the spool in %.2f s = %,.0f calls/s; dropped %d%n",
+                calls, s, calls / s, logger.stats().dropped());
+    }
+
+    private static LlmCall call(int k) {
+        return LlmCall.builder().callId("sb-" + k).conversationId("sb-" + (k % 200)).messageId("sb-m" + (k / 3))
+                .model("gpt-4o-mini").inputTokens(400).outputTokens(80).durationMs(800)
+                .inputText("Summarise the last orders of customer " + k + " with their totals, statuses and delivery dates. ".repeat(8))
+                .outputText("Customer " + k + " placed 3 orders: #1 shipped, #2 pending, #3 delivered; total 412.50 EUR. ".repeat(4))
+                .build();
     }
 
     private static long[] phase(ChatLogger logger, int rate, int seconds, int[] n) throws InterruptedException {
@@ -75,12 +103,7 @@ public final class SpoolBenchmark {
             while (System.nanoTime() < due) {
                 if (due - System.nanoTime() > 200_000) Thread.sleep(0, 100_000);
             }
-            int k = n[0]++;
-            LlmCall call = LlmCall.builder().callId("sb-" + k).conversationId("sb-" + (k % 200)).messageId("sb-m" + (k / 3))
-                    .model("gpt-4o-mini").inputTokens(400).outputTokens(80).durationMs(800)
-                    .inputText("Summarise the last orders of customer " + k + " with their totals, statuses and delivery dates. ".repeat(8))
-                    .outputText("Customer " + k + " placed 3 orders: #1 shipped, #2 pending, #3 delivered; total 412.50 EUR. ".repeat(4))
-                    .build();
+            LlmCall call = call(n[0]++);
             long a = System.nanoTime();
             logger.logCall(call);
             t[i] = System.nanoTime() - a;
