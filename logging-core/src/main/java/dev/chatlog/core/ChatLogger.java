@@ -139,6 +139,9 @@ public final class ChatLogger implements AutoCloseable {
     /** Waits until everything accepted before this call is in the database (or given up on). */
     public boolean flush(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
+        if (!stage.isAlive()) {
+            return handoff.isEmpty() && (spool == null || spool.pendingRecords() == 0); // closed: nothing will move
+        }
         try {
             Handoff.Barrier b = handoff.barrier(timeout.toNanos());
             if (b == null) return false;
