@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  */
 final class RecordConverter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RecordConverter.class);
-    private static final int PARALLEL_FROM = 32;
+    private static final int PARALLEL_FROM = 256; // below, handing work to other threads costs more than it saves (2 busy cores)
 
     private final CallEnricher enricher;
     private final LoggerCounters counters;
@@ -43,7 +43,7 @@ final class RecordConverter implements AutoCloseable {
         if (helpers == null || n < PARALLEL_FROM) {
             convertRange(entries, out, 0, n);
         } else {
-            int parts = Math.min(threads, n / (PARALLEL_FROM / 2));
+            int parts = Math.min(threads, n / 128);
             int step = (n + parts - 1) / parts;
             List<Future<?>> running = new ArrayList<>();
             for (int from = step; from < n; from += step) {

@@ -178,48 +178,24 @@ public final class ChatlogServer implements AutoCloseable {
         ctx.status(status).json(body);
     }
 
-    /**
-     * {@code ok}, or {@code degraded} with the reasons: the database is down or records were dropped
-     * or lost in the last minute (both 503: this instance is not keeping its promise), or the
-     * backlog is over a threshold, or the spool or the queue is filling (200: everything is still
-     * kept, but behind).
-     */
+    /** See {@link HealthReport}. */
     private void health(Context ctx) {
-        Map<String, Object> body = new LinkedHashMap<>();
         boolean up;
         try {
             up = database.jdbi().withHandle(h -> h.createQuery("SELECT 1").mapTo(Integer.class).one()) == 1;
         } catch (RuntimeException e) {
             up = false;
         }
-        var s = logger.stats();
-        List<String> reasons = new java.util.ArrayList<>();
-        boolean failing = !up;
-        if (!up) reasons.add("database unreachable");
-        if (s.lastLossAgoMillis() >= 0 && s.lastLossAgoMillis() < 60_000) {
-            failing = true;
-            reasons.add("records dropped or lost in the last minute (since start: " + s.dropped() + " dropped, " + s.lost() + " lost)");
-        }
-        if (s.spoolBacklogRecords() > config.healthBacklogRecords()) {
-            reasons.add("backlog of " + s.spoolBacklogRecords() + " records not yet in the database (threshold "
-                    + config.healthBacklogRecords() + ")");
-        }
-        if (s.backlogMillis() > config.healthBacklogSeconds() * 1000L) {
-            reasons.add("the oldest record not yet in the database has waited " + s.backlogMillis() / 1000 + " s (threshold "
-                    + config.healthBacklogSeconds() + " s)");
-        }
-        if (s.spoolMaxBytes() > 0 && s.spoolPendingBytes() >= s.spoolMaxBytes() * 8 / 10) {
-            reasons.add("spool at " + (100 * s.spoolPendingBytes() / s.spoolMaxBytes()) + "% of its disk cap");
-        }
-        if (s.queueDepth() > config.queueCapacity() / 2) {
-            reasons.add("in-memory queue " + (100L * s.queueDepth() / config.queueCapacity()) + "% full");
-        }
-        body.put("status", reasons.isEmpty() ? "ok" : "degraded");
-        body.put("reasons", reasons);
+        var stats = logger.stats();
+        HealthReport report = HealthReport.of(up, stats, new HealthReport.Thresholds(config.healthBacklogRecords(),
+                config.healthBacklogSeconds(), config.queueCapacity()));
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("status", report.status());
+        body.put("reasons", report.reasons());
         body.put("database", up ? "up" : "down");
         body.put("model", modelName);
-        body.put("logger", s);
-        ctx.status(failing ? 503 : 200).json(body);
+        body.put("logger", stats);
+        ctx.status(report.httpStatus()).json(body);
     }
 
     public int port() {
