@@ -39,6 +39,7 @@ public final class ChatLogger implements AutoCloseable {
     private final Duration closeTimeout;
     private final DiskSpool spool;
     private final SpoolShipper shipper;
+    private final Spooler spooler;
     private final Thread stage;
     private final Thread shipperThread;
 
@@ -51,11 +52,14 @@ public final class ChatLogger implements AutoCloseable {
         StoreWriter store = new StoreWriter(b.sink, counters, b.maxBackoff, lifecycle);
         if (spool != null) {
             this.shipper = new SpoolShipper(spool, store, counters, lifecycle, b.batchSize, b.checkpointLag);
-            this.stage = daemon(new Spooler(handoff, converter, spool, store, counters, lifecycle, b.batchSize, b.fsyncEvery,
-                    b.fsyncInterval.toNanos()), "chatlog-spooler");
+            this.spooler = new Spooler(handoff, converter, spool, store, counters, lifecycle, b.batchSize, b.fsyncEvery,
+                    b.fsyncInterval.toNanos());
+            handoff.onOffer(spooler::wake);
+            this.stage = daemon(spooler, "chatlog-spooler");
             this.shipperThread = daemon(shipper, "chatlog-shipper");
         } else {
             this.shipper = null;
+            this.spooler = null;
             this.stage = daemon(new MemoryWriter(handoff, converter, store, counters, lifecycle, b.batchSize,
                     b.flushInterval.toNanos()), "chatlog-writer");
             this.shipperThread = null;
@@ -129,7 +133,8 @@ public final class ChatLogger implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         try {
             Handoff.Barrier b = handoff.closing() ? null : handoff.barrier(timeout.toNanos());
-            return b != null && b.await(Math.max(0, deadline - System.nanoTime()));
+            if (b == null) return false;
+            return spooler != null ? spooler.awaitHelping(b, deadline) : b.await(Math.max(0, deadline - System.nanoTime()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;

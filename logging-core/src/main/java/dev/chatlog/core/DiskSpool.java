@@ -271,15 +271,23 @@ final class DiskSpool implements AutoCloseable {
         return (int) c.getValue();
     }
 
-    /** Appends records (writer thread). False, and nothing written, when the cap would be passed. */
-    boolean append(List<byte[]> records) {
+    /**
+     * Appends records in order (one thread at a time), as many as fit under the cap; returns how
+     * many (the rest are not written).
+     */
+    int append(List<byte[]> all) {
         long total = 0;
-        for (byte[] r : records) total += 16 + r.length;
+        int fit = 0;
         synchronized (monitor) {
-            if (bytesOnDisk() + total > maxBytes) {
-                return false;
+            long room = maxBytes - bytesOnDisk();
+            for (byte[] r : all) {
+                if (total + 16 + r.length > room) break;
+                total += 16 + r.length;
+                fit++;
             }
         }
+        if (fit == 0) return 0;
+        List<byte[]> records = fit == all.size() ? all : all.subList(0, fit);
         try {
             if (writeOffset > HEADER && writeOffset + total > segmentBytes) {
                 rotate();
@@ -306,7 +314,7 @@ final class DiskSpool implements AutoCloseable {
             }
             pendingRecords.addAndGet(records.size());
             unsynced += records.size();
-            return true;
+            return fit;
         } catch (IOException e) {
             throw new UncheckedIOException("spool write failed in " + dir, e);
         }

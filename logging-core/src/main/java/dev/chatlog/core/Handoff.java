@@ -38,11 +38,21 @@ final class Handoff {
         boolean await(long nanos) throws InterruptedException {
             return done.await(nanos, TimeUnit.NANOSECONDS) && ok;
         }
+
+        boolean released() {
+            return done.getCount() == 0;
+        }
     }
 
     private final BlockingQueue<Object> queue;
     private final LoggerCounters counters;
     private volatile boolean closing;
+    private volatile Runnable onOffer = () -> { };
+
+    /** Called after every successful offer (the spooler's wake-up). */
+    void onOffer(Runnable r) {
+        onOffer = r;
+    }
 
     Handoff(int capacity, LoggerCounters counters) {
         this.queue = new ArrayBlockingQueue<>(capacity);
@@ -60,6 +70,7 @@ final class Handoff {
         }
         if (queue.offer(new Entry(record, System.nanoTime()))) {
             counters.accepted.incrementAndGet();
+            onOffer.run();
         } else {
             counters.dropped(1);
             long n = counters.dropped.get();
@@ -71,22 +82,15 @@ final class Handoff {
 
     /** Queues an internal marker (not counted as a record); skipped when the queue is full. */
     void offerMarker(Object marker) {
-        if (!closing) queue.offer(new Entry(marker, System.nanoTime()));
+        if (!closing && queue.offer(new Entry(marker, System.nanoTime()))) onOffer.run();
     }
 
     /** Queues a barrier behind everything offered so far, waiting up to {@code nanos} for room; null if there was none. */
     Barrier barrier(long nanos) throws InterruptedException {
         Barrier b = new Barrier();
-        return queue.offer(b, nanos, TimeUnit.NANOSECONDS) ? b : null;
-    }
-
-    /** The stage's side: waits up to {@code nanos} for a first entry, then takes what is there, up to {@code max}. */
-    boolean take(List<Object> into, int max, long nanos) throws InterruptedException {
-        Object first = queue.poll(nanos, TimeUnit.NANOSECONDS);
-        if (first == null) return false;
-        into.add(first);
-        queue.drainTo(into, max - 1);
-        return true;
+        if (!queue.offer(b, nanos, TimeUnit.NANOSECONDS)) return null;
+        onOffer.run();
+        return b;
     }
 
     /** Takes what is there without waiting. */

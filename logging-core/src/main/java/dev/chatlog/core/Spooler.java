@@ -2,6 +2,8 @@ package dev.chatlog.core;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,55 +41,105 @@ final class Spooler implements Runnable {
         this.fsyncIntervalNanos = fsyncIntervalNanos;
     }
 
+    /** Held while taking from the queue and appending: whoever holds it keeps the queue's order in the spool. */
+    private final ReentrantLock turn = new ReentrantLock();
+    private volatile Thread parked;
+
+    /** Wakes the spooler thread if it sleeps (called after every offer). */
+    void wake() {
+        Thread t = parked;
+        if (t != null) LockSupport.unpark(t);
+    }
+
     @Override
     public void run() {
-        List<Object> drained = new ArrayList<>(batchSize);
-        List<Handoff.Entry> entries = new ArrayList<>(batchSize);
-        List<Handoff.Barrier> barriers = new ArrayList<>();
+        long idleNanos = Math.min(fsyncIntervalNanos, 200_000_000L);
         while (true) {
-            drained.clear();
-            entries.clear();
-            barriers.clear();
-            try {
-                handoff.take(drained, batchSize, lifecycle.closing() ? 1_000_000L : Math.min(fsyncIntervalNanos, 200_000_000L));
-            } catch (InterruptedException e) {
-                // close() never interrupts this thread (an interrupt inside FileChannel I/O closes the channel)
+            if (handoff.isEmpty()) {
+                parked = Thread.currentThread();
+                if (handoff.isEmpty() && !lifecycle.closing()) LockSupport.parkNanos(this, idleNanos);
+                parked = null;
             }
-            boolean kept = true;
+            turn.lock();
             try {
-                for (Object o : drained) {
-                    if (o instanceof Handoff.Barrier b) barriers.add(b);
-                    else entries.add((Handoff.Entry) o);
-                }
-                if (!entries.isEmpty()) {
-                    kept = append(entries);
-                }
+                spoolQueued();
                 spool.maybeSync(fsyncEvery, fsyncIntervalNanos);
             } catch (RuntimeException | Error e) { // a bug must not kill the stage
                 counters.lastError = e.toString();
                 log.error("chatlog spooler error", e);
-                kept = false;
             } finally {
-                for (Handoff.Barrier b : barriers) b.release(kept);
-                lifecycle.progressed();
+                turn.unlock();
             }
             if (lifecycle.closing() && (handoff.isEmpty() || lifecycle.pastCloseDeadline())) {
-                spool.sync();
+                turn.lock();
+                try {
+                    spool.sync();
+                } finally {
+                    turn.unlock();
+                }
                 return;
             }
+        }
+    }
+
+    /**
+     * Waits for a barrier, and meanwhile helps: a thread that waits for its records is running
+     * anyway, so when the spooler thread is not at work (on two busy cores it may wait tens of
+     * milliseconds for a core) the waiter spools what is queued itself, in order, under the same
+     * lock. Only threads that chose to wait ({@code awaitDurable}) ever do this work.
+     */
+    boolean awaitHelping(Handoff.Barrier barrier, long deadline) throws InterruptedException {
+        while (true) {
+            if (barrier.await(0)) return true;
+            if (barrier.released()) return false;
+            long left = deadline - System.nanoTime();
+            if (left <= 0) return false;
+            if (turn.tryLock()) {
+                try {
+                    if (!barrier.released()) spoolQueued();
+                } catch (RuntimeException | Error e) {
+                    counters.lastError = e.toString();
+                    log.error("chatlog spooler error", e);
+                } finally {
+                    turn.unlock();
+                }
+                wake(); // the fsync and whatever came after are the spooler thread's
+            } else if (barrier.await(Math.min(left, 1_000_000L))) {
+                return true;
+            }
+        }
+    }
+
+    /** Takes what is queued (up to a batch, not waiting), appends it, releases the barriers taken with it (holding {@link #turn}). */
+    private void spoolQueued() {
+        List<Object> drained = new ArrayList<>();
+        handoff.drain(drained, batchSize);
+        if (drained.isEmpty()) return;
+        List<Handoff.Entry> entries = new ArrayList<>(drained.size());
+        List<Handoff.Barrier> barriers = new ArrayList<>();
+        boolean kept = true;
+        try {
+            for (Object o : drained) {
+                if (o instanceof Handoff.Barrier b) barriers.add(b);
+                else entries.add((Handoff.Entry) o);
+            }
+            if (!entries.isEmpty()) {
+                kept = append(entries);
+            }
+        } catch (RuntimeException | Error e) {
+            kept = false;
+            throw e;
+        } finally {
+            for (Handoff.Barrier b : barriers) b.release(kept);
+            lifecycle.progressed();
         }
     }
 
     private boolean append(List<Handoff.Entry> entries) {
         List<Object> records = converter.convert(entries);
         List<byte[]> frames = new ArrayList<>(records.size());
-        int markers = 0;
-        for (Object r : records) {
-            frames.add(RecordCodec.encode(r));
-            if (r instanceof RecordCodec.TurnOpened) markers++;
-        }
-        int count = frames.size() - markers;
-        boolean appended;
+        for (Object r : records) frames.add(RecordCodec.encode(r));
+        int appended;
         try {
             appended = spool.append(frames);
         } catch (RuntimeException diskFailure) {
@@ -95,18 +147,29 @@ final class Spooler implements Runnable {
             log.error("chatlog spool write failed; writing this batch directly to the store", diskFailure);
             return direct.write(RecordConverter.batchOf(records), false);
         }
-        if (!appended) {
-            counters.lost(count); // first: whoever sees the overflow counted sees the loss too
-            counters.spoolOverflow.addAndGet(count);
+        long now = System.nanoTime();
+        int spooled = countRecords(records.subList(0, appended));
+        counters.spooled.addAndGet(spooled);
+        for (Handoff.Entry e : entries) {
+            if (!(e.record() instanceof RecordCodec.TurnOpened)) counters.handoff(now - e.acceptedNanos());
+        }
+        if (appended < frames.size()) {
+            int lost = countRecords(records.subList(appended, records.size()));
+            counters.lost(lost); // first: whoever sees the overflow counted sees the loss too
+            counters.spoolOverflow.addAndGet(lost);
             log.error("chatlog spool is full ({} bytes, cap reached): {} record(s) lost so far; the database is not keeping up or is down",
                     spool.bytesOnDisk(), counters.spoolOverflow.get());
             return false;
         }
-        counters.spooled.addAndGet(count);
-        long now = System.nanoTime();
-        for (Handoff.Entry e : entries) {
-            if (!(e.record() instanceof RecordCodec.TurnOpened)) counters.handoff(now - e.acceptedNanos());
-        }
         return true;
+    }
+
+    /** Records, not markers. */
+    private static int countRecords(List<Object> records) {
+        int n = 0;
+        for (Object r : records) {
+            if (!(r instanceof RecordCodec.TurnOpened)) n++;
+        }
+        return n;
     }
 }
