@@ -126,6 +126,7 @@ class AcknowledgedTurnsTest {
                     load.acknowledged().size(), load.acknowledged().size() / 60.0, load.latencyMs(0.5), load.latencyMs(0.99),
                     degraded, samples, over);
             assertTrue(over > 0, "the load built a backlog over " + threshold + " records (else this test shows nothing)");
+            assertEquals(0, load.failures(), "every request was answered 200: " + load.failureSamples());
             awaitBacklogShipped(server);
             JsonNode after = health(server);
             assertEquals("ok", after.get("status").asText(), after.toString());

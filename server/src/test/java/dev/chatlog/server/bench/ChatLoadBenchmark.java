@@ -62,6 +62,7 @@ public final class ChatLoadBenchmark {
             System.out.printf("load: %d chat clients + %d dashboard readers for %d s%n", clients, readers, seconds);
             System.out.printf("chat: %,d turns acknowledged (%.0f/s), %d failed; latency p50 %.1f ms, p99 %.1f ms; %,d dashboard reads%n",
                     turns, turns / s, load.failures(), load.latencyMs(0.50), load.latencyMs(0.99), load.reads());
+            if (load.failures() > 0) System.out.println("failures: " + load.failureSamples());
             System.out.printf("records/s: produced %.0f, spooled %.0f, written to the database %.0f; dropped %d, lost %d%n",
                     delta(before, after, "accepted") / s, delta(before, after, "spooled") / s, delta(before, after, "written") / s,
                     delta(before, after, "dropped"), delta(before, after, "lost"));

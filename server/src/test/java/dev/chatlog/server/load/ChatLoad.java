@@ -39,6 +39,7 @@ public final class ChatLoad {
     private final ConcurrentLinkedQueue<Turn> acknowledged = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<long[]> latencies = new ConcurrentLinkedQueue<>();
     private final AtomicLong failures = new AtomicLong();
+    private final ConcurrentLinkedQueue<String> failureSamples = new ConcurrentLinkedQueue<>();
     private final AtomicLong reads = new AtomicLong();
     private final List<Thread> threads = new ArrayList<>();
 
@@ -92,14 +93,14 @@ public final class ChatLoad {
                     if (n == lat.length) lat = Arrays.copyOf(lat, n * 2);
                     lat[n++] = ns;
                 } else {
-                    failures.incrementAndGet();
+                    failed("HTTP " + r.statusCode() + " " + r.body());
                 }
                 if (++turn % 4 == 0) conversation = null;
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
-            failures.incrementAndGet();
+            failed(e.toString());
         } finally {
             latencies.add(Arrays.copyOf(lat, n));
         }
@@ -118,6 +119,15 @@ public final class ChatLoad {
                 return;
             }
         }
+    }
+
+    private void failed(String what) {
+        if (failures.incrementAndGet() <= 5) failureSamples.add(what.length() > 300 ? what.substring(0, 300) : what);
+    }
+
+    /** The first few failures (status and body, or the exception), for the report. */
+    public List<String> failureSamples() {
+        return List.copyOf(failureSamples);
     }
 
     public void stop() {
