@@ -40,6 +40,7 @@ public final class ChatLogger implements AutoCloseable {
     private final DiskSpool spool;
     private final SpoolShipper shipper;
     private final Spooler spooler;
+    private final Thread syncerThread;
     private final Thread stage;
     private final Thread shipperThread;
 
@@ -56,10 +57,12 @@ public final class ChatLogger implements AutoCloseable {
                     b.fsyncInterval.toNanos());
             handoff.onOffer(spooler::wake);
             this.stage = daemon(spooler, "chatlog-spooler");
+            this.syncerThread = daemon(spooler.syncer(), "chatlog-fsync");
             this.shipperThread = daemon(shipper, "chatlog-shipper");
         } else {
             this.shipper = null;
             this.spooler = null;
+            this.syncerThread = null;
             this.stage = daemon(new MemoryWriter(handoff, converter, store, counters, lifecycle, b.batchSize,
                     b.flushInterval.toNanos()), "chatlog-writer");
             this.shipperThread = null;
@@ -183,6 +186,8 @@ public final class ChatLogger implements AutoCloseable {
         try {
             stage.join(Math.max(1000, closeTimeout.toMillis()));
             if (spool != null) {
+                spooler.stopSyncer();
+                syncerThread.join(5000);
                 shipper.stop();
                 shipperThread.interrupt();
                 shipperThread.join(Math.max(1000, closeTimeout.toMillis()));

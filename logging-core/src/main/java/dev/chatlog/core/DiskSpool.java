@@ -74,8 +74,10 @@ final class DiskSpool implements AutoCloseable {
     private FileChannel writeChannel;
     private long writeSegment;
     private long writeOffset;
-    private long unsynced;
-    private long lastSyncNanos = System.nanoTime();
+    private final AtomicLong unsynced = new AtomicLong();
+    private volatile long lastSyncNanos = System.nanoTime();
+    /** Held by an fsync and by a rotation: fsyncs run on their own thread, appends never wait for one. */
+    private final Object syncLock = new Object();
 
     private long readSegment;
     private long readOffset;
@@ -313,7 +315,7 @@ final class DiskSpool implements AutoCloseable {
                 monitor.notifyAll();
             }
             pendingRecords.addAndGet(records.size());
-            unsynced += records.size();
+            unsynced.addAndGet(records.size());
             return fit;
         } catch (IOException e) {
             throw new UncheckedIOException("spool write failed in " + dir, e);
@@ -321,35 +323,44 @@ final class DiskSpool implements AutoCloseable {
     }
 
     private void rotate() throws IOException {
-        writeChannel.force(false);
-        synced.addAndGet(unsynced);
-        unsynced = 0;
-        writeChannel.close();
-        createSegment(writeSegment + 1);
-        synchronized (monitor) {
-            writeSegment++;
-            writeOffset = HEADER;
-        }
-        writeChannel = FileChannel.open(segment(writeSegment), StandardOpenOption.WRITE);
-    }
-
-    /** Group fsync (writer thread): after {@code every} records or {@code intervalNanos}, whichever first. */
-    void maybeSync(int every, long intervalNanos) {
-        if (unsynced > 0 && (unsynced >= every || System.nanoTime() - lastSyncNanos >= intervalNanos)) {
-            sync();
-        }
-    }
-
-    void sync() {
-        try {
-            if (unsynced > 0) {
-                writeChannel.force(false);
-                synced.addAndGet(unsynced);
-                unsynced = 0;
+        synchronized (syncLock) {
+            writeChannel.force(false);
+            synced.addAndGet(unsynced.getAndSet(0));
+            writeChannel.close();
+            createSegment(writeSegment + 1);
+            synchronized (monitor) {
+                writeSegment++;
+                writeOffset = HEADER;
             }
-            lastSyncNanos = System.nanoTime();
-        } catch (IOException e) {
-            throw new UncheckedIOException("spool fsync failed in " + dir, e);
+            writeChannel = FileChannel.open(segment(writeSegment), StandardOpenOption.WRITE);
+        }
+    }
+
+    /** Records appended and not yet fsynced. */
+    long unsynced() {
+        return unsynced.get();
+    }
+
+    /** Whether a group fsync is due: {@code every} records, or {@code intervalNanos} since the last one. */
+    boolean syncDue(int every, long intervalNanos) {
+        long n = unsynced.get();
+        return n > 0 && (n >= every || System.nanoTime() - lastSyncNanos >= intervalNanos);
+    }
+
+    /** Fsyncs what was appended (any thread; concurrent appends go on meanwhile). */
+    void sync() {
+        synchronized (syncLock) {
+            try {
+                long n = unsynced.get();
+                if (n > 0) {
+                    writeChannel.force(false);
+                    synced.addAndGet(n);
+                    unsynced.addAndGet(-n);
+                }
+                lastSyncNanos = System.nanoTime();
+            } catch (IOException e) {
+                throw new UncheckedIOException("spool fsync failed in " + dir, e);
+            }
         }
     }
 

@@ -41,9 +41,39 @@ final class Spooler implements Runnable {
         this.fsyncIntervalNanos = fsyncIntervalNanos;
     }
 
+    private volatile Thread syncer;
+    private volatile boolean syncerStop;
+
+    /**
+     * The group fsync, on its own thread: an fsync can take a hundred milliseconds while the
+     * database writes to the same disk (measured), and appends, so acknowledgements, must not wait
+     * for it. Runs every {@code fsyncEvery} records or {@code fsyncInterval}, whichever first.
+     */
+    Runnable syncer() {
+        return () -> {
+            syncer = Thread.currentThread();
+            while (!syncerStop) {
+                LockSupport.parkNanos(this, Math.min(fsyncIntervalNanos, 50_000_000L));
+                try {
+                    if (spool.syncDue(fsyncEvery, fsyncIntervalNanos)) spool.sync();
+                } catch (RuntimeException e) {
+                    counters.lastError = e.toString();
+                    log.error("chatlog spool fsync failed", e);
+                }
+            }
+        };
+    }
+
+    void stopSyncer() {
+        syncerStop = true;
+        Thread t = syncer;
+        if (t != null) LockSupport.unpark(t);
+    }
+
     /** Held while taking from the queue and appending: whoever holds it keeps the queue's order in the spool. */
     private final ReentrantLock turn = new ReentrantLock();
     private volatile Thread parked;
+    static final long LINGER_NANOS = 1_000_000L;
 
     /** Wakes the spooler thread if it sleeps (called after every offer). */
     void wake() {
@@ -59,11 +89,14 @@ final class Spooler implements Runnable {
                 parked = Thread.currentThread();
                 if (handoff.isEmpty() && !lifecycle.closing()) LockSupport.parkNanos(this, idleNanos);
                 parked = null;
+                // Woken by a record: let a few more come (no one wakes this thread meanwhile). Each
+                // wake-up costs the logging thread a system call and, on busy cores, its place on the
+                // core; a waiter in awaitDurable does not wait for this, it spools itself.
+                if (!lifecycle.closing()) LockSupport.parkNanos(this, LINGER_NANOS);
             }
             turn.lock();
             try {
                 spoolQueued();
-                spool.maybeSync(fsyncEvery, fsyncIntervalNanos);
             } catch (RuntimeException | Error e) { // a bug must not kill the stage
                 counters.lastError = e.toString();
                 log.error("chatlog spooler error", e);
@@ -103,7 +136,7 @@ final class Spooler implements Runnable {
                 } finally {
                     turn.unlock();
                 }
-                wake(); // the fsync and whatever came after are the spooler thread's
+                wake(); // whatever came after is the spooler thread's
             } else if (barrier.await(Math.min(left, 1_000_000L))) {
                 return true;
             }
@@ -146,6 +179,10 @@ final class Spooler implements Runnable {
             counters.lastError = diskFailure.toString();
             log.error("chatlog spool write failed; writing this batch directly to the store", diskFailure);
             return direct.write(RecordConverter.batchOf(records), false);
+        }
+        if (spool.unsynced() >= fsyncEvery) {
+            Thread t = syncer;
+            if (t != null) LockSupport.unpark(t);
         }
         long now = System.nanoTime();
         int spooled = countRecords(records.subList(0, appended));
