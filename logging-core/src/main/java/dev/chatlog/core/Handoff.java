@@ -42,6 +42,11 @@ final class Handoff {
         boolean released() {
             return done.getCount() == 0;
         }
+
+        /** Whether everything before it was kept (meaningful once released). */
+        boolean kept() {
+            return ok;
+        }
     }
 
     private final BlockingQueue<Object> queue;

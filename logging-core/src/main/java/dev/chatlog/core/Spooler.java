@@ -123,8 +123,7 @@ final class Spooler implements Runnable {
      */
     boolean awaitHelping(Handoff.Barrier barrier, long deadline) throws InterruptedException {
         while (true) {
-            if (barrier.await(0)) return true;
-            if (barrier.released()) return false;
+            if (barrier.released()) return barrier.kept(); // one read: it may be released between two
             long left = deadline - System.nanoTime();
             if (left <= 0) return false;
             if (turn.tryLock()) {
@@ -150,12 +149,12 @@ final class Spooler implements Runnable {
         if (drained.isEmpty()) return;
         List<Handoff.Entry> entries = new ArrayList<>(drained.size());
         List<Handoff.Barrier> barriers = new ArrayList<>();
+        for (Object o : drained) { // nothing here can throw: every barrier taken is released below
+            if (o instanceof Handoff.Barrier b) barriers.add(b);
+            else if (o instanceof Handoff.Entry e) entries.add(e);
+        }
         boolean kept = true;
         try {
-            for (Object o : drained) {
-                if (o instanceof Handoff.Barrier b) barriers.add(b);
-                else entries.add((Handoff.Entry) o);
-            }
             if (!entries.isEmpty()) {
                 kept = append(entries);
             }

@@ -163,6 +163,30 @@ class DurabilityTest {
     }
 
     @Test
+    void should_answer_true_to_every_waiter_whose_records_were_kept(@TempDir Path dir) throws Exception {
+        InMemorySink sink = new InMemorySink();
+        try (ChatLogger logger = ChatLogger.builder(sink).spool(dir).build()) {
+            int threads = 8, each = 4000;
+            java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+            List<Thread> all = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int id = t;
+                all.add(new Thread(() -> {
+                    for (int i = 0; i < each; i++) {
+                        logger.logCall(LlmCall.builder().callId("w" + id + "-" + i).conversationId("c" + id).messageId("m" + i)
+                                .model("gpt-4o").inputTokens(1).outputTokens(1).build());
+                        if (!logger.awaitDurable(Duration.ofSeconds(10))) refused.incrementAndGet();
+                    }
+                }));
+            }
+            all.forEach(Thread::start);
+            for (Thread t : all) t.join();
+            assertEquals(0, refused.get(), "waiters told their records were not kept: " + logger.stats());
+            assertEquals(threads * each, logger.stats().spooled());
+        }
+    }
+
+    @Test
     void should_wait_for_the_store_in_awaitDurable_without_a_spool() throws Exception {
         InMemorySink sink = new InMemorySink();
         sink.gate = new CountDownLatch(1);
