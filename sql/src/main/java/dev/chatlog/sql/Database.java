@@ -60,9 +60,12 @@ public final class Database implements AutoCloseable {
     }
 
     static void migrate(DataSource ds) {
-        MigrateResult r = Flyway.configure().dataSource(ds).locations("classpath:db/migration")
-                .table("chatlog_schema_history").baselineOnMigrate(false).load().migrate();
-        log.info("chatlog schema at version {} ({} migration(s) applied now)", r.targetSchemaVersion, r.migrationsExecuted);
+        Flyway flyway = Flyway.configure().dataSource(ds).locations("classpath:db/migration")
+                .table("chatlog_schema_history").baselineOnMigrate(false).load();
+        MigrateResult r = flyway.migrate();
+        var current = flyway.info().current(); // the result names a version only when it applied one
+        log.info("chatlog schema at version {} ({} migration(s) applied now)",
+                current == null ? "none" : current.getVersion(), r.migrationsExecuted);
     }
 
     public Jdbi jdbi() {
