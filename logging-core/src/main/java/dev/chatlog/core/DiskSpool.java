@@ -5,17 +5,14 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
-import java.util.zip.CRC32;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,12 +20,9 @@ import org.slf4j.LoggerFactory;
  * The append-only write-ahead spool of a {@link ChatLogger}: segment files of frames
  * {@code [int length][int crc32][payload]}.
  *
- * <p>Format versions. A segment of the current format (1) starts with a header
- * {@code [int MAGIC][int version]}; its frames' payloads are {@code [long appendedAtMillis][record]}
- * with the record in {@link RecordCodec}'s layout of that version. A segment without the header is
- * of the first format (0: no time, the record layout of {@code RecordCodec.decodeV0}); it still
- * replays, and is never appended to (a new segment is started). The magic is a negative int, which
- * no frame length of format 0 can be.
+ * <p>Format versions ({@link SpoolFormat}): every segment tells its own; records are in
+ * {@link RecordCodec}'s layout of that version. A segment of an older format still replays and is
+ * never appended to (a new segment is started).
  *
  * <p>The writer thread appends and fsyncs in groups; the shipper reads from the last checkpoint and,
  * once a batch is in the database, reports it {@link #shipped}; the checkpoint file (position and
@@ -39,10 +33,8 @@ import org.slf4j.LoggerFactory;
  */
 final class DiskSpool implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DiskSpool.class);
-    static final int MAX_RECORD = 64 << 20;
-    static final int MAGIC = 0xC4A7_5B01;
-    static final int VERSION = 1;
-    private static final int HEADER = 8;
+    static final int VERSION = SpoolFormat.VERSION;
+    private static final int HEADER = SpoolFormat.HEADER;
 
     record Position(long segment, long offset) implements Comparable<Position> {
         @Override
@@ -155,7 +147,7 @@ final class DiskSpool implements AutoCloseable {
 
     private void createSegment(long n) throws IOException {
         try (FileChannel ch = FileChannel.open(segment(n), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-            ch.write(ByteBuffer.allocate(HEADER).putInt(MAGIC).putInt(VERSION).flip(), 0);
+            ch.write(SpoolFormat.header(), 0);
         }
         synchronized (monitor) {
             segmentSizes.put(n, (long) HEADER);
@@ -163,26 +155,12 @@ final class DiskSpool implements AutoCloseable {
         }
     }
 
-    /** The format of a segment: its header's version, or 0 for a segment written before headers. */
     private int versionOf(long seg) throws IOException {
-        try (FileChannel ch = FileChannel.open(segment(seg), StandardOpenOption.READ)) {
-            ByteBuffer b = ByteBuffer.allocate(HEADER);
-            while (b.hasRemaining() && ch.read(b, b.position()) > 0) { }
-            if (b.position() >= 4 && b.getInt(0) == MAGIC) {
-                if (b.position() < HEADER) return VERSION; // a header cut by a crash: an empty segment
-                int v = b.getInt(4);
-                if (v < 1 || v > VERSION) {
-                    throw new IllegalStateException("spool segment " + seg + " in " + dir + " has format " + v
-                            + ", newer than this chatlog reads (" + VERSION + "): upgrade chatlog, or move the spool away");
-                }
-                return v;
-            }
-            return 0;
-        }
+        return SpoolFormat.versionOf(segment(seg));
     }
 
     private long start(long seg) {
-        return segmentVersions.getOrDefault(seg, VERSION) == 0 ? 0 : HEADER;
+        return SpoolFormat.firstFrame(segmentVersions.getOrDefault(seg, VERSION));
     }
 
     private static long size(Path p) {
@@ -194,22 +172,7 @@ final class DiskSpool implements AutoCloseable {
     }
 
     private Checkpoint readCheckpoint() throws IOException {
-        Path cp = dir.resolve("checkpoint");
-        Position oldest = new Position(segmentSizes.isEmpty() ? 0 : segmentSizes.firstKey(), 0);
-        if (Files.exists(cp)) {
-            List<String> lines = Files.readAllLines(cp, StandardCharsets.UTF_8);
-            String[] parts = lines.isEmpty() ? new String[0] : lines.get(0).trim().split(" ");
-            if (parts.length == 2) {
-                try {
-                    return new Checkpoint(new Position(Long.parseLong(parts[0]), Long.parseLong(parts[1])),
-                            List.copyOf(lines.subList(1, lines.size())));
-                } catch (NumberFormatException ignored) {
-                    // fall through
-                }
-            }
-            log.warn("spool checkpoint unreadable; replaying from the oldest segment (the store ignores duplicates)");
-        }
-        return new Checkpoint(oldest, List.of());
+        return SpoolCheckpoint.read(dir, new Position(segmentSizes.isEmpty() ? 0 : segmentSizes.firstKey(), 0));
     }
 
     /** Scans the last segment and cuts a torn tail; returns the end of the last good frame. */
@@ -224,19 +187,7 @@ final class DiskSpool implements AutoCloseable {
             if (size < pos) {
                 return size;
             }
-            ByteBuffer header = ByteBuffer.allocate(8);
-            while (pos + 8 <= size) {
-                header.clear();
-                ch.read(header, pos);
-                header.flip();
-                int len = header.getInt();
-                int crc = header.getInt();
-                if (len < 0 || len > MAX_RECORD || pos + 8 + len > size) break;
-                ByteBuffer payload = ByteBuffer.allocate(len);
-                ch.read(payload, pos + 8);
-                if (crc(payload.array()) != crc) break;
-                pos += 8 + len;
-            }
+            pos = SpoolFormat.endOfWholeFrames(ch, pos, size);
             if (pos < size) {
                 log.warn("spool: cut a torn tail of {} bytes from {} (a write interrupted by a crash)", size - pos, p.getFileName());
                 corrupt.incrementAndGet();
@@ -250,27 +201,13 @@ final class DiskSpool implements AutoCloseable {
     /** Frames from {@code from} to the end (frame headers only): the backlog left by the last run. */
     private long countFrames(Position from) throws IOException {
         long n = 0;
-        ByteBuffer header = ByteBuffer.allocate(4);
         for (var e : segmentSizes.tailMap(from.segment()).entrySet()) {
             long pos = e.getKey() == from.segment() ? Math.max(from.offset(), start(e.getKey())) : start(e.getKey());
             try (FileChannel ch = FileChannel.open(segment(e.getKey()), StandardOpenOption.READ)) {
-                while (pos + 8 <= e.getValue()) {
-                    header.clear();
-                    if (ch.read(header, pos) < 4) break;
-                    int len = header.getInt(0);
-                    if (len < 0 || len > MAX_RECORD) break;
-                    pos += 8 + len;
-                    n++;
-                }
+                n += SpoolFormat.countFrames(ch, pos, e.getValue());
             }
         }
         return n;
-    }
-
-    private static int crc(byte[] data) {
-        CRC32 c = new CRC32();
-        c.update(data);
-        return (int) c.getValue();
     }
 
     /**
@@ -283,8 +220,8 @@ final class DiskSpool implements AutoCloseable {
         synchronized (monitor) {
             long room = maxBytes - bytesOnDisk();
             for (byte[] r : all) {
-                if (total + 16 + r.length > room) break;
-                total += 16 + r.length;
+                if (total + SpoolFormat.FRAME_OVERHEAD + r.length > room) break;
+                total += SpoolFormat.FRAME_OVERHEAD + r.length;
                 fit++;
             }
         }
@@ -294,17 +231,7 @@ final class DiskSpool implements AutoCloseable {
             if (writeOffset > HEADER && writeOffset + total > segmentBytes) {
                 rotate();
             }
-            ByteBuffer buf = ByteBuffer.allocate((int) Math.min(Integer.MAX_VALUE, total));
-            long now = System.currentTimeMillis();
-            CRC32 crc = new CRC32();
-            for (byte[] r : records) {
-                crc.reset();
-                ByteBuffer time = ByteBuffer.allocate(8).putLong(0, now);
-                crc.update(time.array());
-                crc.update(r);
-                buf.putInt(8 + r.length).putInt((int) crc.getValue()).putLong(now).put(r);
-            }
-            buf.flip();
+            ByteBuffer buf = SpoolFormat.frames(records, System.currentTimeMillis(), total);
             long pos = writeOffset;
             while (buf.hasRemaining()) {
                 pos += writeChannel.write(buf, pos);
@@ -460,7 +387,7 @@ final class DiskSpool implements AutoCloseable {
                 int len = header.remaining() == 8 ? header.getInt() : -1;
                 int crc = header.remaining() == 4 ? header.getInt() : 0;
                 int version = segmentVersions.getOrDefault(readSegment, VERSION);
-                if (len < 0 || len > MAX_RECORD || readOffset + 8 + len > end || (version > 0 && len < 8)) {
+                if (len < 0 || len > SpoolFormat.MAX_RECORD || readOffset + 8 + len > end || (version > 0 && len < 8)) {
                     skipSegment("bad frame header");
                     continue;
                 }
@@ -468,16 +395,11 @@ final class DiskSpool implements AutoCloseable {
                 while (payload.hasRemaining()) {
                     if (ch.read(payload, readOffset + 8 + payload.position()) < 0) break;
                 }
-                if (payload.hasRemaining() || crc(payload.array()) != crc) {
+                if (payload.hasRemaining() || SpoolFormat.crc(payload.array()) != crc) {
                     skipSegment("checksum mismatch");
                     continue;
                 }
-                byte[] bytes = payload.array();
-                if (version == 0) {
-                    out.add(new Frame(0, 0, bytes));
-                } else {
-                    out.add(new Frame(version, payload.getLong(0), java.util.Arrays.copyOfRange(bytes, 8, bytes.length)));
-                }
+                out.add(SpoolFormat.frame(version, payload.array()));
                 readOffset += 8 + len;
             }
             return new Chunk(out, new Position(readSegment, readOffset));
@@ -516,11 +438,7 @@ final class DiskSpool implements AutoCloseable {
      */
     void checkpoint(Position p, List<String> state) {
         try {
-            Path tmp = dir.resolve("checkpoint.tmp");
-            StringBuilder text = new StringBuilder().append(p.segment()).append(' ').append(p.offset()).append('\n');
-            for (String line : state) text.append(line).append('\n');
-            Files.writeString(tmp, text, StandardCharsets.UTF_8);
-            Files.move(tmp, dir.resolve("checkpoint"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            SpoolCheckpoint.write(dir, p, state);
             synchronized (monitor) {
                 for (Long s : List.copyOf(segmentSizes.headMap(p.segment()).keySet())) {
                     deleteSegment(s);

@@ -58,7 +58,7 @@ class DurabilityTest {
         try (Stream<Path> files = Files.list(dir)) { // new records went to a segment of the current format
             Path current = files.filter(p -> p.getFileName().toString().startsWith("segment-")).sorted().reduce((a, b) -> b).orElseThrow();
             byte[] head = Files.readAllBytes(current);
-            assertEquals(DiskSpool.MAGIC, java.nio.ByteBuffer.wrap(head).getInt(0));
+            assertEquals(SpoolFormat.MAGIC, java.nio.ByteBuffer.wrap(head).getInt(0));
             assertEquals(DiskSpool.VERSION, java.nio.ByteBuffer.wrap(head).getInt(4));
         }
     }
@@ -67,7 +67,7 @@ class DurabilityTest {
     void should_refuse_a_spool_of_a_newer_format_instead_of_misreading_it(@TempDir Path dir) throws Exception {
         Files.createDirectories(dir);
         Files.write(dir.resolve("segment-000000000000.log"),
-                java.nio.ByteBuffer.allocate(8).putInt(DiskSpool.MAGIC).putInt(DiskSpool.VERSION + 1).array());
+                java.nio.ByteBuffer.allocate(8).putInt(SpoolFormat.MAGIC).putInt(DiskSpool.VERSION + 1).array());
         IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
                 () -> ChatLogger.builder(new InMemorySink()).spool(dir).build());
         assertTrue(e.getMessage().contains("newer"), e.getMessage());
