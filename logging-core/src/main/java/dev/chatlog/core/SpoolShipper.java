@@ -53,7 +53,6 @@ final class SpoolShipper implements Runnable {
     private volatile boolean stop;
     private volatile long oldestUnshippedMillis;
     private boolean recovering;
-    private long turnsRecovered;
 
     SpoolShipper(DiskSpool spool, StoreWriter store, LoggerCounters counters, Lifecycle lifecycle, int batchSize, Duration checkpointLag) {
         this.spool = spool;
@@ -187,7 +186,6 @@ final class SpoolShipper implements Runnable {
             if (!store.write(new Batch(List.of(), incomplete), true)) {
                 return false;
             }
-            turnsRecovered += incomplete.size();
             log.warn("chatlog: {} turn(s) left open by a process that stopped are recorded as incomplete", incomplete.size());
             openTurns.clear();
         }
@@ -218,10 +216,6 @@ final class SpoolShipper implements Runnable {
             spool.checkpoint(due.position(), due.state());
             if (trail.isEmpty()) trail.add(due.asWritten()); // kept for the clean stop
         }
-    }
-
-    long turnsRecovered() {
-        return turnsRecovered;
     }
 
     private static void sleepQuietly(long ms) {
