@@ -4,11 +4,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -24,12 +22,10 @@ import org.slf4j.LoggerFactory;
  * {@link RecordCodec}'s layout of that version. A segment of an older format still replays and is
  * never appended to (a new segment is started).
  *
- * <p>The writer thread appends and fsyncs in groups; the shipper reads from the last checkpoint and,
- * once a batch is in the database, reports it {@link #shipped}; the checkpoint file (position and
- * the shipper's state, written atomically, without fsync: a stale checkpoint only replays records
- * the idempotent store already has) moves when the shipper says so. At open, a torn tail left by a
- * crash (a short or checksum-failing last frame) is cut off and logged, never fatal. One process per
- * directory (a file lock); total size capped.
+ * <p>The spooler appends, an fsync thread syncs in groups, the shipper reads ({@link SpoolReader}),
+ * reports what is in the database ({@link #shipped}) and moves the checkpoint ({@link
+ * SpoolCheckpoint}). At open, a torn tail left by a crash is cut off and logged, never fatal. One
+ * process per directory ({@link DirectoryLock}); total size capped.
  */
 final class DiskSpool implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DiskSpool.class);
@@ -43,19 +39,13 @@ final class DiskSpool implements AutoCloseable {
         }
     }
 
-    /** One record as read back: the format version of its segment, when it was appended (0: unknown), its bytes. */
-    record Frame(int version, long appendedAtMillis, byte[] record) {}
-
-    record Chunk(List<Frame> frames, Position end) {}
-
     /** What the checkpoint file holds: where replay starts, and the shipper's state at that point. */
     record Checkpoint(Position position, List<String> state) {}
 
     private final Path dir;
     private final long maxBytes;
     private final long segmentBytes;
-    private final FileChannel lockChannel;
-    private final FileLock fileLock;
+    private final DirectoryLock lock;
     private final Object monitor = new Object();
     private final TreeMap<Long, Long> segmentSizes = new TreeMap<>(); // segment -> bytes on disk
     private final TreeMap<Long, Integer> segmentVersions = new TreeMap<>();
@@ -71,10 +61,7 @@ final class DiskSpool implements AutoCloseable {
     /** Held by an fsync and by a rotation: fsyncs run on their own thread, appends never wait for one. */
     private final Object syncLock = new Object();
 
-    private long readSegment;
-    private long readOffset;
-    private FileChannel readChannel;
-    private long readChannelSegment = -1;
+    private SpoolReader reader;
     private volatile Position shipped;
     private final Checkpoint opened;
     private final Position recoveryEnd;
@@ -85,29 +72,18 @@ final class DiskSpool implements AutoCloseable {
         this.segmentBytes = segmentBytes;
         try {
             Files.createDirectories(dir);
-            lockChannel = FileChannel.open(dir.resolve("spool.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock acquired;
-            try {
-                acquired = lockChannel.tryLock();
-            } catch (java.nio.channels.OverlappingFileLockException sameProcess) {
-                acquired = null;
-            }
-            fileLock = acquired;
-            if (fileLock == null) {
-                lockChannel.close();
-                throw new IllegalStateException("the spool directory " + dir + " is in use by another process");
-            }
+            lock = DirectoryLock.acquire(dir.resolve("spool.lock"), "the spool directory " + dir);
             try (Stream<Path> files = Files.list(dir)) {
                 files.map(p -> p.getFileName().toString()).filter(n -> n.matches("segment-\\d{12}\\.log"))
                         .forEach(n -> segmentSizes.put(Long.parseLong(n.substring(8, 20)), size(dir.resolve(n))));
             }
-            Checkpoint cp = readCheckpoint();
+            Checkpoint cp = SpoolCheckpoint.read(dir, new Position(segmentSizes.isEmpty() ? 0 : segmentSizes.firstKey(), 0));
             Position committed = cp.position();
             for (Long s : List.copyOf(segmentSizes.headMap(committed.segment()).keySet())) {
                 deleteSegment(s);
             }
             for (long s : segmentSizes.keySet()) {
-                segmentVersions.put(s, versionOf(s));
+                segmentVersions.put(s, SpoolFormat.versionOf(segment(s)));
             }
             if (segmentSizes.isEmpty()) {
                 createSegment(committed.segment());
@@ -130,8 +106,7 @@ final class DiskSpool implements AutoCloseable {
             if (committed.offset() < start(committed.segment())) { // before the first frame: at it
                 committed = new Position(committed.segment(), start(committed.segment()));
             }
-            readSegment = committed.segment();
-            readOffset = committed.offset();
+            reader = new SpoolReader(this, committed);
             shipped = committed;
             opened = new Checkpoint(committed, cp.state());
             recoveryEnd = new Position(writeSegment, writeOffset);
@@ -141,7 +116,7 @@ final class DiskSpool implements AutoCloseable {
         }
     }
 
-    private Path segment(long n) {
+    Path segment(long n) {
         return dir.resolve(String.format("segment-%012d.log", n));
     }
 
@@ -155,11 +130,7 @@ final class DiskSpool implements AutoCloseable {
         }
     }
 
-    private int versionOf(long seg) throws IOException {
-        return SpoolFormat.versionOf(segment(seg));
-    }
-
-    private long start(long seg) {
+    long start(long seg) {
         return SpoolFormat.firstFrame(segmentVersions.getOrDefault(seg, VERSION));
     }
 
@@ -169,10 +140,6 @@ final class DiskSpool implements AutoCloseable {
         } catch (IOException e) {
             return 0;
         }
-    }
-
-    private Checkpoint readCheckpoint() throws IOException {
-        return SpoolCheckpoint.read(dir, new Position(segmentSizes.isEmpty() ? 0 : segmentSizes.firstKey(), 0));
     }
 
     /** Scans the last segment and cuts a torn tail; returns the end of the last good frame. */
@@ -351,79 +318,37 @@ final class DiskSpool implements AutoCloseable {
         }
     }
 
-    /**
-     * Up to {@code max} records after the read position and before {@code limit} (shipper thread;
-     * null: no limit), waiting up to {@code waitMillis} for some. A corrupt frame ends its segment
-     * (logged and counted).
-     */
-    Chunk read(int max, long waitMillis, Position limit) throws InterruptedException {
-        List<Frame> out = new ArrayList<>();
-        try {
-            while (out.size() < max) {
-                long end;
-                boolean active;
-                synchronized (monitor) {
-                    if (limit != null && new Position(readSegment, readOffset).compareTo(limit) >= 0) break;
-                    active = readSegment >= writeSegment;
-                    end = active ? writeOffset : segmentSizes.getOrDefault(readSegment, 0L);
-                    if (readOffset < start(readSegment)) readOffset = start(readSegment);
-                    if (readOffset >= end) {
-                        if (!active) {
-                            Long next = segmentSizes.higherKey(readSegment);
-                            readSegment = next == null ? writeSegment : next;
-                            readOffset = start(readSegment);
-                            continue;
-                        }
-                        if (!out.isEmpty() || waitMillis <= 0) break;
-                        monitor.wait(waitMillis);
-                        waitMillis = 0;
-                        continue;
-                    }
-                }
-                FileChannel ch = readChannel(readSegment);
-                ByteBuffer header = ByteBuffer.allocate(8);
-                ch.read(header, readOffset);
-                header.flip();
-                int len = header.remaining() == 8 ? header.getInt() : -1;
-                int crc = header.remaining() == 4 ? header.getInt() : 0;
-                int version = segmentVersions.getOrDefault(readSegment, VERSION);
-                if (len < 0 || len > SpoolFormat.MAX_RECORD || readOffset + 8 + len > end || (version > 0 && len < 8)) {
-                    skipSegment("bad frame header");
-                    continue;
-                }
-                ByteBuffer payload = ByteBuffer.allocate(len);
-                while (payload.hasRemaining()) {
-                    if (ch.read(payload, readOffset + 8 + payload.position()) < 0) break;
-                }
-                if (payload.hasRemaining() || SpoolFormat.crc(payload.array()) != crc) {
-                    skipSegment("checksum mismatch");
-                    continue;
-                }
-                out.add(SpoolFormat.frame(version, payload.array()));
-                readOffset += 8 + len;
-            }
-            return new Chunk(out, new Position(readSegment, readOffset));
-        } catch (IOException e) {
-            throw new UncheckedIOException("spool read failed in " + dir, e);
-        }
+    /** The shipper's next records ({@link SpoolReader#read}). */
+    SpoolReader.Chunk read(int max, long waitMillis, Position limit) throws InterruptedException {
+        return reader.read(max, waitMillis, limit);
     }
 
-    private void skipSegment(String why) {
+    // what the reader reads under the monitor
+    Object monitor() {
+        return monitor;
+    }
+
+    long writeSegment() {
+        return writeSegment;
+    }
+
+    /** Where the frames of a segment end for a reader now (holding the monitor). */
+    long readableEnd(long seg) {
+        return seg >= writeSegment ? writeOffset : segmentSizes.getOrDefault(seg, 0L);
+    }
+
+    /** The next segment after {@code seg} (holding the monitor). */
+    long segmentAfter(long seg) {
+        Long next = segmentSizes.higherKey(seg);
+        return next == null ? writeSegment : next;
+    }
+
+    int version(long seg) {
+        synchronized (monitor) { return segmentVersions.getOrDefault(seg, VERSION); }
+    }
+
+    void corruptFrameFound() {
         corrupt.incrementAndGet();
-        synchronized (monitor) {
-            long end = readSegment >= writeSegment ? writeOffset : segmentSizes.getOrDefault(readSegment, 0L);
-            log.error("spool: {} in segment {} at offset {}; skipping its remaining {} bytes", why, readSegment, readOffset, end - readOffset);
-            readOffset = end;
-        }
-    }
-
-    private FileChannel readChannel(long seg) throws IOException {
-        if (readChannelSegment != seg) {
-            if (readChannel != null) readChannel.close();
-            readChannel = FileChannel.open(segment(seg), StandardOpenOption.READ);
-            readChannelSegment = seg;
-        }
-        return readChannel;
     }
 
     /** {@code records} more, up to {@code p}, are in the database (the checkpoint moves separately). */
@@ -451,11 +376,7 @@ final class DiskSpool implements AutoCloseable {
 
     private void deleteSegment(long s) throws IOException {
         if (s == writeSegment && writeChannel != null) return;
-        if (s == readChannelSegment && readChannel != null) {
-            readChannel.close();
-            readChannel = null;
-            readChannelSegment = -1;
-        }
+        if (reader != null) reader.release(s);
         Files.deleteIfExists(segment(s));
         segmentSizes.remove(s);
         segmentVersions.remove(s);
@@ -468,7 +389,7 @@ final class DiskSpool implements AutoCloseable {
         } catch (RuntimeException e) {
             log.warn("spool: last fsync failed: {}", e.toString());
         }
-        for (AutoCloseable c : new AutoCloseable[] {writeChannel, readChannel, fileLock, lockChannel}) {
+        for (AutoCloseable c : new AutoCloseable[] {writeChannel, reader, lock}) {
             try {
                 if (c != null) c.close();
             } catch (Exception e) {

@@ -100,11 +100,11 @@ final class SpoolFormat {
     }
 
     /** A frame's payload as read back: in format 1 the append time, then the record. */
-    static DiskSpool.Frame frame(int version, byte[] payload) {
+    static SpoolReader.Frame frame(int version, byte[] payload) {
         if (version == 0) {
-            return new DiskSpool.Frame(0, 0, payload);
+            return new SpoolReader.Frame(0, 0, payload);
         }
-        return new DiskSpool.Frame(version, ByteBuffer.wrap(payload).getLong(0), java.util.Arrays.copyOfRange(payload, 8, payload.length));
+        return new SpoolReader.Frame(version, ByteBuffer.wrap(payload).getLong(0), java.util.Arrays.copyOfRange(payload, 8, payload.length));
     }
 
     static int crc(byte[] data) {

@@ -90,7 +90,7 @@ final class SpoolShipper implements Runnable {
     @Override
     public void run() {
         while (true) {
-            DiskSpool.Chunk chunk;
+            SpoolReader.Chunk chunk;
             try {
                 chunk = spool.read(batchSize, 100, recovering ? spool.recoveryEnd() : null);
             } catch (InterruptedException e) {
@@ -131,12 +131,12 @@ final class SpoolShipper implements Runnable {
         }
     }
 
-    private boolean ship(DiskSpool.Chunk chunk) {
+    private boolean ship(SpoolReader.Chunk chunk) {
         List<LlmCall> calls = new ArrayList<>();
         List<ConversationMessage> messages = new ArrayList<>();
         long first = chunk.frames().get(0).appendedAtMillis();
         oldestUnshippedMillis = first == 0 ? System.currentTimeMillis() : first;
-        for (DiskSpool.Frame f : chunk.frames()) {
+        for (SpoolReader.Frame f : chunk.frames()) {
             try {
                 Object o = RecordCodec.decode(f.version(), f.record());
                 if (o instanceof LlmCall c) {
