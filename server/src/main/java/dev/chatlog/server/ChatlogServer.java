@@ -21,7 +21,7 @@ import dev.chatlog.sql.StatsQueries;
 import dev.chatlog.server.web.ApiError;
 import dev.chatlog.sql.AnalysisQueries;
 import dev.chatlog.sql.Database;
-import dev.chatlog.sql.EmbeddedMariaDb;
+import dev.chatlog.embedded.EmbeddedMariaDb;
 import dev.chatlog.sql.JdbcChatLogStore;
 import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.openai.OpenAiChatModel;

@@ -1,5 +1,6 @@
 package dev.chatlog.sql;
 
+import dev.chatlog.embedded.EmbeddedMariaDb;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -36,7 +37,7 @@ class FaultTest {
         Path dir = Files.createTempDirectory("chatlog-outage");
         TestDatabase.deleteAtExit(dir);
         EmbeddedMariaDb server = EmbeddedMariaDb.start(dir.resolve("db"), 0);
-        try (Database db = Database.open(server.databaseConfig(), 4)) {
+        try (Database db = Database.open(new DatabaseConfig(server.jdbcUrl(EmbeddedMariaDb.SCHEMA), server.user(), server.password()), 4)) {
             ChatLogger logger = ChatLogger.builder(new JdbcChatLogStore(db.jdbi())).spool(dir.resolve("spool"))
                     .maxBackoff(Duration.ofSeconds(1)).closeTimeout(Duration.ofSeconds(60)).build();
             long[] callerNanos = new long[3500];

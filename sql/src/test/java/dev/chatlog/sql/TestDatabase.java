@@ -1,5 +1,6 @@
 package dev.chatlog.sql;
 
+import dev.chatlog.embedded.EmbeddedMariaDb;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

