@@ -12,8 +12,10 @@ import dev.chatlog.core.MessageTurn;
 import dev.chatlog.core.StepScope;
 import dev.chatlog.langchain4j.OpenAiStub.Reply;
 import dev.chatlog.langchain4j.OpenAiStub.Usage;
-import dev.chatlog.sql.AnalysisQueries;
-import dev.chatlog.sql.ConsistencyCheck;
+import dev.chatlog.sql.query.Filter;
+import dev.chatlog.sql.query.Window;
+import dev.chatlog.sql.report.Reports;
+import dev.chatlog.sql.rollup.ConsistencyCheck;
 import dev.chatlog.sql.Database;
 import dev.chatlog.sql.JdbcChatLogStore;
 import dev.chatlog.sql.TestDatabase;
@@ -87,7 +89,7 @@ class CallHierarchyTest {
 
     private static Map<String, Object> conversation(String id) {
         assertTrue(logger.flush(Duration.ofSeconds(20)));
-        return new AnalysisQueries(jdbi).conversation(id).orElseThrow();
+        return new Reports(jdbi).conversation(id).orElseThrow();
     }
 
     @SuppressWarnings("unchecked")
@@ -260,8 +262,9 @@ class CallHierarchyTest {
             }
         }
         assertTrue(logger.flush(Duration.ofSeconds(20)));
-        AnalysisQueries q = new AnalysisQueries(jdbi);
-        for (Map<String, Object> view : List.of(q.overview(1), q.llmCalls(1, AnalysisQueries.CallFilter.NONE))) {
+        Reports q = new Reports(jdbi);
+        java.time.Instant now = java.time.Instant.now();
+        for (Map<String, Object> view : List.of(q.overview(Window.lastHours(1, now), Filter.NONE, now), q.llmCalls(Window.lastHours(1, now), Filter.NONE))) {
             Map<String, Object> byAgent = ((List<Map<String, Object>>) view.get("by_agent")).stream()
                     .filter(g -> "BreakdownAgent".equals(g.get("agent"))).findFirst().orElseThrow();
             assertEquals(2L, n(byAgent.get("llm_calls")));
@@ -274,7 +277,7 @@ class CallHierarchyTest {
             assertEquals(1L, n(byTool.get("executions")));
             assertEquals(1L, n(byTool.get("failures")));
         }
-        Map<String, Object> filtered = q.llmCalls(1, new AnalysisQueries.CallFilter(null, null, "BreakdownAgent", null));
+        Map<String, Object> filtered = q.llmCalls(Window.lastHours(1, now), new Filter(null, "BreakdownAgent", null, null, null, null));
         assertEquals(2L, n(((Map<String, Object>) filtered.get("totals")).get("llm_calls")));
     }
 }

@@ -263,7 +263,7 @@ class ChatLogListenerTest {
             assertEquals(Integer.parseInt(sent[2]) + 1, i(r.get("call_sequence")));
             assertEquals(Integer.parseInt(sent[2]) % 2 == 0 ? "chat" : "streaming_chat", r.get("call_type"));
         }
-        assertEquals(List.of(), new dev.chatlog.sql.ConsistencyCheck(jdbi).mismatches());
+        assertEquals(List.of(), new dev.chatlog.sql.rollup.ConsistencyCheck(jdbi).mismatches());
     }
 
     @Test

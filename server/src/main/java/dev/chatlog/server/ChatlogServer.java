@@ -16,10 +16,9 @@ import dev.chatlog.server.chat.ShopDatabase;
 import dev.chatlog.server.dashboard.DashboardController;
 import dev.chatlog.server.dashboard.DashboardPage;
 import dev.chatlog.server.stats.StatsController;
-import dev.chatlog.sql.Exporter;
-import dev.chatlog.sql.StatsQueries;
+import dev.chatlog.sql.export.Exporter;
+import dev.chatlog.sql.report.Reports;
 import dev.chatlog.server.web.ApiError;
-import dev.chatlog.sql.AnalysisQueries;
 import dev.chatlog.sql.Database;
 import dev.chatlog.embedded.EmbeddedMariaDb;
 import dev.chatlog.sql.JdbcChatLogStore;
@@ -91,9 +90,9 @@ public final class ChatlogServer implements AutoCloseable {
         ShopChatbot bot = new ShopChatbot(model, shop, logger, database.jdbi());
         Duration ackTimeout = Duration.ofMillis(config.ackTimeoutMs());
         ChatController chat = new ChatController(bot, config.durableAck() ? () -> logger.awaitDurable(ackTimeout) : null);
-        DashboardController dashboard = new DashboardController(new AnalysisQueries(database.jdbi()));
-        StatsController stats = new StatsController(new StatsQueries(database.jdbi()),
-                new Exporter(database.dataSource()), java.time.Clock.systemUTC());
+        Reports reports = new Reports(database.jdbi()); // one per process: one planner, one set of day caches
+        DashboardController dashboard = new DashboardController(reports, java.time.Clock.systemUTC());
+        StatsController stats = new StatsController(reports, new Exporter(database.jdbi()), java.time.Clock.systemUTC());
         AccessControl access = new AccessControl(config.apiToken(), config.corsOrigins());
         DashboardPage page = new DashboardPage();
         this.app = Javalin.create(c -> {

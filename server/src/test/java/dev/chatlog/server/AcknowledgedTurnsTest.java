@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.chatlog.server.load.ChatLoad;
 import dev.chatlog.server.load.ServerProcess;
-import dev.chatlog.sql.ConsistencyCheck;
+import dev.chatlog.sql.rollup.ConsistencyCheck;
 import dev.chatlog.sql.Database;
 import dev.chatlog.sql.TestDatabase;
 import java.nio.file.Files;

@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.chatlog.langchain4j.OpenAiStub;
 import dev.chatlog.langchain4j.OpenAiStub.Reply;
 import dev.chatlog.langchain4j.OpenAiStub.Usage;
-import dev.chatlog.sql.ConsistencyCheck;
+import dev.chatlog.sql.rollup.ConsistencyCheck;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,5 +1,7 @@
 package dev.chatlog.sql;
 
+import dev.chatlog.sql.rollup.RollupWriter;
+import dev.chatlog.sql.rollup.Sums;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chatlog.core.Batch;
@@ -42,7 +44,7 @@ import org.jdbi.v3.core.statement.PreparedBatch;
  * transaction are added to message rows already committed. Whichever of two writers of one
  * conversation takes the lock second sees the other's rows, so message totals stay exact whether
  * the calls or the message arrive first; (5) the same new rows are added to the time-bucket
- * rollups ({@link Rollups}). Deadlocks (1213) and lock wait timeouts (1205) retry the whole
+ * rollups ({@link RollupWriter}). Deadlocks (1213) and lock wait timeouts (1205) retry the whole
  * transaction.
  */
 public final class JdbcChatLogStore implements ChatLogSink {
@@ -122,11 +124,11 @@ public final class JdbcChatLogStore implements ChatLogSink {
             newMessages.add(messages.get(k));
             newMessageKeys.add(k);
         }
-        addToSummaries(h, newCalls, newMessages); // locks the summary rows: keep it before the message totals
-        List<Rollups.IntentDelta> intents = new ArrayList<>();
-        setTotalsOfNewMessages(h, newMessageKeys, messages, intents);
-        addCallsToOlderMessages(h, newCalls, newMessageKeys, intents);
-        Rollups.apply(h, newCalls, newMessages, intents); // rollup rows last: every writer locks in the same order
+        ConversationSummaries.add(h, newCalls, newMessages); // locks the summary rows: keep it before the message totals
+        List<RollupWriter.IntentDelta> intents = new ArrayList<>();
+        MessageTotals.setOfNewMessages(h, newMessageKeys, messages, intents);
+        MessageTotals.addCallsToOlderMessages(h, newCalls, newMessageKeys, intents);
+        RollupWriter.apply(h, newCalls, newMessages, intents); // rollup rows last: every writer locks in the same order
     }
 
     private static long newBatchId() {
@@ -137,11 +139,11 @@ public final class JdbcChatLogStore implements ChatLogSink {
         return id;
     }
 
-    private static String key(String conversationId, String id) {
+    static String key(String conversationId, String id) {
         return conversationId + '\u0000' + id;
     }
 
-    private static String conv(String conversationId) {
+    static String conv(String conversationId) {
         return conversationId == null ? "" : conversationId;
     }
 
@@ -186,7 +188,7 @@ public final class JdbcChatLogStore implements ChatLogSink {
                     .bind("cost_estimate", c.priced() ? c.costEstimate() : null)
                     .bind("priced", c.priced() && c.costEstimate() != null)
                     .bind("price_version", clip(c.priceVersion(), 100))
-                    .bind("duration_ms", Rollups.money2(c.durationMs()))
+                    .bind("duration_ms", Sums.stored(c.durationMs()))
                     .bind("ttft", c.timeToFirstTokenMs() == null ? null : (int) Math.min(Integer.MAX_VALUE, c.timeToFirstTokenMs()))
                     .bind("finish_reason", clip(c.finishReason(), 50))
                     .bind("input_text", c.inputText())
@@ -259,229 +261,15 @@ public final class JdbcChatLogStore implements ChatLogSink {
                 .list();
     }
 
-    /** Totals of a message that is new in this transaction: everything stored under it so far. */
-    private static void setTotalsOfNewMessages(Handle h, Set<String> newMessageKeys, Map<String, ConversationMessage> messages,
-                                               List<Rollups.IntentDelta> intents) {
-        if (newMessageKeys.isEmpty()) {
-            return;
-        }
-        TreeMap<String, Totals> totals = new TreeMap<>();
-        for (String k : newMessageKeys) {
-            totals.put(k, new Totals());
-        }
-        Set<String> convs = new TreeSet<>();
-        Set<String> ids = new TreeSet<>();
-        for (String k : totals.keySet()) {
-            String[] cm = k.split("\u0000", 2);
-            convs.add(cm[0]);
-            ids.add(cm[1]);
-        }
-        var q = h.createQuery("""
-                SELECT conversation_id, message_id, COUNT(*) AS n, SUM(input_tokens) AS tin, SUM(output_tokens) AS tout,
-                       SUM(total_tokens) AS tt, COALESCE(SUM(cost_estimate), 0) AS cost, SUM(NOT priced) AS unpriced,
-                       SUM(duration_ms) AS dur
-                FROM chatbot_llm_calls
-                WHERE call_type IN ('chat', 'streaming_chat', 'embedding')
-                  AND conversation_id IN (<convs>) AND message_id IN (<ids>)
-                GROUP BY conversation_id, message_id""").bindList("convs", List.copyOf(convs)).bindList("ids", List.copyOf(ids));
-        q.map((rs, ctx) -> {
-            Totals t = totals.get(key(rs.getString("conversation_id"), rs.getString("message_id")));
-            if (t == null) {
-                return 0; // another message that matched the two IN lists
-            }
-            t.calls = rs.getLong("n");
-            t.inputTokens = rs.getLong("tin");
-            t.outputTokens = rs.getLong("tout");
-            t.tokens = rs.getLong("tt");
-            t.cost = rs.getBigDecimal("cost");
-            t.unpriced = rs.getLong("unpriced");
-            t.durationMs = rs.getBigDecimal("dur");
-            return 1;
-        }).list();
-        PreparedBatch b = h.prepareBatch("""
-                UPDATE chatbot_conversation_messages SET total_llm_calls = :n, total_input_tokens = :tin,
-                    total_output_tokens = :tout, total_tokens_used = :tt, total_cost = :cost,
-                    unpriced_calls = :unpriced, total_duration_ms = :dur
-                WHERE conversation_id = :c AND message_id = :m""");
-        totals.forEach((k, t) -> bindTotals(b, k, t).add());
-        b.execute();
-        totals.forEach((k, t) -> {
-            ConversationMessage m = messages.get(k);
-            intents.add(new Rollups.IntentDelta(clip(m.intent(), 100), m.timestamp(), 1, m.success() ? 0 : 1, Rollups.money2(m.responseTimeMs()),
-                    t.calls, t.inputTokens, t.outputTokens, t.tokens, t.cost, t.unpriced, t.durationMs));
-        });
-    }
-
-    /** Calls new in this transaction whose message row was stored earlier: add them to its totals. */
-    private static void addCallsToOlderMessages(Handle h, List<LlmCall> newCalls, Set<String> newMessageKeys,
-                                                List<Rollups.IntentDelta> intents) {
-        TreeMap<String, Totals> deltas = new TreeMap<>();
-        for (LlmCall c : newCalls) {
-            if (c.messageId() == null || c.messageId().isEmpty() || !c.callType().isModelCall()) {
-                continue;
-            }
-            String k = key(conv(c.conversationId()), c.messageId());
-            if (!newMessageKeys.contains(k)) {
-                deltas.computeIfAbsent(k, x -> new Totals()).add(c);
-            }
-        }
-        if (deltas.isEmpty()) {
-            return;
-        }
-        // Usually the message row comes later (the turn ends after its calls): update only rows that exist.
-        Set<String> convs = new TreeSet<>();
-        Set<String> ids = new TreeSet<>();
-        for (String k : deltas.keySet()) {
-            String[] cm = k.split("\u0000", 2);
-            convs.add(cm[0]);
-            ids.add(cm[1]);
-        }
-        Map<String, Rollups.IntentDelta> existing = new HashMap<>(); // key -> the message's intent and time
-        h.createQuery("""
-                SELECT conversation_id, message_id, intent, `timestamp` FROM chatbot_conversation_messages
-                WHERE conversation_id IN (<convs>) AND message_id IN (<ids>)""")
-                .bindList("convs", List.copyOf(convs)).bindList("ids", List.copyOf(ids))
-                .map((rs, ctx) -> existing.put(key(rs.getString(1), rs.getString(2)), new Rollups.IntentDelta(rs.getString(3),
-                        rs.getObject(4, java.time.LocalDateTime.class).toInstant(java.time.ZoneOffset.UTC),
-                        0, 0, BigDecimal.ZERO, 0, 0, 0, 0, BigDecimal.ZERO, 0, BigDecimal.ZERO))).list();
-        deltas.keySet().retainAll(existing.keySet());
-        if (deltas.isEmpty()) {
-            return;
-        }
-        PreparedBatch b = h.prepareBatch("""
-                UPDATE chatbot_conversation_messages SET total_llm_calls = total_llm_calls + :n,
-                    total_input_tokens = total_input_tokens + :tin, total_output_tokens = total_output_tokens + :tout,
-                    total_tokens_used = total_tokens_used + :tt, total_cost = total_cost + :cost,
-                    unpriced_calls = unpriced_calls + :unpriced, total_duration_ms = total_duration_ms + :dur
-                WHERE conversation_id = :c AND message_id = :m""");
-        deltas.forEach((k, t) -> bindTotals(b, k, t).add());
-        b.execute();
-        deltas.forEach((k, t) -> {
-            Rollups.IntentDelta m = existing.get(k);
-            intents.add(new Rollups.IntentDelta(m.intent(), m.at(), 0, 0, BigDecimal.ZERO, t.calls, t.inputTokens,
-                    t.outputTokens, t.tokens, t.cost, t.unpriced, t.durationMs));
-        });
-    }
-
-    private static PreparedBatch bindTotals(PreparedBatch b, String k, Totals t) {
-        String[] cm = k.split("\u0000", 2);
-        return b.bind("n", t.calls).bind("tin", t.inputTokens).bind("tout", t.outputTokens).bind("tt", t.tokens)
-                .bind("cost", t.cost).bind("unpriced", t.unpriced).bind("dur", t.durationMs)
-                .bind("c", cm[0]).bind("m", cm[1]);
-    }
-
-    private static final String UPSERT_SUMMARY = """
-            INSERT INTO chatbot_conversation_summary (conversation_id, user_id, first_message_at, last_message_at,
-                total_messages, successful_messages, total_llm_calls, failed_llm_calls, total_input_tokens,
-                total_output_tokens, total_tokens_used, total_cost, unpriced_calls, total_duration_ms, success_rate,
-                last_user_input, last_agent_output)
-            VALUES (:c, :user_id, :first_at, :last_at, :messages, :ok_messages, :n, :failed, :tin, :tout, :tt, :cost,
-                :unpriced, :dur, :rate, :last_input, :last_output)
-            ON DUPLICATE KEY UPDATE
-                user_id = COALESCE(VALUES(user_id), user_id),
-                last_user_input = IF(VALUES(last_message_at) IS NOT NULL
-                    AND (last_message_at IS NULL OR VALUES(last_message_at) >= last_message_at),
-                    VALUES(last_user_input), last_user_input),
-                last_agent_output = IF(VALUES(last_message_at) IS NOT NULL
-                    AND (last_message_at IS NULL OR VALUES(last_message_at) >= last_message_at),
-                    VALUES(last_agent_output), last_agent_output),
-                first_message_at = IF(first_message_at IS NULL OR VALUES(first_message_at) < first_message_at,
-                    COALESCE(VALUES(first_message_at), first_message_at), first_message_at),
-                last_message_at = IF(last_message_at IS NULL OR VALUES(last_message_at) > last_message_at,
-                    COALESCE(VALUES(last_message_at), last_message_at), last_message_at),
-                total_messages = total_messages + VALUES(total_messages),
-                successful_messages = successful_messages + VALUES(successful_messages),
-                total_llm_calls = total_llm_calls + VALUES(total_llm_calls),
-                failed_llm_calls = failed_llm_calls + VALUES(failed_llm_calls),
-                total_input_tokens = total_input_tokens + VALUES(total_input_tokens),
-                total_output_tokens = total_output_tokens + VALUES(total_output_tokens),
-                total_tokens_used = total_tokens_used + VALUES(total_tokens_used),
-                total_cost = total_cost + VALUES(total_cost),
-                unpriced_calls = unpriced_calls + VALUES(unpriced_calls),
-                total_duration_ms = total_duration_ms + VALUES(total_duration_ms),
-                success_rate = IF(total_messages = 0, 100.00, ROUND(100 * successful_messages / total_messages, 2))""";
-
-    private static void addToSummaries(Handle h, List<LlmCall> newCalls, List<ConversationMessage> newMessages) {
-        TreeMap<String, SummaryDelta> deltas = new TreeMap<>();
-        for (LlmCall c : newCalls) {
-            String conv = conv(c.conversationId());
-            if (!conv.isEmpty() && c.callType().isModelCall()) {
-                deltas.computeIfAbsent(conv, x -> new SummaryDelta()).calls.add(c);
-            }
-        }
-        for (ConversationMessage m : newMessages) {
-            deltas.computeIfAbsent(m.conversationId(), x -> new SummaryDelta()).add(m);
-        }
-        if (deltas.isEmpty()) {
-            return;
-        }
-        PreparedBatch b = h.prepareBatch(UPSERT_SUMMARY);
-        deltas.forEach((conv, d) -> b.bind("c", conv).bind("user_id", d.userId)
-                .bind("first_at", d.first == null ? null : utc(d.first))
-                .bind("last_at", d.last == null ? null : utc(d.last))
-                .bind("messages", d.messages).bind("ok_messages", d.okMessages)
-                .bind("rate", d.messages == 0 ? BigDecimal.valueOf(100)
-                        : BigDecimal.valueOf(100 * d.okMessages).divide(BigDecimal.valueOf(d.messages), 2, java.math.RoundingMode.HALF_UP))
-                .bind("n", d.calls.calls).bind("failed", d.calls.failed).bind("tin", d.calls.inputTokens)
-                .bind("tout", d.calls.outputTokens).bind("tt", d.calls.tokens).bind("cost", d.calls.cost)
-                .bind("unpriced", d.calls.unpriced).bind("dur", d.calls.durationMs)
-                .bind("last_input", clip(d.lastInput, 65_000)).bind("last_output", clip(d.lastOutput, 65_000))
-                .add());
-        b.execute();
-    }
-
-    private static final class Totals {
-        long calls, failed, inputTokens, outputTokens, tokens, unpriced;
-        BigDecimal cost = BigDecimal.ZERO;
-        BigDecimal durationMs = BigDecimal.ZERO;
-
-        void add(LlmCall c) {
-            calls++;
-            failed += c.success() ? 0 : 1;
-            inputTokens += nz(c.inputTokens());
-            outputTokens += nz(c.outputTokens());
-            tokens += c.totalTokens();
-            if (c.priced() && c.costEstimate() != null) {
-                cost = cost.add(c.costEstimate());
-            } else {
-                unpriced++;
-            }
-            durationMs = durationMs.add(BigDecimal.valueOf(Math.round(c.durationMs() * 100), 2));
-        }
-    }
-
-    private static final class SummaryDelta {
-        final Totals calls = new Totals();
-        long messages, okMessages;
-        Instant first, last;
-        String lastInput, lastOutput, userId;
-
-        void add(ConversationMessage m) {
-            messages++;
-            okMessages += m.success() ? 1 : 0;
-            if (first == null || m.timestamp().isBefore(first)) {
-                first = m.timestamp();
-            }
-            if (last == null || !m.timestamp().isBefore(last)) {
-                last = m.timestamp();
-                lastInput = m.userInput();
-                lastOutput = m.conversationMessage() != null ? m.conversationMessage() : m.finalOutput();
-            }
-            if (m.userId() != null) {
-                userId = m.userId();
-            }
-        }
-    }
-
     static LocalDateTime utc(Instant i) {
         return LocalDateTime.ofInstant(i, ZoneOffset.UTC);
     }
 
-    private static int nz(Integer v) {
+    static int nz(Integer v) {
         return v == null ? 0 : v;
     }
 
-    private static String clip(String s, int max) {
+    static String clip(String s, int max) {
         if (s == null || s.length() <= max) {
             return s;
         }

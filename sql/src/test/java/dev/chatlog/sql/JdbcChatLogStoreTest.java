@@ -1,5 +1,6 @@
 package dev.chatlog.sql;
 
+import dev.chatlog.sql.rollup.ConsistencyCheck;
 import dev.chatlog.embedded.EmbeddedMariaDb;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

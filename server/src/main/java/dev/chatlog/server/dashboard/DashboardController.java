@@ -1,32 +1,35 @@
 package dev.chatlog.server.dashboard;
 
-import dev.chatlog.sql.AnalysisQueries;
-import dev.chatlog.sql.AnalysisQueries.CallFilter;
 import dev.chatlog.server.web.ApiError;
 import dev.chatlog.server.web.Params;
+import dev.chatlog.server.web.ReadParams;
+import dev.chatlog.sql.query.Window;
+import dev.chatlog.sql.report.Reports;
 import io.javalin.http.Context;
+import java.time.Clock;
 
 /** The {@code /logging-dashboard/...} routes of seed 004. */
 public final class DashboardController {
-    private final AnalysisQueries queries;
+    private final Reports queries;
+    private final Clock clock;
 
-    public DashboardController(AnalysisQueries queries) {
+    public DashboardController(Reports queries, Clock clock) {
         this.queries = queries;
+        this.clock = clock;
+    }
+
+    private Window window(Context ctx) {
+        return ReadParams.window(ctx, clock, ReadParams.Default.LAST_24_HOURS);
     }
 
     public void overview(Context ctx) {
-        ctx.json(queries.overview(Params.hours(ctx), filter(ctx)));
+        ctx.json(queries.overview(window(ctx), ReadParams.filter(ctx), clock.instant()));
     }
 
     public void conversations(Context ctx) {
         String user = ctx.queryParam("user");
-        ctx.json(queries.conversations(Params.hours(ctx), user == null || user.isEmpty() ? null : Params.id(user, "user"),
+        ctx.json(queries.conversations(window(ctx), user == null || user.isEmpty() ? null : Params.id(user, "user"),
                 Params.intParam(ctx, "limit", 50, 1, 500)));
-    }
-
-    private static CallFilter filter(Context ctx) {
-        return new CallFilter(Params.name(ctx, "model"), Params.name(ctx, "function_name"),
-                Params.name(ctx, "agent"), Params.name(ctx, "chat_mode"));
     }
 
     public void conversation(Context ctx) {
@@ -35,11 +38,10 @@ public final class DashboardController {
     }
 
     public void llmCalls(Context ctx) {
-        int hours = Params.hours(ctx);
-        ctx.json(queries.llmCalls(hours, filter(ctx)));
+        ctx.json(queries.llmCalls(window(ctx), ReadParams.filter(ctx)));
     }
 
     public void sqlQueries(Context ctx) {
-        ctx.json(queries.sqlQueries(Params.hours(ctx)));
+        ctx.json(queries.sqlQueries(window(ctx)));
     }
 }

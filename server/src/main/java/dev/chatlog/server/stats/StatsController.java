@@ -1,42 +1,50 @@
 package dev.chatlog.server.stats;
 
 import dev.chatlog.server.web.ApiError;
-import dev.chatlog.sql.Exporter;
-import dev.chatlog.sql.StatsQueries;
+import dev.chatlog.server.web.ReadParams;
+import dev.chatlog.sql.export.Exporter;
+import dev.chatlog.sql.query.Filter;
+import dev.chatlog.sql.query.Window;
+import dev.chatlog.sql.report.Reports;
+import dev.chatlog.sql.rollup.Dimension;
 import io.javalin.http.Context;
 import java.io.OutputStream;
 import java.time.Clock;
 
 /** Statistics ({@code /logging-dashboard/stats/...}) and export ({@code /logging-dashboard/export/...}) routes. */
 public final class StatsController {
-    private final StatsQueries stats;
+    private final Reports stats;
     private final Exporter exporter;
     private final Clock clock;
 
-    public StatsController(StatsQueries stats, Exporter exporter, Clock clock) {
+    public StatsController(Reports stats, Exporter exporter, Clock clock) {
         this.stats = stats;
         this.exporter = exporter;
         this.clock = clock;
     }
 
     public void daily(Context ctx) {
-        ctx.json(stats.daily(StatsParams.date(ctx, clock), StatsParams.filters(ctx),
+        ctx.json(stats.daily(StatsParams.date(ctx, clock), ReadParams.filter(ctx),
                 StatsParams.intParam(ctx, "slow_ms", 5000, 1, 3_600_000)));
     }
 
     public void range(Context ctx) {
-        ctx.json(stats.range(StatsParams.window(ctx, clock), StatsParams.filters(ctx),
-                StatsParams.oneOf(ctx, "group_by", "day", "day", "week", "month")));
+        ctx.json(stats.range(window(ctx), ReadParams.filter(ctx),
+                Reports.Period.valueOf(StatsParams.oneOf(ctx, "group_by", "day", "day", "week", "month").toUpperCase(java.util.Locale.ROOT))));
     }
 
     public void cost(Context ctx) {
-        ctx.json(stats.cost(StatsParams.window(ctx, clock), StatsParams.filters(ctx),
-                StatsParams.oneOf(ctx, "group_by", "day", "day", "agent", "model", "user"), clock.instant(),
+        ctx.json(stats.cost(window(ctx), ReadParams.filter(ctx),
+                Dimension.named(StatsParams.oneOf(ctx, "group_by", "day", "day", "agent", "model", "user")).orElseThrow(), clock.instant(),
                 StatsParams.intParam(ctx, "limit", 100, 1, 10_000)));
     }
 
     public void latency(Context ctx) {
-        ctx.json(stats.latency(StatsParams.window(ctx, clock), StatsParams.filters(ctx)));
+        ctx.json(stats.latency(window(ctx), ReadParams.filter(ctx)));
+    }
+
+    private Window window(Context ctx) {
+        return ReadParams.window(ctx, clock, ReadParams.Default.LAST_7_DAYS);
     }
 
     public void realtime(Context ctx) {
@@ -57,8 +65,8 @@ public final class StatsController {
             case "json" -> Exporter.Format.JSON;
             default -> Exporter.Format.CSV;
         };
-        StatsQueries.Window window = StatsParams.window(ctx, clock);
-        StatsQueries.Filters filters = StatsParams.filters(ctx);
+        Window window = window(ctx);
+        Filter filters = ReadParams.filter(ctx);
         ctx.contentType(format.contentType);
         ctx.header("Content-Disposition", "attachment; filename=\"chatlog-" + name + "." + format.extension + "\"");
         OutputStream out = ctx.outputStream();

@@ -1,6 +1,5 @@
 package dev.chatlog.server.web;
 
-import dev.chatlog.sql.AnalysisQueries;
 import io.javalin.http.Context;
 import java.util.regex.Pattern;
 
@@ -12,14 +11,14 @@ public final class Params {
 
     private Params() {}
 
-    /** {@code hours=N} (1 to {@link #MAX_HOURS}, default 24) or {@code hours=all} ({@link AnalysisQueries#ALL_TIME}). */
+    /** {@code hours=N} (1 to {@link #MAX_HOURS}, default 24) or {@code hours=all} (0: all time). */
     public static int hours(Context ctx) {
         String v = ctx.queryParam("hours");
         if (v == null || v.isBlank()) {
             return 24;
         }
         if (v.trim().equals("all")) {
-            return AnalysisQueries.ALL_TIME;
+            return 0;
         }
         int h;
         try {

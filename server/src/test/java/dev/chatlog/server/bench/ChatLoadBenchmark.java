@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chatlog.server.load.ChatLoad;
 import dev.chatlog.server.load.ServerProcess;
-import dev.chatlog.sql.ConsistencyCheck;
+import dev.chatlog.sql.rollup.ConsistencyCheck;
 import dev.chatlog.sql.Database;
 import dev.chatlog.sql.TestDatabase;
 import java.net.URI;

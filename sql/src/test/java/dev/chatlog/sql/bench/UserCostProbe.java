@@ -1,7 +1,10 @@
 package dev.chatlog.sql.bench;
 
 import dev.chatlog.sql.Database;
-import dev.chatlog.sql.StatsQueries;
+import dev.chatlog.sql.query.Filter;
+import dev.chatlog.sql.query.Window;
+import dev.chatlog.sql.report.Reports;
+import dev.chatlog.sql.rollup.Dimension;
 import dev.chatlog.sql.TestDatabase;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -25,12 +28,12 @@ public final class UserCostProbe {
                 db.jdbi().useHandle(h -> h.execute(args[0]));
                 System.out.println("with: " + args[0]);
             }
-            StatsQueries q = new StatsQueries(db.jdbi());
+            Reports q = new Reports(db.jdbi());
             Instant from = today.minusDays(29).atStartOfDay().toInstant(ZoneOffset.UTC);
-            StatsQueries.Window w = new StatsQueries.Window(from, today.plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC), null);
+            Window w = new Window(from, today.plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC), null);
             for (int i = 0; i < 8; i++) {
                 long a = System.nanoTime();
-                q.cost(w, StatsQueries.Filters.NONE, "user", Instant.now(), 100);
+                q.cost(w, Filter.NONE, Dimension.USER, Instant.now(), 100);
                 long b = System.nanoTime();
                 long sqlOnly = db.jdbi().withHandle(h -> {
                     long t = System.nanoTime();

@@ -2,7 +2,7 @@ package dev.chatlog.sql.bench;
 
 import dev.chatlog.core.ChatLogger;
 import dev.chatlog.core.LlmCall;
-import dev.chatlog.sql.ConsistencyCheck;
+import dev.chatlog.sql.rollup.ConsistencyCheck;
 import dev.chatlog.sql.Database;
 import dev.chatlog.sql.JdbcChatLogStore;
 import dev.chatlog.sql.TestDatabase;

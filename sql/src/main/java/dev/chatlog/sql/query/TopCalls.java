@@ -1,4 +1,4 @@
-package dev.chatlog.sql;
+package dev.chatlog.sql.query;
 
 import java.math.BigDecimal;
 import java.time.LocalDateTime;
@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import dev.chatlog.sql.rollup.Dimension;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.Query;
 
@@ -20,24 +21,6 @@ import org.jdbi.v3.core.statement.Query;
  * (not whole hours, a user, an outcome, or two dimensions at once) read the window's calls directly.
  */
 final class TopCalls {
-    /** What to rank by: a column of the calls and the rollup's maximum of it. */
-    enum By {
-        DURATION("duration_ms", "max_duration_ms", "idx_llm_calls_slowest", "duration_ms >= 0"),
-        COST("cost_estimate", "max_cost", "idx_llm_calls_costliest", "cost_estimate IS NOT NULL");
-
-        final String column;
-        final String max;
-        final String index;
-        final String range;
-
-        By(String column, String max, String index, String range) {
-            this.column = column;
-            this.max = max;
-            this.index = index;
-            this.range = range;
-        }
-    }
-
     private record Hour(LocalDateTime start, long calls, BigDecimal max) {}
 
     /** Past this many hours to read, one ranking of the whole window is cheaper than the hours' ranges. */
@@ -45,34 +28,26 @@ final class TopCalls {
 
     private TopCalls() {}
 
-    /**
-     * At most {@code limit} model calls of the window matching {@code f} (and {@code extraWhere},
-     * with its {@code :slow} bound when {@code slowMs} is not null), highest {@code by} first.
-     */
-    static List<Map<String, Object>> find(Handle h, StatsQueries.Window w, StatsQueries.Filters f, By by, String columns,
-                                          String extraWhere, Integer slowMs, int limit) {
-        String where = " AND " + AnalysisQueries.MODEL_CALL + (by == By.COST ? " AND cost_estimate IS NOT NULL" : "")
-                + f.rawWhere() + extraWhere + " ORDER BY " + by.column + " DESC, started_at DESC LIMIT " + limit;
-        String single = f.single();
-        if (w.session() || !w.hourAligned() || single == null || single.equals("user")) {
-            return query(h, List.<LocalDateTime[]>of(new LocalDateTime[] {w.fromUtc(), w.toUtc()}), columns, where, f, slowMs);
+    /** At most {@code r.limit()} model calls of the window matching {@code f} as {@code r} ranks them: their {@code columns}, highest first. */
+    static List<Map<String, Object>> find(Handle h, Window w, Filter f, Ranking r, String columns) {
+        Ranking.By by = r.by();
+        int limit = r.limit();
+        String where = r.where() + f.where() + " ORDER BY " + by.column + " DESC, started_at DESC LIMIT " + limit;
+        Dimension single = f.single();
+        if (w.session() || !w.hourAligned() || single == null || single == Dimension.USER) {
+            return query(h, List.<LocalDateTime[]>of(new LocalDateTime[] {w.fromUtc(), w.toUtc()}), columns, where, f, r);
         }
-        if (single.equals("all")) { // no filter: walk the value index down, the window checked on its entries
-            Query q = h.createQuery("SELECT " + columns + " FROM chatbot_llm_calls FORCE INDEX (" + by.index + ") WHERE "
+        if (single == Dimension.ALL) { // no filter: walk the value index down, the window checked on its entries
+            return r.bind(h.createQuery("SELECT " + columns + " FROM chatbot_llm_calls FORCE INDEX (" + by.index + ") WHERE "
                     + by.range + " AND started_at >= :from AND started_at < :to" + where)
-                    .bind("from", w.fromUtc()).bind("to", w.toUtc());
-            if (slowMs != null) q.bind("slow", slowMs);
-            return q.map((rs, ctx) -> AnalysisQueries.row(rs)).list();
+                    .bind("from", w.fromUtc()).bind("to", w.toUtc())).map((rs, ctx) -> Rows.row(rs)).list();
         }
         String value = f.value(single);
-        Query hq = h.createQuery("SELECT bucket_start, " + (by == By.COST ? "llm_calls - unpriced_calls" : "llm_calls")
+        List<Hour> hours = new ArrayList<>(h.createQuery("SELECT bucket_start, " + (by == Ranking.By.COST ? "llm_calls - unpriced_calls" : "llm_calls")
                         + " AS n, " + by.max + " AS m FROM chatbot_usage_rollup WHERE granularity = 'h' AND dimension = :dim"
-                        + (value == null ? "" : " AND dim_value = :value") + " AND bucket_start >= :from AND bucket_start < :to"
-                        + " AND llm_calls > 0")
-                .bind("dim", single).bind("from", w.fromUtc()).bind("to", w.toUtc());
-        if (value != null) hq.bind("value", value);
-        List<Hour> hours = new ArrayList<>(hq.map((rs, ctx) -> new Hour(rs.getObject(1, LocalDateTime.class), rs.getLong(2),
-                rs.getBigDecimal(3))).list());
+                        + " AND dim_value = :value AND bucket_start >= :from AND bucket_start < :to AND llm_calls > 0")
+                .bind("dim", single.rollupName()).bind("value", value).bind("from", w.fromUtc()).bind("to", w.toUtc())
+                .map((rs, ctx) -> new Hour(rs.getObject(1, LocalDateTime.class), rs.getLong(2), rs.getBigDecimal(3))).list());
         hours.sort(Comparator.comparing(Hour::max).reversed());
         List<Hour> chosen = new ArrayList<>();
         int next = 0;
@@ -82,8 +57,7 @@ final class TopCalls {
             chosen.add(hours.get(next++));
         }
         while (true) {
-            List<Map<String, Object>> top = chosen.isEmpty() ? List.of()
-                    : query(h, periods(chosen), columns, where, f, slowMs);
+            List<Map<String, Object>> top = chosen.isEmpty() ? List.of() : query(h, periods(chosen), columns, where, f, r);
             if (next >= hours.size()) return top;
             // an hour left out can only matter if its maximum beats the last value ranked (or too few were found)
             BigDecimal last = top.size() < limit ? null : new BigDecimal(String.valueOf(top.get(top.size() - 1).get(by.column)));
@@ -93,11 +67,10 @@ final class TopCalls {
             }
             if (next == before) return top;
             if (chosen.size() > MAX_HOURS) { // a plateau (many hours reach the same top values): rank the window once
-                return query(h, List.<LocalDateTime[]>of(new LocalDateTime[] {w.fromUtc(), w.toUtc()}), columns, where, f, slowMs);
+                return query(h, List.<LocalDateTime[]>of(new LocalDateTime[] {w.fromUtc(), w.toUtc()}), columns, where, f, r);
             }
         }
     }
-
     /** The chosen hours as time ranges, adjacent hours merged. */
     private static List<LocalDateTime[]> periods(List<Hour> hours) {
         List<LocalDateTime> starts = new ArrayList<>();
@@ -113,14 +86,13 @@ final class TopCalls {
     }
 
     private static List<Map<String, Object>> query(Handle h, List<LocalDateTime[]> periods, String columns, String where,
-                                                   StatsQueries.Filters f, Integer slowMs) {
+                                                   Filter f, Ranking r) {
         StringBuilder sql = new StringBuilder("SELECT ").append(columns).append(" FROM chatbot_llm_calls WHERE (");
         for (int i = 0; i < periods.size(); i++) {
             sql.append(i == 0 ? "" : " OR ").append("(started_at >= :f").append(i).append(" AND started_at < :t").append(i).append(')');
         }
-        Query q = f.bind(h.createQuery(sql.append(')').append(where).toString()));
+        Query q = r.bind(f.bind(h.createQuery(sql.append(')').append(where).toString())));
         for (int i = 0; i < periods.size(); i++) q.bind("f" + i, periods.get(i)[0]).bind("t" + i, periods.get(i)[1]);
-        if (slowMs != null) q.bind("slow", slowMs);
-        return q.map((rs, ctx) -> AnalysisQueries.row(rs)).list();
+        return q.map((rs, ctx) -> Rows.row(rs)).list();
     }
 }

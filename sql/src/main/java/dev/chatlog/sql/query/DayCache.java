@@ -1,4 +1,4 @@
-package dev.chatlog.sql;
+package dev.chatlog.sql.query;
 
 import java.time.LocalDate;
 import java.util.LinkedHashMap;
@@ -15,12 +15,12 @@ import org.jdbi.v3.core.Handle;
  * are read before the result is computed, so a kept result can only be newer than its
  * fingerprint, never older.
  */
-final class DayCache<V> {
+public final class DayCache<V> {
     private record Kept<V>(List<String> fingerprint, V value) {}
 
     private final Map<String, Kept<V>> kept;
 
-    DayCache(int capacity) {
+    public DayCache(int capacity) {
         kept = java.util.Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, Kept<V>> eldest) {
@@ -30,7 +30,7 @@ final class DayCache<V> {
     }
 
     /** The value kept under {@code key} for the days {@code [from, to)}, or {@code compute}'s, kept from now on. */
-    V get(Handle h, String key, LocalDate from, LocalDate to, Supplier<V> compute) {
+    public V get(Handle h, String key, LocalDate from, LocalDate to, Supplier<V> compute) {
         List<String> fingerprint = h.createQuery("""
                 SELECT CONCAT(DATE_FORMAT(bucket_start, '%Y-%m-%d'), ':', messages, ':', llm_calls, ':', tool_calls, ':', agent_calls)
                 FROM chatbot_usage_rollup WHERE granularity = 'd' AND dimension = 'all' AND bucket_start >= :from AND bucket_start < :to

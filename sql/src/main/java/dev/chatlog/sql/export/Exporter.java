@@ -1,4 +1,4 @@
-package dev.chatlog.sql;
+package dev.chatlog.sql.export;
 
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
@@ -10,15 +10,15 @@ import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
-import java.time.LocalDateTime;
-import java.time.ZoneOffset;
 import java.util.List;
-import javax.sql.DataSource;
+import dev.chatlog.sql.query.Filter;
+import dev.chatlog.sql.query.Rows;
+import dev.chatlog.sql.query.Window;
+import java.io.UncheckedIOException;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.JdbiException;
 
 /**
  * Streams LLM calls or messages out as CSV, JSON Lines or a JSON array, one row at a time from a
@@ -49,50 +49,44 @@ public final class Exporter {
             "sql_query_count", "sql_results_count", "total_llm_calls", "total_input_tokens", "total_output_tokens",
             "total_tokens_used", "total_cost", "unpriced_calls", "total_duration_ms", "response_time_ms", "success", "error_message");
 
-    private final DataSource dataSource;
+    private final Jdbi jdbi;
 
-    public Exporter(DataSource dataSource) {
-        this.dataSource = dataSource;
+    public Exporter(Jdbi jdbi) {
+        this.jdbi = jdbi;
     }
 
     public static List<String> columns(Dataset d) {
         return d == Dataset.LLM_CALLS ? CALL_COLUMNS : MESSAGE_COLUMNS;
     }
 
-    /** Writes every matching row to {@code out}; returns the number of rows. */
-    public long export(Dataset dataset, StatsQueries.Window w, StatsQueries.Filters f, Format format, OutputStream out)
-            throws IOException {
+    /**
+     * Writes every row of the window matching the filter to {@code out} (messages: its chat mode,
+     * user and outcome parts), oldest first; returns the number of rows.
+     */
+    public long export(Dataset dataset, Window w, Filter f, Format format, OutputStream out) throws IOException {
         List<String> cols = columns(dataset);
         boolean calls = dataset == Dataset.LLM_CALLS;
         String time = calls ? "started_at" : "`timestamp`";
-        StringBuilder sql = new StringBuilder("SELECT ");
-        for (int i = 0; i < cols.size(); i++) {
-            sql.append(i == 0 ? "" : ", ").append(cols.get(i).equals("timestamp") ? "`timestamp`" : cols.get(i));
-        }
-        sql.append(" FROM ").append(calls ? "chatbot_llm_calls" : "chatbot_conversation_messages")
-                .append(" WHERE ").append(time).append(" >= ? AND ").append(time).append(" < ?");
-        List<Object> params = new java.util.ArrayList<>(List.of(w.fromUtc(), w.toUtc()));
-        if (w.session()) { sql.append(" AND conversation_id = ?"); params.add(w.conversationId()); }
-        if (calls) {
-            if (f.model() != null) { sql.append(" AND model = ?"); params.add(f.model()); }
-            if (f.agent() != null) { sql.append(" AND agent = ?"); params.add(f.agent()); }
-            if (f.function() != null) { sql.append(" AND function_name = ?"); params.add(f.function()); }
-        }
-        if (f.chatMode() != null) { sql.append(" AND chat_mode = ?"); params.add(f.chatMode()); }
-        if (f.user() != null) { sql.append(" AND user_id = ?"); params.add(f.user()); }
-        if (f.success() != null) { sql.append(" AND success = ?"); params.add(f.success()); }
-        sql.append(" ORDER BY ").append(time);
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement(sql.toString(), ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY)) {
-            ps.setFetchSize(Integer.MIN_VALUE); // MySQL Connector/J: stream rows instead of buffering the result
-            for (int i = 0; i < params.size(); i++) ps.setObject(i + 1, params.get(i));
-            try (ResultSet rs = ps.executeQuery()) {
-                return switch (format) {
-                    case CSV -> csv(rs, cols, out);
-                    case JSONL, JSON -> json(rs, cols, out, format == Format.JSON);
-                };
-            }
-        } catch (SQLException e) {
+        Filter filter = calls ? f : f.forMessages();
+        String sql = "SELECT " + String.join(", ", cols.stream().map(c -> c.equals("timestamp") ? "`timestamp`" : c).toList())
+                + " FROM " + (calls ? "chatbot_llm_calls" : "chatbot_conversation_messages")
+                + " WHERE " + w.where(time) + filter.where() + " ORDER BY " + time;
+        try {
+            return jdbi.withHandle(h -> filter.bind(w.bind(h.createQuery(sql))).setFetchSize(Integer.MIN_VALUE) // stream, not buffer
+                    .scanResultSet((rows, ctx) -> {
+                        ResultSet rs = rows.get();
+                        try {
+                            return switch (format) {
+                                case CSV -> csv(rs, cols, out);
+                                case JSONL, JSON -> json(rs, cols, out, format == Format.JSON);
+                            };
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    }));
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        } catch (JdbiException e) {
             throw new IllegalStateException("export failed: " + e.getMessage(), e);
         }
     }
@@ -169,13 +163,7 @@ public final class Exporter {
     }
 
     private static Object value(ResultSet rs, int i, int type) throws SQLException {
-        Object v = rs.getObject(i);
-        if (v == null) return null;
-        if (v instanceof LocalDateTime t) return t.toInstant(ZoneOffset.UTC).toString();
-        if (v instanceof java.sql.Timestamp ts) return ts.toLocalDateTime().toInstant(ZoneOffset.UTC).toString();
-        if (type == Types.BIT || type == Types.BOOLEAN) return v instanceof Boolean b ? b : ((Number) v).intValue() != 0;
-        if (v instanceof BigDecimal b) return b.signum() == 0 ? BigDecimal.ZERO : b.stripTrailingZeros().scale() < 0 ? b.setScale(0) : b.stripTrailingZeros();
-        return v;
+        return Rows.value(rs, i, type);
     }
 
     /** Lets the JSON generator flush without closing the response stream. */

@@ -1,4 +1,4 @@
-package dev.chatlog.sql;
+package dev.chatlog.sql.query;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -10,8 +10,15 @@ import dev.chatlog.core.CallType;
 import dev.chatlog.core.ChatLogger;
 import dev.chatlog.core.ConversationMessage;
 import dev.chatlog.core.LlmCall;
-import dev.chatlog.sql.StatsQueries.Filters;
-import dev.chatlog.sql.StatsQueries.Window;
+import dev.chatlog.sql.Database;
+import dev.chatlog.sql.JdbcChatLogStore;
+import dev.chatlog.sql.TestDatabase;
+import dev.chatlog.sql.export.Exporter;
+import dev.chatlog.sql.report.Figures;
+import dev.chatlog.sql.report.Reports;
+import dev.chatlog.sql.rollup.ConsistencyCheck;
+import dev.chatlog.sql.rollup.Dimension;
+import dev.chatlog.sql.rollup.Histogram;
 import java.io.ByteArrayOutputStream;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
@@ -32,7 +39,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Every statistics figure against the same figure computed here from the rows this test wrote. */
-class StatsQueriesTest {
+class ReadSideOracleTest {
     static final LocalDate D0 = LocalDate.of(2026, 10, 1);
     static final List<String> MODELS = List.of("gpt-4o", "gpt-4o-mini", "unknown-x");
     static final List<String> AGENTS = List.of("Orchestrator", "RAGAgent", "");
@@ -40,14 +47,15 @@ class StatsQueriesTest {
     static final String NASTY = "a, \"quoted\" word\nnew line; ünïcödé ✓ ,\r\nend";
 
     private static Database db;
-    private static StatsQueries stats;
+    private static Reports stats;
+    private static final Planner planner = Planner.standard();
     private static final List<LlmCall> calls = new ArrayList<>();
     private static final List<ConversationMessage> messages = new ArrayList<>();
 
     @BeforeAll
     static void fill() {
         db = TestDatabase.freshDatabase();
-        stats = new StatsQueries(db.jdbi());
+        stats = new Reports(db.jdbi());
         Random r = new Random(7);
         for (int conv = 0; conv < 120; conv++) {
             LocalDate day = D0.plusDays(conv % 5);
@@ -132,6 +140,10 @@ class StatsQueriesTest {
         return cs.stream().filter(c -> c.costEstimate() != null).map(LlmCall::costEstimate).reduce(BigDecimal.ZERO, BigDecimal::add);
     }
 
+    private static Map<String, Object> figures(dev.chatlog.sql.rollup.Sums s) {
+        return Figures.of(s).toMap();
+    }
+
     private static long n(Object o) {
         return ((Number) o).longValue();
     }
@@ -141,7 +153,7 @@ class StatsQueriesTest {
     }
 
     private static void assertFigures(List<LlmCall> expected, Map<String, Object> m) {
-        List<LlmCall> mc = expected.stream().filter(StatsQueriesTest::model).toList();
+        List<LlmCall> mc = expected.stream().filter(ReadSideOracleTest::model).toList();
         assertEquals(mc.size(), n(m.get("llm_calls")), "llm_calls");
         assertEquals(mc.stream().filter(c -> !c.success()).count(), n(m.get("failed_llm_calls")), "failed_llm_calls");
         assertEquals(expected.stream().filter(c -> c.callType() == CallType.TOOL).count(), n(m.get("tool_calls")), "tool_calls");
@@ -161,7 +173,7 @@ class StatsQueriesTest {
             if (durations.isEmpty() || latency.get("p50_ms") == null && m.containsKey("user")) continue; // per-user lists: no histograms
             double truth = durations.get((int) Math.ceil(p / 100.0 * durations.size()) - 1);
             double reported = ((Number) latency.get("p" + p + "_ms")).doubleValue();
-            assertEquals(Rollups.bucket(truth), Rollups.bucket(reported), "p" + p + " true " + truth + " reported " + reported);
+            assertEquals(Histogram.bucket(truth), Histogram.bucket(reported), "p" + p + " true " + truth + " reported " + reported);
         }
     }
 
@@ -169,7 +181,7 @@ class StatsQueriesTest {
     void should_report_daily_statistics_equal_to_the_rows_written() {
         LocalDate day = D0.plusDays(2);
         List<LlmCall> today = calls.stream().filter(on(day)).toList();
-        Map<String, Object> daily = stats.daily(day, Filters.NONE, 5000);
+        Map<String, Object> daily = stats.daily(day, Filter.NONE, 5000);
         @SuppressWarnings("unchecked")
         Map<String, Object> totals = (Map<String, Object>) daily.get("totals");
         assertFigures(today, totals);
@@ -206,13 +218,13 @@ class StatsQueriesTest {
         LocalDate day = D0.plusDays(1);
         List<LlmCall> today = calls.stream().filter(on(day)).toList();
         // one dimension: served by the rollups
-        Map<String, Object> byRollup = stats.daily(day, new Filters("gpt-4o", null, null, null, null, null), 5000);
+        Map<String, Object> byRollup = stats.daily(day, new Filter("gpt-4o", null, null, null, null, null), 5000);
         assertFigures(today.stream().filter(c -> "gpt-4o".equals(c.model())).toList(), (Map<String, Object>) byRollup.get("totals"));
         // two dimensions and success: computed from raw rows
-        Map<String, Object> byRaw = stats.daily(day, new Filters("gpt-4o", "RAGAgent", null, null, null, true), 5000);
+        Map<String, Object> byRaw = stats.daily(day, new Filter("gpt-4o", "RAGAgent", null, null, null, true), 5000);
         assertFigures(today.stream().filter(c -> "gpt-4o".equals(c.model()) && "RAGAgent".equals(c.agent()) && c.success()).toList(),
                 (Map<String, Object>) byRaw.get("totals"));
-        Map<String, Object> byUser = stats.daily(day, new Filters(null, null, null, null, "u3", null), 5000);
+        Map<String, Object> byUser = stats.daily(day, new Filter(null, null, null, null, "u3", null), 5000);
         assertFigures(today.stream().filter(c -> "u3".equals(c.userId())).toList(), (Map<String, Object>) byUser.get("totals"));
         // every breakdown under a call filter (one pass over the matching calls) against the rows written
         Map<String, java.util.function.Function<LlmCall, String>> dims = Map.of("agent", LlmCall::agent, "function", LlmCall::functionName,
@@ -235,7 +247,7 @@ class StatsQueriesTest {
     @Test
     @SuppressWarnings("unchecked")
     void should_group_a_range_by_day_week_and_month() {
-        Map<String, Object> byDay = stats.range(days(D0, 5), Filters.NONE, "day");
+        Map<String, Object> byDay = stats.range(days(D0, 5), Filter.NONE, Reports.Period.DAY);
         List<Map<String, Object>> series = (List<Map<String, Object>>) byDay.get("series");
         assertEquals(5, series.size());
         for (int i = 0; i < 5; i++) {
@@ -243,14 +255,14 @@ class StatsQueriesTest {
             assertFigures(calls.stream().filter(on(D0.plusDays(i))).toList(), series.get(i));
         }
         assertFigures(calls, (Map<String, Object>) byDay.get("totals"));
-        Map<String, Object> byWeek = stats.range(days(D0, 5), Filters.NONE, "week");
+        Map<String, Object> byWeek = stats.range(days(D0, 5), Filter.NONE, Reports.Period.WEEK);
         List<Map<String, Object>> weeks = (List<Map<String, Object>>) byWeek.get("series");
         assertEquals(List.of("2026-09-28", "2026-10-05"), weeks.stream().map(w -> w.get("period")).toList());
         assertFigures(calls.stream().filter(c -> c.startedAt().isBefore(Instant.parse("2026-10-05T00:00:00Z"))).toList(), weeks.get(0));
-        Map<String, Object> byMonth = stats.range(days(D0.minusDays(3), 10), Filters.NONE, "month");
+        Map<String, Object> byMonth = stats.range(days(D0.minusDays(3), 10), Filter.NONE, Reports.Period.MONTH);
         assertEquals(1, ((List<?>) byMonth.get("series")).size());
         assertFigures(calls, ((List<Map<String, Object>>) byMonth.get("series")).get(0));
-        Map<String, Object> session = stats.range(new Window(Instant.EPOCH, Instant.parse("2030-01-01T00:00:00Z"), "conv-17"), Filters.NONE, "day");
+        Map<String, Object> session = stats.range(new Window(Instant.EPOCH, Instant.parse("2030-01-01T00:00:00Z"), "conv-17"), Filter.NONE, Reports.Period.DAY);
         assertFigures(calls.stream().filter(c -> c.conversationId().equals("conv-17")).toList(), (Map<String, Object>) session.get("totals"));
         assertEquals(3L, n(((Map<String, Object>) session.get("totals")).get("requests")));
     }
@@ -258,7 +270,7 @@ class StatsQueriesTest {
     @Test
     @SuppressWarnings("unchecked")
     void should_summarise_cost_by_model_and_analyse_it() {
-        Map<String, Object> cost = stats.cost(days(D0, 5), Filters.NONE, "model", Instant.parse("2026-10-05T12:00:00Z"));
+        Map<String, Object> cost = stats.cost(days(D0, 5), Filter.NONE, Dimension.MODEL, Instant.parse("2026-10-05T12:00:00Z"), 100);
         List<Map<String, Object>> groups = (List<Map<String, Object>>) cost.get("groups");
         Map<String, BigDecimal> expected = new HashMap<>();
         Map<String, Long> used = new HashMap<>();
@@ -280,23 +292,23 @@ class StatsQueriesTest {
         assertEquals(0, mtd.compareTo(dec(analysis.get("month_to_date_cost"))));
         BigDecimal projected = mtd.multiply(BigDecimal.valueOf(31)).divide(BigDecimal.valueOf(4.5), 6, java.math.RoundingMode.HALF_UP);
         assertEquals(0, projected.compareTo(dec(analysis.get("projected_month_end_cost"))));
-        long tokens = calls.stream().filter(StatsQueriesTest::model).mapToLong(LlmCall::totalTokens).sum();
+        long tokens = calls.stream().filter(ReadSideOracleTest::model).mapToLong(LlmCall::totalTokens).sum();
         assertEquals(mtd.multiply(BigDecimal.valueOf(1000)).divide(BigDecimal.valueOf(tokens), 10, java.math.RoundingMode.HALF_UP)
                 .compareTo(dec(analysis.get("cost_per_1k_tokens"))), 0);
-        Map<String, Object> byDay = stats.cost(days(D0, 5), Filters.NONE, "day", Instant.parse("2026-10-05T12:00:00Z"));
+        Map<String, Object> byDay = stats.cost(days(D0, 5), Filter.NONE, Dimension.DAY, Instant.parse("2026-10-05T12:00:00Z"), 100);
         assertEquals(5, ((List<?>) byDay.get("groups")).size());
     }
 
     @Test
     @SuppressWarnings("unchecked")
     void should_report_latency_and_time_to_first_token_per_model() {
-        Map<String, Object> latency = stats.latency(days(D0, 5), Filters.NONE);
+        Map<String, Object> latency = stats.latency(days(D0, 5), Filter.NONE);
         Map<String, Object> overall = (Map<String, Object>) latency.get("overall");
-        List<LlmCall> mc = calls.stream().filter(StatsQueriesTest::model).toList();
+        List<LlmCall> mc = calls.stream().filter(ReadSideOracleTest::model).toList();
         assertEquals((long) mc.size(), n(overall.get("llm_calls")));
         List<Long> ttft = mc.stream().map(LlmCall::timeToFirstTokenMs).filter(java.util.Objects::nonNull).sorted().toList();
         double truth = ttft.get((int) Math.ceil(0.95 * ttft.size()) - 1);
-        assertEquals(Rollups.bucket(truth), Rollups.bucket(((Number) overall.get("ttft_p95_ms")).doubleValue()));
+        assertEquals(Histogram.bucket(truth), Histogram.bucket(((Number) overall.get("ttft_p95_ms")).doubleValue()));
         for (Map<String, Object> m : (List<Map<String, Object>>) latency.get("by_model")) {
             assertEquals(mc.stream().filter(c -> m.get("model").equals(c.model())).count(), n(m.get("llm_calls")));
         }
@@ -320,16 +332,16 @@ class StatsQueriesTest {
 
     @Test
     void should_round_trip_an_export_as_csv_and_json_lines() throws Exception {
-        Exporter exporter = new Exporter(db.dataSource());
+        Exporter exporter = new Exporter(db.jdbi());
         Window all = days(D0, 5);
         Map<String, LlmCall> byId = calls.stream().collect(Collectors.toMap(LlmCall::callId, c -> c));
 
         ByteArrayOutputStream csv = new ByteArrayOutputStream();
-        long rows = exporter.export(Exporter.Dataset.LLM_CALLS, all, Filters.NONE, Exporter.Format.CSV, csv);
+        long rows = exporter.export(Exporter.Dataset.LLM_CALLS, all, Filter.NONE, Exporter.Format.CSV, csv);
         assertEquals(calls.size(), rows);
         List<List<String>> parsed = Csv.parse(csv.toString(StandardCharsets.UTF_8));
         List<String> header = parsed.get(0);
-        assertEquals(Exporter.CALL_COLUMNS, header);
+        assertEquals(Exporter.columns(Exporter.Dataset.LLM_CALLS), header);
         assertEquals(calls.size() + 1, parsed.size());
         for (List<String> row : parsed.subList(1, parsed.size())) {
             LlmCall c = byId.get(row.get(header.indexOf("call_id")));
@@ -344,7 +356,7 @@ class StatsQueriesTest {
         }
 
         ByteArrayOutputStream jsonl = new ByteArrayOutputStream();
-        Filters onlyMini = new Filters("gpt-4o-mini", null, null, null, null, null);
+        Filter onlyMini = new Filter("gpt-4o-mini", null, null, null, null, null);
         rows = exporter.export(Exporter.Dataset.LLM_CALLS, all, onlyMini, Exporter.Format.JSONL, jsonl);
         List<String> lines = jsonl.toString(StandardCharsets.UTF_8).lines().toList();
         assertEquals(calls.stream().filter(c -> "gpt-4o-mini".equals(c.model())).count(), rows);
@@ -358,7 +370,7 @@ class StatsQueriesTest {
         }
 
         ByteArrayOutputStream msgs = new ByteArrayOutputStream();
-        rows = exporter.export(Exporter.Dataset.MESSAGES, all, Filters.NONE, Exporter.Format.JSON, msgs);
+        rows = exporter.export(Exporter.Dataset.MESSAGES, all, Filter.NONE, Exporter.Format.JSON, msgs);
         assertEquals(messages.size(), rows);
         assertEquals(messages.size(), json.readTree(msgs.toByteArray()).size());
     }
@@ -400,13 +412,13 @@ class StatsQueriesTest {
                 new Window(d0.plusSeconds(86_400 + 9 * 3600), d0.plusSeconds(86_400 + 16 * 3600), null), // 7 whole hours
                 new Window(d0.plusSeconds(86_400 + 1234), d0.plusSeconds(3 * 86_400 + 77), null), // not whole hours: raw
                 new Window(d0.plusSeconds(9 * 3600), d0.plusSeconds(3 * 86_400 + 15 * 3600), null)); // hours, whole days, hours
-        List<Filters> filters = List.of(Filters.NONE, new Filters("gpt-4o", null, null, null, null, null),
-                new Filters(null, "RAGAgent", null, null, null, null), new Filters(null, null, "summarize", null, null, null),
-                new Filters(null, null, null, "rag", null, null), new Filters("gpt-4o-mini", "Orchestrator", null, null, null, null),
-                new Filters(null, null, null, null, null, false), new Filters(null, null, null, null, "u3", null));
+        List<Filter> filters = List.of(Filter.NONE, new Filter("gpt-4o", null, null, null, null, null),
+                new Filter(null, "RAGAgent", null, null, null, null), new Filter(null, null, "summarize", null, null, null),
+                new Filter(null, null, null, "rag", null, null), new Filter("gpt-4o-mini", "Orchestrator", null, null, null, null),
+                new Filter(null, null, null, null, null, false), new Filter(null, null, null, null, "u3", null));
         int checked = 0;
         for (Window w : windows) {
-            for (Filters f : filters) {
+            for (Filter f : filters) {
                 Predicate<LlmCall> match = c -> c.callType().isModelCall()
                         && !c.startedAt().isBefore(w.from()) && c.startedAt().isBefore(w.to())
                         && (f.model() == null || f.model().equals(c.model())) && (f.agent() == null || f.agent().equals(c.agent()))
@@ -416,20 +428,20 @@ class StatsQueriesTest {
                 // the window's totals too, whichever rollup granularities answer it
                 Map<String, Object> overall = (Map<String, Object>) stats.latency(w, f).get("overall");
                 assertEquals(calls.stream().filter(match).count(), n(overall.get("llm_calls")), w + " " + f);
-                Map<String, Object> costs = stats.cost(w, f, "model", Instant.now());
+                Map<String, Object> costs = stats.cost(w, f, Dimension.MODEL, Instant.now(), 100);
                 BigDecimal cost = calls.stream().filter(match).map(LlmCall::costEstimate).filter(java.util.Objects::nonNull)
                         .reduce(BigDecimal.ZERO, BigDecimal::add);
                 assertEquals(0, cost.compareTo(dec(((Map<String, Object>) costs.get("analysis")).get("total_cost"))), w + " " + f);
-                for (TopCalls.By by : TopCalls.By.values()) {
-                    for (Integer slow : by == TopCalls.By.DURATION ? new Integer[] {null, 2000} : new Integer[] {null}) {
+                for (Ranking.By by : Ranking.By.values()) {
+                    for (Integer slow : by == Ranking.By.DURATION ? new Integer[] {null, 2000} : new Integer[] {null}) {
                         List<BigDecimal> expected = calls.stream().filter(match)
-                                .filter(c -> by == TopCalls.By.DURATION || c.costEstimate() != null)
+                                .filter(c -> by == Ranking.By.DURATION || c.costEstimate() != null)
                                 .filter(c -> slow == null || c.durationMs() > slow)
-                                .map(c -> by == TopCalls.By.DURATION ? BigDecimal.valueOf(c.durationMs()) : c.costEstimate())
+                                .map(c -> by == Ranking.By.DURATION ? BigDecimal.valueOf(c.durationMs()) : c.costEstimate())
                                 .sorted(Comparator.reverseOrder()).limit(10).toList();
-                        List<Map<String, Object>> got = db.jdbi().withHandle(h -> TopCalls.find(h, w, f, by,
-                                "call_id, duration_ms, cost_estimate, started_at", slow == null ? "" : " AND duration_ms > :slow", slow, 10));
-                        List<BigDecimal> values = got.stream().map(m -> new BigDecimal(m.get(by.column).toString())).toList();
+                        List<Map<String, Object>> got = db.jdbi().withHandle(h -> TopCalls.find(h, w, f, new Ranking(by, slow, 10),
+                                "call_id, duration_ms, cost_estimate, started_at"));
+                        List<BigDecimal> values = got.stream().map(m -> new BigDecimal(m.get(by.column()).toString())).toList();
                         assertEquals(expected.size(), values.size(), w + " " + f + " " + by + " " + slow);
                         for (int i = 0; i < values.size(); i++) {
                             assertEquals(0, expected.get(i).compareTo(values.get(i)), w + " " + f + " " + by + " " + slow + " #" + i
@@ -461,7 +473,7 @@ class StatsQueriesTest {
         for (Window w : windows) {
             for (String fd : List.of("model", "agent", "function", "chat_mode")) {
                 for (String value : values.get(fd)) {
-                    Filters f = new Filters(fd.equals("model") ? value : null, fd.equals("agent") ? value : null,
+                    Filter f = new Filter(fd.equals("model") ? value : null, fd.equals("agent") ? value : null,
                             fd.equals("function") ? value : null, fd.equals("chat_mode") ? value : null, null, null);
                     for (String gd : dims.keySet()) {
                         if (gd.equals(fd) || gd.equals("model_function") && !fd.equals("model") && !fd.equals("function")) continue;
@@ -470,15 +482,15 @@ class StatsQueriesTest {
                                 .filter(c -> value.equals(dims.get(fd).apply(c)))
                                 .filter(c -> dims.get(gd).apply(c) != null || !gd.startsWith("model"))
                                 .collect(Collectors.groupingBy(c -> java.util.Objects.requireNonNullElse(dims.get(gd).apply(c), "")));
-                        Map<String, Map<String, Object>> got = db.jdbi().withHandle(h -> stats.aggregate(h, w, f, gd));
+                        Map<String, dev.chatlog.sql.rollup.Sums> got = db.jdbi().withHandle(h -> planner.sums(h, w, f, Dimension.named(gd).orElseThrow()));
                         String what = w + " " + fd + "=" + value + " by " + gd;
                         for (var e : expected.entrySet()) {
                             assertTrue(got.containsKey(e.getKey()), what + ": no group " + e.getKey() + " in " + got.keySet());
-                            assertFigures(e.getValue(), StatsQueries.metrics(got.get(e.getKey())));
+                            assertFigures(e.getValue(), figures(got.get(e.getKey())));
                             groups++;
                         }
                         for (var e : got.entrySet()) {
-                            Map<String, Object> m = StatsQueries.metrics(e.getValue());
+                            Map<String, Object> m = figures(e.getValue());
                             // (reading calls, a model breakdown puts tool calls under the model ''; they have no model figures)
                             if (n(m.get("llm_calls")) + (gd.startsWith("model") ? 0 : n(m.get("tool_calls")) + n(m.get("agent_runs"))) > 0) {
                                 assertTrue(expected.containsKey(e.getKey()), what + ": unexpected group " + e.getKey());
@@ -494,19 +506,19 @@ class StatsQueriesTest {
     @Test
     @SuppressWarnings("unchecked")
     void should_count_tool_executions_under_an_agent_or_chat_mode_filter_as_the_rows_written() {
-        AnalysisQueries analysis = new AnalysisQueries(db.jdbi());
-        List<AnalysisQueries.CallFilter> filters = List.of(new AnalysisQueries.CallFilter(null, null, "RAGAgent", null),
-                new AnalysisQueries.CallFilter(null, null, null, "rag"),
-                new AnalysisQueries.CallFilter(null, "search_orders", "Orchestrator", null), // + a function: still rollups
-                new AnalysisQueries.CallFilter(null, null, "RAGAgent", "tool")); // both: the tool calls are read
+        Reports analysis = stats;
+        List<Filter> filters = List.of(new Filter(null, "RAGAgent", null, null, null, null),
+                new Filter(null, null, null, "rag", null, null),
+                new Filter(null, "Orchestrator", "search_orders", null, null, null), // + a function: still rollups
+                new Filter(null, "RAGAgent", null, "tool", null, null)); // both: the tool calls are read
         int checked = 0;
-        for (AnalysisQueries.CallFilter f : filters) {
+        for (Filter f : filters) {
             List<LlmCall> tools = calls.stream().filter(c -> c.callType() == CallType.TOOL)
                     .filter(c -> f.agent() == null || f.agent().equals(c.agent()))
                     .filter(c -> f.chatMode() == null || f.chatMode().equals(c.chatMode()))
-                    .filter(c -> f.functionName() == null || f.functionName().equals(c.functionName())).toList();
+                    .filter(c -> f.function() == null || f.function().equals(c.functionName())).toList();
             assertTrue(!tools.isEmpty(), f.toString());
-            List<Map<String, Object>> byTool = (List<Map<String, Object>>) analysis.overview(AnalysisQueries.ALL_TIME, f).get("by_tool");
+            List<Map<String, Object>> byTool = (List<Map<String, Object>>) analysis.overview(Window.lastHours(0, Instant.now()), f, Instant.now()).get("by_tool");
             assertEquals(1, byTool.size(), f + " " + byTool);
             Map<String, Object> t = byTool.get(0);
             assertEquals("search_orders", t.get("tool"));
@@ -516,7 +528,7 @@ class StatsQueriesTest {
             assertEquals(Math.round(avg * 100) / 100.0, ((Number) t.get("avg_duration_ms")).doubleValue(), 0.011, f.toString());
             List<Double> durations = tools.stream().map(LlmCall::durationMs).sorted().toList();
             double p95 = durations.get((int) Math.ceil(0.95 * durations.size()) - 1);
-            assertEquals(Rollups.bucket(p95), Rollups.bucket(((Number) t.get("p95_duration_ms")).doubleValue()), f.toString());
+            assertEquals(Histogram.bucket(p95), Histogram.bucket(((Number) t.get("p95_duration_ms")).doubleValue()), f.toString());
             checked++;
         }
         assertEquals(4, checked);
@@ -525,14 +537,14 @@ class StatsQueriesTest {
     @Test
     @SuppressWarnings("unchecked")
     void should_analyse_calls_under_a_filter_as_the_rows_written_whether_rollups_or_one_pass_answer() {
-        AnalysisQueries analysis = new AnalysisQueries(db.jdbi());
+        Reports analysis = stats;
         // model: every breakdown has a rollup (model_function, model_agent, model_chat_mode); agent: model x function
         // under an agent is read from the calls, with the top lists in the same pass
-        for (AnalysisQueries.CallFilter f : List.of(new AnalysisQueries.CallFilter("gpt-4o", null, null, null),
-                new AnalysisQueries.CallFilter(null, null, "RAGAgent", null))) {
+        for (Filter f : List.of(new Filter("gpt-4o", null, null, null, null, null),
+                new Filter(null, "RAGAgent", null, null, null, null))) {
             Predicate<LlmCall> match = c -> model(c) && (f.model() == null || f.model().equals(c.model()))
                     && (f.agent() == null || f.agent().equals(c.agent()));
-            Map<String, Object> out = analysis.llmCalls(AnalysisQueries.ALL_TIME, f);
+            Map<String, Object> out = analysis.llmCalls(Window.lastHours(0, Instant.now()), f);
             List<LlmCall> slow = calls.stream().filter(match).sorted(Comparator.comparing(LlmCall::durationMs).reversed()).toList();
             assertRanked(slow.stream().map(c -> BigDecimal.valueOf(c.durationMs())).toList(), slow,
                     (List<Map<String, Object>>) out.get("slowest_calls"), "duration_ms", f.toString());
@@ -556,13 +568,13 @@ class StatsQueriesTest {
     @Test
     @SuppressWarnings("unchecked")
     void should_rank_daily_top_and_slow_calls_under_call_filters_as_a_full_sort_does() {
-        List<Filters> filters = List.of(new Filters("gpt-4o", null, null, null, null, null),
-                new Filters("gpt-4o-mini", "Orchestrator", null, null, null, null), new Filters(null, null, "summarize", "rag", null, null),
-                new Filters(null, null, null, null, null, false), new Filters("unknown-x", null, null, null, null, null));
+        List<Filter> filters = List.of(new Filter("gpt-4o", null, null, null, null, null),
+                new Filter("gpt-4o-mini", "Orchestrator", null, null, null, null), new Filter(null, null, "summarize", "rag", null, null),
+                new Filter(null, null, null, null, null, false), new Filter("unknown-x", null, null, null, null, null));
         int checked = 0;
         for (int d = 0; d < 5; d += 2) {
             LocalDate day = D0.plusDays(d);
-            for (Filters f : filters) {
+            for (Filter f : filters) {
                 for (int slowMs : new int[] {5000, 2500, 100_000}) { // a bucket edge, between edges, none slower
                     Predicate<LlmCall> match = c -> model(c) && on(day).test(c)
                             && (f.model() == null || f.model().equals(c.model())) && (f.agent() == null || f.agent().equals(c.agent()))
@@ -606,7 +618,7 @@ class StatsQueriesTest {
     @SuppressWarnings("unchecked")
     void should_answer_a_filtered_day_again_from_what_was_kept_until_a_row_arrives_in_that_day() {
         try (Database own = TestDatabase.freshDatabase()) {
-            StatsQueries q = new StatsQueries(own.jdbi());
+            Reports q = new Reports(own.jdbi());
             LocalDate day = LocalDate.now(ZoneOffset.UTC).minusDays(2);
             java.util.function.BiConsumer<String, Integer> write = (model, hour) -> {
                 try (ChatLogger logger = ChatLogger.builder(new JdbcChatLogStore(own.jdbi())).build()) {
@@ -616,7 +628,7 @@ class StatsQueriesTest {
                     assertTrue(logger.flush(Duration.ofSeconds(30)));
                 }
             };
-            Filters gpt = new Filters("gpt-4o", null, null, null, null, null);
+            Filter gpt = new Filter("gpt-4o", null, null, null, null, null);
             java.util.function.Supplier<Long> calls = () -> n(((Map<String, Object>) q.daily(day, gpt, 5000).get("totals")).get("llm_calls"));
             write.accept("gpt-4o", 1);
             write.accept("gpt-4o-mini", 2);
@@ -637,7 +649,7 @@ class StatsQueriesTest {
     @SuppressWarnings("unchecked")
     void should_keep_per_user_sums_of_past_days_exact_when_late_rows_arrive() {
         try (Database own = TestDatabase.freshDatabase()) {
-            StatsQueries q = new StatsQueries(own.jdbi());
+            Reports q = new Reports(own.jdbi());
             LocalDate today = LocalDate.now(ZoneOffset.UTC);
             Window w = new Window(today.minusDays(3).atStartOfDay().toInstant(ZoneOffset.UTC),
                     today.plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC), null);
@@ -656,7 +668,7 @@ class StatsQueriesTest {
             write.accept(List.of(call.apply("ann", 3), call.apply("ann", 2), call.apply("bob", 1), call.apply("bob", 0)));
             java.util.function.Supplier<Map<Object, BigDecimal>> costs = () -> {
                 Map<Object, BigDecimal> out = new HashMap<>();
-                for (Map<String, Object> g : (List<Map<String, Object>>) q.cost(w, Filters.NONE, "user", Instant.now()).get("groups")) {
+                for (Map<String, Object> g : (List<Map<String, Object>>) q.cost(w, Filter.NONE, Dimension.USER, Instant.now(), 100).get("groups")) {
                     out.put(g.get("user"), dec(g.get("cost")).stripTrailingZeros());
                 }
                 return out;
@@ -678,7 +690,7 @@ class StatsQueriesTest {
     @SuppressWarnings("unchecked")
     void should_end_percentiles_at_the_slowest_call_counted_not_at_the_bucket_edge() {
         try (Database own = TestDatabase.freshDatabase()) {
-            StatsQueries q = new StatsQueries(own.jdbi());
+            Reports q = new Reports(own.jdbi());
             Instant t = D0.atStartOfDay().toInstant(ZoneOffset.UTC).plusSeconds(3 * 3600);
             try (ChatLogger logger = ChatLogger.builder(new JdbcChatLogStore(own.jdbi())).build()) {
                 for (int i = 1; i <= 10; i++) { // embeddings: 2 to 11 ms, all in the first (<= 50 ms) bucket
@@ -687,7 +699,7 @@ class StatsQueriesTest {
                 }
                 assertTrue(logger.flush(Duration.ofSeconds(30)));
             }
-            for (Filters f : List.of(Filters.NONE, new Filters("text-embedding-3-small", "Retriever", null, null, null, null))) {
+            for (Filter f : List.of(Filter.NONE, new Filter("text-embedding-3-small", "Retriever", null, null, null, null))) {
                 Map<String, Object> daily = q.daily(D0, f, 5000); // rollups, then one raw pass
                 Map<String, Object> latency = (Map<String, Object>) ((Map<String, Object>) daily.get("totals")).get("latency");
                 assertEquals(5.5, ((Number) latency.get("p50_ms")).doubleValue(), 1e-9, f.toString()); // linear up to 11 ms, not 50

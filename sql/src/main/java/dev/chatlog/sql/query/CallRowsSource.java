@@ -1,0 +1,66 @@
+package dev.chatlog.sql.query;
+
+import dev.chatlog.sql.rollup.Dimension;
+import dev.chatlog.sql.rollup.RawSql;
+import dev.chatlog.sql.rollup.Sums;
+import java.util.Map;
+import java.util.Optional;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * The rollup figures computed by the database from the window's call rows, grouped as the rollups
+ * group them: answers anything, at the cost of reading the calls. Without filters on call
+ * attributes, the message figures come from the messages table itself; otherwise "messages" counts
+ * the distinct messages of the matching calls.
+ */
+final class CallRowsSource implements Source {
+    private final String name;
+    private final boolean users;
+
+    private CallRowsSource(String name, boolean users) {
+        this.name = name;
+        this.users = users;
+    }
+
+    /** Answers everything but intents (a message attribute). */
+    static CallRowsSource any() {
+        return new CallRowsSource("call rows", false);
+    }
+
+    /**
+     * Answers figures by user or of one user that the per-user days do not (the calls are indexed by
+     * user, and give the latency histograms the per-user table lacks).
+     */
+    static CallRowsSource users() {
+        return new CallRowsSource("user call rows", true);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public boolean answers(Window w, Filter f, Dimension group) {
+        return users ? Source.rolledUp(f, group) == Dimension.USER : group != Dimension.INTENT;
+    }
+
+    @Override
+    public Optional<Map<String, Sums>> read(Handle h, Window w, Filter f, Dimension group, Sums.Columns columns) {
+        boolean tool = group == Dimension.TOOL; // tool executions, their durations in the histogram, as the tool rollups
+        String figures = tool ? RawSql.TOOL_COLUMNS
+                : "COUNT(DISTINCT IF(message_id <> '', CONCAT(conversation_id, '/', message_id), NULL)) AS messages, "
+                        + RawSql.CALL_COLUMNS;
+        String sql = "SELECT " + group.callGroupSql() + " AS k, " + figures + " FROM chatbot_llm_calls WHERE " + w.where("started_at")
+                + (tool ? " AND call_type = 'tool'" : "") + f.where() + " GROUP BY k";
+        Map<String, Sums> out = Sums.collect(f.bind(w.bind(h.createQuery(sql))));
+        String messageKey = group.messageGroupSql();
+        if (!f.onCalls() && !tool && messageKey != null) {
+            Filter m = f.forMessages();
+            Map<String, Sums> messages = Sums.collect(m.bind(w.bind(h.createQuery("SELECT " + messageKey + " AS k, " + RawSql.MESSAGE_COLUMNS
+                    + " FROM chatbot_conversation_messages WHERE " + w.where("`timestamp`") + m.where() + " GROUP BY k"))));
+            messages.forEach((k, s) -> out.computeIfAbsent(k, x -> new Sums()).withMessagesOf(s));
+        }
+        return Optional.of(out);
+    }
+}

@@ -1,0 +1,95 @@
+package dev.chatlog.sql.report;
+
+import dev.chatlog.sql.query.Filter;
+import dev.chatlog.sql.query.Planner;
+import dev.chatlog.sql.query.Window;
+import dev.chatlog.sql.rollup.Dimension;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.Map;
+import java.util.Optional;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * The read side's one entry point: every response family of {@code /logging-dashboard}, as ordered
+ * maps with the snake_case field names documented in README (times ISO-8601 UTC, money exact decimal
+ * USD; "LLM calls" are model calls: chat, streaming chat, embedding). Create one per process: it
+ * holds the planner and the caches of past days.
+ */
+public final class Reports {
+    /** How a range series is bucketed. */
+    public enum Period { DAY, WEEK, MONTH }
+
+    private final DailyReport daily;
+    private final RangeReport range;
+    private final CostReport cost;
+    private final LatencyReport latency;
+    private final RealtimeReport realtime;
+    private final OverviewReport overview;
+    private final CallAnalysisReport calls;
+    private final ConversationReport conversations;
+    private final SqlQueryReport sqlQueries;
+
+    public Reports(Jdbi jdbi) {
+        Planner planner = Planner.standard();
+        this.daily = new DailyReport(jdbi, planner);
+        this.range = new RangeReport(jdbi, planner);
+        this.cost = new CostReport(jdbi, planner);
+        this.latency = new LatencyReport(jdbi, planner);
+        this.realtime = new RealtimeReport(jdbi);
+        this.overview = new OverviewReport(jdbi, planner);
+        this.calls = new CallAnalysisReport(jdbi, planner);
+        this.conversations = new ConversationReport(jdbi);
+        this.sqlQueries = new SqlQueryReport(jdbi);
+    }
+
+    /** One UTC date: totals, breakdowns, the most expensive calls, calls slower than {@code slowMs}, error rates. */
+    public Map<String, Object> daily(LocalDate date, Filter f, int slowMs) {
+        return daily.daily(date, f, slowMs);
+    }
+
+    /** A series over the window by day, ISO week or month, with totals. */
+    public Map<String, Object> range(Window w, Filter f, Period period) {
+        return range.range(w, f, period);
+    }
+
+    /** Cost by {@code groupBy} (day, agent, model or user; at most {@code limit} groups, the most expensive) and the cost analysis. */
+    public Map<String, Object> cost(Window w, Filter f, Dimension groupBy, Instant now, int limit) {
+        return cost.cost(w, f, groupBy, now, limit);
+    }
+
+    /** Latency percentiles and time to first token, overall and per model. */
+    public Map<String, Object> latency(Window w, Filter f) {
+        return latency.latency(w, f);
+    }
+
+    /** The last {@code minutes} minutes, from the raw rows. */
+    public Map<String, Object> realtime(int minutes, Instant now) {
+        return realtime.realtime(minutes, now);
+    }
+
+    /** Totals, breakdowns, the time series, the latency histogram and the cost analysis. */
+    public Map<String, Object> overview(Window w, Filter f, Instant now) {
+        return overview.overview(w, f, now);
+    }
+
+    /** Conversations whose last message is in the window, newest first. */
+    public Map<String, Object> conversations(Window w, String userId, int limit) {
+        return conversations.conversations(w, userId, limit);
+    }
+
+    /** One conversation: the summary, every message with its call tree and SQL queries; empty if unknown. */
+    public Optional<Map<String, Object>> conversation(String conversationId) {
+        return conversations.conversation(conversationId);
+    }
+
+    /** Model-call analysis: totals, breakdowns, slowest and most expensive calls, recent errors. */
+    public Map<String, Object> llmCalls(Window w, Filter f) {
+        return calls.llmCalls(w, f);
+    }
+
+    /** The SQL queries the chatbot ran since the window's start. */
+    public Map<String, Object> sqlQueries(Window w) {
+        return sqlQueries.sqlQueries(w);
+    }
+}

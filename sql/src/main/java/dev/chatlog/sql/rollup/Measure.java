@@ -1,0 +1,42 @@
+package dev.chatlog.sql.rollup;
+
+import java.util.Locale;
+
+/**
+ * A summed figure of the rollup tables (besides the two histograms): a count, an exact decimal
+ * amount, or a maximum kept with {@code GREATEST}. The column of each is its name in lower case.
+ */
+public enum Measure {
+    MESSAGES(Kind.COUNT), FAILED_MESSAGES(Kind.COUNT), MESSAGE_DURATION_MS(Kind.AMOUNT),
+    LLM_CALLS(Kind.COUNT), FAILED_LLM_CALLS(Kind.COUNT), TOOL_CALLS(Kind.COUNT), FAILED_TOOL_CALLS(Kind.COUNT),
+    AGENT_CALLS(Kind.COUNT), INPUT_TOKENS(Kind.COUNT), OUTPUT_TOKENS(Kind.COUNT), CACHED_INPUT_TOKENS(Kind.COUNT),
+    REASONING_TOKENS(Kind.COUNT), TOTAL_TOKENS(Kind.COUNT), COST(Kind.AMOUNT), UNPRICED_CALLS(Kind.COUNT),
+    LLM_DURATION_MS(Kind.AMOUNT), TOOL_DURATION_MS(Kind.AMOUNT), TTFT_MS_SUM(Kind.COUNT), TTFT_COUNT(Kind.COUNT),
+    /** The slowest model call (tool rows: tool execution) of the bucket. */
+    MAX_DURATION_MS(Kind.MAX),
+    /** The most expensive priced model call of the bucket. */
+    MAX_COST(Kind.MAX);
+
+    public enum Kind { COUNT, AMOUNT, MAX }
+
+    private final Kind kind;
+    private final String column;
+
+    Measure(Kind kind) {
+        this.kind = kind;
+        this.column = name().toLowerCase(Locale.ROOT);
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    /** Whether its values are decimals (amounts and maxima) rather than whole counts. */
+    public boolean decimal() {
+        return kind != Kind.COUNT;
+    }
+
+    public String column() {
+        return column;
+    }
+}

@@ -1,0 +1,157 @@
+package dev.chatlog.sql.rollup;
+
+import dev.chatlog.core.ConversationMessage;
+import dev.chatlog.core.LlmCall;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.PreparedBatch;
+
+/**
+ * What one store transaction adds to {@code chatbot_usage_rollup} (hourly and daily rows per
+ * dimension) and {@code chatbot_user_daily}. Rows are upserted in primary-key order, after the
+ * conversation summaries, so that every writer takes its locks in the same order.
+ */
+public final class RollupWriter {
+    /** The dimensions a stored call is added to, each under {@link Dimension#key}. */
+    private static final List<Dimension> CALL_DIMENSIONS = List.of(Dimension.ALL, Dimension.MODEL, Dimension.AGENT,
+            Dimension.FUNCTION, Dimension.CHAT_MODE, Dimension.USER, Dimension.MODEL_AGENT, Dimension.MODEL_FUNCTION,
+            Dimension.MODEL_CHAT_MODE, Dimension.AGENT_FUNCTION, Dimension.AGENT_CHAT_MODE, Dimension.FUNCTION_CHAT_MODE,
+            Dimension.TOOL, Dimension.TOOL_AGENT, Dimension.TOOL_CHAT_MODE);
+    /** The dimensions a stored message is added to. */
+    private static final List<Dimension> MESSAGE_DIMENSIONS = List.of(Dimension.ALL, Dimension.CHAT_MODE, Dimension.USER);
+    private static final int MAX_VALUE = 255; // dim_value / user_id column length
+
+    private static final String UPSERT_ROLLUP = upsertSql("chatbot_usage_rollup", "granularity, dimension, bucket_start, dim_value",
+            ":g, :d, :b, :v", allColumns(), true);
+    private static final String UPSERT_USER = upsertSql("chatbot_user_daily", "day, user_id", ":day, :user",
+            Sums.Columns.USER.names(), false);
+
+    /**
+     * What one transaction adds to a message's figures in the {@code intent} dimension: the message
+     * itself when it is new ({@code messages} 1) and the model calls added to its totals.
+     */
+    public record IntentDelta(String intent, Instant at, long messages, long failedMessages, BigDecimal responseTimeMs,
+                              long llmCalls, long inputTokens, long outputTokens, long totalTokens, BigDecimal cost,
+                              long unpricedCalls, BigDecimal llmDurationMs) {}
+
+    private record Key(String granularity, String dimension, LocalDateTime bucket, String value) implements Comparable<Key> {
+        @Override
+        public int compareTo(Key o) {
+            int c = granularity.compareTo(o.granularity);
+            if (c == 0) c = dimension.compareTo(o.dimension);
+            if (c == 0) c = bucket.compareTo(o.bucket);
+            if (c == 0) c = value.compareTo(o.value);
+            return c;
+        }
+    }
+
+    private RollupWriter() {}
+
+    /** Adds the newly stored calls and messages, and the changes of message totals by intent, to the rollups. */
+    public static void apply(Handle h, List<LlmCall> calls, List<ConversationMessage> messages, List<IntentDelta> intents) {
+        Map<Key, Sums> rows = new HashMap<>(); // sorted once below, not on every lookup
+        for (LlmCall c : calls) {
+            for (Dimension d : CALL_DIMENSIONS) {
+                String value = d.key(c);
+                if (value == null) continue;
+                for (Sums s : targets(rows, c.startedAt(), d, value)) {
+                    s.addCall(c);
+                    if (d.isTool()) s.addToolTiming(c);
+                }
+            }
+        }
+        for (IntentDelta i : intents) {
+            for (Sums s : targets(rows, i.at(), Dimension.INTENT, i.intent() == null ? "" : i.intent())) {
+                s.add(Measure.MESSAGES, i.messages()).add(Measure.FAILED_MESSAGES, i.failedMessages())
+                        .add(Measure.MESSAGE_DURATION_MS, i.responseTimeMs()).add(Measure.LLM_CALLS, i.llmCalls())
+                        .add(Measure.INPUT_TOKENS, i.inputTokens()).add(Measure.OUTPUT_TOKENS, i.outputTokens())
+                        .add(Measure.TOTAL_TOKENS, i.totalTokens()).add(Measure.COST, i.cost())
+                        .add(Measure.UNPRICED_CALLS, i.unpricedCalls()).add(Measure.LLM_DURATION_MS, i.llmDurationMs());
+            }
+        }
+        for (ConversationMessage m : messages) {
+            for (Dimension d : MESSAGE_DIMENSIONS) {
+                String value = d == Dimension.ALL ? "" : d == Dimension.USER ? nz(m.userId()) : nz(m.chatMode());
+                for (Sums s : targets(rows, m.timestamp(), d, value)) {
+                    s.add(Measure.MESSAGES, 1).add(Measure.FAILED_MESSAGES, m.success() ? 0 : 1)
+                            .add(Measure.MESSAGE_DURATION_MS, Sums.stored(m.responseTimeMs()));
+                }
+            }
+        }
+        TreeMap<Key, Sums> usage = new TreeMap<>();
+        TreeMap<Key, Sums> users = new TreeMap<>();
+        rows.forEach((k, s) -> (k.granularity().equals("u") ? users : usage).put(k, s));
+        if (!usage.isEmpty()) {
+            PreparedBatch b = h.prepareBatch(UPSERT_ROLLUP);
+            usage.forEach((k, s) -> bind(b.bind("g", k.granularity()).bind("d", k.dimension()).bind("b", k.bucket()).bind("v", k.value()), s, true));
+            b.execute();
+        }
+        if (!users.isEmpty()) {
+            PreparedBatch b = h.prepareBatch(UPSERT_USER);
+            users.forEach((k, s) -> bind(b.bind("day", k.bucket().toLocalDate()).bind("user", k.value()), s, false));
+            b.execute();
+        }
+    }
+
+    /** The rows a record at {@code at} adds to: its hour and its day, or for users their day in their own table. */
+    private static List<Sums> targets(Map<Key, Sums> rows, Instant at, Dimension d, String value) {
+        LocalDateTime t = LocalDateTime.ofInstant(at, ZoneOffset.UTC);
+        String v = value.length() > MAX_VALUE ? value.substring(0, MAX_VALUE) : value;
+        String name = d.rollupName();
+        if (d == Dimension.USER) {
+            return List.of(rows.computeIfAbsent(new Key("u", name, t.truncatedTo(ChronoUnit.DAYS), v), k -> new Sums()));
+        }
+        return List.of(rows.computeIfAbsent(new Key("h", name, t.truncatedTo(ChronoUnit.HOURS), v), k -> new Sums()),
+                rows.computeIfAbsent(new Key("d", name, t.truncatedTo(ChronoUnit.DAYS), v), k -> new Sums()));
+    }
+
+    private static List<String> allColumns() {
+        List<String> cols = new ArrayList<>(Sums.Columns.ALL.names());
+        cols.add(Measure.MAX_DURATION_MS.column());
+        cols.add(Measure.MAX_COST.column());
+        return cols;
+    }
+
+    private static String upsertSql(String table, String keyColumns, String keyBinds, List<String> cols, boolean maxima) {
+        StringBuilder sql = new StringBuilder("INSERT INTO ").append(table).append(" (").append(keyColumns);
+        for (String c : cols) sql.append(", ").append(c);
+        sql.append(") VALUES (").append(keyBinds);
+        for (String c : cols) sql.append(", :").append(c);
+        sql.append(") ON DUPLICATE KEY UPDATE ");
+        for (int i = 0; i < cols.size(); i++) {
+            String c = cols.get(i);
+            sql.append(i == 0 ? "" : ", ").append(c).append(" = ");
+            if (maxima && c.startsWith("max_")) sql.append("GREATEST(").append(c).append(", VALUES(").append(c).append("))");
+            else sql.append(c).append(" + VALUES(").append(c).append(')');
+        }
+        return sql.toString();
+    }
+
+    private static void bind(PreparedBatch b, Sums s, boolean usage) {
+        for (Measure m : Measure.values()) {
+            boolean bound = usage || Sums.Columns.USER.measures().contains(m);
+            if (!bound) continue;
+            if (m.decimal()) b.bind(m.column(), s.amount(m));
+            else b.bind(m.column(), s.count(m));
+        }
+        if (usage) {
+            for (int i = 0; i < Sums.LATENCY_COLUMNS.length; i++) {
+                b.bind(Sums.LATENCY_COLUMNS[i], s.latency(i)).bind(Sums.TTFT_COLUMNS[i], s.ttft(i));
+            }
+        }
+        b.add();
+    }
+
+    private static String nz(String s) {
+        return s == null ? "" : s;
+    }
+}
