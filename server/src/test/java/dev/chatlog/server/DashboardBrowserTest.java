@@ -24,6 +24,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
@@ -44,6 +45,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * ({@code CI} set), where a missing browser fails the build. Screenshots go to
  * {@code server/target/dashboard-e2e/}.
  */
+@Tag("slow") // a real browser; mvn -B verify runs it, -DexcludedGroups=slow leaves it out
 class DashboardBrowserTest {
     private static final String CHROMIUM = System.getenv().getOrDefault("CHATLOG_CHROMIUM", "/usr/bin/chromium");
     private static final String CHROMEDRIVER = System.getenv().getOrDefault("CHATLOG_CHROMEDRIVER", "/usr/bin/chromedriver");

@@ -7,9 +7,11 @@ import dev.chatlog.sql.TestDatabase;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The README's default: the server starts its own MariaDB under the data directory, and a restart keeps the data. */
+@Tag("slow") // a server restarted on its data; mvn -B verify runs it, -DexcludedGroups=slow leaves it out
 class RestartTest {
 
     @Test
