@@ -128,10 +128,6 @@ public final class PriceCatalog {
         return version;
     }
 
-    public Map<String, ModelPrice> all() {
-        return prices;
-    }
-
     /** The price of {@code model}, matched as the class comment says, or empty. */
     public Optional<ModelPrice> lookup(String model) {
         if (model == null || model.isBlank()) {

@@ -125,4 +125,31 @@ class DashboardApiTest {
         assertEquals("api-1", errors.at("/0/conversation_id").asText());
         assertEquals(0, http.get("/logging-dashboard/llm-calls/analysis?hours=24&model=chatlog-demo").json().get("recent_errors").size());
     }
+
+    @Test
+    void should_take_the_same_filter_and_window_names_on_every_route_with_the_old_spellings_as_aliases() throws Exception {
+        // function (the statistics routes' name) and function_name (the dashboard routes' older one) filter alike everywhere
+        for (String route : new String[] {"/logging-dashboard/overview?hours=24&", "/logging-dashboard/llm-calls/analysis?hours=24&"}) {
+            JsonNode byNew = http.get(route + "function=retry_me").json();
+            JsonNode byOld = http.get(route + "function_name=retry_me").json();
+            assertEquals(1, byNew.at("/totals/llm_calls").asLong(), route);
+            assertEquals(byOld.get("totals"), byNew.get("totals"), route);
+            assertEquals("retry_me", byNew.at("/filters/function_name").asText(), route);
+        }
+        JsonNode stats = http.get("/logging-dashboard/stats/latency?window=today&function_name=retry_me").json();
+        assertEquals(1, stats.at("/overall/llm_calls").asLong());
+        assertEquals("retry_me", stats.at("/filters/function").asText());
+        assertEquals(400, http.get("/logging-dashboard/stats/latency?function=a&function_name=b").status());
+        // hours on a statistics route, window and from/to on a dashboard route
+        JsonNode lastDay = http.get("/logging-dashboard/stats/range?hours=24").json();
+        JsonNode overview = http.get("/logging-dashboard/overview?hours=24").json();
+        assertEquals(overview.get("from").asText(), lastDay.at("/window/from").asText());
+        assertEquals(overview.at("/totals/llm_calls").asLong(), lastDay.at("/totals/llm_calls").asLong());
+        JsonNode week = http.get("/logging-dashboard/overview?window=7d").json();
+        assertEquals(overview.at("/totals/llm_calls").asLong(), week.at("/totals/llm_calls").asLong());
+        assertTrue(week.get("window_hours").asLong() >= 24 * 6, week.get("window_hours").toString());
+        JsonNode since = http.get("/logging-dashboard/llm-calls/analysis?from=2020-01-01").json();
+        assertEquals(overview.at("/totals/llm_calls").asLong(), since.at("/totals/llm_calls").asLong());
+        assertEquals(400, http.get("/logging-dashboard/overview?window=fortnight").status());
+    }
 }

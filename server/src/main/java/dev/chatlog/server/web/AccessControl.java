@@ -22,10 +22,6 @@ public final class AccessControl {
         this.corsOrigins = Set.copyOf(corsOrigins);
     }
 
-    public boolean protectsDashboard() {
-        return tokenHash != null;
-    }
-
     /** Before-handler of the protected routes. */
     public void authorize(Context ctx) {
         if (tokenHash == null || ctx.method() == HandlerType.OPTIONS) {

@@ -32,7 +32,7 @@ final class TopCalls {
     static List<Map<String, Object>> find(Handle h, Window w, Filter f, Ranking r, String columns) {
         Ranking.By by = r.by();
         int limit = r.limit();
-        String where = r.where() + f.where() + " ORDER BY " + by.column + " DESC, started_at DESC LIMIT " + limit;
+        String where = r.where() + f.where() + " ORDER BY " + by.column + " DESC, started_at DESC LIMIT :limit";
         Dimension single = f.single();
         if (w.session() || !w.hourAligned() || single == null || single == Dimension.USER) {
             return query(h, List.<LocalDateTime[]>of(new LocalDateTime[] {w.fromUtc(), w.toUtc()}), columns, where, f, r);
@@ -40,7 +40,7 @@ final class TopCalls {
         if (single == Dimension.ALL) { // no filter: walk the value index down, the window checked on its entries
             return r.bind(h.createQuery("SELECT " + columns + " FROM chatbot_llm_calls FORCE INDEX (" + by.index + ") WHERE "
                     + by.range + " AND started_at >= :from AND started_at < :to" + where)
-                    .bind("from", w.fromUtc()).bind("to", w.toUtc())).map((rs, ctx) -> Rows.row(rs)).list();
+                    .bind("from", w.fromUtc()).bind("to", w.toUtc()).bind("limit", limit)).map((rs, ctx) -> Rows.row(rs)).list();
         }
         String value = f.value(single);
         List<Hour> hours = new ArrayList<>(h.createQuery("SELECT bucket_start, " + (by == Ranking.By.COST ? "llm_calls - unpriced_calls" : "llm_calls")
@@ -93,6 +93,6 @@ final class TopCalls {
         }
         Query q = r.bind(f.bind(h.createQuery(sql.append(')').append(where).toString())));
         for (int i = 0; i < periods.size(); i++) q.bind("f" + i, periods.get(i)[0]).bind("t" + i, periods.get(i)[1]);
-        return q.map((rs, ctx) -> Rows.row(rs)).list();
+        return q.bind("limit", r.limit()).map((rs, ctx) -> Rows.row(rs)).list();
     }
 }

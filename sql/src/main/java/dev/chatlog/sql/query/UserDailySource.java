@@ -12,8 +12,8 @@ import org.jdbi.v3.core.statement.Query;
 
 /**
  * Per-user figures of whole days from the narrow {@code chatbot_user_daily} table (no histograms).
- * Grouping a month of users' days is the slowest read there is (150,000 rows for 5,000 daily
- * users), and past days rarely change, so every user's sums of the days before today are kept
+ * Grouping a month of users' days is the slowest read there is (a row per user and day), and
+ * past days rarely change, so every user's sums of the days before today are kept
  * ({@link DayCache}, while those days' rollup counters are unchanged) and only today's rows are read again.
  */
 final class UserDailySource implements Source {
