@@ -29,6 +29,11 @@ import org.jdbi.v3.core.statement.Query;
  * the groups and the top entries, never the calls (Connector/J streams with fetch size {@code Integer.MIN_VALUE}).
  */
 final class CallPass {
+    private static final String CALLS = """
+            SELECT id, call_type, success, priced, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens,
+                   cost_estimate, duration_ms, time_to_first_token_ms, started_at <messages> <attributes>
+            FROM chatbot_llm_calls
+            WHERE <window> <filter>""";
     private static final List<String> ATTRIBUTES = List.of("model", "agent", "function_name", "chat_mode", "user_id");
 
     /** The top calls of one ranking, as they are offered; counts every call that qualified, not only those kept. */
@@ -95,11 +100,9 @@ final class CallPass {
             }
         }
         List<String> selected = ATTRIBUTES.stream().filter(attributes::contains).toList();
-        String sql = "SELECT id, call_type, success, priced, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens,"
-                + " cost_estimate, duration_ms, time_to_first_token_ms, started_at" + (countMessages ? ", conversation_id, message_id" : "")
-                + (selected.isEmpty() ? "" : ", " + String.join(", ", selected))
-                + " FROM chatbot_llm_calls WHERE " + w.where("started_at") + f.where();
-        Query q = f.bind(w.bind(h.createQuery(sql)));
+        Query q = f.bind(w.bind(h.createQuery(CALLS).define("messages", countMessages ? ", conversation_id, message_id" : "")
+                .define("attributes", selected.isEmpty() ? "" : ", " + String.join(", ", selected))
+                .define("window", w.where("started_at")).define("filter", f.where())));
         Map<Ranking, Top> tops = new LinkedHashMap<>();
         for (Ranking r : rankings) tops.put(r, new Top(r));
         Map<Dimension, Map<String, Sums>> sums = new EnumMap<>(Dimension.class);

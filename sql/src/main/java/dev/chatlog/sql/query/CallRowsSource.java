@@ -14,6 +14,17 @@ import org.jdbi.v3.core.Handle;
  * the distinct messages of the matching calls.
  */
 final class CallRowsSource implements Source {
+    private static final String CALL_SUMS = """
+            SELECT <key> AS k, <figures>
+            FROM chatbot_llm_calls
+            WHERE <window> <rows> <filter>
+            GROUP BY k""";
+    private static final String MESSAGE_SUMS = """
+            SELECT <key> AS k, <figures>
+            FROM chatbot_conversation_messages
+            WHERE <window> <filter>
+            GROUP BY k""";
+
     private final String name;
     private final boolean users;
 
@@ -51,14 +62,14 @@ final class CallRowsSource implements Source {
         String figures = tool ? RawSql.TOOL_COLUMNS
                 : "COUNT(DISTINCT IF(message_id <> '', CONCAT(conversation_id, '/', message_id), NULL)) AS messages, "
                         + RawSql.CALL_COLUMNS;
-        String sql = "SELECT " + group.callGroupSql() + " AS k, " + figures + " FROM chatbot_llm_calls WHERE " + w.where("started_at")
-                + (tool ? " AND call_type = 'tool'" : "") + f.where() + " GROUP BY k";
-        Map<String, Sums> out = Sums.collect(f.bind(w.bind(h.createQuery(sql))));
+        Map<String, Sums> out = Sums.collect(f.bind(w.bind(h.createQuery(CALL_SUMS).define("key", group.callGroupSql())
+                .define("figures", figures).define("window", w.where("started_at"))
+                .define("rows", tool ? "AND call_type = 'tool'" : "").define("filter", f.where()))));
         String messageKey = group.messageGroupSql();
         if (!f.onCalls() && !tool && messageKey != null) {
             Filter m = f.forMessages();
-            Map<String, Sums> messages = Sums.collect(m.bind(w.bind(h.createQuery("SELECT " + messageKey + " AS k, " + RawSql.MESSAGE_COLUMNS
-                    + " FROM chatbot_conversation_messages WHERE " + w.where("`timestamp`") + m.where() + " GROUP BY k"))));
+            Map<String, Sums> messages = Sums.collect(m.bind(w.bind(h.createQuery(MESSAGE_SUMS).define("key", messageKey)
+                    .define("figures", RawSql.MESSAGE_COLUMNS).define("window", w.where("`timestamp`")).define("filter", m.where()))));
             messages.forEach((k, s) -> out.computeIfAbsent(k, x -> new Sums()).withMessagesOf(s));
         }
         return Optional.of(out);

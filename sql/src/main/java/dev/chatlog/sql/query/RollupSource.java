@@ -15,6 +15,17 @@ import org.jdbi.v3.core.statement.Query;
  * series. An hourly window over whole days reads the days' daily rows and hourly rows only at its ends.
  */
 final class RollupSource implements Source {
+    private static final String SUMS = """
+            SELECT <key> AS k <sums>
+            FROM chatbot_usage_rollup
+            WHERE dimension = :dim AND <buckets> <value>
+            GROUP BY k""";
+    private static final String ONE_GRANULARITY = "granularity = :granularity AND bucket_start >= :from AND bucket_start < :to";
+    private static final String DAYS_WITH_HOURS_AT_THE_ENDS = """
+            ((granularity = 'h' AND bucket_start >= :from AND bucket_start < :m1)
+             OR (granularity = 'd' AND bucket_start >= :m1 AND bucket_start < :m2)
+             OR (granularity = 'h' AND bucket_start >= :m2 AND bucket_start < :to))""";
+
     private final boolean daily;
 
     private RollupSource(boolean daily) {
@@ -65,13 +76,8 @@ final class RollupSource implements Source {
         LocalDateTime m1 = from.toLocalTime().equals(LocalTime.MIDNIGHT) ? from : from.toLocalDate().plusDays(1).atStartOfDay();
         LocalDateTime m2 = to.toLocalDate().atStartOfDay();
         boolean mixed = granularity.equals("h") && group != Dimension.HOUR && m1.isBefore(m2);
-        String buckets = mixed ? """
-                ((granularity = 'h' AND bucket_start >= :from AND bucket_start < :m1)
-                 OR (granularity = 'd' AND bucket_start >= :m1 AND bucket_start < :m2)
-                 OR (granularity = 'h' AND bucket_start >= :m2 AND bucket_start < :to))"""
-                : "granularity = :granularity AND bucket_start >= :from AND bucket_start < :to";
-        Query q = h.createQuery("SELECT " + key + " AS k" + columns.sumSql(Sums.Columns.ALL)
-                        + " FROM chatbot_usage_rollup WHERE dimension = :dim AND " + buckets + valueSql + " GROUP BY k")
+        Query q = h.createQuery(SUMS).define("key", key).define("sums", columns.sumSql(Sums.Columns.ALL))
+                .define("buckets", mixed ? DAYS_WITH_HOURS_AT_THE_ENDS : ONE_GRANULARITY).define("value", valueSql)
                 .bind("dim", dimension.rollupName()).bind("from", from).bind("to", to);
         if (mixed) q.bind("m1", m1).bind("m2", m2);
         else q.bind("granularity", granularity);

@@ -21,6 +21,13 @@ import org.jdbi.v3.core.statement.Query;
  * (not whole hours, a user, an outcome, or two dimensions at once) read the window's calls directly.
  */
 final class TopCalls {
+    /** The hours of one dimension value that hold ranked calls: their count and the largest value. */
+    private static final String HOURS = """
+            SELECT bucket_start, <count> AS n, <max> AS m
+            FROM chatbot_usage_rollup
+            WHERE granularity = 'h' AND dimension = :dim AND dim_value = :value
+              AND bucket_start >= :from AND bucket_start < :to AND llm_calls > 0""";
+
     private record Hour(LocalDateTime start, long calls, BigDecimal max) {}
 
     /** Past this many hours to read, one ranking of the whole window is cheaper than the hours' ranges. */
@@ -43,10 +50,8 @@ final class TopCalls {
                     .bind("from", w.fromUtc()).bind("to", w.toUtc()).bind("limit", limit)).map((rs, ctx) -> Rows.row(rs)).list();
         }
         String value = f.value(single);
-        List<Hour> hours = new ArrayList<>(h.createQuery("SELECT bucket_start, " + (by == Ranking.By.COST ? "llm_calls - unpriced_calls" : "llm_calls")
-                        + " AS n, " + by.max + " AS m FROM chatbot_usage_rollup WHERE granularity = 'h' AND dimension = :dim"
-                        + " AND dim_value = :value AND bucket_start >= :from AND bucket_start < :to AND llm_calls > 0")
-                .bind("dim", single.rollupName()).bind("value", value).bind("from", w.fromUtc()).bind("to", w.toUtc())
+        List<Hour> hours = new ArrayList<>(h.createQuery(HOURS).define("count", by == Ranking.By.COST ? "llm_calls - unpriced_calls" : "llm_calls")
+                .define("max", by.max).bind("dim", single.rollupName()).bind("value", value).bind("from", w.fromUtc()).bind("to", w.toUtc())
                 .map((rs, ctx) -> new Hour(rs.getObject(1, LocalDateTime.class), rs.getLong(2), rs.getBigDecimal(3))).list());
         hours.sort(Comparator.comparing(Hour::max).reversed());
         List<Hour> chosen = new ArrayList<>();

@@ -17,6 +17,11 @@ import org.jdbi.v3.core.statement.Query;
  * ({@link DayCache}, while those days' rollup counters are unchanged) and only today's rows are read again.
  */
 final class UserDailySource implements Source {
+    private static final String SUMS = """
+            SELECT user_id AS k <sums>
+            FROM chatbot_user_daily
+            WHERE day >= :from AND day < :to <user>
+            GROUP BY k""";
     private final DayCache<Map<String, Sums>> closedDays = new DayCache<>(8);
 
     @Override
@@ -43,16 +48,15 @@ final class UserDailySource implements Source {
         Window past = Window.between(w.from(), split.atStartOfDay().toInstant(ZoneOffset.UTC));
         Map<String, Sums> kept = closedDays.get(h, from + "|" + split + "|" + columns, from, split, () -> sums(h, past, null, columns));
         if (!split.isBefore(to)) return kept;
-        Map<String, Sums> out = new LinkedHashMap<>();
-        kept.forEach((user, s) -> out.put(user, new Sums().plus(s))); // the kept sums stay as kept
-        sums(h, Window.between(past.to(), w.to()), null, columns).forEach((user, s) -> out.merge(user, s, Sums::plus));
+        Map<String, Sums> out = new LinkedHashMap<>(kept);
+        sums(h, Window.between(past.to(), w.to()), null, columns) // the kept sums stay as kept: added up into new ones
+                .forEach((user, s) -> out.merge(user, s, (closed, open) -> new Sums().plus(closed).plus(open)));
         return out;
     }
 
     private static Map<String, Sums> sums(Handle h, Window w, String user, Sums.Columns columns) {
-        Query q = h.createQuery("SELECT user_id AS k" + columns.sumSql(Sums.Columns.USER)
-                        + " FROM chatbot_user_daily WHERE day >= :from AND day < :to" + (user == null ? "" : " AND user_id = :user")
-                        + " GROUP BY k")
+        Query q = h.createQuery(SUMS).define("sums", columns.sumSql(Sums.Columns.USER))
+                .define("user", user == null ? "" : "AND user_id = :user")
                 .bind("from", w.fromUtc().toLocalDate()).bind("to", w.toUtc().toLocalDate());
         if (user != null) q.bind("user", user);
         return Sums.collect(q);

@@ -36,17 +36,16 @@ final class CostReport {
         String label = groupBy.rollupName();
         return jdbi.withHandle(h -> {
             List<Map<String, Object>> groups = new ArrayList<>();
-            planner.sums(h, w, f, groupBy, Sums.Columns.COST).forEach((k, s) -> {
-                Figures x = Figures.of(s);
+            planner.sums(h, w, f, groupBy, Sums.Columns.COST).forEach((k, s) -> { // (5,000 users: only the figures shown)
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put(label, k.isEmpty() ? null : k);
-                m.put("cost", x.cost());
-                m.put("llm_calls", x.llmCalls());
-                m.put("total_tokens", x.totalTokens());
-                m.put("input_tokens", x.inputTokens());
-                m.put("output_tokens", x.outputTokens());
-                m.put("unpriced_calls", x.unpricedCalls());
-                m.put("cost_per_1k_tokens", x.costPer1kTokens());
+                m.put("cost", Rows.plain(s.amount(Measure.COST)));
+                m.put("llm_calls", s.count(Measure.LLM_CALLS));
+                m.put("total_tokens", s.count(Measure.TOTAL_TOKENS));
+                m.put("input_tokens", s.count(Measure.INPUT_TOKENS));
+                m.put("output_tokens", s.count(Measure.OUTPUT_TOKENS));
+                m.put("unpriced_calls", s.count(Measure.UNPRICED_CALLS));
+                m.put("cost_per_1k_tokens", Figures.per1k(s.amount(Measure.COST), s.count(Measure.TOTAL_TOKENS)));
                 groups.add(m);
             });
             int groupCount = groups.size();
