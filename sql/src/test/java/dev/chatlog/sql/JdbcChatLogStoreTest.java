@@ -26,6 +26,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 class JdbcChatLogStoreTest {
@@ -197,6 +198,7 @@ class JdbcChatLogStoreTest {
     }
 
     @Test
+    @Tag("slow") // a database outage through a proxy, ~9 s
     void should_keep_the_caller_unaffected_and_write_after_recovery_when_the_database_is_unreachable() throws Exception {
         EmbeddedMariaDb server = TestDatabase.server();
         String schema = jdbi.withHandle(h -> h.createQuery("SELECT DATABASE()").mapTo(String.class).one());
