@@ -2,6 +2,8 @@ package dev.chatlog.sql;
 
 import dev.chatlog.core.ConversationMessage;
 import dev.chatlog.core.LlmCall;
+import dev.chatlog.sql.rollup.Measure;
+import dev.chatlog.sql.rollup.Sums;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
@@ -53,7 +55,7 @@ final class ConversationSummaries {
         for (LlmCall c : newCalls) {
             String conv = JdbcChatLogStore.conv(c.conversationId());
             if (!conv.isEmpty() && c.callType().isModelCall()) {
-                deltas.computeIfAbsent(conv, x -> new SummaryDelta()).calls.add(c);
+                deltas.computeIfAbsent(conv, x -> new SummaryDelta()).calls.addCall(c);
             }
         }
         for (ConversationMessage m : newMessages) {
@@ -69,16 +71,17 @@ final class ConversationSummaries {
                 .bind("messages", d.messages).bind("ok_messages", d.okMessages)
                 .bind("rate", d.messages == 0 ? BigDecimal.valueOf(100)
                         : BigDecimal.valueOf(100 * d.okMessages).divide(BigDecimal.valueOf(d.messages), 2, java.math.RoundingMode.HALF_UP))
-                .bind("n", d.calls.calls).bind("failed", d.calls.failed).bind("tin", d.calls.inputTokens)
-                .bind("tout", d.calls.outputTokens).bind("tt", d.calls.tokens).bind("cost", d.calls.cost)
-                .bind("unpriced", d.calls.unpriced).bind("dur", d.calls.durationMs)
+                .bind("n", d.calls.count(Measure.LLM_CALLS)).bind("failed", d.calls.count(Measure.FAILED_LLM_CALLS))
+                .bind("tin", d.calls.count(Measure.INPUT_TOKENS)).bind("tout", d.calls.count(Measure.OUTPUT_TOKENS))
+                .bind("tt", d.calls.count(Measure.TOTAL_TOKENS)).bind("cost", d.calls.amount(Measure.COST))
+                .bind("unpriced", d.calls.count(Measure.UNPRICED_CALLS)).bind("dur", d.calls.amount(Measure.LLM_DURATION_MS))
                 .bind("last_input", JdbcChatLogStore.clip(d.lastInput, 65_000)).bind("last_output", JdbcChatLogStore.clip(d.lastOutput, 65_000))
                 .add());
         b.execute();
     }
 
     private static final class SummaryDelta {
-        final CallTotals calls = new CallTotals();
+        final Sums calls = new Sums();
         long messages, okMessages;
         Instant first, last;
         String lastInput, lastOutput, userId;

@@ -2,6 +2,7 @@ package dev.chatlog.sql;
 
 import dev.chatlog.core.ConversationMessage;
 import dev.chatlog.core.LlmCall;
+import dev.chatlog.sql.rollup.Measure;
 import dev.chatlog.sql.rollup.RawSql;
 import dev.chatlog.sql.rollup.RollupWriter;
 import dev.chatlog.sql.rollup.Sums;
@@ -29,9 +30,9 @@ final class MessageTotals {
         if (newMessageKeys.isEmpty()) {
             return;
         }
-        TreeMap<String, CallTotals> totals = new TreeMap<>();
+        TreeMap<String, Sums> totals = new TreeMap<>();
         for (String k : newMessageKeys) {
-            totals.put(k, new CallTotals());
+            totals.put(k, new Sums());
         }
         Set<String> convs = new TreeSet<>();
         Set<String> ids = new TreeSet<>();
@@ -49,17 +50,14 @@ final class MessageTotals {
                   AND conversation_id IN (<convs>) AND message_id IN (<ids>)
                 GROUP BY conversation_id, message_id""").define("model_call", RawSql.MODEL_CALL).bindList("convs", List.copyOf(convs)).bindList("ids", List.copyOf(ids));
         q.map((rs, ctx) -> {
-            CallTotals t = totals.get(JdbcChatLogStore.key(rs.getString("conversation_id"), rs.getString("message_id")));
+            Sums t = totals.get(JdbcChatLogStore.key(rs.getString("conversation_id"), rs.getString("message_id")));
             if (t == null) {
                 return 0; // another message that matched the two IN lists
             }
-            t.calls = rs.getLong("n");
-            t.inputTokens = rs.getLong("tin");
-            t.outputTokens = rs.getLong("tout");
-            t.tokens = rs.getLong("tt");
-            t.cost = rs.getBigDecimal("cost");
-            t.unpriced = rs.getLong("unpriced");
-            t.durationMs = rs.getBigDecimal("dur");
+            t.add(Measure.LLM_CALLS, rs.getLong("n")).add(Measure.INPUT_TOKENS, rs.getLong("tin"))
+                    .add(Measure.OUTPUT_TOKENS, rs.getLong("tout")).add(Measure.TOTAL_TOKENS, rs.getLong("tt"))
+                    .add(Measure.COST, rs.getBigDecimal("cost")).add(Measure.UNPRICED_CALLS, rs.getLong("unpriced"))
+                    .add(Measure.LLM_DURATION_MS, rs.getBigDecimal("dur"));
             return 1;
         }).list();
         PreparedBatch b = h.prepareBatch("""
@@ -71,22 +69,22 @@ final class MessageTotals {
         b.execute();
         totals.forEach((k, t) -> {
             ConversationMessage m = messages.get(k);
-            intents.add(new RollupWriter.IntentDelta(JdbcChatLogStore.clip(m.intent(), 100), m.timestamp(), 1, m.success() ? 0 : 1, Sums.stored(m.responseTimeMs()),
-                    t.calls, t.inputTokens, t.outputTokens, t.tokens, t.cost, t.unpriced, t.durationMs));
+            intents.add(new RollupWriter.IntentDelta(JdbcChatLogStore.clip(m.intent(), 100), m.timestamp(), 1, m.success() ? 0 : 1,
+                    Sums.stored(m.responseTimeMs()), t));
         });
     }
 
     /** Calls new in this transaction whose message row was stored earlier: add them to its totals. */
     static void addCallsToOlderMessages(Handle h, List<LlmCall> newCalls, Set<String> newMessageKeys,
                                                 List<RollupWriter.IntentDelta> intents) {
-        TreeMap<String, CallTotals> deltas = new TreeMap<>();
+        TreeMap<String, Sums> deltas = new TreeMap<>();
         for (LlmCall c : newCalls) {
             if (c.messageId() == null || c.messageId().isEmpty() || !c.callType().isModelCall()) {
                 continue;
             }
             String k = JdbcChatLogStore.key(JdbcChatLogStore.conv(c.conversationId()), c.messageId());
             if (!newMessageKeys.contains(k)) {
-                deltas.computeIfAbsent(k, x -> new CallTotals()).add(c);
+                deltas.computeIfAbsent(k, x -> new Sums()).addCall(c);
             }
         }
         if (deltas.isEmpty()) {
@@ -107,7 +105,7 @@ final class MessageTotals {
                 .bindList("convs", List.copyOf(convs)).bindList("ids", List.copyOf(ids))
                 .map((rs, ctx) -> existing.put(JdbcChatLogStore.key(rs.getString(1), rs.getString(2)), new RollupWriter.IntentDelta(rs.getString(3),
                         rs.getObject(4, java.time.LocalDateTime.class).toInstant(java.time.ZoneOffset.UTC),
-                        0, 0, BigDecimal.ZERO, 0, 0, 0, 0, BigDecimal.ZERO, 0, BigDecimal.ZERO))).list();
+                        0, 0, BigDecimal.ZERO, new Sums()))).list();
         deltas.keySet().retainAll(existing.keySet());
         if (deltas.isEmpty()) {
             return;
@@ -122,15 +120,16 @@ final class MessageTotals {
         b.execute();
         deltas.forEach((k, t) -> {
             RollupWriter.IntentDelta m = existing.get(k);
-            intents.add(new RollupWriter.IntentDelta(m.intent(), m.at(), 0, 0, BigDecimal.ZERO, t.calls, t.inputTokens,
-                    t.outputTokens, t.tokens, t.cost, t.unpriced, t.durationMs));
+            intents.add(new RollupWriter.IntentDelta(m.intent(), m.at(), 0, 0, BigDecimal.ZERO, t));
         });
     }
 
-    private static PreparedBatch bindTotals(PreparedBatch b, String k, CallTotals t) {
+    private static PreparedBatch bindTotals(PreparedBatch b, String k, Sums t) {
         String[] cm = k.split("\u0000", 2);
-        return b.bind("n", t.calls).bind("tin", t.inputTokens).bind("tout", t.outputTokens).bind("tt", t.tokens)
-                .bind("cost", t.cost).bind("unpriced", t.unpriced).bind("dur", t.durationMs)
+        return b.bind("n", t.count(Measure.LLM_CALLS)).bind("tin", t.count(Measure.INPUT_TOKENS))
+                .bind("tout", t.count(Measure.OUTPUT_TOKENS)).bind("tt", t.count(Measure.TOTAL_TOKENS))
+                .bind("cost", t.amount(Measure.COST)).bind("unpriced", t.count(Measure.UNPRICED_CALLS))
+                .bind("dur", t.amount(Measure.LLM_DURATION_MS))
                 .bind("c", cm[0]).bind("m", cm[1]);
     }
 

@@ -39,9 +39,7 @@ public final class RollupWriter {
      * What one transaction adds to a message's figures in the {@code intent} dimension: the message
      * itself when it is new ({@code messages} 1) and the model calls added to its totals.
      */
-    public record IntentDelta(String intent, Instant at, long messages, long failedMessages, BigDecimal responseTimeMs,
-                              long llmCalls, long inputTokens, long outputTokens, long totalTokens, BigDecimal cost,
-                              long unpricedCalls, BigDecimal llmDurationMs) {}
+    public record IntentDelta(String intent, Instant at, long messages, long failedMessages, BigDecimal responseTimeMs, Sums calls) {}
 
     private record Key(String granularity, String dimension, LocalDateTime bucket, String value) implements Comparable<Key> {
         @Override
@@ -71,11 +69,13 @@ public final class RollupWriter {
         }
         for (IntentDelta i : intents) {
             for (Sums s : targets(rows, i.at(), Dimension.INTENT, i.intent() == null ? "" : i.intent())) {
+                Sums c = i.calls(); // the intent rows keep the messages and these call figures only
                 s.add(Measure.MESSAGES, i.messages()).add(Measure.FAILED_MESSAGES, i.failedMessages())
-                        .add(Measure.MESSAGE_DURATION_MS, i.responseTimeMs()).add(Measure.LLM_CALLS, i.llmCalls())
-                        .add(Measure.INPUT_TOKENS, i.inputTokens()).add(Measure.OUTPUT_TOKENS, i.outputTokens())
-                        .add(Measure.TOTAL_TOKENS, i.totalTokens()).add(Measure.COST, i.cost())
-                        .add(Measure.UNPRICED_CALLS, i.unpricedCalls()).add(Measure.LLM_DURATION_MS, i.llmDurationMs());
+                        .add(Measure.MESSAGE_DURATION_MS, i.responseTimeMs()).add(Measure.LLM_CALLS, c.count(Measure.LLM_CALLS))
+                        .add(Measure.INPUT_TOKENS, c.count(Measure.INPUT_TOKENS)).add(Measure.OUTPUT_TOKENS, c.count(Measure.OUTPUT_TOKENS))
+                        .add(Measure.TOTAL_TOKENS, c.count(Measure.TOTAL_TOKENS)).add(Measure.COST, c.amount(Measure.COST))
+                        .add(Measure.UNPRICED_CALLS, c.count(Measure.UNPRICED_CALLS))
+                        .add(Measure.LLM_DURATION_MS, c.amount(Measure.LLM_DURATION_MS));
             }
         }
         for (ConversationMessage m : messages) {
