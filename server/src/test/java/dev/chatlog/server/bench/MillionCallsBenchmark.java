@@ -94,17 +94,23 @@ public final class MillionCallsBenchmark {
             routes.put("stats/cost 7d by day", "/logging-dashboard/stats/cost?window=7d&group_by=day");
             routes.put("stats/latency 30d", "/logging-dashboard/stats/latency?window=30d");
             routes.put("stats/realtime?minutes=15", "/logging-dashboard/stats/realtime?minutes=15");
-            System.out.printf("%n%-44s %10s %10s %10s%n", "route", "first ms", "p50 ms", "p95 ms");
+            // -Dbench.only=overview (routes whose name contains it), -Dbench.requests=150 -Dbench.warmups=40: a route timed longer
+            int requests = Integer.getInteger("bench.requests", 25);
+            int warmups = Math.max(1, Integer.getInteger("bench.warmups", 3));
+            String only = System.getProperty("bench.only");
+            if (only != null) routes.keySet().removeIf(k -> !k.contains(only));
+            System.out.printf("%n%-44s %10s %10s %10s   (%d requests after %d warm-ups)%n", "route", "first ms", "p50 ms", "p95 ms",
+                    requests, warmups);
             for (var e : routes.entrySet()) {
-                double[] ms = new double[25];
+                double[] ms = new double[requests];
                 double first = 0;
-                for (int i = -3; i < ms.length; i++) { // 3 warm-up requests; the first one is reported too
+                for (int i = -warmups; i < ms.length; i++) { // warm-up requests; the first one is reported too
                     long a = System.nanoTime();
                     HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(base + e.getValue())).build(),
                             HttpResponse.BodyHandlers.ofString());
                     if (r.statusCode() != 200) throw new IllegalStateException(e.getKey() + " -> " + r.statusCode() + " " + r.body());
                     if (i >= 0) ms[i] = (System.nanoTime() - a) / 1e6;
-                    if (i == -3) first = (System.nanoTime() - a) / 1e6;
+                    if (i == -warmups) first = (System.nanoTime() - a) / 1e6;
                 }
                 Arrays.sort(ms);
                 System.out.printf("%-44s %10.1f %10.1f %10.1f%n", e.getKey(), first, ms[ms.length / 2], ms[(int) Math.ceil(0.95 * ms.length) - 1]);
