@@ -50,7 +50,7 @@ class AccessTest {
         assertEquals(200, get("/logging-dashboard/overview", "Authorization", "Bearer s3cret-token").statusCode());
         assertEquals(404, get("/logging-dashboard/conversation/x/detailed", "Authorization", "Bearer s3cret-token").statusCode());
         assertEquals(200, get("/health").statusCode()); // health stays open
-        HttpResponse<String> chat = CLIENT.send(HttpRequest.newBuilder(URI.create(base + "/chat-chat/"))
+        HttpResponse<String> chat = CLIENT.send(HttpRequest.newBuilder(URI.create(base + "/chat-chat/")).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"input\": \"hello\"}")).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, chat.statusCode()); // the application's endpoint is not the dashboard
     }

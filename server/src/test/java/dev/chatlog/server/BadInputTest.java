@@ -53,7 +53,14 @@ class BadInputTest {
             "{\"input\": \"hi\", \"summarize\": \"yes\"} | true or false           | summarize",
             "{\"input\": \"hi\", \"chat_history\": {}}   | must be an array        | chat_history",
             "{\"input\": \"hi\", \"chat_history\": [1]}  | must be strings         | chat_history",
-            "{\"input\": \"hi\", \"chat_history\": [{\"role\": \"root\", \"content\": \"x\"}]} | user or assistant | chat_history"})
+            "{\"input\": \"hi\", \"chat_history\": [{\"role\": \"root\", \"content\": \"x\"}]} | user or assistant | chat_history",
+            "{\"input\": \"hi\"} xyz                      | nothing after it        | ",
+            "{\"input\": \"a\"}{\"input\": \"b\"}        | nothing after it        | ",
+            "{\"input\": \"a\"} []                        | nothing after it        | ",
+            "{\"input\": \"lone \\ud800 high\"}          | lone UTF-16 surrogate   | input",
+            "{\"input\": \"lone \\udfff low\"}           | lone UTF-16 surrogate   | input",
+            "{\"input\": \"swapped \\udc00\\ud800\"}    | lone UTF-16 surrogate   | input",
+            "{\"input\": \"hi\", \"chat_history\": [\"x\\ud83d\"]} | lone UTF-16 surrogate | chat_history"})
     void should_reject_a_bad_chat_body_with_400_and_store_nothing(String body, String message, String field) throws Exception {
         long before = rows();
         Http.Response r = http.post("/chat-chat/", body);
@@ -62,6 +69,31 @@ class BadInputTest {
         assertTrue(r.json().get("error").asText().contains(message.trim()), r.raw());
         if (field != null && !field.isBlank()) assertEquals(field.trim(), r.json().get("field").asText());
         assertEquals(before, rows());
+    }
+
+    @Test
+    void should_accept_a_paired_surrogate_and_store_it_as_sent() throws Exception {
+        Http.Response r = http.post("/chat-chat/", "{\"input\": \"hello \\ud83d\\ude00\"}");
+        assertEquals(200, r.status(), r.raw());
+        server.logger().flush(Duration.ofSeconds(10));
+        JsonNode conv = http.get("/logging-dashboard/conversation/" + r.json().get("conversation_id").asText() + "/detailed").json();
+        assertEquals("hello \uD83D\uDE00", conv.at("/messages/0/user_input").asText());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
+            "application/jsonx", "text/json", ""})
+    void should_refuse_a_chat_body_not_sent_as_json_with_415(String contentType) throws Exception {
+        long before = rows();
+        java.net.http.HttpRequest.Builder b = java.net.http.HttpRequest.newBuilder(java.net.URI.create(http.base() + "/chat-chat/"))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"input\": \"hello\"}"));
+        if (!contentType.isEmpty()) b.header("Content-Type", contentType);
+        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(b.build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(415, r.statusCode(), contentType + ": " + r.body());
+        assertTrue(Http.JSON.readTree(r.body()).get("error").asText().contains("application/json"), r.body());
+        assertEquals(before, rows());
+        assertEquals(200, http.post("/chat-chat/", "{\"input\": \"hello\"}").status()); // Http sends application/json
     }
 
     @Test
@@ -145,10 +177,38 @@ class BadInputTest {
             "/logging-dashboard/stats/realtime?minutes=99999               | minutes",
             "/logging-dashboard/stats/latency?model=%27%3B%20DROP          | model",
             "/logging-dashboard/export/llm-calls?format=xml                | format",
-            "/logging-dashboard/export/messages?window=bogus               | window"})
+            "/logging-dashboard/export/messages?window=bogus               | window",
+            "/logging-dashboard/stats/daily?date=10000-01-01               | date",
+            "/logging-dashboard/stats/daily?date=9999-12-31                | date",
+            "/logging-dashboard/stats/daily?date=1969-12-31                | date",
+            "/logging-dashboard/stats/daily?date=%2B10000-01-01            | date"})
     void should_reject_bad_statistics_and_export_parameters(String url, String field) throws Exception {
         Http.Response r = http.get(url.trim());
         assertEquals(400, r.status(), url + " " + r.raw());
         assertEquals(field.trim(), r.json().get("field").asText(), r.raw());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"to=%2B1000000000-12-31T23:59:59Z", "from=-1000000000-01-01T00:00:00Z", "to=9999-12-31",
+            "from=2026-12-01&to=9999-12-31", "from=1969-12-31", "from=1969-12-31T23:59:59Z", "to=10000-01-01T00:00:00Z",
+            "from=%2B275760-09-13T00:00:00Z", "to=9999-12-31T00:00:00.001Z"})
+    void should_refuse_a_window_the_store_cannot_hold_on_every_read_route(String window) throws Exception {
+        for (String route : new String[] {"/logging-dashboard/stats/range", "/logging-dashboard/stats/cost", "/logging-dashboard/stats/latency",
+                "/logging-dashboard/export/llm-calls", "/logging-dashboard/export/messages", "/logging-dashboard/overview",
+                "/logging-dashboard/llm-calls/analysis", "/logging-dashboard/conversations", "/logging-dashboard/sql-queries/analysis"}) {
+            Http.Response r = http.get(route + "?" + window);
+            assertEquals(400, r.status(), route + "?" + window + " " + r.raw());
+            String field = window.contains("to=") && !window.startsWith("from=1969") && !window.startsWith("from=-") && !window.startsWith("from=%2B")
+                    ? "to" : "from";
+            assertEquals(field, r.json().get("field").asText(), route + "?" + window + " " + r.raw());
+        }
+    }
+
+    @Test
+    void should_answer_the_widest_window_the_store_can_hold() throws Exception {
+        assertEquals(200, http.get("/logging-dashboard/stats/range?from=1970-01-01&to=9999-12-30").status());
+        assertEquals(200, http.get("/logging-dashboard/stats/daily?date=9999-12-30").status());
+        long all = http.get("/logging-dashboard/stats/range?window=all").json().at("/totals/llm_calls").asLong();
+        assertEquals(all, http.get("/logging-dashboard/stats/range?from=2000-01-01&to=9999-12-30").json().at("/totals/llm_calls").asLong());
     }
 }

@@ -1,5 +1,6 @@
 package dev.chatlog.server.chat;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chatlog.server.web.ApiError;
@@ -12,7 +13,8 @@ import java.util.Map;
 
 /** {@code POST /chat-chat/}: validates the body, asks the chatbot, answers with the seed's fields. */
 public final class ChatController {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** One JSON value per body: anything after it (a second object, garbage) is refused, not ignored. */
+    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     static final int MAX_INPUT = 4_000;
     static final int MAX_HISTORY = 50;
 
@@ -34,6 +36,7 @@ public final class ChatController {
     }
 
     public void chat(Context ctx) {
+        requireJson(ctx.header("Content-Type"));
         ShopChatbot.Question q = parse(ctx.body());
         ShopChatbot.Answer a;
         try {
@@ -70,12 +73,23 @@ public final class ChatController {
         ctx.json(body);
     }
 
+    /**
+     * The body must be declared JSON: a form or {@code text/plain} POST is what any web page can send
+     * to this server without a CORS preflight, so it is refused (415) before anything runs.
+     */
+    static void requireJson(String contentType) {
+        String type = contentType == null ? "" : contentType.split(";", 2)[0].trim();
+        if (!type.equalsIgnoreCase("application/json")) {
+            throw new ApiError(415, "the body must be sent as Content-Type: application/json", null);
+        }
+    }
+
     static ShopChatbot.Question parse(String raw) {
         JsonNode body;
         try {
             body = raw == null || raw.isBlank() ? null : JSON.readTree(raw);
         } catch (Exception e) {
-            throw ApiError.badRequest("the body is not valid JSON", null);
+            throw ApiError.badRequest("the body is not valid JSON (one JSON object, nothing after it)", null);
         }
         if (body == null || !body.isObject()) {
             throw ApiError.badRequest("the body must be a JSON object like {\"input\": \"Show me recent orders\"}", null);
@@ -103,7 +117,24 @@ public final class ChatController {
             if (!s.isBoolean()) throw ApiError.badRequest("summarize must be true or false", "summarize");
             summarize = s.asBoolean();
         }
+        checkText(input.asText(), "input");
         return new ShopChatbot.Question(input.asText(), conversationId, userId, history(body.get("chat_history")), summarize);
+    }
+
+    /**
+     * Refuses text the database cannot store as sent: a lone UTF-16 surrogate (from a {@code \\uD800}
+     * escape) would be stored as '?', so the stored turn would differ from the one answered.
+     */
+    static void checkText(String s, String field) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw ApiError.badRequest(field + " holds a lone UTF-16 surrogate (\\u" + Integer.toHexString(c).toUpperCase()
+                        + " at " + i + "): not a character", field);
+            }
+        }
     }
 
     private static String optionalString(JsonNode body, String field) {
@@ -131,6 +162,7 @@ public final class ChatController {
             } else {
                 throw ApiError.badRequest("chat_history entries must be strings or {\"role\", \"content\"} objects", "chat_history");
             }
+            checkText(entries.get(entries.size() - 1)[1], "chat_history");
             if (entries.get(entries.size() - 1)[1].length() > MAX_INPUT) {
                 throw ApiError.badRequest("chat_history entries must be at most " + MAX_INPUT + " characters", "chat_history");
             }

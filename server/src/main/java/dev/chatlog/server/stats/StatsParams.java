@@ -16,11 +16,16 @@ final class StatsParams {
     static LocalDate date(Context ctx, Clock clock) {
         String v = ctx.queryParam("date");
         if (v == null || v.isBlank()) return LocalDate.now(clock.withZone(ZoneOffset.UTC));
+        LocalDate d;
         try {
-            return LocalDate.parse(v);
+            d = LocalDate.parse(v);
         } catch (DateTimeParseException e) {
             throw ApiError.badRequest("date must look like 2026-11-23", "date");
         }
+        if (d.getYear() < 1970 || d.isAfter(LocalDate.of(9999, 12, 30))) {
+            throw ApiError.badRequest("date must be from 1970-01-01 to 9999-12-30", "date");
+        }
+        return d;
     }
 
     static int intParam(Context ctx, String name, int dflt, int min, int max) {

@@ -71,15 +71,25 @@ public final class ReadParams {
         };
     }
 
+    /** The instants a window may span: what the store's DATETIME columns can hold, from the epoch. */
+    public static final Instant EARLIEST = Instant.EPOCH;
+    public static final Instant LATEST = Instant.parse("9999-12-31T00:00:00Z");
+
     private static Instant instant(String v, String field, boolean endInclusiveDate) {
+        Instant t;
         try {
             if (v.length() == 10) {
                 LocalDate d = LocalDate.parse(v);
-                return (endInclusiveDate ? d.plusDays(1) : d).atStartOfDay().toInstant(ZoneOffset.UTC);
+                t = (endInclusiveDate ? d.plusDays(1) : d).atStartOfDay().toInstant(ZoneOffset.UTC);
+            } else {
+                t = Instant.parse(v);
             }
-            return Instant.parse(v);
         } catch (DateTimeParseException e) {
             throw ApiError.badRequest(field + " must be a date (2026-11-23) or an ISO instant (2026-11-23T10:00:00Z)", field);
         }
+        if (t.isBefore(EARLIEST) || t.isAfter(LATEST)) { // a window the store cannot represent is refused, not answered empty
+            throw ApiError.badRequest(field + " must be from 1970-01-01 to 9999-12-30 (dates) or 9999-12-31T00:00:00Z (instants)", field);
+        }
+        return t;
     }
 }
