@@ -3,6 +3,8 @@ package dev.chatlog.server;
 import dev.chatlog.core.ChatLogger;
 import dev.chatlog.core.Masker;
 import dev.chatlog.server.web.AccessControl;
+import dev.chatlog.server.web.HostCheck;
+import dev.chatlog.server.web.JsonErrorHandler;
 import dev.chatlog.sql.Retention;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -94,8 +96,18 @@ public final class ChatlogServer implements AutoCloseable {
         DashboardController dashboard = new DashboardController(reports, java.time.Clock.systemUTC());
         StatsController stats = new StatsController(reports, new Exporter(database.jdbi()), java.time.Clock.systemUTC());
         AccessControl access = new AccessControl(config.apiToken(), config.corsOrigins());
+        HostCheck hosts = new HostCheck(config.host(), config.apiToken() != null, config.allowedHosts());
         DashboardPage page = new DashboardPage();
         this.app = Javalin.create(c -> {
+            c.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler())); // Jetty's own errors as JSON too
+            c.routes.before(hosts::check);
+            c.routes.before(ctx -> { // an announced body over the limit is refused at once, not read (or waited for)
+                long announced = ctx.req().getContentLengthLong();
+                if (announced > config.maxBodyBytes()) {
+                    ctx.header("Connection", "close");
+                    throw new ApiError(413, "the body may be at most " + config.maxBodyBytes() + " bytes (CHATLOG_MAX_BODY_BYTES)", null);
+                }
+            });
             c.routes.before(access::cors);
             c.routes.before("/logging-dashboard/*", access::authorize);
             c.startup.showJavalinBanner = false;
@@ -122,6 +134,11 @@ public final class ChatlogServer implements AutoCloseable {
             c.routes.exception(ApiError.class, (e, ctx) -> error(ctx, e.status(), e.getMessage(), e.field()));
             c.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(), e.getMessage(), null));
             c.routes.exception(Exception.class, (e, ctx) -> {
+                if (unreadableRequest(e)) { // a malformed chunked body, a client gone mid-body: its fault, one line
+                    log.warn("unreadable request body on {} {}: {}", ctx.method(), ctx.path(), e.toString());
+                    error(ctx, 400, "the request body could not be read (malformed or cut short)", null);
+                    return;
+                }
                 var unavailable = ApiError.unavailable(e);
                 if (unavailable.isPresent()) {
                     log.warn("database unavailable on {} {}: {}", ctx.method(), ctx.path(), e.toString());
@@ -167,6 +184,18 @@ public final class ChatlogServer implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("chatlog could not start: " + e.getMessage(), e);
         }
+    }
+
+    /** Whether a failure came from reading the request itself (Jetty's bad-message or end-of-file exceptions). */
+    static boolean unreadableRequest(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof org.eclipse.jetty.http.BadMessageException || t instanceof org.eclipse.jetty.io.EofException
+                    || t instanceof java.io.UncheckedIOException && t.getCause() instanceof java.io.IOException io
+                    && io.getClass().getName().startsWith("org.eclipse.jetty")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void error(Context ctx, int status, String message, String field) {
