@@ -126,7 +126,7 @@ public final class ShopDatabase implements AutoCloseable {
                                 Object v = rs.getObject(i);
                                 row.put(columns.get(i - 1), v instanceof LocalDateTime t ? t.toString()
                                         : v instanceof java.sql.Date d ? d.toString()
-                                        : v instanceof java.math.BigInteger b ? b.longValue() : v);
+                                        : v); // BigInteger (BIGINT UNSIGNED) and BigDecimal stay exact: JSON numbers as wide as they are
                             }
                             rows.add(row);
                         }

@@ -8,6 +8,7 @@ import dev.chatlog.sql.Database;
 import dev.chatlog.sql.TestDatabase;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -64,5 +65,16 @@ class ShopDatabaseTest {
                 "SELECT (SELECT COUNT(*) FROM chatlog_shop.orders) + (SELECT COUNT(*) FROM chatlog_shop.customers) + "
                         + "(SELECT COUNT(*) FROM chatlog_shop.order_items) + (SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'chatlog_shop')")
                 .mapTo(Long.class).one());
+    }
+
+    @Test
+    void should_return_unsigned_and_wide_numbers_exactly() {
+        ShopDatabase.Result r = shop.query("SELECT CAST(-1 AS UNSIGNED) AS u, 18446744073709551615 AS m, 12345678901234567890.123456789 AS d, 7 AS i");
+        assertTrue(r.query().success(), r.toString());
+        Map<String, Object> row = r.rows().get(0);
+        assertEquals("18446744073709551615", row.get("u").toString());
+        assertEquals("18446744073709551615", row.get("m").toString());
+        assertEquals("12345678901234567890.123456789", row.get("d").toString());
+        assertEquals("7", row.get("i").toString());
     }
 }

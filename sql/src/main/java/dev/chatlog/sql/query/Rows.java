@@ -36,9 +36,9 @@ public final class Rows {
         if (v instanceof Timestamp ts) return iso(ts.toLocalDateTime());
         if (v instanceof BigDecimal d) {
             BigDecimal plain = d.stripTrailingZeros();
-            return plain.scale() <= 0 ? (Object) plain.longValueExact() : plain;
+            return plain.scale() > 0 ? plain : plain.precision() - plain.scale() < 19 ? (Object) plain.longValueExact() : plain.toBigIntegerExact();
         }
-        if (v instanceof BigInteger b) return b.longValue();
+        if (v instanceof BigInteger b) return b.bitLength() < 64 ? (Object) b.longValue() : b; // BIGINT UNSIGNED past long: exact
         if (v instanceof Boolean || type == Types.BIT || type == Types.BOOLEAN) {
             return v instanceof Boolean b ? b : ((Number) v).intValue() != 0;
         }
