@@ -211,4 +211,35 @@ class BadInputTest {
         long all = http.get("/logging-dashboard/stats/range?window=all").json().at("/totals/llm_calls").asLong();
         assertEquals(all, http.get("/logging-dashboard/stats/range?from=2000-01-01&to=9999-12-30").json().at("/totals/llm_calls").asLong());
     }
+
+    @Test
+    void should_let_only_the_owner_continue_a_conversation() throws Exception {
+        Http.Response first = http.post("/chat-chat/", "{\"input\": \"Show me recent orders\", \"user_id\": \"alice\"}");
+        assertEquals(200, first.status(), first.raw());
+        String conv = first.json().get("conversation_id").asText();
+        assertEquals(200, http.post("/chat-chat/", "{\"input\": \"and pending ones?\", \"user_id\": \"alice\", \"conversation_id\": \""
+                + conv + "\"}").status());
+        long before = rows();
+        for (String other : new String[] {"\"user_id\": \"mallory\", ", "", "\"user_id\": \"ALICE\", "}) {
+            Http.Response r = http.post("/chat-chat/", "{\"input\": \"what did I ask?\", " + other + "\"conversation_id\": \"" + conv + "\"}");
+            assertEquals(403, r.status(), other + r.raw());
+            assertEquals("conversation_id", r.json().get("field").asText());
+            assertTrue(!r.raw().contains("recent orders"), "nothing of alice's turns comes back: " + r.raw());
+        }
+        assertEquals(before, rows(), "a refused turn stores nothing");
+        JsonNode summary = http.get("/logging-dashboard/conversation/" + conv + "/detailed").json().get("summary");
+        assertEquals("alice", summary.get("user_id").asText());
+        assertEquals(2, summary.get("total_messages").asInt());
+        // a conversation this process never saw (written by another instance, or before a restart): its summary row decides
+        server.logger().logMessage(dev.chatlog.core.ConversationMessage.builder().conversationId("stored-by-carol").messageId("m1")
+                .userId("carol").userInput("my orders").finalOutput("{}").timestamp(java.time.Instant.now()).success(true).build());
+        server.logger().flush(Duration.ofSeconds(10));
+        assertEquals(403, http.post("/chat-chat/", "{\"input\": \"hi\", \"user_id\": \"mallory\", \"conversation_id\": \"stored-by-carol\"}").status());
+        assertEquals(200, http.post("/chat-chat/", "{\"input\": \"hi\", \"user_id\": \"carol\", \"conversation_id\": \"stored-by-carol\"}").status());
+        // an anonymous conversation stays anonymous
+        Http.Response anon = http.post("/chat-chat/", "{\"input\": \"hello\", \"conversation_id\": \"anon-owner-1\"}");
+        assertEquals(200, anon.status());
+        assertEquals(403, http.post("/chat-chat/", "{\"input\": \"hi\", \"user_id\": \"bob\", \"conversation_id\": \"anon-owner-1\"}").status());
+        assertEquals(200, http.post("/chat-chat/", "{\"input\": \"hi again\", \"conversation_id\": \"anon-owner-1\"}").status());
+    }
 }

@@ -14,7 +14,7 @@ import org.jdbi.v3.core.statement.PreparedBatch;
 /**
  * What one store transaction adds to {@code chatbot_conversation_summary}: one upsert per
  * conversation, in key order (the first locks every writer takes), adding counts and keeping the
- * first and last message.
+ * first and last message. Its {@code user_id} is the first one stored: a conversation never changes hands.
  */
 final class ConversationSummaries {
     private ConversationSummaries() {}
@@ -27,7 +27,7 @@ final class ConversationSummaries {
             VALUES (:c, :user_id, :first_at, :last_at, :messages, :ok_messages, :n, :failed, :tin, :tout, :tt, :cost,
                 :unpriced, :dur, :rate, :last_input, :last_output)
             ON DUPLICATE KEY UPDATE
-                user_id = COALESCE(VALUES(user_id), user_id),
+                user_id = COALESCE(user_id, VALUES(user_id)),
                 last_user_input = IF(VALUES(last_message_at) IS NOT NULL
                     AND (last_message_at IS NULL OR VALUES(last_message_at) >= last_message_at),
                     VALUES(last_user_input), last_user_input),

@@ -99,6 +99,20 @@ class JdbcChatLogStoreTest {
     }
 
     @Test
+    void should_keep_the_user_of_a_conversations_first_turn_whoever_writes_later() throws Exception {
+        Instant t = Instant.parse("2026-11-20T12:00:00Z");
+        store.write(new Batch(List.of(), List.of(message("conv-u", "u0", t.minusSeconds(1), true)))); // anonymous: no owner yet
+        store.write(new Batch(List.of(), List.of(ConversationMessage.builder().conversationId("conv-u").messageId("u1")
+                .userId("alice").userInput("mine").finalOutput("{}").timestamp(t).build())));
+        store.write(new Batch(List.of(), List.of(ConversationMessage.builder().conversationId("conv-u").messageId("u2")
+                .userId("mallory").userInput("now mine").finalOutput("{}").timestamp(t.plusSeconds(1)).build())));
+        Map<String, Object> s = summary("conv-u");
+        assertEquals("alice", s.get("user_id"));
+        assertEquals(3, ((Number) s.get("total_messages")).intValue());
+        assertEquals("now mine", s.get("last_user_input"));
+    }
+
+    @Test
     void should_not_duplicate_or_double_count_when_a_batch_is_replayed() throws Exception {
         Instant t = Instant.parse("2026-11-20T11:00:00Z");
         Batch batch = new Batch(List.of(call("conv-r", "r1", "gpt-4o-mini", 1000, 100, "0.0002100000"),

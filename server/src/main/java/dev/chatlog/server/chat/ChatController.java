@@ -41,6 +41,8 @@ public final class ChatController {
         ShopChatbot.Answer a;
         try {
             a = bot.answer(q);
+        } catch (ShopChatbot.NotOwner e) {
+            throw new ApiError(403, e.getMessage(), "conversation_id");
         } catch (ShopChatbot.ModelFailure e) {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("error", "the language model failed: " + e.getMessage());

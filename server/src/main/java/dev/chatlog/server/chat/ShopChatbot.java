@@ -32,12 +32,22 @@ public final class ShopChatbot {
     private final ShopDatabase shop;
     private final ChatLogger logger;
     private final ConversationMemory memory;
+    private final ConversationOwners owners;
 
     public ShopChatbot(ChatModel model, ShopDatabase shop, ChatLogger logger, Jdbi chatlogJdbi) {
         this.model = model;
         this.shop = shop;
         this.logger = logger;
         this.memory = new ConversationMemory(chatlogJdbi);
+        this.owners = new ConversationOwners(chatlogJdbi);
+    }
+
+    /** Thrown, before anything runs or is logged, when a user continues a conversation that is not theirs. */
+    public static final class NotOwner extends RuntimeException {
+        NotOwner(String conversationId) {
+            super("conversation " + conversationId + " belongs to another user: start a new conversation (omit conversation_id)",
+                    null, false, false);
+        }
     }
 
     /** One request: the question, an optional conversation, an optional client-kept history. */
@@ -60,8 +70,12 @@ public final class ShopChatbot {
     }
 
     public Answer answer(Question q) {
+        if (q.conversationId() != null && !owners.mayContinue(q.conversationId(), q.userId())) {
+            throw new NotOwner(q.conversationId());
+        }
         try (MessageTurn turn = logger.beginMessage(q.conversationId(), q.input())) {
             if (q.userId() != null) turn.user(q.userId());
+            if (q.conversationId() == null) owners.claim(turn.conversationId(), q.userId());
             try {
                 List<ConversationMemory.Turn> history = q.history() != null ? q.history() : memory.turns(turn.conversationId());
                 String intent = normalizeIntent(call(turn, "classify_intent", Prompts.CLASSIFY, List.of(), q.input()));
