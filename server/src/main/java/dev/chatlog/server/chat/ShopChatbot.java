@@ -26,6 +26,8 @@ import org.jdbi.v3.core.Jdbi;
  */
 public final class ShopChatbot {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Most characters of result rows put into the summarize prompt. */
+    static final int MAX_PROMPT_ROWS_CHARS = 8_000;
     private static final Set<String> DATA_INTENTS = Set.of("orders", "customers", "products", "revenue");
 
     private final ChatModel model;
@@ -90,16 +92,20 @@ public final class ShopChatbot {
                     ShopDatabase.Result result = shop.query(sql);
                     turn.sqlQuery(result.query()).sqlResultsCount(result.rows().size());
                     String rowsJson = JSON.writeValueAsString(result.rows().subList(0, Math.min(20, result.rows().size())));
+                    if (rowsJson.length() > MAX_PROMPT_ROWS_CHARS) { // one question cannot inflate what the model is sent
+                        rowsJson = rowsJson.substring(0, MAX_PROMPT_ROWS_CHARS) + "…[cut]";
+                    }
                     String prompt = "QUESTION: " + q.input().replace('\n', ' ') + "\nSQL: " + sql.replace('\n', ' ')
-                            + (result.query().success() ? "\nROWS: " + rowsJson : "\nERROR: " + result.query().error());
+                            + (result.query().success() ? "\nROWS: " + rowsJson : "\nERROR: " + result.publicError());
                     message = call(turn, "summarize", Prompts.ANSWER, List.of(), prompt);
                     output.put("type", intent + "_summary");
                     output.put("sql", sql);
                     output.put("columns", result.columns());
                     output.put("rows", result.rows());
                     output.put("row_count", result.rows().size());
+                    if (result.truncated()) output.put("truncated", true);
                     if (!result.query().success()) {
-                        output.put("error", result.query().error());
+                        output.put("error", result.publicError());
                         turn.debug("sql_error", result.query().error());
                     }
                 } else {

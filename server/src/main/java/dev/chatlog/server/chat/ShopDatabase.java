@@ -34,6 +34,10 @@ public final class ShopDatabase implements AutoCloseable {
     public static final String SCHEMA = "chatlog_shop";
     public static final int MAX_ROWS = 200;
     public static final int TIMEOUT_SECONDS = 5;
+    /** Longest cell kept, in characters; a longer one is cut and marked. */
+    public static final int MAX_CELL_CHARS = 1_000;
+    /** Most characters of cells kept for one result: reading stops there and the query is cancelled. */
+    public static final int MAX_RESULT_CHARS = 100_000;
 
     private final HikariDataSource reader;
     private final boolean readOnlyUser;
@@ -100,7 +104,7 @@ public final class ShopDatabase implements AutoCloseable {
     public Result query(String sql) {
         var refusal = SqlGuard.refusal(sql);
         if (refusal.isPresent()) {
-            return new Result(SqlQuery.failed(sql, 0, "refused: " + refusal.get()), List.of(), List.of());
+            return new Result(SqlQuery.failed(sql, 0, "refused: " + refusal.get()), List.of(), List.of(), false);
         }
         return execute(sql);
     }
@@ -108,41 +112,86 @@ public final class ShopDatabase implements AutoCloseable {
     /** Runs a statement without the guard: only the database's own privileges stand in the way. Tests use it. */
     Result execute(String sql) {
         long t0 = System.nanoTime();
-        try (Connection c = reader.getConnection()) {
+        Connection c = null;
+        boolean reusable = false;
+        try {
+            c = reader.getConnection();
             c.setAutoCommit(false);
             try (Statement s = c.createStatement()) {
                 s.setMaxRows(MAX_ROWS);
                 s.setQueryTimeout(TIMEOUT_SECONDS);
+                s.setFetchSize(Integer.MIN_VALUE); // stream: a result is never held whole, whatever its size
                 boolean hasRows = s.execute(sql);
                 List<String> columns = new ArrayList<>();
                 List<Map<String, Object>> rows = new ArrayList<>();
+                boolean truncated = false;
                 if (hasRows) {
                     try (ResultSet rs = s.getResultSet()) {
                         ResultSetMetaData md = rs.getMetaData();
                         for (int i = 1; i <= md.getColumnCount(); i++) columns.add(md.getColumnLabel(i));
-                        while (rs.next()) {
+                        long chars = 0;
+                        while (!truncated && rs.next()) {
                             Map<String, Object> row = new LinkedHashMap<>();
                             for (int i = 1; i <= md.getColumnCount(); i++) {
                                 Object v = rs.getObject(i);
-                                row.put(columns.get(i - 1), v instanceof LocalDateTime t ? t.toString()
-                                        : v instanceof java.sql.Date d ? d.toString()
-                                        : v); // BigInteger (BIGINT UNSIGNED) and BigDecimal stay exact: JSON numbers as wide as they are
+                                v = v instanceof LocalDateTime t ? t.toString() : v instanceof java.sql.Date d ? d.toString()
+                                        : v instanceof byte[] b ? "(" + b.length + " bytes)" : v; // BIGINT UNSIGNED, decimals: exact
+                                if (v instanceof String str && str.length() > MAX_CELL_CHARS) {
+                                    v = str.substring(0, MAX_CELL_CHARS) + "…[cut]";
+                                    truncated = true;
+                                }
+                                chars += v == null ? 4 : v.toString().length();
+                                row.put(columns.get(i - 1), v);
                             }
                             rows.add(row);
+                            if (chars > MAX_RESULT_CHARS) truncated = true;
                         }
+                        if (truncated) s.cancel(); // the server stops producing what nobody will read
                     }
                 }
                 c.rollback(); // nothing a query does is ever kept
+                reusable = !truncated;
                 double ms = (System.nanoTime() - t0) / 1e6;
-                return new Result(SqlQuery.succeeded(sql, ms, rows.size()), columns, rows);
+                return new Result(SqlQuery.succeeded(sql, ms, rows.size()), columns, rows, truncated);
             }
         } catch (SQLException e) {
             double ms = (System.nanoTime() - t0) / 1e6;
-            return new Result(SqlQuery.failed(sql, ms, e.getMessage()), List.of(), List.of());
+            return new Result(SqlQuery.failed(sql, ms, e.getMessage()), List.of(), List.of(), false);
+        } finally {
+            release(c, reusable);
         }
     }
 
-    public record Result(SqlQuery query, List<String> columns, List<Map<String, Object>> rows) {}
+    /**
+     * Back to the pool only after a query that ran to its end; after a failure, a timeout or a cut
+     * result the connection is closed instead, so no half-read stream or session state reaches the next query.
+     */
+    private void release(Connection c, boolean reusable) {
+        if (c == null) return;
+        if (reusable) {
+            try {
+                c.close();
+            } catch (SQLException ignored) {
+                // closing anyway
+            }
+        } else {
+            reader.evictConnection(c);
+        }
+    }
+
+    /** A query's outcome; {@code truncated} when cells or rows were cut at the caps. */
+    public record Result(SqlQuery query, List<String> columns, List<Map<String, Object>> rows, boolean truncated) {
+        /**
+         * What the chat user and the summarize prompt are told of a failure: the refusal, or that it
+         * failed (and why, for a timeout). The database's own text (paths, ports, versions) stays in the log row.
+         */
+        public String publicError() {
+            String e = query.error();
+            if (e == null || e.startsWith("refused:")) return e;
+            return "the query failed" + (e.toLowerCase(java.util.Locale.ROOT).contains("timeout") || e.contains("interrupted")
+                    ? " (it ran longer than " + TIMEOUT_SECONDS + " s)" : "");
+        }
+    }
 
     /** The schema, described for the model's SQL prompt. */
     public static final String SCHEMA_DESCRIPTION = """

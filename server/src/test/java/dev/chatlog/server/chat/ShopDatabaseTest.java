@@ -77,4 +77,28 @@ class ShopDatabaseTest {
         assertEquals("12345678901234567890.123456789", row.get("d").toString());
         assertEquals("7", row.get("i").toString());
     }
+
+    @Test
+    void should_cap_result_bytes_and_cells_not_only_rows() {
+        long t0 = System.nanoTime();
+        ShopDatabase.Result r = shop.query("SELECT REPEAT('x', 10000000) AS big FROM order_items"); // 10 MB a row, asked for 200 rows
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(r.query().success(), r.query().toString());
+        assertTrue(r.truncated());
+        long chars = r.rows().stream().mapToLong(row -> row.get("big").toString().length()).sum();
+        assertTrue(chars <= ShopDatabase.MAX_RESULT_CHARS + ShopDatabase.MAX_CELL_CHARS + 10, "kept " + chars + " characters");
+        assertTrue(r.rows().get(0).get("big").toString().endsWith("[cut]"));
+        assertTrue(ms < 10_000, "answered after " + ms + " ms");
+        ShopDatabase.Result small = shop.query("SELECT name FROM products");
+        assertTrue(!small.truncated() && small.rows().size() > 0);
+    }
+
+    @Test
+    void should_tell_the_chat_user_that_a_query_failed_but_keep_the_database_text_for_the_log() {
+        ShopDatabase.Result r = shop.query("SELECT no_such_column FROM orders");
+        assertFalse(r.query().success());
+        assertTrue(r.query().error().contains("no_such_column"), r.query().error()); // the log row keeps the detail
+        assertEquals("the query failed", r.publicError());
+        assertTrue(shop.query("SELECT @@datadir").publicError().startsWith("refused:"));
+    }
 }
