@@ -33,11 +33,18 @@ class ShopDatabaseTest {
     @ParameterizedTest
     @ValueSource(strings = {"DROP TABLE orders", "DELETE FROM orders", "UPDATE orders SET total = 0",
             "INSERT INTO products VALUES (99, 'x', 'y', 1)", "TRUNCATE order_items", "CREATE TABLE evil (id INT)",
-            "SELECT * FROM orders INTO OUTFILE '/tmp/chatlog-shop-test'", "SELECT 1; DROP TABLE customers"})
+            "SELECT * FROM orders INTO OUTFILE '/tmp/chatlog-shop-test'", "SELECT 1; DROP TABLE customers",
+            "/*!CREATE OR REPLACE TABLE chatlog_shop.orders AS*/ SELECT 1", "SELECT * FROM orders INTO DUMPFILE '/tmp/chatlog-shop-d'",
+            "ALTER TABLE orders ADD x INT", "RENAME TABLE orders TO o2", "GRANT ALL ON *.* TO 'shop_reader'@'127.0.0.1'",
+            "REPLACE INTO products VALUES (1, 'x', 'y', 1)", "LOAD DATA INFILE '/etc/passwd' INTO TABLE orders",
+            "SELECT * INTO backup FROM orders", "SELECT * FROM chatlog.chatbot_llm_calls", "SELECT * FROM mysql.user",
+            "SELECT LOAD_FILE('/etc/passwd') AS f", "SHUTDOWN", "KILL 1", "LOCK TABLES orders WRITE"})
     void should_be_refused_by_the_database_when_the_guard_is_bypassed(String sql) {
         long before = count();
         ShopDatabase.Result r = shop.execute(sql);
-        assertFalse(r.query().success(), sql + " ran: " + r.query());
+        boolean readNothing = r.query().success() && r.rows().stream().allMatch(row -> row.values().stream().allMatch(v -> v == null));
+        assertTrue(!r.query().success() || readNothing, sql + " ran: " + r.query() + " " + r.rows()); // LOAD_FILE without FILE: NULL
+        assertTrue(SqlGuard.refusal(sql).isPresent(), "the sandbox refuses it first: " + sql);
         assertEquals(before, count());
         assertTrue(shop.enforcedByDatabase());
     }
