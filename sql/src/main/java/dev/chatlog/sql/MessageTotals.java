@@ -24,6 +24,20 @@ import org.jdbi.v3.core.statement.PreparedBatch;
 final class MessageTotals {
     private MessageTotals() {}
 
+    /** The conversations and message ids of some message keys, for the two IN lists that find their rows. */
+    private record Keys(List<String> conversations, List<String> messageIds) {
+        static Keys of(Set<String> keys) {
+            Set<String> convs = new TreeSet<>();
+            Set<String> ids = new TreeSet<>();
+            for (String k : keys) {
+                String[] cm = k.split("\u0000", 2);
+                convs.add(cm[0]);
+                ids.add(cm[1]);
+            }
+            return new Keys(List.copyOf(convs), List.copyOf(ids));
+        }
+    }
+
     /** Totals of a message that is new in this transaction: everything stored under it so far. */
     static void setOfNewMessages(Handle h, Set<String> newMessageKeys, Map<String, ConversationMessage> messages,
                                                List<RollupWriter.IntentDelta> intents) {
@@ -34,13 +48,7 @@ final class MessageTotals {
         for (String k : newMessageKeys) {
             totals.put(k, new Sums());
         }
-        Set<String> convs = new TreeSet<>();
-        Set<String> ids = new TreeSet<>();
-        for (String k : totals.keySet()) {
-            String[] cm = k.split("\u0000", 2);
-            convs.add(cm[0]);
-            ids.add(cm[1]);
-        }
+        Keys keys = Keys.of(totals.keySet());
         var q = h.createQuery("""
                 SELECT conversation_id, message_id, COUNT(*) AS n, SUM(input_tokens) AS tin, SUM(output_tokens) AS tout,
                        SUM(total_tokens) AS tt, COALESCE(SUM(cost_estimate), 0) AS cost, SUM(NOT priced) AS unpriced,
@@ -48,7 +56,7 @@ final class MessageTotals {
                 FROM chatbot_llm_calls
                 WHERE <model_call>
                   AND conversation_id IN (<convs>) AND message_id IN (<ids>)
-                GROUP BY conversation_id, message_id""").define("model_call", RawSql.MODEL_CALL).bindList("convs", List.copyOf(convs)).bindList("ids", List.copyOf(ids));
+                GROUP BY conversation_id, message_id""").define("model_call", RawSql.MODEL_CALL).bindList("convs", keys.conversations()).bindList("ids", keys.messageIds());
         q.map((rs, ctx) -> {
             Sums t = totals.get(JdbcChatLogStore.key(rs.getString("conversation_id"), rs.getString("message_id")));
             if (t == null) {
@@ -91,18 +99,12 @@ final class MessageTotals {
             return;
         }
         // Usually the message row comes later (the turn ends after its calls): update only rows that exist.
-        Set<String> convs = new TreeSet<>();
-        Set<String> ids = new TreeSet<>();
-        for (String k : deltas.keySet()) {
-            String[] cm = k.split("\u0000", 2);
-            convs.add(cm[0]);
-            ids.add(cm[1]);
-        }
+        Keys keys = Keys.of(deltas.keySet());
         Map<String, RollupWriter.IntentDelta> existing = new HashMap<>(); // key -> the message's intent and time
         h.createQuery("""
                 SELECT conversation_id, message_id, intent, `timestamp` FROM chatbot_conversation_messages
                 WHERE conversation_id IN (<convs>) AND message_id IN (<ids>)""")
-                .bindList("convs", List.copyOf(convs)).bindList("ids", List.copyOf(ids))
+                .bindList("convs", keys.conversations()).bindList("ids", keys.messageIds())
                 .map((rs, ctx) -> existing.put(JdbcChatLogStore.key(rs.getString(1), rs.getString(2)), new RollupWriter.IntentDelta(rs.getString(3),
                         rs.getObject(4, java.time.LocalDateTime.class).toInstant(java.time.ZoneOffset.UTC),
                         0, 0, BigDecimal.ZERO, new Sums()))).list();
