@@ -101,13 +101,7 @@ public final class ChatlogServer implements AutoCloseable {
         this.app = Javalin.create(c -> {
             c.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler())); // Jetty's own errors as JSON too
             c.routes.before(hosts::check);
-            c.routes.before(ctx -> { // an announced body over the limit is refused at once, not read (or waited for)
-                long announced = ctx.req().getContentLengthLong();
-                if (announced > config.maxBodyBytes()) {
-                    ctx.header("Connection", "close");
-                    throw new ApiError(413, "the body may be at most " + config.maxBodyBytes() + " bytes (CHATLOG_MAX_BODY_BYTES)", null);
-                }
-            });
+            c.routes.before(ctx -> refuseOversizedBody(ctx, config.maxBodyBytes()));
             c.routes.before(access::cors);
             c.routes.before("/logging-dashboard/*", access::authorize);
             c.startup.showJavalinBanner = false;
@@ -184,6 +178,30 @@ public final class ChatlogServer implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("chatlog could not start: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A body announced larger than the limit is refused with 413 before it is parsed. Up to 16 times
+     * the limit it is read and dropped first, so that the connection closes clean (closing on unread
+     * bytes makes the client's TCP reset the 413 away); beyond that nothing is read or waited for:
+     * the answer goes at once and the connection is closed.
+     */
+    private static void refuseOversizedBody(io.javalin.http.Context ctx, long limit) throws java.io.IOException {
+        long announced = ctx.req().getContentLengthLong();
+        if (announced <= limit) return;
+        if (announced <= 16 * limit) {
+            try (var in = ctx.req().getInputStream()) {
+                byte[] buf = new byte[8192];
+                for (long left = announced; left > 0; ) {
+                    int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+                    if (n < 0) break;
+                    left -= n;
+                }
+            }
+        } else {
+            ctx.header("Connection", "close");
+        }
+        throw new ApiError(413, "the body may be at most " + limit + " bytes (CHATLOG_MAX_BODY_BYTES)", null);
     }
 
     /** Whether a failure came from reading the request itself (Jetty's bad-message or end-of-file exceptions). */

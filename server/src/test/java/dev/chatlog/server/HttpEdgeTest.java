@@ -49,7 +49,7 @@ class HttpEdgeTest {
             ByteArrayOutputStream got = new ByteArrayOutputStream();
             byte[] buf = new byte[8192];
             try {
-                for (int n; (n = in.read(buf)) > 0; ) got.write(buf, 0, n);
+                for (int n; !complete(got) && (n = in.read(buf)) > 0; ) got.write(buf, 0, n);
             } catch (SocketTimeoutException | java.net.SocketException e) {
                 // what arrived is the answer
             }
@@ -61,6 +61,17 @@ class HttpEdgeTest {
             int status = head.startsWith("HTTP/1.1 ") ? Integer.parseInt(head.substring(9, 12)) : -1;
             return new Raw(status, head, body);
         }
+    }
+
+    /** Whether a whole answer arrived: its head, and as much body as its Content-Length says (chunked: the last chunk). */
+    private static boolean complete(ByteArrayOutputStream got) {
+        String all = got.toString(StandardCharsets.ISO_8859_1);
+        int split = all.indexOf("\r\n\r\n");
+        if (split < 0) return false;
+        String head = all.substring(0, split).toLowerCase();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("content-length: *(\\d+)").matcher(head);
+        if (m.find()) return all.length() - split - 4 >= Integer.parseInt(m.group(1));
+        return head.contains("transfer-encoding: chunked") && all.endsWith("0\r\n\r\n");
     }
 
     private static String unchunk(String s) {
@@ -151,7 +162,7 @@ class HttpEdgeTest {
     void should_refuse_an_announced_oversized_body_at_once() throws Exception {
         long t0 = System.nanoTime();
         Raw r = send(server.port(), "POST /chat-chat/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                + "Content-Length: 999999999\r\n\r\n{\"input\":");
+                + "Content-Length: 999999999\r\n\r\n"); // no body byte sent: nothing unread when the server closes
         long ms = (System.nanoTime() - t0) / 1_000_000;
         assertEquals(413, r.status(), r.head());
         assertJsonError(r, "413");
@@ -161,7 +172,7 @@ class HttpEdgeTest {
     @Test
     void should_answer_a_malformed_chunked_body_with_400_json_not_500() throws Exception {
         Raw r = send(server.port(), "POST /chat-chat/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\n{\"input\": \"hi\"}\r\n0\r\n\r\n");
+                + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\n"); // (nothing after the bad size: nothing left unread)
         assertEquals(400, r.status(), r.head() + r.body());
         assertJsonError(r, "chunked");
         // a body cut short: the client went away; the server answers the next request as ever
