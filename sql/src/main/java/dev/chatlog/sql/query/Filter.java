@@ -42,11 +42,6 @@ public record Filter(String model, String agent, String function, String chatMod
         return model != null || agent != null || function != null || success != null;
     }
 
-    /** The same filter for tool rows, which have no model. */
-    public Filter forTools() {
-        return new Filter(null, agent, function, chatMode, user, success);
-    }
-
     /** The part that applies to message rows: chat mode, user and outcome. */
     public Filter forMessages() {
         return new Filter(null, null, null, chatMode, user, success);

@@ -39,7 +39,7 @@ public final class Histogram {
 
     /** The bucket whose upper bound is exactly {@code ms}, or -1 when {@code ms} is not an edge. */
     public static int edgeIndex(int ms) {
-        return java.util.Arrays.binarySearch(EDGES, ms) >= 0 ? java.util.Arrays.binarySearch(EDGES, ms) : -1;
+        return Math.max(-1, java.util.Arrays.binarySearch(EDGES, ms));
     }
 
     /** The p-th percentile (0–100) of a histogram, linear within its bucket; null when empty. */

@@ -98,11 +98,6 @@ public final class Sums {
         return v == null ? BigDecimal.ZERO : v;
     }
 
-    /** Whether anything was added to a decimal measure (a maximum of no rows is none, not zero). */
-    public boolean has(Measure m) {
-        return amounts[m.ordinal()] != null;
-    }
-
     public long[] latency() {
         return latency.clone();
     }

@@ -42,7 +42,6 @@ class WindowFilterTest {
         assertEquals(" AND model = :f_model AND function_name = :f_function AND chat_mode = :f_mode AND user_id = :f_user"
                 + " AND success = :f_success", f.where());
         assertEquals(" AND chat_mode = :f_mode AND user_id = :f_user AND success = :f_success", f.forMessages().where());
-        assertNull(f.forTools().model());
         assertTrue(f.onCalls());
         assertFalse(new Filter(null, null, null, "rag", "ann", null).onCalls());
     }
