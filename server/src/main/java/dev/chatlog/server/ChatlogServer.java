@@ -78,6 +78,7 @@ public final class ChatlogServer implements AutoCloseable {
         this.shop = embedded != null
                 ? ShopDatabase.embedded(embedded, database.dataSource(), embedded.password() + "-shop")
                 : ShopDatabase.external(config.database(), database.dataSource(), config.shopDatabase());
+        shop.queriesPerClient(config.shopQueriesPerClient());
         ChatModel model;
         if (config.usesOpenAi()) {
             var b = OpenAiChatModel.builder().apiKey(config.openAiApiKey()).modelName(config.model())

@@ -1,5 +1,6 @@
 package dev.chatlog.server;
 
+import dev.chatlog.server.chat.ShopDatabase;
 import dev.chatlog.sql.DatabaseConfig;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -38,6 +39,7 @@ public record ServerConfig(
         int healthBacklogRecords,
         int healthBacklogSeconds,
         int checkpointLagMs,
+        int shopQueriesPerClient,
         Map<String, String> env) {
 
     public static ServerConfig from(Map<String, String> environment, String... args) {
@@ -88,6 +90,7 @@ public record ServerConfig(
                 intIn(env, "CHATLOG_HEALTH_BACKLOG_RECORDS", 20_000, 1, Integer.MAX_VALUE),
                 intIn(env, "CHATLOG_HEALTH_BACKLOG_SECONDS", 30, 1, 86_400),
                 intIn(env, "CHATLOG_CHECKPOINT_LAG_MS", 2_000, 0, 3_600_000),
+                intIn(env, "CHATLOG_SHOP_QUERIES_PER_CLIENT", 1, 1, ShopDatabase.POOL_SIZE),
                 Map.copyOf(env));
     }
 

@@ -37,7 +37,7 @@ public final class ChatController {
 
     public void chat(Context ctx) {
         requireJson(ctx.header("Content-Type"));
-        ShopChatbot.Question q = parse(ctx.body());
+        ShopChatbot.Question q = parse(ctx.body(), ctx.ip());
         ShopChatbot.Answer a;
         try {
             a = bot.answer(q);
@@ -86,7 +86,7 @@ public final class ChatController {
         }
     }
 
-    static ShopChatbot.Question parse(String raw) {
+    static ShopChatbot.Question parse(String raw, String client) {
         JsonNode body;
         try {
             body = raw == null || raw.isBlank() ? null : JSON.readTree(raw);
@@ -120,7 +120,7 @@ public final class ChatController {
             summarize = s.asBoolean();
         }
         checkText(input.asText(), "input");
-        return new ShopChatbot.Question(input.asText(), conversationId, userId, history(body.get("chat_history")), summarize);
+        return new ShopChatbot.Question(input.asText(), conversationId, userId, history(body.get("chat_history")), summarize, client);
     }
 
     /**

@@ -52,9 +52,12 @@ public final class ShopChatbot {
         }
     }
 
-    /** One request: the question, an optional conversation, an optional client-kept history. */
+    /**
+     * One request: the question, an optional conversation, an optional client-kept history, and the
+     * client asking (its remote address: what the shop's per-client query limit counts).
+     */
     public record Question(String input, String conversationId, String userId, List<ConversationMemory.Turn> history,
-                           boolean summarize) {}
+                           boolean summarize, String client) {}
 
     public record Answer(String conversationId, String messageId, String intent, String conversationMessage,
                          Map<String, Object> output, String conversationSummary) {}
@@ -89,7 +92,7 @@ public final class ShopChatbot {
                     turn.databaseUsed(ShopDatabase.SCHEMA);
                     String sql = stripFences(call(turn, "generate_sql",
                             Prompts.GENERATE_SQL.formatted(ShopDatabase.SCHEMA_DESCRIPTION), history, q.input()));
-                    ShopDatabase.Result result = shop.query(sql);
+                    ShopDatabase.Result result = shop.query(sql, q.client());
                     turn.sqlQuery(result.query()).sqlResultsCount(result.rows().size());
                     String rowsJson = JSON.writeValueAsString(result.rows().subList(0, Math.min(20, result.rows().size())));
                     if (rowsJson.length() > MAX_PROMPT_ROWS_CHARS) { // one question cannot inflate what the model is sent

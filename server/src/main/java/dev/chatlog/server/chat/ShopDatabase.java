@@ -1,6 +1,7 @@
 package dev.chatlog.server.chat;
 
 import com.zaxxer.hikari.HikariConfig;
+import com.mysql.cj.jdbc.JdbcConnection;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.chatlog.core.SqlQuery;
 import dev.chatlog.sql.DatabaseConfig;
@@ -38,13 +39,26 @@ public final class ShopDatabase implements AutoCloseable {
     public static final int MAX_CELL_CHARS = 1_000;
     /** Most characters of cells kept for one result: reading stops there and the query is cancelled. */
     public static final int MAX_RESULT_CHARS = 100_000;
+    /** Connections in the query pool: what all clients share. */
+    public static final int POOL_SIZE = 4;
 
     private final HikariDataSource reader;
     private final boolean readOnlyUser;
+    private final ClientSlots slots = new ClientSlots(1);
 
     private ShopDatabase(HikariDataSource reader, boolean readOnlyUser) {
         this.reader = reader;
         this.readOnlyUser = readOnlyUser;
+    }
+
+    /**
+     * How many queries one client (the chat's remote address) may have running at once, 1 to
+     * {@link #POOL_SIZE}; one more is refused at once rather than queued, so no client can hold the
+     * whole pool (twelve parallel cartesian joins) while others wait. Default 1.
+     */
+    public ShopDatabase queriesPerClient(int limit) {
+        slots.limit(limit);
+        return this;
     }
 
     /** On the embedded server: creates the schema, seeds it, and a SELECT-only user to query it. */
@@ -88,7 +102,7 @@ public final class ShopDatabase implements AutoCloseable {
         hc.setUsername(cfg.user());
         hc.setPassword(cfg.password());
         hc.setPoolName("shop");
-        hc.setMaximumPoolSize(4);
+        hc.setMaximumPoolSize(POOL_SIZE);
         hc.setMinimumIdle(0);
         hc.setReadOnly(true);
         hc.setConnectionTimeout(5_000);
@@ -100,13 +114,30 @@ public final class ShopDatabase implements AutoCloseable {
         return new HikariDataSource(hc);
     }
 
-    /** Runs a model-written statement and reports it as a {@link SqlQuery} plus its rows. */
-    public Result query(String sql) {
+    /** Runs a model-written statement for {@code client} and reports it as a {@link SqlQuery} plus its rows. */
+    public Result query(String sql, String client) {
         var refusal = SqlGuard.refusal(sql);
         if (refusal.isPresent()) {
-            return new Result(SqlQuery.failed(sql, 0, "refused: " + refusal.get()), List.of(), List.of(), false);
+            return refused(sql, refusal.get());
         }
-        return execute(sql);
+        if (!slots.tryAcquire(client)) {
+            return refused(sql, "another query of this client is still running (at most " + slots.limit()
+                    + " at once): ask again when it has answered");
+        }
+        try {
+            return execute(sql);
+        } finally {
+            slots.release(client);
+        }
+    }
+
+    /** {@link #query(String, String)} for one anonymous client. */
+    public Result query(String sql) {
+        return query(sql, "");
+    }
+
+    private static Result refused(String sql, String why) {
+        return new Result(SqlQuery.failed(sql, 0, "refused: " + why), List.of(), List.of(), false);
     }
 
     /** Runs a statement without the guard: only the database's own privileges stand in the way. Tests use it. */
@@ -163,20 +194,27 @@ public final class ShopDatabase implements AutoCloseable {
     }
 
     /**
-     * Back to the pool only after a query that ran to its end; after a failure, a timeout or a cut
-     * result the connection is closed instead, so no half-read stream or session state reaches the next query.
+     * Back to the pool only after a query that ran to its end, and only with its session reset
+     * (COM_RESET_CONNECTION: user variables, named locks, temporary tables and session settings go)
+     * and put back to read-only; after a failure, a timeout, a cut result or a failed reset the
+     * connection is closed instead. No session state of one query reaches the next.
      */
     private void release(Connection c, boolean reusable) {
         if (c == null) return;
         if (reusable) {
             try {
+                c.setAutoCommit(true); // the query's transaction was rolled back; nothing is left to end
+                c.unwrap(JdbcConnection.class).resetServerState();
+                try (Statement s = c.createStatement()) {
+                    s.execute("SET SESSION TRANSACTION READ ONLY"); // the reset put the session back to read-write
+                }
                 c.close();
-            } catch (SQLException ignored) {
-                // closing anyway
+                return;
+            } catch (SQLException | RuntimeException e) {
+                log.debug("shop connection not reset, closing it: {}", e.toString());
             }
-        } else {
-            reader.evictConnection(c);
         }
+        reader.evictConnection(c);
     }
 
     /** A query's outcome; {@code truncated} when cells or rows were cut at the caps. */

@@ -108,4 +108,52 @@ class ShopDatabaseTest {
         assertEquals("the query failed", r.publicError());
         assertTrue(shop.query("SELECT @@datadir").publicError().startsWith("refused:"));
     }
+
+    @Test
+    void should_reset_the_session_before_a_pooled_connection_is_reused() {
+        Object id = shop.execute("SELECT CONNECTION_ID() AS id").rows().get(0).get("id");
+        assertTrue(shop.execute("SET @leak = 42").query().success());
+        assertEquals("1", String.valueOf(shop.execute("SELECT GET_LOCK('chatlog-test-lock', 0) AS l").rows().get(0).get("l")));
+        Map<String, Object> after = shop.execute("SELECT CONNECTION_ID() AS id, @leak AS v, IS_USED_LOCK('chatlog-test-lock') AS l, "
+                + "@@session.transaction_read_only AS ro").rows().get(0);
+        assertEquals(id, after.get("id"), "the same pooled connection came back (else this test proves nothing)");
+        assertEquals(null, after.get("v"), "a user variable did not survive: " + after);
+        assertEquals(null, after.get("l"), "the named lock was released: " + after);
+        assertEquals("1", String.valueOf(after.get("ro")), "the session is read-only again: " + after);
+    }
+
+    @Test
+    void should_refuse_a_second_query_of_one_client_while_others_still_get_through() throws Exception {
+        String slow = "SELECT COUNT(*) AS n FROM order_items a, order_items b, order_items c WHERE a.quantity + b.quantity + c.quantity > 100";
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(12);
+        try {
+            var start = new java.util.concurrent.CountDownLatch(1);
+            var results = new java.util.ArrayList<java.util.concurrent.Future<ShopDatabase.Result>>();
+            for (int i = 0; i < 12; i++) {
+                results.add(pool.submit(() -> {
+                    start.await();
+                    return shop.query(slow, "10.0.0.66");
+                }));
+            }
+            start.countDown();
+            Thread.sleep(500); // the one admitted join is running now
+            long t0 = System.nanoTime();
+            ShopDatabase.Result other = shop.query("SELECT COUNT(*) AS n FROM products", "10.0.0.7");
+            long otherMs = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(other.query().success(), other.query().toString());
+            assertTrue(otherMs < 2_000, "another client waited " + otherMs + " ms");
+            int refused = 0;
+            for (var f : results) {
+                ShopDatabase.Result r = f.get(30, java.util.concurrent.TimeUnit.SECONDS);
+                if (r.query().error() != null && r.query().error().contains("another query of this client")) {
+                    refused++;
+                    assertEquals(0.0, r.query().durationMs(), "refused before it reached the database");
+                }
+            }
+            assertEquals(11, refused, "one of twelve ran, the rest were refused at once");
+            assertTrue(shop.query("SELECT 1 AS one", "10.0.0.66").query().success(), "the client may query again once its query ended");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }
