@@ -57,6 +57,8 @@ class BadInputTest {
             "{\"input\": \"hi\"} xyz                      | nothing after it        | ",
             "{\"input\": \"a\"}{\"input\": \"b\"}        | nothing after it        | ",
             "{\"input\": \"a\"} []                        | nothing after it        | ",
+            "{\"input\": \"a\", \"input\": \"b\"}        | each field once         | ",
+            "{\"input\": \"a\", \"user_id\": \"alice\", \"user_id\": \"mallory\"} | each field once | ",
             "{\"input\": \"lone \\ud800 high\"}          | lone UTF-16 surrogate   | input",
             "{\"input\": \"lone \\udfff low\"}           | lone UTF-16 surrogate   | input",
             "{\"input\": \"swapped \\udc00\\ud800\"}    | lone UTF-16 surrogate   | input",

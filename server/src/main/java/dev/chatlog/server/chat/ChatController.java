@@ -14,7 +14,8 @@ import java.util.Map;
 /** {@code POST /chat-chat/}: validates the body, asks the chatbot, answers with the seed's fields. */
 public final class ChatController {
     /** One JSON value per body: anything after it (a second object, garbage) is refused, not ignored. */
-    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION); // {"user_id":"a","user_id":"b"}: which one? neither
     static final int MAX_INPUT = 4_000;
     static final int MAX_HISTORY = 50;
 
@@ -91,7 +92,7 @@ public final class ChatController {
         try {
             body = raw == null || raw.isBlank() ? null : JSON.readTree(raw);
         } catch (Exception e) {
-            throw ApiError.badRequest("the body is not valid JSON (one JSON object, nothing after it)", null);
+            throw ApiError.badRequest("the body is not valid JSON (one JSON object, each field once, nothing after it)", null);
         }
         if (body == null || !body.isObject()) {
             throw ApiError.badRequest("the body must be a JSON object like {\"input\": \"Show me recent orders\"}", null);

@@ -22,6 +22,12 @@ import org.eclipse.jetty.util.Callback;
 public final class JsonErrorHandler extends ErrorHandler {
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** Every method gets the body (Jetty writes one for GET, POST and HEAD only: CONNECT or {@code OPTIONS *} got none). */
+    @Override
+    public boolean errorPageForMethod(String method) {
+        return true;
+    }
+
     @Override
     protected boolean generateAcceptableResponse(Request request, Response response, Callback callback, String contentType,
                                                  List<Charset> charsets, int code, String message, Throwable cause) {
