@@ -244,4 +244,36 @@ class BadInputTest {
         assertEquals(403, http.post("/chat-chat/", "{\"input\": \"hi\", \"user_id\": \"bob\", \"conversation_id\": \"anon-owner-1\"}").status());
         assertEquals(200, http.post("/chat-chat/", "{\"input\": \"hi again\", \"conversation_id\": \"anon-owner-1\"}").status());
     }
+
+    @Test
+    void should_keep_the_shop_pool_for_others_while_one_client_floods_it_with_slow_queries() throws Exception {
+        String slow = "{\"input\": \"sql: SELECT COUNT(*) AS n FROM order_items a, order_items b, order_items c "
+                + "WHERE a.quantity + b.quantity + c.quantity > 100\"}";
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(12);
+        try {
+            var flood = new java.util.ArrayList<java.util.concurrent.Future<Http.Response>>();
+            for (int i = 0; i < 12; i++) flood.add(pool.submit(() -> http.post("/chat-chat/", slow))); // all from 127.0.0.1
+            Thread.sleep(1_000);
+            long t0 = System.nanoTime();
+            HttpEdgeTest.Raw other; // another client: a socket from 127.0.0.2
+            String body = "{\"input\": \"Show me recent orders\"}";
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", server.port(), java.net.InetAddress.getByName("127.0.0.2"), 0)) {
+                other = HttpEdgeTest.exchange(s, "POST /chat-chat/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                        + "Content-Length: " + body.length() + "\r\nConnection: close\r\n\r\n" + body);
+            }
+            long otherMs = (System.nanoTime() - t0) / 1_000_000;
+            assertEquals(200, other.status(), other.head());
+            assertTrue(other.json().at("/output/row_count").asInt() > 0, other.body());
+            assertTrue(otherMs < 3_000, "the other client waited " + otherMs + " ms");
+            int refused = 0;
+            for (var f : flood) {
+                Http.Response r = f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                assertEquals(200, r.status(), r.raw());
+                if (r.json().at("/output/error").asText().contains("another query of this client")) refused++;
+            }
+            assertTrue(refused >= 10, "at most two of twelve (one at a time) reached the database; refused " + refused);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }

@@ -40,6 +40,13 @@ class HttpEdgeTest {
     /** Sends {@code request} as is and reads the whole answer (the server closes, or 10 s pass). */
     static Raw send(int port, String request) throws Exception {
         try (Socket s = new Socket("127.0.0.1", port)) {
+            return exchange(s, request);
+        }
+    }
+
+    /** Sends {@code request} on a connected socket and reads the whole answer. */
+    static Raw exchange(Socket s, String request) throws Exception {
+        {
             s.setSoTimeout(10_000);
             OutputStream out = s.getOutputStream();
             out.write(request.getBytes(StandardCharsets.ISO_8859_1));
