@@ -51,7 +51,8 @@ public final class ChatlogServer implements AutoCloseable {
     private final boolean ownsEmbedded;
     private final Database database;
     private final ChatLogger logger;
-    private final ShopDatabase shop;
+    private final ShopDatabase shop; // null when the demo chatbot is off
+    private final String chatbotOff; // why it is off, as the chat route and the banner say it; null when on
     private final String modelName;
     private final Javalin app;
     private final ScheduledExecutorService housekeeping;
@@ -75,10 +76,24 @@ public final class ChatlogServer implements AutoCloseable {
         }
         this.logger = lb.build();
         ChatLogListener listener = ChatLogListener.builder(logger).build();
-        this.shop = embedded != null
-                ? ShopDatabase.embedded(embedded, database.dataSource(), embedded.password() + "-shop")
-                : ShopDatabase.external(config.database(), database.dataSource(), config.shopDatabase());
-        shop.queriesPerClient(config.shopQueriesPerClient());
+        ShopDatabase shopDb = null;
+        String off = null;
+        if (config.chatbot() == ServerConfig.Chatbot.OFF) {
+            off = "CHATLOG_CHATBOT=off";
+        } else if (embedded != null) {
+            shopDb = ShopDatabase.embedded(embedded, database.dataSource(), embedded.password() + "-shop");
+        } else {
+            try {
+                shopDb = ShopDatabase.external(config.database(), database.dataSource(), config.shopDatabase());
+            } catch (ShopDatabase.Unavailable e) {
+                if (config.chatbot() == ServerConfig.Chatbot.ON) throw e;
+                log.warn("{}. The demo chatbot is off (CHATLOG_CHATBOT=auto); the dashboard and the log routes run.", e.getMessage());
+                off = "its demo shop could not be set up on this database (see the server log)";
+            }
+        }
+        this.shop = shopDb;
+        this.chatbotOff = off;
+        if (shop != null) shop.queriesPerClient(config.shopQueriesPerClient());
         ChatModel model;
         if (config.usesOpenAi()) {
             var b = OpenAiChatModel.builder().apiKey(config.openAiApiKey()).modelName(config.model())
@@ -90,9 +105,9 @@ public final class ChatlogServer implements AutoCloseable {
             model = new DemoShopModel(List.of(listener));
             modelName = DemoShopModel.NAME + " (offline demo model: set OPENAI_API_KEY for a real one)";
         }
-        ShopChatbot bot = new ShopChatbot(model, shop, logger, database.jdbi());
         Duration ackTimeout = Duration.ofMillis(config.ackTimeoutMs());
-        ChatController chat = new ChatController(bot, config.durableAck() ? () -> logger.awaitDurable(ackTimeout) : null);
+        ChatController chat = shop == null ? null : new ChatController(new ShopChatbot(model, shop, logger, database.jdbi()),
+                config.durableAck() ? () -> logger.awaitDurable(ackTimeout) : null);
         Reports reports = new Reports(database.jdbi()); // one per process: one planner, one set of day caches
         DashboardController dashboard = new DashboardController(reports, java.time.Clock.systemUTC());
         StatsController stats = new StatsController(reports, new Exporter(database.jdbi()), java.time.Clock.systemUTC());
@@ -109,7 +124,14 @@ public final class ChatlogServer implements AutoCloseable {
             c.http.maxRequestSize = config.maxBodyBytes();
             c.jetty.host = config.host();
             c.jetty.port = config.port();
-            c.routes.post("/chat-chat/", chat::chat);
+            if (chat != null) {
+                c.routes.post("/chat-chat/", chat::chat);
+            } else {
+                c.routes.post("/chat-chat/", ctx -> {
+                    throw new ApiError(404, "the demo chatbot is off on this server (" + chatbotOff + "): it shows the dashboard "
+                            + "of the applications that log into its database", null);
+                });
+            }
             c.routes.get("/logging-dashboard/overview", dashboard::overview);
             c.routes.get("/logging-dashboard/conversations", dashboard::conversations);
             c.routes.get("/logging-dashboard/conversation/{conversation_id}/detailed", dashboard::conversation);
@@ -174,9 +196,7 @@ public final class ChatlogServer implements AutoCloseable {
     public static ChatlogServer start(ServerConfig config, EmbeddedMariaDb shared, String schema) {
         try {
             return new ChatlogServer(config, shared, schema);
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
+        } catch (Exception e) { // one message, said once (it used to come as: could not start: could not start: ...)
             throw new IllegalStateException("chatlog could not start: " + e.getMessage(), e);
         }
     }
@@ -241,6 +261,7 @@ public final class ChatlogServer implements AutoCloseable {
         body.put("reasons", report.reasons());
         body.put("database", up ? "up" : "down");
         body.put("model", modelName);
+        body.put("chatbot", chatbotOff == null ? "on" : "off");
         body.put("logger", stats);
         ctx.status(report.httpStatus()).json(body);
     }
@@ -257,6 +278,7 @@ public final class ChatlogServer implements AutoCloseable {
         return database;
     }
 
+    /** The demo shop, or null when the chatbot is off. */
     public ShopDatabase shop() {
         return shop;
     }
@@ -270,7 +292,8 @@ public final class ChatlogServer implements AutoCloseable {
         return String.join("\n",
                 "",
                 "chatlog is running",
-                "  chat:       POST " + base + "/chat-chat/   {\"input\": \"Show me recent orders\"}",
+                chatbotOff == null ? "  chat:       POST " + base + "/chat-chat/   {\"input\": \"Show me recent orders\"}"
+                        : "  chat:       off (" + chatbotOff + "): dashboard only",
                 "  dashboard:  " + base + "/dashboard   (JSON: " + base + "/logging-dashboard/overview?hours=24)",
                 "  health:     " + base + "/health",
                 "  model:      " + modelName,
@@ -284,7 +307,7 @@ public final class ChatlogServer implements AutoCloseable {
                         : "dashboard and export need Authorization: Bearer <CHATLOG_API_TOKEN>"),
                 "  retention:  " + (config.retentionDays() == 0 ? "keep forever" : config.retentionDays() + " days, texts "
                         + config.contentRetentionDays() + " days") + "; masking " + (config.masking() ? "on" : "OFF"),
-                "  shop SQL:   " + (shop.enforcedByDatabase() ? "read-only user (enforced by the database)"
+                "  shop SQL:   " + (shop == null ? "-" : shop.enforcedByDatabase() ? "read-only user (enforced by the database)"
                         : "app user, SQL guard only (set CHATLOG_SHOP_DB_URL for a SELECT-only user)"),
                 "");
     }
@@ -296,7 +319,7 @@ public final class ChatlogServer implements AutoCloseable {
             app.stop();
         } finally {
             logger.close();
-            shop.close();
+            if (shop != null) shop.close();
             database.close();
             if (ownsEmbedded) embedded.close();
         }

@@ -16,8 +16,8 @@ public final class Main {
         ChatlogServer server;
         try {
             server = ChatlogServer.start(config);
-        } catch (IllegalArgumentException | IllegalStateException e) {
-            System.err.println("chatlog could not start: " + e.getMessage());
+        } catch (IllegalStateException e) {
+            System.err.println(e.getMessage()); // it says: chatlog could not start, and why
             System.exit(1);
             return;
         }

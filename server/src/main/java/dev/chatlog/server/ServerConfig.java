@@ -40,7 +40,16 @@ public record ServerConfig(
         int healthBacklogSeconds,
         int checkpointLagMs,
         int shopQueriesPerClient,
+        Chatbot chatbot,
         Map<String, String> env) {
+
+    /**
+     * CHATLOG_CHATBOT: {@code on} (the demo chatbot must start, or the server does not), {@code off}
+     * (dashboard only: the server shows what applications log into its database), {@code auto} (on,
+     * unless an external database does not let the app user set up the demo shop: then off, with a WARN).
+     */
+    public enum Chatbot { ON, OFF, AUTO }
+
 
     public static ServerConfig from(Map<String, String> environment, String... args) {
         Map<String, String> env = new HashMap<>(environment);
@@ -91,7 +100,17 @@ public record ServerConfig(
                 intIn(env, "CHATLOG_HEALTH_BACKLOG_SECONDS", 30, 1, 86_400),
                 intIn(env, "CHATLOG_CHECKPOINT_LAG_MS", 2_000, 0, 3_600_000),
                 intIn(env, "CHATLOG_SHOP_QUERIES_PER_CLIENT", 1, 1, ShopDatabase.POOL_SIZE),
+                chatbot(env.getOrDefault("CHATLOG_CHATBOT", "auto")),
                 Map.copyOf(env));
+    }
+
+    private static Chatbot chatbot(String v) {
+        return switch (v.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "on" -> Chatbot.ON;
+            case "off" -> Chatbot.OFF;
+            case "auto", "" -> Chatbot.AUTO;
+            default -> throw new IllegalArgumentException("CHATLOG_CHATBOT must be on, off or auto, got '" + v + "'");
+        };
     }
 
     private static int intIn(Map<String, String> env, String name, int dflt, int min, int max) {

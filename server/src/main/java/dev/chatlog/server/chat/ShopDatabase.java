@@ -68,27 +68,41 @@ public final class ShopDatabase implements AutoCloseable {
                 + "ALTER USER 'shop_reader'@'127.0.0.1' IDENTIFIED BY '" + readerPassword + "';\n"
                 + "GRANT SELECT ON " + SCHEMA + ".* TO 'shop_reader'@'127.0.0.1';\n");
         createAndSeed(admin);
-        return new ShopDatabase(pool(new DatabaseConfig(server.jdbcUrl(SCHEMA), "shop_reader", readerPassword)), true);
+        return new ShopDatabase(pool(new DatabaseConfig(server.jdbcUrl(SCHEMA), "shop_reader", readerPassword), "shop", true), true);
+    }
+
+    /** The demo shop cannot be set up on this database (the app user lacks the rights); the message says what to grant. */
+    public static final class Unavailable extends Exception {
+        Unavailable(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     /**
-     * On an external server: the schema is created and seeded with the app's connection if it may;
-     * queries run as {@code reader} when given (a SELECT-only user), else as the app user guarded by
-     * {@link SqlGuard} and a read-only transaction only.
+     * On an external server: the shop's own database ({@value #SCHEMA}) is created and seeded by
+     * the app user (which needs {@code CREATE} on it, or an admin to have created it and granted it
+     * ALL on {@code chatlog_shop.*}); queries run as {@code reader} when given (a SELECT-only user),
+     * else as the app user guarded by {@link SqlGuard} and a read-only transaction only.
      */
-    public static ShopDatabase external(DatabaseConfig app, DataSource appDataSource, DatabaseConfig reader) throws SQLException {
-        try (Connection c = appDataSource.getConnection(); Statement s = c.createStatement()) {
-            s.execute("CREATE DATABASE IF NOT EXISTS " + SCHEMA);
-        }
+    public static ShopDatabase external(DatabaseConfig app, DataSource appDataSource, DatabaseConfig reader) throws Unavailable {
         String url = app.jdbcUrl().replaceFirst("(jdbc:[a-z]+://[^/]+/)[^?]*", "$1" + SCHEMA);
-        try (HikariDataSource owner = pool(new DatabaseConfig(url, app.user(), app.password()))) {
-            createAndSeed(owner);
+        try {
+            try (Connection c = appDataSource.getConnection(); Statement s = c.createStatement()) {
+                s.execute("CREATE DATABASE IF NOT EXISTS " + SCHEMA + " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci");
+            }
+            try (HikariDataSource owner = pool(new DatabaseConfig(url, app.user(), app.password()), "shop-setup", false)) {
+                createAndSeed(owner); // as the owner, read-write: the query pool is read-only
+            }
+        } catch (SQLException | RuntimeException e) {
+            throw new Unavailable("the demo shop could not be set up in database '" + SCHEMA + "' as user '" + app.user() + "' ("
+                    + e.getMessage() + "). An admin can run: CREATE DATABASE " + SCHEMA + "; GRANT ALL ON " + SCHEMA + ".* TO '"
+                    + app.user() + "'@'<host>'; or set CHATLOG_CHATBOT=off to run the dashboard only", e);
         }
         if (reader != null) {
-            return new ShopDatabase(pool(reader), true);
+            return new ShopDatabase(pool(reader, "shop", true), true);
         }
         log.warn("CHATLOG_SHOP_DB_URL is not set: shop queries run as the app user, guarded by SQL checks and a read-only transaction only");
-        return new ShopDatabase(pool(new DatabaseConfig(url, app.user(), app.password())), false);
+        return new ShopDatabase(pool(new DatabaseConfig(url, app.user(), app.password()), "shop", true), false);
     }
 
     /** Whether the database itself refuses writes from the query user. */
@@ -96,15 +110,15 @@ public final class ShopDatabase implements AutoCloseable {
         return readOnlyUser;
     }
 
-    private static HikariDataSource pool(DatabaseConfig cfg) {
+    private static HikariDataSource pool(DatabaseConfig cfg, String name, boolean readOnly) {
         HikariConfig hc = new HikariConfig();
         hc.setJdbcUrl(cfg.jdbcUrl());
         hc.setUsername(cfg.user());
         hc.setPassword(cfg.password());
-        hc.setPoolName("shop");
-        hc.setMaximumPoolSize(POOL_SIZE);
+        hc.setPoolName(name);
+        hc.setMaximumPoolSize(readOnly ? POOL_SIZE : 1);
         hc.setMinimumIdle(0);
-        hc.setReadOnly(true);
+        hc.setReadOnly(readOnly);
         hc.setConnectionTimeout(5_000);
         hc.addDataSourceProperty("allowMultiQueries", "false");
         hc.addDataSourceProperty("allowLoadLocalInfile", "false");

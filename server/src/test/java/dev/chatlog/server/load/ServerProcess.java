@@ -22,8 +22,8 @@ import java.util.regex.Pattern;
  * {@code <dataDir>/server-<n>.log}; the ports are read from its banner.
  */
 public final class ServerProcess implements AutoCloseable {
-    private static final Pattern CHAT = Pattern.compile("chat:\\s+POST http://[^:]+:(\\d+)/chat-chat/");
-    private static final Pattern DB = Pattern.compile("embedded MariaDB [\\d.]+ on 127\\.0\\.0\\.1:(\\d+)");
+    private static final Pattern HEALTH = Pattern.compile("health:\\s+http://[^:]+:(\\d+)/health");
+    private static final Pattern DB = Pattern.compile("database:\\s+(?:embedded MariaDB [\\d.]+ on 127\\.0\\.0\\.1:(\\d+))?");
 
     private final Process process;
     private final Path dataDir;
@@ -39,13 +39,25 @@ public final class ServerProcess implements AutoCloseable {
         this.log = log;
     }
 
-    /** Starts the server and waits (up to {@code startSeconds}) for its banner. */
+    /** Starts the server from the test's classpath and waits (up to {@code startSeconds}) for its banner. */
     public static ServerProcess start(Path dataDir, Map<String, String> env, int startSeconds, String... jvmArgs) throws Exception {
-        Files.createDirectories(dataDir);
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx512m"));
+        List<String> cmd = new ArrayList<>(List.of(java(), "-Xmx512m"));
         cmd.addAll(List.of(jvmArgs));
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.chatlog.server.Main"));
+        return start(cmd, dataDir, env, startSeconds);
+    }
+
+    /** Starts the server as {@code java -jar jar} and waits (up to {@code startSeconds}) for its banner. */
+    public static ServerProcess startJar(Path jar, Path dataDir, Map<String, String> env, int startSeconds) throws Exception {
+        return start(List.of(java(), "-Xmx512m", "-jar", jar.toString()), dataDir, env, startSeconds);
+    }
+
+    private static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    private static ServerProcess start(List<String> cmd, Path dataDir, Map<String, String> env, int startSeconds) throws Exception {
+        Files.createDirectories(dataDir);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("CHATLOG_PORT", "0");
         pb.environment().put("CHATLOG_DATA_DIR", dataDir.toString());
@@ -64,11 +76,13 @@ public final class ServerProcess implements AutoCloseable {
                 String line;
                 while ((line = in.readLine()) != null) {
                     out.println(line);
-                    Matcher m = CHAT.matcher(line);
+                    Matcher m = HEALTH.matcher(line);
                     if (m.find()) chat = Integer.parseInt(m.group(1));
                     m = DB.matcher(line);
-                    if (m.find()) db = Integer.parseInt(m.group(1));
-                    if (chat > 0 && db > 0) ports.complete(new int[] {chat, db});
+                    if (chat > 0 && m.find()) { // the database line comes after the health line: the banner is whole
+                        db = m.group(1) == null ? -1 : Integer.parseInt(m.group(1));
+                        ports.complete(new int[] {chat, db});
+                    }
                 }
             } catch (IOException ignored) {
                 // the child was killed
