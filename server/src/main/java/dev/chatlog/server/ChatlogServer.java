@@ -60,7 +60,7 @@ public final class ChatlogServer implements AutoCloseable {
     private ChatlogServer(ServerConfig config, EmbeddedMariaDb shared, String schema) throws Exception {
         this.config = config;
         this.ownsEmbedded = shared == null && config.database() == null;
-        this.embedded = shared != null ? shared : ownsEmbedded ? EmbeddedMariaDb.start(config.dataDir(), 0) : null;
+        this.embedded = shared != null ? shared : ownsEmbedded ? EmbeddedMariaDb.start(config.dataDir(), 0).closedByOwner() : null;
         this.database = Database.open(embedded != null
                 ? new dev.chatlog.sql.DatabaseConfig(embedded.jdbcUrl(schema), embedded.user(), embedded.password())
                 : config.database(), 10);
