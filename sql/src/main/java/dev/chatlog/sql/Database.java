@@ -10,19 +10,32 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The connection pool (HikariCP) and the schema (Flyway migrations under {@code db/migration}),
- * brought up together. Migrating is idempotent: on an up-to-date database it changes nothing.
- * Connections run in READ COMMITTED with a UTC session, which the store's summary upserts rely on.
+ * The connection pool (HikariCP) and the schema (Flyway migrations under {@code db/chatlog/migration},
+ * with their own history table, so an application's own Flyway, which reads {@code db/migration},
+ * never sees them), brought up together. Migrating is idempotent: on an up-to-date database it
+ * changes nothing. The store's writes run in READ COMMITTED (it says so per transaction, so an
+ * application's pool set otherwise does not matter) and bind times as UTC values.
  */
 public final class Database implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Database.class);
 
-    private final HikariDataSource dataSource;
+    private final DataSource dataSource;
+    private final boolean owned; // a pool this class opened (closed with it), or someone else's DataSource
     private final Jdbi jdbi;
 
-    private Database(HikariDataSource dataSource) {
+    private Database(DataSource dataSource, boolean owned) {
         this.dataSource = dataSource;
+        this.owned = owned;
         this.jdbi = Jdbi.create(dataSource);
+    }
+
+    /**
+     * On a DataSource the application already has (a Spring Boot application's pool): migrates the
+     * schema into its database and uses it; {@link #close()} leaves it open.
+     */
+    public static Database on(DataSource dataSource) {
+        migrate(dataSource);
+        return new Database(dataSource, false);
     }
 
     /** Opens a pool of at most {@code maxPoolSize} connections and migrates the schema. */
@@ -56,11 +69,11 @@ public final class Database implements AutoCloseable {
             ds.close();
             throw e;
         }
-        return new Database(ds);
+        return new Database(ds, true);
     }
 
     static void migrate(DataSource ds) {
-        Flyway flyway = Flyway.configure().dataSource(ds).locations("classpath:db/migration")
+        Flyway flyway = Flyway.configure().dataSource(ds).locations("classpath:db/chatlog/migration")
                 .table("chatlog_schema_history").baselineOnMigrate(false).load();
         MigrateResult r = flyway.migrate();
         var current = flyway.info().current(); // the result names a version only when it applied one
@@ -78,6 +91,6 @@ public final class Database implements AutoCloseable {
 
     @Override
     public void close() {
-        dataSource.close();
+        if (owned) ((HikariDataSource) dataSource).close();
     }
 }

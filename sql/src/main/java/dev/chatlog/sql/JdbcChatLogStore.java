@@ -28,6 +28,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ThreadLocalRandom;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
 import org.jdbi.v3.core.statement.PreparedBatch;
 
 /**
@@ -61,7 +62,7 @@ public final class JdbcChatLogStore implements ChatLogSink {
     public void write(Batch batch) throws Exception {
         for (int attempt = 1; ; attempt++) {
             try {
-                jdbi.useTransaction(h -> writeInTransaction(h, batch));
+                jdbi.useTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> writeInTransaction(h, batch));
                 return;
             } catch (RuntimeException e) {
                 if (attempt >= MAX_LOCK_RETRIES || !isLockConflict(e)) {

@@ -70,7 +70,7 @@ class SchemaTest {
             // the migration's statements, run on the same calls with the rows the writer made removed
             StringBuilder v10 = new StringBuilder();
             for (String file : List.of("V10__pair_rollups.sql", "V11__tool_pair_rollups.sql")) {
-                try (java.io.InputStream in = getClass().getResourceAsStream("/db/migration/" + file)) {
+                try (java.io.InputStream in = getClass().getResourceAsStream("/db/chatlog/migration/" + file)) {
                     v10.append(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)).append('\n');
                 }
             }
