@@ -47,6 +47,8 @@ public final class MessageTurn implements AutoCloseable {
     /** The context of this turn, to hand to another thread. */
     public ChatContext context() { return context; }
 
+    /** Sets the user's input, for a turn opened before it was known (by a web filter, say). */
+    public MessageTurn input(String userInput) { message.userInput(userInput); return this; }
     public MessageTurn user(String userId) { message.userId(userId); return rescope(context.withUser(userId)); }
     public MessageTurn chatMode(String mode) { message.chatMode(mode); return rescope(context.withChatMode(mode)); }
     public MessageTurn intent(String v) { message.intent(v); return this; }

@@ -1,6 +1,7 @@
 package dev.chatlog.server;
 
 import dev.chatlog.core.ChatLogger;
+import dev.chatlog.core.HealthReport;
 import dev.chatlog.core.Masker;
 import dev.chatlog.server.web.AccessControl;
 import dev.chatlog.server.web.HostCheck;

@@ -74,7 +74,10 @@ public final class Database implements AutoCloseable {
 
     static void migrate(DataSource ds) {
         Flyway flyway = Flyway.configure().dataSource(ds).locations("classpath:db/chatlog/migration")
-                .table("chatlog_schema_history").baselineOnMigrate(false).load();
+                .table("chatlog_schema_history")
+                // a database with the application's own tables (and its own Flyway history) is not empty, and that is
+                // fine: chatlog's history starts at a baseline 0 there, and every chatlog migration still runs
+                .baselineOnMigrate(true).baselineVersion("0").baselineDescription("before chatlog").load();
         MigrateResult r = flyway.migrate();
         var current = flyway.info().current(); // the result names a version only when it applied one
         log.info("chatlog schema at version {} ({} migration(s) applied now)",

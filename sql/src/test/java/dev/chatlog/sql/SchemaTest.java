@@ -28,6 +28,26 @@ class SchemaTest {
     }
 
     @Test
+    void should_migrate_into_a_database_that_already_holds_the_applications_tables() throws Exception {
+        DatabaseConfig cfg = TestDatabase.freshSchema();
+        try (var c = java.sql.DriverManager.getConnection(cfg.jdbcUrl(), cfg.user(), cfg.password()); var s = c.createStatement()) {
+            s.execute("CREATE TABLE customers (id INT PRIMARY KEY, name VARCHAR(50))");
+            s.execute("INSERT INTO customers VALUES (1, 'kept')");
+            s.execute("CREATE TABLE flyway_schema_history (installed_rank INT PRIMARY KEY)"); // the application's own Flyway
+        }
+        try (Database db = Database.open(cfg, 2)) {
+            assertEquals(1, (int) db.jdbi().withHandle(h -> h.createQuery(
+                    "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'chatbot_llm_calls'")
+                    .mapTo(Integer.class).one()));
+            assertEquals("kept", db.jdbi().withHandle(h -> h.createQuery("SELECT name FROM customers").mapTo(String.class).one()));
+            List<String> applied = db.jdbi().withHandle(h -> h.createQuery(
+                    "SELECT COALESCE(version, '-') FROM chatlog_schema_history WHERE success = 1 ORDER BY installed_rank").mapTo(String.class).list());
+            assertEquals("0", applied.get(0), "a baseline below every chatlog migration: " + applied);
+            assertEquals(12, applied.size(), "then all eleven ran: " + applied);
+        }
+    }
+
+    @Test
     void should_change_nothing_when_migrated_twice() {
         DatabaseConfig cfg = TestDatabase.freshSchema();
         int before;

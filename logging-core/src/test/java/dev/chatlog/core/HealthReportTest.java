@@ -1,9 +1,8 @@
-package dev.chatlog.server;
+package dev.chatlog.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.chatlog.core.LoggerStats;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

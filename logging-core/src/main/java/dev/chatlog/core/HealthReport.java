@@ -1,21 +1,20 @@
-package dev.chatlog.server;
+package dev.chatlog.core;
 
-import dev.chatlog.core.LoggerStats;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What {@code GET /health} says: {@code ok}, or {@code degraded} with one sentence per reason. The
+ * A logger's health, as the server's {@code GET /health} and the Spring Boot health indicator say it: {@code ok}, or {@code degraded} with one sentence per reason. The
  * database down, or records dropped or lost in the last minute, make it 503 (this instance is not
  * keeping its promise); a backlog over a threshold, a spool near its cap or a filling queue keep
  * it 200 (everything is kept, but behind).
  */
-record HealthReport(String status, List<String> reasons, int httpStatus) {
-    static final long LOSS_WINDOW_MS = 60_000;
+public record HealthReport(String status, List<String> reasons, int httpStatus) {
+    public static final long LOSS_WINDOW_MS = 60_000;
 
-    record Thresholds(long backlogRecords, long backlogSeconds, int queueCapacity) {}
+    public record Thresholds(long backlogRecords, long backlogSeconds, int queueCapacity) {}
 
-    static HealthReport of(boolean databaseUp, LoggerStats s, Thresholds t) {
+    public static HealthReport of(boolean databaseUp, LoggerStats s, Thresholds t) {
         List<String> reasons = new ArrayList<>();
         boolean failing = !databaseUp;
         if (!databaseUp) reasons.add("database unreachable");

@@ -1,0 +1,120 @@
+package dev.chatlog.spring;
+
+import dev.chatlog.core.ChatLogger;
+import dev.chatlog.core.Masker;
+import dev.chatlog.core.PriceCatalog;
+import dev.chatlog.langchain4j.ChatLogEmbeddingListener;
+import dev.chatlog.langchain4j.ChatLogListener;
+import dev.chatlog.sql.Database;
+import dev.chatlog.sql.DatabaseConfig;
+import dev.chatlog.sql.JdbcChatLogStore;
+import javax.sql.DataSource;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.sql.init.dependency.DependsOnDatabaseInitialization;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+
+/**
+ * chatlog in a Spring Boot application, from one dependency: the schema migrated into the
+ * application's database (or {@code chatlog.datasource.*}), a {@link ChatLogger} closed (drained)
+ * with the context, and its listener attached to every LangChain4j model bean. Off with
+ * {@code chatlog.enabled=false}. Every bean backs off when the application defines its own.
+ */
+@AutoConfiguration(after = DataSourceAutoConfiguration.class, afterName = {
+        "org.springframework.boot.autoconfigure.flyway.FlywayAutoConfiguration",
+        "org.springframework.boot.autoconfigure.liquibase.LiquibaseAutoConfiguration"})
+@ConditionalOnProperty(prefix = "chatlog", name = "enabled", havingValue = "true", matchIfMissing = true)
+@EnableConfigurationProperties(ChatlogProperties.class)
+public class ChatlogAutoConfiguration {
+
+    /**
+     * chatlog's database: its own pool when {@code chatlog.datasource.url} is set, else the
+     * application's DataSource. Made after the application's own schema tools (Flyway, Liquibase,
+     * {@code spring.sql.init}) have run: on an empty database they find it empty, as they expect.
+     */
+    @Bean
+    @ConditionalOnMissingBean
+    @DependsOnDatabaseInitialization
+    public Database chatlogDatabase(ChatlogProperties props, ObjectProvider<DataSource> appDataSource) {
+        ChatlogProperties.Datasource own = props.getDatasource();
+        if (own.getUrl() != null && !own.getUrl().isBlank()) {
+            return Database.open(new DatabaseConfig(own.getUrl(), own.getUsername(), own.getPassword()), own.getMaxPoolSize());
+        }
+        DataSource ds = appDataSource.getIfAvailable();
+        if (ds == null) {
+            throw new IllegalStateException("chatlog needs a database: define a DataSource (spring.datasource.*) or set "
+                    + "chatlog.datasource.url, or turn chatlog off with chatlog.enabled=false");
+        }
+        return Database.on(ds);
+    }
+
+    @Bean(destroyMethod = "close") // drains what is queued into the database when the context closes
+    @ConditionalOnMissingBean
+    public ChatLogger chatLogger(Database chatlogDatabase, ChatlogProperties props) {
+        PriceCatalog prices = PriceCatalog.bundled();
+        if (props.getPricesFile() != null) prices = prices.withOverrides(props.getPricesFile());
+        if (props.getPrices() != null && !props.getPrices().isBlank()) prices = prices.withInlineOverrides(props.getPrices());
+        ChatLogger.Builder b = ChatLogger.builder(new JdbcChatLogStore(chatlogDatabase.jdbi())).prices(prices)
+                .queueCapacity(props.getQueueCapacity()).batchSize(props.getBatchSize()).maxTextLength(props.getMaxTextLength())
+                .masker(props.isMasking() ? Masker.defaults(props.getMaskPatterns()) : Masker.NONE)
+                .closeTimeout(props.getCloseTimeout());
+        if (props.getSpoolDir() != null) b.spool(props.getSpoolDir()).spoolMaxBytes(props.getSpoolMaxMb() << 20);
+        return b.build();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    public ChatLogListener chatLogListener(ChatLogger chatLogger) {
+        return ChatLogListener.builder(chatLogger).build();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    public ChatLogEmbeddingListener chatLogEmbeddingListener(ChatLogger chatLogger) {
+        return new ChatLogEmbeddingListener(chatLogger);
+    }
+
+    /** Static: a post-processor is made before other beans; it looks the listeners up only when a model bean appears. */
+    @Bean
+    public static ChatlogModelPostProcessor chatlogModelPostProcessor(ObjectProvider<ChatLogListener> chat,
+                                                                      ObjectProvider<ChatLogEmbeddingListener> embedding,
+                                                                      ObjectProvider<ChatlogProperties> props) {
+        return new ChatlogModelPostProcessor(chat, embedding, props);
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "org.springframework.boot.actuate.health.HealthIndicator")
+    static class Health {
+        @Bean
+        @ConditionalOnMissingBean(name = "chatlogHealthIndicator")
+        ChatlogHealthIndicator chatlogHealthIndicator(ChatLogger chatLogger, Database chatlogDatabase, ChatlogProperties props) {
+            return new ChatlogHealthIndicator(chatLogger, chatlogDatabase, props.getQueueCapacity());
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+    @ConditionalOnClass(name = "jakarta.servlet.Filter")
+    @Conditional(TurnPathsCondition.class)
+    static class Web {
+        @Bean
+        FilterRegistrationBean<ChatlogTurnFilter> chatlogTurnFilter(ChatLogger chatLogger, ChatlogProperties props) {
+            FilterRegistrationBean<ChatlogTurnFilter> r = new FilterRegistrationBean<>(new ChatlogTurnFilter(chatLogger,
+                    props.getWeb().getConversationHeader(), props.getWeb().getUserHeader()));
+            r.setUrlPatterns(props.getWeb().getTurnPaths());
+            r.setOrder(Ordered.LOWEST_PRECEDENCE - 100); // after security filters: the principal is known
+            r.setName("chatlogTurnFilter");
+            return r;
+        }
+    }
+}

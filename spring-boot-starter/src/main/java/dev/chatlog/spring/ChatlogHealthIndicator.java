@@ -1,0 +1,63 @@
+package dev.chatlog.spring;
+
+import dev.chatlog.core.ChatLogger;
+import dev.chatlog.core.HealthReport;
+import dev.chatlog.core.LoggerStats;
+import dev.chatlog.sql.Database;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.springframework.boot.actuate.health.AbstractHealthIndicator;
+import org.springframework.boot.actuate.health.Health;
+
+/**
+ * {@code /actuator/health/chatlog}: the database, the queue and the spool, judged as the server's
+ * {@code /health} judges them ({@link HealthReport}): DOWN when the database is unreachable or
+ * records were dropped or lost in the last minute; UP with the reasons when only behind.
+ */
+public class ChatlogHealthIndicator extends AbstractHealthIndicator {
+    private static final Executor PROBE = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "chatlog-health-probe");
+        t.setDaemon(true);
+        return t;
+    });
+    private final ChatLogger logger;
+    private final Database database;
+    private final int queueCapacity;
+
+    public ChatlogHealthIndicator(ChatLogger logger, Database database, int queueCapacity) {
+        super("chatlog health check failed");
+        this.logger = logger;
+        this.database = database;
+        this.queueCapacity = queueCapacity;
+    }
+
+    @Override
+    protected void doHealthCheck(Health.Builder builder) {
+        boolean up;
+        try { // bounded: a pool waiting for a dead database would hold the health endpoint for its whole connection timeout
+            up = CompletableFuture.supplyAsync(() -> database.jdbi().withHandle(h -> h.createQuery("SELECT 1").setQueryTimeout(3)
+                    .mapTo(Integer.class).one()) == 1, PROBE).get(3, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            up = false;
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            up = false;
+        }
+        LoggerStats s = logger.stats();
+        HealthReport r = HealthReport.of(up, s, new HealthReport.Thresholds(20_000, 30, queueCapacity));
+        (r.httpStatus() >= 500 ? builder.down() : builder.up())
+                .withDetail("status", r.status())
+                .withDetail("reasons", r.reasons())
+                .withDetail("database", up ? "up" : "down")
+                .withDetail("queueDepth", s.queueDepth())
+                .withDetail("accepted", s.accepted())
+                .withDetail("written", s.written())
+                .withDetail("dropped", s.dropped())
+                .withDetail("lost", s.lost())
+                .withDetail("spoolPendingBytes", s.spoolPendingBytes());
+    }
+}

@@ -1,0 +1,136 @@
+package dev.chatlog.spring;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.chatlog.core.ChatLogger;
+import dev.chatlog.embedded.EmbeddedMariaDb;
+import dev.chatlog.langchain4j.ChatLogModels;
+import dev.chatlog.langchain4j.OpenAiStub;
+import dev.chatlog.sql.TestDatabase;
+import dev.langchain4j.model.chat.ChatModel;
+import dev.langchain4j.model.openai.OpenAiChatModel;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.Map;
+import org.jdbi.v3.core.Jdbi;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.flyway.FlywayAutoConfiguration;
+import org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** The auto-configuration's switches, properties and shutdown, each in a fresh application context. */
+class ChatlogAutoConfigurationTest {
+    private static OpenAiStub stub;
+
+    @BeforeAll
+    static void start() throws Exception {
+        stub = new OpenAiStub();
+        stub.respond(r -> OpenAiStub.Reply.text("a fairly long answer from the model: " + "z".repeat(400), OpenAiStub.Usage.of(1_000, 1_000)));
+    }
+
+    @AfterAll
+    static void stop() {
+        stub.close();
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class Models {
+        @Bean
+        ChatModel chatModel() {
+            return OpenAiChatModel.builder().baseUrl(stub.baseUrl()).apiKey("k").modelName("gpt-4o-mini").maxRetries(0).build();
+        }
+    }
+
+    private static ApplicationContextRunner runner(String schema) {
+        EmbeddedMariaDb db = TestDatabase.server();
+        return new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class, FlywayAutoConfiguration.class,
+                        ChatlogAutoConfiguration.class))
+                .withUserConfiguration(Models.class)
+                .withPropertyValues("spring.datasource.url=" + db.jdbcUrl(schema), "spring.datasource.username=" + db.user(),
+                        "spring.datasource.password=" + db.password());
+    }
+
+    private static Jdbi jdbi(String schema) {
+        EmbeddedMariaDb db = TestDatabase.server();
+        return Jdbi.create(db.jdbcUrl(schema), db.user(), db.password());
+    }
+
+    private static long count(String schema, String sql) {
+        return jdbi(schema).withHandle(h -> h.createQuery(sql).mapTo(Long.class).one());
+    }
+
+    @Test
+    void should_leave_every_bean_untouched_when_switched_off() {
+        String schema = TestDatabase.createSchema();
+        runner(schema).withPropertyValues("chatlog.enabled=false").run(ctx -> {
+            assertFalse(ctx.containsBean("chatLogger"));
+            assertTrue(ctx.getBeansOfType(ChatLogger.class).isEmpty());
+            assertTrue(ctx.getBean(ChatModel.class) instanceof OpenAiChatModel, "the application's own bean, not a wrapper");
+            ctx.getBean(ChatModel.class).chat("hello");
+        });
+        assertEquals(0, count(schema, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '" + schema
+                + "' AND table_name LIKE 'chatbot%'"), "no chatlog tables either");
+    }
+
+    @Test
+    void should_flush_everything_when_the_context_closes() {
+        String schema = TestDatabase.createSchema();
+        runner(schema).run(ctx -> {
+            ChatModel model = ctx.getBean(ChatModel.class);
+            for (int i = 0; i < 40; i++) model.chat("question " + i);
+        }); // closed here, with no flush of ours
+        assertEquals(40, count(schema, "SELECT COUNT(*) FROM chatbot_llm_calls"));
+    }
+
+    @Test
+    void should_take_its_settings_from_properties() {
+        String schema = TestDatabase.createSchema();
+        runner(schema).withPropertyValues("chatlog.max-text-length=120", "chatlog.prices=gpt-4o-mini=10:20", "chatlog.masking=false",
+                "chatlog.attach.chat-models=true").run(ctx -> {
+            ctx.getBean(ChatModel.class).chat("my mail is someone@example.com");
+            assertTrue(ctx.getBean(ChatLogger.class).flush(Duration.ofSeconds(10)));
+        });
+        Map<String, Object> row = jdbi(schema).withHandle(h -> h.createQuery(
+                "SELECT input_text, output_text, cost_estimate FROM chatbot_llm_calls").mapToMap().one());
+        assertTrue(((String) row.get("output_text")).length() <= 140, "cut near 120 characters: " + row.get("output_text"));
+        assertTrue(((String) row.get("input_text")).contains("someone@example.com"), "masking off: " + row.get("input_text"));
+        // 1,000 tokens in at $10/M + 1,000 out at $20/M = $0.03
+        assertEquals(0, new BigDecimal("0.03").compareTo((BigDecimal) row.get("cost_estimate")), row.toString());
+    }
+
+    @Test
+    void should_leave_chat_models_unwrapped_when_told_and_use_a_separate_database_when_given() {
+        String app = TestDatabase.createSchema();
+        String own = TestDatabase.createSchema();
+        EmbeddedMariaDb db = TestDatabase.server();
+        runner(app).withPropertyValues("chatlog.attach.chat-models=false", "chatlog.datasource.url=" + db.jdbcUrl(own),
+                "chatlog.datasource.username=" + db.user(), "chatlog.datasource.password=" + db.password()).run(ctx -> {
+            ChatModel model = ctx.getBean(ChatModel.class);
+            assertSame(model, ChatLogModels.unwrap(model));
+            assertTrue(model instanceof OpenAiChatModel);
+        });
+        assertEquals(1, count(own, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '" + own
+                + "' AND table_name = 'chatbot_llm_calls'"), "migrated into chatlog's own database");
+        assertEquals(0, count(app, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '" + app
+                + "' AND table_name LIKE 'chatbot%'"), "and not into the application's");
+    }
+
+    @Test
+    void should_keep_its_migrations_out_of_the_applications_flyway() {
+        String schema = TestDatabase.createSchema();
+        runner(schema).run(ctx -> assertTrue(ctx.getStartupFailure() == null, String.valueOf(ctx.getStartupFailure())));
+        // chatlog brings Flyway, so Boot's own Flyway runs too: it finds no migrations of the application's and
+        // applies none of chatlog's (they live under db/chatlog/migration, with their own history table)
+        assertEquals(0, count(schema, "SELECT COUNT(*) FROM flyway_schema_history WHERE script LIKE '%.sql'"));
+        assertEquals(11, count(schema, "SELECT COUNT(*) FROM chatlog_schema_history WHERE success = 1 AND version <> '0'"));
+    }
+}
