@@ -40,13 +40,14 @@ public final class ChatLogEmbeddingListener implements EmbeddingModelListener {
         return failures.get();
     }
 
-    private record Started(String callId, Instant at, long nanos, ChatContext context, int sequence) {}
+    private record Started(String callId, Instant at, long nanos, ChatContext context, int sequence, String provider) {}
 
     @Override
     public void onRequest(EmbeddingModelRequestContext ctx) {
         try {
             ChatContext c = ChatContext.current();
-            ctx.attributes().put(ATTRIBUTE, new Started(Ids.newId(), Instant.now(), System.nanoTime(), c, c.nextSequence()));
+            ctx.attributes().put(ATTRIBUTE, new Started(Ids.newId(), Instant.now(), System.nanoTime(), c, c.nextSequence(),
+                    CallRenderer.providerName(ctx.modelProvider()))); // the price data needs it: embeddings are named by provider
         } catch (Throwable t) {
             failures.incrementAndGet();
         }
@@ -115,7 +116,7 @@ public final class ChatLogEmbeddingListener implements EmbeddingModelListener {
     private static Started started(Object o) {
         if (o instanceof Started s) return s;
         ChatContext c = ChatContext.current();
-        return new Started(Ids.newId(), Instant.now(), System.nanoTime(), c, 0);
+        return new Started(Ids.newId(), Instant.now(), System.nanoTime(), c, 0, null);
     }
 
     private static LlmCall.Builder row(Started s, long end, String model, List<TextSegment> segments) {
@@ -126,6 +127,6 @@ public final class ChatLogEmbeddingListener implements EmbeddingModelListener {
             input.append(seg.text());
         }
         return LlmCall.builder().callId(s.callId()).callType(CallType.EMBEDDING).startedAt(s.at())
-                .durationMs((end - s.nanos()) / 1e6).context(c).callSequence(s.sequence()).model(model).inputText(input.toString());
+                .durationMs((end - s.nanos()) / 1e6).context(c).callSequence(s.sequence()).provider(s.provider()).model(model).inputText(input.toString());
     }
 }

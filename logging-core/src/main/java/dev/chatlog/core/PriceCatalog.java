@@ -3,11 +3,10 @@ package dev.chatlog.core;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -17,11 +16,14 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * Model prices: the bundled catalog ({@code prices.json}, with its source and date), optionally
- * overridden by the user. Name matching is predictable: a provider prefix ({@code openai/gpt-4o})
- * and one trailing date or {@code -latest} ({@code gpt-4o-2024-08-06}, {@code claude-3-5-sonnet-20241022},
- * {@code mistral-large-2411}) are removed; nothing else is guessed, so {@code gpt-4o-mini-x} is unknown,
- * not {@code gpt-4o}. An unknown model is not priced: its cost stays null and {@code priced=false}.
+ * Model prices. Bundled: the genai-prices data ({@link GenaiPrices}: 34 providers, their model
+ * rules, price history, long-context tiers, cache rates). On top, the user's own prices win:
+ * {@code CHATLOG_PRICES_FILE} (chatlog's {@code {"models": {...}}} format, or a genai-prices
+ * {@code data_slim.json}, which then replaces the bundled data) and {@code CHATLOG_PRICES}
+ * ({@code model=input:output[:cached]}), matched by name with a provider prefix and one trailing
+ * date or {@code -latest} removed; and {@code CHATLOG_PRICE_DISCOUNTS} ({@code provider=-20%;...}),
+ * a negotiated discount on everything the data prices for one provider. A model neither knows is
+ * not priced: its cost stays null and {@code priced=false}, never $0.
  */
 public final class PriceCatalog {
     private static final Pattern DATE_SUFFIX =
@@ -30,35 +32,33 @@ public final class PriceCatalog {
     private static volatile PriceCatalog bundled;
 
     private final String version;
-    private final Map<String, ModelPrice> prices;
+    private final Map<String, ModelPrice> overrides;
+    private final GenaiPrices data;
+    private final Map<String, BigDecimal> discounts; // genai provider id -> factor (0.8 for -20%)
 
-    private PriceCatalog(String version, Map<String, ModelPrice> prices) {
+    private PriceCatalog(String version, Map<String, ModelPrice> overrides, GenaiPrices data, Map<String, BigDecimal> discounts) {
         this.version = version;
-        this.prices = Collections.unmodifiableMap(prices);
+        this.overrides = Collections.unmodifiableMap(overrides);
+        this.data = data;
+        this.discounts = Collections.unmodifiableMap(discounts);
     }
 
-    /** The catalog shipped in the jar. */
+    /** The catalog shipped in the jar: the genai-prices data, nothing on top. */
     public static PriceCatalog bundled() {
         PriceCatalog c = bundled;
         if (c == null) {
-            try (InputStream in = PriceCatalog.class.getResourceAsStream("prices.json")) {
-                c = bundled = parse(JSON.readTree(in), "bundled-");
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            GenaiPrices g = GenaiPrices.bundled();
+            c = bundled = new PriceCatalog(g.version(), Map.of(), g, Map.of());
         }
         return c;
     }
 
-    /**
-     * The bundled catalog with the user's overrides: {@code CHATLOG_PRICES_FILE} (a JSON file in the
-     * bundled format) and {@code CHATLOG_PRICES} ({@code model=input:output[:cached];...}, USD per 1M).
-     */
+    /** The bundled catalog with the environment's overrides (see the class comment). */
     public static PriceCatalog fromEnvironment(Map<String, String> env) {
         return bundled().withEnvironment(env);
     }
 
-    /** This catalog with the environment's overrides ({@code CHATLOG_PRICES_FILE}, {@code CHATLOG_PRICES}) on top. */
+    /** This catalog with the environment's overrides ({@code CHATLOG_PRICES_FILE}, {@code CHATLOG_PRICES}, discounts) on top. */
     public PriceCatalog withEnvironment(Map<String, String> env) {
         PriceCatalog c = this;
         String file = env.get("CHATLOG_PRICES_FILE");
@@ -69,16 +69,30 @@ public final class PriceCatalog {
         if (inline != null && !inline.isBlank()) {
             c = c.withInlineOverrides(inline);
         }
+        String discounts = env.get("CHATLOG_PRICE_DISCOUNTS");
+        if (discounts != null && !discounts.isBlank()) {
+            c = c.withDiscounts(discounts);
+        }
         return c;
     }
 
-    /** This catalog with the prices of a JSON file (same format as the bundled one) on top. */
+    /**
+     * This catalog with a price file on top: chatlog's format ({@code {"version", "models": {name:
+     * {input, output, cached_input?, cache_write?}}}}) adds overrides; a genai-prices list of
+     * providers replaces the data (a newer copy of {@code data_slim.json}).
+     */
     public PriceCatalog withOverrides(Path file) {
         try {
-            PriceCatalog o = parse(JSON.readTree(Files.readAllBytes(file)), "file-");
-            Map<String, ModelPrice> merged = new HashMap<>(prices);
-            merged.putAll(o.prices);
-            return new PriceCatalog(version + "+" + o.version, merged);
+            JsonNode root = JSON.readTree(Files.readAllBytes(file));
+            if (root.isArray()) {
+                String v = "genai-prices-file-" + Integer.toHexString(java.util.Arrays.hashCode(Files.readAllBytes(file)));
+                GenaiPrices g = GenaiPrices.parse(root, v);
+                return new PriceCatalog(version.replace(data.version(), g.version()), overrides, g, discounts);
+            }
+            Map<String, ModelPrice> o = parse(root);
+            Map<String, ModelPrice> merged = new HashMap<>(overrides);
+            merged.putAll(o);
+            return new PriceCatalog(version + "+file-" + root.path("version").asText("unversioned"), merged, data, discounts);
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read price file " + file + ": " + e.getMessage(), e);
         }
@@ -86,7 +100,7 @@ public final class PriceCatalog {
 
     /** This catalog with {@code model=input:output[:cached]} entries separated by {@code ;} on top. */
     public PriceCatalog withInlineOverrides(String spec) {
-        Map<String, ModelPrice> merged = new HashMap<>(prices);
+        Map<String, ModelPrice> merged = new HashMap<>(overrides);
         for (String entry : spec.split(";")) {
             if (entry.isBlank()) continue;
             String[] kv = entry.split("=", 2);
@@ -102,10 +116,34 @@ public final class PriceCatalog {
                 throw new IllegalArgumentException("bad price override '" + entry + "': prices must be numbers");
             }
         }
-        return new PriceCatalog(version + "+env-" + Integer.toHexString(spec.hashCode()), merged);
+        return new PriceCatalog(version + "+env-" + Integer.toHexString(spec.hashCode()), merged, data, discounts);
     }
 
-    private static PriceCatalog parse(JsonNode root, String versionPrefix) {
+    /**
+     * This catalog with per-provider discounts ({@code azure=-20%;anthropic=-5%}) on everything the
+     * data prices for that provider (the user's own overrides are taken as already negotiated).
+     */
+    public PriceCatalog withDiscounts(String spec) {
+        Map<String, BigDecimal> merged = new HashMap<>(discounts);
+        for (String entry : spec.split(";")) {
+            if (entry.isBlank()) continue;
+            String[] kv = entry.split("=", 2);
+            String pct = kv.length == 2 ? kv[1].trim() : "";
+            String id = kv[0].isBlank() ? null : dataProvider(kv[0]); // a LangChain4j name or the data's
+            GenaiPrices.Provider provider = id == null || id.isEmpty() ? null : data.provider(id);
+            if (provider == null) {
+                throw new IllegalArgumentException("bad price discount '" + entry + "': '" + kv[0].trim() + "' is not a provider of the price data");
+            }
+            if (!pct.matches("-\\d{1,2}(\\.\\d+)?%")) {
+                throw new IllegalArgumentException("bad price discount '" + entry + "': want provider=-N% (0 to 99)");
+            }
+            BigDecimal off = new BigDecimal(pct.substring(1, pct.length() - 1));
+            merged.put(provider.id(), BigDecimal.ONE.subtract(off.movePointLeft(2)));
+        }
+        return new PriceCatalog(version + "+discount-" + Integer.toHexString(spec.hashCode()), overrides, data, merged);
+    }
+
+    private static Map<String, ModelPrice> parse(JsonNode root) {
         Map<String, ModelPrice> prices = new HashMap<>();
         JsonNode models = root.path("models");
         for (Iterator<Map.Entry<String, JsonNode>> it = models.fields(); it.hasNext(); ) {
@@ -120,7 +158,7 @@ public final class PriceCatalog {
                     p.hasNonNull("cached_input") ? p.get("cached_input").decimalValue() : null,
                     p.hasNonNull("cache_write") ? p.get("cache_write").decimalValue() : null));
         }
-        return new PriceCatalog(versionPrefix + root.path("version").asText("unversioned"), prices);
+        return prices;
     }
 
     /** Identifies the prices in force; stored as {@code price_version} on every call. */
@@ -128,20 +166,82 @@ public final class PriceCatalog {
         return version;
     }
 
-    /** The price of {@code model}, matched as the class comment says, or empty. */
-    public Optional<ModelPrice> lookup(String model) {
-        if (model == null || model.isBlank()) {
-            return Optional.empty();
+    /** What a call is priced with: where the rates came from, the provider and model they are for. */
+    public record Quote(String source, String provider, String model, Rates rates) {
+        public static final String OVERRIDE = "override";
+        public static final String DATA = "genai-prices";
+    }
+
+    /**
+     * The rates for {@code model} served by {@code provider} (a LangChain4j provider name such as
+     * {@code open-ai} or {@code amazon-bedrock}, a provider id of the data, or null) for a call
+     * started {@code at}. A user override of the name wins; then the data, with the name as given,
+     * then (for {@code azure/gpt-4o} or {@code publishers/google/models/gemini-2.5-pro}) with a
+     * leading provider taken as the provider, or the last path segment as the model.
+     */
+    public Optional<Quote> quote(String model, String provider, Instant at) {
+        if (model == null || model.isBlank()) return Optional.empty();
+        ModelPrice own = override(model);
+        if (own != null) return Optional.of(new Quote(Quote.OVERRIDE, own.provider(), own.model(), own.rates()));
+        String p = dataProvider(provider);
+        if (NOT_PRICED.equals(p)) return Optional.empty();
+        String ref = model.trim().toLowerCase(Locale.ROOT);
+        Optional<GenaiPrices.Found> found = data.find(ref, p, null);
+        int slash = ref.indexOf('/');
+        if (found.isEmpty() && slash > 0 && p == null && data.provider(ref.substring(0, slash)) != null) {
+            found = data.find(ref.substring(slash + 1), ref.substring(0, slash), null);
         }
+        if (found.isEmpty() && slash > 0) {
+            found = data.find(ref.substring(ref.lastIndexOf('/') + 1), p, null);
+        }
+        return found.map(f -> new Quote(Quote.DATA, f.provider().id(), f.model().id(),
+                discounted(f.model().ratesAt(at == null ? Instant.now() : at), discounts.get(f.provider().id()))));
+    }
+
+    private ModelPrice override(String model) {
+        if (overrides.isEmpty()) return null;
         String name = canonicalName(model);
-        ModelPrice p = prices.get(name);
+        ModelPrice p = overrides.get(name);
         if (p == null) {
             String undated = DATE_SUFFIX.matcher(name).replaceFirst("");
-            if (!undated.equals(name)) {
-                p = prices.get(undated);
-            }
+            if (!undated.equals(name)) p = overrides.get(undated);
         }
-        return Optional.ofNullable(p);
+        return p;
+    }
+
+    private static Rates discounted(Rates r, BigDecimal factor) {
+        if (factor == null) return r;
+        return new Rates(scale(r.input(), factor), scale(r.cacheWrite(), factor), scale(r.cacheRead(), factor),
+                scale(r.output(), factor), r.requestsPerThousand() == null ? null : r.requestsPerThousand().multiply(factor));
+    }
+
+    private static Rates.Rate scale(Rates.Rate rate, BigDecimal factor) {
+        if (rate == null) return null;
+        return new Rates.Rate(rate.base().multiply(factor), rate.tiers().stream()
+                .map(t -> new Rates.Rate.Tier(t.start(), t.price().multiply(factor))).toList());
+    }
+
+    /** Marks a LangChain4j provider whose calls have no list price (local or self-hosted models). */
+    private static final String NOT_PRICED = "";
+
+    /**
+     * The data's provider for a LangChain4j {@code ModelProvider} name as the listener stores it
+     * ({@code open-ai} is stored {@code openai}); other names go to the data as they are (its
+     * {@code provider_match} rules take many spellings); null or {@code other}: the model decides.
+     */
+    static String dataProvider(String provider) {
+        if (provider == null) return null;
+        return switch (provider.trim().toLowerCase(Locale.ROOT)) {
+            case "", "other" -> null;
+            case "openai", "open-ai" -> "openai";
+            case "azure-open-ai", "microsoft-foundry" -> "azure";
+            case "google-ai-gemini", "google-genai", "google-vertex-ai-gemini", "google-vertex-ai-anthropic" -> "google";
+            case "amazon-bedrock" -> "aws";
+            case "mistral-ai" -> "mistral";
+            case "voyage-ai" -> "voyageai";
+            case "ollama", "jina", "watsonx", "github-models" -> NOT_PRICED;
+            default -> provider.trim().toLowerCase(Locale.ROOT);
+        };
     }
 
     /** Lower case, without a provider prefix such as {@code openai/} or {@code models/}. */
@@ -151,16 +251,17 @@ public final class PriceCatalog {
         return slash >= 0 ? name.substring(slash + 1) : name;
     }
 
-    /** The call with cost, {@code priced} and {@code price_version} set from this catalog. */
+    /** The call with cost, {@code priced} and {@code price_version} set from this catalog, at the prices of its start. */
     public LlmCall price(LlmCall call) {
-        Optional<ModelPrice> price = lookup(call.responseModel()).or(() -> lookup(call.model()));
+        Instant at = call.startedAt();
+        Optional<Quote> q = quote(call.responseModel(), call.provider(), at).or(() -> quote(call.model(), call.provider(), at));
         LlmCall.Builder b = call.toBuilder().priceVersion(version);
-        if (price.isEmpty()) {
+        if (q.isEmpty()) {
             return b.priced(false).costEstimate(null).build();
         }
         int in = call.inputTokens() == null ? 0 : call.inputTokens();
         int out = call.outputTokens() == null ? 0 : call.outputTokens();
         int cached = call.cachedInputTokens() == null ? 0 : call.cachedInputTokens();
-        return b.priced(true).costEstimate(price.get().cost(in, out, cached)).build();
+        return b.priced(true).costEstimate(q.get().rates().cost(in, cached, 0, out)).build();
     }
 }

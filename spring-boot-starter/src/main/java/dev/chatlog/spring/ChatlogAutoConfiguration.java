@@ -64,6 +64,7 @@ public class ChatlogAutoConfiguration {
         PriceCatalog prices = PriceCatalog.bundled();
         if (props.getPricesFile() != null) prices = prices.withOverrides(props.getPricesFile());
         if (props.getPrices() != null && !props.getPrices().isBlank()) prices = prices.withInlineOverrides(props.getPrices());
+        if (props.getPriceDiscounts() != null && !props.getPriceDiscounts().isBlank()) prices = prices.withDiscounts(props.getPriceDiscounts());
         ChatLogger.Builder b = ChatLogger.builder(new JdbcChatLogStore(chatlogDatabase.jdbi())).prices(prices)
                 .queueCapacity(props.getQueueCapacity()).batchSize(props.getBatchSize()).maxTextLength(props.getMaxTextLength())
                 .masker(props.isMasking() ? Masker.defaults(props.getMaskPatterns()) : Masker.NONE)

@@ -35,8 +35,10 @@ public class ChatlogProperties {
      * bundled catalog (as {@code CHATLOG_PRICES} for the server).
      */
     private String prices;
-    /** A JSON price file in the bundled format, on top of the bundled catalog. */
+    /** A JSON price file: chatlog's format (on top of the bundled data) or a genai-prices data_slim.json (in its place). */
     private Path pricesFile;
+    /** Negotiated discounts per provider on the bundled data's prices, {@code azure-open-ai=-20%;anthropic=-5%}. */
+    private String priceDiscounts;
 
     private final Datasource datasource = new Datasource();
     private final Attach attach = new Attach();
@@ -118,6 +120,8 @@ public class ChatlogProperties {
     public String getPrices() { return prices; }
     public void setPrices(String v) { this.prices = v; }
     public Path getPricesFile() { return pricesFile; }
+    public String getPriceDiscounts() { return priceDiscounts; }
+    public void setPriceDiscounts(String v) { this.priceDiscounts = v; }
     public void setPricesFile(Path v) { this.pricesFile = v; }
     public Datasource getDatasource() { return datasource; }
     public Attach getAttach() { return attach; }

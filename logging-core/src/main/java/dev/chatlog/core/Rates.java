@@ -1,0 +1,59 @@
+package dev.chatlog.core;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.util.List;
+
+/**
+ * What one model costs, in USD per million tokens (and per thousand requests): the rates of the
+ * genai-prices data model, whichever source they came from. A null rate is a kind of token the
+ * model has no price for: cache reads then cost the input rate, cache writes the input rate.
+ */
+public record Rates(Rate input, Rate cacheWrite, Rate cacheRead, Rate output, BigDecimal requestsPerThousand) {
+    private static final BigDecimal MILLION = BigDecimal.valueOf(1_000_000);
+    private static final BigDecimal THOUSAND = BigDecimal.valueOf(1_000);
+
+    /**
+     * One rate, flat or with long-context tiers. Tiers are cliffs, as genai-prices and the vendors
+     * define them: once the prompt (all input tokens, cached ones included) is over a tier's start,
+     * every token of this kind costs the tier's rate, not only those above it.
+     */
+    public record Rate(BigDecimal base, List<Tier> tiers) {
+        public record Tier(long start, BigDecimal price) {}
+
+        public Rate {
+            tiers = tiers == null ? List.of() : tiers.stream().sorted(java.util.Comparator.comparingLong(Tier::start)).toList();
+        }
+
+        public static Rate flat(BigDecimal perMillion) {
+            return perMillion == null ? null : new Rate(perMillion, List.of());
+        }
+
+        /** The rate in force for a prompt of {@code promptTokens}. */
+        public BigDecimal at(long promptTokens) {
+            BigDecimal r = base;
+            for (Tier t : tiers) {
+                if (promptTokens > t.start()) r = t.price();
+            }
+            return r;
+        }
+    }
+
+    /**
+     * Cost of one request. {@code inputTokens} is the whole prompt, cache reads and writes included
+     * (OpenAI's convention, and what the tiers are judged on); the uncached rest costs the input rate.
+     */
+    public BigDecimal cost(long inputTokens, long cacheReadTokens, long cacheWriteTokens, long outputTokens) {
+        long read = Math.min(Math.max(cacheReadTokens, 0), Math.max(inputTokens, 0));
+        long write = Math.min(Math.max(cacheWriteTokens, 0), Math.max(inputTokens, 0) - read);
+        long uncached = Math.max(inputTokens, 0) - read - write;
+        BigDecimal in = input == null ? BigDecimal.ZERO : input.at(inputTokens);
+        BigDecimal micro = in.multiply(BigDecimal.valueOf(uncached))
+                .add((cacheRead == null ? in : cacheRead.at(inputTokens)).multiply(BigDecimal.valueOf(read)))
+                .add((cacheWrite == null ? in : cacheWrite.at(inputTokens)).multiply(BigDecimal.valueOf(write)))
+                .add(output == null ? BigDecimal.ZERO : output.at(inputTokens).multiply(BigDecimal.valueOf(Math.max(outputTokens, 0))));
+        BigDecimal usd = micro.divide(MILLION, 12, RoundingMode.HALF_UP);
+        if (requestsPerThousand != null) usd = usd.add(requestsPerThousand.divide(THOUSAND, 12, RoundingMode.HALF_UP));
+        return usd.setScale(10, RoundingMode.HALF_UP);
+    }
+}
