@@ -42,7 +42,7 @@ final class CallRenderer {
         TokenUsage usage = response.tokenUsage();
         if (usage != null && usage.inputTokenCount() != null && usage.outputTokenCount() != null) {
             UsageDetails d = UsageDetails.of(usage);
-            b.inputTokens(d.inputTokens()).outputTokens(d.outputTokens()).cachedInputTokens(d.cachedInputTokens())
+            b.inputTokens(d.inputTokens()).outputTokens(d.outputTokens()).cachedInputTokens(d.cachedInputTokens()).cacheWriteTokens(d.cacheWriteTokens())
                     .reasoningTokens(d.reasoningTokens()).tokenSource(TokenSource.PROVIDER);
         } else {
             b.inputTokens(tokens.countChat(model, prompt(request))).outputTokens(tokens.countText(model, output))

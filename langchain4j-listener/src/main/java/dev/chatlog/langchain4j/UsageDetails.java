@@ -4,19 +4,20 @@ import dev.langchain4j.model.output.TokenUsage;
 import java.lang.reflect.Method;
 
 /**
- * Cached-input and reasoning tokens from a provider's {@link TokenUsage} subclass, read without a
- * compile-time dependency on the provider module: OpenAI's {@code inputTokensDetails().cachedTokens()}
- * and {@code outputTokensDetails().reasoningTokens()}; Anthropic's {@code cacheReadInputTokens()}
- * (which Anthropic reports outside the input count, so it is added to it). Methods are looked up once
- * per class.
+ * Cached-input, cache-write and reasoning tokens from a provider's {@link TokenUsage} subclass, read
+ * without a compile-time dependency on the provider module: OpenAI's
+ * {@code inputTokensDetails().cachedTokens()} and {@code outputTokensDetails().reasoningTokens()};
+ * Anthropic's {@code cacheReadInputTokens()} and {@code cacheCreationInputTokens()} (which Anthropic
+ * reports outside the input count, so they are added to it: input tokens are always the whole
+ * prompt). Methods are looked up once per class.
  */
-record UsageDetails(int inputTokens, int outputTokens, int cachedInputTokens, int reasoningTokens) {
+record UsageDetails(int inputTokens, int outputTokens, int cachedInputTokens, int cacheWriteTokens, int reasoningTokens) {
 
     private static final ClassValue<Accessors> ACCESSORS = new ClassValue<>() {
         @Override
         protected Accessors computeValue(Class<?> type) {
             return new Accessors(method(type, "inputTokensDetails"), method(type, "outputTokensDetails"),
-                    method(type, "cacheReadInputTokens"));
+                    method(type, "cacheReadInputTokens"), method(type, "cacheCreationInputTokens"));
         }
     };
 
@@ -31,10 +32,12 @@ record UsageDetails(int inputTokens, int outputTokens, int cachedInputTokens, in
             in += cacheRead;
             cached += cacheRead;
         }
-        return new UsageDetails(in, out, cached, reasoning);
+        int cacheWrite = intOf(invoke(usage, a.cacheWrite));
+        in += Math.max(cacheWrite, 0);
+        return new UsageDetails(in, out, cached, Math.max(cacheWrite, 0), reasoning);
     }
 
-    private record Accessors(Method inputDetails, Method outputDetails, Method cacheRead) {}
+    private record Accessors(Method inputDetails, Method outputDetails, Method cacheRead, Method cacheWrite) {}
 
     private static Method method(Class<?> type, String name) {
         try {

@@ -142,6 +142,30 @@ class ChatLogListenerTest {
     }
 
     @Test
+    void should_store_and_price_anthropic_cache_writes_and_reads_from_the_real_anthropic_client() {
+        // Anthropic reports input tokens without the cache: 100 uncached, 2,000 written to the cache, 3,000 read from it
+        stub.respondAnthropic(new OpenAiStub.AnthropicReply("Cached answer.", 100, 50, 2_000, 3_000));
+        ChatModel claude = dev.langchain4j.model.anthropic.AnthropicChatModel.builder().baseUrl(stub.baseUrl() + "/")
+                .apiKey("test-key").modelName("claude-haiku-4-5").maxRetries(0).timeout(Duration.ofSeconds(10))
+                .listeners(List.of(listener)).build();
+        String conversation;
+        try (MessageTurn turn = logger.beginMessage("conv-anthropic-cache", "long document question")) {
+            conversation = turn.conversationId();
+            assertEquals("Cached answer.", claude.chat("what does section 4 say?"));
+        }
+        Map<String, Object> row = row(conversation);
+        assertEquals("anthropic", row.get("provider"));
+        assertEquals(5_100, i(row.get("input_tokens")), "the whole prompt");
+        assertEquals(3_000, i(row.get("cached_input_tokens")));
+        assertEquals(2_000, i(row.get("cache_write_tokens")));
+        assertEquals(50, i(row.get("output_tokens")));
+        // Claude Haiku 4.5: $1 in, $1.25 cache write, $0.10 cache read, $5 out per 1M:
+        // 100 * 1 + 2,000 * 1.25 + 3,000 * 0.10 + 50 * 5 = 3,150 per 1M
+        assertEquals(0, new BigDecimal("0.00315").compareTo((BigDecimal) row.get("cost_estimate")), row.toString());
+        assertTrue(((String) row.get("price_version")).startsWith("genai-prices@"), row.toString());
+    }
+
+    @Test
     void should_log_a_streaming_call_with_final_usage_and_time_to_first_token() throws Exception {
         stub.respond(r -> Reply.text("Three orders are open.", new Usage(42, 7, null, null)));
         String conversation;

@@ -124,6 +124,7 @@ public final class OpenAiStub implements AutoCloseable {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/v1/chat/completions", this::handle);
         server.createContext("/v1/embeddings", this::embeddings);
+        server.createContext("/v1/messages", this::anthropic);
         server.setExecutor(Executors.newFixedThreadPool(32));
         server.start();
     }
@@ -160,6 +161,32 @@ public final class OpenAiStub implements AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             send(ex, 500, "application/json", "{\"error\":{\"message\":\"stub failure: " + e + "\"}}");
+        }
+    }
+
+    /**
+     * An answer of Anthropic's Messages API, with its usage as Anthropic reports it: input tokens
+     * exclude the cache reads and the cache writes.
+     */
+    public record AnthropicReply(String text, int inputTokens, int outputTokens, int cacheWriteTokens, int cacheReadTokens) {}
+
+    private volatile AnthropicReply anthropicReply = new AnthropicReply("hello from claude", 100, 20, 0, 0);
+
+    public void respondAnthropic(AnthropicReply reply) {
+        this.anthropicReply = reply;
+    }
+
+    private void anthropic(HttpExchange ex) throws IOException {
+        try (ex) {
+            JsonNode body = JSON.readTree(ex.getRequestBody());
+            requests.add(new Request(body));
+            AnthropicReply r = anthropicReply;
+            ObjectNode root = JSON.createObjectNode().put("id", "msg_stub").put("type", "message").put("role", "assistant")
+                    .put("model", body.path("model").asText()).put("stop_reason", "end_turn");
+            root.putArray("content").addObject().put("type", "text").put("text", r.text());
+            root.putObject("usage").put("input_tokens", r.inputTokens()).put("output_tokens", r.outputTokens())
+                    .put("cache_creation_input_tokens", r.cacheWriteTokens()).put("cache_read_input_tokens", r.cacheReadTokens());
+            send(ex, 200, "application/json", JSON.writeValueAsString(root));
         }
     }
 

@@ -28,6 +28,7 @@ public record LlmCall(
         Integer inputTokens,
         Integer outputTokens,
         Integer cachedInputTokens,
+        Integer cacheWriteTokens,
         Integer reasoningTokens,
         TokenSource tokenSource,
         BigDecimal costEstimate,
@@ -90,6 +91,7 @@ public record LlmCall(
         private Integer inputTokens;
         private Integer outputTokens;
         private Integer cachedInputTokens;
+        private Integer cacheWriteTokens;
         private Integer reasoningTokens;
         private TokenSource tokenSource;
         private BigDecimal costEstimate;
@@ -114,7 +116,7 @@ public record LlmCall(
             agent = c.agent; functionName = c.functionName; chatMode = c.chatMode; userId = c.userId;
             provider = c.provider; model = c.model; responseModel = c.responseModel;
             inputTokens = c.inputTokens; outputTokens = c.outputTokens;
-            cachedInputTokens = c.cachedInputTokens; reasoningTokens = c.reasoningTokens;
+            cachedInputTokens = c.cachedInputTokens; cacheWriteTokens = c.cacheWriteTokens; reasoningTokens = c.reasoningTokens;
             tokenSource = c.tokenSource; costEstimate = c.costEstimate; priced = c.priced;
             priceVersion = c.priceVersion; startedAt = c.startedAt; durationMs = c.durationMs;
             timeToFirstTokenMs = c.timeToFirstTokenMs; finishReason = c.finishReason;
@@ -147,6 +149,8 @@ public record LlmCall(
         public Builder inputTokens(Integer v) { inputTokens = v; return this; }
         public Builder outputTokens(Integer v) { outputTokens = v; return this; }
         public Builder cachedInputTokens(Integer v) { cachedInputTokens = v; return this; }
+        /** Input tokens written to the provider's prompt cache (Anthropic's cache creation), part of {@code inputTokens}. */
+        public Builder cacheWriteTokens(Integer v) { cacheWriteTokens = v; return this; }
         public Builder reasoningTokens(Integer v) { reasoningTokens = v; return this; }
         public Builder tokenSource(TokenSource v) { tokenSource = v; return this; }
         public Builder costEstimate(BigDecimal v) { costEstimate = v; return this; }
@@ -167,7 +171,7 @@ public record LlmCall(
             return new LlmCall(callId == null ? Ids.newId() : callId, conversationId, messageId,
                     parentCallId, callSequence, callType, agent, functionName, chatMode, userId,
                     provider, model, responseModel, inputTokens, outputTokens, cachedInputTokens,
-                    reasoningTokens, tokenSource, costEstimate, priced, priceVersion,
+                    cacheWriteTokens, reasoningTokens, tokenSource, costEstimate, priced, priceVersion,
                     startedAt == null ? Instant.now() : startedAt, durationMs, timeToFirstTokenMs,
                     finishReason, inputText, outputText, success, errorType, errorMessage, metadata);
         }

@@ -262,6 +262,7 @@ public final class PriceCatalog {
         int in = call.inputTokens() == null ? 0 : call.inputTokens();
         int out = call.outputTokens() == null ? 0 : call.outputTokens();
         int cached = call.cachedInputTokens() == null ? 0 : call.cachedInputTokens();
-        return b.priced(true).costEstimate(q.get().rates().cost(in, cached, 0, out)).build();
+        int written = call.cacheWriteTokens() == null ? 0 : call.cacheWriteTokens();
+        return b.priced(true).costEstimate(q.get().rates().cost(in, cached, written, out)).build();
     }
 }

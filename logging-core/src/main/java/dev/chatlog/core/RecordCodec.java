@@ -17,8 +17,8 @@ import java.util.Map;
 /**
  * Compact binary form of the records, for the spool. Maps and lists go as JSON text.
  *
- * <p>Layouts by spool format ({@link DiskSpool#VERSION}): 1 (current) names enums by their database
- * value, so reordering or adding constants cannot change what a spooled record means, and knows
+ * <p>Layouts by spool format ({@link DiskSpool#VERSION}): 2 (current) is 1 with a call's cache-write
+ * tokens at its end; 1 names enums by their database value, so reordering or adding constants cannot change what a spooled record means, and knows
  * {@link TurnOpened} markers; 0 (the first format) gave enums as ordinals of the order frozen in
  * {@link #V0_CALL_TYPES} and {@link #V0_TOKEN_SOURCES}. A new layout gets a new version, and the
  * decoder of every older one stays.
@@ -59,6 +59,7 @@ final class RecordCodec {
                 str(out, c.finishReason()); str(out, c.inputText()); str(out, c.outputText());
                 out.writeBoolean(c.success()); str(out, c.errorType()); str(out, c.errorMessage());
                 str(out, c.metadata().isEmpty() ? null : JSON.writeValueAsString(c.metadata()));
+                integer(out, c.cacheWriteTokens()); // format 2
             } else if (record instanceof ConversationMessage m) {
                 out.writeByte(MESSAGE);
                 str(out, m.messageId()); str(out, m.conversationId()); str(out, m.userId()); str(out, m.chatMode());
@@ -88,7 +89,7 @@ final class RecordCodec {
         if (version == 0) {
             return decodeV0(data);
         }
-        if (version != DiskSpool.VERSION) {
+        if (version < 1 || version > DiskSpool.VERSION) {
             throw new IllegalArgumentException("unknown spool format " + version);
         }
         try {
@@ -103,7 +104,8 @@ final class RecordCodec {
                         .reasoningTokens(integer(in));
                 String source = str(in);
                 b.tokenSource(source == null ? null : TokenSource.valueOf(source.toUpperCase(java.util.Locale.ROOT)));
-                return callTail(b, in);
+                LlmCall c = callTail(b, in);
+                return version >= 2 ? c.toBuilder().cacheWriteTokens(integer(in)).build() : c;
             }
             if (type == MESSAGE) {
                 return message(in);

@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.zip.CRC32;
 
 /**
- * The bytes of a spool segment, by format version. Format 1 (current): a header
- * {@code [int MAGIC][int 1]}, then frames {@code [int length][int crc32][long appendedAtMillis][record]}
+ * The bytes of a spool segment, by format version. Formats 1 and 2 (current; 2 only adds a field to
+ * the call record, see {@link RecordCodec}): a header {@code [int MAGIC][int version]}, then frames {@code [int length][int crc32][long appendedAtMillis][record]}
  * (the checksum covers time and record). Format 0 (the first): no header, frames
  * {@code [int length][int crc32][record]}. The magic is a negative int, which no frame length of
  * format 0 can be, so a segment tells its own format.
@@ -18,7 +18,7 @@ import java.util.zip.CRC32;
 final class SpoolFormat {
     static final int MAX_RECORD = 64 << 20;
     static final int MAGIC = 0xC4A7_5B01;
-    static final int VERSION = 1;
+    static final int VERSION = 2;
     static final int HEADER = 8;
     /** Bytes a format-1 frame adds to its record: length, checksum, append time. */
     static final int FRAME_OVERHEAD = 16;

@@ -20,9 +20,9 @@ import org.junit.jupiter.api.io.TempDir;
 /** What the spool promises across versions and crashes, and what awaitDurable means. */
 class DurabilityTest {
 
-    private static void copyFixture(Path dir) throws IOException {
+    private static void copyFixture(Path dir, String fixture) throws IOException {
         Files.createDirectories(dir);
-        try (InputStream in = DurabilityTest.class.getResourceAsStream("/spool-v0/segment-000000000000.log")) {
+        try (InputStream in = DurabilityTest.class.getResourceAsStream("/" + fixture + "/segment-000000000000.log")) {
             Files.copy(in, dir.resolve("segment-000000000000.log"));
         }
     }
@@ -37,9 +37,11 @@ class DurabilityTest {
         }
     }
 
-    @Test
-    void should_replay_a_spool_written_by_the_first_format_exactly(@TempDir Path dir) throws Exception {
-        copyFixture(dir);
+    /** spool-v0: the first format (no header, enums as ordinals); spool-v1: format 1 (no cache-write tokens), written by that code. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"spool-v0", "spool-v1"})
+    void should_replay_a_spool_written_by_an_older_format_exactly(String fixture, @TempDir Path dir) throws Exception {
+        copyFixture(dir, fixture);
         List<Object> expected = LegacySpool.records();
         InMemorySink sink = new InMemorySink();
         try (ChatLogger logger = ChatLogger.builder(sink).spool(dir).build()) {
@@ -61,6 +63,14 @@ class DurabilityTest {
             assertEquals(SpoolFormat.MAGIC, java.nio.ByteBuffer.wrap(head).getInt(0));
             assertEquals(DiskSpool.VERSION, java.nio.ByteBuffer.wrap(head).getInt(4));
         }
+    }
+
+    @Test
+    void should_keep_every_field_of_a_call_through_the_current_format() {
+        LlmCall call = LlmCall.builder().callId("v2").conversationId("c").messageId("m").provider("anthropic").model("claude-haiku-4-5")
+                .inputTokens(5_100).outputTokens(50).cachedInputTokens(3_000).cacheWriteTokens(2_000).startedAt(java.time.Instant.EPOCH)
+                .build();
+        assertEquals(call, RecordCodec.decode(DiskSpool.VERSION, RecordCodec.encode(call)));
     }
 
     @Test

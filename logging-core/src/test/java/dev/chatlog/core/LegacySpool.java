@@ -8,9 +8,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The records of the spool fixture in {@code src/test/resources/spool-v0}: one segment written by the
- * first spool format (frames with no segment header, call types and token sources as ordinals),
- * made once by {@link #main} with that code and kept, so that every later format must still replay it.
+ * The records of the spool fixtures in {@code src/test/resources}: {@code spool-v0}, one segment written
+ * by the first spool format (frames with no segment header, call types and token sources as ordinals),
+ * and {@code spool-v1}, by format 1 (no cache-write tokens), each made once by {@link #main} with the
+ * code of its time and kept, so that every later format must still replay them.
  */
 final class LegacySpool {
     private LegacySpool() {}

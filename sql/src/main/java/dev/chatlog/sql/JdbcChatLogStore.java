@@ -151,13 +151,13 @@ public final class JdbcChatLogStore implements ChatLogSink {
     private static final String INSERT_CALL = """
             INSERT INTO chatbot_llm_calls (call_id, conversation_id, message_id, parent_call_id, call_sequence,
                 call_type, agent, function_name, chat_mode, user_id, provider, model, response_model,
-                input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, total_tokens, token_source,
+                input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens, total_tokens, token_source,
                 cost_estimate, priced, price_version, duration_ms, time_to_first_token_ms, finish_reason,
                 input_text, output_text, success, error_type, error_message, metadata, started_at, ended_at,
                 write_batch_id)
             VALUES (:call_id, :conversation_id, :message_id, :parent_call_id, :call_sequence,
                 :call_type, :agent, :function_name, :chat_mode, :user_id, :provider, :model, :response_model,
-                :input_tokens, :output_tokens, :cached_input_tokens, :reasoning_tokens, :total_tokens, :token_source,
+                :input_tokens, :output_tokens, :cached_input_tokens, :cache_write_tokens, :reasoning_tokens, :total_tokens, :token_source,
                 :cost_estimate, :priced, :price_version, :duration_ms, :ttft, :finish_reason,
                 :input_text, :output_text, :success, :error_type, :error_message, :metadata, :started_at, :ended_at,
                 :batch)
@@ -183,6 +183,7 @@ public final class JdbcChatLogStore implements ChatLogSink {
                     .bind("input_tokens", nz(c.inputTokens()))
                     .bind("output_tokens", nz(c.outputTokens()))
                     .bind("cached_input_tokens", nz(c.cachedInputTokens()))
+                    .bind("cache_write_tokens", nz(c.cacheWriteTokens()))
                     .bind("reasoning_tokens", nz(c.reasoningTokens()))
                     .bind("total_tokens", c.totalTokens())
                     .bind("token_source", c.tokenSource() == null ? "estimated" : c.tokenSource().dbValue())

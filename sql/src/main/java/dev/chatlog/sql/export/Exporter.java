@@ -41,7 +41,7 @@ public final class Exporter {
 
     static final List<String> CALL_COLUMNS = List.of("call_id", "conversation_id", "message_id", "parent_call_id", "call_sequence",
             "call_type", "agent", "function_name", "chat_mode", "user_id", "provider", "model", "response_model", "input_tokens",
-            "output_tokens", "cached_input_tokens", "reasoning_tokens", "total_tokens", "token_source", "cost_estimate", "priced",
+            "output_tokens", "cached_input_tokens", "cache_write_tokens", "reasoning_tokens", "total_tokens", "token_source", "cost_estimate", "priced",
             "price_version", "duration_ms", "time_to_first_token_ms", "finish_reason", "success", "error_type", "error_message",
             "started_at", "ended_at", "input_text", "output_text");
     static final List<String> MESSAGE_COLUMNS = List.of("message_id", "conversation_id", "user_id", "chat_mode", "timestamp",

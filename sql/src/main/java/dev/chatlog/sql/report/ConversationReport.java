@@ -58,7 +58,7 @@ final class ConversationReport {
             }
             List<Map<String, Object>> calls = h.createQuery("""
                     SELECT message_id, call_id, parent_call_id, call_sequence, call_type, agent, function_name, chat_mode,
-                           provider, model, response_model, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens,
+                           provider, model, response_model, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens,
                            total_tokens, token_source, cost_estimate, priced, price_version, duration_ms, time_to_first_token_ms,
                            finish_reason, success, error_type, error_message, started_at, input_text, output_text
                     FROM chatbot_llm_calls WHERE conversation_id = :c ORDER BY call_sequence, started_at""")
