@@ -2,6 +2,7 @@ package dev.chatlog.server;
 
 import dev.chatlog.core.ChatLogger;
 import dev.chatlog.core.HealthReport;
+import dev.chatlog.server.prices.PriceController;
 import dev.chatlog.core.Masker;
 import dev.chatlog.server.web.AccessControl;
 import dev.chatlog.server.web.HostCheck;
@@ -115,6 +116,7 @@ public final class ChatlogServer implements AutoCloseable {
         AccessControl access = new AccessControl(config.apiToken(), config.corsOrigins());
         HostCheck hosts = new HostCheck(config.host(), config.apiToken() != null, config.allowedHosts());
         DashboardPage page = new DashboardPage();
+        PriceController priceQuotes = new PriceController(prices, java.time.Clock.systemUTC());
         this.app = Javalin.create(c -> {
             c.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler())); // Jetty's own errors as JSON too
             c.routes.before(hosts::check);
@@ -145,6 +147,7 @@ public final class ChatlogServer implements AutoCloseable {
             c.routes.get("/logging-dashboard/stats/realtime", stats::realtime);
             c.routes.get("/logging-dashboard/export/llm-calls", stats::exportCalls);
             c.routes.get("/logging-dashboard/export/messages", stats::exportMessages);
+            c.routes.get("/logging-dashboard/prices", priceQuotes::quote);
             c.routes.get("/health", this::health);
             c.routes.get("/dashboard", page::page);
             c.routes.get("/dashboard/", page::page);

@@ -58,10 +58,12 @@ class HostileCorpusTest {
     static final List<String> READ_ROUTES = List.of("/logging-dashboard/overview", "/logging-dashboard/conversations",
             "/logging-dashboard/llm-calls/analysis", "/logging-dashboard/sql-queries/analysis", "/logging-dashboard/stats/daily",
             "/logging-dashboard/stats/range", "/logging-dashboard/stats/cost", "/logging-dashboard/stats/latency",
-            "/logging-dashboard/stats/realtime", "/logging-dashboard/export/llm-calls", "/logging-dashboard/export/messages");
+            "/logging-dashboard/stats/realtime", "/logging-dashboard/export/llm-calls", "/logging-dashboard/export/messages",
+            "/logging-dashboard/prices");
 
     static final List<String> PARAMS = List.of("hours", "window", "from", "to", "date", "group_by", "model", "agent", "function",
-            "function_name", "chat_mode", "user", "success", "slow_ms", "minutes", "format", "conversation_id", "limit");
+            "function_name", "chat_mode", "user", "success", "slow_ms", "minutes", "format", "conversation_id", "limit", "provider",
+            "input_tokens", "output_tokens", "cached_input_tokens", "cache_write_tokens", "at");
 
     /** What an answer must not show unless the request itself carried it: traces, classes, SQL state, paths. */
     private static final Pattern INTERNAL = Pattern.compile(

@@ -75,6 +75,11 @@ public final class ReadParams {
     public static final Instant EARLIEST = Instant.EPOCH;
     public static final Instant LATEST = Instant.parse("9999-12-31T00:00:00Z");
 
+    /** One instant parameter ({@code at=2026-11-23T10:00:00Z}, or a date for its start), checked as the windows are. */
+    public static Instant instant(String v, String field) {
+        return instant(v, field, false);
+    }
+
     private static Instant instant(String v, String field, boolean endInclusiveDate) {
         Instant t;
         try {

@@ -1,0 +1,91 @@
+package dev.chatlog.server.prices;
+
+import dev.chatlog.core.PriceCatalog;
+import dev.chatlog.core.Rates;
+import dev.chatlog.server.web.ApiError;
+import dev.chatlog.server.web.Params;
+import dev.chatlog.server.web.ReadParams;
+import io.javalin.http.Context;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * {@code GET /logging-dashboard/prices}: what the server's price catalog (the one its logger prices
+ * calls with) charges for some tokens of a model, at an instant: the provider and model entry it
+ * matched, the rates, the price version and the cost; or {@code "priced": false} with how to price it.
+ */
+public final class PriceController {
+    /** The most tokens of one kind a quote takes (ten times the largest context windows). */
+    static final int MAX_TOKENS = 100_000_000;
+
+    private final PriceCatalog prices;
+    private final Clock clock;
+
+    public PriceController(PriceCatalog prices, Clock clock) {
+        this.prices = prices;
+        this.clock = clock;
+    }
+
+    public void quote(Context ctx) {
+        String model = Params.name(ctx, "model");
+        if (model == null) throw ApiError.badRequest("model is required (the model name a call reports)", "model");
+        String provider = Params.name(ctx, "provider");
+        int in = Params.intParam(ctx, "input_tokens", 0, 0, MAX_TOKENS);
+        int out = Params.intParam(ctx, "output_tokens", 0, 0, MAX_TOKENS);
+        int cached = Params.intParam(ctx, "cached_input_tokens", 0, 0, MAX_TOKENS);
+        int written = Params.intParam(ctx, "cache_write_tokens", 0, 0, MAX_TOKENS);
+        if ((long) cached + written > in) {
+            throw ApiError.badRequest("cached_input_tokens and cache_write_tokens are part of input_tokens: their sum is at most input_tokens",
+                    cached > in ? "cached_input_tokens" : "cache_write_tokens");
+        }
+        String atParam = ctx.queryParam("at");
+        Instant at = atParam == null || atParam.isBlank() ? clock.instant() : ReadParams.instant(atParam.trim(), "at");
+        Optional<PriceCatalog.Quote> q = prices.quote(model, provider, at);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("model", model);
+        body.put("provider", provider);
+        body.put("at", at.toString());
+        body.put("price_version", prices.version());
+        body.put("priced", q.isPresent());
+        if (q.isEmpty()) {
+            body.put("hint", "no price for this model" + (provider == null ? "" : " on " + provider) + ": the price data does not know it "
+                    + "(local and self-hosted providers are never priced). Price it with CHATLOG_PRICES=" + model.toLowerCase(java.util.Locale.ROOT)
+                    + "=<input>:<output>[:<cached>] (USD per 1M tokens) or a CHATLOG_PRICES_FILE; calls stay unpriced (not $0) until then");
+            ctx.json(body);
+            return;
+        }
+        Rates r = q.get().rates();
+        body.put("source", q.get().source());
+        body.put("matched_provider", q.get().provider());
+        body.put("matched_model", q.get().model());
+        Map<String, Object> rates = new LinkedHashMap<>();
+        rates.put("input", rate(r.input(), in));
+        rates.put("cache_read", rate(r.cacheRead(), in));
+        rates.put("cache_write", rate(r.cacheWrite(), in));
+        rates.put("output", rate(r.output(), in));
+        rates.put("requests_per_thousand", r.requestsPerThousand());
+        rates.put("unit", "USD per 1M tokens (requests: per 1,000); cache rates null: those tokens cost the input rate");
+        body.put("rates", rates);
+        body.put("tokens", Map.of("input", in, "cached_input", cached, "cache_write", written, "output", out));
+        body.put("cost", r.cost(in, cached, written, out));
+        ctx.json(body);
+    }
+
+    /** A rate as used for this prompt, and its tiers when it has any. */
+    private static Map<String, Object> rate(Rates.Rate rate, long promptTokens) {
+        if (rate == null) return null;
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("applied", rate.at(promptTokens));
+        m.put("base", rate.base());
+        if (!rate.tiers().isEmpty()) {
+            List<Map<String, Object>> tiers = rate.tiers().stream()
+                    .map(t -> Map.<String, Object>of("above_prompt_tokens", t.start(), "price", t.price())).toList();
+            m.put("tiers", tiers);
+        }
+        return m;
+    }
+}
