@@ -229,8 +229,14 @@
     tile('llm_calls', t.llm_calls, fmtInt(t.llm_calls), fmtInt(t.failed_calls) + ' failed');
     tile('tokens', t.total_tokens, fmtInt(t.total_tokens), fmtInt(t.input_tokens) + ' in · ' + fmtInt(t.output_tokens) + ' out');
     tile('cost', t.cost, fmtCost(t.cost), t.unpriced_calls > 0 ? '+ ' + fmtInt(t.unpriced_calls) + ' unpriced calls' : 'all calls priced');
-    tile('unpriced_calls', t.unpriced_calls, fmtInt(t.unpriced_calls), 'no price for the model')
-      .classList.toggle('warn', Number(t.unpriced_calls) > 0);
+    // the models nobody priced, by name, and how to price them (never shown as $0)
+    const unpriced = (o.by_model || []).filter((r) => Number(r.unpriced_calls) > 0).map((r) => r.model || '(no model name)');
+    const u = tile('unpriced_calls', t.unpriced_calls, fmtInt(t.unpriced_calls),
+      unpriced.length ? 'no price for ' + unpriced.slice(0, 3).join(', ') + (unpriced.length > 3 ? ' +' + (unpriced.length - 3) : '')
+        : 'every model priced');
+    u.classList.toggle('warn', Number(t.unpriced_calls) > 0);
+    u.title = unpriced.length ? 'Price them with CHATLOG_PRICES=' + unpriced[0] + '=<input>:<output> (USD per 1M tokens) '
+      + 'or a CHATLOG_PRICES_FILE; GET /logging-dashboard/prices?model=... shows what a model is priced with' : '';
     tile('success_rate', t.success_rate, fmtPct(t.success_rate), 'of LLM calls');
     tile('p50_latency_ms', t.p50_latency_ms, fmtMs(t.p50_latency_ms), 'avg ' + fmtMs(t.avg_latency_ms));
     tile('p95_latency_ms', t.p95_latency_ms, fmtMs(t.p95_latency_ms), 'p99 ' + fmtMs(t.p99_latency_ms));

@@ -180,6 +180,9 @@ class DashboardBrowserTest {
                 tile(b, "cost").findElement(By.className("value")).getText());
         assertEquals("1", tile(b, "unpriced_calls").findElement(By.className("value")).getText());
         assertTrue(tile(b, "unpriced_calls").getDomAttribute("class").contains("warn"));
+        assertTrue(tile(b, "unpriced_calls").findElement(By.className("sub")).getText().contains("no price for mystery-model-x"),
+                "the unpriced model by name: " + tile(b, "unpriced_calls").getText());
+        assertTrue(tile(b, "unpriced_calls").getDomAttribute("title").contains("CHATLOG_PRICES=mystery-model-x="));
         double success = 100.0 * (calls - failed) / calls;
         assertEquals(String.format(java.util.Locale.US, "%.1f %%", success), tile(b, "success_rate").findElement(By.className("value")).getText());
         assertFalse(tile(b, "p95_latency_ms").findElement(By.className("value")).getText().equals("–"));
