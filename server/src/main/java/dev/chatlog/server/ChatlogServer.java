@@ -116,7 +116,7 @@ public final class ChatlogServer implements AutoCloseable {
         AccessControl access = new AccessControl(config.apiToken(), config.corsOrigins());
         HostCheck hosts = new HostCheck(config.host(), config.apiToken() != null, config.allowedHosts());
         DashboardPage page = new DashboardPage();
-        PriceController priceQuotes = new PriceController(prices, java.time.Clock.systemUTC());
+        PriceController priceQuotes = new PriceController(prices, java.time.Clock.systemUTC(), database.jdbi(), config.apiToken() != null);
         this.app = Javalin.create(c -> {
             c.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler())); // Jetty's own errors as JSON too
             c.routes.before(hosts::check);
@@ -148,6 +148,7 @@ public final class ChatlogServer implements AutoCloseable {
             c.routes.get("/logging-dashboard/export/llm-calls", stats::exportCalls);
             c.routes.get("/logging-dashboard/export/messages", stats::exportMessages);
             c.routes.get("/logging-dashboard/prices", priceQuotes::quote);
+            c.routes.post("/logging-dashboard/prices/reprice", priceQuotes::reprice);
             c.routes.get("/health", this::health);
             c.routes.get("/dashboard", page::page);
             c.routes.get("/dashboard/", page::page);

@@ -37,7 +37,7 @@ public final class ChatController {
     }
 
     public void chat(Context ctx) {
-        requireJson(ctx.header("Content-Type"));
+        Params.requireJson(ctx.header("Content-Type"));
         ShopChatbot.Question q = parse(ctx.body(), ctx.ip());
         ShopChatbot.Answer a;
         try {
@@ -74,17 +74,6 @@ public final class ChatController {
             body.put("conversation_summary", a.conversationSummary());
         }
         ctx.json(body);
-    }
-
-    /**
-     * The body must be declared JSON: a form or {@code text/plain} POST is what any web page can send
-     * to this server without a CORS preflight, so it is refused (415) before anything runs.
-     */
-    static void requireJson(String contentType) {
-        String type = contentType == null ? "" : contentType.split(";", 2)[0].trim();
-        if (!type.equalsIgnoreCase("application/json")) {
-            throw new ApiError(415, "the body must be sent as Content-Type: application/json", null);
-        }
     }
 
     static ShopChatbot.Question parse(String raw, String client) {

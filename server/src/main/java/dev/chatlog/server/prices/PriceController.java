@@ -1,10 +1,14 @@
 package dev.chatlog.server.prices;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chatlog.core.PriceCatalog;
 import dev.chatlog.core.Rates;
 import dev.chatlog.server.web.ApiError;
 import dev.chatlog.server.web.Params;
 import dev.chatlog.server.web.ReadParams;
+import dev.chatlog.sql.Repricer;
 import io.javalin.http.Context;
 import java.time.Clock;
 import java.time.Instant;
@@ -12,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.jdbi.v3.core.Jdbi;
 
 /**
  * {@code GET /logging-dashboard/prices}: what the server's price catalog (the one its logger prices
@@ -22,12 +27,52 @@ public final class PriceController {
     /** The most tokens of one kind a quote takes (ten times the largest context windows). */
     static final int MAX_TOKENS = 100_000_000;
 
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
     private final PriceCatalog prices;
     private final Clock clock;
+    private final Jdbi jdbi;
+    private final boolean authenticated;
 
-    public PriceController(PriceCatalog prices, Clock clock) {
+    /** {@code authenticated}: a token guards the routes; repricing is refused without one. */
+    public PriceController(PriceCatalog prices, Clock clock, Jdbi jdbi, boolean authenticated) {
         this.prices = prices;
         this.clock = clock;
+        this.jdbi = jdbi;
+        this.authenticated = authenticated;
+    }
+
+    /**
+     * {@code POST /logging-dashboard/prices/reprice} with {@code {"from", "to", "dry_run"}} (instants or
+     * dates, {@code to} exclusive; {@code dry_run} defaults to true): prices the stored calls of the
+     * window again with this server's catalog ({@link Repricer}) and says what changed.
+     */
+    public void reprice(Context ctx) {
+        if (!authenticated) {
+            throw new ApiError(403, "repricing rewrites stored costs: set CHATLOG_API_TOKEN and call it with Authorization: Bearer <token>", null);
+        }
+        Params.requireJson(ctx.header("Content-Type"));
+        JsonNode body;
+        try {
+            body = JSON.readTree(ctx.body());
+        } catch (Exception e) {
+            throw ApiError.badRequest("the body is not valid JSON: want {\"from\": \"2026-11-01\", \"to\": \"2026-12-01\", \"dry_run\": true}", null);
+        }
+        if (body == null || !body.isObject()) throw ApiError.badRequest("the body must be a JSON object with from and to", null);
+        Instant from = bound(body, "from");
+        Instant to = bound(body, "to");
+        if (!from.isBefore(to)) throw ApiError.badRequest("from must be before to", "from");
+        JsonNode dry = body.get("dry_run");
+        if (dry != null && !dry.isBoolean()) throw ApiError.badRequest("dry_run must be true or false", "dry_run");
+        boolean dryRun = dry == null || dry.asBoolean();
+        ctx.json(new Repricer(jdbi, prices, 1_000).reprice(from, to, dryRun).toMap());
+    }
+
+    private static Instant bound(JsonNode body, String field) {
+        JsonNode v = body.get(field);
+        if (v == null || !v.isTextual()) throw ApiError.badRequest(field + " is required: a date (2026-11-01) or an ISO instant", field);
+        return ReadParams.instant(v.asText().trim(), field);
     }
 
     public void quote(Context ctx) {

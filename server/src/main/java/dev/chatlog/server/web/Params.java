@@ -64,6 +64,17 @@ public final class Params {
         return value;
     }
 
+    /**
+     * A body must be declared JSON: a form or {@code text/plain} POST is what any web page can send
+     * to this server without a CORS preflight, so it is refused (415) before anything runs.
+     */
+    public static void requireJson(String contentType) {
+        String type = contentType == null ? "" : contentType.split(";", 2)[0].trim();
+        if (!type.equalsIgnoreCase("application/json")) {
+            throw new ApiError(415, "the body must be sent as Content-Type: application/json", null);
+        }
+    }
+
     static String clip(String s) {
         return s.length() > 40 ? s.substring(0, 40) + "…" : s;
     }

@@ -87,6 +87,58 @@ public final class RollupWriter {
                 }
             }
         }
+        upsert(h, rows);
+    }
+
+    /**
+     * A stored model call whose price changed (a reprice): its cost moves by {@code costDelta}, its
+     * unpriced count by {@code unpricedDelta}; {@code intent} and {@code messageAt} (null without a
+     * message) place it in the intent rows, as its message does. {@code lowered}: its cost went down.
+     */
+    public record Repricing(LlmCall call, BigDecimal costDelta, long unpricedDelta, boolean lowered, String intent, Instant messageAt) {}
+
+    /**
+     * Moves the rollups by repriced calls: cost and unpriced counts in every row the calls were
+     * added to; the most expensive call of a row raised at once, and recomputed from the calls where
+     * a cost went down (a maximum cannot be lowered by a delta).
+     */
+    public static void applyRepricing(Handle h, List<Repricing> changes) {
+        Map<Key, Sums> rows = new HashMap<>();
+        java.util.Set<Key> lowered = new java.util.TreeSet<>();
+        Map<Key, Dimension> dims = new HashMap<>();
+        for (Repricing r : changes) {
+            for (Dimension d : CALL_DIMENSIONS) {
+                String value = d.key(r.call());
+                if (value == null) continue;
+                for (Key k : keys(r.call().startedAt(), d, value)) {
+                    rows.computeIfAbsent(k, x -> new Sums()).add(Measure.COST, r.costDelta()).add(Measure.UNPRICED_CALLS, r.unpricedDelta())
+                            .add(Measure.MAX_COST, r.call().costEstimate());
+                    if (r.lowered() && !k.granularity().equals("u")) {
+                        lowered.add(k);
+                        dims.put(k, d);
+                    }
+                }
+            }
+            if (r.messageAt() != null) {
+                for (Sums s : targets(rows, r.messageAt(), Dimension.INTENT, r.intent() == null ? "" : r.intent())) {
+                    s.add(Measure.COST, r.costDelta()).add(Measure.UNPRICED_CALLS, r.unpricedDelta());
+                }
+            }
+        }
+        upsert(h, rows);
+        if (lowered.isEmpty()) return;
+        for (Key k : lowered) {
+            Dimension d = dims.get(k);
+            LocalDateTime end = k.granularity().equals("h") ? k.bucket().plusHours(1) : k.bucket().plusDays(1);
+            h.createUpdate("UPDATE chatbot_usage_rollup SET max_cost = (SELECT COALESCE(MAX(cost_estimate), 0) FROM chatbot_llm_calls "
+                            + "WHERE started_at >= :from AND started_at < :to AND " + RawSql.MODEL_CALL + " AND " + d.callGroupSql() + " = :v) "
+                            + "WHERE granularity = :g AND dimension = :d AND bucket_start = :from AND dim_value = :v")
+                    .bind("from", k.bucket()).bind("to", end).bind("v", k.value()).bind("g", k.granularity()).bind("d", k.dimension())
+                    .execute();
+        }
+    }
+
+    private static void upsert(Handle h, Map<Key, Sums> rows) {
         TreeMap<Key, Sums> usage = new TreeMap<>();
         TreeMap<Key, Sums> users = new TreeMap<>();
         rows.forEach((k, s) -> (k.granularity().equals("u") ? users : usage).put(k, s));
@@ -104,14 +156,17 @@ public final class RollupWriter {
 
     /** The rows a record at {@code at} adds to: its hour and its day, or for users their day in their own table. */
     private static List<Sums> targets(Map<Key, Sums> rows, Instant at, Dimension d, String value) {
+        return keys(at, d, value).stream().map(k -> rows.computeIfAbsent(k, x -> new Sums())).toList();
+    }
+
+    private static List<Key> keys(Instant at, Dimension d, String value) {
         LocalDateTime t = LocalDateTime.ofInstant(at, ZoneOffset.UTC);
         String v = value.length() > MAX_VALUE ? value.substring(0, MAX_VALUE) : value;
         String name = d.rollupName();
         if (d == Dimension.USER) {
-            return List.of(rows.computeIfAbsent(new Key("u", name, t.truncatedTo(ChronoUnit.DAYS), v), k -> new Sums()));
+            return List.of(new Key("u", name, t.truncatedTo(ChronoUnit.DAYS), v));
         }
-        return List.of(rows.computeIfAbsent(new Key("h", name, t.truncatedTo(ChronoUnit.HOURS), v), k -> new Sums()),
-                rows.computeIfAbsent(new Key("d", name, t.truncatedTo(ChronoUnit.DAYS), v), k -> new Sums()));
+        return List.of(new Key("h", name, t.truncatedTo(ChronoUnit.HOURS), v), new Key("d", name, t.truncatedTo(ChronoUnit.DAYS), v));
     }
 
     private static List<String> allColumns() {
