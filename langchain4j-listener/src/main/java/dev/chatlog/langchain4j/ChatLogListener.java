@@ -31,11 +31,17 @@ public final class ChatLogListener implements ChatModelListener {
 
     private final ChatLogger logger;
     private final TokenCounter tokens;
+    private final String provider; // who serves the model, when the client's ModelProvider does not say it
     private final AtomicLong failures = new AtomicLong();
 
     private ChatLogListener(Builder b) {
         this.logger = b.logger;
         this.tokens = b.tokens;
+        this.provider = b.provider;
+    }
+
+    private dev.chatlog.core.LlmCall served(dev.chatlog.core.LlmCall c) {
+        return provider == null ? c : c.toBuilder().provider(provider).build();
     }
 
     public static Builder builder(ChatLogger logger) {
@@ -67,7 +73,7 @@ public final class ChatLogListener implements ChatModelListener {
             var request = ctx.chatRequest();
             var response = ctx.chatResponse();
             var provider = ctx.modelProvider();
-            logger.logCall(() -> CallRenderer.success(started, end, streaming, request, response, provider, tokens));
+            logger.logCall(() -> served(CallRenderer.success(started, end, streaming, request, response, provider, tokens)));
         } catch (Throwable t) {
             failed(t);
         }
@@ -82,7 +88,7 @@ public final class ChatLogListener implements ChatModelListener {
             var request = ctx.chatRequest();
             var error = ctx.error();
             var provider = ctx.modelProvider();
-            logger.logCall(() -> CallRenderer.failure(started, end, streaming, request, error, provider, tokens));
+            logger.logCall(() -> served(CallRenderer.failure(started, end, streaming, request, error, provider, tokens)));
         } catch (Throwable t) {
             failed(t);
         }
@@ -111,9 +117,30 @@ public final class ChatLogListener implements ChatModelListener {
     public static final class Builder {
         private final ChatLogger logger;
         private TokenCounter tokens = TokenCounter.shared();
+        private String provider;
 
         private Builder(ChatLogger logger) {
             this.logger = Objects.requireNonNull(logger, "logger");
+        }
+
+        /**
+         * The provider that serves this listener's model, stored on its calls in place of the client's
+         * {@code ModelProvider}: for an OpenAI-compatible client pointed at another vendor
+         * ({@code groq}, {@code deepseek}, {@code openrouter}: a provider id of the price data).
+         */
+        public Builder provider(String id) {
+            provider = id == null || id.isBlank() ? null : id.trim().toLowerCase(java.util.Locale.ROOT);
+            return this;
+        }
+
+        /**
+         * The base URL the model's client calls, to tell its provider the way the price data does
+         * (each provider's {@code api_pattern}): {@code https://api.groq.com/openai/v1} is Groq. A URL
+         * no provider claims (a self-hosted server) sets nothing.
+         */
+        public Builder baseUrl(String url) {
+            if (url != null) dev.chatlog.core.GenaiPrices.bundled().providerAt(url.trim()).ifPresent(this::provider);
+            return this;
         }
 
         public Builder tokenCounter(TokenCounter v) {

@@ -166,6 +166,25 @@ class ChatLogListenerTest {
     }
 
     @Test
+    void should_price_an_openai_compatible_client_pointed_at_another_vendor_by_its_base_url() {
+        assertEquals("groq", dev.chatlog.core.GenaiPrices.bundled().providerAt("https://api.groq.com/openai/v1").orElseThrow());
+        assertTrue(dev.chatlog.core.GenaiPrices.bundled().providerAt(stub.baseUrl()).isEmpty(), "a local server is nobody's");
+        stub.respond(r -> Reply.text("fast answer", Usage.of(1_000_000, 1_000_000)));
+        ChatLogListener groq = ChatLogListener.builder(logger).baseUrl("https://api.groq.com/openai/v1").build();
+        ChatModel viaGroq = OpenAiChatModel.builder().baseUrl(stub.baseUrl()).apiKey("k").modelName("llama-3.3-70b-versatile")
+                .maxRetries(0).listeners(List.of(groq)).build();
+        String conversation;
+        try (MessageTurn turn = logger.beginMessage("conv-groq", "hi")) {
+            conversation = turn.conversationId();
+            viaGroq.chat("hello");
+        }
+        Map<String, Object> row = row(conversation);
+        assertEquals("groq", row.get("provider"), "not openai: the client is OpenAI's, the vendor is Groq");
+        // Groq's llama-3.3-70b-versatile: $0.59 in, $0.79 out per 1M
+        assertEquals(0, new BigDecimal("1.38").compareTo((BigDecimal) row.get("cost_estimate")), row.toString());
+    }
+
+    @Test
     void should_log_a_streaming_call_with_final_usage_and_time_to_first_token() throws Exception {
         stub.respond(r -> Reply.text("Three orders are open.", new Usage(42, 7, null, null)));
         String conversation;

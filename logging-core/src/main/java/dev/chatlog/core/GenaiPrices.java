@@ -109,6 +109,11 @@ public final class GenaiPrices {
         return null;
     }
 
+    /** The id of the provider whose {@code api_pattern} an API base URL matches. */
+    public Optional<String> providerAt(String apiUrl) {
+        return Optional.ofNullable(apiUrl == null ? null : byUrl(apiUrl)).map(Provider::id);
+    }
+
     private Provider byUrl(String url) {
         for (Provider p : providers) if (p.apiPattern() != null && p.apiPattern().matcher(url).lookingAt()) return p;
         return null;
