@@ -75,8 +75,10 @@ public class ChatlogAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    public ChatLogListener chatLogListener(ChatLogger chatLogger) {
-        return ChatLogListener.builder(chatLogger).build();
+    public ChatLogListener chatLogListener(ChatLogger chatLogger, ChatlogProperties props) {
+        ChatLogListener.Builder b = ChatLogListener.builder(chatLogger).baseUrl(props.getBaseUrl());
+        if (props.getProvider() != null) b.provider(props.getProvider()); // a named provider wins over the URL's
+        return b.build();
     }
 
     @Bean

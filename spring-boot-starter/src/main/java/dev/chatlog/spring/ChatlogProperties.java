@@ -40,6 +40,14 @@ public class ChatlogProperties {
     /** Negotiated discounts per provider on the bundled data's prices, {@code azure-open-ai=-20%;anthropic=-5%}. */
     private String priceDiscounts;
 
+    /**
+     * The vendor serving the chat models, stored and priced in place of the client's own provider:
+     * for an OpenAI-compatible client pointed elsewhere ({@code groq}, {@code deepseek}: a provider id of the price data).
+     */
+    private String provider;
+    /** The base URL the chat models call, to tell their vendor as the price data does ({@code https://api.groq.com/openai/v1}). */
+    private String baseUrl;
+
     private final Datasource datasource = new Datasource();
     private final Attach attach = new Attach();
     private final Web web = new Web();
@@ -123,6 +131,10 @@ public class ChatlogProperties {
     public String getPriceDiscounts() { return priceDiscounts; }
     public void setPriceDiscounts(String v) { this.priceDiscounts = v; }
     public void setPricesFile(Path v) { this.pricesFile = v; }
+    public String getProvider() { return provider; }
+    public void setProvider(String v) { this.provider = v; }
+    public String getBaseUrl() { return baseUrl; }
+    public void setBaseUrl(String v) { this.baseUrl = v; }
     public Datasource getDatasource() { return datasource; }
     public Attach getAttach() { return attach; }
     public Web getWeb() { return web; }
