@@ -9,7 +9,9 @@ import java.lang.reflect.Method;
  * {@code inputTokensDetails().cachedTokens()} and {@code outputTokensDetails().reasoningTokens()};
  * Anthropic's {@code cacheReadInputTokens()} and {@code cacheCreationInputTokens()} (which Anthropic
  * reports outside the input count, so they are added to it: input tokens are always the whole
- * prompt). Methods are looked up once per class.
+ * prompt); Gemini's {@code cachedContentTokenCount()} (inside its prompt count) and
+ * {@code thoughtsTokenCount()} (outside its output count, so added to it: reasoning is billed as
+ * output and stays part of it). Methods are looked up once per class.
  */
 record UsageDetails(int inputTokens, int outputTokens, int cachedInputTokens, int cacheWriteTokens, int reasoningTokens) {
 
@@ -17,7 +19,8 @@ record UsageDetails(int inputTokens, int outputTokens, int cachedInputTokens, in
         @Override
         protected Accessors computeValue(Class<?> type) {
             return new Accessors(method(type, "inputTokensDetails"), method(type, "outputTokensDetails"),
-                    method(type, "cacheReadInputTokens"), method(type, "cacheCreationInputTokens"));
+                    method(type, "cacheReadInputTokens"), method(type, "cacheCreationInputTokens"),
+                    method(type, "cachedContentTokenCount"), method(type, "thoughtsTokenCount"));
         }
     };
 
@@ -34,10 +37,17 @@ record UsageDetails(int inputTokens, int outputTokens, int cachedInputTokens, in
         }
         int cacheWrite = intOf(invoke(usage, a.cacheWrite));
         in += Math.max(cacheWrite, 0);
+        cached += Math.max(intOf(invoke(usage, a.cachedContent)), 0);
+        int thoughts = Math.max(intOf(invoke(usage, a.thoughts)), 0);
+        if (thoughts > 0) {
+            out += thoughts;
+            reasoning += thoughts;
+        }
         return new UsageDetails(in, out, cached, Math.max(cacheWrite, 0), reasoning);
     }
 
-    private record Accessors(Method inputDetails, Method outputDetails, Method cacheRead, Method cacheWrite) {}
+    private record Accessors(Method inputDetails, Method outputDetails, Method cacheRead, Method cacheWrite, Method cachedContent,
+                             Method thoughts) {}
 
     private static Method method(Class<?> type, String name) {
         try {

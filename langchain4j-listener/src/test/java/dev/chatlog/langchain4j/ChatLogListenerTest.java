@@ -166,6 +166,28 @@ class ChatLogListenerTest {
     }
 
     @Test
+    void should_store_and_price_gemini_cached_and_thinking_tokens_from_the_real_gemini_client() {
+        // Gemini: a 10,000-token prompt of which 4,000 cached; 500 answer tokens plus 1,500 thinking tokens
+        stub.respondGemini(new OpenAiStub.GeminiReply("Thought it through.", 10_000, 500, 4_000, 1_500));
+        ChatModel gemini = dev.langchain4j.model.googleai.GoogleAiGeminiChatModel.builder().baseUrl(stub.baseUrl())
+                .apiKey("test-key").modelName("gemini-2.5-flash").maxRetries(0).timeout(Duration.ofSeconds(10))
+                .listeners(List.of(listener)).build();
+        String conversation;
+        try (MessageTurn turn = logger.beginMessage("conv-gemini-cache", "a long question")) {
+            conversation = turn.conversationId();
+            assertEquals("Thought it through.", gemini.chat("what follows?"));
+        }
+        Map<String, Object> row = row(conversation);
+        assertEquals("google-ai-gemini", row.get("provider"));
+        assertEquals(10_000, i(row.get("input_tokens")));
+        assertEquals(4_000, i(row.get("cached_input_tokens")));
+        assertEquals(2_000, i(row.get("output_tokens")), "thinking tokens are billed as output");
+        assertEquals(1_500, i(row.get("reasoning_tokens")));
+        // Gemini 2.5 Flash: $0.30 in, $0.03 cached, $2.50 out per 1M: 6,000 * 0.30 + 4,000 * 0.03 + 2,000 * 2.50 = 6,920 per 1M
+        assertEquals(0, new BigDecimal("0.00692").compareTo((BigDecimal) row.get("cost_estimate")), row.toString());
+    }
+
+    @Test
     void should_price_an_openai_compatible_client_pointed_at_another_vendor_by_its_base_url() {
         assertEquals("groq", dev.chatlog.core.GenaiPrices.bundled().providerAt("https://api.groq.com/openai/v1").orElseThrow());
         assertTrue(dev.chatlog.core.GenaiPrices.bundled().providerAt(stub.baseUrl()).isEmpty(), "a local server is nobody's");

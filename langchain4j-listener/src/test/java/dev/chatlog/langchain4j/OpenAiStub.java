@@ -125,6 +125,7 @@ public final class OpenAiStub implements AutoCloseable {
         server.createContext("/v1/chat/completions", this::handle);
         server.createContext("/v1/embeddings", this::embeddings);
         server.createContext("/v1/messages", this::anthropic);
+        server.createContext("/v1/models/", this::gemini);
         server.setExecutor(Executors.newFixedThreadPool(32));
         server.start();
     }
@@ -186,6 +187,35 @@ public final class OpenAiStub implements AutoCloseable {
             root.putArray("content").addObject().put("type", "text").put("text", r.text());
             root.putObject("usage").put("input_tokens", r.inputTokens()).put("output_tokens", r.outputTokens())
                     .put("cache_creation_input_tokens", r.cacheWriteTokens()).put("cache_read_input_tokens", r.cacheReadTokens());
+            send(ex, 200, "application/json", JSON.writeValueAsString(root));
+        }
+    }
+
+    /**
+     * An answer of Gemini's generateContent, with its usage as Gemini reports it: the prompt count
+     * includes the cached part; the candidates count excludes the thinking tokens.
+     */
+    public record GeminiReply(String text, int promptTokens, int candidatesTokens, int cachedTokens, int thoughtsTokens) {}
+
+    private volatile GeminiReply geminiReply = new GeminiReply("hello from gemini", 100, 20, 0, 0);
+
+    public void respondGemini(GeminiReply reply) {
+        this.geminiReply = reply;
+    }
+
+    private void gemini(HttpExchange ex) throws IOException {
+        try (ex) {
+            JsonNode body = JSON.readTree(ex.getRequestBody());
+            requests.add(new Request(body));
+            GeminiReply r = geminiReply;
+            ObjectNode root = JSON.createObjectNode();
+            ObjectNode candidate = root.putArray("candidates").addObject().put("finishReason", "STOP");
+            candidate.putObject("content").put("role", "model").putArray("parts").addObject().put("text", r.text());
+            root.putObject("usageMetadata").put("promptTokenCount", r.promptTokens()).put("candidatesTokenCount", r.candidatesTokens())
+                    .put("totalTokenCount", r.promptTokens() + r.candidatesTokens() + r.thoughtsTokens())
+                    .put("cachedContentTokenCount", r.cachedTokens()).put("thoughtsTokenCount", r.thoughtsTokens());
+            String path = ex.getRequestURI().getPath();
+            root.put("modelVersion", path.substring(path.lastIndexOf('/') + 1).replace(":generateContent", ""));
             send(ex, 200, "application/json", JSON.writeValueAsString(root));
         }
     }
