@@ -203,9 +203,11 @@ public final class GenaiPrices {
     /**
      * A match clause of the data: {@code equals}, {@code starts_with}, {@code ends_with} and
      * {@code contains} compare without case; {@code regex} searches, with case; {@code or},
-     * {@code and} combine.
+     * {@code and} combine. Names are lower-cased once by the lookup (as genai-prices does), so a
+     * rule is given lower-case text and its own values are lower-cased when the data is read.
      */
     public sealed interface Rule {
+        /** Whether the rule takes {@code text}, which is in lower case. */
         boolean matches(String text);
 
         static Rule parse(JsonNode n) {
@@ -233,12 +235,11 @@ public final class GenaiPrices {
 
             @Override
             public boolean matches(String text) {
-                String t = text.toLowerCase(Locale.ROOT);
                 return switch (kind) {
-                    case EQUALS -> t.equals(value);
-                    case STARTS_WITH -> t.startsWith(value);
-                    case ENDS_WITH -> t.endsWith(value);
-                    case CONTAINS -> t.contains(value);
+                    case EQUALS -> text.equals(value);
+                    case STARTS_WITH -> text.startsWith(value);
+                    case ENDS_WITH -> text.endsWith(value);
+                    case CONTAINS -> text.contains(value);
                 };
             }
         }
