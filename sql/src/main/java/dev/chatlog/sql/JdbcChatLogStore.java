@@ -93,7 +93,8 @@ public final class JdbcChatLogStore implements ChatLogSink {
         return true;
     }
 
-    static boolean isLockConflict(Throwable e) {
+    /** Whether the database broke a lock wait or a deadlock: the transaction may be tried again. */
+    public static boolean isLockConflict(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof SQLException sql && (sql.getErrorCode() == 1213 || sql.getErrorCode() == 1205)) {
                 return true;

@@ -1,0 +1,204 @@
+package dev.chatlog.sql.budget;
+
+import dev.chatlog.core.Budget;
+import dev.chatlog.core.BudgetPeriod;
+import dev.chatlog.core.Ids;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Optional;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
+
+/**
+ * A budget's counters and their ledger, safe across any number of application instances on one
+ * database. A call is admitted by one atomic statement on its window's row
+ * ({@code reserved = reserved + x WHERE spent + reserved + x <= limit}): no two instances can both
+ * take the last headroom. A reservation is then settled to the real cost (the rest released),
+ * released on failure, or, if its holder died, expired by any instance once its lease has passed.
+ * Each of these moves the counters in the same transaction as its ledger row, so
+ * {@code reserved = SUM(reserved_delta)} and {@code spent = SUM(spent_delta)} per window always
+ * hold, and a reservation changes state once: settling or releasing twice counts nothing twice.
+ */
+public final class BudgetLedger {
+    private final Jdbi jdbi;
+
+    public BudgetLedger(Jdbi jdbi) {
+        this.jdbi = jdbi;
+    }
+
+    /** A held reservation: what to settle or release. */
+    public record Reservation(String id, String budget, long windowIndex, BigDecimal amount, Instant leaseUntil) {}
+
+    /** Refused: the budget's window has no room for the amount asked. */
+    public record Refusal(String budget, BigDecimal limit, BigDecimal spent, BigDecimal reserved, Instant resetsAt) {}
+
+    /** The outcome of {@link #reserve}: a reservation, or why not. */
+    public record Admission(Reservation reservation, Refusal refusal) {
+        public boolean admitted() {
+            return reservation != null;
+        }
+    }
+
+    /** A window's counters. */
+    public record WindowState(long index, Instant start, Instant end, BigDecimal spent, BigDecimal reserved) {}
+
+    /**
+     * Reserves {@code amount} of {@code budget}'s window holding {@code at}, held for {@code lease}.
+     * Refused (nothing written) when {@code spent + reserved + amount} would pass the limit.
+     */
+    public Admission reserve(Budget budget, BigDecimal amount, Instant at, Duration lease) {
+        if (amount.signum() < 0) throw new IllegalArgumentException("a reservation is not negative: " + amount);
+        BudgetPeriod.Window w = budget.period().window(at, budget.zone());
+        return retrying(() -> jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> {
+            int admitted = take(h, budget, w, amount);
+            if (admitted == 0 && !exists(h, budget.name(), w)) { // the window's first call: its row is made once, by whoever comes first
+                h.createUpdate("INSERT IGNORE INTO chatbot_budget_windows (budget_name, window_index, starts_at, ends_at) "
+                        + "VALUES (:b, :w, :s, :e)").bind("b", budget.name()).bind("w", w.index()).bind("s", utc(w.start()))
+                        .bind("e", utc(w.end())).execute();
+                admitted = take(h, budget, w, amount);
+            }
+            if (admitted == 0) {
+                WindowState s = state(h, budget.name(), w);
+                return new Admission(null, new Refusal(budget.name(), budget.limitUsd(), s.spent(), s.reserved(), w.end()));
+            }
+            Reservation r = new Reservation(Ids.newId(), budget.name(), w.index(), amount, at.plus(lease));
+            h.createUpdate("INSERT INTO chatbot_budget_reservations (reservation_id, budget_name, window_index, amount, state, "
+                            + "lease_until, created_at) VALUES (:id, :b, :w, :x, 'held', :lease, :at)")
+                    .bind("id", r.id()).bind("b", r.budget()).bind("w", r.windowIndex()).bind("x", amount)
+                    .bind("lease", utc(r.leaseUntil())).bind("at", utc(at)).execute();
+            ledger(h, r.budget(), r.windowIndex(), r.id(), "reserve", amount, BigDecimal.ZERO, at);
+            return new Admission(r, null);
+        }));
+    }
+
+    /** The one admission statement: headroom is checked and taken in the same row update. */
+    private static int take(Handle h, Budget budget, BudgetPeriod.Window w, BigDecimal amount) {
+        return h.createUpdate("UPDATE chatbot_budget_windows SET reserved = reserved + :x "
+                        + "WHERE budget_name = :b AND window_index = :w AND spent + reserved + :x <= :limit")
+                .bind("x", amount).bind("b", budget.name()).bind("w", w.index()).bind("limit", budget.limitUsd()).execute();
+    }
+
+    private static boolean exists(Handle h, String budget, BudgetPeriod.Window w) {
+        return h.createQuery("SELECT 1 FROM chatbot_budget_windows WHERE budget_name = :b AND window_index = :w")
+                .bind("b", budget).bind("w", w.index()).mapTo(Integer.class).findOne().isPresent();
+    }
+
+    /** A transaction retried when the database broke a lock wait or a deadlock (two first calls of a new window). */
+    private static <T> T retrying(java.util.function.Supplier<T> tx) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return tx.get();
+            } catch (RuntimeException e) {
+                if (attempt >= 5 || !dev.chatlog.sql.JdbcChatLogStore.isLockConflict(e)) throw e;
+                try {
+                    Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(1, 10L * attempt));
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /**
+     * Settles a reservation to what the call really cost: the reservation leaves {@code reserved},
+     * the cost joins {@code spent}. A reservation already expired (its lease passed) adds only its
+     * cost: the call happened. Settling a second time, or after a release, changes nothing.
+     */
+    public boolean settle(Reservation r, BigDecimal cost, Instant at) {
+        return retrying(() -> jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> {
+            String was = lockState(h, r.id());
+            if (was == null || (!was.equals("held") && !was.equals("expired"))) return false;
+            BigDecimal unreserve = was.equals("held") ? r.amount() : BigDecimal.ZERO;
+            move(h, r, "settled", unreserve.negate(), cost, "settle", at);
+            return true;
+        }));
+    }
+
+    /** Releases a held reservation (the call failed or was cancelled): nothing is spent. Once only. */
+    public boolean release(Reservation r, Instant at) {
+        return retrying(() -> jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> {
+            if (!"held".equals(lockState(h, r.id()))) return false;
+            move(h, r, "released", r.amount().negate(), BigDecimal.ZERO, "release", at);
+            return true;
+        }));
+    }
+
+    /**
+     * Releases the reservations whose lease ended before {@code now} (their holder died or hung):
+     * any instance may run it; each reservation expires once. Returns how many it expired.
+     */
+    public int expireLeases(Instant now) {
+        List<Reservation> stale = jdbi.withHandle(h -> h.createQuery("SELECT reservation_id, budget_name, window_index, amount, lease_until "
+                        + "FROM chatbot_budget_reservations WHERE state = 'held' AND lease_until < :now ORDER BY lease_until LIMIT 1000")
+                .bind("now", utc(now))
+                .map((rs, ctx) -> new Reservation(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getBigDecimal(4),
+                        rs.getObject(5, LocalDateTime.class).toInstant(ZoneOffset.UTC))).list());
+        int n = 0;
+        for (Reservation r : stale) {
+            boolean expired = retrying(() -> jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> {
+                if (!"held".equals(lockState(h, r.id()))) return false;
+                move(h, r, "expired", r.amount().negate(), BigDecimal.ZERO, "expire", now);
+                return true;
+            }));
+            if (expired) n++;
+        }
+        return n;
+    }
+
+    /** The counters of {@code budget}'s window holding {@code at} (zero when nothing was reserved in it yet). */
+    public WindowState window(Budget budget, Instant at) {
+        BudgetPeriod.Window w = budget.period().window(at, budget.zone());
+        return jdbi.withHandle(h -> state(h, budget.name(), w));
+    }
+
+    /** Windows whose counters differ from the sums of their ledger rows (empty: the ledger and the counters agree). */
+    public List<String> audit() {
+        return jdbi.withHandle(h -> h.createQuery("""
+                SELECT CONCAT(w.budget_name, '#', w.window_index, ': spent ', w.spent, ' reserved ', w.reserved,
+                              ', ledger ', COALESCE(l.spent, 0), ' / ', COALESCE(l.reserved, 0))
+                FROM chatbot_budget_windows w
+                LEFT JOIN (SELECT budget_name, window_index, SUM(spent_delta) spent, SUM(reserved_delta) reserved
+                           FROM chatbot_budget_ledger GROUP BY budget_name, window_index) l
+                       ON l.budget_name = w.budget_name AND l.window_index = w.window_index
+                WHERE w.spent <> COALESCE(l.spent, 0) OR w.reserved <> COALESCE(l.reserved, 0)""").mapTo(String.class).list());
+    }
+
+    private static WindowState state(Handle h, String budget, BudgetPeriod.Window w) {
+        Optional<WindowState> s = h.createQuery("SELECT spent, reserved FROM chatbot_budget_windows WHERE budget_name = :b AND window_index = :w")
+                .bind("b", budget).bind("w", w.index())
+                .map((rs, ctx) -> new WindowState(w.index(), w.start(), w.end(), rs.getBigDecimal(1), rs.getBigDecimal(2))).findOne();
+        return s.orElse(new WindowState(w.index(), w.start(), w.end(), BigDecimal.ZERO, BigDecimal.ZERO));
+    }
+
+    /** The reservation's state, its row locked until the transaction ends; null if there is none. */
+    private static String lockState(Handle h, String id) {
+        return h.createQuery("SELECT state FROM chatbot_budget_reservations WHERE reservation_id = :id FOR UPDATE")
+                .bind("id", id).mapTo(String.class).findOne().orElse(null);
+    }
+
+    private static void move(Handle h, Reservation r, String state, BigDecimal reservedDelta, BigDecimal spentDelta, String kind, Instant at) {
+        h.createUpdate("UPDATE chatbot_budget_reservations SET state = :s WHERE reservation_id = :id").bind("s", state).bind("id", r.id()).execute();
+        h.createUpdate("UPDATE chatbot_budget_windows SET reserved = reserved + :r, spent = spent + :s "
+                        + "WHERE budget_name = :b AND window_index = :w")
+                .bind("r", reservedDelta).bind("s", spentDelta).bind("b", r.budget()).bind("w", r.windowIndex()).execute();
+        ledger(h, r.budget(), r.windowIndex(), r.id(), kind, reservedDelta, spentDelta, at);
+    }
+
+    private static void ledger(Handle h, String budget, long window, String reservation, String kind, BigDecimal reservedDelta,
+                               BigDecimal spentDelta, Instant at) {
+        h.createUpdate("INSERT INTO chatbot_budget_ledger (budget_name, window_index, reservation_id, kind, reserved_delta, spent_delta, at) "
+                        + "VALUES (:b, :w, :r, :k, :rd, :sd, :at)")
+                .bind("b", budget).bind("w", window).bind("r", reservation).bind("k", kind).bind("rd", reservedDelta)
+                .bind("sd", spentDelta).bind("at", utc(at)).execute();
+    }
+
+    private static LocalDateTime utc(Instant i) {
+        return LocalDateTime.ofInstant(i, ZoneOffset.UTC);
+    }
+}
