@@ -38,9 +38,4 @@ final class ClientSlots {
     void release(String client) {
         held.computeIfPresent(client, (k, n) -> n <= 1 ? null : n - 1);
     }
-
-    /** Clients holding at least one slot. */
-    int clients() {
-        return held.size();
-    }
 }
