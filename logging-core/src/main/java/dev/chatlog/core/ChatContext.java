@@ -1,10 +1,12 @@
 package dev.chatlog.core;
 
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Who an LLM call belongs to: conversation, message, user, chat mode, agent, function and parent
- * call. Immutable; the current one is held per thread and set with {@link #makeCurrent()}. A
+ * Who an LLM call belongs to: conversation, message, user, chat mode, agent, function, parent
+ * call, and the tags the application set on the turn (a team, a tenant: what tag budgets match). Immutable; the current one is held per thread and set with {@link #makeCurrent()}. A
  * listener reads {@link #current()} when a call starts, so callbacks that run later on other
  * threads (streaming) still attribute correctly. To carry the context to another thread, pass the
  * object along and call {@code makeCurrent()} there.
@@ -12,7 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class ChatContext {
     private static final ThreadLocal<ChatContext> CURRENT = new ThreadLocal<>();
     /** Calls made outside any context: stored without conversation or message. */
-    public static final ChatContext EMPTY = new ChatContext(null, null, null, null, null, null, null, new AtomicInteger());
+    public static final ChatContext EMPTY = new ChatContext(null, null, null, null, null, null, null, Set.of(), new AtomicInteger());
 
     private final String conversationId;
     private final String messageId;
@@ -21,10 +23,11 @@ public final class ChatContext {
     private final String agent;
     private final String functionName;
     private final String parentCallId;
+    private final Set<String> tags;
     private final AtomicInteger sequence; // shared by every context of one message
 
     private ChatContext(String conversationId, String messageId, String userId, String chatMode,
-                        String agent, String functionName, String parentCallId, AtomicInteger sequence) {
+                        String agent, String functionName, String parentCallId, Set<String> tags, AtomicInteger sequence) {
         this.conversationId = conversationId;
         this.messageId = messageId;
         this.userId = userId;
@@ -32,12 +35,13 @@ public final class ChatContext {
         this.agent = agent;
         this.functionName = functionName;
         this.parentCallId = parentCallId;
+        this.tags = tags;
         this.sequence = sequence;
     }
 
     /** A context for one message of a conversation, with its own call sequence. */
     public static ChatContext forMessage(String conversationId, String messageId) {
-        return new ChatContext(conversationId, messageId, null, null, null, null, null, new AtomicInteger());
+        return new ChatContext(conversationId, messageId, null, null, null, null, null, Set.of(), new AtomicInteger());
     }
 
     public static ChatContext current() {
@@ -52,6 +56,8 @@ public final class ChatContext {
     public String agent() { return agent; }
     public String functionName() { return functionName; }
     public String parentCallId() { return parentCallId; }
+    /** The turn's tags, in the order they were set. */
+    public Set<String> tags() { return tags; }
 
     /** The next position of a call within its message (1, 2, 3 ...). */
     public int nextSequence() {
@@ -64,8 +70,17 @@ public final class ChatContext {
     public ChatContext withFunction(String v) { return copy(conversationId, messageId, userId, chatMode, agent, v, parentCallId); }
     public ChatContext withParent(String v) { return copy(conversationId, messageId, userId, chatMode, agent, functionName, v); }
 
+    /** This context with one more tag ({@code team:payments}, {@code tenant:acme}): a tag budget covers calls carrying its tag. */
+    public ChatContext withTag(String tag) {
+        if (tag == null || tag.isBlank() || tags.contains(tag)) return this;
+        Set<String> more = new LinkedHashSet<>(tags);
+        more.add(tag);
+        return new ChatContext(conversationId, messageId, userId, chatMode, agent, functionName, parentCallId,
+                java.util.Collections.unmodifiableSet(more), sequence);
+    }
+
     private ChatContext copy(String conv, String msg, String user, String mode, String ag, String fn, String parent) {
-        return new ChatContext(conv, msg, user, mode, ag, fn, parent, sequence);
+        return new ChatContext(conv, msg, user, mode, ag, fn, parent, tags, sequence);
     }
 
     /** Makes this the current context of the calling thread until the scope is closed. */

@@ -58,6 +58,16 @@ public final class MessageTurn implements AutoCloseable {
     public MessageTurn sqlResultsCount(int n) { message.sqlResultsCount(n); return this; }
     public MessageTurn debug(String key, Object value) { debug.put(key, value); return this; }
 
+    /**
+     * Tags the turn ({@code team:payments}, {@code tenant:acme}): its later LLM calls carry the tag,
+     * so tag budgets cover them, and the message's debug info lists its tags.
+     */
+    public MessageTurn tag(String tag) {
+        rescope(context.withTag(tag));
+        if (!context.tags().isEmpty()) debug.put("tags", List.copyOf(context.tags()));
+        return this;
+    }
+
     public MessageTurn output(String finalOutput, String conversationMessage) {
         message.finalOutput(finalOutput).conversationMessage(conversationMessage);
         return this;

@@ -1,7 +1,8 @@
 package dev.chatlog.sql.budget;
 
-import dev.chatlog.core.Budget;
-import dev.chatlog.core.BudgetPeriod;
+import dev.chatlog.core.budget.Budget;
+import dev.chatlog.core.budget.BudgetPeriod;
+import dev.chatlog.core.budget.BudgetSubject;
 import dev.chatlog.core.Ids;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -47,11 +48,17 @@ public final class BudgetLedger {
     /** A window's counters. */
     public record WindowState(long index, Instant start, Instant end, BigDecimal spent, BigDecimal reserved) {}
 
-    /**
-     * Reserves {@code amount} of {@code budget}'s window holding {@code at}, held for {@code lease}.
-     * Refused (nothing written) when {@code spent + reserved + amount} would pass the limit.
-     */
+    /** {@link #reserve(Budget, BigDecimal, Instant, Duration, BudgetSubject)} for nobody in particular. */
     public Admission reserve(Budget budget, BigDecimal amount, Instant at, Duration lease) {
+        return reserve(budget, amount, at, lease, null);
+    }
+
+    /**
+     * Reserves {@code amount} of {@code budget}'s window holding {@code at} for a call of
+     * {@code who}, held for {@code lease}. An enforced budget refuses (nothing written) when
+     * {@code spent + reserved + amount} would pass the limit; an alert-only budget counts every call.
+     */
+    public Admission reserve(Budget budget, BigDecimal amount, Instant at, Duration lease, BudgetSubject who) {
         if (amount.signum() < 0) throw new IllegalArgumentException("a reservation is not negative: " + amount);
         BudgetPeriod.Window w = budget.period().window(at, budget.zone());
         return retrying(() -> jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> {
@@ -68,19 +75,29 @@ public final class BudgetLedger {
             }
             Reservation r = new Reservation(Ids.newId(), budget.name(), w.index(), amount, at.plus(lease));
             h.createUpdate("INSERT INTO chatbot_budget_reservations (reservation_id, budget_name, window_index, amount, state, "
-                            + "lease_until, created_at) VALUES (:id, :b, :w, :x, 'held', :lease, :at)")
+                            + "lease_until, created_at, conversation_id, user_id, model) "
+                            + "VALUES (:id, :b, :w, :x, 'held', :lease, :at, :conv, :user, :model)")
                     .bind("id", r.id()).bind("b", r.budget()).bind("w", r.windowIndex()).bind("x", amount)
-                    .bind("lease", utc(r.leaseUntil())).bind("at", utc(at)).execute();
+                    .bind("lease", utc(r.leaseUntil())).bind("at", utc(at))
+                    .bind("conv", who == null ? null : cut(who.conversationId())).bind("user", who == null ? null : cut(who.userId()))
+                    .bind("model", who == null ? null : cut(who.model())).execute();
             ledger(h, r.budget(), r.windowIndex(), r.id(), "reserve", amount, BigDecimal.ZERO, at);
             return new Admission(r, null);
         }));
     }
 
-    /** The one admission statement: headroom is checked and taken in the same row update. */
+    /**
+     * The one admission statement: headroom is checked and taken in the same row update (an
+     * alert-only budget takes it unchecked: it counts, it does not refuse).
+     */
     private static int take(Handle h, Budget budget, BudgetPeriod.Window w, BigDecimal amount) {
         return h.createUpdate("UPDATE chatbot_budget_windows SET reserved = reserved + :x "
-                        + "WHERE budget_name = :b AND window_index = :w AND spent + reserved + :x <= :limit")
+                        + "WHERE budget_name = :b AND window_index = :w" + (budget.enforced() ? " AND spent + reserved + :x <= :limit" : ""))
                 .bind("x", amount).bind("b", budget.name()).bind("w", w.index()).bind("limit", budget.limitUsd()).execute();
+    }
+
+    private static String cut(String v) {
+        return v == null || v.length() <= 255 ? v : v.substring(0, 255);
     }
 
     private static boolean exists(Handle h, String budget, BudgetPeriod.Window w) {
@@ -183,7 +200,8 @@ public final class BudgetLedger {
     }
 
     private static void move(Handle h, Reservation r, String state, BigDecimal reservedDelta, BigDecimal spentDelta, String kind, Instant at) {
-        h.createUpdate("UPDATE chatbot_budget_reservations SET state = :s WHERE reservation_id = :id").bind("s", state).bind("id", r.id()).execute();
+        h.createUpdate("UPDATE chatbot_budget_reservations SET state = :s, cost = :c WHERE reservation_id = :id")
+                .bind("s", state).bind("c", spentDelta).bind("id", r.id()).execute();
         h.createUpdate("UPDATE chatbot_budget_windows SET reserved = reserved + :r, spent = spent + :s "
                         + "WHERE budget_name = :b AND window_index = :w")
                 .bind("r", reservedDelta).bind("s", spentDelta).bind("b", r.budget()).bind("w", r.windowIndex()).execute();

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.chatlog.core.Budget;
-import dev.chatlog.core.BudgetPeriod;
+import dev.chatlog.core.budget.Budget;
+import dev.chatlog.core.budget.BudgetPeriod;
 import dev.chatlog.sql.Database;
 import dev.chatlog.sql.DatabaseConfig;
 import dev.chatlog.sql.TestDatabase;

@@ -1,4 +1,4 @@
-package dev.chatlog.core;
+package dev.chatlog.core.budget;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;

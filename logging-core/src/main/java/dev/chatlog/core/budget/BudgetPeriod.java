@@ -1,4 +1,4 @@
-package dev.chatlog.core;
+package dev.chatlog.core.budget;
 
 import java.time.DayOfWeek;
 import java.time.Instant;

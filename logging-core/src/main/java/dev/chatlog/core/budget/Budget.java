@@ -1,4 +1,4 @@
-package dev.chatlog.core;
+package dev.chatlog.core.budget;
 
 import java.math.BigDecimal;
 import java.time.ZoneId;
@@ -60,5 +60,28 @@ public record Budget(String name, Scope scope, String value, BudgetPeriod period
             }
         }
         action = action == null ? Action.ALERT : action;
+    }
+
+    public boolean enforced() {
+        return action == Action.ENFORCE;
+    }
+
+    /**
+     * Whether the budget counts a call of {@code s}: a global one counts every call; the others
+     * compare their value with the subject's user, model, agent, conversation or chat mode
+     * (exactly), or look for it among the turn's tags. A model budget also matches the model's
+     * name without a provider prefix ({@code openai/gpt-4o} is {@code gpt-4o}), case aside.
+     */
+    public boolean covers(BudgetSubject s) {
+        return switch (scope) {
+            case GLOBAL -> true;
+            case USER -> value.equals(s.userId());
+            case MODEL -> s.model() != null && (value.equalsIgnoreCase(s.model())
+                    || value.equalsIgnoreCase(s.model().substring(s.model().lastIndexOf('/') + 1)));
+            case AGENT -> value.equals(s.agent());
+            case CONVERSATION -> value.equals(s.conversationId());
+            case CHAT_MODE -> value.equals(s.chatMode());
+            case TAG -> s.tags().contains(value);
+        };
     }
 }

@@ -1,0 +1,239 @@
+package dev.chatlog.langchain4j;
+
+import dev.chatlog.core.ChatContext;
+import dev.chatlog.core.PriceCatalog;
+import dev.chatlog.core.Rates;
+import dev.chatlog.core.TokenCounter;
+import dev.chatlog.core.budget.BudgetExceededException;
+import dev.chatlog.core.budget.BudgetGate;
+import dev.chatlog.core.budget.BudgetSubject;
+import dev.langchain4j.agent.tool.ToolSpecification;
+import dev.langchain4j.model.ModelProvider;
+import dev.langchain4j.model.chat.ChatModel;
+import dev.langchain4j.model.chat.StreamingChatModel;
+import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.model.chat.request.ChatRequestParameters;
+import dev.langchain4j.model.chat.response.ChatResponse;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.time.Clock;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Puts LLM calls under budgets: {@link #guard(ChatModel)} and {@link #guard(StreamingChatModel)}
+ * return a model that, before each request is sent, reserves the request's worst-case cost in
+ * every budget covering it (a {@link BudgetExceededException} when an enforced one has no room:
+ * nothing is sent), and after the call settles the reservation to the real cost, or releases it
+ * when the call fails. A listener cannot do this: listeners cannot refuse a call.
+ *
+ * <p>The worst case is the request as sent: its prompt counted with jtokkit (messages and tool
+ * specifications, times a margin for other providers' tokenizers) at the input rate, plus its
+ * {@code max_tokens} at the output rate, at the model's price on the day (cache discounts aside).
+ * A request without {@code max_tokens} (neither on the request nor the model's defaults) is sent
+ * with {@link Builder#defaultMaxTokens} so the worst case holds. With
+ * {@link Builder#clampToHeadroom}, a request that would not fit has its {@code max_tokens} lowered
+ * to what the budget can still pay for, and is refused only below {@link Builder#minTokens}.
+ */
+public final class BudgetGuard {
+    private static final Logger log = LoggerFactory.getLogger(BudgetGuard.class);
+
+    private final BudgetGate gate;
+    private final PriceCatalog prices;
+    private final TokenCounter tokens;
+    private final String provider;
+    private final int defaultMaxTokens;
+    private final boolean clamp;
+    private final int minTokens;
+    private final BigDecimal promptMargin;
+    private final Clock clock;
+
+    private BudgetGuard(Builder b) {
+        this.gate = b.gate;
+        this.prices = b.prices;
+        this.tokens = b.tokens;
+        this.provider = b.provider;
+        this.defaultMaxTokens = b.defaultMaxTokens;
+        this.clamp = b.clamp;
+        this.minTokens = b.minTokens;
+        this.promptMargin = b.promptMargin;
+        this.clock = b.clock;
+    }
+
+    public static Builder builder(BudgetGate gate, PriceCatalog prices) {
+        return new Builder(gate, prices);
+    }
+
+    /** {@code model} under this guard's budgets; everything else (listeners, parameters, provider) is the model's. */
+    public ChatModel guard(ChatModel model) {
+        return new BudgetedChatModel(model, this);
+    }
+
+    /** {@code model} under this guard's budgets: a streaming call settles on its final usage. */
+    public StreamingChatModel guard(StreamingChatModel model) {
+        return new BudgetedStreamingChatModel(model, this);
+    }
+
+    /** An admitted call: the request to send (max_tokens possibly set), what it holds, and how to price its outcome. */
+    record Admitted(ChatRequest request, BudgetGate.Hold hold, String model, Rates rates, int promptTokens) {
+        static final Admitted NONE = new Admitted(null, BudgetGate.NONE, null, null, 0);
+    }
+
+    /**
+     * Reserves the worst case of {@code request} sent to a model with {@code defaults}.
+     *
+     * @throws BudgetExceededException when an enforced budget refuses (nothing stays held)
+     */
+    Admitted admit(ChatRequest request, ChatRequestParameters defaults, ModelProvider modelProvider) {
+        String model = request.modelName() != null ? request.modelName() : defaults == null ? null : defaults.modelName();
+        BudgetSubject who = BudgetSubject.of(ChatContext.current(), model);
+        Integer asked = request.maxOutputTokens() != null ? request.maxOutputTokens()
+                : defaults == null ? null : defaults.maxOutputTokens();
+        int maxTokens = asked != null ? asked : defaultMaxTokens;
+        Optional<PriceCatalog.Quote> quote = model == null ? Optional.empty()
+                : prices.quote(model, provider != null ? provider : CallRenderer.providerName(modelProvider), clock.instant());
+        if (quote.isEmpty()) {
+            BudgetGate.Hold hold = gate.reserve(who, null);
+            return new Admitted(capped(request, asked, maxTokens), hold, model, null, 0);
+        }
+        Rates rates = quote.get().rates();
+        int prompt = promptTokens(model, request);
+        BigDecimal worst = worstCase(rates, prompt, maxTokens);
+        if (clamp) {
+            Optional<BigDecimal> room = gate.headroom(who);
+            if (room.isPresent() && worst.compareTo(room.get()) > 0) {
+                int fits = tokensFitting(rates, prompt, room.get());
+                if (fits >= minTokens && fits < maxTokens) {
+                    maxTokens = fits;
+                    asked = fits;
+                    worst = worstCase(rates, prompt, maxTokens);
+                }
+            }
+        }
+        BudgetGate.Hold hold = gate.reserve(who, worst);
+        return new Admitted(capped(request, asked, maxTokens), hold, model, rates, prompt);
+    }
+
+    /** The call ended with {@code response}: the hold is settled to its cost. Never throws. */
+    void settle(Admitted a, ChatResponse response) {
+        try {
+            a.hold().settle(cost(a, response));
+        } catch (RuntimeException e) {
+            log.warn("chatlog: settling a budget reservation failed; its lease will release it: {}", e.toString());
+        }
+    }
+
+    /** The call failed before any output: the hold is released. Never throws. */
+    void release(Admitted a) {
+        try {
+            a.hold().release();
+        } catch (RuntimeException e) {
+            log.warn("chatlog: releasing a budget reservation failed; its lease will release it: {}", e.toString());
+        }
+    }
+
+    /** A stream cancelled after {@code partialText}: the hold is settled to the prompt and the text received, as jtokkit counts them. */
+    void cancelled(Admitted a, String partialText) {
+        try {
+            a.hold().settle(a.rates() == null ? null : a.rates().cost(a.promptTokens(), 0, 0, tokens.countText(a.model(), partialText)));
+        } catch (RuntimeException e) {
+            log.warn("chatlog: settling a cancelled call's reservation failed; its lease will release it: {}", e.toString());
+        }
+    }
+
+    private BigDecimal cost(Admitted a, ChatResponse response) {
+        if (a.rates() == null) return null;
+        var usage = response == null ? null : response.tokenUsage();
+        if (usage != null && usage.inputTokenCount() != null && usage.inputTokenCount() > 0) {
+            UsageDetails d = UsageDetails.of(usage);
+            return a.rates().cost(d.inputTokens(), d.cachedInputTokens(), d.cacheWriteTokens(), d.outputTokens());
+        }
+        String text = response == null || response.aiMessage() == null ? null : response.aiMessage().text();
+        return a.rates().cost(a.promptTokens(), 0, 0, tokens.countText(a.model(), text)); // no usage reported: jtokkit's count
+    }
+
+    private int promptTokens(String model, ChatRequest request) {
+        int n = tokens.countChat(model, CallRenderer.prompt(request));
+        List<ToolSpecification> tools = request.toolSpecifications();
+        if (tools != null) {
+            for (ToolSpecification t : tools) n += tokens.countText(model, String.valueOf(t)); // the tool's JSON schema is sent too
+        }
+        return new BigDecimal(n).multiply(promptMargin).setScale(0, RoundingMode.CEILING).intValueExact();
+    }
+
+    private static BigDecimal worstCase(Rates rates, int promptTokens, int maxTokens) {
+        return rates.cost(promptTokens, 0, 0, maxTokens);
+    }
+
+    /** The most output tokens whose worst case fits in {@code room}. */
+    private static int tokensFitting(Rates rates, int prompt, BigDecimal room) {
+        BigDecimal fixed = rates.cost(prompt, 0, 0, 0);
+        BigDecimal perToken = rates.cost(prompt, 0, 0, 1_000_000).subtract(fixed).movePointLeft(6);
+        if (perToken.signum() <= 0) return Integer.MAX_VALUE;
+        BigDecimal n = room.subtract(fixed).divide(perToken, 0, RoundingMode.FLOOR);
+        return n.signum() <= 0 ? 0 : n.min(BigDecimal.valueOf(Integer.MAX_VALUE)).intValue();
+    }
+
+    /** The request with {@code max_tokens} set when the guard chose it (none was asked, or it was clamped). */
+    private static ChatRequest capped(ChatRequest request, Integer asked, int maxTokens) {
+        if (asked != null && Objects.equals(request.maxOutputTokens(), asked)) return request;
+        return request.toBuilder()
+                .parameters(request.parameters().overrideWith(ChatRequestParameters.builder().maxOutputTokens(maxTokens).build()))
+                .build();
+    }
+
+    public static final class Builder {
+        private final BudgetGate gate;
+        private final PriceCatalog prices;
+        private TokenCounter tokens = TokenCounter.shared();
+        private String provider;
+        private int defaultMaxTokens = 4096;
+        private boolean clamp;
+        private int minTokens = 16;
+        private BigDecimal promptMargin = new BigDecimal("1.10");
+        private Clock clock = Clock.systemUTC();
+
+        private Builder(BudgetGate gate, PriceCatalog prices) {
+            this.gate = Objects.requireNonNull(gate, "gate");
+            this.prices = Objects.requireNonNull(prices, "prices");
+        }
+
+        /** Who serves the models (a provider id such as {@code openai}), when the client's {@code ModelProvider} does not say it. */
+        public Builder provider(String id) { this.provider = id; return this; }
+
+        /** The {@code max_tokens} a request without one is sent with, and reserved for (default 4,096). */
+        public Builder defaultMaxTokens(int n) {
+            if (n < 1) throw new IllegalArgumentException("defaultMaxTokens must be at least 1");
+            this.defaultMaxTokens = n;
+            return this;
+        }
+
+        /** Lower {@code max_tokens} to the budget's headroom instead of refusing (default off). */
+        public Builder clampToHeadroom(boolean on) { this.clamp = on; return this; }
+
+        /** With clamping, the fewest output tokens worth sending a request for (default 16); below it the call is refused. */
+        public Builder minTokens(int n) {
+            if (n < 1) throw new IllegalArgumentException("minTokens must be at least 1");
+            this.minTokens = n;
+            return this;
+        }
+
+        /** Prompt tokens are jtokkit's count times this (default 1.10: other providers' tokenizers count more). */
+        public Builder promptMargin(BigDecimal m) {
+            if (m == null || m.compareTo(BigDecimal.ONE) < 0) throw new IllegalArgumentException("promptMargin must be at least 1");
+            this.promptMargin = m;
+            return this;
+        }
+
+        public Builder tokenCounter(TokenCounter t) { this.tokens = Objects.requireNonNull(t); return this; }
+
+        public Builder clock(Clock c) { this.clock = Objects.requireNonNull(c); return this; }
+
+        public BudgetGuard build() {
+            return new BudgetGuard(this);
+        }
+    }
+}

@@ -1,0 +1,295 @@
+package dev.chatlog.langchain4j;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.chatlog.core.ChatLogger;
+import dev.chatlog.core.MessageTurn;
+import dev.chatlog.core.PriceCatalog;
+import dev.chatlog.core.budget.Budget;
+import dev.chatlog.core.budget.BudgetExceededException;
+import dev.chatlog.core.budget.BudgetPeriod;
+import dev.chatlog.langchain4j.OpenAiStub.Reply;
+import dev.chatlog.langchain4j.OpenAiStub.Usage;
+import dev.chatlog.sql.Database;
+import dev.chatlog.sql.JdbcChatLogStore;
+import dev.chatlog.sql.TestDatabase;
+import dev.chatlog.sql.budget.BudgetDefinitions;
+import dev.chatlog.sql.budget.BudgetLedger;
+import dev.chatlog.sql.budget.JdbcBudgetGate;
+import dev.langchain4j.data.message.UserMessage;
+import dev.langchain4j.model.chat.ChatModel;
+import dev.langchain4j.model.chat.StreamingChatModel;
+import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.langchain4j.model.chat.response.PartialResponse;
+import dev.langchain4j.model.chat.response.PartialResponseContext;
+import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
+import dev.langchain4j.model.openai.OpenAiChatModel;
+import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
+import dev.langchain4j.service.AiServices;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The budget decorator around the real OpenAI client (against the local stub) with the ledger on a
+ * real MariaDB: refusals before anything is sent, settlement at the real cost, release on failure,
+ * streaming settled on its final usage, cancellation, clamping, scopes from the turn.
+ * gpt-4o-mini: $0.15 / M input, $0.60 / M output.
+ */
+class BudgetGuardTest {
+    private static Database db;
+    private static OpenAiStub stub;
+    private static ChatLogger logger;
+    private static JdbcBudgetGate gate;
+    private static BudgetDefinitions definitions;
+    private static BudgetLedger ledger;
+    private static final PriceCatalog PRICES = PriceCatalog.bundled();
+
+    @BeforeAll
+    static void start() throws Exception {
+        db = TestDatabase.freshDatabase();
+        stub = new OpenAiStub();
+        logger = ChatLogger.builder(new JdbcChatLogStore(db.jdbi())).build();
+        gate = JdbcBudgetGate.builder(db.jdbi()).refresh(Duration.ofMinutes(10)).build();
+        definitions = new BudgetDefinitions(db.jdbi());
+        ledger = new BudgetLedger(db.jdbi());
+    }
+
+    @AfterAll
+    static void stop() {
+        gate.close();
+        logger.close();
+        stub.close();
+        db.close();
+    }
+
+    @BeforeEach
+    void clean() {
+        db.jdbi().useHandle(h -> {
+            for (String t : List.of("chatbot_budgets", "chatbot_budget_windows", "chatbot_budget_reservations", "chatbot_budget_ledger")) {
+                h.execute("DELETE FROM " + t);
+            }
+        });
+        stub.respond(r -> r.lastUserMessage().contains("fail") ? Reply.error(500, "boom")
+                : Reply.text("fine", Usage.of(100, 200)));
+        gate.refresh();
+    }
+
+    private static Budget budget(String name, Budget.Scope scope, String value, String limit, Budget.Action action) {
+        Budget b = new Budget(name, scope, value, BudgetPeriod.DAY, ZoneOffset.UTC, new BigDecimal(limit), null, action);
+        definitions.put(b);
+        gate.refresh();
+        return b;
+    }
+
+    private static ChatModel model(BudgetGuard guard) {
+        ChatLogListener listener = ChatLogListener.builder(logger).build();
+        return guard.guard(OpenAiChatModel.builder().baseUrl(stub.baseUrl()).apiKey("k").modelName("gpt-4o-mini")
+                .listeners(List.of(listener)).maxRetries(0).timeout(Duration.ofSeconds(10)).build());
+    }
+
+    private static BudgetGuard guard() {
+        return BudgetGuard.builder(gate, PRICES).build();
+    }
+
+    private static BudgetLedger.WindowState window(Budget b) {
+        return ledger.window(b, Instant.now());
+    }
+
+    @Test
+    void should_settle_at_the_real_cost_and_send_max_tokens_when_the_request_had_none() {
+        Budget b = budget("day", Budget.Scope.GLOBAL, null, "1", Budget.Action.ENFORCE);
+        int before = stub.requests().size();
+        assertEquals("fine", model(guard()).chat("hello"));
+        assertEquals(4096, stub.requests().get(before).body().path("max_tokens").asInt(),
+                "a request without max_tokens is sent with the cap its reservation assumed");
+        BudgetLedger.WindowState w = window(b);
+        // 100 input x 0.15 + 200 output x 0.60, per million
+        assertEquals(0, new BigDecimal("0.000135").compareTo(w.spent()), w.toString());
+        assertEquals(0, w.reserved().signum(), "nothing stays reserved after the call");
+        assertEquals(List.of(), ledger.audit());
+    }
+
+    @Test
+    void should_refuse_before_sending_when_the_worst_case_does_not_fit() {
+        // worst case of max_tokens 4096 at $0.60 / M = $0.0024576 (plus the prompt): more than the limit
+        Budget b = budget("small", Budget.Scope.GLOBAL, null, "0.002", Budget.Action.ENFORCE);
+        int before = stub.requests().size();
+        BudgetExceededException e = assertThrows(BudgetExceededException.class, () -> model(guard()).chat("hello"));
+        assertEquals(before, stub.requests().size(), "a refused call sends nothing");
+        assertEquals("small", e.budget());
+        assertEquals(0, new BigDecimal("0.002").compareTo(e.limit()));
+        assertEquals(0, e.spent().signum());
+        assertTrue(e.requested().compareTo(new BigDecimal("0.0024576")) > 0, e.requested().toString());
+        assertEquals(b.period().window(Instant.now(), ZoneOffset.UTC).end(), e.resetsAt());
+        assertTrue(e.getMessage().contains("budget 'small' exceeded"), e.getMessage());
+        // the same call with a max_tokens that fits goes through
+        ChatResponse r = model(guard()).chat(ChatRequest.builder().messages(UserMessage.from("hello")).maxOutputTokens(1000).build());
+        assertEquals("fine", r.aiMessage().text());
+        assertEquals(0, window(b).reserved().signum());
+    }
+
+    @Test
+    void should_release_the_reservation_of_a_failed_call() {
+        Budget b = budget("fails", Budget.Scope.GLOBAL, null, "1", Budget.Action.ENFORCE);
+        ChatModel m = model(guard());
+        assertThrows(RuntimeException.class, () -> m.chat("please fail"));
+        BudgetLedger.WindowState w = window(b);
+        assertEquals(0, w.spent().signum());
+        assertEquals(0, w.reserved().signum());
+        List<String> kinds = db.jdbi().withHandle(h -> h.createQuery("SELECT kind FROM chatbot_budget_ledger ORDER BY id")
+                .mapTo(String.class).list());
+        assertEquals(List.of("reserve", "release"), kinds);
+    }
+
+    @Test
+    void should_settle_a_streaming_call_on_its_final_usage() throws Exception {
+        Budget b = budget("stream", Budget.Scope.GLOBAL, null, "1", Budget.Action.ENFORCE);
+        stub.respond(r -> Reply.text("streamed answer", Usage.of(40, 300)));
+        StreamingChatModel m = guard().guard(OpenAiStreamingChatModel.builder().baseUrl(stub.baseUrl()).apiKey("k")
+                .modelName("gpt-4o-mini").timeout(Duration.ofSeconds(10)).build());
+        CompletableFuture<ChatResponse> done = new CompletableFuture<>();
+        m.chat("stream please", new StreamingChatResponseHandler() {
+            @Override public void onPartialResponse(String t) {}
+            @Override public void onCompleteResponse(ChatResponse r) { done.complete(r); }
+            @Override public void onError(Throwable t) { done.completeExceptionally(t); }
+        });
+        assertEquals("streamed answer", done.get(10, TimeUnit.SECONDS).aiMessage().text());
+        BudgetLedger.WindowState w = window(b);
+        assertEquals(0, new BigDecimal("0.000186").compareTo(w.spent()), w.toString()); // 40 x 0.15 + 300 x 0.60
+        assertEquals(0, w.reserved().signum());
+    }
+
+    @Test
+    void should_release_a_streaming_call_that_fails_and_settle_a_cancelled_one_to_what_was_received() throws Exception {
+        Budget b = budget("stream-end", Budget.Scope.GLOBAL, null, "1", Budget.Action.ENFORCE);
+        StreamingChatModel m = guard().guard(OpenAiStreamingChatModel.builder().baseUrl(stub.baseUrl()).apiKey("k")
+                .modelName("gpt-4o-mini").timeout(Duration.ofSeconds(10)).build());
+        CompletableFuture<Throwable> failed = new CompletableFuture<>();
+        m.chat("please fail", new StreamingChatResponseHandler() {
+            @Override public void onCompleteResponse(ChatResponse r) { failed.complete(null); }
+            @Override public void onError(Throwable t) { failed.complete(t); }
+        });
+        assertTrue(failed.get(10, TimeUnit.SECONDS) != null);
+        assertEquals(0, window(b).reserved().signum());
+        assertEquals(0, window(b).spent().signum(), "a failed stream costs nothing");
+
+        stub.respond(r -> Reply.text("a long answer that the application stops reading", Usage.of(40, 3000)));
+        CompletableFuture<Void> cancelled = new CompletableFuture<>();
+        m.chat("go on", new StreamingChatResponseHandler() {
+            @Override public void onPartialResponse(PartialResponse p, PartialResponseContext c) {
+                c.streamingHandle().cancel();
+                cancelled.complete(null);
+            }
+            @Override public void onCompleteResponse(ChatResponse r) {}
+            @Override public void onError(Throwable t) {}
+        });
+        cancelled.get(10, TimeUnit.SECONDS);
+        BudgetLedger.WindowState w = window(b);
+        assertEquals(0, w.reserved().signum(), "a cancelled stream holds nothing");
+        assertTrue(w.spent().signum() > 0 && w.spent().compareTo(new BigDecimal("0.0001")) < 0,
+                "a cancelled stream costs its prompt and the part received, not its worst case: " + w.spent());
+        assertEquals(List.of(), ledger.audit());
+    }
+
+    @Test
+    void should_clamp_max_tokens_to_the_headroom_when_asked() {
+        Budget b = budget("clamped", Budget.Scope.GLOBAL, null, "0.0003", Budget.Action.ENFORCE);
+        int before = stub.requests().size();
+        ChatModel m = model(BudgetGuard.builder(gate, PRICES).clampToHeadroom(true).build());
+        assertEquals("fine", m.chat("hello"));
+        int sent = stub.requests().get(before).body().path("max_tokens").asInt();
+        assertTrue(sent > 400 && sent < 500, "$0.0003 pays for ~499 output tokens at $0.60 / M: " + sent);
+        assertTrue(window(b).spent().compareTo(b.limitUsd()) <= 0);
+    }
+
+    @Test
+    void should_refuse_an_unpriced_model_under_an_enforced_budget_but_not_under_an_alert_one() {
+        budget("watch", Budget.Scope.GLOBAL, null, "1", Budget.Action.ALERT);
+        ChatModel unpriced = BudgetGuard.builder(gate, PRICES).build().guard(OpenAiChatModel.builder().baseUrl(stub.baseUrl())
+                .apiKey("k").modelName("my-finetune-xyz").maxRetries(0).build());
+        assertEquals("fine", unpriced.chat("hello"), "an alert-only budget does not stop an unpriced call");
+        budget("hard", Budget.Scope.GLOBAL, null, "1", Budget.Action.ENFORCE);
+        BudgetExceededException e = assertThrows(BudgetExceededException.class, () -> unpriced.chat("hello"));
+        assertTrue(e.unpriced());
+        assertNull(e.requested());
+        assertTrue(e.getMessage().contains("no price"), e.getMessage());
+    }
+
+    @Test
+    void should_count_alert_budgets_past_their_limit_without_refusing() {
+        Budget b = budget("soft", Budget.Scope.GLOBAL, null, "0.0002", Budget.Action.ALERT);
+        ChatModel m = model(guard());
+        for (int i = 0; i < 3; i++) assertEquals("fine", m.chat("hello"));
+        assertEquals(0, new BigDecimal("0.000405").compareTo(window(b).spent()), "3 x $0.000135, over the limit: alert only");
+    }
+
+    @Test
+    void should_apply_user_and_tag_budgets_to_the_turns_they_cover() {
+        Budget alice = budget("alice", Budget.Scope.USER, "alice", "0.002", Budget.Action.ENFORCE);
+        Budget team = budget("team-a", Budget.Scope.TAG, "team:a", "1", Budget.Action.ENFORCE);
+        ChatModel m = model(guard());
+        try (MessageTurn turn = logger.beginMessage(null, "hi")) {
+            turn.user("bob").tag("team:a");
+            assertEquals("fine", m.chat("hello"), "bob is not under alice's budget");
+        }
+        try (MessageTurn turn = logger.beginMessage(null, "hi")) {
+            turn.user("alice");
+            assertThrows(BudgetExceededException.class, () -> m.chat("hello"));
+        }
+        assertEquals(0, window(alice).spent().signum());
+        assertEquals(0, new BigDecimal("0.000135").compareTo(window(team).spent()));
+        assertEquals(0, window(team).reserved().signum());
+    }
+
+    @Test
+    void should_release_what_other_budgets_took_when_one_refuses() {
+        Budget wide = budget("a-wide", Budget.Scope.GLOBAL, null, "1", Budget.Action.ENFORCE);
+        budget("b-model", Budget.Scope.MODEL, "gpt-4o-mini", "0.001", Budget.Action.ENFORCE);
+        assertThrows(BudgetExceededException.class, () -> model(guard()).chat("hello"));
+        assertEquals(0, window(wide).reserved().signum(), "the global budget's reservation was given back");
+        assertEquals(List.of(), ledger.audit());
+    }
+
+    interface Assistant {
+        String chat(String message);
+    }
+
+    @Test
+    void should_work_under_ai_services() {
+        Budget b = budget("service", Budget.Scope.GLOBAL, null, "1", Budget.Action.ENFORCE);
+        Assistant a = AiServices.builder(Assistant.class).chatModel(model(guard())).build();
+        assertEquals("fine", a.chat("hello"));
+        assertEquals(0, new BigDecimal("0.000135").compareTo(window(b).spent()));
+        budget("service", Budget.Scope.GLOBAL, null, "0.0001", Budget.Action.ENFORCE);
+        assertThrows(BudgetExceededException.class, () -> a.chat("hello"));
+        assertFalse(window(b).reserved().signum() != 0);
+    }
+
+    @Test
+    void should_log_the_calls_it_admits_with_the_listener_once() {
+        budget("logged", Budget.Scope.GLOBAL, null, "1", Budget.Action.ENFORCE);
+        ChatModel m = model(guard());
+        try (MessageTurn turn = logger.beginMessage("budget-logged", "hi")) {
+            m.chat("hello");
+        }
+        logger.flush(Duration.ofSeconds(10));
+        List<Map<String, Object>> rows = db.jdbi().withHandle(h -> h.createQuery(
+                "SELECT input_tokens FROM chatbot_llm_calls WHERE conversation_id = 'budget-logged'").mapToMap().list());
+        assertEquals(1, rows.size(), rows.toString());
+    }
+}

@@ -1,0 +1,60 @@
+package dev.chatlog.core.budget;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.time.Instant;
+
+/**
+ * A call refused by an enforced budget before anything was sent to the model: the one exception
+ * chatlog ever raises into the application's call. It says which budget refused, its limit, what
+ * is spent and reserved in the current window, what this call could have cost at most, and when
+ * the window ends (the budget then has its whole limit again). An unpriced model under an enforced
+ * budget is refused too ({@link #unpriced()}): its cost cannot be bounded.
+ */
+public final class BudgetExceededException extends RuntimeException {
+    private final String budget;
+    private final BigDecimal limit;
+    private final BigDecimal spent;
+    private final BigDecimal reserved;
+    private final BigDecimal requested;
+    private final Instant resetsAt;
+
+    public BudgetExceededException(String budget, BigDecimal limit, BigDecimal spent, BigDecimal reserved, BigDecimal requested,
+                                   Instant resetsAt) {
+        super(message(budget, limit, spent, reserved, requested, resetsAt), null, false, false);
+        this.budget = budget;
+        this.limit = limit;
+        this.spent = spent;
+        this.reserved = reserved;
+        this.requested = requested;
+        this.resetsAt = resetsAt;
+    }
+
+    private static String message(String budget, BigDecimal limit, BigDecimal spent, BigDecimal reserved, BigDecimal requested,
+                                  Instant resetsAt) {
+        if (requested == null) {
+            return "budget '" + budget + "' is enforced and the model has no price: its cost cannot be bounded, so the call is refused";
+        }
+        return "budget '" + budget + "' exceeded: $" + usd(spent) + " spent and $" + usd(reserved) + " reserved of $" + usd(limit)
+                + "; this call could cost up to $" + usd(requested) + "; resets at " + resetsAt;
+    }
+
+    private static String usd(BigDecimal v) {
+        return v == null ? "?" : v.setScale(6, RoundingMode.HALF_UP).stripTrailingZeros().toPlainString();
+    }
+
+    /** The budget that refused. */
+    public String budget() { return budget; }
+    /** Its limit in USD. */
+    public BigDecimal limit() { return limit; }
+    /** USD spent (settled) in the current window. */
+    public BigDecimal spent() { return spent; }
+    /** USD held by calls in flight in the current window. */
+    public BigDecimal reserved() { return reserved; }
+    /** The worst-case cost of the refused call; null when the model has no price. */
+    public BigDecimal requested() { return requested; }
+    /** The end of the current window. */
+    public Instant resetsAt() { return resetsAt; }
+    /** Refused because the model has no price, not because the budget is spent. */
+    public boolean unpriced() { return requested == null; }
+}
