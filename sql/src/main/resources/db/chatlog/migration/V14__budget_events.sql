@@ -7,7 +7,8 @@ ALTER TABLE chatbot_budget_reservations
     ADD COLUMN user_id         VARCHAR(255)   NULL,
     ADD COLUMN model           VARCHAR(255)   NULL,
     ADD COLUMN cost            DECIMAL(20,10) NULL,
-    ADD KEY idx_budget_reservations_window (budget_name, window_index);
+    ADD KEY idx_budget_reservations_window (budget_name, window_index),
+    ADD KEY idx_budget_reservations_time (budget_name, created_at);
 
 CREATE TABLE chatbot_budget_events (
     id           BIGINT         NOT NULL AUTO_INCREMENT PRIMARY KEY,

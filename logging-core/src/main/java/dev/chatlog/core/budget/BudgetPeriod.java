@@ -1,6 +1,9 @@
 package dev.chatlog.core.budget;
 
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.DayOfWeek;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
@@ -19,7 +22,36 @@ public enum BudgetPeriod {
     HOUR, DAY, WEEK, MONTH;
 
     /** One window: its index (unique within the period and zone) and its bounds, end exclusive. */
-    public record Window(long index, Instant start, Instant end) {}
+    public record Window(long index, Instant start, Instant end) {
+        /** Its real length: a zoned day across a DST change is 23 or 25 hours, a month 28 to 31 days. */
+        public Duration length() {
+            return Duration.between(start, end);
+        }
+
+        /**
+         * The spend at the window's end if it goes on at the rate so far: {@code spent} over the time
+         * elapsed at {@code now}, but over no less than a 24th of the window (an hour of a day, 31
+         * hours of a 31-day month, 2.5 minutes of an hour), so the first minutes of a period do not
+         * multiply a few calls into a huge figure. Real instants, so DST days, December and leap
+         * Februaries need no special case.
+         */
+        public BigDecimal project(BigDecimal spent, Instant now) {
+            if (!now.isBefore(end)) return spent;
+            long elapsed = Math.max(Duration.between(start, now).toMillis(), length().toMillis() / 24);
+            long remaining = Duration.between(now, end).toMillis();
+            return spent.add(spent.multiply(BigDecimal.valueOf(remaining)).divide(BigDecimal.valueOf(elapsed), 10, RoundingMode.HALF_UP));
+        }
+
+        /** Whether a 24th of the window has passed at {@code now}: from then on a projection is worth an alert. */
+        public boolean projectionSettled(Instant now) {
+            return Duration.between(start, now).compareTo(length().dividedBy(24)) >= 0;
+        }
+
+        /** The window before this one in {@code period} and {@code zone}. */
+        public Window previous(BudgetPeriod period, ZoneId zone) {
+            return period.window(start.minusMillis(1), zone);
+        }
+    }
 
     public static BudgetPeriod parse(String s) {
         try {
