@@ -141,11 +141,13 @@
     if (refreshing) return;
     refreshing = true;
     try {
-      const [overview, calls, conversations] = await Promise.all([
+      const [overview, calls, conversations, budgets] = await Promise.all([
         api('/overview', callParams()),
         api('/llm-calls/analysis', callParams()),
         api('/conversations', { hours: state.range, limit: 25 }),
+        api('/budgets', {}),
       ]);
+      renderBudgets(budgets.budgets);
       lastOverview = overview;
       renderFilters(overview);
       renderTiles(overview);
@@ -340,6 +342,33 @@
     fact('cost_per_1k_tokens', a.cost_per_1k_tokens === null || a.cost_per_1k_tokens === undefined ? '–' : fmtCost(a.cost_per_1k_tokens));
     fact('month_to_date_cost', fmtCost(a.month_to_date_cost));
     fact('projected_month_end_cost', fmtCost(a.projected_month_end_cost));
+  }
+
+  function renderBudgets(rows) {
+    rows = rows || [];
+    $('#budgets-empty').hidden = rows.length > 0;
+    const pct = (v, limit) => Math.max(0, Math.min(100, 100 * Number(v) / Number(limit)));
+    const bar = (cls, left, width) => { // set through the CSSOM: the page's CSP allows no inline style attributes
+      const d = el('div', { class: cls });
+      d.style.left = left + '%';
+      d.style.width = width + '%';
+      return d;
+    };
+    $('#budget-list').replaceChildren(...rows.map((b) => {
+      const spent = pct(b.spent, b.limit_usd);
+      const reserved = Math.min(100 - spent, pct(b.reserved, b.limit_usd));
+      const scope = b.scope === 'global' ? 'all calls' : b.scope.replace('_', ' ') + ' ' + b.value;
+      return el('div', { class: 'budget', dataset: { budget: b.name, state: b.state } },
+        el('div', { class: 'head' },
+          el('span', { class: 'name', title: scope }, b.name),
+          el('span', {}, el('span', { class: 'badge' }, b.action), el('span', { class: 'badge state-' + b.state }, b.state))),
+        el('div', { class: 'meter', role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': '100',
+          'aria-valuenow': String(Math.round(spent)), 'aria-label': b.name + ' spent' },
+          bar('spent', 0, spent), bar('reserved', spent, reserved)),
+        el('div', { class: 'figs' }, fmtCost(b.spent) + ' of ' + fmtCost(b.limit_usd) + ' (' + Number(b.percent).toFixed(1) + '%) this '
+          + b.period + ' · ' + scope + ' · projected ' + fmtCost(b.projected) + (b.projected_to_exceed ? ' ⚠' : '')
+          + ' · resets ' + fmtTime(b.resets_at)));
+    }));
   }
 
   function fillTable(selector, rows, rowOf, columns, onClick, empty) {

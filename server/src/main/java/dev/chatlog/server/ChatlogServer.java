@@ -3,6 +3,12 @@ package dev.chatlog.server;
 import dev.chatlog.core.ChatLogger;
 import dev.chatlog.core.HealthReport;
 import dev.chatlog.server.prices.PriceController;
+import dev.chatlog.server.budgets.BudgetController;
+import dev.chatlog.langchain4j.BudgetGuard;
+import dev.chatlog.sql.budget.BudgetDefinitions;
+import dev.chatlog.sql.budget.BudgetMonitor;
+import dev.chatlog.sql.budget.BudgetReport;
+import dev.chatlog.sql.budget.JdbcBudgetGate;
 import dev.chatlog.core.Masker;
 import dev.chatlog.server.web.AccessControl;
 import dev.chatlog.server.web.HostCheck;
@@ -58,6 +64,7 @@ public final class ChatlogServer implements AutoCloseable {
     private final String modelName;
     private final Javalin app;
     private final ScheduledExecutorService housekeeping;
+    private final JdbcBudgetGate budgets;
 
     private ChatlogServer(ServerConfig config, EmbeddedMariaDb shared, String schema) throws Exception {
         this.config = config;
@@ -107,6 +114,13 @@ public final class ChatlogServer implements AutoCloseable {
             model = new DemoShopModel(List.of(listener));
             modelName = DemoShopModel.NAME + " (offline demo model: set OPENAI_API_KEY for a real one)";
         }
+        dev.chatlog.server.budgets.BudgetSettings budgetSettings = config.budgets();
+        BudgetDefinitions budgetDefinitions = new BudgetDefinitions(database.jdbi());
+        for (dev.chatlog.core.budget.Budget b : budgetSettings.budgets()) budgetDefinitions.put(b); // CHATLOG_BUDGETS: defined at start
+        this.budgets = JdbcBudgetGate.builder(database.jdbi()).lease(Duration.ofSeconds(budgetSettings.leaseSeconds()))
+                .failClosed(budgetSettings.failClosed()).build();
+        model = BudgetGuard.builder(budgets, prices).defaultMaxTokens(budgetSettings.defaultMaxTokens())
+                .clampToHeadroom(budgetSettings.clamp()).build().guard(model);
         Duration ackTimeout = Duration.ofMillis(config.ackTimeoutMs());
         ChatController chat = shop == null ? null : new ChatController(new ShopChatbot(model, shop, logger, database.jdbi()),
                 config.durableAck() ? () -> logger.awaitDurable(ackTimeout) : null);
@@ -117,6 +131,8 @@ public final class ChatlogServer implements AutoCloseable {
         HostCheck hosts = new HostCheck(config.host(), config.apiToken() != null, config.allowedHosts());
         DashboardPage page = new DashboardPage();
         PriceController priceQuotes = new PriceController(prices, java.time.Clock.systemUTC(), database.jdbi(), config.apiToken() != null);
+        BudgetController budgetRoutes = new BudgetController(budgetDefinitions, new BudgetReport(database.jdbi()), budgets,
+                java.time.Clock.systemUTC());
         this.app = Javalin.create(c -> {
             c.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler())); // Jetty's own errors as JSON too
             c.routes.before(hosts::check);
@@ -149,6 +165,11 @@ public final class ChatlogServer implements AutoCloseable {
             c.routes.get("/logging-dashboard/export/messages", stats::exportMessages);
             c.routes.get("/logging-dashboard/prices", priceQuotes::quote);
             c.routes.post("/logging-dashboard/prices/reprice", priceQuotes::reprice);
+            c.routes.get("/logging-dashboard/budgets", budgetRoutes::list);
+            c.routes.get("/logging-dashboard/budgets/{name}", budgetRoutes::one);
+            c.routes.put("/logging-dashboard/budgets/{name}", budgetRoutes::put);
+            c.routes.delete("/logging-dashboard/budgets/{name}", budgetRoutes::delete);
+            c.routes.get("/logging-dashboard/budget-events", budgetRoutes::events);
             c.routes.get("/health", this::health);
             c.routes.get("/dashboard", page::page);
             c.routes.get("/dashboard/", page::page);
@@ -177,10 +198,23 @@ public final class ChatlogServer implements AutoCloseable {
         });
         app.start();
         this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "chatlog-retention");
+            Thread t = new Thread(r, "chatlog-housekeeping");
             t.setDaemon(true);
             return t;
         });
+        BudgetMonitor monitor = new BudgetMonitor(database.jdbi(), budgetSettings.spikeMinCalls());
+        housekeeping.scheduleWithFixedDelay(() -> {
+            try {
+                for (BudgetMonitor.Recorded e : monitor.evaluate(budgets.budgets(), java.time.Instant.now())) {
+                    log.warn("budget '{}': {}{} (spent ${})", e.budget(), e.kind(),
+                            e.threshold().signum() > 0 && e.threshold().compareTo(java.math.BigDecimal.ONE) < 0
+                                    ? " at " + e.threshold().movePointRight(2).stripTrailingZeros().toPlainString() + "%" : "",
+                            e.spent().stripTrailingZeros().toPlainString());
+                }
+            } catch (RuntimeException e) {
+                log.warn("budget evaluation failed: {}", e.toString());
+            }
+        }, budgetSettings.checkSeconds(), budgetSettings.checkSeconds(), TimeUnit.SECONDS);
         if (config.retentionDays() > 0) {
             Retention retention = new Retention(database.jdbi());
             housekeeping.scheduleWithFixedDelay(() -> {
@@ -321,6 +355,7 @@ public final class ChatlogServer implements AutoCloseable {
     public void close() {
         try {
             housekeeping.shutdownNow();
+            budgets.close();
             app.stop();
         } finally {
             logger.close();

@@ -41,6 +41,7 @@ public record ServerConfig(
         int checkpointLagMs,
         int shopQueriesPerClient,
         Chatbot chatbot,
+        dev.chatlog.server.budgets.BudgetSettings budgets,
         Map<String, String> env) {
 
     /**
@@ -101,6 +102,7 @@ public record ServerConfig(
                 intIn(env, "CHATLOG_CHECKPOINT_LAG_MS", 2_000, 0, 3_600_000),
                 intIn(env, "CHATLOG_SHOP_QUERIES_PER_CLIENT", 1, 1, ShopDatabase.POOL_SIZE),
                 chatbot(env.getOrDefault("CHATLOG_CHATBOT", "auto")),
+                dev.chatlog.server.budgets.BudgetSettings.from(env),
                 Map.copyOf(env));
     }
 

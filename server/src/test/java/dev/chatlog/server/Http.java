@@ -24,7 +24,16 @@ record Http(String base) {
                 .POST(HttpRequest.BodyPublishers.ofString(body)));
     }
 
-    private Response send(HttpRequest.Builder b) throws Exception {
+    Response put(String path, String body) throws Exception {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(body)));
+    }
+
+    Response delete(String path) throws Exception {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).DELETE());
+    }
+
+    Response send(HttpRequest.Builder b) throws Exception {
         HttpResponse<String> r = CLIENT.send(b.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
         JsonNode json;
         try {

@@ -1,5 +1,6 @@
 package dev.chatlog.server.chat;
 
+import dev.chatlog.core.budget.BudgetExceededException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -44,6 +45,22 @@ public final class ChatController {
             a = bot.answer(q);
         } catch (ShopChatbot.NotOwner e) {
             throw new ApiError(403, e.getMessage(), "conversation_id");
+        } catch (ShopChatbot.Refused e) {
+            BudgetExceededException r = e.refusal;
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("error", r.getMessage());
+            body.put("budget", r.budget());
+            body.put("limit", r.limit());
+            body.put("spent", r.spent());
+            body.put("reserved", r.reserved());
+            body.put("requested", r.requested());
+            body.put("resets_at", r.resetsAt().toString());
+            body.put("conversation_id", e.conversationId);
+            body.put("message_id", e.messageId);
+            if (durability != null) durability.awaitDurable(); // the refused turn is recorded before we say so
+            long wait = Math.max(1, java.time.Duration.between(java.time.Instant.now(), r.resetsAt()).toSeconds());
+            ctx.status(429).header("Retry-After", String.valueOf(wait)).json(body);
+            return;
         } catch (ShopChatbot.ModelFailure e) {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("error", "the language model failed: " + e.getMessage());

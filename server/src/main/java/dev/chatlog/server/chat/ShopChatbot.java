@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chatlog.core.ChatContext;
 import dev.chatlog.core.ChatLogger;
 import dev.chatlog.core.MessageTurn;
+import dev.chatlog.core.budget.BudgetExceededException;
 import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.data.message.SystemMessage;
@@ -74,6 +75,23 @@ public final class ShopChatbot {
         }
     }
 
+    /**
+     * Thrown when a budget refused one of the turn's model calls (nothing was sent for it); the turn
+     * is logged as refused (failed, with the budget in its debug info) before it propagates.
+     */
+    public static final class Refused extends RuntimeException {
+        public final String conversationId;
+        public final String messageId;
+        public final BudgetExceededException refusal;
+
+        Refused(String conversationId, String messageId, BudgetExceededException refusal) {
+            super(refusal.getMessage(), refusal, false, false);
+            this.conversationId = conversationId;
+            this.messageId = messageId;
+            this.refusal = refusal;
+        }
+    }
+
     public Answer answer(Question q) {
         if (q.conversationId() != null && !owners.mayContinue(q.conversationId(), q.userId())) {
             throw new NotOwner(q.conversationId());
@@ -127,6 +145,9 @@ public final class ShopChatbot {
                 turn.output(JSON.writeValueAsString(output), message);
                 memory.add(turn.conversationId(), new ConversationMemory.Turn(q.input(), message));
                 return new Answer(turn.conversationId(), turn.messageId(), intent, message, output, summary);
+            } catch (BudgetExceededException e) {
+                turn.failed("refused: " + e.getMessage()).debug("refused_by_budget", e.budget());
+                throw new Refused(turn.conversationId(), turn.messageId(), e);
             } catch (RuntimeException e) {
                 turn.failed(e.getClass().getSimpleName() + ": " + e.getMessage());
                 throw new ModelFailure(turn.conversationId(), turn.messageId(), e);

@@ -1,0 +1,79 @@
+package dev.chatlog.server.budgets;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chatlog.core.budget.Budget;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The server's budget settings, from its environment:
+ * {@code CHATLOG_BUDGETS} (a JSON object of name to definition, the {@code PUT} body's shape) and
+ * {@code CHATLOG_BUDGETS_FILE} (the same in a file), defined (created or replaced) at start;
+ * {@code CHATLOG_BUDGET_MAX_TOKENS} (the {@code max_tokens} a request without one is sent with and
+ * reserved for, default 4096); {@code CHATLOG_BUDGET_CLAMP} ({@code on}: lower {@code max_tokens} to
+ * the headroom instead of refusing; default off); {@code CHATLOG_BUDGET_LEASE_SECONDS} (how long a
+ * reservation is held before any instance may release it, default 600);
+ * {@code CHATLOG_BUDGET_FAIL_CLOSED} ({@code on}: refuse enforced calls while the database is
+ * unreachable; default off); {@code CHATLOG_BUDGET_SPIKE_MIN_CALLS} (calls an hour, and in the 24
+ * before it, for a spike to count, default 20); {@code CHATLOG_BUDGET_CHECK_SECONDS} (how often
+ * events are evaluated, default 30).
+ */
+public record BudgetSettings(List<Budget> budgets, int defaultMaxTokens, boolean clamp, int leaseSeconds, boolean failClosed,
+                             int spikeMinCalls, int checkSeconds) {
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+
+    public static BudgetSettings from(Map<String, String> env) {
+        List<Budget> budgets = new ArrayList<>();
+        String file = env.get("CHATLOG_BUDGETS_FILE");
+        if (file != null && !file.isBlank()) {
+            try {
+                budgets.addAll(BudgetJson.parseAll(JSON.readTree(Files.readString(Path.of(file.trim()))), "CHATLOG_BUDGETS_FILE " + file));
+            } catch (IOException e) {
+                throw new IllegalArgumentException("CHATLOG_BUDGETS_FILE " + file + " could not be read as JSON: " + e.getMessage());
+            }
+        }
+        String inline = env.get("CHATLOG_BUDGETS");
+        if (inline != null && !inline.isBlank()) {
+            try {
+                budgets.addAll(BudgetJson.parseAll(JSON.readTree(inline), "CHATLOG_BUDGETS"));
+            } catch (IOException e) {
+                throw new IllegalArgumentException("CHATLOG_BUDGETS is not JSON: " + e.getMessage());
+            }
+        }
+        return new BudgetSettings(List.copyOf(budgets),
+                intIn(env, "CHATLOG_BUDGET_MAX_TOKENS", 4096, 1, 10_000_000),
+                onOff(env, "CHATLOG_BUDGET_CLAMP", false),
+                intIn(env, "CHATLOG_BUDGET_LEASE_SECONDS", 600, 5, 86_400),
+                onOff(env, "CHATLOG_BUDGET_FAIL_CLOSED", false),
+                intIn(env, "CHATLOG_BUDGET_SPIKE_MIN_CALLS", 20, 1, 1_000_000),
+                intIn(env, "CHATLOG_BUDGET_CHECK_SECONDS", 30, 1, 3600));
+    }
+
+    private static boolean onOff(Map<String, String> env, String name, boolean dflt) {
+        String v = env.get(name);
+        if (v == null || v.isBlank()) return dflt;
+        return switch (v.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "on", "true", "1" -> true;
+            case "off", "false", "0" -> false;
+            default -> throw new IllegalArgumentException(name + " must be on or off, got '" + v + "'");
+        };
+    }
+
+    private static int intIn(Map<String, String> env, String name, int dflt, int min, int max) {
+        String v = env.get(name);
+        if (v == null || v.isBlank()) return dflt;
+        try {
+            int n = Integer.parseInt(v.trim());
+            if (n < min || n > max) throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ", got " + v);
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a whole number, got '" + v + "'");
+        }
+    }
+}
