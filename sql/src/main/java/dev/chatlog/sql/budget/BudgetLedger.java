@@ -61,19 +61,10 @@ public final class BudgetLedger {
     public Admission reserve(Budget budget, BigDecimal amount, Instant at, Duration lease, BudgetSubject who) {
         if (amount.signum() < 0) throw new IllegalArgumentException("a reservation is not negative: " + amount);
         BudgetPeriod.Window w = budget.period().window(at, budget.zone());
+        Reservation r = new Reservation(Ids.newId(), budget.name(), w.index(), amount, at.plus(lease));
         return retrying(() -> jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> {
-            int admitted = take(h, budget, w, amount);
-            if (admitted == 0 && !exists(h, budget.name(), w)) { // the window's first call: its row is made once, by whoever comes first
-                h.createUpdate("INSERT IGNORE INTO chatbot_budget_windows (budget_name, window_index, starts_at, ends_at) "
-                        + "VALUES (:b, :w, :s, :e)").bind("b", budget.name()).bind("w", w.index()).bind("s", utc(w.start()))
-                        .bind("e", utc(w.end())).execute();
-                admitted = take(h, budget, w, amount);
-            }
-            if (admitted == 0) {
-                WindowState s = state(h, budget.name(), w);
-                return new Admission(null, new Refusal(budget.name(), budget.limitUsd(), s.spent(), s.reserved(), w.end()));
-            }
-            Reservation r = new Reservation(Ids.newId(), budget.name(), w.index(), amount, at.plus(lease));
+            // the rows only this call touches first; the window's row, which every call of the budget needs, last:
+            // its lock is held from the update to the commit, not across the other statements
             h.createUpdate("INSERT INTO chatbot_budget_reservations (reservation_id, budget_name, window_index, amount, state, "
                             + "lease_until, created_at, conversation_id, user_id, model) "
                             + "VALUES (:id, :b, :w, :x, 'held', :lease, :at, :conv, :user, :model)")
@@ -82,6 +73,18 @@ public final class BudgetLedger {
                     .bind("conv", who == null ? null : cut(who.conversationId())).bind("user", who == null ? null : cut(who.userId()))
                     .bind("model", who == null ? null : cut(who.model())).execute();
             ledger(h, r.budget(), r.windowIndex(), r.id(), "reserve", amount, BigDecimal.ZERO, at);
+            int admitted = take(h, budget, w, amount);
+            if (admitted == 0 && !exists(h, budget.name(), w)) { // the window's first call: its row is made once, by whoever comes first
+                h.createUpdate("INSERT IGNORE INTO chatbot_budget_windows (budget_name, window_index, starts_at, ends_at) "
+                        + "VALUES (:b, :w, :s, :e)").bind("b", budget.name()).bind("w", w.index()).bind("s", utc(w.start()))
+                        .bind("e", utc(w.end())).execute();
+                admitted = take(h, budget, w, amount);
+            }
+            if (admitted == 0) {
+                h.rollback(); // refused: the reservation and its ledger row are undone, nothing is written
+                WindowState s = state(h, budget.name(), w);
+                return new Admission(null, new Refusal(budget.name(), budget.limitUsd(), s.spent(), s.reserved(), w.end()));
+            }
             return new Admission(r, null);
         }));
     }
@@ -129,10 +132,15 @@ public final class BudgetLedger {
      */
     public boolean settle(Reservation r, BigDecimal cost, Instant at) {
         return retrying(() -> jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> {
-            String was = lockState(h, r.id());
-            if (was == null || (!was.equals("held") && !was.equals("expired"))) return false;
-            BigDecimal unreserve = was.equals("held") ? r.amount() : BigDecimal.ZERO;
-            move(h, r, "settled", unreserve.negate(), cost, "settle", at);
+            BigDecimal unreserve;
+            if (claim(h, r, "held", "settled", cost)) {
+                unreserve = r.amount();
+            } else if (claim(h, r, "expired", "settled", cost)) {
+                unreserve = BigDecimal.ZERO; // its reservation was given back already
+            } else {
+                return false;
+            }
+            move(h, r, unreserve.negate(), cost, "settle", at);
             return true;
         }));
     }
@@ -140,8 +148,8 @@ public final class BudgetLedger {
     /** Releases a held reservation (the call failed or was cancelled): nothing is spent. Once only. */
     public boolean release(Reservation r, Instant at) {
         return retrying(() -> jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> {
-            if (!"held".equals(lockState(h, r.id()))) return false;
-            move(h, r, "released", r.amount().negate(), BigDecimal.ZERO, "release", at);
+            if (!claim(h, r, "held", "released", BigDecimal.ZERO)) return false;
+            move(h, r, r.amount().negate(), BigDecimal.ZERO, "release", at);
             return true;
         }));
     }
@@ -159,8 +167,8 @@ public final class BudgetLedger {
         int n = 0;
         for (Reservation r : stale) {
             boolean expired = retrying(() -> jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> {
-                if (!"held".equals(lockState(h, r.id()))) return false;
-                move(h, r, "expired", r.amount().negate(), BigDecimal.ZERO, "expire", now);
+                if (!claim(h, r, "held", "expired", BigDecimal.ZERO)) return false;
+                move(h, r, r.amount().negate(), BigDecimal.ZERO, "expire", now);
                 return true;
             }));
             if (expired) n++;
@@ -193,19 +201,22 @@ public final class BudgetLedger {
         return s.orElse(new WindowState(w.index(), w.start(), w.end(), BigDecimal.ZERO, BigDecimal.ZERO));
     }
 
-    /** The reservation's state, its row locked until the transaction ends; null if there is none. */
-    private static String lockState(Handle h, String id) {
-        return h.createQuery("SELECT state FROM chatbot_budget_reservations WHERE reservation_id = :id FOR UPDATE")
-                .bind("id", id).mapTo(String.class).findOne().orElse(null);
+    /**
+     * Moves a reservation from state {@code from} to {@code to} (with what it cost) if it is in
+     * {@code from}: one conditional update, so of two instances settling, releasing or expiring
+     * the same reservation exactly one wins.
+     */
+    private static boolean claim(Handle h, Reservation r, String from, String to, BigDecimal cost) {
+        return h.createUpdate("UPDATE chatbot_budget_reservations SET state = :to, cost = :c WHERE reservation_id = :id AND state = :from")
+                .bind("to", to).bind("c", cost).bind("id", r.id()).bind("from", from).execute() == 1;
     }
 
-    private static void move(Handle h, Reservation r, String state, BigDecimal reservedDelta, BigDecimal spentDelta, String kind, Instant at) {
-        h.createUpdate("UPDATE chatbot_budget_reservations SET state = :s, cost = :c WHERE reservation_id = :id")
-                .bind("s", state).bind("c", spentDelta).bind("id", r.id()).execute();
+    /** The ledger row, then the window's counters (last: the lock every call of the budget needs is held shortest). */
+    private static void move(Handle h, Reservation r, BigDecimal reservedDelta, BigDecimal spentDelta, String kind, Instant at) {
+        ledger(h, r.budget(), r.windowIndex(), r.id(), kind, reservedDelta, spentDelta, at);
         h.createUpdate("UPDATE chatbot_budget_windows SET reserved = reserved + :r, spent = spent + :s "
                         + "WHERE budget_name = :b AND window_index = :w")
                 .bind("r", reservedDelta).bind("s", spentDelta).bind("b", r.budget()).bind("w", r.windowIndex()).execute();
-        ledger(h, r.budget(), r.windowIndex(), r.id(), kind, reservedDelta, spentDelta, at);
     }
 
     private static void ledger(Handle h, String budget, long window, String reservation, String kind, BigDecimal reservedDelta,

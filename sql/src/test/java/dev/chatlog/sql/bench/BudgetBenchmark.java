@@ -97,7 +97,7 @@ public final class BudgetBenchmark {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<Process> jvms = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            jvms.add(new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"), BudgetBenchmark.class.getName(),
+            jvms.add(new ProcessBuilder(java, "-Xmx256m", "-cp", classPath(), BudgetBenchmark.class.getName(),
                     "worker", cfg.jdbcUrl(), cfg.user(), cfg.password(), "16", String.valueOf(seconds)).redirectErrorStream(true).start());
         }
         long total = 0;
@@ -107,6 +107,8 @@ public final class BudgetBenchmark {
                     if (l.startsWith("WORKER ")) {
                         System.out.println("  " + l);
                         total += Long.parseLong(l.replaceAll(".*admitted=(\\d+).*", "$1"));
+                    } else if (l.contains("Exception") || l.contains("ERROR")) {
+                        System.out.println("  worker: " + l);
                     }
                 }
             }
@@ -115,6 +117,22 @@ public final class BudgetBenchmark {
         BudgetLedger ledger = new BudgetLedger(db.jdbi());
         System.out.printf("one hot budget, 3 JVMs x 16 threads, %d s: %,d calls admitted and settled, %,.0f calls/s; ledger audit: %s%n",
                 seconds, total, total / (double) seconds, ledger.audit().isEmpty() ? "counters = ledger" : ledger.audit());
+    }
+
+    /** The test class path, also under exec:java (whose own class path is Maven's: the classes come from a class loader). */
+    private static String classPath() {
+        if (BudgetBenchmark.class.getClassLoader() instanceof java.net.URLClassLoader u && u.getURLs().length > 0) {
+            List<String> parts = new ArrayList<>();
+            for (java.net.URL url : u.getURLs()) {
+                try {
+                    parts.add(Path.of(url.toURI()).toString());
+                } catch (java.net.URISyntaxException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            return String.join(java.io.File.pathSeparator, parts);
+        }
+        return System.getProperty("java.class.path");
     }
 
     private static void worker(DatabaseConfig cfg, int threads, int seconds) throws Exception {
