@@ -3,11 +3,13 @@ package dev.chatlog.spring;
 import dev.chatlog.core.ChatLogger;
 import dev.chatlog.core.Masker;
 import dev.chatlog.core.PriceCatalog;
+import dev.chatlog.langchain4j.BudgetGuard;
 import dev.chatlog.langchain4j.ChatLogEmbeddingListener;
 import dev.chatlog.langchain4j.ChatLogListener;
 import dev.chatlog.sql.Database;
 import dev.chatlog.sql.DatabaseConfig;
 import dev.chatlog.sql.JdbcChatLogStore;
+import dev.chatlog.sql.budget.JdbcBudgetGate;
 import javax.sql.DataSource;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -58,13 +60,19 @@ public class ChatlogAutoConfiguration {
         return Database.on(ds);
     }
 
-    @Bean(destroyMethod = "close") // drains what is queued into the database when the context closes
-    @ConditionalOnMissingBean
-    public ChatLogger chatLogger(Database chatlogDatabase, ChatlogProperties props) {
+    /** The prices calls are logged at, and budgets reserve at: the bundled data with the properties' overrides. */
+    static PriceCatalog prices(ChatlogProperties props) {
         PriceCatalog prices = PriceCatalog.bundled();
         if (props.getPricesFile() != null) prices = prices.withOverrides(props.getPricesFile());
         if (props.getPrices() != null && !props.getPrices().isBlank()) prices = prices.withInlineOverrides(props.getPrices());
         if (props.getPriceDiscounts() != null && !props.getPriceDiscounts().isBlank()) prices = prices.withDiscounts(props.getPriceDiscounts());
+        return prices;
+    }
+
+    @Bean(destroyMethod = "close") // drains what is queued into the database when the context closes
+    @ConditionalOnMissingBean
+    public ChatLogger chatLogger(Database chatlogDatabase, ChatlogProperties props) {
+        PriceCatalog prices = prices(props);
         ChatLogger.Builder b = ChatLogger.builder(new JdbcChatLogStore(chatlogDatabase.jdbi())).prices(prices)
                 .queueCapacity(props.getQueueCapacity()).batchSize(props.getBatchSize()).maxTextLength(props.getMaxTextLength())
                 .masker(props.isMasking() ? Masker.defaults(props.getMaskPatterns()) : Masker.NONE)
@@ -88,11 +96,31 @@ public class ChatlogAutoConfiguration {
     }
 
     /** Static: a post-processor is made before other beans; it looks the listeners up only when a model bean appears. */
+    /** chatlog.budgets.enabled=true: the gate over the budgets in chatlog's database, shared with every instance. */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean
+    @ConditionalOnProperty(prefix = "chatlog.budgets", name = "enabled", havingValue = "true")
+    public JdbcBudgetGate chatlogBudgetGate(Database chatlogDatabase, ChatlogProperties props) {
+        return JdbcBudgetGate.builder(chatlogDatabase.jdbi()).lease(props.getBudgets().getLease())
+                .failClosed(props.getBudgets().isFailClosed()).build();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    @ConditionalOnProperty(prefix = "chatlog.budgets", name = "enabled", havingValue = "true")
+    public BudgetGuard chatlogBudgetGuard(JdbcBudgetGate chatlogBudgetGate, ChatlogProperties props) {
+        BudgetGuard.Builder b = BudgetGuard.builder(chatlogBudgetGate, prices(props)).defaultMaxTokens(props.getBudgets().getDefaultMaxTokens())
+                .clampToHeadroom(props.getBudgets().isClamp());
+        if (props.getProvider() != null) b.provider(props.getProvider());
+        return b.build();
+    }
+
     @Bean
     public static ChatlogModelPostProcessor chatlogModelPostProcessor(ObjectProvider<ChatLogListener> chat,
                                                                       ObjectProvider<ChatLogEmbeddingListener> embedding,
-                                                                      ObjectProvider<ChatlogProperties> props) {
-        return new ChatlogModelPostProcessor(chat, embedding, props);
+                                                                      ObjectProvider<ChatlogProperties> props,
+                                                                      ObjectProvider<BudgetGuard> budgets) {
+        return new ChatlogModelPostProcessor(chat, embedding, props, budgets);
     }
 
     @Configuration(proxyBeanMethods = false)

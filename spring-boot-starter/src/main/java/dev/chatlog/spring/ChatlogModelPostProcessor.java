@@ -2,6 +2,7 @@ package dev.chatlog.spring;
 
 import dev.chatlog.langchain4j.ChatLogEmbeddingListener;
 import dev.chatlog.langchain4j.ChatLogListener;
+import dev.chatlog.langchain4j.BudgetGuard;
 import dev.chatlog.langchain4j.ChatLogModels;
 import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.chat.StreamingChatModel;
@@ -24,12 +25,14 @@ public class ChatlogModelPostProcessor implements BeanPostProcessor {
     private final ObjectProvider<ChatLogListener> chat;
     private final ObjectProvider<ChatLogEmbeddingListener> embedding;
     private final ObjectProvider<ChatlogProperties> props;
+    private final ObjectProvider<BudgetGuard> budgets;
 
     ChatlogModelPostProcessor(ObjectProvider<ChatLogListener> chat, ObjectProvider<ChatLogEmbeddingListener> embedding,
-                              ObjectProvider<ChatlogProperties> props) {
+                              ObjectProvider<ChatlogProperties> props, ObjectProvider<BudgetGuard> budgets) {
         this.chat = chat;
         this.embedding = embedding;
         this.props = props;
+        this.budgets = budgets;
     }
 
     @Override
@@ -40,9 +43,13 @@ public class ChatlogModelPostProcessor implements BeanPostProcessor {
         ChatlogProperties.Attach attach = props.getObject().getAttach();
         Object out = bean;
         if (bean instanceof ChatModel m && attach.isChatModels()) {
-            out = ChatLogModels.observe(m, chat.getObject());
+            ChatModel observed = ChatLogModels.observe(m, chat.getObject());
+            BudgetGuard guard = props.getObject().getBudgets().isEnabled() ? budgets.getIfAvailable() : null;
+            out = guard == null ? observed : guard.guard(observed); // budgets outside: a refused call is never sent nor logged as a call
         } else if (bean instanceof StreamingChatModel m && attach.isStreamingChatModels()) {
-            out = ChatLogModels.observe(m, chat.getObject());
+            StreamingChatModel observed = ChatLogModels.observe(m, chat.getObject());
+            BudgetGuard guard = props.getObject().getBudgets().isEnabled() ? budgets.getIfAvailable() : null;
+            out = guard == null ? observed : guard.guard(observed);
         } else if (bean instanceof EmbeddingModel m && attach.isEmbeddingModels()) {
             out = ChatLogModels.observe(m, embedding.getObject());
         }

@@ -50,6 +50,7 @@ public class ChatlogProperties {
 
     private final Datasource datasource = new Datasource();
     private final Attach attach = new Attach();
+    private final Budgets budgets = new Budgets();
     private final Web web = new Web();
 
     /** A separate database for chatlog; unset: the application's own DataSource. */
@@ -71,6 +72,31 @@ public class ChatlogProperties {
         public void setPassword(String password) { this.password = password; }
         public int getMaxPoolSize() { return maxPoolSize; }
         public void setMaxPoolSize(int maxPoolSize) { this.maxPoolSize = maxPoolSize; }
+    }
+
+    /** Budgets: chat and streaming model beans guarded by the budgets in chatlog's database (see README, Budgets). */
+    public static class Budgets {
+        /** Guard the model beans: calls reserve their worst case first and may be refused (BudgetExceededException). */
+        private boolean enabled;
+        /** The max_tokens a request without one is sent with, and reserved for. */
+        private int defaultMaxTokens = 4096;
+        /** Lower max_tokens to an enforced budget's headroom instead of refusing. */
+        private boolean clamp;
+        /** How long a reservation is held before any instance may release it. */
+        private Duration lease = Duration.ofMinutes(10);
+        /** Refuse enforced calls while the database is unreachable (default: let them through, counted). */
+        private boolean failClosed;
+
+        public boolean isEnabled() { return enabled; }
+        public void setEnabled(boolean v) { this.enabled = v; }
+        public int getDefaultMaxTokens() { return defaultMaxTokens; }
+        public void setDefaultMaxTokens(int v) { this.defaultMaxTokens = v; }
+        public boolean isClamp() { return clamp; }
+        public void setClamp(boolean v) { this.clamp = v; }
+        public Duration getLease() { return lease; }
+        public void setLease(Duration v) { this.lease = v; }
+        public boolean isFailClosed() { return failClosed; }
+        public void setFailClosed(boolean v) { this.failClosed = v; }
     }
 
     /** Which LangChain4j model beans chatlog attaches to. */
@@ -137,5 +163,6 @@ public class ChatlogProperties {
     public void setBaseUrl(String v) { this.baseUrl = v; }
     public Datasource getDatasource() { return datasource; }
     public Attach getAttach() { return attach; }
+    public Budgets getBudgets() { return budgets; }
     public Web getWeb() { return web; }
 }

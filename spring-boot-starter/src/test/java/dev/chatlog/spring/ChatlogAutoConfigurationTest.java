@@ -3,6 +3,7 @@ package dev.chatlog.spring;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.chatlog.core.ChatLogger;
@@ -122,6 +123,30 @@ class ChatlogAutoConfigurationTest {
                 + "' AND table_name = 'chatbot_llm_calls'"), "migrated into chatlog's own database");
         assertEquals(0, count(app, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '" + app
                 + "' AND table_name LIKE 'chatbot%'"), "and not into the application's");
+    }
+
+    @Test
+    void should_guard_the_chat_model_beans_with_the_budgets_when_enabled() {
+        String schema = TestDatabase.createSchema();
+        runner(schema).withPropertyValues("chatlog.budgets.enabled=true").run(ctx -> {
+            var gate = ctx.getBean(dev.chatlog.sql.budget.JdbcBudgetGate.class);
+            var definitions = new dev.chatlog.sql.budget.BudgetDefinitions(ctx.getBean(dev.chatlog.sql.Database.class).jdbi());
+            definitions.put(new dev.chatlog.core.budget.Budget("app-day", dev.chatlog.core.budget.Budget.Scope.GLOBAL, null,
+                    dev.chatlog.core.budget.BudgetPeriod.DAY, null, new BigDecimal("0.01"), null, dev.chatlog.core.budget.Budget.Action.ENFORCE));
+            gate.refresh();
+            ChatModel model = ctx.getBean(ChatModel.class);
+            model.chat("hello"); // 1,000 in + 1,000 out of gpt-4o-mini: $0.00075
+            var window = new dev.chatlog.sql.budget.BudgetLedger(ctx.getBean(dev.chatlog.sql.Database.class).jdbi())
+                    .window(definitions.get("app-day").orElseThrow(), java.time.Instant.now());
+            assertEquals(0, new BigDecimal("0.00075").compareTo(window.spent()), window.toString());
+            definitions.put(new dev.chatlog.core.budget.Budget("app-day", dev.chatlog.core.budget.Budget.Scope.GLOBAL, null,
+                    dev.chatlog.core.budget.BudgetPeriod.DAY, null, new BigDecimal("0.002"), null, dev.chatlog.core.budget.Budget.Action.ENFORCE));
+            gate.refresh();
+            assertThrows(dev.chatlog.core.budget.BudgetExceededException.class, () -> model.chat("hello"),
+                    "4,096 output tokens at $0.60 / M do not fit in what is left of $0.002");
+            assertTrue(ctx.getBean(ChatLogger.class).flush(Duration.ofSeconds(10)));
+        });
+        assertEquals(1, count(schema, "SELECT COUNT(*) FROM chatbot_llm_calls"), "the refused call was never sent, so never logged");
     }
 
     @Test
