@@ -38,7 +38,7 @@ public record Budget(String name, Scope scope, String value, BudgetPeriod period
     }
 
     public Budget {
-        if (name == null || !NAME.matcher(name).matches()) {
+        if (!validName(name)) {
             throw new IllegalArgumentException("name must be 1 to 100 of letters, digits and . _ : -");
         }
         Objects.requireNonNull(scope, "scope");
@@ -60,6 +60,11 @@ public record Budget(String name, Scope scope, String value, BudgetPeriod period
             }
         }
         action = action == null ? Action.ALERT : action;
+    }
+
+    /** Whether {@code name} can name a budget: 1 to 100 of letters, digits and {@code . _ : -}. */
+    public static boolean validName(String name) {
+        return name != null && NAME.matcher(name).matches();
     }
 
     public boolean enforced() {

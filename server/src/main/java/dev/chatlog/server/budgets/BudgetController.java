@@ -86,7 +86,7 @@ public final class BudgetController {
     /** {@code DELETE /logging-dashboard/budgets/{name}}: 204, or 404 when there is none. */
     public void delete(Context ctx) {
         String name = ctx.pathParam("name");
-        if (!definitions.delete(checkedName(name))) throw ApiError.notFound("no budget named " + name);
+        if (!definitions.delete(BudgetJson.checkedName(name))) throw ApiError.notFound("no budget named " + name);
         gate.refresh();
         ctx.status(204);
     }
@@ -94,7 +94,7 @@ public final class BudgetController {
     /** {@code GET /logging-dashboard/budget-events?after=<id>&budget=<name>}: events, newest first. */
     public void events(Context ctx) {
         String budget = ctx.queryParam("budget");
-        if (budget != null) checkedName(budget);
+        if (budget != null) BudgetJson.checkedName(budget);
         String after = ctx.queryParam("after");
         long afterId = 0;
         if (after != null && !after.isBlank()) {
@@ -110,14 +110,7 @@ public final class BudgetController {
     }
 
     private Budget existing(String name) {
-        return definitions.get(checkedName(name)).orElseThrow(() -> ApiError.notFound("no budget named " + name));
-    }
-
-    private static String checkedName(String name) {
-        if (name == null || !name.matches("[A-Za-z0-9._:-]{1,100}")) {
-            throw ApiError.badRequest("a budget name is 1 to 100 of letters, digits and . _ : -", "name");
-        }
-        return name;
+        return definitions.get(BudgetJson.checkedName(name)).orElseThrow(() -> ApiError.notFound("no budget named " + name));
     }
 
     static Map<String, Object> event(BudgetReport.Event e) {

@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * A budget as JSON, both ways: the definition a {@code PUT} (or {@code CHATLOG_BUDGETS}) gives,
@@ -24,15 +23,12 @@ import java.util.regex.Pattern;
  */
 public final class BudgetJson {
     private static final Set<String> FIELDS = Set.of("scope", "value", "period", "zone", "limit_usd", "warn_at", "action");
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._:-]{1,100}");
 
     private BudgetJson() {}
 
     /** The budget {@code name} defined by {@code body}; a 400 naming the first field that is wrong. */
     public static Budget parse(String name, JsonNode body) {
-        if (name == null || !NAME.matcher(name).matches()) {
-            throw ApiError.badRequest("a budget name is 1 to 100 of letters, digits and . _ : -", "name");
-        }
+        checkedName(name);
         if (body == null || !body.isObject()) {
             throw ApiError.badRequest("a budget is a JSON object like {\"scope\": \"user\", \"value\": \"alice\", \"period\": \"day\", "
                     + "\"limit_usd\": 1.5, \"action\": \"enforce\"}", null);
@@ -95,6 +91,12 @@ public final class BudgetJson {
         } catch (IllegalArgumentException e) {
             throw ApiError.badRequest(e.getMessage(), null);
         }
+    }
+
+    /** {@code name} when it can name a budget; a 400 naming the field otherwise. */
+    public static String checkedName(String name) {
+        if (!Budget.validName(name)) throw ApiError.badRequest("a budget name is 1 to 100 of letters, digits and . _ : -", "name");
+        return name;
     }
 
     /** Budgets from {@code CHATLOG_BUDGETS} or its file: a JSON object of name to definition. */
