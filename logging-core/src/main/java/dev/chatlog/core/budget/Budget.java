@@ -49,7 +49,7 @@ public record Budget(String name, Scope scope, String value, BudgetPeriod period
             throw new IllegalArgumentException("a " + scope.name().toLowerCase(Locale.ROOT) + " budget needs a value of 1 to 255 characters");
         }
         Objects.requireNonNull(period, "period");
-        zone = zone == null ? java.time.ZoneOffset.UTC : zone;
+        zone = zone == null ? ZoneId.of("UTC") : zone; // shown as "UTC", as documented (ZoneOffset.UTC is "Z")
         if (limitUsd == null || limitUsd.signum() <= 0 || limitUsd.compareTo(new BigDecimal("1000000000")) > 0) {
             throw new IllegalArgumentException("limit_usd must be more than 0 and at most 1,000,000,000");
         }

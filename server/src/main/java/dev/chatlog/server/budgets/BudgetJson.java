@@ -53,7 +53,7 @@ public final class BudgetJson {
             value = v.asText();
         }
         BudgetPeriod period = enumField(body, "period", true, BudgetPeriod::parse);
-        ZoneId zone = java.time.ZoneOffset.UTC;
+        ZoneId zone = null; // Budget's default: UTC
         JsonNode z = body.get("zone");
         if (z != null && !z.isNull()) {
             if (!z.isTextual()) throw ApiError.badRequest("zone must be a time zone id such as Europe/Paris", "zone");
