@@ -33,8 +33,22 @@ record Http(String base) {
         return send(HttpRequest.newBuilder(URI.create(base + path)).DELETE());
     }
 
+    /**
+     * On a connection of its own: for requests the server may answer and then close the connection on
+     * (a malformed path), so that the next request does not meet the closed one in the pool.
+     */
+    Response putAlone(String path, String body) throws Exception {
+        HttpClient own = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        return send(own, HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(body)));
+    }
+
     Response send(HttpRequest.Builder b) throws Exception {
-        HttpResponse<String> r = CLIENT.send(b.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+        return send(CLIENT, b);
+    }
+
+    private static Response send(HttpClient client, HttpRequest.Builder b) throws Exception {
+        HttpResponse<String> r = client.send(b.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
         JsonNode json;
         try {
             json = JSON.readTree(r.body());
