@@ -90,6 +90,7 @@ public final class BudgetGuard {
     Admitted admit(ChatRequest request, ChatRequestParameters defaults, ModelProvider modelProvider) {
         String model = request.modelName() != null ? request.modelName() : defaults == null ? null : defaults.modelName();
         BudgetSubject who = BudgetSubject.of(ChatContext.current(), model);
+        if (!gate.covers(who)) return new Admitted(request, BudgetGate.NONE, model, null, 0); // no budget: no counting, no pricing
         Integer asked = request.maxOutputTokens() != null ? request.maxOutputTokens()
                 : defaults == null ? null : defaults.maxOutputTokens();
         int maxTokens = asked != null ? asked : defaultMaxTokens;

@@ -125,6 +125,16 @@ class BudgetGuardTest {
     }
 
     @Test
+    void should_send_a_call_no_budget_covers_as_it_is() {
+        budget("someone-else", Budget.Scope.USER, "nobody-here", "1", Budget.Action.ENFORCE);
+        int before = stub.requests().size();
+        assertEquals("fine", model(guard()).chat("hello"));
+        assertTrue(stub.requests().get(before).body().path("max_tokens").isMissingNode(), "no max_tokens added: nothing reserved");
+        assertEquals(0L, (long) db.jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM chatbot_budget_ledger")
+                .mapTo(Long.class).one()));
+    }
+
+    @Test
     void should_refuse_before_sending_when_the_worst_case_does_not_fit() {
         // worst case of max_tokens 4096 at $0.60 / M = $0.0024576 (plus the prompt): more than the limit
         Budget b = budget("small", Budget.Scope.GLOBAL, null, "0.002", Budget.Action.ENFORCE);

@@ -19,6 +19,9 @@ public interface BudgetGate {
      */
     Hold reserve(BudgetSubject subject, BigDecimal worstCaseUsd);
 
+    /** Whether any budget covers a call of {@code subject}: when none does, there is nothing to estimate or reserve. */
+    boolean covers(BudgetSubject subject);
+
     /** The least room left (limit - spent - reserved) among the enforced budgets covering {@code subject}; empty when none enforces. */
     Optional<BigDecimal> headroom(BudgetSubject subject);
 

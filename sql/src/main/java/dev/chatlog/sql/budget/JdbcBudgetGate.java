@@ -112,6 +112,14 @@ public final class JdbcBudgetGate implements BudgetGate, AutoCloseable {
     }
 
     @Override
+    public boolean covers(BudgetSubject subject) {
+        for (Budget b : budgets) {
+            if (b.covers(subject)) return true;
+        }
+        return false;
+    }
+
+    @Override
     public Optional<BigDecimal> headroom(BudgetSubject subject) {
         Instant now = clock.instant();
         BigDecimal least = null;
