@@ -74,7 +74,7 @@ public final class BudgetReport {
     }
 
     /** The conversations that spent most of a budget's window. */
-    static List<TopConversation> topConversations(Handle h, String budget, long window, int n) {
+    public static List<TopConversation> topConversations(Handle h, String budget, long window, int n) {
         return h.createQuery("SELECT COALESCE(conversation_id, ''), SUM(cost) c, COUNT(*) FROM chatbot_budget_reservations "
                         + "WHERE budget_name = :b AND window_index = :w AND state = 'settled' GROUP BY COALESCE(conversation_id, '') "
                         + "ORDER BY c DESC LIMIT :n")

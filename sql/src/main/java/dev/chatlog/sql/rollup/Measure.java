@@ -15,7 +15,11 @@ public enum Measure {
     /** The slowest model call (tool rows: tool execution) of the bucket. */
     MAX_DURATION_MS(Kind.MAX),
     /** The most expensive priced model call of the bucket. */
-    MAX_COST(Kind.MAX);
+    MAX_COST(Kind.MAX),
+    /** The most tokens of one model call of the bucket (V15 on). */
+    MAX_TOTAL_TOKENS(Kind.MAX),
+    /** The slowest first token of a streamed model call of the bucket (V15 on). */
+    MAX_TTFT_MS(Kind.MAX);
 
     public enum Kind { COUNT, AMOUNT, MAX }
 

@@ -16,8 +16,8 @@ import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.PreparedBatch;
 
 /**
- * What one store transaction adds to {@code chatbot_usage_rollup} (hourly and daily rows per
- * dimension) and {@code chatbot_user_daily}. Rows are upserted in primary-key order, after the
+ * What one store transaction adds to {@code chatbot_usage_rollup} (hourly, daily and, for {@link #MINUTE_DIMENSIONS}, minute rows per
+ * dimension, minute rows for {@link #MINUTE_DIMENSIONS}) and {@code chatbot_user_daily}. Rows are upserted in primary-key order, after the
  * conversation summaries, so that every writer takes its locks in the same order.
  */
 public final class RollupWriter {
@@ -29,6 +29,9 @@ public final class RollupWriter {
     /** The dimensions a stored message is added to. */
     private static final List<Dimension> MESSAGE_DIMENSIONS = List.of(Dimension.ALL, Dimension.CHAT_MODE, Dimension.USER);
     private static final int MAX_VALUE = 255; // dim_value / user_id column length
+    /** The dimensions also kept by the minute (granularity 'm'), for the alert rules' short windows. */
+    public static final java.util.Set<Dimension> MINUTE_DIMENSIONS = java.util.EnumSet.of(Dimension.ALL, Dimension.MODEL,
+            Dimension.FUNCTION, Dimension.TOOL);
 
     private static final String UPSERT_ROLLUP = upsertSql("chatbot_usage_rollup", "granularity, dimension, bucket_start, dim_value",
             ":g, :d, :b, :v", allColumns(), true);
@@ -129,7 +132,11 @@ public final class RollupWriter {
         if (lowered.isEmpty()) return;
         for (Key k : lowered) {
             Dimension d = dims.get(k);
-            LocalDateTime end = k.granularity().equals("h") ? k.bucket().plusHours(1) : k.bucket().plusDays(1);
+            LocalDateTime end = switch (k.granularity()) {
+                case "m" -> k.bucket().plusMinutes(1);
+                case "h" -> k.bucket().plusHours(1);
+                default -> k.bucket().plusDays(1);
+            };
             h.createUpdate("UPDATE chatbot_usage_rollup SET max_cost = (SELECT COALESCE(MAX(cost_estimate), 0) FROM chatbot_llm_calls "
                             + "WHERE started_at >= :from AND started_at < :to AND " + RawSql.MODEL_CALL + " AND " + d.callGroupSql() + " = :v) "
                             + "WHERE granularity = :g AND dimension = :d AND bucket_start = :from AND dim_value = :v")
@@ -166,13 +173,18 @@ public final class RollupWriter {
         if (d == Dimension.USER) {
             return List.of(new Key("u", name, t.truncatedTo(ChronoUnit.DAYS), v));
         }
-        return List.of(new Key("h", name, t.truncatedTo(ChronoUnit.HOURS), v), new Key("d", name, t.truncatedTo(ChronoUnit.DAYS), v));
+        Key hour = new Key("h", name, t.truncatedTo(ChronoUnit.HOURS), v);
+        Key day = new Key("d", name, t.truncatedTo(ChronoUnit.DAYS), v);
+        return MINUTE_DIMENSIONS.contains(d) ? List.of(new Key("m", name, t.truncatedTo(ChronoUnit.MINUTES), v), hour, day)
+                : List.of(hour, day);
     }
 
     private static List<String> allColumns() {
         List<String> cols = new ArrayList<>(Sums.Columns.ALL.names());
         cols.add(Measure.MAX_DURATION_MS.column());
         cols.add(Measure.MAX_COST.column());
+        cols.add(Measure.MAX_TOTAL_TOKENS.column());
+        cols.add(Measure.MAX_TTFT_MS.column());
         return cols;
     }
 

@@ -165,7 +165,7 @@ public final class Sums {
         add(Measure.LLM_CALLS, 1).add(Measure.FAILED_LLM_CALLS, c.success() ? 0 : 1);
         add(Measure.INPUT_TOKENS, nz(c.inputTokens())).add(Measure.OUTPUT_TOKENS, nz(c.outputTokens()));
         add(Measure.CACHED_INPUT_TOKENS, nz(c.cachedInputTokens())).add(Measure.REASONING_TOKENS, nz(c.reasoningTokens()));
-        add(Measure.TOTAL_TOKENS, c.totalTokens());
+        add(Measure.TOTAL_TOKENS, c.totalTokens()).add(Measure.MAX_TOTAL_TOKENS, BigDecimal.valueOf(c.totalTokens()));
         if (c.priced() && c.costEstimate() != null) {
             add(Measure.COST, c.costEstimate()).add(Measure.MAX_COST, c.costEstimate());
         } else {
@@ -175,7 +175,8 @@ public final class Sums {
         add(Measure.LLM_DURATION_MS, ms).add(Measure.MAX_DURATION_MS, ms);
         latency[Histogram.bucket(ms.doubleValue())]++; // the stored (rounded) value: 100.004 ms is 100.00, not above 100
         if (c.timeToFirstTokenMs() != null) {
-            add(Measure.TTFT_MS_SUM, c.timeToFirstTokenMs()).add(Measure.TTFT_COUNT, 1);
+            add(Measure.TTFT_MS_SUM, c.timeToFirstTokenMs()).add(Measure.TTFT_COUNT, 1)
+                    .add(Measure.MAX_TTFT_MS, BigDecimal.valueOf(c.timeToFirstTokenMs()));
             ttft[Histogram.bucket(c.timeToFirstTokenMs())]++;
         }
     }

@@ -1,0 +1,284 @@
+package dev.chatlog.sql.alert;
+
+import dev.chatlog.core.alert.AlertChannel;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends the outbox: claims due rows (a conditional update, so of many instances one sends each
+ * row at a time; a claim not finished within the lease, as after a crash, is due again), sends
+ * them on their channel, marks them delivered, or due again after a backoff (1 s, doubling, at
+ * most {@code maxBackoff}) until {@code maxAge} has passed (failed, logged). Held rows (digests)
+ * are merged, per channel and digest time, into one notification when due. Delivery is at least
+ * once; receivers drop repeats by the idempotency key.
+ */
+public final class AlertDispatcher implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(AlertDispatcher.class);
+    private static final int BATCH = 50;
+
+    private final Jdbi jdbi;
+    private final Map<String, AlertChannel> channels;
+    private final Duration lease;
+    private final Duration maxBackoff;
+    private final Duration maxAge;
+    private final Clock clock;
+    private final AtomicLong delivered = new AtomicLong();
+    private final AtomicLong failedAttempts = new AtomicLong();
+    private final Object wake = new Object();
+    private volatile boolean running;
+    private Thread thread;
+
+    private AlertDispatcher(Builder b) {
+        this.jdbi = b.jdbi;
+        Map<String, AlertChannel> m = new LinkedHashMap<>();
+        for (AlertChannel c : b.channels) m.put(c.name(), c);
+        this.channels = Map.copyOf(m);
+        this.lease = b.lease;
+        this.maxBackoff = b.maxBackoff;
+        this.maxAge = b.maxAge;
+        this.clock = b.clock;
+    }
+
+    public static Builder builder(Jdbi jdbi, List<AlertChannel> channels) {
+        return new Builder(jdbi, channels);
+    }
+
+    /** The channel names configured, in order. */
+    public List<String> channelNames() {
+        return List.copyOf(channels.keySet());
+    }
+
+    public long delivered() {
+        return delivered.get();
+    }
+
+    public long failedAttempts() {
+        return failedAttempts.get();
+    }
+
+    /** Starts the sending thread ({@code chatlog-alerts}), which runs every {@code every} and when woken. */
+    public synchronized AlertDispatcher start(Duration every) {
+        if (thread != null) return this;
+        running = true;
+        thread = new Thread(() -> {
+            while (running) {
+                try {
+                    while (running && runOnce() > 0) {
+                        // more may be due
+                    }
+                } catch (RuntimeException e) {
+                    log.warn("alert dispatch failed (will retry): {}", e.toString());
+                }
+                synchronized (wake) {
+                    try {
+                        if (running) wake.wait(every.toMillis());
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }
+        }, "chatlog-alerts");
+        thread.setDaemon(true);
+        thread.start();
+        return this;
+    }
+
+    /** Makes the thread look for due rows now (new notifications were written). */
+    public void wake() {
+        synchronized (wake) {
+            wake.notifyAll();
+        }
+    }
+
+    /** Merges due digests, then claims and sends due rows (at most a batch); returns how many rows it handled. */
+    public int runOnce() {
+        Instant now = clock.instant();
+        int handled = digest(now);
+        List<Long> due = jdbi.withHandle(h -> h.createQuery("""
+                SELECT id FROM chatbot_alert_outbox WHERE status IN ('pending', 'sending') AND next_attempt_at <= :now
+                ORDER BY next_attempt_at, id LIMIT :n""").bind("now", AlertOutbox.time(now)).bind("n", BATCH).mapTo(Long.class).list());
+        for (long id : due) {
+            Instant t = clock.instant();
+            int claimed = jdbi.withHandle(h -> h.createUpdate("""
+                    UPDATE chatbot_alert_outbox SET status = 'sending', attempts = attempts + 1, next_attempt_at = :until, claimed_until = :until
+                    WHERE id = :id AND status IN ('pending', 'sending') AND next_attempt_at <= :now""")
+                    .bind("id", id).bind("now", AlertOutbox.time(t)).bind("until", AlertOutbox.time(t.plus(lease))).execute());
+            if (claimed == 0) continue; // another instance has it
+            handled++;
+            Row r = jdbi.withHandle(h -> h.createQuery("SELECT notification_key, channel, body, attempts, created_at FROM chatbot_alert_outbox WHERE id = :id")
+                    .bind("id", id).map((rs, ctx) -> new Row(rs.getString(1), rs.getString(2), rs.getString(3), rs.getInt(4),
+                            AlertOutbox.instant(rs.getObject(5, LocalDateTime.class)))).one());
+            AlertChannel channel = channels.get(r.channel());
+            String error;
+            if (channel == null) {
+                error = "channel " + r.channel() + " is not configured on this instance";
+            } else {
+                try {
+                    channel.send(new AlertChannel.Outgoing(r.key(), r.body()));
+                    error = null;
+                } catch (Exception e) {
+                    error = e.toString();
+                }
+            }
+            Instant end = clock.instant();
+            if (error == null) {
+                jdbi.useHandle(h -> h.createUpdate("""
+                        UPDATE chatbot_alert_outbox SET status = 'delivered', delivered_at = :now, last_error = NULL, claimed_until = NULL
+                        WHERE id = :id AND status = 'sending'""").bind("id", id).bind("now", AlertOutbox.time(end)).execute());
+                delivered.incrementAndGet();
+                continue;
+            }
+            failedAttempts.incrementAndGet();
+            boolean giveUp = Duration.between(r.createdAt(), end).compareTo(maxAge) > 0;
+            Duration backoff = backoff(r.attempts());
+            String err = error.length() > 500 ? error.substring(0, 500) : error;
+            jdbi.useHandle(h -> h.createUpdate("""
+                    UPDATE chatbot_alert_outbox SET status = :status, next_attempt_at = :next, last_error = :err, claimed_until = NULL
+                    WHERE id = :id AND status = 'sending'""").bind("id", id).bind("status", giveUp ? "failed" : "pending")
+                    .bind("next", AlertOutbox.time(end.plus(backoff))).bind("err", err).execute());
+            if (giveUp) log.error("alert {} on {} given up after {} attempts: {}", r.key(), r.channel(), r.attempts(), err);
+            else log.warn("alert {} on {}: attempt {} failed, next in {} s: {}", r.key(), r.channel(), r.attempts(), backoff.toSeconds(), err);
+        }
+        return handled;
+    }
+
+    private record Row(String key, String channel, String body, int attempts, Instant createdAt) {}
+
+    /** 1 s after the first failure, doubling, at most {@code maxBackoff}. */
+    Duration backoff(int attempts) {
+        long s = 1L << Math.min(20, Math.max(0, attempts - 1));
+        return Duration.ofSeconds(Math.min(s, maxBackoff.toSeconds()));
+    }
+
+    /** Held rows whose digest time has come become one digest row per channel and time, in one transaction each. */
+    private int digest(Instant now) {
+        record Group(String channel, LocalDateTime at) {}
+        List<Group> groups = jdbi.withHandle(h -> h.createQuery("""
+                SELECT DISTINCT channel, next_attempt_at FROM chatbot_alert_outbox WHERE status = 'held' AND next_attempt_at <= :now LIMIT 20""")
+                .bind("now", AlertOutbox.time(now)).map((rs, ctx) -> new Group(rs.getString(1), rs.getObject(2, LocalDateTime.class))).list());
+        int made = 0;
+        for (Group g : groups) {
+            String key = "digest-" + hash(g.channel() + "|" + g.at());
+            made += jdbi.inTransaction(h -> {
+                List<Map<String, Object>> held = h.createQuery("""
+                        SELECT id, body, severity FROM chatbot_alert_outbox WHERE status = 'held' AND channel = :c AND next_attempt_at = :at
+                        ORDER BY id FOR UPDATE""").bind("c", g.channel()).bind("at", g.at()).mapToMap().list();
+                if (held.isEmpty()) return 0;
+                List<Object> bodies = new ArrayList<>();
+                List<Long> ids = new ArrayList<>();
+                String severity = "info";
+                var json = new com.fasterxml.jackson.databind.ObjectMapper();
+                for (Map<String, Object> r : held) {
+                    ids.add(((Number) r.get("id")).longValue());
+                    try {
+                        bodies.add(json.readTree((String) r.get("body")));
+                    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                        throw new IllegalStateException(e);
+                    }
+                    if ("warning".equals(r.get("severity"))) severity = "warning";
+                }
+                Map<String, Object> d = new LinkedHashMap<>();
+                d.put("idempotency_key", key);
+                d.put("digest", true);
+                d.put("title", "[DIGEST] " + held.size() + " chatlog notification" + (held.size() == 1 ? "" : "s"));
+                d.put("summary", held.size() + " notification" + (held.size() == 1 ? "" : "s") + " of info and warning rules, gathered until "
+                        + g.at() + "Z");
+                d.put("notifications", bodies);
+                d.put("at", AlertOutbox.instant(g.at()).toString());
+                String body;
+                try {
+                    body = json.writeValueAsString(d);
+                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                    throw new IllegalStateException(e);
+                }
+                h.createUpdate("""
+                        INSERT IGNORE INTO chatbot_alert_outbox (notification_key, channel, rule_name, subject, state, severity, body, status,
+                            next_attempt_at, created_at) VALUES (:k, :c, '(digest)', '', 'DIGEST', :sev, :body, 'pending', :at, :at)""")
+                        .bind("k", key).bind("c", g.channel()).bind("sev", severity).bind("body", body).bind("at", g.at()).execute();
+                h.createUpdate("UPDATE chatbot_alert_outbox SET status = 'digested', digest_key = :k WHERE id IN (<ids>)")
+                        .bind("k", key).bindList("ids", ids).execute();
+                return 1;
+            });
+        }
+        return made;
+    }
+
+    static String hash(String s) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8))).substring(0, 32);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        Thread t;
+        synchronized (this) {
+            running = false;
+            t = thread;
+            thread = null;
+        }
+        wake();
+        if (t != null) {
+            try {
+                t.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    public static final class Builder {
+        private final Jdbi jdbi;
+        private final List<AlertChannel> channels;
+        private Duration lease = Duration.ofSeconds(30);
+        private Duration maxBackoff = Duration.ofMinutes(5);
+        private Duration maxAge = Duration.ofHours(24);
+        private Clock clock = Clock.systemUTC();
+
+        private Builder(Jdbi jdbi, List<AlertChannel> channels) {
+            this.jdbi = jdbi;
+            this.channels = List.copyOf(channels);
+        }
+
+        /** How long a claimed row is this instance's to send before another may (more than any channel's timeout). */
+        public Builder lease(Duration lease) {
+            this.lease = lease;
+            return this;
+        }
+
+        public Builder maxBackoff(Duration maxBackoff) {
+            this.maxBackoff = maxBackoff;
+            return this;
+        }
+
+        /** How long a notification is retried before it is marked failed. */
+        public Builder maxAge(Duration maxAge) {
+            this.maxAge = maxAge;
+            return this;
+        }
+
+        public Builder clock(Clock clock) {
+            this.clock = clock;
+            return this;
+        }
+
+        public AlertDispatcher build() {
+            return new AlertDispatcher(this);
+        }
+    }
+}

@@ -1,0 +1,488 @@
+package dev.chatlog.sql.alert;
+
+import dev.chatlog.core.LoggerStats;
+import dev.chatlog.core.alert.AlertKind;
+import dev.chatlog.core.alert.AlertRule;
+import dev.chatlog.core.alert.AlertState;
+import dev.chatlog.core.alert.Notification;
+import dev.chatlog.core.alert.Severity;
+import dev.chatlog.core.budget.BudgetStatus;
+import dev.chatlog.sql.budget.BudgetReport;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Evaluates every enabled rule: its figure per subject ({@link AlertEvaluator} for the call
+ * rules, the budgets' status, this instance's logger health), the state each subject is in, and
+ * for each change of state, in one transaction, the conditional update of its state row and the
+ * notifications it causes written to the outbox. Any number of instances may evaluate the same
+ * rules: the sequence number in the state row lets exactly one write each change.
+ */
+public final class AlertEngine {
+    private static final Logger log = LoggerFactory.getLogger(AlertEngine.class);
+    private static final int CAUSES = 3;
+
+    /** A change of state this evaluation wrote; {@code notified}: it put a notification in the outbox (not suppressed). */
+    public record Transition(String rule, String subject, AlertState from, AlertState to, BigDecimal value, boolean notified, String key) {}
+
+    private final Jdbi jdbi;
+    private final AlertRules rules;
+    private final AlertEvaluator evaluator;
+    private final Supplier<List<String>> channels;
+    private final Supplier<List<BudgetStatus>> budgets;
+    private final Supplier<LoggerStats> logger;
+    private final String instance;
+    private final String dashboardUrl;
+    private final Clock clock;
+    private final Runnable written;
+    /** This instance's logger losses (dropped + rejected + lost) at each evaluation, and when the database was last found down. */
+    private final Deque<long[]> losses = new ArrayDeque<>();
+    private volatile Instant databaseDownAt;
+    private volatile Instant databaseDownSince;
+
+    private AlertEngine(Builder b) {
+        this.jdbi = b.jdbi;
+        this.rules = new AlertRules(b.jdbi);
+        this.evaluator = new AlertEvaluator(b.jdbi);
+        this.channels = b.channels;
+        this.budgets = b.budgets;
+        this.logger = b.logger;
+        this.instance = b.instance;
+        this.dashboardUrl = b.dashboardUrl.endsWith("/") ? b.dashboardUrl.substring(0, b.dashboardUrl.length() - 1) : b.dashboardUrl;
+        this.clock = b.clock;
+        this.written = b.written;
+    }
+
+    public static Builder builder(Jdbi jdbi) {
+        return new Builder(jdbi);
+    }
+
+    public AlertRules rules() {
+        return rules;
+    }
+
+    /** Records that the database could not be reached now (the health rules report it once it can be written again). */
+    public void databaseDown() {
+        Instant now = clock.instant();
+        if (databaseDownSince == null) databaseDownSince = now;
+        databaseDownAt = now;
+    }
+
+    /** Evaluates every enabled rule now; returns the changes of state this instance wrote. */
+    public List<Transition> evaluate() {
+        Instant now = clock.instant();
+        List<AlertRule> all;
+        try {
+            all = rules.list();
+        } catch (RuntimeException e) {
+            if (ApiLike.unreachable(e)) {
+                if (databaseDownSince == null) log.warn("alerts: the database is unreachable ({}); health rules notify once it is back", e.toString());
+                databaseDown();
+                return List.of();
+            }
+            throw e;
+        }
+        if (databaseDownSince != null && databaseDownAt != null) {
+            log.info("alerts: the database is reachable again (unreachable from {} for about {} s)", databaseDownSince,
+                    Duration.between(databaseDownSince, databaseDownAt).toSeconds());
+        }
+        Map<String, Object> health = sampleHealth(now);
+        List<Transition> out = new ArrayList<>();
+        List<BudgetStatus> budgetStates = null;
+        for (AlertRule r : all) {
+            if (!r.enabled()) continue;
+            try {
+                List<AlertEvaluator.Observation> obs = switch (r.kind()) {
+                    case BUDGET -> {
+                        if (budgetStates == null) budgetStates = budgets.get();
+                        yield budgetObservations(r, budgetStates);
+                    }
+                    case LOGGER_HEALTH -> List.of(healthObservation(r, health, now));
+                    case QUALITY_DROP -> List.of(); // reserved: no scores are recorded yet
+                    default -> evaluator.observe(r, now);
+                };
+                out.addAll(apply(r, obs, now));
+            } catch (RuntimeException e) {
+                log.warn("alert rule '{}' could not be evaluated: {}", r.name(), e.toString());
+            }
+        }
+        databaseDownSince = null;
+        if (out.stream().anyMatch(Transition::notified)) written.run();
+        return out;
+    }
+
+    private List<Transition> apply(AlertRule r, List<AlertEvaluator.Observation> observations, Instant now) {
+        record Row(String subject, AlertState state, long seq, AlertState notified, AlertState alerted, Instant alertedAt) {}
+        Map<String, Row> rows = new HashMap<>();
+        jdbi.useHandle(h -> h.createQuery("SELECT subject, state, seq, notified_state, alerted_state, alerted_at FROM chatbot_alert_states WHERE rule_name = :r")
+                .bind("r", r.name()).map((rs, ctx) -> new Row(rs.getString(1), AlertState.parse(rs.getString(2)), rs.getLong(3),
+                        rs.getString(4) == null ? null : AlertState.parse(rs.getString(4)),
+                        rs.getString(5) == null ? null : AlertState.parse(rs.getString(5)),
+                        AlertOutbox.instant(rs.getObject(6, LocalDateTime.class))))
+                .forEach(row -> rows.put(row.subject(), row)));
+        Map<String, AlertEvaluator.Observation> bySubject = new LinkedHashMap<>();
+        for (AlertEvaluator.Observation o : observations) bySubject.put(o.subject(), o);
+        for (Row row : rows.values()) { // a subject no longer seen is OK: its calls stopped, its budget is gone
+            if (r.kind() == AlertKind.LOGGER_HEALTH) break; // each instance evaluates its own health only
+            if (row.state() != AlertState.OK) bySubject.putIfAbsent(row.subject(), new AlertEvaluator.Observation(row.subject(), null, 0, Map.of()));
+        }
+        List<Transition> out = new ArrayList<>();
+        AlertEvaluator.Window w = AlertEvaluator.Window.ending(now, r.window());
+        for (AlertEvaluator.Observation o : bySubject.values()) {
+            String subject = o.subject().length() > 255 ? o.subject().substring(0, 255) : o.subject();
+            AlertState next = o.stateUnder(r);
+            Row row = rows.get(subject);
+            AlertState was = row == null ? AlertState.OK : row.state();
+            if (next == was) {
+                if (row != null && next != AlertState.OK) {
+                    jdbi.useHandle(h -> h.createUpdate("UPDATE chatbot_alert_states SET value = :v, calls = :c, evaluated_at = :now "
+                            + "WHERE rule_name = :r AND subject = :s").bind("v", o.value()).bind("c", o.calls()).bind("now", AlertOutbox.time(now))
+                            .bind("r", r.name()).bind("s", subject).execute());
+                }
+                continue;
+            }
+            long seq = row == null ? 0 : row.seq();
+            boolean notify;
+            if (next == AlertState.OK) {
+                notify = row != null && row.notified() != null && row.notified() != AlertState.OK;
+            } else {
+                boolean recent = row != null && row.alertedAt() != null && row.alerted() == next
+                        && Duration.between(row.alertedAt(), now).compareTo(r.suppress()) < 0;
+                notify = !recent;
+            }
+            final boolean n = notify;
+            Transition t = jdbi.inTransaction(h -> {
+                if (row == null) {
+                    h.createUpdate("INSERT IGNORE INTO chatbot_alert_states (rule_name, subject, state, seq, since, evaluated_at) "
+                            + "VALUES (:r, :s, 'OK', 0, :now, :now)").bind("r", r.name()).bind("s", subject).bind("now", AlertOutbox.time(now)).execute();
+                }
+                int moved = h.createUpdate("""
+                        UPDATE chatbot_alert_states SET state = :next, seq = seq + 1, since = :now, evaluated_at = :now, value = :v, calls = :c
+                        WHERE rule_name = :r AND subject = :s AND seq = :seq AND state = :was""")
+                        .bind("next", next.name()).bind("now", AlertOutbox.time(now)).bind("v", o.value()).bind("c", o.calls())
+                        .bind("r", r.name()).bind("s", subject).bind("seq", seq).bind("was", was.name()).execute();
+                if (moved == 0) return null; // another instance wrote this change (or another one) first
+                String key = null;
+                if (n) {
+                    key = AlertDispatcher.hash(r.name() + "|" + subject + "|" + (seq + 1) + "|" + now.toEpochMilli());
+                    Notification note = notification(h, r, key, subject, was, next, o, w, now);
+                    List<String> to = targets(r);
+                    Instant held = r.digest() != null && r.severity() != Severity.CRITICAL ? digestTime(now, r.digest()) : null;
+                    AlertOutbox.enqueue(h, note, to, held);
+                    h.createUpdate("UPDATE chatbot_alert_states SET notified_state = :st"
+                            + (next == AlertState.OK ? "" : ", alerted_state = :st, alerted_at = :now") + " WHERE rule_name = :r AND subject = :s")
+                            .bind("st", next.name()).bind("now", AlertOutbox.time(now)).bind("r", r.name()).bind("s", subject).execute();
+                }
+                return new Transition(r.name(), subject, was, next, o.value(), n, key);
+            });
+            if (t != null) out.add(t);
+        }
+        return out;
+    }
+
+    /** The rule's channels that are configured here (all configured ones when it names none). */
+    private List<String> targets(AlertRule r) {
+        List<String> configured = channels.get();
+        if (r.channels().isEmpty()) return configured;
+        return r.channels().stream().filter(configured::contains).toList();
+    }
+
+    /** The end of the digest period {@code now} is in (periods counted from the epoch, in UTC). */
+    static Instant digestTime(Instant now, Duration digest) {
+        long p = digest.toMillis();
+        return Instant.ofEpochMilli((now.toEpochMilli() / p + 1) * p);
+    }
+
+    private List<AlertEvaluator.Observation> budgetObservations(AlertRule r, List<BudgetStatus> states) {
+        List<AlertEvaluator.Observation> out = new ArrayList<>();
+        for (BudgetStatus s : states) {
+            if (r.match() != null && !r.match().equals(s.budget().name())) continue;
+            AlertState st = s.state() == BudgetStatus.State.EXCEEDED ? AlertState.ALERT
+                    : s.state() == BudgetStatus.State.WARNING || s.projectedToExceed() ? AlertState.WARNING : AlertState.OK;
+            Map<String, Object> f = new LinkedHashMap<>();
+            f.put("limit_usd", s.budget().limitUsd().toPlainString());
+            f.put("spent_usd", s.spent().stripTrailingZeros().toPlainString());
+            f.put("reserved_usd", s.reserved().stripTrailingZeros().toPlainString());
+            f.put("projected_usd", s.projected().stripTrailingZeros().toPlainString());
+            f.put("projected_to_exceed", s.projectedToExceed());
+            f.put("window_index", s.window().index());
+            f.put("window_start", s.window().start().toString());
+            f.put("window_end", s.window().end().toString());
+            BigDecimal fraction = s.spent().divide(s.budget().limitUsd(), 4, RoundingMode.HALF_UP);
+            out.add(new AlertEvaluator.Observation(s.budget().name(), fraction, 0, f, st));
+        }
+        return out;
+    }
+
+    private Map<String, Object> sampleHealth(Instant now) {
+        Map<String, Object> h = new LinkedHashMap<>();
+        LoggerStats s = logger.get();
+        if (s == null) return h;
+        long lossTotal = s.dropped() + s.rejected() + s.lost();
+        synchronized (losses) {
+            losses.addLast(new long[] {now.toEpochMilli(), lossTotal});
+            while (losses.size() > 2 && now.toEpochMilli() - losses.peekFirst()[0] > AlertRule.MAX_WINDOW.toMillis()) losses.removeFirst();
+        }
+        h.put("stats", s);
+        return h;
+    }
+
+    private AlertEvaluator.Observation healthObservation(AlertRule r, Map<String, Object> health, Instant now) {
+        LoggerStats s = (LoggerStats) health.get("stats");
+        Map<String, Object> f = new LinkedHashMap<>();
+        AlertState st = AlertState.OK;
+        BigDecimal fraction = BigDecimal.ZERO;
+        List<String> why = new ArrayList<>();
+        if (s != null) {
+            long lossNow = s.dropped() + s.rejected() + s.lost();
+            long lossThen = lossNow;
+            synchronized (losses) {
+                for (long[] sample : losses) {
+                    if (now.toEpochMilli() - sample[0] <= r.window().toMillis()) {
+                        lossThen = sample[1];
+                        break;
+                    }
+                }
+            }
+            long lostInWindow = lossNow - lossThen;
+            f.put("records_lost_in_window", lostInWindow);
+            f.put("dropped_total", s.dropped());
+            f.put("rejected_total", s.rejected());
+            f.put("lost_total", s.lost());
+            f.put("queue_depth", s.queueDepth());
+            if (s.spoolMaxBytes() > 0) {
+                fraction = BigDecimal.valueOf(s.spoolPendingBytes()).divide(BigDecimal.valueOf(s.spoolMaxBytes()), 4, RoundingMode.HALF_UP);
+                f.put("spool_bytes", s.spoolPendingBytes());
+                f.put("spool_max_bytes", s.spoolMaxBytes());
+            }
+            if (lostInWindow > 0) {
+                st = AlertState.ALERT;
+                why.add(lostInWindow + " records dropped, rejected or lost");
+            }
+            AlertState spool = r.stateOf(fraction);
+            if (spool != AlertState.OK) why.add("spool at " + fraction.movePointRight(2).stripTrailingZeros().toPlainString() + "% of its cap");
+            if (spool.ordinal() > st.ordinal()) st = spool;
+        }
+        Instant down = databaseDownAt;
+        if (down != null && Duration.between(down, now).compareTo(r.window()) <= 0) {
+            st = AlertState.ALERT;
+            why.add("database unreachable (last at " + down + ")");
+            f.put("database_unreachable_at", down.toString());
+        }
+        f.put("reasons", why);
+        return new AlertEvaluator.Observation(instance, fraction, 0, f, st);
+    }
+
+    // ------------------------------------------------------------------ the notification
+
+    private Notification notification(Handle h, AlertRule r, String key, String subject, AlertState was, AlertState next,
+                                      AlertEvaluator.Observation o, AlertEvaluator.Window w, Instant now) {
+        List<Map<String, Object>> causes = next == AlertState.OK ? List.of() : causes(h, r, subject, o, w);
+        Map<String, String> links = new LinkedHashMap<>();
+        links.put("alerts", dashboardUrl + "/dashboard#alerts");
+        links.put("alerts_json", dashboardUrl + "/logging-dashboard/alerts");
+        if (r.by().equals("model") && !subject.isEmpty()) links.put("dashboard", dashboardUrl + "/dashboard#range=1&model=" + enc(subject));
+        else links.put("dashboard", dashboardUrl + "/dashboard#range=1");
+        if (r.kind() == AlertKind.BUDGET) links.put("budget", dashboardUrl + "/logging-dashboard/budgets/" + enc(subject));
+        boolean windowed = r.kind() != AlertKind.BUDGET;
+        return new Notification(key, r.name(), r.kind(), r.severity(), r.by(), subject, next, was, o.value(),
+                r.kind() == AlertKind.BUDGET ? null : r.alertAbove(), r.kind() == AlertKind.BUDGET ? null : r.warnAbove(), o.calls(),
+                windowed ? AlertRule.show(r.window()) : null, windowed ? w.from() : null, windowed ? w.to() : null,
+                summary(r, subject, was, next, o), causes, links, now);
+    }
+
+    private String summary(AlertRule r, String subject, AlertState was, AlertState next, AlertEvaluator.Observation o) {
+        String who = r.by().equals("all") ? "all calls" : r.by() + " " + (subject.isEmpty() ? "(none)" : subject);
+        String v = o.value() == null ? "no figure" : o.value().stripTrailingZeros().toPlainString();
+        String limits = "alert above " + plain(r.alertAbove()) + (r.warnAbove() == null ? "" : ", warning above " + plain(r.warnAbove()));
+        String head = switch (r.kind()) {
+            case SLOW_CALLS -> r.stat() + " " + (r.metric().equals("ttft") ? "time to first token" : "duration") + " of " + who + " is " + v
+                    + " ms over the last " + AlertRule.show(r.window()) + " (" + o.calls() + " calls; " + limits + " ms)";
+            case TOKEN_USAGE -> (r.stat().equals("max") ? "the most tokens of one call" : "average " + r.metric() + " tokens per call")
+                    + " of " + who + " is " + v + " over the last " + AlertRule.show(r.window()) + " (" + o.calls() + " calls; " + limits + ")";
+            case FAILURE_RATE -> "failure rate of " + who + " is " + pct(o.value()) + " over the last " + AlertRule.show(r.window()) + " ("
+                    + o.figures().getOrDefault("failed", 0) + " of " + o.calls() + " calls failed; alert above " + pct(r.alertAbove())
+                    + (r.warnAbove() == null ? "" : ", warning above " + pct(r.warnAbove())) + ", at least " + r.minCalls() + " calls)";
+            case COST_SPIKE -> "cost of " + who + " over the last " + AlertRule.show(r.window()) + " is $" + o.figures().getOrDefault("cost_usd", "0")
+                    + ", " + v + "x the average of such a window in the " + o.figures().getOrDefault("baseline", "") + " before it ($"
+                    + o.figures().getOrDefault("baseline_cost_per_window_usd", "?") + "; " + limits + ")";
+            case BUDGET -> "budget " + subject + " has spent $" + o.figures().getOrDefault("spent_usd", "?") + " of $"
+                    + o.figures().getOrDefault("limit_usd", "?") + " (" + pct(o.value()) + ")"
+                    + (Boolean.TRUE.equals(o.figures().get("projected_to_exceed")) ? ", projected to reach $" + o.figures().get("projected_usd") : "");
+            case LOGGER_HEALTH -> "logger of instance " + subject + ": " + (o.figures().get("reasons") instanceof List<?> l && !l.isEmpty()
+                    ? String.join("; ", l.stream().map(Object::toString).toList()) : "healthy");
+            case QUALITY_DROP -> "quality score " + v;
+        };
+        if (next == AlertState.OK) return "resolved (was " + was + "): " + head;
+        return head;
+    }
+
+    private List<Map<String, Object>> causes(Handle h, AlertRule r, String subject, AlertEvaluator.Observation o, AlertEvaluator.Window w) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        if (r.kind() == AlertKind.BUDGET) {
+            Object idx = o.figures().get("window_index");
+            if (idx instanceof Long index) {
+                for (var c : BudgetReport.topConversations(h, subject, index, CAUSES)) {
+                    out.add(conversation(c.conversationId(), c.cost(), c.calls()));
+                }
+            }
+            return out;
+        }
+        if (r.kind() == AlertKind.LOGGER_HEALTH || r.kind() == AlertKind.QUALITY_DROP) return out;
+        String filter = switch (r.by()) {
+            case "model" -> dev.chatlog.sql.rollup.RawSql.MODEL_CALL + " AND COALESCE(model, '') = :v";
+            case "function" -> dev.chatlog.sql.rollup.RawSql.MODEL_CALL + " AND COALESCE(function_name, '') = :v";
+            case "tool" -> "call_type = 'tool' AND COALESCE(function_name, '') = :v";
+            default -> dev.chatlog.sql.rollup.RawSql.MODEL_CALL;
+        };
+        String range = "started_at >= :from AND started_at < :to AND ";
+        if (r.kind() == AlertKind.COST_SPIKE) {
+            h.createQuery("SELECT conversation_id, SUM(cost_estimate) c, COUNT(*) n FROM chatbot_llm_calls WHERE " + range + filter
+                            + " GROUP BY conversation_id ORDER BY c DESC LIMIT " + CAUSES)
+                    .bind("from", AlertOutbox.time(w.from())).bind("to", AlertOutbox.time(w.to())).bind("v", subject)
+                    .map((rs, ctx) -> out.add(conversation(rs.getString(1), rs.getBigDecimal(2), rs.getInt(3)))).list();
+            return out;
+        }
+        String order = switch (r.kind()) {
+            case SLOW_CALLS -> r.metric().equals("ttft") ? "time_to_first_token_ms DESC" : "duration_ms DESC";
+            case TOKEN_USAGE -> "total_tokens DESC";
+            default -> "started_at DESC";
+        };
+        String which = r.kind() == AlertKind.FAILURE_RATE ? " AND NOT success" : "";
+        h.createQuery("SELECT call_id, conversation_id, model, function_name, duration_ms, time_to_first_token_ms, total_tokens, cost_estimate, "
+                        + "success, error_type, started_at FROM chatbot_llm_calls WHERE " + range + filter + which + " ORDER BY " + order
+                        + " LIMIT " + CAUSES)
+                .bind("from", AlertOutbox.time(w.from())).bind("to", AlertOutbox.time(w.to())).bind("v", subject)
+                .map((rs, ctx) -> {
+                    Map<String, Object> c = new LinkedHashMap<>();
+                    c.put("type", "call");
+                    c.put("call_id", rs.getString(1));
+                    c.put("conversation_id", rs.getString(2));
+                    c.put("model", rs.getString(3));
+                    c.put("function", rs.getString(4));
+                    c.put("duration_ms", rs.getBigDecimal(5));
+                    c.put("time_to_first_token_ms", rs.getObject(6));
+                    c.put("total_tokens", rs.getLong(7));
+                    c.put("cost_usd", rs.getBigDecimal(8));
+                    c.put("success", rs.getBoolean(9));
+                    c.put("error_type", rs.getString(10));
+                    c.put("started_at", AlertOutbox.instant(rs.getObject(11, LocalDateTime.class)).toString());
+                    c.put("description", "call " + rs.getString(1) + " (" + (rs.getString(3) == null ? rs.getString(4) : rs.getString(3)) + ") "
+                            + rs.getBigDecimal(5).stripTrailingZeros().toPlainString() + " ms, " + rs.getLong(7) + " tokens"
+                            + (rs.getBoolean(9) ? "" : ", failed: " + rs.getString(10)));
+                    c.put("link", dashboardUrl + "/dashboard#conversation=" + enc(rs.getString(2)));
+                    return out.add(c);
+                }).list();
+        return out;
+    }
+
+    private Map<String, Object> conversation(String id, BigDecimal cost, int calls) {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("type", "conversation");
+        c.put("conversation_id", id);
+        c.put("cost_usd", cost == null ? null : cost.stripTrailingZeros().toPlainString());
+        c.put("calls", calls);
+        c.put("description", "conversation " + id + ": $" + (cost == null ? "?" : cost.stripTrailingZeros().toPlainString()) + " in " + calls + " calls");
+        c.put("link", dashboardUrl + "/dashboard#conversation=" + enc(id));
+        return c;
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s == null ? "" : s, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    private static String plain(BigDecimal b) {
+        return b.stripTrailingZeros().toPlainString();
+    }
+
+    private static String pct(BigDecimal fraction) {
+        return fraction == null ? "-" : fraction.movePointRight(2).setScale(1, RoundingMode.HALF_UP).stripTrailingZeros().toPlainString() + "%";
+    }
+
+    /** Whether a failure means the database cannot be reached (a connection failure, not a bad statement). */
+    static final class ApiLike {
+        static boolean unreachable(Throwable e) {
+            for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+                if (t instanceof java.sql.SQLTransientConnectionException || t instanceof java.sql.SQLNonTransientConnectionException
+                        || t instanceof java.net.ConnectException
+                        || t instanceof java.sql.SQLException s && s.getSQLState() != null && s.getSQLState().startsWith("08")) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    public static final class Builder {
+        private final Jdbi jdbi;
+        private Supplier<List<String>> channels = () -> List.of("log");
+        private Supplier<List<BudgetStatus>> budgets = List::of;
+        private Supplier<LoggerStats> logger = () -> null;
+        private String instance = "chatlog";
+        private String dashboardUrl = "http://localhost:8080";
+        private Clock clock = Clock.systemUTC();
+        private Runnable written = () -> {};
+
+        private Builder(Jdbi jdbi) {
+            this.jdbi = jdbi;
+        }
+
+        /** The channel names notifications can go to (a rule naming others has them left out). */
+        public Builder channels(List<String> names) {
+            List<String> copy = List.copyOf(names);
+            this.channels = () -> copy;
+            return this;
+        }
+
+        public Builder budgets(Supplier<List<BudgetStatus>> budgets) {
+            this.budgets = budgets;
+            return this;
+        }
+
+        /** This instance's logger, for the logger_health rules, under the subject {@code instance}. */
+        public Builder logger(Supplier<LoggerStats> logger, String instance) {
+            this.logger = logger;
+            this.instance = instance;
+            return this;
+        }
+
+        /** The base of the links notifications carry ({@code http://host:port}). */
+        public Builder dashboardUrl(String url) {
+            this.dashboardUrl = url;
+            return this;
+        }
+
+        public Builder clock(Clock clock) {
+            this.clock = clock;
+            return this;
+        }
+
+        /** Run after an evaluation wrote notifications (the dispatcher's wake-up). */
+        public Builder onWritten(Runnable written) {
+            this.written = written;
+            return this;
+        }
+
+        public AlertEngine build() {
+            return new AlertEngine(this);
+        }
+    }
+}
