@@ -50,7 +50,7 @@ public final class ChatLogger implements AutoCloseable {
         this.closeTimeout = b.closeTimeout;
         this.converter = new RecordConverter(new CallEnricher(b.prices, b.tokens, b.maxTextLength, b.masker), counters,
                 b.converterThreads);
-        StoreWriter store = new StoreWriter(b.sink, counters, b.maxBackoff, lifecycle);
+        StoreWriter store = new StoreWriter(b.turnSummaries ? new TurnSummaries(b.sink) : b.sink, counters, b.maxBackoff, lifecycle);
         if (spool != null) {
             this.shipper = new SpoolShipper(spool, store, counters, lifecycle, b.batchSize, b.checkpointLag);
             this.spooler = new Spooler(handoff, converter, spool, store, counters, lifecycle, b.batchSize, b.fsyncEvery,
@@ -234,6 +234,7 @@ public final class ChatLogger implements AutoCloseable {
         private Duration fsyncInterval = Duration.ofMillis(200);
         private Duration checkpointLag = Duration.ofSeconds(2);
         private int converterThreads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+        private boolean turnSummaries;
 
         private Builder(ChatLogSink sink) {
             this.sink = Objects.requireNonNull(sink, "sink");
@@ -274,6 +275,11 @@ public final class ChatLogger implements AutoCloseable {
         public Builder checkpointLag(Duration v) { checkpointLag = v; return this; }
         /** Threads that convert large batches (default: the processors, at most 4). */
         public Builder converterThreads(int v) { converterThreads = v; return this; }
+        /**
+         * One INFO line per stored turn on the {@code chatlog.turns} logger (calls, prompt / completion
+         * tokens, duration, agents, functions, tools, cost), written on the writer thread (default off).
+         */
+        public Builder turnSummaries(boolean v) { turnSummaries = v; return this; }
 
         public ChatLogger build() {
             if (queueCapacity < 1) throw new IllegalArgumentException("queueCapacity must be >= 1");
