@@ -141,13 +141,15 @@
     if (refreshing) return;
     refreshing = true;
     try {
-      const [overview, calls, conversations, budgets] = await Promise.all([
+      const [overview, calls, conversations, budgets, alerts] = await Promise.all([
         api('/overview', callParams()),
         api('/llm-calls/analysis', callParams()),
         api('/conversations', { hours: state.range, limit: 25 }),
         api('/budgets', {}),
+        api('/alerts', { limit: 30 }),
       ]);
       renderBudgets(budgets.budgets);
+      renderAlerts(alerts);
       lastOverview = overview;
       renderFilters(overview);
       renderTiles(overview);
@@ -342,6 +344,40 @@
     fact('cost_per_1k_tokens', a.cost_per_1k_tokens === null || a.cost_per_1k_tokens === undefined ? '–' : fmtCost(a.cost_per_1k_tokens));
     fact('month_to_date_cost', fmtCost(a.month_to_date_cost));
     fact('projected_month_end_cost', fmtCost(a.projected_month_end_cost));
+  }
+
+  // The active alerts (a rule and subject in WARNING or ALERT), each with what its latest notification
+  // named behind it (the calls or conversations, opened in the conversation view), and the recent
+  // notifications with their delivery.
+  function renderAlerts(a) {
+    const active = (a && a.active) || [];
+    const notes = (a && a.notifications) || [];
+    $('#alerts-empty').hidden = active.length > 0;
+    const latest = (s) => notes.find((n) => n.rule === s.rule && n.subject === s.subject && n.state !== 'RESOLVED');
+    $('#alert-list').replaceChildren(...active.map((s) => {
+      const n = latest(s);
+      const causes = n && Array.isArray(n.causes) ? n.causes : [];
+      return el('div', { class: 'alert', dataset: { rule: s.rule, state: s.state.toLowerCase() } },
+        el('div', { class: 'head' },
+          el('span', { class: 'name' }, s.rule + (s.subject ? ' · ' + s.subject : '')),
+          el('span', { class: 'badge state-' + (s.state === 'ALERT' ? 'exceeded' : 'warning') }, s.state)),
+        el('div', { class: 'figs' }, (n ? n.summary : 'value ' + orNone(s.value, '–')) + ' · since ' + fmtTime(s.since)),
+        causes.length === 0 ? null : el('ul', { class: 'causes' }, ...causes.map((c) => el('li', {},
+          c.conversation_id
+            ? el('a', { href: '#', onclick: (e) => { e.preventDefault(); openConversation(c.conversation_id); } }, c.description || c.conversation_id)
+            : (c.description || '')))));
+    }));
+    const tbody = $('#notifications tbody');
+    if (notes.length === 0) {
+      tbody.replaceChildren(el('tr', {}, el('td', { class: 'empty', colspan: 4 }, 'no notifications yet')));
+    } else {
+      tbody.replaceChildren(...notes.map((n) => el('tr', { dataset: { key: n.idempotency_key } },
+        el('td', {}, fmtTime(n.created_at)),
+        el('td', {}, n.title || n.rule),
+        el('td', {}, n.channel),
+        el('td', {}, el('span', { class: 'badge ' + (n.status === 'delivered' ? 'ok' : n.status === 'failed' ? 'failed' : '') }, n.status),
+          n.status === 'pending' && n.attempts > 0 ? ' retry ' + n.attempts + ' · ' + orNone(n.last_error, '') : ''))));
+    }
   }
 
   function renderBudgets(rows) {

@@ -10,6 +10,15 @@ import dev.chatlog.sql.budget.BudgetMonitor;
 import dev.chatlog.sql.budget.BudgetReport;
 import dev.chatlog.sql.budget.JdbcBudgetGate;
 import dev.chatlog.core.Masker;
+import dev.chatlog.core.alert.AlertRule;
+import dev.chatlog.server.alerts.AlertController;
+import dev.chatlog.server.alerts.AlertSettings;
+import dev.chatlog.server.stats.YesterdaySummary;
+import dev.chatlog.sql.alert.AlertDispatcher;
+import dev.chatlog.sql.alert.AlertEngine;
+import dev.chatlog.sql.alert.AlertOutbox;
+import dev.chatlog.sql.alert.AlertRules;
+import dev.chatlog.sql.alert.AlertStates;
 import dev.chatlog.server.web.AccessControl;
 import dev.chatlog.server.web.HostCheck;
 import dev.chatlog.server.web.JsonErrorHandler;
@@ -65,6 +74,9 @@ public final class ChatlogServer implements AutoCloseable {
     private final Javalin app;
     private final ScheduledExecutorService housekeeping;
     private final JdbcBudgetGate budgets;
+    private final AlertDispatcher dispatcher;
+    private final AlertEngine alerts;
+    private final int alertCount;
 
     private ChatlogServer(ServerConfig config, EmbeddedMariaDb shared, String schema) throws Exception {
         this.config = config;
@@ -77,7 +89,8 @@ public final class ChatlogServer implements AutoCloseable {
         ChatLogger.Builder lb = ChatLogger.builder(new JdbcChatLogStore(database.jdbi())).prices(prices)
                 .maxTextLength(config.maxTextLength()).queueCapacity(config.queueCapacity())
                 .batchSize(config.batchSize())
-                .masker(config.masking() ? Masker.defaults(config.maskPatterns()) : Masker.NONE);
+                .masker(config.masking() ? Masker.defaults(config.maskPatterns()) : Masker.NONE)
+                .turnSummaries(config.alerts().turnSummary());
         if (config.spoolDir() != null) {
             lb.spool(config.spoolDir()).spoolMaxBytes(config.spoolMaxBytes()).fsyncEvery(config.fsyncEvery())
                     .fsyncInterval(Duration.ofMillis(config.fsyncIntervalMs()))
@@ -131,8 +144,26 @@ public final class ChatlogServer implements AutoCloseable {
         HostCheck hosts = new HostCheck(config.host(), config.apiToken() != null, config.allowedHosts());
         DashboardPage page = new DashboardPage();
         PriceController priceQuotes = new PriceController(prices, java.time.Clock.systemUTC(), database.jdbi(), config.apiToken() != null);
-        BudgetController budgetRoutes = new BudgetController(budgetDefinitions, new BudgetReport(database.jdbi()), budgets,
-                java.time.Clock.systemUTC());
+        BudgetReport budgetReport = new BudgetReport(database.jdbi());
+        BudgetController budgetRoutes = new BudgetController(budgetDefinitions, budgetReport, budgets, java.time.Clock.systemUTC());
+        this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "chatlog-housekeeping");
+            t.setDaemon(true);
+            return t;
+        });
+        AlertSettings alertSettings = config.alerts();
+        this.dispatcher = AlertDispatcher.builder(database.jdbi(), alertSettings.channels()).lease(alertSettings.lease())
+                .maxBackoff(Duration.ofSeconds(alertSettings.maxBackoffSeconds())).maxAge(Duration.ofHours(alertSettings.maxAgeHours())).build();
+        AlertRules alertRules = new AlertRules(database.jdbi());
+        if (alertSettings.defaults()) {
+            for (AlertRule r : AlertSettings.defaultRules()) if (alertRules.get(r.name()).isEmpty()) alertRules.put(r);
+        }
+        for (AlertRule r : alertSettings.rules()) alertRules.put(r); // CHATLOG_ALERT_RULES: defined at start
+        this.alertCount = alertRules.list().size();
+        AlertEngine[] engine = new AlertEngine[1]; // made once the port is known (its links name it)
+        Runnable evaluateSoon = () -> housekeeping.execute(() -> evaluateAlerts(engine[0]));
+        AlertController alertRoutes = new AlertController(alertRules, new AlertStates(database.jdbi()), new AlertOutbox(database.jdbi()),
+                dispatcher.channelNames(), evaluateSoon, java.time.Clock.systemUTC());
         this.app = Javalin.create(c -> {
             c.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler())); // Jetty's own errors as JSON too
             c.routes.before(hosts::check);
@@ -170,6 +201,12 @@ public final class ChatlogServer implements AutoCloseable {
             c.routes.put("/logging-dashboard/budgets/{name}", budgetRoutes::put);
             c.routes.delete("/logging-dashboard/budgets/{name}", budgetRoutes::delete);
             c.routes.get("/logging-dashboard/budget-events", budgetRoutes::events);
+            c.routes.get("/logging-dashboard/alerts", alertRoutes::overview);
+            c.routes.get("/logging-dashboard/alerts/notifications", alertRoutes::notifications);
+            c.routes.get("/logging-dashboard/alerts/rules", alertRoutes::list);
+            c.routes.get("/logging-dashboard/alerts/rules/{name}", alertRoutes::one);
+            c.routes.put("/logging-dashboard/alerts/rules/{name}", alertRoutes::put);
+            c.routes.delete("/logging-dashboard/alerts/rules/{name}", alertRoutes::delete);
             c.routes.get("/health", this::health);
             c.routes.get("/dashboard", page::page);
             c.routes.get("/dashboard/", page::page);
@@ -197,11 +234,32 @@ public final class ChatlogServer implements AutoCloseable {
             c.routes.error(405, "*", ctx -> error(ctx, 405, "method " + ctx.method() + " not allowed on " + ctx.path(), null));
         });
         app.start();
-        this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "chatlog-housekeeping");
-            t.setDaemon(true);
-            return t;
-        });
+        String instance = alertSettings.instance() != null ? alertSettings.instance() : hostName() + ":" + port();
+        this.alerts = AlertEngine.builder(database.jdbi()).channels(dispatcher.channelNames())
+                .budgets(() -> budgetReport.current(budgets.budgets(), java.time.Instant.now()))
+                .logger(logger::stats, instance).dashboardUrl(alertSettings.publicUrl() != null ? alertSettings.publicUrl() : baseUrl())
+                .onWritten(dispatcher::wake).build();
+        engine[0] = alerts;
+        dispatcher.start(Duration.ofSeconds(1));
+        housekeeping.scheduleWithFixedDelay(() -> evaluateAlerts(alerts), alertSettings.checkSeconds(), alertSettings.checkSeconds(),
+                TimeUnit.SECONDS);
+        if (alertSettings.dailySummary()) {
+            housekeeping.execute(() -> {
+                try {
+                    log.info(YesterdaySummary.line(reports, java.time.Clock.systemUTC()));
+                } catch (RuntimeException e) {
+                    log.warn("yesterday's summary could not be read: {}", e.toString());
+                }
+            });
+        }
+        Retention minuteRows = new Retention(database.jdbi());
+        housekeeping.scheduleWithFixedDelay(() -> {
+            try {
+                minuteRows.purgeMinuteRollups(java.time.Instant.now());
+            } catch (RuntimeException e) {
+                log.warn("minute rollup purge failed: {}", e.toString());
+            }
+        }, 5, 60, TimeUnit.MINUTES);
         BudgetMonitor monitor = new BudgetMonitor(database.jdbi(), budgetSettings.spikeMinCalls());
         housekeeping.scheduleWithFixedDelay(() -> {
             try {
@@ -225,6 +283,32 @@ public final class ChatlogServer implements AutoCloseable {
                 }
             }, 1, 60, TimeUnit.MINUTES);
         }
+    }
+
+    private static void evaluateAlerts(AlertEngine engine) {
+        if (engine == null) return;
+        try {
+            engine.evaluate();
+        } catch (RuntimeException e) {
+            log.warn("alert evaluation failed: {}", e.toString());
+        }
+    }
+
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            return "localhost";
+        }
+    }
+
+    private String baseUrl() {
+        return "http://" + (config.host().equals("0.0.0.0") ? "localhost" : config.host()) + ":" + port();
+    }
+
+    /** The alert rules' engine (tests evaluate it at once instead of waiting for CHATLOG_ALERT_CHECK_SECONDS). */
+    public AlertEngine alerts() {
+        return alerts;
     }
 
     public static ChatlogServer start(ServerConfig config) {
@@ -292,6 +376,7 @@ public final class ChatlogServer implements AutoCloseable {
         } catch (RuntimeException e) {
             up = false;
         }
+        if (!up && alerts != null) alerts.databaseDown();
         var stats = logger.stats();
         HealthReport report = HealthReport.of(up, stats, new HealthReport.Thresholds(config.healthBacklogRecords(),
                 config.healthBacklogSeconds(), config.queueCapacity()));
@@ -327,7 +412,7 @@ public final class ChatlogServer implements AutoCloseable {
     }
 
     public String banner() {
-        String base = "http://" + (config.host().equals("0.0.0.0") ? "localhost" : config.host()) + ":" + port();
+        String base = baseUrl();
         return String.join("\n",
                 "",
                 "chatlog is running",
@@ -344,6 +429,9 @@ public final class ChatlogServer implements AutoCloseable {
                         ? "once the turn is " + (config.spoolDir() == null ? "in the database" : "in the spool") : "without waiting for the log"),
                 "  access:     " + (config.apiToken() == null ? "open to this host (set CHATLOG_API_TOKEN to require a bearer token)"
                         : "dashboard and export need Authorization: Bearer <CHATLOG_API_TOKEN>"),
+                "  alerts:     " + alertCount + " rules, evaluated every " + config.alerts().checkSeconds() + " s; channels "
+                        + String.join(", ", dispatcher.channelNames()) + (config.alerts().webhookUrl() == null ? "" : " (webhook "
+                        + config.alerts().webhookUrl().getHost() + (config.alerts().webhookSecret() == null ? ", unsigned" : ", signed") + ")"),
                 "  retention:  " + (config.retentionDays() == 0 ? "keep forever" : config.retentionDays() + " days, texts "
                         + config.contentRetentionDays() + " days") + "; masking " + (config.masking() ? "on" : "OFF"),
                 "  shop SQL:   " + (shop == null ? "-" : shop.enforcedByDatabase() ? "read-only user (enforced by the database)"
@@ -355,6 +443,7 @@ public final class ChatlogServer implements AutoCloseable {
     public void close() {
         try {
             housekeeping.shutdownNow();
+            dispatcher.close();
             budgets.close();
             app.stop();
         } finally {

@@ -42,6 +42,7 @@ public record ServerConfig(
         int shopQueriesPerClient,
         Chatbot chatbot,
         dev.chatlog.server.budgets.BudgetSettings budgets,
+        dev.chatlog.server.alerts.AlertSettings alerts,
         Map<String, String> env) {
 
     /**
@@ -68,26 +69,26 @@ public record ServerConfig(
         }
         String key = env.get("OPENAI_API_KEY");
         Path dataDir = Path.of(env.getOrDefault("CHATLOG_DATA_DIR", "data"));
-        int retention = intIn(env, "CHATLOG_RETENTION_DAYS", 30, 0, 36_500);
+        int retention = Settings.intIn(env, "CHATLOG_RETENTION_DAYS", 30, 0, 36_500);
         String spool = env.getOrDefault("CHATLOG_SPOOL_DIR", "");
         Path spoolDir = spool.equalsIgnoreCase("none") ? null : spool.isBlank() ? dataDir.resolve("spool") : Path.of(spool);
         return new ServerConfig(
                 env.getOrDefault("CHATLOG_HOST", "127.0.0.1"),
-                intIn(env, "CHATLOG_PORT", 8080, 0, 65535),
+                Settings.intIn(env, "CHATLOG_PORT", 8080, 0, 65535),
                 dataDir,
                 DatabaseConfig.fromEnvironment(env),
                 shop,
                 key == null || key.isBlank() ? null : key.trim(),
                 blankToNull(env.get("OPENAI_BASE_URL")),
                 env.getOrDefault("CHATLOG_MODEL", "gpt-4o-mini"),
-                intIn(env, "CHATLOG_MAX_TEXT_LENGTH", 1_000, 100, 1_000_000),
-                intIn(env, "CHATLOG_QUEUE_CAPACITY", 65_536, 16, 10_000_000),
-                intIn(env, "CHATLOG_BATCH_SIZE", 2_000, 1, 50_000),
-                intIn(env, "CHATLOG_MAX_BODY_BYTES", 65_536, 1_024, 10_000_000),
+                Settings.intIn(env, "CHATLOG_MAX_TEXT_LENGTH", 1_000, 100, 1_000_000),
+                Settings.intIn(env, "CHATLOG_QUEUE_CAPACITY", 65_536, 16, 10_000_000),
+                Settings.intIn(env, "CHATLOG_BATCH_SIZE", 2_000, 1, 50_000),
+                Settings.intIn(env, "CHATLOG_MAX_BODY_BYTES", 65_536, 1_024, 10_000_000),
                 spoolDir,
-                (long) intIn(env, "CHATLOG_SPOOL_MAX_MB", 1024, 1, 1_000_000) << 20,
-                intIn(env, "CHATLOG_FSYNC_EVERY", 100, 1, 1_000_000),
-                intIn(env, "CHATLOG_FSYNC_INTERVAL_MS", 200, 1, 60_000),
+                (long) Settings.intIn(env, "CHATLOG_SPOOL_MAX_MB", 1024, 1, 1_000_000) << 20,
+                Settings.intIn(env, "CHATLOG_FSYNC_EVERY", 100, 1, 1_000_000),
+                Settings.intIn(env, "CHATLOG_FSYNC_INTERVAL_MS", 200, 1, 60_000),
                 blankToNull(env.get("CHATLOG_API_TOKEN")),
                 csv(env.get("CHATLOG_CORS_ORIGINS")),
                 csv(env.get("CHATLOG_ALLOWED_HOSTS")),
@@ -96,13 +97,14 @@ public record ServerConfig(
                 retention,
                 contentRetention(env, retention),
                 !"off".equalsIgnoreCase(env.getOrDefault("CHATLOG_DURABLE_ACK", "on")),
-                intIn(env, "CHATLOG_ACK_TIMEOUT_MS", 10_000, 1, 600_000),
-                intIn(env, "CHATLOG_HEALTH_BACKLOG_RECORDS", 20_000, 1, Integer.MAX_VALUE),
-                intIn(env, "CHATLOG_HEALTH_BACKLOG_SECONDS", 30, 1, 86_400),
-                intIn(env, "CHATLOG_CHECKPOINT_LAG_MS", 2_000, 0, 3_600_000),
-                intIn(env, "CHATLOG_SHOP_QUERIES_PER_CLIENT", 1, 1, ShopDatabase.POOL_SIZE),
+                Settings.intIn(env, "CHATLOG_ACK_TIMEOUT_MS", 10_000, 1, 600_000),
+                Settings.intIn(env, "CHATLOG_HEALTH_BACKLOG_RECORDS", 20_000, 1, Integer.MAX_VALUE),
+                Settings.intIn(env, "CHATLOG_HEALTH_BACKLOG_SECONDS", 30, 1, 86_400),
+                Settings.intIn(env, "CHATLOG_CHECKPOINT_LAG_MS", 2_000, 0, 3_600_000),
+                Settings.intIn(env, "CHATLOG_SHOP_QUERIES_PER_CLIENT", 1, 1, ShopDatabase.POOL_SIZE),
                 chatbot(env.getOrDefault("CHATLOG_CHATBOT", "auto")),
                 dev.chatlog.server.budgets.BudgetSettings.from(env),
+                dev.chatlog.server.alerts.AlertSettings.from(env),
                 Map.copyOf(env));
     }
 
@@ -113,22 +115,6 @@ public record ServerConfig(
             case "auto", "" -> Chatbot.AUTO;
             default -> throw new IllegalArgumentException("CHATLOG_CHATBOT must be on, off or auto, got '" + v + "'");
         };
-    }
-
-    private static int intIn(Map<String, String> env, String name, int dflt, int min, int max) {
-        String v = env.get(name);
-        if (v == null || v.isBlank()) {
-            return dflt;
-        }
-        try {
-            int n = Integer.parseInt(v.trim());
-            if (n < min || n > max) {
-                throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ", got " + v);
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be a whole number, got '" + v + "'");
-        }
     }
 
     private static java.util.Set<String> csv(String v) {
@@ -151,7 +137,7 @@ public record ServerConfig(
     }
 
     private static int contentRetention(Map<String, String> env, int retention) {
-        int content = intIn(env, "CHATLOG_CONTENT_RETENTION_DAYS", retention, 0, 36_500);
+        int content = Settings.intIn(env, "CHATLOG_CONTENT_RETENTION_DAYS", retention, 0, 36_500);
         if (retention > 0 && (content == 0 || content > retention)) {
             throw new IllegalArgumentException("CHATLOG_CONTENT_RETENTION_DAYS must be from 1 to CHATLOG_RETENTION_DAYS (" + retention + ")");
         }

@@ -1,5 +1,6 @@
 package dev.chatlog.sql;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -12,7 +13,7 @@ import org.slf4j.LoggerFactory;
  * {@code contentDays} (prompts, outputs, user inputs, answers, SQL) is cleared earlier while their
  * figures stay. Work goes in small batches, each its own short transaction, so no table is locked
  * for long. Summaries of conversations whose last message is past retention are deleted; rollups
- * are aggregates and keep the history.
+ * are aggregates and keep the history (minute rows: two days). Alert notifications sent past retention are deleted.
  */
 public final class Retention {
     private static final Logger log = LoggerFactory.getLogger(Retention.class);
@@ -37,6 +38,8 @@ public final class Retention {
         long messages = repeat("DELETE FROM chatbot_conversation_messages WHERE `timestamp` < :cut ORDER BY `timestamp` LIMIT " + BATCH, cut);
         long summaries = repeat("DELETE FROM chatbot_conversation_summary WHERE last_message_at < :cut LIMIT " + BATCH, cut)
                 + orphanedCallOnlySummaries();
+        // notifications sent (or given up) past retention; those still to send stay
+        repeat("DELETE FROM chatbot_alert_outbox WHERE created_at < :cut AND status IN ('delivered', 'failed', 'digested') LIMIT " + BATCH, cut);
         long callTexts = repeat("UPDATE chatbot_llm_calls SET input_text = NULL, output_text = NULL, error_message = NULL"
                 + " WHERE started_at < :cut AND (input_text IS NOT NULL OR output_text IS NOT NULL OR error_message IS NOT NULL)"
                 + " ORDER BY started_at LIMIT " + BATCH, contentCut);
@@ -49,6 +52,15 @@ public final class Retention {
             log.info("retention ({} days, content {} days): {}", days, contentDays, r);
         }
         return r;
+    }
+
+    /** Minute rollup rows (what alert rules read) are kept two days, whatever the retention: the hourly and daily rows keep the history. */
+    public static final Duration MINUTE_ROLLUPS_KEPT = Duration.ofDays(2);
+
+    /** Deletes minute rollup rows older than {@link #MINUTE_ROLLUPS_KEPT}; returns how many. */
+    public long purgeMinuteRollups(Instant now) {
+        LocalDateTime cut = LocalDateTime.ofInstant(now.minus(MINUTE_ROLLUPS_KEPT), ZoneOffset.UTC);
+        return repeat("DELETE FROM chatbot_usage_rollup WHERE granularity = 'm' AND bucket_start < :cut LIMIT " + BATCH, cut);
     }
 
     /** Summaries of conversations that had calls but no messages, once none of their calls is left. */

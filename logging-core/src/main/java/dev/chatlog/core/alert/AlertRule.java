@@ -199,7 +199,7 @@ public record AlertRule(String name, AlertKind kind, Severity severity, Duration
         m.put("kind", kind.label());
         m.put("severity", severity.label());
         if (kind != AlertKind.BUDGET && kind != AlertKind.LOGGER_HEALTH) m.put("by", by);
-        m.put("window", show(window));
+        if (kind != AlertKind.BUDGET) m.put("window", show(window));
         if (match != null) m.put("match", match);
         if (metric != null) m.put("metric", metric);
         if (stat != null) m.put("stat", stat);
@@ -219,7 +219,7 @@ public record AlertRule(String name, AlertKind kind, Severity severity, Duration
     /** A duration as the rules write it: {@code 90s}, {@code 5m}, {@code 2h}, {@code 1d}. */
     public static String show(Duration d) {
         long s = d.toSeconds();
-        if (s != 0 && s % 86_400 == 0) return s / 86_400 + "d";
+        if (s != 0 && s % 86_400 == 0 && s > 172_800) return s / 86_400 + "d";
         if (s != 0 && s % 3600 == 0) return s / 3600 + "h";
         if (s != 0 && s % 60 == 0) return s / 60 + "m";
         return s + "s";

@@ -17,7 +17,8 @@ public record Notification(String key, String rule, AlertKind kind, Severity sev
                            AlertState previous, BigDecimal value, BigDecimal alertAbove, BigDecimal warnAbove, long calls,
                            String window, Instant windowStart, Instant windowEnd, String summary, List<Map<String, Object>> causes,
                            Map<String, String> links, Instant at) {
-    private static final ObjectMapper JSON = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+    private static final ObjectMapper JSON = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
+            .enable(com.fasterxml.jackson.core.JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN);
 
     public Notification {
         causes = List.copyOf(causes);

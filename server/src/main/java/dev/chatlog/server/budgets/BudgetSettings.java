@@ -3,6 +3,7 @@ package dev.chatlog.server.budgets;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chatlog.core.budget.Budget;
+import dev.chatlog.server.Settings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,33 +48,11 @@ public record BudgetSettings(List<Budget> budgets, int defaultMaxTokens, boolean
             }
         }
         return new BudgetSettings(List.copyOf(budgets),
-                intIn(env, "CHATLOG_BUDGET_MAX_TOKENS", 4096, 1, 10_000_000),
-                onOff(env, "CHATLOG_BUDGET_CLAMP", false),
-                intIn(env, "CHATLOG_BUDGET_LEASE_SECONDS", 600, 5, 86_400),
-                onOff(env, "CHATLOG_BUDGET_FAIL_CLOSED", false),
-                intIn(env, "CHATLOG_BUDGET_SPIKE_MIN_CALLS", 20, 1, 1_000_000),
-                intIn(env, "CHATLOG_BUDGET_CHECK_SECONDS", 30, 1, 3600));
-    }
-
-    private static boolean onOff(Map<String, String> env, String name, boolean dflt) {
-        String v = env.get(name);
-        if (v == null || v.isBlank()) return dflt;
-        return switch (v.trim().toLowerCase(java.util.Locale.ROOT)) {
-            case "on", "true", "1" -> true;
-            case "off", "false", "0" -> false;
-            default -> throw new IllegalArgumentException(name + " must be on or off, got '" + v + "'");
-        };
-    }
-
-    private static int intIn(Map<String, String> env, String name, int dflt, int min, int max) {
-        String v = env.get(name);
-        if (v == null || v.isBlank()) return dflt;
-        try {
-            int n = Integer.parseInt(v.trim());
-            if (n < min || n > max) throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ", got " + v);
-            return n;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be a whole number, got '" + v + "'");
-        }
+                Settings.intIn(env, "CHATLOG_BUDGET_MAX_TOKENS", 4096, 1, 10_000_000),
+                Settings.onOff(env, "CHATLOG_BUDGET_CLAMP", false),
+                Settings.intIn(env, "CHATLOG_BUDGET_LEASE_SECONDS", 600, 5, 86_400),
+                Settings.onOff(env, "CHATLOG_BUDGET_FAIL_CLOSED", false),
+                Settings.intIn(env, "CHATLOG_BUDGET_SPIKE_MIN_CALLS", 20, 1, 1_000_000),
+                Settings.intIn(env, "CHATLOG_BUDGET_CHECK_SECONDS", 30, 1, 3600));
     }
 }

@@ -315,9 +315,9 @@ public final class AlertEngine {
         String limits = "alert above " + plain(r.alertAbove()) + (r.warnAbove() == null ? "" : ", warning above " + plain(r.warnAbove()));
         String head = switch (r.kind()) {
             case SLOW_CALLS -> r.stat() + " " + (r.metric().equals("ttft") ? "time to first token" : "duration") + " of " + who + " is " + v
-                    + " ms over the last " + AlertRule.show(r.window()) + " (" + o.calls() + " calls; " + limits + " ms)";
+                    + " ms over the last " + AlertRule.show(r.window()) + " (" + calls(o.calls()) + "; " + limits + " ms)";
             case TOKEN_USAGE -> (r.stat().equals("max") ? "the most tokens of one call" : "average " + r.metric() + " tokens per call")
-                    + " of " + who + " is " + v + " over the last " + AlertRule.show(r.window()) + " (" + o.calls() + " calls; " + limits + ")";
+                    + " of " + who + " is " + v + " over the last " + AlertRule.show(r.window()) + " (" + calls(o.calls()) + "; " + limits + ")";
             case FAILURE_RATE -> "failure rate of " + who + " is " + pct(o.value()) + " over the last " + AlertRule.show(r.window()) + " ("
                     + o.figures().getOrDefault("failed", 0) + " of " + o.calls() + " calls failed; alert above " + pct(r.alertAbove())
                     + (r.warnAbove() == null ? "" : ", warning above " + pct(r.warnAbove())) + ", at least " + r.minCalls() + " calls)";
@@ -407,6 +407,10 @@ public final class AlertEngine {
 
     private static String enc(String s) {
         return URLEncoder.encode(s == null ? "" : s, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    private static String calls(long n) {
+        return n == 1 ? "1 call" : n + " calls";
     }
 
     private static String plain(BigDecimal b) {

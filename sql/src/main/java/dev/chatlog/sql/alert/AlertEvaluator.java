@@ -39,11 +39,14 @@ public final class AlertEvaluator {
         }
     }
 
-    /** The minutes a window ending at {@code now} covers: the current minute and the ones before it. */
+    /**
+     * The minute buckets a window of {@code length} ending at {@code now} reads: every minute that
+     * overlaps {@code [now - length, now]}, so a call stays in view for at least the whole window
+     * (at most a minute longer) and a condition that holds does not flicker at minute boundaries.
+     */
     public record Window(Instant from, Instant to) {
         public static Window ending(Instant now, java.time.Duration length) {
-            Instant to = now.truncatedTo(ChronoUnit.MINUTES).plus(1, ChronoUnit.MINUTES);
-            return new Window(to.minus(length), to);
+            return new Window(now.minus(length).truncatedTo(ChronoUnit.MINUTES), now.truncatedTo(ChronoUnit.MINUTES).plus(1, ChronoUnit.MINUTES));
         }
     }
 
@@ -86,9 +89,10 @@ public final class AlertEvaluator {
                 long calls = now_.count(Measure.LLM_CALLS);
                 long baseCalls = b.count(Measure.LLM_CALLS);
                 BigDecimal cost = now_.amount(Measure.COST);
-                // the average cost of a window of this length in the baseline
-                BigDecimal perWindow = b.amount(Measure.COST).multiply(BigDecimal.valueOf(r.window().toSeconds()))
-                        .divide(BigDecimal.valueOf(r.baseline().toSeconds()), 10, RoundingMode.HALF_UP);
+                // the average cost, in the baseline, of a stretch as long as the one read (its first minute to now)
+                long readMillis = Math.max(1, java.time.Duration.between(w.from(), now).toMillis());
+                BigDecimal perWindow = b.amount(Measure.COST).multiply(BigDecimal.valueOf(readMillis))
+                        .divide(BigDecimal.valueOf(r.baseline().toMillis()), 10, RoundingMode.HALF_UP);
                 BigDecimal value = baseCalls < r.minCalls() || perWindow.signum() == 0 ? null
                         : cost.divide(perWindow, 4, RoundingMode.HALF_UP);
                 Map<String, Object> f = new LinkedHashMap<>();

@@ -1,0 +1,144 @@
+package dev.chatlog.server.alerts;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chatlog.core.alert.AlertChannel;
+import dev.chatlog.core.alert.AlertRule;
+import dev.chatlog.core.alert.EmailChannel;
+import dev.chatlog.core.alert.LogChannel;
+import dev.chatlog.core.alert.WebhookChannel;
+import dev.chatlog.server.Settings;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The server's alert settings, from its environment (README, "Alerts", lists each): the rules
+ * defined at start ({@code CHATLOG_ALERT_RULES}, {@code CHATLOG_ALERT_RULES_FILE}, the default
+ * rules unless {@code CHATLOG_ALERT_DEFAULTS=off}), the channels (log, webhook, e-mail), how often
+ * rules are evaluated, how long notifications are retried, and the console summaries.
+ */
+public record AlertSettings(List<AlertRule> rules, boolean defaults, int checkSeconds, boolean log, URI webhookUrl, String webhookSecret,
+                            int webhookTimeoutMs, String smtpHost, int smtpPort, String smtpUser, String smtpPassword,
+                            EmailChannel.Security smtpSecurity, String emailFrom, List<String> emailTo, int maxBackoffSeconds,
+                            int maxAgeHours, String publicUrl, String instance, boolean turnSummary, boolean dailySummary) {
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+
+    /** The rules put at start unless CHATLOG_ALERT_DEFAULTS=off (when no rule of their name exists: an edit is kept). */
+    public static final String DEFAULT_RULES = """
+            {"slow-calls":     {"kind": "slow_calls", "by": "model", "window": "5m", "alert_above": 8000, "severity": "warning"},
+             "failure-rate":   {"kind": "failure_rate", "by": "model", "window": "10m", "alert_above": 0.2, "warn_above": 0.05,
+                                "min_calls": 10, "severity": "critical"},
+             "cost-spike":     {"kind": "cost_spike", "window": "1h", "baseline": "24h", "alert_above": 3, "min_calls": 20},
+             "budgets":        {"kind": "budget", "severity": "warning"},
+             "logger-health":  {"kind": "logger_health", "window": "5m", "severity": "critical"}}""";
+
+    public static AlertSettings from(Map<String, String> env) {
+        List<AlertRule> rules = new ArrayList<>();
+        String file = env.get("CHATLOG_ALERT_RULES_FILE");
+        if (file != null && !file.isBlank()) {
+            try {
+                rules.addAll(parseAll(JSON.readTree(Files.readString(Path.of(file.trim()))), "CHATLOG_ALERT_RULES_FILE " + file));
+            } catch (IOException e) {
+                throw new IllegalArgumentException("CHATLOG_ALERT_RULES_FILE " + file + " could not be read as JSON: " + e.getMessage());
+            }
+        }
+        String inline = env.get("CHATLOG_ALERT_RULES");
+        if (inline != null && !inline.isBlank()) {
+            try {
+                rules.addAll(parseAll(JSON.readTree(inline), "CHATLOG_ALERT_RULES"));
+            } catch (IOException e) {
+                throw new IllegalArgumentException("CHATLOG_ALERT_RULES is not JSON: " + e.getMessage());
+            }
+        }
+        String hook = blank(env.get("CHATLOG_ALERT_WEBHOOK_URL"));
+        URI url = null;
+        if (hook != null) {
+            try {
+                url = URI.create(hook);
+                if (!"http".equals(url.getScheme()) && !"https".equals(url.getScheme()) || url.getHost() == null) throw new IllegalArgumentException();
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("CHATLOG_ALERT_WEBHOOK_URL must be an http(s) URL, got '" + hook + "'");
+            }
+        }
+        String smtp = blank(env.get("CHATLOG_ALERT_SMTP_HOST"));
+        List<String> to = Arrays.stream(env.getOrDefault("CHATLOG_ALERT_EMAIL_TO", "").split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        if (smtp != null && to.isEmpty()) throw new IllegalArgumentException("CHATLOG_ALERT_SMTP_HOST is set: CHATLOG_ALERT_EMAIL_TO must name the recipients");
+        EmailChannel.Security security = switch (env.getOrDefault("CHATLOG_ALERT_SMTP_SECURITY", "starttls").trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "none", "" -> EmailChannel.Security.NONE;
+            case "starttls" -> EmailChannel.Security.STARTTLS;
+            case "ssl", "tls" -> EmailChannel.Security.SSL;
+            default -> throw new IllegalArgumentException("CHATLOG_ALERT_SMTP_SECURITY must be none, starttls or ssl, got '"
+                    + env.get("CHATLOG_ALERT_SMTP_SECURITY") + "'");
+        };
+        return new AlertSettings(List.copyOf(rules), Settings.onOff(env, "CHATLOG_ALERT_DEFAULTS", true),
+                Settings.intIn(env, "CHATLOG_ALERT_CHECK_SECONDS", 30, 1, 3600), Settings.onOff(env, "CHATLOG_ALERT_LOG", true), url,
+                blank(env.get("CHATLOG_ALERT_WEBHOOK_SECRET")), Settings.intIn(env, "CHATLOG_ALERT_WEBHOOK_TIMEOUT_MS", 10_000, 100, 120_000),
+                smtp, Settings.intIn(env, "CHATLOG_ALERT_SMTP_PORT", security == EmailChannel.Security.SSL ? 465 : 587, 1, 65535),
+                blank(env.get("CHATLOG_ALERT_SMTP_USER")), env.get("CHATLOG_ALERT_SMTP_PASSWORD"), security,
+                env.getOrDefault("CHATLOG_ALERT_EMAIL_FROM", "chatlog@localhost").trim(), to,
+                Settings.intIn(env, "CHATLOG_ALERT_MAX_BACKOFF_SECONDS", 300, 1, 86_400),
+                Settings.intIn(env, "CHATLOG_ALERT_MAX_AGE_HOURS", 24, 1, 24 * 30), blank(env.get("CHATLOG_PUBLIC_URL")),
+                blank(env.get("CHATLOG_INSTANCE")), Settings.onOff(env, "CHATLOG_TURN_SUMMARY", true),
+                Settings.onOff(env, "CHATLOG_DAILY_SUMMARY", true));
+    }
+
+    /** The default rules (see {@link #DEFAULT_RULES}). */
+    public static List<AlertRule> defaultRules() {
+        try {
+            return parseAll(JSON.readTree(DEFAULT_RULES), "the default rules");
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The channels configured, log first. */
+    public List<AlertChannel> channels() {
+        List<AlertChannel> out = new ArrayList<>();
+        if (log) out.add(new LogChannel());
+        if (webhookUrl != null) out.add(new WebhookChannel(webhookUrl, webhookSecret, Duration.ofMillis(webhookTimeoutMs)));
+        if (smtpHost != null) {
+            EmailChannel.Builder b = EmailChannel.builder(smtpHost, smtpPort).security(smtpSecurity).from(emailFrom).to(emailTo)
+                    .timeout(Duration.ofMillis(webhookTimeoutMs));
+            if (smtpUser != null) b.login(smtpUser, smtpPassword);
+            out.add(b.build());
+        }
+        return out;
+    }
+
+    /** How long a claimed notification is this instance's: more than a channel may take. */
+    public Duration lease() {
+        return Duration.ofMillis(2L * webhookTimeoutMs + 5_000);
+    }
+
+    /** Rules from a JSON object of name to definition; an error names the rule and the field. */
+    public static List<AlertRule> parseAll(JsonNode all, String source) {
+        if (all == null || !all.isObject()) {
+            throw new IllegalArgumentException(source + " must be a JSON object of rule name to definition, such as "
+                    + "{\"slow\": {\"kind\": \"slow_calls\", \"window\": \"5m\", \"alert_above\": 8000}}");
+        }
+        List<AlertRule> out = new ArrayList<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = all.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            try {
+                out.add(AlertRule.parse(e.getKey(), e.getValue()));
+            } catch (AlertRule.Invalid bad) {
+                throw new IllegalArgumentException(source + ": rule '" + e.getKey() + "'" + (bad.field() == null ? "" : ", field "
+                        + bad.field()) + ": " + bad.getMessage());
+            }
+        }
+        return out;
+    }
+
+    private static String blank(String s) {
+        return s == null || s.isBlank() ? null : s.trim();
+    }
+}
