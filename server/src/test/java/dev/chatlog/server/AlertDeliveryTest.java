@@ -102,6 +102,11 @@ class AlertDeliveryTest {
                 assertEquals("OK", slow.get(1).get("state").asText());
                 assertTrue(slow.get(1).get("resolved").asBoolean());
                 assertTrue(receiver.arrivals().stream().allMatch(WebhookReceiver.Arrival::signatureValid), "every signature verifies");
+                String log = Files.readString(server.log());
+                assertTrue(log.contains("chatlog.turns - turn ") && log.contains(" ok in ") && log.contains("2 LLM calls, tokens 80 prompt / 8 completion"),
+                        "one console line per turn");
+                assertTrue(log.contains("INFO dev.chatlog.server.ChatlogServer - yesterday ("), "yesterday's summary at start");
+                assertTrue(log.contains("WARN chatlog.alerts - [ALERT] slow model gpt-4o-mini"), "the log channel too");
 
                 // 3. the receiver goes down; failures make two alerts; the server is killed while they wait; restart; receiver back after 20 s
                 receiver.stop();

@@ -106,7 +106,9 @@ public record AlertRule(String name, AlertKind kind, Severity severity, Duration
         } else if (!bys.contains(by)) {
             throw new Invalid("by", "by must be one of " + String.join(", ", new TreeSet<>(bys)) + " for " + kind.label() + ", got '" + by + "'");
         }
-        String match = string(body, "match", null);
+        JsonNode mv = body.get("match");
+        if (mv != null && !mv.isNull() && !mv.isTextual()) throw new Invalid("match", "match must be a string, got " + mv);
+        String match = mv == null || mv.isNull() ? null : mv.asText(); // a subject exactly as stored: not trimmed
         if (match != null && (match.isEmpty() || match.length() > 255)) throw new Invalid("match", "match is 1 to 255 characters");
         if (match != null && by.equals("all")) throw new Invalid("match", "match names one " + "model, function or tool: set by too");
         String metric = switch (kind) {

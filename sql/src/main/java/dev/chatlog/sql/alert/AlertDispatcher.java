@@ -45,7 +45,7 @@ public final class AlertDispatcher implements AutoCloseable {
         this.jdbi = b.jdbi;
         Map<String, AlertChannel> m = new LinkedHashMap<>();
         for (AlertChannel c : b.channels) m.put(c.name(), c);
-        this.channels = Map.copyOf(m);
+        this.channels = java.util.Collections.unmodifiableMap(m); // in the order given: the routes list them so
         this.lease = b.lease;
         this.maxBackoff = b.maxBackoff;
         this.maxAge = b.maxAge;
