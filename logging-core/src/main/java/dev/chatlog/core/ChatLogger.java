@@ -276,7 +276,7 @@ public final class ChatLogger implements AutoCloseable {
         /** Threads that convert large batches (default: the processors, at most 4). */
         public Builder converterThreads(int v) { converterThreads = v; return this; }
         /**
-         * One INFO line per stored turn on the {@code chatlog.turns} logger (calls, prompt / completion
+         * One INFO line per stored turn on the {@code dev.chatlog.turns} logger (calls, prompt / completion
          * tokens, duration, agents, functions, tools, cost), written on the writer thread (default off).
          */
         public Builder turnSummaries(boolean v) { turnSummaries = v; return this; }

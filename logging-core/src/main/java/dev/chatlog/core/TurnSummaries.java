@@ -8,14 +8,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One console line per chat turn ({@code chatlog.turns} logger, INFO), written on the logger's
+ * One console line per chat turn ({@code dev.chatlog.turns} logger, INFO), written on the logger's
  * writer thread once the turn's message is stored: its calls, prompt and completion tokens,
  * duration, agents and functions used, and cost. A sink around the store: it adds up the calls it
  * sees written and says the turn when its message follows (calls made after the message closed are
  * not in its line). A batch replayed from the spool after a crash may say a turn again.
  */
 final class TurnSummaries implements ChatLogSink {
-    private static final Logger log = LoggerFactory.getLogger("chatlog.turns");
+    private static final Logger log = LoggerFactory.getLogger("dev.chatlog.turns");
     /** Turns whose calls were seen and whose message was not, at most: the oldest are forgotten past it. */
     static final int MAX_OPEN = 10_000;
 

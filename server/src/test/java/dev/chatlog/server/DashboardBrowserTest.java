@@ -80,6 +80,10 @@ class DashboardBrowserTest {
                 .startedAt(Instant.now()).durationMs(2400).success(false).errorType("RateLimitException")
                 .errorMessage("<b>429</b> too many requests").build());
         assertTrue(server.logger().flush(Duration.ofSeconds(20)));
+        // an alert on it: one call of 1,200 tokens
+        assertEquals(201, http.put("/logging-dashboard/alerts/rules/big-calls",
+                "{\"kind\": \"token_usage\", \"by\": \"function\", \"match\": \"nightly_digest\", \"alert_above\": 1000}").status());
+        assertEquals(1, server.alerts().evaluate().size());
     }
 
     private static String post(String input, String conversation, String user) throws Exception {
@@ -208,6 +212,12 @@ class DashboardBrowserTest {
         assertTrue(error.getText().contains("RateLimitException"), error.getText());
         assertTrue(error.getText().contains("<b>429</b> too many requests"), error.getText()); // shown as text
         assertFalse(b.findElements(By.cssSelector("#slowest tbody tr")).isEmpty());
+        // the alerts panel: the active alert with its summary and the call behind it
+        WebElement alert = b.findElement(By.cssSelector("#alert-list .alert[data-rule='big-calls']"));
+        assertEquals("alert", alert.getDomAttribute("data-state"));
+        assertTrue(alert.getText().contains("big-calls · nightly_digest"), alert.getText());
+        assertTrue(alert.getText().contains("the most tokens of one call of function nightly_digest is 1200"), alert.getText());
+        assertTrue(b.findElement(By.id("alerts-empty")).getDomAttribute("hidden") != null);
         screenshot(b, "dashboard.png");
 
         // a click on the conversation with the <script> message opens its detail and tree

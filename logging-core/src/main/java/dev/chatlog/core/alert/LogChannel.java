@@ -3,9 +3,9 @@ package dev.chatlog.core.alert;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Notifications as one log line each ({@code chatlog.alerts} logger): WARN for alerts, INFO otherwise. */
+/** Notifications as one log line each ({@code dev.chatlog.alerts} logger): WARN for alerts, INFO otherwise. */
 public final class LogChannel implements AlertChannel {
-    private static final Logger log = LoggerFactory.getLogger("chatlog.alerts");
+    private static final Logger log = LoggerFactory.getLogger("dev.chatlog.alerts");
 
     @Override
     public String name() {

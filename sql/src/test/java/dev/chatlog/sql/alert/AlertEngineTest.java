@@ -313,4 +313,88 @@ class AlertEngineTest {
         assertEquals(2, digest.get("notifications").size());
         assertEquals(2, rows.stream().filter(r -> "digested".equals(r.get("status"))).count());
     }
+
+    private static dev.chatlog.core.LoggerStats stats(long dropped, long spoolBytes, long spoolMax) {
+        return new dev.chatlog.core.LoggerStats(100, 100 - dropped, dropped, 0, 0, 0, 0, 0, null, 0, 0, spoolBytes, 0, 0, 0, 0, spoolMax,
+                0, 0, -1);
+    }
+
+    @Test
+    void should_alert_on_the_loggers_own_health_and_resolve_when_it_recovers() throws Exception {
+        java.util.concurrent.atomic.AtomicReference<dev.chatlog.core.LoggerStats> now = new java.util.concurrent.atomic.AtomicReference<>(stats(0, 0, 1000));
+        AlertEngine e = AlertEngine.builder(db.jdbi()).channels(List.of("log")).clock(clock).logger(now::get, "app-1:8080").build();
+        AlertEngine other = AlertEngine.builder(db.jdbi()).channels(List.of("log")).clock(clock).logger(() -> stats(0, 0, 1000), "app-2:8080").build();
+        e.rules().put(rule("health", "{\"kind\": \"logger_health\", \"window\": \"5m\", \"suppress\": \"0s\"}"));
+        assertTrue(e.evaluate().isEmpty());
+        now.set(stats(0, 800, 1000)); // spool at 80% of its cap
+        AlertEngine.Transition warn = e.evaluate().get(0);
+        assertEquals(AlertState.WARNING, warn.to());
+        assertEquals("app-1:8080", warn.subject());
+        assertTrue(other.evaluate().isEmpty(), "another instance evaluates its own health and leaves app-1's state alone");
+        clock.advance(Duration.ofSeconds(30));
+        now.set(stats(3, 100, 1000)); // three records dropped
+        AlertEngine.Transition drop = e.evaluate().get(0);
+        assertEquals(AlertState.ALERT, drop.to());
+        JsonNode body = JSON.readTree((String) outbox().get(1).get("body"));
+        assertTrue(body.get("summary").asText().contains("3 records dropped, rejected or lost"), body.toString());
+        clock.advance(Duration.ofMinutes(6)); // no loss in the window any more
+        assertEquals(AlertState.OK, e.evaluate().get(0).to());
+        e.databaseDown(); // what /health or a failed read reports
+        clock.advance(Duration.ofSeconds(5));
+        AlertEngine.Transition down = e.evaluate().get(0);
+        assertEquals(AlertState.ALERT, down.to());
+        assertTrue(JSON.readTree((String) outbox().get(outbox().size() - 1).get("body")).get("summary").asText().contains("database unreachable"));
+    }
+
+    @Test
+    void should_follow_each_budgets_state() throws Exception {
+        dev.chatlog.core.budget.Budget team = new dev.chatlog.core.budget.Budget("team", dev.chatlog.core.budget.Budget.Scope.GLOBAL, null,
+                dev.chatlog.core.budget.BudgetPeriod.DAY, ZoneOffset.UTC, new BigDecimal("10"), List.of(new BigDecimal("0.8")),
+                dev.chatlog.core.budget.Budget.Action.ENFORCE);
+        var window = team.period().window(T0, team.zone());
+        java.util.concurrent.atomic.AtomicReference<String> spent = new java.util.concurrent.atomic.AtomicReference<>("1");
+        AlertEngine e = AlertEngine.builder(db.jdbi()).channels(List.of("log")).clock(clock)
+                .budgets(() -> List.of(dev.chatlog.core.budget.BudgetStatus.of(team, window, new BigDecimal(spent.get()), BigDecimal.ZERO, clock.instant())))
+                .build();
+        e.rules().put(rule("budgets", "{\"kind\": \"budget\"}"));
+        assertTrue(e.evaluate().isEmpty());
+        spent.set("8.5");
+        assertEquals(AlertState.WARNING, e.evaluate().get(0).to());
+        spent.set("10");
+        AlertEngine.Transition t = e.evaluate().get(0);
+        assertEquals(AlertState.ALERT, t.to());
+        assertEquals("team", t.subject());
+        assertEquals(0, BigDecimal.ONE.compareTo(t.value()));
+        JsonNode body = JSON.readTree((String) outbox().get(1).get("body"));
+        assertTrue(body.get("summary").asText().startsWith("budget team has spent $10 of $10 (100%)"), body.toString());
+        assertTrue(body.at("/links/budget").asText().endsWith("/logging-dashboard/budgets/team"));
+    }
+
+    @Test
+    void should_write_each_change_once_when_instances_race() throws Exception {
+        AlertEngine seed = engine();
+        seed.rules().put(rule("slow", "{\"kind\": \"slow_calls\", \"by\": \"model\", \"window\": \"5m\", \"alert_above\": 1000}"));
+        calls(1, "gpt-4o", 5000, true, "0.001", T0);
+        calls(1, "gpt-4o-mini", 5000, true, "0.001", T0);
+        for (int round = 0; round < 2; round++) {
+            List<AlertEngine> engines = List.of(engine(), engine(), engine(), engine());
+            java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(engines.size());
+            List<java.util.concurrent.CompletableFuture<List<AlertEngine.Transition>>> runs = new ArrayList<>();
+            for (AlertEngine x : engines) {
+                runs.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        start.await();
+                    } catch (Exception ex) {
+                        throw new IllegalStateException(ex);
+                    }
+                    return x.evaluate();
+                }));
+            }
+            long changes = runs.stream().mapToLong(f -> f.join().size()).sum();
+            assertEquals(2, changes, "round " + round + ": two subjects changed, each written by one instance");
+            clock.advance(Duration.ofMinutes(7)); // then both resolve
+        }
+        assertEquals(8, outbox().size(), "alert and resolved of two subjects on two channels");
+        assertEquals(4, outbox().stream().map(r -> r.get("notification_key")).distinct().count());
+    }
 }
