@@ -110,6 +110,36 @@ public final class ConsistencyCheck {
                             + " FROM chatbot_conversation_messages GROUP BY k",
                     rollupSql(granularity, Dimension.INTENT), Sums.Columns.ALL.names());
         }
+        out.addAll(minuteMismatches(callColumns));
+        return out;
+    }
+
+    /**
+     * The minute rows (what alert rules read; written since V15, so all of them carry the token and
+     * first-token maxima) against the raw rows of their minutes. Minute rows past their two days are
+     * purged while calls stay: only minutes that still have a row are compared to the calls.
+     */
+    private List<String> minuteMismatches(List<String> callColumns) {
+        List<String> out = new ArrayList<>();
+        String callKey = "CONCAT(DATE_FORMAT(started_at, '%Y-%m-%d %H:%i:00'), '|', ";
+        String kept = " started_at >= COALESCE((SELECT MIN(bucket_start) FROM chatbot_usage_rollup WHERE granularity = 'm'), '9999-12-31')";
+        for (Dimension d : RollupWriter.MINUTE_DIMENSIONS) {
+            String key = callKey + d.callGroupSql() + ") AS k";
+            String what = "m/" + d.rollupName();
+            if (d == Dimension.TOOL) {
+                compare(out, what, "SELECT " + key + ", " + RawSql.TOOL_COLUMNS + " FROM chatbot_llm_calls WHERE call_type = 'tool' AND" + kept
+                        + " GROUP BY k", rollupSql("m", d), callColumns);
+                continue;
+            }
+            boolean modelOnly = d == Dimension.MODEL;
+            compare(out, what, "SELECT " + key + ", " + RawSql.CALL_COLUMNS + " FROM chatbot_llm_calls WHERE" + kept
+                    + (modelOnly ? " AND " + RawSql.MODEL_CALL : "") + " GROUP BY k", rollupSql("m", d), callColumns);
+            compare(out, what + "/maxima", "SELECT " + key + ", MAX(duration_ms) AS max_duration_ms, COALESCE(MAX(cost_estimate), 0) AS max_cost,"
+                            + " MAX(total_tokens) AS max_total_tokens, COALESCE(MAX(time_to_first_token_ms), 0) AS max_ttft_ms"
+                            + " FROM chatbot_llm_calls WHERE " + RawSql.MODEL_CALL + " AND" + kept + " GROUP BY k",
+                    maximaSql("m", d, "max_duration_ms, max_cost, max_total_tokens, max_ttft_ms") + " AND llm_calls > 0",
+                    List.of("max_duration_ms", "max_cost", "max_total_tokens", "max_ttft_ms"));
+        }
         return out;
     }
 

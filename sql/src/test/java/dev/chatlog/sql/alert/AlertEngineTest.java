@@ -397,4 +397,20 @@ class AlertEngineTest {
         assertEquals(8, outbox().size(), "alert and resolved of two subjects on two channels");
         assertEquals(4, outbox().stream().map(r -> r.get("notification_key")).distinct().count());
     }
+
+    @Test
+    void should_keep_minute_rows_exact_as_the_consistency_check_audits_them() throws Exception {
+        calls(5, "gpt-4o", 900, true, "0.002", T0);
+        calls(3, "gpt-4o-mini", 300, false, null, T0.plusSeconds(70));
+        var check = new dev.chatlog.sql.rollup.ConsistencyCheck(db.jdbi());
+        assertEquals(List.of(), check.rollupMismatches());
+        long minuteRows = db.jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM chatbot_usage_rollup WHERE granularity = 'm'")
+                .mapTo(Long.class).one());
+        assertEquals(6, minuteRows, "two minutes, each with its all, model and function (none: '') rows");
+        db.jdbi().useHandle(h -> h.execute("UPDATE chatbot_usage_rollup SET max_total_tokens = max_total_tokens + 1 "
+                + "WHERE granularity = 'm' AND dimension = 'model' AND dim_value = 'gpt-4o'"));
+        List<String> wrong = check.rollupMismatches();
+        assertEquals(1, wrong.size(), wrong.toString());
+        assertTrue(wrong.get(0).startsWith("rollup m/model/maxima"), wrong.get(0));
+    }
 }
