@@ -155,9 +155,7 @@ public final class ChatlogServer implements AutoCloseable {
         this.dispatcher = AlertDispatcher.builder(database.jdbi(), alertSettings.channels()).lease(alertSettings.lease())
                 .maxBackoff(Duration.ofSeconds(alertSettings.maxBackoffSeconds())).maxAge(Duration.ofHours(alertSettings.maxAgeHours())).build();
         AlertRules alertRules = new AlertRules(database.jdbi());
-        if (alertSettings.defaults()) {
-            for (AlertRule r : AlertSettings.defaultRules()) if (alertRules.get(r.name()).isEmpty()) alertRules.put(r);
-        }
+        if (alertSettings.defaults()) alertRules.putDefaults();
         for (AlertRule r : alertSettings.rules()) alertRules.put(r); // CHATLOG_ALERT_RULES: defined at start
         this.alertCount = alertRules.list().size();
         AlertEngine[] engine = new AlertEngine[1]; // made once the port is known (its links name it)

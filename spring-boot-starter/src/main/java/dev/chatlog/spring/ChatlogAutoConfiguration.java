@@ -1,5 +1,16 @@
 package dev.chatlog.spring;
 
+import dev.chatlog.core.alert.AlertChannel;
+import dev.chatlog.core.alert.EmailChannel;
+import dev.chatlog.core.alert.LogChannel;
+import dev.chatlog.core.alert.WebhookChannel;
+import dev.chatlog.sql.alert.AlertDispatcher;
+import dev.chatlog.sql.alert.AlertEngine;
+import dev.chatlog.sql.budget.BudgetReport;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
 import dev.chatlog.core.ChatLogger;
 import dev.chatlog.core.Masker;
 import dev.chatlog.core.PriceCatalog;
@@ -76,7 +87,7 @@ public class ChatlogAutoConfiguration {
         ChatLogger.Builder b = ChatLogger.builder(new JdbcChatLogStore(chatlogDatabase.jdbi())).prices(prices)
                 .queueCapacity(props.getQueueCapacity()).batchSize(props.getBatchSize()).maxTextLength(props.getMaxTextLength())
                 .masker(props.isMasking() ? Masker.defaults(props.getMaskPatterns()) : Masker.NONE)
-                .closeTimeout(props.getCloseTimeout());
+                .closeTimeout(props.getCloseTimeout()).turnSummaries(props.isTurnSummaries());
         if (props.getSpoolDir() != null) b.spool(props.getSpoolDir()).spoolMaxBytes(props.getSpoolMaxMb() << 20);
         return b.build();
     }
@@ -113,6 +124,62 @@ public class ChatlogAutoConfiguration {
                 .clampToHeadroom(props.getBudgets().isClamp());
         if (props.getProvider() != null) b.provider(props.getProvider());
         return b.build();
+    }
+
+    /** chatlog.alerts.enabled=true: the outbox's sender, over the channels the properties configure. */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean
+    @ConditionalOnProperty(prefix = "chatlog.alerts", name = "enabled", havingValue = "true")
+    public AlertDispatcher chatlogAlertDispatcher(Database chatlogDatabase, ChatlogProperties props) {
+        ChatlogProperties.Alerts a = props.getAlerts();
+        List<AlertChannel> channels = new ArrayList<>();
+        if (a.isLog()) channels.add(new LogChannel());
+        Duration longest = Duration.ofSeconds(1);
+        if (a.getWebhook().getUrl() != null) {
+            channels.add(new WebhookChannel(a.getWebhook().getUrl(), a.getWebhook().getSecret(), a.getWebhook().getTimeout()));
+            longest = a.getWebhook().getTimeout();
+        }
+        ChatlogProperties.Alerts.Email e = a.getEmail();
+        if (e.getHost() != null && !e.getHost().isBlank()) {
+            if (e.getTo().isEmpty()) throw new IllegalArgumentException("chatlog.alerts.email.host is set: chatlog.alerts.email.to must name the recipients");
+            EmailChannel.Builder b = EmailChannel.builder(e.getHost(), e.getPort()).security(e.getSecurity()).from(e.getFrom()).to(e.getTo())
+                    .timeout(e.getTimeout());
+            if (e.getUsername() != null) b.login(e.getUsername(), e.getPassword());
+            channels.add(b.build());
+            if (e.getTimeout().compareTo(longest) > 0) longest = e.getTimeout();
+        }
+        return AlertDispatcher.builder(chatlogDatabase.jdbi(), channels).lease(longest.multipliedBy(2).plusSeconds(5))
+                .maxBackoff(a.getMaxBackoff()).maxAge(a.getMaxAge()).build();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    @ConditionalOnProperty(prefix = "chatlog.alerts", name = "enabled", havingValue = "true")
+    public AlertEngine chatlogAlertEngine(Database chatlogDatabase, ChatlogProperties props, AlertDispatcher chatlogAlertDispatcher,
+                                          ChatLogger chatLogger, ObjectProvider<JdbcBudgetGate> budgets) {
+        ChatlogProperties.Alerts a = props.getAlerts();
+        BudgetReport report = new BudgetReport(chatlogDatabase.jdbi());
+        String instance = a.getInstance();
+        if (instance == null || instance.isBlank()) {
+            try {
+                instance = java.net.InetAddress.getLocalHost().getHostName();
+            } catch (java.io.IOException x) {
+                instance = "localhost";
+            }
+        }
+        return AlertEngine.builder(chatlogDatabase.jdbi()).channels(chatlogAlertDispatcher.channelNames())
+                .budgets(() -> {
+                    JdbcBudgetGate gate = budgets.getIfAvailable();
+                    return gate == null ? List.of() : report.current(gate.budgets(), java.time.Instant.now());
+                })
+                .logger(chatLogger::stats, instance).dashboardUrl(a.getPublicUrl()).onWritten(chatlogAlertDispatcher::wake).build();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    @ConditionalOnProperty(prefix = "chatlog.alerts", name = "enabled", havingValue = "true")
+    public ChatlogAlerts chatlogAlerts(AlertEngine chatlogAlertEngine, AlertDispatcher chatlogAlertDispatcher, ChatlogProperties props) {
+        return new ChatlogAlerts(chatlogAlertEngine, chatlogAlertDispatcher, props.getAlerts());
     }
 
     @Bean

@@ -51,6 +51,9 @@ public class ChatlogProperties {
     private final Datasource datasource = new Datasource();
     private final Attach attach = new Attach();
     private final Budgets budgets = new Budgets();
+    private final Alerts alerts = new Alerts();
+    /** One INFO line per stored turn on the dev.chatlog.turns logger. */
+    private boolean turnSummaries;
     private final Web web = new Web();
 
     /** A separate database for chatlog; unset: the application's own DataSource. */
@@ -97,6 +100,97 @@ public class ChatlogProperties {
         public void setLease(Duration v) { this.lease = v; }
         public boolean isFailClosed() { return failClosed; }
         public void setFailClosed(boolean v) { this.failClosed = v; }
+    }
+
+    /** Alert rules evaluated by this application, their notifications delivered through chatlog's outbox. */
+    public static class Alerts {
+        /** Evaluate the rules and send the notifications (every instance may: each change is notified once). */
+        private boolean enabled;
+        /** Put the default rules (slow-calls, failure-rate, cost-spike, budgets, logger-health) where none of their name exists. */
+        private boolean defaults = true;
+        /** Rules defined at start: a JSON object of name to definition, as CHATLOG_ALERT_RULES. */
+        private String rules;
+        /** How often every rule is evaluated. */
+        private Duration checkInterval = Duration.ofSeconds(30);
+        /** The log channel (dev.chatlog.alerts logger). */
+        private boolean log = true;
+        /** Where notification links point (the chatlog server's address); none: links are relative. */
+        private String publicUrl = "";
+        /** This instance's name, the subject of its logger_health states (default: host name). */
+        private String instance;
+        /** Longest wait between two attempts of one notification. */
+        private Duration maxBackoff = Duration.ofMinutes(5);
+        /** How long a notification is retried before it is marked failed. */
+        private Duration maxAge = Duration.ofHours(24);
+        private final Webhook webhook = new Webhook();
+        private final Email email = new Email();
+
+        public boolean isEnabled() { return enabled; }
+        public void setEnabled(boolean v) { this.enabled = v; }
+        public boolean isDefaults() { return defaults; }
+        public void setDefaults(boolean v) { this.defaults = v; }
+        public String getRules() { return rules; }
+        public void setRules(String v) { this.rules = v; }
+        public Duration getCheckInterval() { return checkInterval; }
+        public void setCheckInterval(Duration v) { this.checkInterval = v; }
+        public boolean isLog() { return log; }
+        public void setLog(boolean v) { this.log = v; }
+        public String getPublicUrl() { return publicUrl; }
+        public void setPublicUrl(String v) { this.publicUrl = v; }
+        public String getInstance() { return instance; }
+        public void setInstance(String v) { this.instance = v; }
+        public Duration getMaxBackoff() { return maxBackoff; }
+        public void setMaxBackoff(Duration v) { this.maxBackoff = v; }
+        public Duration getMaxAge() { return maxAge; }
+        public void setMaxAge(Duration v) { this.maxAge = v; }
+        public Webhook getWebhook() { return webhook; }
+        public Email getEmail() { return email; }
+
+        public static class Webhook {
+            /** The webhook channel: notifications are POSTed here. */
+            private java.net.URI url;
+            /** Signs each body: X-Chatlog-Signature: sha256=<HMAC-SHA256>. */
+            private String secret;
+            /** Connect and answer timeout; past it the notification is retried. */
+            private Duration timeout = Duration.ofSeconds(10);
+
+            public java.net.URI getUrl() { return url; }
+            public void setUrl(java.net.URI v) { this.url = v; }
+            public String getSecret() { return secret; }
+            public void setSecret(String v) { this.secret = v; }
+            public Duration getTimeout() { return timeout; }
+            public void setTimeout(Duration v) { this.timeout = v; }
+        }
+
+        public static class Email {
+            /** The e-mail channel's SMTP server (needs jakarta.mail / Angus Mail on the class path). */
+            private String host;
+            private int port = 587;
+            /** none, starttls or ssl. */
+            private dev.chatlog.core.alert.EmailChannel.Security security = dev.chatlog.core.alert.EmailChannel.Security.STARTTLS;
+            private String username;
+            private String password;
+            private String from = "chatlog@localhost";
+            private List<String> to = new ArrayList<>();
+            private Duration timeout = Duration.ofSeconds(10);
+
+            public String getHost() { return host; }
+            public void setHost(String v) { this.host = v; }
+            public int getPort() { return port; }
+            public void setPort(int v) { this.port = v; }
+            public dev.chatlog.core.alert.EmailChannel.Security getSecurity() { return security; }
+            public void setSecurity(dev.chatlog.core.alert.EmailChannel.Security v) { this.security = v; }
+            public String getUsername() { return username; }
+            public void setUsername(String v) { this.username = v; }
+            public String getPassword() { return password; }
+            public void setPassword(String v) { this.password = v; }
+            public String getFrom() { return from; }
+            public void setFrom(String v) { this.from = v; }
+            public List<String> getTo() { return to; }
+            public void setTo(List<String> v) { this.to = v; }
+            public Duration getTimeout() { return timeout; }
+            public void setTimeout(Duration v) { this.timeout = v; }
+        }
     }
 
     /** Which LangChain4j model beans chatlog attaches to. */
@@ -164,5 +258,8 @@ public class ChatlogProperties {
     public Datasource getDatasource() { return datasource; }
     public Attach getAttach() { return attach; }
     public Budgets getBudgets() { return budgets; }
+    public Alerts getAlerts() { return alerts; }
+    public boolean isTurnSummaries() { return turnSummaries; }
+    public void setTurnSummaries(boolean v) { this.turnSummaries = v; }
     public Web getWeb() { return web; }
 }

@@ -195,6 +195,28 @@ public record AlertRule(String name, AlertKind kind, Severity severity, Duration
                 channels, enabled);
     }
 
+    /**
+     * Rules from a JSON object of name to definition (a {@code CHATLOG_ALERT_RULES} value, a rules
+     * file); an {@link IllegalArgumentException} naming {@code source}, the rule and the field otherwise.
+     */
+    public static List<AlertRule> parseAll(JsonNode all, String source) {
+        if (all == null || !all.isObject()) {
+            throw new IllegalArgumentException(source + " must be a JSON object of rule name to definition, such as "
+                    + "{\"slow\": {\"kind\": \"slow_calls\", \"window\": \"5m\", \"alert_above\": 8000}}");
+        }
+        List<AlertRule> out = new ArrayList<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = all.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            try {
+                out.add(parse(e.getKey(), e.getValue()));
+            } catch (Invalid bad) {
+                throw new IllegalArgumentException(source + ": rule '" + e.getKey() + "'" + (bad.field() == null ? "" : ", field "
+                        + bad.field()) + ": " + bad.getMessage());
+            }
+        }
+        return out;
+    }
+
     /** The definition as JSON fields (what {@link #parse} reads back into this rule). */
     public Map<String, Object> definition() {
         Map<String, Object> m = new LinkedHashMap<>();

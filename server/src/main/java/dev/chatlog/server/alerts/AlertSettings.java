@@ -1,6 +1,5 @@
 package dev.chatlog.server.alerts;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chatlog.core.alert.AlertChannel;
 import dev.chatlog.core.alert.AlertRule;
@@ -15,14 +14,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
 /**
  * The server's alert settings, from its environment (README, "Alerts", lists each): the rules
  * defined at start ({@code CHATLOG_ALERT_RULES}, {@code CHATLOG_ALERT_RULES_FILE}, the default
- * rules unless {@code CHATLOG_ALERT_DEFAULTS=off}), the channels (log, webhook, e-mail), how often
+ * rules, {@link dev.chatlog.sql.alert.AlertRules#DEFAULTS}, unless {@code CHATLOG_ALERT_DEFAULTS=off}), the channels (log, webhook, e-mail), how often
  * rules are evaluated, how long notifications are retried, and the console summaries.
  */
 public record AlertSettings(List<AlertRule> rules, boolean defaults, int checkSeconds, boolean log, URI webhookUrl, String webhookSecret,
@@ -32,21 +30,12 @@ public record AlertSettings(List<AlertRule> rules, boolean defaults, int checkSe
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
-    /** The rules put at start unless CHATLOG_ALERT_DEFAULTS=off (when no rule of their name exists: an edit is kept). */
-    public static final String DEFAULT_RULES = """
-            {"slow-calls":     {"kind": "slow_calls", "by": "model", "window": "5m", "alert_above": 8000, "severity": "warning"},
-             "failure-rate":   {"kind": "failure_rate", "by": "model", "window": "10m", "alert_above": 0.2, "warn_above": 0.05,
-                                "min_calls": 10, "severity": "critical"},
-             "cost-spike":     {"kind": "cost_spike", "window": "1h", "baseline": "24h", "alert_above": 3, "min_calls": 20},
-             "budgets":        {"kind": "budget", "severity": "warning"},
-             "logger-health":  {"kind": "logger_health", "window": "5m", "severity": "critical"}}""";
-
     public static AlertSettings from(Map<String, String> env) {
         List<AlertRule> rules = new ArrayList<>();
         String file = env.get("CHATLOG_ALERT_RULES_FILE");
         if (file != null && !file.isBlank()) {
             try {
-                rules.addAll(parseAll(JSON.readTree(Files.readString(Path.of(file.trim()))), "CHATLOG_ALERT_RULES_FILE " + file));
+                rules.addAll(AlertRule.parseAll(JSON.readTree(Files.readString(Path.of(file.trim()))), "CHATLOG_ALERT_RULES_FILE " + file));
             } catch (IOException e) {
                 throw new IllegalArgumentException("CHATLOG_ALERT_RULES_FILE " + file + " could not be read as JSON: " + e.getMessage());
             }
@@ -54,7 +43,7 @@ public record AlertSettings(List<AlertRule> rules, boolean defaults, int checkSe
         String inline = env.get("CHATLOG_ALERT_RULES");
         if (inline != null && !inline.isBlank()) {
             try {
-                rules.addAll(parseAll(JSON.readTree(inline), "CHATLOG_ALERT_RULES"));
+                rules.addAll(AlertRule.parseAll(JSON.readTree(inline), "CHATLOG_ALERT_RULES"));
             } catch (IOException e) {
                 throw new IllegalArgumentException("CHATLOG_ALERT_RULES is not JSON: " + e.getMessage());
             }
@@ -91,15 +80,6 @@ public record AlertSettings(List<AlertRule> rules, boolean defaults, int checkSe
                 Settings.onOff(env, "CHATLOG_DAILY_SUMMARY", true));
     }
 
-    /** The default rules (see {@link #DEFAULT_RULES}). */
-    public static List<AlertRule> defaultRules() {
-        try {
-            return parseAll(JSON.readTree(DEFAULT_RULES), "the default rules");
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     /** The channels configured, log first. */
     public List<AlertChannel> channels() {
         List<AlertChannel> out = new ArrayList<>();
@@ -117,25 +97,6 @@ public record AlertSettings(List<AlertRule> rules, boolean defaults, int checkSe
     /** How long a claimed notification is this instance's: more than a channel may take. */
     public Duration lease() {
         return Duration.ofMillis(2L * webhookTimeoutMs + 5_000);
-    }
-
-    /** Rules from a JSON object of name to definition; an error names the rule and the field. */
-    public static List<AlertRule> parseAll(JsonNode all, String source) {
-        if (all == null || !all.isObject()) {
-            throw new IllegalArgumentException(source + " must be a JSON object of rule name to definition, such as "
-                    + "{\"slow\": {\"kind\": \"slow_calls\", \"window\": \"5m\", \"alert_above\": 8000}}");
-        }
-        List<AlertRule> out = new ArrayList<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = all.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
-            try {
-                out.add(AlertRule.parse(e.getKey(), e.getValue()));
-            } catch (AlertRule.Invalid bad) {
-                throw new IllegalArgumentException(source + ": rule '" + e.getKey() + "'" + (bad.field() == null ? "" : ", field "
-                        + bad.field()) + ": " + bad.getMessage());
-            }
-        }
-        return out;
     }
 
     private static String blank(String s) {

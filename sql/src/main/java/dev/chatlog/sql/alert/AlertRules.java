@@ -14,7 +14,41 @@ public final class AlertRules {
     private static final Logger log = LoggerFactory.getLogger(AlertRules.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /**
+     * The default rules, as a rules JSON object: a model's call over 8 s (seed 002's target), a
+     * model's failures over 5% (warning) or 20% (critical) with at least 10 calls, the last hour's
+     * cost over 3x the 24 before it, every budget's state, this instance's logger.
+     */
+    public static final String DEFAULTS = """
+            {"slow-calls":    {"kind": "slow_calls", "by": "model", "window": "5m", "alert_above": 8000, "severity": "warning"},
+             "failure-rate":  {"kind": "failure_rate", "by": "model", "window": "10m", "alert_above": 0.2, "warn_above": 0.05,
+                               "min_calls": 10, "severity": "critical"},
+             "cost-spike":    {"kind": "cost_spike", "window": "1h", "baseline": "24h", "alert_above": 3, "min_calls": 20},
+             "budgets":       {"kind": "budget", "severity": "warning"},
+             "logger-health": {"kind": "logger_health", "window": "5m", "severity": "critical"}}""";
+
     private final Jdbi jdbi;
+
+    /** {@link #DEFAULTS} as rules. */
+    public static List<AlertRule> defaults() {
+        try {
+            return AlertRule.parseAll(JSON.readTree(DEFAULTS), "the default rules");
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Puts each default rule whose name is not defined (an edited one is kept); returns how many were put. */
+    public int putDefaults() {
+        int n = 0;
+        for (AlertRule r : defaults()) {
+            if (get(r.name()).isEmpty()) {
+                put(r);
+                n++;
+            }
+        }
+        return n;
+    }
 
     public AlertRules(Jdbi jdbi) {
         this.jdbi = jdbi;
