@@ -184,6 +184,17 @@ class AlertRoutesTest {
             }
         }
         for (String v : HostileCorpusTest.HOSTILE) {
+            String q = URLEncoder.encode(v, StandardCharsets.UTF_8).replace("+", "%20");
+            for (String path : List.of("/logging-dashboard/alerts?limit=" + q, "/logging-dashboard/alerts/notifications?rule=" + q,
+                    "/logging-dashboard/alerts/notifications?limit=" + q)) {
+                cases.add(DynamicTest.dynamicTest("GET " + path.substring(0, Math.min(70, path.length())), () -> {
+                    Http.Response r = http.get(path);
+                    assertTrue(r.status() == 200 || r.status() == 400, path + " -> " + r.raw());
+                    assertNotNull(r.json(), r.raw());
+                }));
+            }
+        }
+        for (String v : HostileCorpusTest.HOSTILE) {
             String path = "/logging-dashboard/alerts/rules/" + URLEncoder.encode(v, StandardCharsets.UTF_8).replace("+", "%20");
             cases.add(DynamicTest.dynamicTest("GET " + path.substring(0, Math.min(60, path.length())), () -> {
                 Http.Response r = http.get(path);
