@@ -30,4 +30,33 @@ public final class Settings {
             default -> throw new IllegalArgumentException(name + " must be on or off, got '" + v + "'");
         };
     }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper()
+            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+
+    /**
+     * Named definitions (budgets, alert rules) from the JSON object in the file {@code fileName}
+     * names, then from the one in {@code inlineName}, each parsed by {@code parse(json, source)}.
+     */
+    public static <T> java.util.List<T> definitions(Map<String, String> env, String inlineName, String fileName,
+                                                    java.util.function.BiFunction<com.fasterxml.jackson.databind.JsonNode, String, java.util.List<T>> parse) {
+        java.util.List<T> out = new java.util.ArrayList<>();
+        String file = env.get(fileName);
+        if (file != null && !file.isBlank()) {
+            try {
+                out.addAll(parse.apply(JSON.readTree(java.nio.file.Files.readString(java.nio.file.Path.of(file.trim()))), fileName + " " + file));
+            } catch (java.io.IOException e) {
+                throw new IllegalArgumentException(fileName + " " + file + " could not be read as JSON: " + e.getMessage());
+            }
+        }
+        String inline = env.get(inlineName);
+        if (inline != null && !inline.isBlank()) {
+            try {
+                out.addAll(parse.apply(JSON.readTree(inline), inlineName));
+            } catch (java.io.IOException e) {
+                throw new IllegalArgumentException(inlineName + " is not JSON: " + e.getMessage());
+            }
+        }
+        return out;
+    }
 }

@@ -1,16 +1,12 @@
 package dev.chatlog.server.alerts;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chatlog.core.alert.AlertChannel;
 import dev.chatlog.core.alert.AlertRule;
 import dev.chatlog.core.alert.EmailChannel;
 import dev.chatlog.core.alert.LogChannel;
 import dev.chatlog.core.alert.WebhookChannel;
 import dev.chatlog.server.Settings;
-import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -27,27 +23,8 @@ public record AlertSettings(List<AlertRule> rules, boolean defaults, int checkSe
                             int webhookTimeoutMs, String smtpHost, int smtpPort, String smtpUser, String smtpPassword,
                             EmailChannel.Security smtpSecurity, String emailFrom, List<String> emailTo, int maxBackoffSeconds,
                             int maxAgeHours, String publicUrl, String instance, boolean turnSummary, boolean dailySummary) {
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
-
     public static AlertSettings from(Map<String, String> env) {
-        List<AlertRule> rules = new ArrayList<>();
-        String file = env.get("CHATLOG_ALERT_RULES_FILE");
-        if (file != null && !file.isBlank()) {
-            try {
-                rules.addAll(AlertRule.parseAll(JSON.readTree(Files.readString(Path.of(file.trim()))), "CHATLOG_ALERT_RULES_FILE " + file));
-            } catch (IOException e) {
-                throw new IllegalArgumentException("CHATLOG_ALERT_RULES_FILE " + file + " could not be read as JSON: " + e.getMessage());
-            }
-        }
-        String inline = env.get("CHATLOG_ALERT_RULES");
-        if (inline != null && !inline.isBlank()) {
-            try {
-                rules.addAll(AlertRule.parseAll(JSON.readTree(inline), "CHATLOG_ALERT_RULES"));
-            } catch (IOException e) {
-                throw new IllegalArgumentException("CHATLOG_ALERT_RULES is not JSON: " + e.getMessage());
-            }
-        }
+        List<AlertRule> rules = Settings.definitions(env, "CHATLOG_ALERT_RULES", "CHATLOG_ALERT_RULES_FILE", AlertRule::parseAll);
         String hook = blank(env.get("CHATLOG_ALERT_WEBHOOK_URL"));
         URI url = null;
         if (hook != null) {

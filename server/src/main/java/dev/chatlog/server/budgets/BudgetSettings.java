@@ -1,13 +1,7 @@
 package dev.chatlog.server.budgets;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chatlog.core.budget.Budget;
 import dev.chatlog.server.Settings;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -26,27 +20,8 @@ import java.util.Map;
  */
 public record BudgetSettings(List<Budget> budgets, int defaultMaxTokens, boolean clamp, int leaseSeconds, boolean failClosed,
                              int spikeMinCalls, int checkSeconds) {
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
-
     public static BudgetSettings from(Map<String, String> env) {
-        List<Budget> budgets = new ArrayList<>();
-        String file = env.get("CHATLOG_BUDGETS_FILE");
-        if (file != null && !file.isBlank()) {
-            try {
-                budgets.addAll(BudgetJson.parseAll(JSON.readTree(Files.readString(Path.of(file.trim()))), "CHATLOG_BUDGETS_FILE " + file));
-            } catch (IOException e) {
-                throw new IllegalArgumentException("CHATLOG_BUDGETS_FILE " + file + " could not be read as JSON: " + e.getMessage());
-            }
-        }
-        String inline = env.get("CHATLOG_BUDGETS");
-        if (inline != null && !inline.isBlank()) {
-            try {
-                budgets.addAll(BudgetJson.parseAll(JSON.readTree(inline), "CHATLOG_BUDGETS"));
-            } catch (IOException e) {
-                throw new IllegalArgumentException("CHATLOG_BUDGETS is not JSON: " + e.getMessage());
-            }
-        }
+        List<Budget> budgets = Settings.definitions(env, "CHATLOG_BUDGETS", "CHATLOG_BUDGETS_FILE", BudgetJson::parseAll);
         return new BudgetSettings(List.copyOf(budgets),
                 Settings.intIn(env, "CHATLOG_BUDGET_MAX_TOKENS", 4096, 1, 10_000_000),
                 Settings.onOff(env, "CHATLOG_BUDGET_CLAMP", false),
