@@ -33,6 +33,7 @@ public final class ChatLogger implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ChatLogger.class);
 
     private final LoggerCounters counters = new LoggerCounters();
+    private final java.util.List<java.util.function.Consumer<Batch>> stored = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Lifecycle lifecycle = new Lifecycle();
     private final Handoff handoff;
     private final RecordConverter converter;
@@ -50,7 +51,8 @@ public final class ChatLogger implements AutoCloseable {
         this.closeTimeout = b.closeTimeout;
         this.converter = new RecordConverter(new CallEnricher(b.prices, b.tokens, b.maxTextLength, b.masker), counters,
                 b.converterThreads);
-        StoreWriter store = new StoreWriter(b.turnSummaries ? new TurnSummaries(b.sink) : b.sink, counters, b.maxBackoff, lifecycle);
+        if (b.turnSummaries) stored.add(new TurnSummaries());
+        StoreWriter store = new StoreWriter(observed(b.sink), counters, b.maxBackoff, lifecycle);
         if (spool != null) {
             this.shipper = new SpoolShipper(spool, store, counters, lifecycle, b.batchSize, b.checkpointLag);
             this.spooler = new Spooler(handoff, converter, spool, store, counters, lifecycle, b.batchSize, b.fsyncEvery,
@@ -67,6 +69,36 @@ public final class ChatLogger implements AutoCloseable {
                     b.flushInterval.toNanos()), "chatlog-writer");
             this.shipperThread = null;
         }
+    }
+
+    /**
+     * Calls {@code observer} with every batch the store took, on the writer thread, once its write
+     * succeeded (a batch written again after a crash, from the spool, is seen again). An observer
+     * that throws is logged and skipped: it never fails a write. Meters and the turn summaries use it.
+     */
+    public void onStored(java.util.function.Consumer<Batch> observer) {
+        stored.add(java.util.Objects.requireNonNull(observer));
+    }
+
+    private ChatLogSink observed(ChatLogSink sink) {
+        return new ChatLogSink() {
+            @Override
+            public void write(Batch batch) throws Exception {
+                sink.write(batch);
+                for (java.util.function.Consumer<Batch> o : stored) {
+                    try {
+                        o.accept(batch);
+                    } catch (RuntimeException e) {
+                        log.debug("a stored-batch observer failed: {}", e.toString());
+                    }
+                }
+            }
+
+            @Override
+            public boolean isRetryable(Exception failure) {
+                return sink.isRetryable(failure);
+            }
+        };
     }
 
     private static Thread daemon(Runnable r, String name) {

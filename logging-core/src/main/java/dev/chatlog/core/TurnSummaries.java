@@ -10,16 +10,15 @@ import org.slf4j.LoggerFactory;
 /**
  * One console line per chat turn ({@code dev.chatlog.turns} logger, INFO), written on the logger's
  * writer thread once the turn's message is stored: its calls, prompt and completion tokens,
- * duration, agents and functions used, and cost. A sink around the store: it adds up the calls it
+ * duration, agents and functions used, and cost. It watches what the store took: it adds up the calls it
  * sees written and says the turn when its message follows (calls made after the message closed are
  * not in its line). A batch replayed from the spool after a crash may say a turn again.
  */
-final class TurnSummaries implements ChatLogSink {
+final class TurnSummaries implements java.util.function.Consumer<Batch> {
     private static final Logger log = LoggerFactory.getLogger("dev.chatlog.turns");
     /** Turns whose calls were seen and whose message was not, at most: the oldest are forgotten past it. */
     static final int MAX_OPEN = 10_000;
 
-    private final ChatLogSink store;
     private final java.util.function.Consumer<String> out;
     private final Map<String, Turn> open = new LinkedHashMap<>(256, 0.75f, false) {
         @Override
@@ -40,18 +39,17 @@ final class TurnSummaries implements ChatLogSink {
         final TreeSet<String> tools = new TreeSet<>();
     }
 
-    TurnSummaries(ChatLogSink store) {
-        this(store, log::info);
+    TurnSummaries() {
+        this(log::info);
     }
 
-    TurnSummaries(ChatLogSink store, java.util.function.Consumer<String> out) {
-        this.store = store;
+    TurnSummaries(java.util.function.Consumer<String> out) {
         this.out = out;
     }
 
+    /** A batch the store took ({@link ChatLogger#onStored}). */
     @Override
-    public void write(Batch batch) throws Exception {
-        store.write(batch);
+    public void accept(Batch batch) {
         synchronized (open) {
             summarize(batch);
         }
@@ -100,8 +98,4 @@ final class TurnSummaries implements ChatLogSink {
         return sb.toString();
     }
 
-    @Override
-    public boolean isRetryable(Exception failure) {
-        return store.isRetryable(failure);
-    }
 }
