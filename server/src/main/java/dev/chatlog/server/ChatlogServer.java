@@ -10,6 +10,7 @@ import dev.chatlog.sql.budget.BudgetMonitor;
 import dev.chatlog.sql.budget.BudgetReport;
 import dev.chatlog.sql.budget.JdbcBudgetGate;
 import dev.chatlog.core.Masker;
+import dev.chatlog.core.metrics.ChatLogMeters;
 import dev.chatlog.core.alert.AlertRule;
 import dev.chatlog.server.alerts.AlertController;
 import dev.chatlog.server.alerts.AlertSettings;
@@ -75,6 +76,9 @@ public final class ChatlogServer implements AutoCloseable {
     private final ScheduledExecutorService housekeeping;
     private final JdbcBudgetGate budgets;
     private final AlertDispatcher dispatcher;
+    private final io.micrometer.prometheusmetrics.PrometheusMeterRegistry meters;
+    private final java.util.concurrent.atomic.AtomicBoolean databaseUp = new java.util.concurrent.atomic.AtomicBoolean(true);
+    private final java.util.concurrent.ConcurrentHashMap<String, java.math.BigDecimal[]> budgetFigures = new java.util.concurrent.ConcurrentHashMap<>();
     private final AlertEngine alerts;
     private final int alertCount;
 
@@ -97,6 +101,10 @@ public final class ChatlogServer implements AutoCloseable {
                     .checkpointLag(Duration.ofMillis(config.checkpointLagMs()));
         }
         this.logger = lb.build();
+        this.meters = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+        new ChatLogMeters(logger).bindTo(meters);
+        io.micrometer.core.instrument.Gauge.builder("chatlog.database.up", databaseUp, b -> b.get() ? 1 : 0)
+                .description("1 while the database answers (checked every 15 s and on /health)").register(meters);
         ChatLogListener listener = ChatLogListener.builder(logger).build();
         ShopDatabase shopDb = null;
         String off = null;
@@ -168,6 +176,7 @@ public final class ChatlogServer implements AutoCloseable {
             c.routes.before(ctx -> refuseOversizedBody(ctx, config.maxBodyBytes()));
             c.routes.before(access::cors);
             c.routes.before("/logging-dashboard/*", access::authorize);
+            c.routes.before("/metrics", access::authorize);
             c.startup.showJavalinBanner = false;
             c.http.maxRequestSize = config.maxBodyBytes();
             c.jetty.host = config.host();
@@ -206,6 +215,7 @@ public final class ChatlogServer implements AutoCloseable {
             c.routes.put("/logging-dashboard/alerts/rules/{name}", alertRoutes::put);
             c.routes.delete("/logging-dashboard/alerts/rules/{name}", alertRoutes::delete);
             c.routes.get("/health", this::health);
+            c.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(meters.scrape()));
             c.routes.get("/dashboard", page::page);
             c.routes.get("/dashboard/", page::page);
             c.routes.get("/dashboard/assets/{name}", page::asset);
@@ -250,6 +260,7 @@ public final class ChatlogServer implements AutoCloseable {
                 }
             });
         }
+        housekeeping.scheduleWithFixedDelay(() -> refreshGauges(budgetReport), 0, 15, TimeUnit.SECONDS);
         Retention minuteRows = new Retention(database.jdbi());
         housekeeping.scheduleWithFixedDelay(() -> {
             try {
@@ -280,6 +291,38 @@ public final class ChatlogServer implements AutoCloseable {
                     log.warn("retention run failed: {}", e.toString());
                 }
             }, 1, 60, TimeUnit.MINUTES);
+        }
+    }
+
+    /** The database-up gauge, and each budget's limit / spent / remaining gauges (a budget's meters appear with it). */
+    private void refreshGauges(BudgetReport report) {
+        try {
+            databaseUp.set(database.jdbi().withHandle(h -> h.createQuery("SELECT 1").mapTo(Integer.class).one()) == 1);
+        } catch (RuntimeException e) {
+            databaseUp.set(false);
+            return;
+        }
+        try {
+            java.util.Set<String> defined = new java.util.HashSet<>();
+            for (var s : report.current(budgets.budgets(), java.time.Instant.now())) {
+                defined.add(s.budget().name());
+                java.math.BigDecimal[] f = {s.budget().limitUsd(), s.spent(), s.remaining()};
+                if (budgetFigures.put(s.budget().name(), f) == null) {
+                    String name = s.budget().name();
+                    String[] meter = {"chatlog.budget.limit", "chatlog.budget.spent", "chatlog.budget.remaining"};
+                    for (int i = 0; i < meter.length; i++) {
+                        int k = i;
+                        io.micrometer.core.instrument.Gauge.builder(meter[i], budgetFigures, m -> {
+                            java.math.BigDecimal[] v = m.get(name);
+                            return v == null ? Double.NaN : v[k].doubleValue();
+                        }).baseUnit("usd").tag("budget", name).description("the budget's current window").register(meters);
+                    }
+                }
+            }
+            budgetFigures.keySet().retainAll(defined); // a deleted budget's gauges read NaN
+
+        } catch (RuntimeException e) {
+            log.debug("budget gauges not refreshed: {}", e.toString());
         }
     }
 
@@ -375,6 +418,7 @@ public final class ChatlogServer implements AutoCloseable {
             up = false;
         }
         if (!up && alerts != null) alerts.databaseDown();
+        databaseUp.set(up);
         var stats = logger.stats();
         HealthReport report = HealthReport.of(up, stats, new HealthReport.Thresholds(config.healthBacklogRecords(),
                 config.healthBacklogSeconds(), config.queueCapacity()));
@@ -390,6 +434,11 @@ public final class ChatlogServer implements AutoCloseable {
 
     public int port() {
         return app.port();
+    }
+
+    /** The registry behind {@code GET /metrics}. */
+    public io.micrometer.core.instrument.MeterRegistry meters() {
+        return meters;
     }
 
     public ChatLogger logger() {

@@ -190,6 +190,17 @@ public class ChatlogAutoConfiguration {
         return new ChatlogModelPostProcessor(chat, embedding, props, budgets);
     }
 
+    /** With Micrometer on the class path: chatlog's meters, a MeterBinder Spring Boot binds to the application's registry. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "io.micrometer.core.instrument.binder.MeterBinder")
+    static class Meters {
+        @Bean
+        @ConditionalOnMissingBean
+        dev.chatlog.core.metrics.ChatLogMeters chatLogMeters(ChatLogger chatLogger) {
+            return new dev.chatlog.core.metrics.ChatLogMeters(chatLogger);
+        }
+    }
+
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnClass(name = "org.springframework.boot.actuate.health.HealthIndicator")
     static class Health {

@@ -184,6 +184,24 @@ class ChatlogAutoConfigurationTest {
     }
 
     @Test
+    void should_bind_its_meters_to_the_applications_registry() {
+        String schema = TestDatabase.createSchema();
+        runner(schema).withConfiguration(AutoConfigurations.of(
+                        org.springframework.boot.actuate.autoconfigure.metrics.MetricsAutoConfiguration.class,
+                        org.springframework.boot.actuate.autoconfigure.metrics.export.simple.SimpleMetricsExportAutoConfiguration.class))
+                .run(ctx -> {
+                    ctx.getBean(ChatModel.class).chat("hello");
+                    assertTrue(ctx.getBean(ChatLogger.class).flush(Duration.ofSeconds(10)));
+                    var registry = ctx.getBean(io.micrometer.core.instrument.MeterRegistry.class);
+                    var usage = registry.find("gen_ai.client.token.usage").tag("gen_ai.token.type", "input").summary();
+                    assertTrue(usage != null, "the token meter is in the application's registry");
+                    assertEquals(1000, (long) usage.totalAmount());
+                    assertEquals("gpt-4o-mini", usage.getId().getTag("gen_ai.request.model"));
+                    assertEquals(1, (long) registry.get("gen_ai.client.operation.duration").timer().count());
+                });
+    }
+
+    @Test
     void should_keep_its_migrations_out_of_the_applications_flyway() {
         String schema = TestDatabase.createSchema();
         runner(schema).run(ctx -> assertTrue(ctx.getStartupFailure() == null, String.valueOf(ctx.getStartupFailure())));
