@@ -76,7 +76,9 @@ public final class ChatlogServer implements AutoCloseable {
     private final ScheduledExecutorService housekeeping;
     private final JdbcBudgetGate budgets;
     private final AlertDispatcher dispatcher;
-    private final io.micrometer.prometheusmetrics.PrometheusMeterRegistry meters;
+    private final io.micrometer.prometheusmetrics.PrometheusMeterRegistry prometheus;
+    private final io.micrometer.registry.otlp.OtlpMeterRegistry otlp; // null unless OTEL_EXPORTER_OTLP_(METRICS_)ENDPOINT
+    private final io.micrometer.core.instrument.composite.CompositeMeterRegistry meters;
     private final java.util.concurrent.atomic.AtomicBoolean databaseUp = new java.util.concurrent.atomic.AtomicBoolean(true);
     private final java.util.concurrent.ConcurrentHashMap<String, java.math.BigDecimal[]> budgetFigures = new java.util.concurrent.ConcurrentHashMap<>();
     private final AlertEngine alerts;
@@ -101,7 +103,12 @@ public final class ChatlogServer implements AutoCloseable {
                     .checkpointLag(Duration.ofMillis(config.checkpointLagMs()));
         }
         this.logger = lb.build();
-        this.meters = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+        this.prometheus = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+        this.meters = new io.micrometer.core.instrument.composite.CompositeMeterRegistry();
+        meters.add(prometheus);
+        dev.chatlog.server.metrics.OtlpSettings otlpSettings = dev.chatlog.server.metrics.OtlpSettings.from(config.env());
+        this.otlp = otlpSettings == null ? null : dev.chatlog.server.metrics.OtlpSettings.registry(otlpSettings);
+        if (otlp != null) meters.add(otlp);
         new ChatLogMeters(logger).bindTo(meters);
         io.micrometer.core.instrument.Gauge.builder("chatlog.database.up", databaseUp, b -> b.get() ? 1 : 0)
                 .description("1 while the database answers (checked every 15 s and on /health)").register(meters);
@@ -215,7 +222,7 @@ public final class ChatlogServer implements AutoCloseable {
             c.routes.put("/logging-dashboard/alerts/rules/{name}", alertRoutes::put);
             c.routes.delete("/logging-dashboard/alerts/rules/{name}", alertRoutes::delete);
             c.routes.get("/health", this::health);
-            c.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(meters.scrape()));
+            c.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(prometheus.scrape()));
             c.routes.get("/dashboard", page::page);
             c.routes.get("/dashboard/", page::page);
             c.routes.get("/dashboard/assets/{name}", page::asset);
@@ -479,6 +486,8 @@ public final class ChatlogServer implements AutoCloseable {
                 "  alerts:     " + alertCount + " rules, evaluated every " + config.alerts().checkSeconds() + " s; channels "
                         + String.join(", ", dispatcher.channelNames()) + (config.alerts().webhookUrl() == null ? "" : " (webhook "
                         + config.alerts().webhookUrl().getHost() + (config.alerts().webhookSecret() == null ? ", unsigned" : ", signed") + ")"),
+                "  metrics:    " + base + "/metrics (Prometheus" + (config.apiToken() == null ? "" : ", bearer token") + ")"
+                        + (otlp == null ? "" : "; OTLP push to " + dev.chatlog.server.metrics.OtlpSettings.from(config.env()).url()),
                 "  retention:  " + (config.retentionDays() == 0 ? "keep forever" : config.retentionDays() + " days, texts "
                         + config.contentRetentionDays() + " days") + "; masking " + (config.masking() ? "on" : "OFF"),
                 "  shop SQL:   " + (shop == null ? "-" : shop.enforcedByDatabase() ? "read-only user (enforced by the database)"
@@ -492,6 +501,7 @@ public final class ChatlogServer implements AutoCloseable {
             housekeeping.shutdownNow();
             dispatcher.close();
             budgets.close();
+            if (otlp != null) otlp.close(); // pushes what it has
             app.stop();
         } finally {
             logger.close();
