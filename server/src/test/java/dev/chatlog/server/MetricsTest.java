@@ -46,13 +46,13 @@ class MetricsTest {
         stub.respond(r -> r.lastUserMessage().contains("fail") ? Reply.error(500, "overloaded")
                 : r.task().equals("classify_intent") ? Reply.text("smalltalk", Usage.of(120, 2)) : Reply.text("Hi!", Usage.of(80, 9)));
         server = ServerTestSupport.start(Map.of("OPENAI_API_KEY", "test-key", "OPENAI_BASE_URL", stub.baseUrl(), "CHATLOG_MODEL", "gpt-4o-mini",
-                "CHATLOG_ALERT_DEFAULTS", "off"));
+                "CHATLOG_ALERT_DEFAULTS", "off", "CHATLOG_BUDGETS", "{\"monthly\": {\"scope\": \"global\", \"period\": \"month\", \"limit_usd\": 100}}"));
         http = new Http("http://127.0.0.1:" + server.port());
         for (int i = 0; i < 3; i++) assertEquals(200, http.post("/chat-chat/", "{\"input\": \"hello " + i + "\"}").status());
         assertEquals(502, http.post("/chat-chat/", "{\"input\": \"please fail\"}").status());
         Instant now = Instant.now();
         server.logger().logCall(LlmCall.builder().conversationId("metrics-app").callType(CallType.STREAMING_CHAT).provider("anthropic")
-                .model("claude-3-5-haiku-20241022").inputTokens(400).outputTokens(120).cachedInputTokens(300).timeToFirstTokenMs(350L)
+                .model("claude-3-5-haiku-20241022").inputTokens(400).outputTokens(120).cachedInputTokens(300).reasoningTokens(64).timeToFirstTokenMs(350L)
                 .durationMs(1800).startedAt(now).build());
         server.logger().logCall(LlmCall.builder().conversationId("metrics-app").callType(CallType.CHAT).provider("openai")
                 .model("mystery-model-x").inputTokens(50).outputTokens(5).durationMs(90).startedAt(now).build());
@@ -110,6 +110,7 @@ class MetricsTest {
                 (long) sum(s, "chatlog_client_calls_unpriced_total", Map.of()), "unpriced calls, not $0");
         assertEquals(1, (long) sum(s, "chatlog_client_calls_unpriced_total", Map.of("gen_ai_request_model", "mystery-model-x")));
         assertEquals(300, (long) sum(s, "chatlog_client_token_cached_input_sum", Map.of()));
+        assertEquals(64, (long) sum(s, "chatlog_client_token_reasoning_sum", Map.of()));
         assertEquals(1, (long) sum(s, "gen_ai_client_operation_time_to_first_chunk_seconds_count", Map.of("gen_ai_provider_name", "anthropic")));
         assertEquals(0.35, sum(s, "gen_ai_client_operation_time_to_first_chunk_seconds_sum", Map.of()), 1e-9);
         assertEquals(1, (long) sum(s, "chatlog_tool_executions_total", Map.of("gen_ai_tool_name", "lookup_order", "outcome", "success")));
@@ -157,5 +158,22 @@ class MetricsTest {
         EXPECTED.forEach((family, k) -> assertEquals(Set.of(k), keys.get(family), family));
         assertEquals("anthropic", s.stream().filter(x -> x.name().equals("gen_ai_client_token_usage_count")
                 && x.labels().get("gen_ai_request_model").startsWith("claude")).findFirst().orElseThrow().labels().get("gen_ai_provider_name"));
+    }
+
+    @Test
+    void should_chart_in_the_grafana_dashboard_only_meters_the_server_exposes() throws Exception {
+        java.nio.file.Path file = java.nio.file.Path.of("..", "grafana", "chatlog-dashboard.json");
+        var dashboard = Http.JSON.readTree(java.nio.file.Files.readString(file));
+        Set<String> exposed = new TreeSet<>();
+        scrape().forEach(x -> exposed.add(x.name()));
+        Set<String> charted = new TreeSet<>();
+        for (var panel : dashboard.get("panels")) {
+            for (var target : panel.get("targets")) {
+                Matcher m = Pattern.compile("\\b(gen_ai_[a-z_]+|chatlog_[a-z_]+)(?=\\s*(\\{|\\[|$))").matcher(target.get("expr").asText());
+                while (m.find()) charted.add(m.group(1));
+            }
+        }
+        assertTrue(charted.size() >= 15, charted.toString());
+        for (String name : charted) assertTrue(exposed.contains(name), name + " is charted but not exposed: " + exposed);
     }
 }

@@ -67,20 +67,34 @@ public final class ListenerOverheadBenchmark {
             }
         }
 
+        // the same listener on a logger whose meters are on (recorded on its writer thread from what it stored)
+        ChatLogger meteredLogger = ChatLogger.builder(discard).queueCapacity(4 * n).build();
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        new dev.chatlog.core.metrics.ChatLogMeters(meteredLogger).bindTo(registry);
+        ChatLogListener metered = ChatLogListener.builder(meteredLogger).build();
+
         ChatModel bare = new FixedModel(response, List.of());
         ChatModel observed = new FixedModel(response, List.of(listener));
+        ChatModel observedMetered = new FixedModel(response, List.of(metered));
         long[] without = timeChats(bare, request, n);
         long[] with = timeChats(observed, request, n);
+        long[] withMeters = timeChats(observedMetered, request, n);
         logger.flush(Duration.ofMinutes(2));
+        meteredLogger.flush(Duration.ofMinutes(2));
 
         System.out.printf("calls per run: %,d (after a warm-up run); writer stored %,d records, dropped %,d%n",
                 n, WRITTEN.get(), logger.stats().dropped());
         print("listener callbacks (onRequest+onResponse+enqueue)", callbacks);
         print("ChatModel.chat without listener", without);
         print("ChatModel.chat with listener", with);
+        print("ChatModel.chat with listener, meters on", withMeters);
         System.out.printf("added by the listener at p50: %.2f us, at p99: %.2f us%n",
                 (pct(with, 50) - pct(without, 50)) / 1e3, (pct(with, 99) - pct(without, 99)) / 1e3);
+        System.out.printf("added by the meters at p50: %.2f us, at p99: %.2f us (%,d calls in gen_ai.client.operation.duration)%n",
+                (pct(withMeters, 50) - pct(with, 50)) / 1e3, (pct(withMeters, 99) - pct(with, 99)) / 1e3,
+                registry.get(dev.chatlog.core.metrics.ChatLogMeters.OPERATION_DURATION).timer().count());
         logger.close();
+        meteredLogger.close();
         System.exit(0);
     }
 
