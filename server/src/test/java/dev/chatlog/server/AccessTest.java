@@ -38,7 +38,8 @@ class AccessTest {
     @Test
     void should_require_the_bearer_token_on_dashboard_and_export_routes() throws Exception {
         for (String path : new String[] {"/logging-dashboard/overview", "/logging-dashboard/stats/daily",
-                "/logging-dashboard/export/llm-calls?format=csv", "/logging-dashboard/conversation/x/detailed"}) {
+                "/logging-dashboard/export/llm-calls?format=csv", "/logging-dashboard/conversation/x/detailed", "/metrics",
+                "/logging-dashboard/alerts", "/logging-dashboard/alerts/rules/x"}) {
             HttpResponse<String> none = get(path);
             assertEquals(401, none.statusCode(), path);
             assertTrue(none.body().contains("bearer token"), none.body());
@@ -50,6 +51,9 @@ class AccessTest {
         assertEquals(200, get("/logging-dashboard/overview", "Authorization", "Bearer s3cret-token").statusCode());
         assertEquals(404, get("/logging-dashboard/conversation/x/detailed", "Authorization", "Bearer s3cret-token").statusCode());
         assertEquals(200, get("/health").statusCode()); // health stays open
+        HttpResponse<String> metrics = get("/metrics", "Authorization", "Bearer s3cret-token");
+        assertEquals(200, metrics.statusCode());
+        assertTrue(metrics.body().contains("chatlog_logger_records_accepted_total"), metrics.body());
         HttpResponse<String> chat = CLIENT.send(HttpRequest.newBuilder(URI.create(base + "/chat-chat/")).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"input\": \"hello\"}")).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, chat.statusCode()); // the application's endpoint is not the dashboard
