@@ -10,19 +10,15 @@ import dev.chatlog.sql.budget.BudgetMonitor;
 import dev.chatlog.sql.budget.BudgetReport;
 import dev.chatlog.sql.budget.JdbcBudgetGate;
 import dev.chatlog.core.Masker;
-import dev.chatlog.core.metrics.ChatLogMeters;
-import dev.chatlog.core.alert.AlertRule;
+import dev.chatlog.server.metrics.ServerMeters;
 import dev.chatlog.server.alerts.AlertController;
-import dev.chatlog.server.alerts.AlertSettings;
+import dev.chatlog.server.alerts.ServerAlerts;
 import dev.chatlog.server.stats.YesterdaySummary;
-import dev.chatlog.sql.alert.AlertDispatcher;
 import dev.chatlog.sql.alert.AlertEngine;
-import dev.chatlog.sql.alert.AlertOutbox;
-import dev.chatlog.sql.alert.AlertRules;
-import dev.chatlog.sql.alert.AlertStates;
 import dev.chatlog.server.web.AccessControl;
 import dev.chatlog.server.web.HostCheck;
 import dev.chatlog.server.web.JsonErrorHandler;
+import dev.chatlog.server.web.RequestErrors;
 import dev.chatlog.sql.Retention;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -75,14 +71,8 @@ public final class ChatlogServer implements AutoCloseable {
     private final Javalin app;
     private final ScheduledExecutorService housekeeping;
     private final JdbcBudgetGate budgets;
-    private final AlertDispatcher dispatcher;
-    private final io.micrometer.prometheusmetrics.PrometheusMeterRegistry prometheus;
-    private final io.micrometer.registry.otlp.OtlpMeterRegistry otlp; // null unless OTEL_EXPORTER_OTLP_(METRICS_)ENDPOINT
-    private final io.micrometer.core.instrument.composite.CompositeMeterRegistry meters;
-    private final java.util.concurrent.atomic.AtomicBoolean databaseUp = new java.util.concurrent.atomic.AtomicBoolean(true);
-    private final java.util.concurrent.ConcurrentHashMap<String, java.math.BigDecimal[]> budgetFigures = new java.util.concurrent.ConcurrentHashMap<>();
-    private final AlertEngine alerts;
-    private final int alertCount;
+    private final ServerMeters meters;
+    private final ServerAlerts alerts;
 
     private ChatlogServer(ServerConfig config, EmbeddedMariaDb shared, String schema) throws Exception {
         this.config = config;
@@ -103,15 +93,7 @@ public final class ChatlogServer implements AutoCloseable {
                     .checkpointLag(Duration.ofMillis(config.checkpointLagMs()));
         }
         this.logger = lb.build();
-        this.prometheus = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
-        this.meters = new io.micrometer.core.instrument.composite.CompositeMeterRegistry();
-        meters.add(prometheus);
-        dev.chatlog.server.metrics.OtlpSettings otlpSettings = dev.chatlog.server.metrics.OtlpSettings.from(config.env());
-        this.otlp = otlpSettings == null ? null : dev.chatlog.server.metrics.OtlpSettings.registry(otlpSettings);
-        if (otlp != null) meters.add(otlp);
-        new ChatLogMeters(logger).bindTo(meters);
-        io.micrometer.core.instrument.Gauge.builder("chatlog.database.up", databaseUp, b -> b.get() ? 1 : 0)
-                .description("1 while the database answers (checked every 15 s and on /health)").register(meters);
+        this.meters = new ServerMeters(logger, config.env());
         ChatLogListener listener = ChatLogListener.builder(logger).build();
         ShopDatabase shopDb = null;
         String off = null;
@@ -166,21 +148,12 @@ public final class ChatlogServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        AlertSettings alertSettings = config.alerts();
-        this.dispatcher = AlertDispatcher.builder(database.jdbi(), alertSettings.channels()).lease(alertSettings.lease())
-                .maxBackoff(Duration.ofSeconds(alertSettings.maxBackoffSeconds())).maxAge(Duration.ofHours(alertSettings.maxAgeHours())).build();
-        AlertRules alertRules = new AlertRules(database.jdbi());
-        if (alertSettings.defaults()) alertRules.putDefaults();
-        for (AlertRule r : alertSettings.rules()) alertRules.put(r); // CHATLOG_ALERT_RULES: defined at start
-        this.alertCount = alertRules.list().size();
-        AlertEngine[] engine = new AlertEngine[1]; // made once the port is known (its links name it)
-        Runnable evaluateSoon = () -> housekeeping.execute(() -> evaluateAlerts(engine[0]));
-        AlertController alertRoutes = new AlertController(alertRules, new AlertStates(database.jdbi()), new AlertOutbox(database.jdbi()),
-                dispatcher.channelNames(), evaluateSoon, java.time.Clock.systemUTC());
+        this.alerts = new ServerAlerts(config.alerts(), database.jdbi(), housekeeping);
+        AlertController alertRoutes = alerts.routes();
         this.app = Javalin.create(c -> {
             c.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler())); // Jetty's own errors as JSON too
             c.routes.before(hosts::check);
-            c.routes.before(ctx -> refuseOversizedBody(ctx, config.maxBodyBytes()));
+            c.routes.before(ctx -> RequestErrors.refuseOversizedBody(ctx, config.maxBodyBytes()));
             c.routes.before(access::cors);
             c.routes.before("/logging-dashboard/*", access::authorize);
             c.routes.before("/metrics", access::authorize);
@@ -222,43 +195,21 @@ public final class ChatlogServer implements AutoCloseable {
             c.routes.put("/logging-dashboard/alerts/rules/{name}", alertRoutes::put);
             c.routes.delete("/logging-dashboard/alerts/rules/{name}", alertRoutes::delete);
             c.routes.get("/health", this::health);
-            c.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(prometheus.scrape()));
+            c.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(meters.scrape()));
             c.routes.get("/dashboard", page::page);
             c.routes.get("/dashboard/", page::page);
             c.routes.get("/dashboard/assets/{name}", page::asset);
-            c.routes.exception(ApiError.class, (e, ctx) -> error(ctx, e.status(), e.getMessage(), e.field()));
-            c.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(), e.getMessage(), null));
-            c.routes.exception(Exception.class, (e, ctx) -> {
-                if (unreadableRequest(e)) { // a malformed chunked body, a client gone mid-body: its fault, one line
-                    log.warn("unreadable request body on {} {}: {}", ctx.method(), ctx.path(), e.toString());
-                    error(ctx, 400, "the request body could not be read (malformed or cut short)", null);
-                    return;
-                }
-                var unavailable = ApiError.unavailable(e);
-                if (unavailable.isPresent()) {
-                    log.warn("database unavailable on {} {}: {}", ctx.method(), ctx.path(), e.toString());
-                    error(ctx, 503, unavailable.get().getMessage(), null);
-                    return;
-                }
-                log.error("unexpected error on {} {}", ctx.method(), ctx.path(), e);
-                error(ctx, 500, "internal error (see the server log)", null);
-            });
+            c.routes.exception(ApiError.class, (e, ctx) -> RequestErrors.error(ctx, e.status(), e.getMessage(), e.field()));
+            c.routes.exception(HttpResponseException.class, (e, ctx) -> RequestErrors.error(ctx, e.getStatus(), e.getMessage(), null));
+            c.routes.exception(Exception.class, RequestErrors::unexpected);
             c.routes.error(404, "*", ctx -> {
-                if (ctx.result() == null) error(ctx, 404, "no route " + ctx.method() + " " + ctx.path(), null);
+                if (ctx.result() == null) RequestErrors.error(ctx, 404, "no route " + ctx.method() + " " + ctx.path(), null);
             });
-            c.routes.error(405, "*", ctx -> error(ctx, 405, "method " + ctx.method() + " not allowed on " + ctx.path(), null));
+            c.routes.error(405, "*", ctx -> RequestErrors.error(ctx, 405, "method " + ctx.method() + " not allowed on " + ctx.path(), null));
         });
         app.start();
-        String instance = alertSettings.instance() != null ? alertSettings.instance() : hostName() + ":" + port();
-        this.alerts = AlertEngine.builder(database.jdbi()).channels(dispatcher.channelNames())
-                .budgets(() -> budgetReport.current(budgets.budgets(), java.time.Instant.now()))
-                .logger(logger::stats, instance).dashboardUrl(alertSettings.publicUrl() != null ? alertSettings.publicUrl() : baseUrl())
-                .onWritten(dispatcher::wake).build();
-        engine[0] = alerts;
-        dispatcher.start(Duration.ofSeconds(1));
-        housekeeping.scheduleWithFixedDelay(() -> evaluateAlerts(alerts), alertSettings.checkSeconds(), alertSettings.checkSeconds(),
-                TimeUnit.SECONDS);
-        if (alertSettings.dailySummary()) {
+        alerts.start(logger::stats, () -> budgetReport.current(budgets.budgets(), java.time.Instant.now()), baseUrl(), port());
+        if (config.alerts().dailySummary()) {
             housekeeping.execute(() -> {
                 try {
                     log.info(YesterdaySummary.line(reports, java.time.Clock.systemUTC()));
@@ -301,52 +252,18 @@ public final class ChatlogServer implements AutoCloseable {
         }
     }
 
-    /** The database-up gauge, and each budget's limit / spent / remaining gauges (a budget's meters appear with it). */
+    /** The database-up gauge and the budgets' gauges (every 15 s). */
     private void refreshGauges(BudgetReport report) {
         try {
-            databaseUp.set(database.jdbi().withHandle(h -> h.createQuery("SELECT 1").mapTo(Integer.class).one()) == 1);
+            meters.databaseUp(database.jdbi().withHandle(h -> h.createQuery("SELECT 1").mapTo(Integer.class).one()) == 1);
         } catch (RuntimeException e) {
-            databaseUp.set(false);
+            meters.databaseUp(false);
             return;
         }
         try {
-            java.util.Set<String> defined = new java.util.HashSet<>();
-            for (var s : report.current(budgets.budgets(), java.time.Instant.now())) {
-                defined.add(s.budget().name());
-                java.math.BigDecimal[] f = {s.budget().limitUsd(), s.spent(), s.remaining()};
-                if (budgetFigures.put(s.budget().name(), f) == null) {
-                    String name = s.budget().name();
-                    String[] meter = {"chatlog.budget.limit", "chatlog.budget.spent", "chatlog.budget.remaining"};
-                    for (int i = 0; i < meter.length; i++) {
-                        int k = i;
-                        io.micrometer.core.instrument.Gauge.builder(meter[i], budgetFigures, m -> {
-                            java.math.BigDecimal[] v = m.get(name);
-                            return v == null ? Double.NaN : v[k].doubleValue();
-                        }).baseUnit("usd").tag("budget", name).description("the budget's current window").register(meters);
-                    }
-                }
-            }
-            budgetFigures.keySet().retainAll(defined); // a deleted budget's gauges read NaN
-
+            meters.budgets(report.current(budgets.budgets(), java.time.Instant.now()));
         } catch (RuntimeException e) {
             log.debug("budget gauges not refreshed: {}", e.toString());
-        }
-    }
-
-    private static void evaluateAlerts(AlertEngine engine) {
-        if (engine == null) return;
-        try {
-            engine.evaluate();
-        } catch (RuntimeException e) {
-            log.warn("alert evaluation failed: {}", e.toString());
-        }
-    }
-
-    private static String hostName() {
-        try {
-            return java.net.InetAddress.getLocalHost().getHostName();
-        } catch (java.io.IOException e) {
-            return "localhost";
         }
     }
 
@@ -356,7 +273,7 @@ public final class ChatlogServer implements AutoCloseable {
 
     /** The alert rules' engine (tests evaluate it at once instead of waiting for CHATLOG_ALERT_CHECK_SECONDS). */
     public AlertEngine alerts() {
-        return alerts;
+        return alerts.engine();
     }
 
     public static ChatlogServer start(ServerConfig config) {
@@ -372,50 +289,6 @@ public final class ChatlogServer implements AutoCloseable {
         }
     }
 
-    /**
-     * A body announced larger than the limit is refused with 413 before it is parsed. Up to 16 times
-     * the limit it is read and dropped first, so that the connection closes clean (closing on unread
-     * bytes makes the client's TCP reset the 413 away); beyond that nothing is read or waited for:
-     * the answer goes at once and the connection is closed.
-     */
-    private static void refuseOversizedBody(io.javalin.http.Context ctx, long limit) throws java.io.IOException {
-        long announced = ctx.req().getContentLengthLong();
-        if (announced <= limit) return;
-        if (announced <= 16 * limit) {
-            try (var in = ctx.req().getInputStream()) {
-                byte[] buf = new byte[8192];
-                for (long left = announced; left > 0; ) {
-                    int n = in.read(buf, 0, (int) Math.min(buf.length, left));
-                    if (n < 0) break;
-                    left -= n;
-                }
-            }
-        } else {
-            ctx.header("Connection", "close");
-        }
-        throw new ApiError(413, "the body may be at most " + limit + " bytes (CHATLOG_MAX_BODY_BYTES)", null);
-    }
-
-    /** Whether a failure came from reading the request itself (Jetty's bad-message or end-of-file exceptions). */
-    static boolean unreadableRequest(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof org.eclipse.jetty.http.BadMessageException || t instanceof org.eclipse.jetty.io.EofException
-                    || t instanceof java.io.UncheckedIOException && t.getCause() instanceof java.io.IOException io
-                    && io.getClass().getName().startsWith("org.eclipse.jetty")) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static void error(Context ctx, int status, String message, String field) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("error", message);
-        if (field != null) body.put("field", field);
-        body.put("status", status);
-        ctx.status(status).json(body);
-    }
-
     /** See {@link HealthReport}. */
     private void health(Context ctx) {
         boolean up;
@@ -424,8 +297,8 @@ public final class ChatlogServer implements AutoCloseable {
         } catch (RuntimeException e) {
             up = false;
         }
-        if (!up && alerts != null) alerts.databaseDown();
-        databaseUp.set(up);
+        if (!up && alerts.engine() != null) alerts.engine().databaseDown();
+        meters.databaseUp(up);
         var stats = logger.stats();
         HealthReport report = HealthReport.of(up, stats, new HealthReport.Thresholds(config.healthBacklogRecords(),
                 config.healthBacklogSeconds(), config.queueCapacity()));
@@ -445,7 +318,7 @@ public final class ChatlogServer implements AutoCloseable {
 
     /** The registry behind {@code GET /metrics}. */
     public io.micrometer.core.instrument.MeterRegistry meters() {
-        return meters;
+        return meters.registry();
     }
 
     public ChatLogger logger() {
@@ -483,11 +356,9 @@ public final class ChatlogServer implements AutoCloseable {
                         ? "once the turn is " + (config.spoolDir() == null ? "in the database" : "in the spool") : "without waiting for the log"),
                 "  access:     " + (config.apiToken() == null ? "open to this host (set CHATLOG_API_TOKEN to require a bearer token)"
                         : "dashboard and export need Authorization: Bearer <CHATLOG_API_TOKEN>"),
-                "  alerts:     " + alertCount + " rules, evaluated every " + config.alerts().checkSeconds() + " s; channels "
-                        + String.join(", ", dispatcher.channelNames()) + (config.alerts().webhookUrl() == null ? "" : " (webhook "
-                        + config.alerts().webhookUrl().getHost() + (config.alerts().webhookSecret() == null ? ", unsigned" : ", signed") + ")"),
+                "  alerts:     " + alerts.describe(),
                 "  metrics:    " + base + "/metrics (Prometheus" + (config.apiToken() == null ? "" : ", bearer token") + ")"
-                        + (otlp == null ? "" : "; OTLP push to " + dev.chatlog.server.metrics.OtlpSettings.from(config.env()).url()),
+                        + (meters.otlpUrl() == null ? "" : "; OTLP push to " + meters.otlpUrl()),
                 "  retention:  " + (config.retentionDays() == 0 ? "keep forever" : config.retentionDays() + " days, texts "
                         + config.contentRetentionDays() + " days") + "; masking " + (config.masking() ? "on" : "OFF"),
                 "  shop SQL:   " + (shop == null ? "-" : shop.enforcedByDatabase() ? "read-only user (enforced by the database)"
@@ -499,9 +370,9 @@ public final class ChatlogServer implements AutoCloseable {
     public void close() {
         try {
             housekeeping.shutdownNow();
-            dispatcher.close();
+            alerts.close();
             budgets.close();
-            if (otlp != null) otlp.close(); // pushes what it has
+            meters.close(); // an OTLP push sends what it has
             app.stop();
         } finally {
             logger.close();

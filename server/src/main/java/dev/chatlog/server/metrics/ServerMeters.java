@@ -1,0 +1,84 @@
+package dev.chatlog.server.metrics;
+
+import dev.chatlog.core.ChatLogger;
+import dev.chatlog.core.budget.BudgetStatus;
+import dev.chatlog.core.metrics.ChatLogMeters;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.micrometer.registry.otlp.OtlpMeterRegistry;
+import java.math.BigDecimal;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The server's meters: chatlog's ({@link ChatLogMeters}) plus the database-up gauge and each
+ * budget's limit / spent / remaining gauges, in a Prometheus registry (what {@code GET /metrics}
+ * answers) and, with {@code OTEL_EXPORTER_OTLP_*} set, an OTLP registry that pushes them.
+ */
+public final class ServerMeters implements AutoCloseable {
+    private final PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final OtlpSettings otlpSettings;
+    private final OtlpMeterRegistry otlp; // null unless OTLP push is configured
+    private final CompositeMeterRegistry registry = new CompositeMeterRegistry();
+    private final AtomicBoolean databaseUp = new AtomicBoolean(true);
+    private final Map<String, BigDecimal[]> budgets = new ConcurrentHashMap<>();
+
+    public ServerMeters(ChatLogger logger, Map<String, String> env) {
+        registry.add(prometheus);
+        this.otlpSettings = OtlpSettings.from(env);
+        this.otlp = otlpSettings == null ? null : OtlpSettings.registry(otlpSettings);
+        if (otlp != null) registry.add(otlp);
+        new ChatLogMeters(logger).bindTo(registry);
+        Gauge.builder("chatlog.database.up", databaseUp, b -> b.get() ? 1 : 0)
+                .description("1 while the database answers (checked every 15 s and on /health)").register(registry);
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    /** The meters in the Prometheus text format. */
+    public String scrape() {
+        return prometheus.scrape();
+    }
+
+    /** Where the OTLP push goes, or null when it is off. */
+    public String otlpUrl() {
+        return otlpSettings == null ? null : otlpSettings.url();
+    }
+
+    public void databaseUp(boolean up) {
+        databaseUp.set(up);
+    }
+
+    /** Each budget's current figures; a budget's gauges appear with it, a deleted one's read NaN. */
+    public void budgets(List<BudgetStatus> current) {
+        Set<String> defined = new HashSet<>();
+        for (BudgetStatus s : current) {
+            String name = s.budget().name();
+            defined.add(name);
+            if (budgets.put(name, new BigDecimal[] {s.budget().limitUsd(), s.spent(), s.remaining()}) != null) continue;
+            String[] meter = {"chatlog.budget.limit", "chatlog.budget.spent", "chatlog.budget.remaining"};
+            for (int i = 0; i < meter.length; i++) {
+                int k = i;
+                Gauge.builder(meter[i], budgets, m -> {
+                    BigDecimal[] v = m.get(name);
+                    return v == null ? Double.NaN : v[k].doubleValue();
+                }).baseUnit("usd").tag("budget", name).description("the budget's current window").register(registry);
+            }
+        }
+        budgets.keySet().retainAll(defined);
+    }
+
+    @Override
+    public void close() {
+        if (otlp != null) otlp.close(); // pushes what it has
+    }
+}
