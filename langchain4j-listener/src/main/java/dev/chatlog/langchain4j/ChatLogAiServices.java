@@ -110,7 +110,7 @@ public final class ChatLogAiServices {
     private void toolExecuted(ToolExecution t) {
         try {
             StepScope agent = open.get(t.invocationContext().invocationId());
-            ChatContext parent = agent != null ? agent.context() : ChatContext.current();
+            ChatContext parent = agent != null ? agent.context() : logger.context();
             var start = t.startTime().atZone(ZoneId.systemDefault()).toInstant();
             LlmCall.Builder row = LlmCall.builder().callId(Ids.newId()).callType(CallType.TOOL)
                     .context(parent).callSequence(parent.nextSequence()).functionName(t.request().name())

@@ -45,7 +45,7 @@ public final class ChatLogEmbeddingListener implements EmbeddingModelListener {
     @Override
     public void onRequest(EmbeddingModelRequestContext ctx) {
         try {
-            ChatContext c = ChatContext.current();
+            ChatContext c = logger.context();
             ctx.attributes().put(ATTRIBUTE, new Started(Ids.newId(), Instant.now(), System.nanoTime(), c, c.nextSequence(),
                     CallRenderer.providerName(ctx.modelProvider()))); // the price data needs it: embeddings are named by provider
         } catch (Throwable t) {

@@ -56,7 +56,7 @@ public final class ChatLogListener implements ChatModelListener {
     @Override
     public void onRequest(ChatModelRequestContext ctx) {
         try {
-            ChatContext context = ChatContext.current();
+            ChatContext context = logger.context();
             ctx.attributes().put(ATTRIBUTE, new Started(Ids.newId(), Instant.now(), System.nanoTime(),
                     Thread.currentThread(), context, context.nextSequence(), FirstTokenClock.takePending()));
         } catch (Throwable t) {

@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class ChatContext {
     private static final ThreadLocal<ChatContext> CURRENT = new ThreadLocal<>();
     /** Calls made outside any context: stored without conversation or message. */
-    public static final ChatContext EMPTY = new ChatContext(null, null, null, null, null, null, null, Set.of(), new AtomicInteger());
+    public static final ChatContext EMPTY = new ChatContext(null, null, null, null, null, null, null, Set.of(), new AtomicInteger(), null);
 
     private final String conversationId;
     private final String messageId;
@@ -25,9 +25,11 @@ public final class ChatContext {
     private final String parentCallId;
     private final Set<String> tags;
     private final AtomicInteger sequence; // shared by every context of one message
+    private final TraceParent trace;
 
     private ChatContext(String conversationId, String messageId, String userId, String chatMode,
-                        String agent, String functionName, String parentCallId, Set<String> tags, AtomicInteger sequence) {
+                        String agent, String functionName, String parentCallId, Set<String> tags, AtomicInteger sequence,
+                        TraceParent trace) {
         this.conversationId = conversationId;
         this.messageId = messageId;
         this.userId = userId;
@@ -37,11 +39,12 @@ public final class ChatContext {
         this.parentCallId = parentCallId;
         this.tags = tags;
         this.sequence = sequence;
+        this.trace = trace;
     }
 
     /** A context for one message of a conversation, with its own call sequence. */
     public static ChatContext forMessage(String conversationId, String messageId) {
-        return new ChatContext(conversationId, messageId, null, null, null, null, null, Set.of(), new AtomicInteger());
+        return new ChatContext(conversationId, messageId, null, null, null, null, null, Set.of(), new AtomicInteger(), null);
     }
 
     public static ChatContext current() {
@@ -58,6 +61,11 @@ public final class ChatContext {
     public String parentCallId() { return parentCallId; }
     /** The turn's tags, in the order they were set. */
     public Set<String> tags() { return tags; }
+    /**
+     * The trace and span that work in this context runs under, when traces are on (else null): a call
+     * made here is a child of that span. {@link #withParent} moves it under the new parent's span.
+     */
+    public TraceParent trace() { return trace; }
 
     /** The next position of a call within its message (1, 2, 3 ...). */
     public int nextSequence() {
@@ -68,7 +76,15 @@ public final class ChatContext {
     public ChatContext withChatMode(String v) { return copy(conversationId, messageId, userId, v, agent, functionName, parentCallId); }
     public ChatContext withAgent(String v) { return copy(conversationId, messageId, userId, chatMode, v, functionName, parentCallId); }
     public ChatContext withFunction(String v) { return copy(conversationId, messageId, userId, chatMode, agent, v, parentCallId); }
-    public ChatContext withParent(String v) { return copy(conversationId, messageId, userId, chatMode, agent, functionName, v); }
+    public ChatContext withParent(String v) {
+        return new ChatContext(conversationId, messageId, userId, chatMode, agent, functionName, v, tags, sequence,
+                trace == null || v == null ? trace : trace.under(v));
+    }
+
+    /** This context in a trace: calls made in it are spans under {@code t}'s span. */
+    public ChatContext withTrace(TraceParent t) {
+        return new ChatContext(conversationId, messageId, userId, chatMode, agent, functionName, parentCallId, tags, sequence, t);
+    }
 
     /** This context with one more tag ({@code team:payments}, {@code tenant:acme}): a tag budget covers calls carrying its tag. */
     public ChatContext withTag(String tag) {
@@ -76,11 +92,11 @@ public final class ChatContext {
         Set<String> more = new LinkedHashSet<>(tags);
         more.add(tag);
         return new ChatContext(conversationId, messageId, userId, chatMode, agent, functionName, parentCallId,
-                java.util.Collections.unmodifiableSet(more), sequence);
+                java.util.Collections.unmodifiableSet(more), sequence, trace);
     }
 
     private ChatContext copy(String conv, String msg, String user, String mode, String ag, String fn, String parent) {
-        return new ChatContext(conv, msg, user, mode, ag, fn, parent, tags, sequence);
+        return new ChatContext(conv, msg, user, mode, ag, fn, parent, tags, sequence, trace);
     }
 
     /** Makes this the current context of the calling thread until the scope is closed. */

@@ -44,6 +44,7 @@ public final class ChatLogger implements AutoCloseable {
     private final Thread syncerThread;
     private final Thread stage;
     private final Thread shipperThread;
+    private final Tracing tracing; // null when traces are off
 
     private ChatLogger(Builder b) {
         this.spool = b.spoolDir == null ? null : new DiskSpool(b.spoolDir, b.spoolMaxBytes, b.spoolSegmentBytes); // may refuse: first
@@ -52,6 +53,8 @@ public final class ChatLogger implements AutoCloseable {
         this.converter = new RecordConverter(new CallEnricher(b.prices, b.tokens, b.maxTextLength, b.masker), counters,
                 b.converterThreads);
         if (b.turnSummaries) stored.add(new TurnSummaries());
+        this.tracing = b.tracing;
+        if (tracing != null) stored.add(tracing::export);
         StoreWriter store = new StoreWriter(observed(b.sink), counters, b.maxBackoff, lifecycle);
         if (spool != null) {
             this.shipper = new SpoolShipper(spool, store, counters, lifecycle, b.batchSize, b.checkpointLag);
@@ -110,6 +113,23 @@ public final class ChatLogger implements AutoCloseable {
 
     public static Builder builder(ChatLogSink sink) {
         return new Builder(sink);
+    }
+
+    /**
+     * The current {@link ChatContext}; with traces on, in a trace: a record started here without an
+     * enclosing chatlog record joins the application's current OpenTelemetry span (or a new trace).
+     * Listeners read this when a call starts. With traces off it is {@link ChatContext#current()}.
+     */
+    public ChatContext context() {
+        ChatContext c = ChatContext.current();
+        if (tracing == null || c.trace() != null) return c;
+        TraceParent t = tracing.join();
+        return t == null ? c : c.withTrace(c.parentCallId() == null ? t : t.under(c.parentCallId()));
+    }
+
+    /** The span {@code span} made the application's current one until closed; nothing when traces are off. */
+    ChatContext.Scope enterSpan(TraceParent span) {
+        return tracing == null || span == null ? () -> { } : tracing.enter(span);
     }
 
     /** Records a finished LLM call. Never blocks, never throws. */
@@ -238,6 +258,7 @@ public final class ChatLogger implements AutoCloseable {
         if (stillQueued > 0) {
             counters.lost(stillQueued);
         }
+        if (tracing != null) tracing.close();
         if (counters.lost.get() > 0) {
             log.error("chatlog closed with {} record(s) not written (last error: {})", counters.lost.get(), counters.lastError);
         }
@@ -267,6 +288,7 @@ public final class ChatLogger implements AutoCloseable {
         private Duration checkpointLag = Duration.ofSeconds(2);
         private int converterThreads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
         private boolean turnSummaries;
+        private Tracing tracing;
 
         private Builder(ChatLogSink sink) {
             this.sink = Objects.requireNonNull(sink, "sink");
@@ -312,6 +334,11 @@ public final class ChatLogger implements AutoCloseable {
          * tokens, duration, agents, functions, tools, cost), written on the writer thread (default off).
          */
         public Builder turnSummaries(boolean v) { turnSummaries = v; return this; }
+        /**
+         * Exports every stored call, tool, agent step and turn as an OpenTelemetry span
+         * ({@link dev.chatlog.core.trace.ChatLogTraces}); off (null) by default, and then free.
+         */
+        public Builder traces(Tracing v) { tracing = v; return this; }
 
         public ChatLogger build() {
             if (queueCapacity < 1) throw new IllegalArgumentException("queueCapacity must be >= 1");

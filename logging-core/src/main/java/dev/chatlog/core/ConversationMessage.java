@@ -27,7 +27,8 @@ public record ConversationMessage(
         String errorMessage,
         Map<String, Object> debugInfo,
         Instant timestamp,
-        double responseTimeMs) {
+        double responseTimeMs,
+        TraceParent trace) {
 
     public ConversationMessage {
         Objects.requireNonNull(messageId, "messageId");
@@ -50,7 +51,7 @@ public record ConversationMessage(
                 .intent(intent).classification(classification).databaseUsed(databaseUsed)
                 .sqlQueries(sqlQueries).sqlResultsCount(sqlResultsCount).success(success)
                 .errorMessage(errorMessage).debugInfo(debugInfo).timestamp(timestamp)
-                .responseTimeMs(responseTimeMs);
+                .responseTimeMs(responseTimeMs).trace(trace);
     }
 
     public static final class Builder {
@@ -71,6 +72,7 @@ public record ConversationMessage(
         private Map<String, Object> debugInfo;
         private Instant timestamp;
         private double responseTimeMs;
+        private TraceParent trace;
 
         private Builder() {}
 
@@ -91,13 +93,15 @@ public record ConversationMessage(
         public Builder debugInfo(Map<String, Object> v) { debugInfo = v; return this; }
         public Builder timestamp(Instant v) { timestamp = v; return this; }
         public Builder responseTimeMs(double v) { responseTimeMs = v; return this; }
+        /** Where the turn's span sits when traces are on: its trace and the span it runs under (the application's, or none). */
+        public Builder trace(TraceParent v) { trace = v; return this; }
 
         public ConversationMessage build() {
             return new ConversationMessage(messageId == null ? Ids.newId() : messageId,
                     conversationId, userId, chatMode, userInput, finalOutput, conversationMessage,
                     intent, classification, databaseUsed, sqlQueries, sqlResultsCount, success,
                     errorMessage, debugInfo, timestamp == null ? Instant.now() : timestamp,
-                    responseTimeMs);
+                    responseTimeMs, trace);
         }
     }
 }

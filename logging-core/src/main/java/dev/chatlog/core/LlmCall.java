@@ -10,6 +10,7 @@ import java.util.Objects;
  * Token counts are never null once the call has been through the logger: where the provider
  * reported none they are estimated and {@link #tokenSource()} says so. {@link #costEstimate()} is
  * null exactly when {@link #priced()} is false: a model without a price is never logged as free.
+ * {@link #trace()} is the span the call runs under when traces are on (null otherwise).
  */
 public record LlmCall(
         String callId,
@@ -43,7 +44,8 @@ public record LlmCall(
         boolean success,
         String errorType,
         String errorMessage,
-        Map<String, Object> metadata) {
+        Map<String, Object> metadata,
+        TraceParent trace) {
 
     public LlmCall {
         Objects.requireNonNull(callId, "callId");
@@ -107,6 +109,7 @@ public record LlmCall(
         private String errorType;
         private String errorMessage;
         private Map<String, Object> metadata;
+        private TraceParent trace;
 
         private Builder() {}
 
@@ -121,18 +124,18 @@ public record LlmCall(
             priceVersion = c.priceVersion; startedAt = c.startedAt; durationMs = c.durationMs;
             timeToFirstTokenMs = c.timeToFirstTokenMs; finishReason = c.finishReason;
             inputText = c.inputText; outputText = c.outputText; success = c.success;
-            errorType = c.errorType; errorMessage = c.errorMessage; metadata = c.metadata;
+            errorType = c.errorType; errorMessage = c.errorMessage; metadata = c.metadata; trace = c.trace;
         }
 
         public Builder callId(String v) { callId = v; return this; }
 
         /**
          * Who the call belongs to, from a {@link ChatContext}: conversation, message, user, chat mode,
-         * agent, function and parent call.
+         * agent, function, parent call and, when traces are on, the span it runs under.
          */
         public Builder context(ChatContext c) {
             return conversationId(c.conversationId()).messageId(c.messageId()).userId(c.userId()).chatMode(c.chatMode())
-                    .agent(c.agent()).functionName(c.functionName()).parentCallId(c.parentCallId());
+                    .agent(c.agent()).functionName(c.functionName()).parentCallId(c.parentCallId()).trace(c.trace());
         }
         public Builder conversationId(String v) { conversationId = v; return this; }
         public Builder messageId(String v) { messageId = v; return this; }
@@ -166,6 +169,7 @@ public record LlmCall(
         public Builder errorType(String v) { errorType = v; return this; }
         public Builder errorMessage(String v) { errorMessage = v; return this; }
         public Builder metadata(Map<String, Object> v) { metadata = v; return this; }
+        public Builder trace(TraceParent v) { trace = v; return this; }
 
         public LlmCall build() {
             return new LlmCall(callId == null ? Ids.newId() : callId, conversationId, messageId,
@@ -173,7 +177,7 @@ public record LlmCall(
                     provider, model, responseModel, inputTokens, outputTokens, cachedInputTokens,
                     cacheWriteTokens, reasoningTokens, tokenSource, costEstimate, priced, priceVersion,
                     startedAt == null ? Instant.now() : startedAt, durationMs, timeToFirstTokenMs,
-                    finishReason, inputText, outputText, success, errorType, errorMessage, metadata);
+                    finishReason, inputText, outputText, success, errorType, errorMessage, metadata, trace);
         }
     }
 }

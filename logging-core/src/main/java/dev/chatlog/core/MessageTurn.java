@@ -28,6 +28,7 @@ public final class MessageTurn implements AutoCloseable {
     private final Map<String, Object> debug = new LinkedHashMap<>();
     private ChatContext context;
     private ChatContext.Scope scope;
+    private final ChatContext.Scope span;
     private boolean closed;
 
     MessageTurn(ChatLogger logger, String conversationId, String userInput) {
@@ -35,11 +36,14 @@ public final class MessageTurn implements AutoCloseable {
         String conv = conversationId == null || conversationId.isBlank() ? Ids.newId() : conversationId;
         String messageId = Ids.newId();
         Instant now = Instant.now();
+        TraceParent trace = logger.context().trace(); // null unless traces are on
         this.message = ConversationMessage.builder().conversationId(conv).messageId(messageId)
-                .userInput(userInput).timestamp(now);
+                .userInput(userInput).timestamp(now).trace(trace);
         logger.turnOpened(conv, messageId, userInput, now);
-        this.context = ChatContext.forMessage(conv, messageId);
+        ChatContext turn = ChatContext.forMessage(conv, messageId);
+        this.context = trace == null ? turn : turn.withTrace(trace.under(messageId));
         this.scope = context.makeCurrent();
+        this.span = logger.enterSpan(context.trace());
     }
 
     public String conversationId() { return context.conversationId(); }
@@ -98,6 +102,7 @@ public final class MessageTurn implements AutoCloseable {
         }
         closed = true;
         scope.close();
+        span.close();
         double ms = (System.nanoTime() - startNanos) / 1e6;
         logger.logMessage(message.sqlQueries(queries)
                 .debugInfo(debug).responseTimeMs(ms).build());

@@ -17,8 +17,8 @@ import java.util.Map;
 /**
  * Compact binary form of the records, for the spool. Maps and lists go as JSON text.
  *
- * <p>Layouts by spool format ({@link DiskSpool#VERSION}): 2 (current) is 1 with a call's cache-write
- * tokens at its end; 1 names enums by their database value, so reordering or adding constants cannot change what a spooled record means, and knows
+ * <p>Layouts by spool format ({@link DiskSpool#VERSION}): 3 (current) is 2 with the trace (trace id,
+ * span id) at the end of a call and of a message; 2 is 1 with a call's cache-write tokens at its end; 1 names enums by their database value, so reordering or adding constants cannot change what a spooled record means, and knows
  * {@link TurnOpened} markers; 0 (the first format) gave enums as ordinals of the order frozen in
  * {@link #V0_CALL_TYPES} and {@link #V0_TOKEN_SOURCES}. A new layout gets a new version, and the
  * decoder of every older one stays.
@@ -60,6 +60,7 @@ final class RecordCodec {
                 out.writeBoolean(c.success()); str(out, c.errorType()); str(out, c.errorMessage());
                 str(out, c.metadata().isEmpty() ? null : JSON.writeValueAsString(c.metadata()));
                 integer(out, c.cacheWriteTokens()); // format 2
+                trace(out, c.trace()); // format 3
             } else if (record instanceof ConversationMessage m) {
                 out.writeByte(MESSAGE);
                 str(out, m.messageId()); str(out, m.conversationId()); str(out, m.userId()); str(out, m.chatMode());
@@ -70,6 +71,7 @@ final class RecordCodec {
                 str(out, m.debugInfo().isEmpty() ? null : JSON.writeValueAsString(m.debugInfo()));
                 out.writeLong(m.timestamp().getEpochSecond()); out.writeInt(m.timestamp().getNano());
                 out.writeDouble(m.responseTimeMs());
+                trace(out, m.trace()); // format 3
             } else if (record instanceof TurnOpened t) {
                 out.writeByte(TURN_OPENED);
                 str(out, t.conversationId()); str(out, t.messageId()); str(out, t.userInput());
@@ -105,10 +107,13 @@ final class RecordCodec {
                 String source = str(in);
                 b.tokenSource(source == null ? null : TokenSource.valueOf(source.toUpperCase(java.util.Locale.ROOT)));
                 LlmCall c = callTail(b, in);
-                return version >= 2 ? c.toBuilder().cacheWriteTokens(integer(in)).build() : c;
+                if (version < 2) return c;
+                LlmCall.Builder more = c.toBuilder().cacheWriteTokens(integer(in));
+                return (version >= 3 ? more.trace(trace(in)) : more).build();
             }
             if (type == MESSAGE) {
-                return message(in);
+                ConversationMessage m = message(in);
+                return version >= 3 ? m.toBuilder().trace(trace(in)).build() : m;
             }
             if (type == TURN_OPENED) {
                 return new TurnOpened(str(in), str(in), str(in), Instant.ofEpochSecond(in.readLong(), in.readInt()));
@@ -117,6 +122,17 @@ final class RecordCodec {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static void trace(DataOutputStream out, TraceParent t) throws IOException {
+        str(out, t == null ? null : t.traceId());
+        str(out, t == null ? null : t.spanId());
+    }
+
+    private static TraceParent trace(DataInputStream in) throws IOException {
+        String traceId = str(in);
+        String spanId = str(in);
+        return traceId == null ? null : new TraceParent(traceId, spanId);
     }
 
     private static LlmCall callTail(LlmCall.Builder b, DataInputStream in) throws IOException {

@@ -18,7 +18,7 @@ import java.util.zip.CRC32;
 final class SpoolFormat {
     static final int MAX_RECORD = 64 << 20;
     static final int MAGIC = 0xC4A7_5B01;
-    static final int VERSION = 2;
+    static final int VERSION = 3;
     static final int HEADER = 8;
     /** Bytes a format-1 frame adds to its record: length, checksum, append time. */
     static final int FRAME_OVERHEAD = 16;

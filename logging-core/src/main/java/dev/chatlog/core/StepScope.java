@@ -25,12 +25,13 @@ public final class StepScope implements AutoCloseable {
     private final Thread owner = Thread.currentThread();
     private final ChatContext context;
     private final ChatContext.Scope scope;
+    private final ChatContext.Scope span;
     private final Map<String, Object> metadata = new LinkedHashMap<>();
     private boolean closed;
 
     StepScope(ChatLogger logger, CallType type, String name, String input) {
         this.logger = logger;
-        ChatContext parent = ChatContext.current();
+        ChatContext parent = logger.context();
         String callId = Ids.newId();
         this.row = LlmCall.builder().callId(callId).callType(type).startedAt(Instant.now())
                 .context(parent).callSequence(parent.nextSequence())
@@ -43,6 +44,7 @@ public final class StepScope implements AutoCloseable {
             this.context = parent.withParent(callId);
         }
         this.scope = context.makeCurrent();
+        this.span = logger.enterSpan(context.trace());
     }
 
     /** The context under this step, to hand to another thread. */
@@ -92,6 +94,7 @@ public final class StepScope implements AutoCloseable {
         closed = true;
         if (Thread.currentThread() == owner) {
             scope.close();
+            span.close();
         }
         logger.logCall(row.durationMs((System.nanoTime() - startNanos) / 1e6).metadata(metadata).build());
     }

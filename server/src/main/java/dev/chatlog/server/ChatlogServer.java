@@ -10,7 +10,8 @@ import dev.chatlog.sql.budget.BudgetMonitor;
 import dev.chatlog.sql.budget.BudgetReport;
 import dev.chatlog.sql.budget.JdbcBudgetGate;
 import dev.chatlog.core.Masker;
-import dev.chatlog.server.metrics.ServerMeters;
+import dev.chatlog.server.telemetry.ServerMeters;
+import dev.chatlog.server.telemetry.ServerTraces;
 import dev.chatlog.server.alerts.AlertController;
 import dev.chatlog.server.alerts.ServerAlerts;
 import dev.chatlog.server.stats.YesterdaySummary;
@@ -72,6 +73,7 @@ public final class ChatlogServer implements AutoCloseable {
     private final ScheduledExecutorService housekeeping;
     private final JdbcBudgetGate budgets;
     private final ServerMeters meters;
+    private final ServerTraces traces;
     private final ServerAlerts alerts;
 
     private ChatlogServer(ServerConfig config, EmbeddedMariaDb shared, String schema) throws Exception {
@@ -92,6 +94,8 @@ public final class ChatlogServer implements AutoCloseable {
                     .fsyncInterval(Duration.ofMillis(config.fsyncIntervalMs()))
                     .checkpointLag(Duration.ofMillis(config.checkpointLagMs()));
         }
+        this.traces = ServerTraces.from(config.env()); // null unless OTEL_TRACES_EXPORTER=otlp or a traces endpoint is set
+        if (traces != null) lb.traces(traces.traces());
         this.logger = lb.build();
         this.meters = new ServerMeters(logger, config.env());
         ChatLogListener listener = ChatLogListener.builder(logger).build();
@@ -133,7 +137,7 @@ public final class ChatlogServer implements AutoCloseable {
                 .clampToHeadroom(budgetSettings.clamp()).build().guard(model);
         Duration ackTimeout = Duration.ofMillis(config.ackTimeoutMs());
         ChatController chat = shop == null ? null : new ChatController(new ShopChatbot(model, shop, logger, database.jdbi()),
-                config.durableAck() ? () -> logger.awaitDurable(ackTimeout) : null);
+                config.durableAck() ? () -> logger.awaitDurable(ackTimeout) : null, traces == null ? ctx -> () -> { } : traces::join);
         Reports reports = new Reports(database.jdbi()); // one per process: one planner, one set of day caches
         DashboardController dashboard = new DashboardController(reports, java.time.Clock.systemUTC());
         StatsController stats = new StatsController(reports, new Exporter(database.jdbi()), java.time.Clock.systemUTC());
@@ -359,6 +363,7 @@ public final class ChatlogServer implements AutoCloseable {
                 "  alerts:     " + alerts.describe(),
                 "  metrics:    " + base + "/metrics (Prometheus" + (config.apiToken() == null ? "" : ", bearer token") + ")"
                         + (meters.otlpUrl() == null ? "" : "; OTLP push to " + meters.otlpUrl()),
+                "  traces:     " + (traces == null ? "off (OTEL_TRACES_EXPORTER=otlp exports spans)" : "OTLP to " + traces.url()),
                 "  retention:  " + (config.retentionDays() == 0 ? "keep forever" : config.retentionDays() + " days, texts "
                         + config.contentRetentionDays() + " days") + "; masking " + (config.masking() ? "on" : "OFF"),
                 "  shop SQL:   " + (shop == null ? "-" : shop.enforcedByDatabase() ? "read-only user (enforced by the database)"

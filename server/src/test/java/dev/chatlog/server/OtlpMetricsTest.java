@@ -8,7 +8,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.chatlog.langchain4j.OpenAiStub;
 import dev.chatlog.langchain4j.OpenAiStub.Reply;
 import dev.chatlog.langchain4j.OpenAiStub.Usage;
-import dev.chatlog.server.metrics.OtlpSettings;
+import dev.chatlog.server.telemetry.OtlpSettings;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.metrics.v1.HistogramDataPoint;
 import io.opentelemetry.proto.metrics.v1.Metric;

@@ -3,6 +3,7 @@ package dev.chatlog.core.metrics;
 import dev.chatlog.core.Batch;
 import dev.chatlog.core.CallType;
 import dev.chatlog.core.ChatLogger;
+import dev.chatlog.core.GenAiNames;
 import dev.chatlog.core.LlmCall;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -39,7 +40,7 @@ import java.util.regex.Pattern;
  */
 public final class ChatLogMeters implements MeterBinder {
     public static final String NONE = "none";
-    public static final String OTHER = "_OTHER";
+    public static final String OTHER = GenAiNames.OTHER;
     public static final int MAX_VALUES = 200;
 
     public static final String TOKEN_USAGE = "gen_ai.client.token.usage";
@@ -55,14 +56,6 @@ public final class ChatLogMeters implements MeterBinder {
     static final double[] TOKEN_BUCKETS = {1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864};
     /** [0.01, 0.02, … 81.92] s: the conventions' duration buckets. */
     static final double[] SECOND_BUCKETS = {0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92};
-    private static final Pattern ERROR_CLASS = Pattern.compile("[A-Za-z_$][A-Za-z0-9_$.]{0,99}|[1-5][0-9][0-9]|[1-5]xx");
-    /** LangChain4j's provider names (as the listener stores them) to the conventions' {@code gen_ai.provider.name}. */
-    private static final Map<String, String> PROVIDERS = Map.ofEntries(Map.entry("openai", "openai"), Map.entry("open-ai", "openai"),
-            Map.entry("azure-open-ai", "azure.ai.openai"), Map.entry("anthropic", "anthropic"), Map.entry("amazon-bedrock", "aws.bedrock"),
-            Map.entry("google-ai-gemini", "gcp.gemini"), Map.entry("google-vertex-ai-gemini", "gcp.vertex_ai"),
-            Map.entry("mistral-ai", "mistral_ai"), Map.entry("watsonx", "ibm.watsonx.ai"), Map.entry("deepseek", "deepseek"),
-            Map.entry("groq", "groq"), Map.entry("cohere", "cohere"), Map.entry("x-ai", "x_ai"), Map.entry("perplexity", "perplexity"));
-
     private final ChatLogger logger;
     private final Map<String, Set<String>> seen = new ConcurrentHashMap<>();
     private final List<MeterRegistry> registries = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -113,7 +106,7 @@ public final class ChatLogMeters implements MeterBinder {
                 continue;
             }
             if (!c.callType().isModelCall()) continue;
-            String op = c.callType() == CallType.EMBEDDING ? "embeddings" : "chat";
+            String op = GenAiNames.operation(c.callType());
             Tags base = Tags.of("gen_ai.operation.name", op, "gen_ai.provider.name", provider(c.provider()),
                     "gen_ai.request.model", bounded("model", c.model()), "gen_ai.response.model", bounded("model", c.responseModel()));
             if (c.inputTokens() != null) tokens(r, TOKEN_USAGE, base.and("gen_ai.token.type", "input"), c.inputTokens());
@@ -157,16 +150,14 @@ public final class ChatLogMeters implements MeterBinder {
 
     /** The conventions' provider name for a stored one ({@value #NONE} without one). */
     static String provider(String stored) {
-        if (stored == null || stored.isBlank()) return NONE;
-        String p = stored.trim().toLowerCase(Locale.ROOT);
-        return PROVIDERS.getOrDefault(p, p.length() > 100 ? OTHER : p);
+        String p = GenAiNames.provider(stored);
+        return p == null ? NONE : p;
     }
 
-    /** An error's type as a class name or an HTTP status (class), never a message. */
+    /** An error's type as a class name or an HTTP status (class), never a message; bounded like every value. */
     private String errorType(String stored) {
-        if (stored == null || stored.isBlank()) return OTHER;
-        String e = stored.trim();
-        return ERROR_CLASS.matcher(e).matches() ? bounded("error", e) : OTHER;
+        String e = GenAiNames.errorType(stored);
+        return e.equals(OTHER) ? OTHER : bounded("error", e);
     }
 
     /** {@code value} canonicalised, or {@value #OTHER} once {@link #MAX_VALUES} others were seen for {@code key}. */

@@ -22,6 +22,7 @@ public final class ChatController {
 
     private final ShopChatbot bot;
     private final Durability durability;
+    private final CallerTrace trace;
 
     /**
      * How the answer waits for the turn's records: {@code awaitDurable} is the logger's (true once
@@ -32,16 +33,27 @@ public final class ChatController {
         boolean awaitDurable();
     }
 
+    /** Joins the turn to the caller's trace (its {@code traceparent} header) while it runs; a no-op when traces are off. */
+    @FunctionalInterface
+    public interface CallerTrace {
+        dev.chatlog.core.ChatContext.Scope join(Context ctx);
+    }
+
     public ChatController(ShopChatbot bot, Durability durability) {
+        this(bot, durability, ctx -> () -> { });
+    }
+
+    public ChatController(ShopChatbot bot, Durability durability, CallerTrace trace) {
         this.bot = bot;
         this.durability = durability;
+        this.trace = trace;
     }
 
     public void chat(Context ctx) {
         Params.requireJson(ctx.header("Content-Type"));
         ShopChatbot.Question q = parse(ctx.body(), ctx.ip());
         ShopChatbot.Answer a;
-        try {
+        try (var joined = trace.join(ctx)) {
             a = bot.answer(q);
         } catch (ShopChatbot.NotOwner e) {
             throw new ApiError(403, e.getMessage(), "conversation_id");

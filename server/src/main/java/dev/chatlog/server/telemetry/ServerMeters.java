@@ -1,4 +1,4 @@
-package dev.chatlog.server.metrics;
+package dev.chatlog.server.telemetry;
 
 import dev.chatlog.core.ChatLogger;
 import dev.chatlog.core.budget.BudgetStatus;

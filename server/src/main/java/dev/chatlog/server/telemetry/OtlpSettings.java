@@ -1,4 +1,4 @@
-package dev.chatlog.server.metrics;
+package dev.chatlog.server.telemetry;
 
 import io.micrometer.registry.otlp.OtlpConfig;
 import java.time.Duration;
@@ -7,42 +7,69 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * OTLP metric push, configured by the standard OpenTelemetry variables: on when
+ * OTLP export, configured by the standard OpenTelemetry variables. Metrics are pushed when
  * {@code OTEL_EXPORTER_OTLP_METRICS_ENDPOINT} or {@code OTEL_EXPORTER_OTLP_ENDPOINT} is set (and
- * {@code OTEL_METRICS_EXPORTER} is not {@code none}); {@code OTEL_EXPORTER_OTLP_(METRICS_)HEADERS},
- * {@code OTEL_METRIC_EXPORT_INTERVAL} (ms, default 60000), {@code OTEL_SERVICE_NAME} (default
- * {@code chatlog}), {@code OTEL_RESOURCE_ATTRIBUTES}. Only {@code http/protobuf} is spoken: a
- * {@code grpc} protocol is refused at start, not silently ignored.
+ * {@code OTEL_METRICS_EXPORTER} is not {@code none}); traces only when asked for, by
+ * {@code OTEL_TRACES_EXPORTER=otlp} or {@code OTEL_EXPORTER_OTLP_TRACES_ENDPOINT} (off by default: a
+ * collector set up for metrics does not start receiving spans). {@code OTEL_EXPORTER_OTLP_(METRICS_|TRACES_)HEADERS},
+ * {@code OTEL_METRIC_EXPORT_INTERVAL} (ms, default 60000) and {@code OTEL_BSP_SCHEDULE_DELAY} (ms,
+ * default 5000) for how often, {@code OTEL_SERVICE_NAME} (default {@code chatlog}),
+ * {@code OTEL_RESOURCE_ATTRIBUTES}. Only {@code http/protobuf} is spoken: a {@code grpc} protocol is
+ * refused at start, not silently ignored.
+ *
+ * @param interval how often metrics are pushed, or how long spans wait to be batched
  */
 public record OtlpSettings(String url, Map<String, String> headers, Duration interval, Map<String, String> resource) {
 
-    /** The settings, or null when OTLP push is off. */
+    /** The metric push settings, or null when OTLP push is off. */
     public static OtlpSettings from(Map<String, String> env) {
         String exporter = env.getOrDefault("OTEL_METRICS_EXPORTER", "otlp").trim().toLowerCase(Locale.ROOT);
         String metrics = blank(env.get("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"));
         String base = blank(env.get("OTEL_EXPORTER_OTLP_ENDPOINT"));
         if (exporter.equals("none") || metrics == null && base == null) return null;
         if (!exporter.equals("otlp")) throw new IllegalArgumentException("OTEL_METRICS_EXPORTER must be otlp or none, got '" + exporter + "'");
-        String protocol = blank(env.getOrDefault("OTEL_EXPORTER_OTLP_METRICS_PROTOCOL", env.get("OTEL_EXPORTER_OTLP_PROTOCOL")));
+        return signal(env, "METRICS", "/v1/metrics", millis(env, "OTEL_METRIC_EXPORT_INTERVAL", 60_000));
+    }
+
+    /** The span export settings, or null when traces are off (the default). */
+    public static OtlpSettings traces(Map<String, String> env) {
+        String exporter = blank(env.get("OTEL_TRACES_EXPORTER"));
+        exporter = exporter == null ? null : exporter.toLowerCase(Locale.ROOT);
+        String traces = blank(env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"));
+        if ("none".equals(exporter) || exporter == null && traces == null) return null;
+        if (exporter != null && !exporter.equals("otlp")) {
+            throw new IllegalArgumentException("OTEL_TRACES_EXPORTER must be otlp or none, got '" + exporter + "'");
+        }
+        return signal(env, "TRACES", "/v1/traces", millis(env, "OTEL_BSP_SCHEDULE_DELAY", 5_000));
+    }
+
+    private static OtlpSettings signal(Map<String, String> env, String signal, String path, Duration interval) {
+        String protocol = blank(env.getOrDefault("OTEL_EXPORTER_OTLP_" + signal + "_PROTOCOL", env.get("OTEL_EXPORTER_OTLP_PROTOCOL")));
         if (protocol != null && !protocol.equals("http/protobuf")) {
             throw new IllegalArgumentException("OTEL_EXPORTER_OTLP_PROTOCOL " + protocol + " is not supported: chatlog pushes http/protobuf");
         }
-        String url = metrics != null ? metrics : (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + "/v1/metrics";
+        String own = blank(env.get("OTEL_EXPORTER_OTLP_" + signal + "_ENDPOINT"));
+        String base = blank(env.getOrDefault("OTEL_EXPORTER_OTLP_ENDPOINT", "http://localhost:4318"));
+        String url = own != null ? own : (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + path;
         if (!url.startsWith("http://") && !url.startsWith("https://")) {
             throw new IllegalArgumentException("the OTLP endpoint must be an http(s) URL, got '" + url + "'");
         }
-        Map<String, String> headers = pairs(env.getOrDefault("OTEL_EXPORTER_OTLP_METRICS_HEADERS", env.get("OTEL_EXPORTER_OTLP_HEADERS")),
+        Map<String, String> headers = pairs(env.getOrDefault("OTEL_EXPORTER_OTLP_" + signal + "_HEADERS", env.get("OTEL_EXPORTER_OTLP_HEADERS")),
                 "OTEL_EXPORTER_OTLP_HEADERS");
-        long ms;
-        try {
-            ms = Long.parseLong(env.getOrDefault("OTEL_METRIC_EXPORT_INTERVAL", "60000").trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("OTEL_METRIC_EXPORT_INTERVAL must be milliseconds, got '" + env.get("OTEL_METRIC_EXPORT_INTERVAL") + "'");
-        }
-        if (ms < 100 || ms > 86_400_000) throw new IllegalArgumentException("OTEL_METRIC_EXPORT_INTERVAL must be from 100 to 86400000 ms");
         Map<String, String> resource = pairs(env.get("OTEL_RESOURCE_ATTRIBUTES"), "OTEL_RESOURCE_ATTRIBUTES");
         resource.put("service.name", env.getOrDefault("OTEL_SERVICE_NAME", resource.getOrDefault("service.name", "chatlog")).trim());
-        return new OtlpSettings(url, Map.copyOf(headers), Duration.ofMillis(ms), Map.copyOf(resource));
+        return new OtlpSettings(url, Map.copyOf(headers), interval, Map.copyOf(resource));
+    }
+
+    private static Duration millis(Map<String, String> env, String name, long fallback) {
+        long ms;
+        try {
+            ms = Long.parseLong(env.getOrDefault(name, String.valueOf(fallback)).trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be milliseconds, got '" + env.get(name) + "'");
+        }
+        if (ms < 100 || ms > 86_400_000) throw new IllegalArgumentException(name + " must be from 100 to 86400000 ms");
+        return Duration.ofMillis(ms);
     }
 
     /**
