@@ -73,14 +73,30 @@ public final class ListenerOverheadBenchmark {
         new dev.chatlog.core.metrics.ChatLogMeters(meteredLogger).bindTo(registry);
         ChatLogListener metered = ChatLogListener.builder(meteredLogger).build();
 
+        // and on a logger whose traces are on (the caller reads the current span; spans are built on the writer thread)
+        java.util.concurrent.atomic.AtomicLong spans = new java.util.concurrent.atomic.AtomicLong();
+        io.opentelemetry.sdk.trace.export.SpanExporter counting = new io.opentelemetry.sdk.trace.export.SpanExporter() {
+            @Override public io.opentelemetry.sdk.common.CompletableResultCode export(java.util.Collection<io.opentelemetry.sdk.trace.data.SpanData> s) {
+                spans.addAndGet(s.size());
+                return io.opentelemetry.sdk.common.CompletableResultCode.ofSuccess();
+            }
+            @Override public io.opentelemetry.sdk.common.CompletableResultCode flush() { return io.opentelemetry.sdk.common.CompletableResultCode.ofSuccess(); }
+            @Override public io.opentelemetry.sdk.common.CompletableResultCode shutdown() { return io.opentelemetry.sdk.common.CompletableResultCode.ofSuccess(); }
+        };
+        ChatLogger tracedLogger = ChatLogger.builder(discard).queueCapacity(4 * n)
+                .traces(dev.chatlog.core.trace.ChatLogTraces.builder(counting).maxQueueSize(65_536).build()).build();
+        ChatModel observedTraced = new FixedModel(response, List.of(ChatLogListener.builder(tracedLogger).build()));
+
         ChatModel bare = new FixedModel(response, List.of());
         ChatModel observed = new FixedModel(response, List.of(listener));
         ChatModel observedMetered = new FixedModel(response, List.of(metered));
         long[] without = timeChats(bare, request, n);
         long[] with = timeChats(observed, request, n);
         long[] withMeters = timeChats(observedMetered, request, n);
+        long[] withTraces = timeChats(observedTraced, request, n);
         logger.flush(Duration.ofMinutes(2));
         meteredLogger.flush(Duration.ofMinutes(2));
+        tracedLogger.flush(Duration.ofMinutes(2));
 
         System.out.printf("calls per run: %,d (after a warm-up run); writer stored %,d records, dropped %,d%n",
                 n, WRITTEN.get(), logger.stats().dropped());
@@ -88,13 +104,18 @@ public final class ListenerOverheadBenchmark {
         print("ChatModel.chat without listener", without);
         print("ChatModel.chat with listener", with);
         print("ChatModel.chat with listener, meters on", withMeters);
+        print("ChatModel.chat with listener, traces on", withTraces);
         System.out.printf("added by the listener at p50: %.2f us, at p99: %.2f us%n",
                 (pct(with, 50) - pct(without, 50)) / 1e3, (pct(with, 99) - pct(without, 99)) / 1e3);
         System.out.printf("added by the meters at p50: %.2f us, at p99: %.2f us (%,d calls in gen_ai.client.operation.duration)%n",
                 (pct(withMeters, 50) - pct(with, 50)) / 1e3, (pct(withMeters, 99) - pct(with, 99)) / 1e3,
                 registry.get(dev.chatlog.core.metrics.ChatLogMeters.OPERATION_DURATION).timer().count());
+        System.out.printf("added by the traces at p50: %.2f us, at p99: %.2f us%n",
+                (pct(withTraces, 50) - pct(with, 50)) / 1e3, (pct(withTraces, 99) - pct(with, 99)) / 1e3);
         logger.close();
         meteredLogger.close();
+        tracedLogger.close();
+        System.out.printf("spans exported: %,d%n", spans.get());
         System.exit(0);
     }
 
