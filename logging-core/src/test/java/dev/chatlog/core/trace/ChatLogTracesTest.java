@@ -46,7 +46,12 @@ class ChatLogTracesTest {
      * flush waits for the spans too (the in-memory exporter forgets them when shut down).
      */
     private static ChatLogger logger(InMemorySpanExporter spans, List<LlmCall> stored) {
-        ChatLogSink sink = new ChatLogSink() {
+        return ChatLogger.builder(storing(stored)).traces(ChatLogTraces.builder(spans).scheduleDelay(Duration.ofMillis(20)).build()).build();
+    }
+
+    /** A sink that keeps the calls it stores. */
+    private static ChatLogSink storing(List<LlmCall> stored) {
+        return new ChatLogSink() {
             @Override
             public synchronized void write(Batch batch) {
                 stored.addAll(batch.calls());
@@ -57,7 +62,6 @@ class ChatLogTracesTest {
                 return true;
             }
         };
-        return ChatLogger.builder(sink).traces(ChatLogTraces.builder(spans).scheduleDelay(Duration.ofMillis(20)).build()).build();
     }
 
     /** Waits until the logger stored everything and {@code n} spans arrived. */
@@ -191,19 +195,8 @@ class ChatLogTracesTest {
         InMemorySpanExporter app = InMemorySpanExporter.create();
         Tracer tracer = SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(app)).build().get("app");
         List<LlmCall> stored = new ArrayList<>();
-        ChatLogSink sink = new ChatLogSink() {
-            @Override
-            public synchronized void write(Batch batch) {
-                stored.addAll(batch.calls());
-            }
-
-            @Override
-            public boolean isRetryable(Exception failure) {
-                return true;
-            }
-        };
         Span request = tracer.spanBuilder("request").startSpan();
-        try (ChatLogger logger = ChatLogger.builder(sink).build(); Scope s = request.makeCurrent()) {
+        try (ChatLogger logger = ChatLogger.builder(storing(stored)).build(); Scope s = request.makeCurrent()) {
             try (StepScope a = logger.beginAgent("Agent")) {
                 assertEquals(request.getSpanContext(), Span.current().getSpanContext(), "a step changes no application span when off");
                 logger.logCall(modelCall(logger, "gpt-4o"));
