@@ -178,18 +178,61 @@ public final class ChatLogger implements AutoCloseable {
     }
 
     /**
+     * A point in this logger's history, taken before a turn logs anything:
+     * {@link #awaitDurable(Duration, Mark)} fails if any record offered after it was dropped or lost
+     * before it was durable. Opaque; cheap (two counter reads).
+     */
+    public static final class Mark {
+        private final long dropped;
+        private final long unkept;
+
+        private Mark(long dropped, long unkept) {
+            this.dropped = dropped;
+            this.unkept = unkept;
+        }
+    }
+
+    /** The current {@link Mark}: take it before a turn's first record (a {@link MessageTurn} takes its own). */
+    public Mark mark() {
+        return new Mark(counters.droppedSeq.get(), counters.unkeptAfterQueue.get());
+    }
+
+    private final ThreadLocal<Mark> lastAwait = ThreadLocal.withInitial(() -> new Mark(0, 0));
+
+    /**
+     * {@link #awaitDurable(Duration, Mark)} since this thread's previous call of this method (the first
+     * call: since the logger started).
+     */
+    public boolean awaitDurable(Duration timeout) {
+        Mark since = lastAwait.get();
+        lastAwait.set(mark());
+        return awaitDurable(timeout, since);
+    }
+
+    /**
      * Waits until every record this logger accepted before the call is durable: appended to the
      * spool (it survives a crash of this process; {@code fsyncEvery}/{@code fsyncInterval} bound
      * what a power cut can take), or, without a spool, stored. This is the one method that blocks
-     * on purpose (also for room in a full queue); it never throws. False on timeout, when some of
-     * those records were lost (spool at its cap), or when the logger is closed.
+     * on purpose (also for room in a full queue); it never throws.
+     *
+     * <p>True only if, in addition, no record offered since {@code since} was dropped (a full queue)
+     * or lost before it was durable (the spool's cap, a record that could not be converted): so a
+     * caller that took the mark before its turn knows every record of the turn is kept. The check
+     * covers every record of the stretch, not only the caller's: under concurrent loss it may say
+     * false for a turn that was kept (never true for one that was not). False also on timeout and
+     * when the logger is closed.
      */
-    public boolean awaitDurable(Duration timeout) {
+    public boolean awaitDurable(Duration timeout, Mark since) {
+        Objects.requireNonNull(since, "since");
         long deadline = System.nanoTime() + timeout.toNanos();
         try {
             Handoff.Barrier b = handoff.closing() ? null : handoff.barrier(timeout.toNanos());
             if (b == null) return false;
-            return spooler != null ? spooler.awaitHelping(b, deadline) : b.await(Math.max(0, deadline - System.nanoTime()));
+            // a record of this turn dropped at the queue was dropped before the barrier was queued (the turn's
+            // threads offered it first); a record lost behind the queue is counted before the barrier is released
+            boolean noneDropped = counters.droppedSeq.get() == since.dropped;
+            boolean kept = spooler != null ? spooler.awaitHelping(b, deadline) : b.await(Math.max(0, deadline - System.nanoTime()));
+            return kept && noneDropped && counters.unkeptAfterQueue.get() == since.unkept;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;

@@ -18,6 +18,14 @@ final class LoggerCounters {
     final AtomicLong resolveFailures = new AtomicLong();
     final AtomicLong spooled = new AtomicLong();
     final AtomicLong spoolOverflow = new AtomicLong();
+    /**
+     * Records that will not be stored, by where they went: refused at the queue (dropped) and lost
+     * or refused after it, before they were durable (spool cap, a failed conversion, a batch the
+     * fallback write could not store). {@link ChatLogger#awaitDurable(java.time.Duration, ChatLogger.Mark)}
+     * compares them with a {@link ChatLogger.Mark} taken before the turn: any change fails it.
+     */
+    final AtomicLong droppedSeq = new AtomicLong();
+    final AtomicLong unkeptAfterQueue = new AtomicLong();
     private volatile long lastLossNanos;
     private volatile boolean anyLoss;
     volatile String lastError;
@@ -27,17 +35,25 @@ final class LoggerCounters {
 
     void dropped(long n) {
         dropped.addAndGet(n);
+        droppedSeq.addAndGet(n);
         lossNow();
     }
 
     void lost(long n) {
         lost.addAndGet(n);
+        unkeptAfterQueue.addAndGet(n);
         lossNow();
     }
 
     private void lossNow() {
         lastLossNanos = System.nanoTime();
         anyLoss = true;
+    }
+
+    /** A record refused before it was durable (it could not be converted, or stored without a spool). */
+    void refusedBeforeDurable() {
+        rejected.incrementAndGet();
+        unkeptAfterQueue.incrementAndGet();
     }
 
     /** One record's time from being accepted to being durable (stage thread only). */

@@ -29,10 +29,12 @@ public final class MessageTurn implements AutoCloseable {
     private ChatContext context;
     private ChatContext.Scope scope;
     private final ChatContext.Scope span;
+    private final ChatLogger.Mark mark;
     private boolean closed;
 
     MessageTurn(ChatLogger logger, String conversationId, String userInput) {
         this.logger = logger;
+        this.mark = logger.mark(); // before the turn's first record
         String conv = conversationId == null || conversationId.isBlank() ? Ids.newId() : conversationId;
         String messageId = Ids.newId();
         Instant now = Instant.now();
@@ -92,6 +94,15 @@ public final class MessageTurn implements AutoCloseable {
         context = next;
         scope = context.makeCurrent();
         return this;
+    }
+
+    /**
+     * Closes the turn (if open) and waits until its records are durable: false on timeout, or when
+     * any record offered since the turn began was dropped or lost ({@link ChatLogger#awaitDurable(java.time.Duration, ChatLogger.Mark)}).
+     */
+    public boolean awaitDurable(java.time.Duration timeout) {
+        close();
+        return logger.awaitDurable(timeout, mark);
     }
 
     /** Restores the thread's previous context and logs the message. Idempotent. */

@@ -84,7 +84,7 @@ final class RecordConverter implements AutoCloseable {
             } catch (RuntimeException e) {
                 if (o instanceof RecordCodec.TurnOpened) continue;
                 counters.resolveFailures.incrementAndGet();
-                counters.rejected.incrementAndGet();
+                counters.refusedBeforeDurable();
                 counters.lastError = e.toString();
                 log.warn("chatlog could not convert a record; it is rejected", e);
             }

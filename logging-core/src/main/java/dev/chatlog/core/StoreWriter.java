@@ -74,7 +74,9 @@ final class StoreWriter {
 
     private boolean isolate(Batch batch, Exception cause, boolean durable) {
         if (batch.size() == 1) {
-            long n = counters.rejected.incrementAndGet();
+            if (durable) counters.rejected.incrementAndGet();
+            else counters.refusedBeforeDurable(); // without a spool, a waiter on this record has not been answered yet
+            long n = counters.rejected.get();
             if (Long.bitCount(n) == 1) {
                 log.error("chatlog rejected a record the store refuses ({} so far): {}", n, cause.toString());
             }

@@ -142,4 +142,51 @@ class AcknowledgedTurnsTest {
             server.close();
         }
     }
+
+    /** Per stored turn: its input and how many calls it has. */
+    private static Map<String, String[]> turnsWithCalls(Database db) {
+        Map<String, String[]> out = new HashMap<>();
+        db.jdbi().useHandle(h -> h.createQuery("""
+                SELECT CONCAT(m.conversation_id, ' ', m.message_id) k, m.user_input,
+                       (SELECT COUNT(*) FROM chatbot_llm_calls c WHERE c.conversation_id = m.conversation_id AND c.message_id = m.message_id) n
+                FROM chatbot_conversation_messages m""")
+                .map((rs, ctx) -> out.put(rs.getString(1), new String[] {rs.getString(2), rs.getString(3)})).list());
+        return out;
+    }
+
+    @Test
+    void should_answer_503_not_200_for_a_turn_whose_records_were_dropped_at_a_full_queue() throws Exception {
+        Path data = Files.createTempDirectory("chatlog-full-queue");
+        TestDatabase.deleteAtExit(data);
+        // the smallest queue the server takes: 24 clients outrun the spooler now and then, and records are dropped
+        ServerProcess server = ServerProcess.start(data, Map.of("CHATLOG_QUEUE_CAPACITY", "16"), 180);
+        try {
+            ChatLoad load = new ChatLoad(server.baseUrl()).start(24, 0, Duration.ofSeconds(20));
+            load.join();
+            awaitBacklogShipped(server);
+            JsonNode h = health(server);
+            long dropped = h.at("/logger/dropped").asLong();
+            System.out.printf("full queue: %d turns answered 200, %d answered 503, %d records dropped%n",
+                    load.acknowledged().size(), load.unacknowledged().size(), dropped);
+            assertTrue(dropped > 0, "the queue overflowed (else this test shows nothing): " + h);
+            try (Database db = Database.open(server.database(), 2)) {
+                Map<String, String[]> stored = turnsWithCalls(db);
+                Map<String, Integer> callsPerInput = new HashMap<>(); // the demo model is deterministic: one input, one number of calls
+                for (String[] t : stored.values()) callsPerInput.merge(t[0], Integer.parseInt(t[1]), Math::max);
+                List<String> incomplete = new ArrayList<>();
+                for (ChatLoad.Turn turn : load.acknowledged()) {
+                    String[] t = stored.get(turn.conversationId() + " " + turn.messageId());
+                    if (t == null) incomplete.add(turn + ": no message row");
+                    else if (Integer.parseInt(t[1]) < callsPerInput.get(t[0])) {
+                        incomplete.add(turn + ": " + t[1] + " of " + callsPerInput.get(t[0]) + " calls");
+                    }
+                }
+                assertEquals(List.of(), incomplete.subList(0, Math.min(10, incomplete.size())),
+                        incomplete.size() + " turns answered 200 are not (fully) stored");
+            }
+            assertTrue(load.unacknowledged().size() > 0, "a turn with dropped records was answered 503");
+        } finally {
+            server.close();
+        }
+    }
 }

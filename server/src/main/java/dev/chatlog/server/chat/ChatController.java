@@ -1,5 +1,6 @@
 package dev.chatlog.server.chat;
 
+import dev.chatlog.core.ChatLogger;
 import dev.chatlog.core.budget.BudgetExceededException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -7,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chatlog.server.web.ApiError;
 import dev.chatlog.server.web.Params;
 import io.javalin.http.Context;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,12 +27,18 @@ public final class ChatController {
     private final CallerTrace trace;
 
     /**
-     * How the answer waits for the turn's records: {@code awaitDurable} is the logger's (true once
-     * they are in the spool), null for no wait.
+     * How the answer waits for the turn's records (null: no wait): true once they are in the spool
+     * and none of them was dropped or lost on the way ({@link ChatLogger#awaitDurable(Duration, ChatLogger.Mark)}
+     * from a mark taken before the turn).
      */
-    @FunctionalInterface
-    public interface Durability {
-        boolean awaitDurable();
+    public record Durability(ChatLogger logger, Duration timeout) {
+        ChatLogger.Mark mark() {
+            return logger.mark();
+        }
+
+        boolean awaitDurable(ChatLogger.Mark since) {
+            return logger.awaitDurable(timeout, since);
+        }
     }
 
     /** Joins the turn to the caller's trace (its {@code traceparent} header) while it runs; a no-op when traces are off. */
@@ -53,6 +61,7 @@ public final class ChatController {
         Params.requireJson(ctx.header("Content-Type"));
         ShopChatbot.Question q = parse(ctx.body(), ctx.ip());
         ShopChatbot.Answer a;
+        ChatLogger.Mark since = durability == null ? null : durability.mark(); // before the turn's first record
         try (var joined = trace.join(ctx)) {
             a = bot.answer(q);
         } catch (ShopChatbot.NotOwner e) {
@@ -69,7 +78,7 @@ public final class ChatController {
             body.put("resets_at", r.resetsAt().toString());
             body.put("conversation_id", e.conversationId);
             body.put("message_id", e.messageId);
-            if (durability != null) durability.awaitDurable(); // the refused turn is recorded before we say so
+            if (durability != null) durability.awaitDurable(since); // the refused turn is recorded before we say so
             long wait = Math.max(1, java.time.Duration.between(java.time.Instant.now(), r.resetsAt()).toSeconds());
             ctx.status(429).header("Retry-After", String.valueOf(wait)).json(body);
             return;
@@ -78,11 +87,11 @@ public final class ChatController {
             body.put("error", "the language model failed: " + e.getMessage());
             body.put("conversation_id", e.conversationId);
             body.put("message_id", e.messageId);
-            if (durability != null) durability.awaitDurable(); // the failed turn is recorded before we say so
+            if (durability != null) durability.awaitDurable(since); // the failed turn is recorded before we say so
             ctx.status(502).json(body);
             return;
         }
-        if (durability != null && !durability.awaitDurable()) {
+        if (durability != null && !durability.awaitDurable(since)) {
             // answered, but not recorded in time: the promise is that a 200 means recorded
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("error", "the turn was answered but could not be recorded in time (the log is overloaded or its disk is full); "

@@ -37,6 +37,7 @@ public final class ChatLoad {
             .connectTimeout(Duration.ofSeconds(5)).build();
     private final AtomicBoolean stop = new AtomicBoolean();
     private final ConcurrentLinkedQueue<Turn> acknowledged = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Turn> unacknowledged = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<long[]> latencies = new ConcurrentLinkedQueue<>();
     private final AtomicLong failures = new AtomicLong();
     private final ConcurrentLinkedQueue<String> failureSamples = new ConcurrentLinkedQueue<>();
@@ -92,6 +93,10 @@ public final class ChatLoad {
                     acknowledged.add(new Turn(conversation, j.get("message_id").asText()));
                     if (n == lat.length) lat = Arrays.copyOf(lat, n * 2);
                     lat[n++] = ns;
+                } else if (r.statusCode() == 503 && r.body().contains("message_id")) { // answered, not recorded in time
+                    JsonNode j = JSON.readTree(r.body());
+                    unacknowledged.add(new Turn(j.get("conversation_id").asText(), j.get("message_id").asText()));
+                    failed("HTTP 503 " + r.body());
                 } else {
                     failed("HTTP " + r.statusCode() + " " + r.body());
                 }
@@ -142,6 +147,11 @@ public final class ChatLoad {
 
     public List<Turn> acknowledged() {
         return List.copyOf(acknowledged);
+    }
+
+    /** Turns answered 503: the server could not say they were recorded. */
+    public List<Turn> unacknowledged() {
+        return List.copyOf(unacknowledged);
     }
 
     public long failures() {
