@@ -13,8 +13,8 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * Notifications POSTed as JSON to one URL. Headers: {@code X-Chatlog-Idempotency-Key} (the same on
  * every retry: receivers drop what they have seen) and, with a secret, {@code X-Chatlog-Signature:
- * sha256=<hex HMAC-SHA256 of the body's bytes under the secret>}. A 2xx answer within the timeout is
- * delivered; anything else is retried by the outbox.
+ * sha256=<hex HMAC-SHA256 of the body's bytes under the secret>}. A 2xx answer, headers and body,
+ * within the timeout is delivered; anything else is retried by the outbox.
  */
 public final class WebhookChannel implements AlertChannel {
     public static final String SIGNATURE_HEADER = "X-Chatlog-Signature";
@@ -50,7 +50,21 @@ public final class WebhookChannel implements AlertChannel {
         HttpRequest.Builder b = HttpRequest.newBuilder(url).timeout(timeout).header("Content-Type", "application/json")
                 .header("User-Agent", "chatlog-alerts").header(KEY_HEADER, n.key()).POST(HttpRequest.BodyPublishers.ofByteArray(body));
         if (secret != null) b.header(SIGNATURE_HEADER, "sha256=" + sign(secret, body));
-        HttpResponse<String> r = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        // the whole exchange is bounded, not only the wait for the headers: a request's timeout stops applying once
+        // they arrive (JDK-8258397), and a receiver that then stalls its body must not hold the sending thread
+        java.util.concurrent.CompletableFuture<HttpResponse<String>> exchange = client.sendAsync(b.build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r;
+        try {
+            r = exchange.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            exchange.cancel(true);
+            throw new java.net.http.HttpTimeoutException("webhook exchange not complete within " + timeout.toMillis() + " ms");
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof Exception c ? c : e;
+        } catch (InterruptedException e) {
+            exchange.cancel(true);
+            throw e;
+        }
         if (r.statusCode() / 100 != 2) {
             String text = r.body() == null ? "" : r.body();
             throw new IllegalStateException("webhook answered " + r.statusCode() + (text.isBlank() ? "" : ": "

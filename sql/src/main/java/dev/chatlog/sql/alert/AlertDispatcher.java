@@ -12,14 +12,19 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends the outbox: claims due rows (a conditional update, so of many instances one sends each
- * row at a time; a claim not finished within the lease, as after a crash, is due again), sends
+ * Sends the outbox: claims due rows (under a row lock, so of many instances one sends each row at a
+ * time; the claim is renewed while the send runs, and a claim whose lease ran out, as after a crash,
+ * is due again; every mark names its claim by the attempt number), sends
  * them on their channel, marks them delivered, or due again after a backoff (1 s, doubling, at
  * most {@code maxBackoff}) until {@code maxAge} has passed (failed, logged). Held rows (digests)
  * are merged, per channel and digest time, into one notification when due. Delivery is at least
@@ -38,6 +43,11 @@ public final class AlertDispatcher implements AutoCloseable {
     private final AtomicLong delivered = new AtomicLong();
     private final AtomicLong failedAttempts = new AtomicLong();
     private final Object wake = new Object();
+    private final ScheduledExecutorService renewer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "chatlog-alerts-lease");
+        t.setDaemon(true);
+        return t;
+    });
     private volatile boolean running;
     private Thread thread;
 
@@ -107,37 +117,40 @@ public final class AlertDispatcher implements AutoCloseable {
     public int runOnce() {
         Instant now = clock.instant();
         int handled = digest(now);
+        if (channels.isEmpty()) return handled;
+        // only the channels this instance can send: a row of a channel it lacks is left to an instance that has it
         List<Long> due = jdbi.withHandle(h -> h.createQuery("""
                 SELECT id FROM chatbot_alert_outbox WHERE status IN ('pending', 'sending') AND next_attempt_at <= :now
-                ORDER BY next_attempt_at, id LIMIT :n""").bind("now", AlertOutbox.time(now)).bind("n", BATCH).mapTo(Long.class).list());
+                AND channel IN (<channels>) ORDER BY next_attempt_at, id LIMIT :n""").bind("now", AlertOutbox.time(now))
+                .bindList("channels", List.copyOf(channels.keySet())).bind("n", BATCH).mapTo(Long.class).list());
         for (long id : due) {
-            Instant t = clock.instant();
-            int claimed = jdbi.withHandle(h -> h.createUpdate("""
-                    UPDATE chatbot_alert_outbox SET status = 'sending', attempts = attempts + 1, next_attempt_at = :until, claimed_until = :until
-                    WHERE id = :id AND status IN ('pending', 'sending') AND next_attempt_at <= :now""")
-                    .bind("id", id).bind("now", AlertOutbox.time(t)).bind("until", AlertOutbox.time(t.plus(lease))).execute());
-            if (claimed == 0) continue; // another instance has it
+            Row r = claim(id);
+            if (r == null) continue; // another instance has it
             handled++;
-            Row r = jdbi.withHandle(h -> h.createQuery("SELECT notification_key, channel, body, attempts, created_at FROM chatbot_alert_outbox WHERE id = :id")
-                    .bind("id", id).map((rs, ctx) -> new Row(rs.getString(1), rs.getString(2), rs.getString(3), rs.getInt(4),
-                            AlertOutbox.instant(rs.getObject(5, LocalDateTime.class)))).one());
             AlertChannel channel = channels.get(r.channel());
             String error;
             if (channel == null) {
                 error = "channel " + r.channel() + " is not configured on this instance";
             } else {
+                // a live sender renews its lease for as long as the send takes (a slow mail server's eight round trips),
+                // so no other instance reclaims the row and sends it again; only a dead one's lease runs out
+                long every = Math.max(100, lease.toMillis() / 3);
+                ScheduledFuture<?> renewal = renewer.scheduleAtFixedRate(() -> renew(id, r.attempts()), every, every, TimeUnit.MILLISECONDS);
                 try {
                     channel.send(new AlertChannel.Outgoing(r.key(), r.body()));
                     error = null;
                 } catch (Exception e) {
                     error = e.toString();
+                } finally {
+                    renewal.cancel(false);
                 }
             }
             Instant end = clock.instant();
             if (error == null) {
                 jdbi.useHandle(h -> h.createUpdate("""
                         UPDATE chatbot_alert_outbox SET status = 'delivered', delivered_at = :now, last_error = NULL, claimed_until = NULL
-                        WHERE id = :id AND status = 'sending'""").bind("id", id).bind("now", AlertOutbox.time(end)).execute());
+                        WHERE id = :id AND status = 'sending' AND attempts = :claim""").bind("id", id).bind("claim", r.attempts())
+                        .bind("now", AlertOutbox.time(end)).execute());
                 delivered.incrementAndGet();
                 continue;
             }
@@ -147,7 +160,8 @@ public final class AlertDispatcher implements AutoCloseable {
             String err = error.length() > 500 ? error.substring(0, 500) : error;
             jdbi.useHandle(h -> h.createUpdate("""
                     UPDATE chatbot_alert_outbox SET status = :status, next_attempt_at = :next, last_error = :err, claimed_until = NULL
-                    WHERE id = :id AND status = 'sending'""").bind("id", id).bind("status", giveUp ? "failed" : "pending")
+                    WHERE id = :id AND status = 'sending' AND attempts = :claim""").bind("id", id).bind("claim", r.attempts())
+                    .bind("status", giveUp ? "failed" : "pending")
                     .bind("next", AlertOutbox.time(end.plus(backoff))).bind("err", err).execute());
             if (giveUp) log.error("alert {} on {} given up after {} attempts: {}", r.key(), r.channel(), r.attempts(), err);
             else log.warn("alert {} on {}: attempt {} failed, next in {} s: {}", r.key(), r.channel(), r.attempts(), backoff.toSeconds(), err);
@@ -155,7 +169,43 @@ public final class AlertDispatcher implements AutoCloseable {
         return handled;
     }
 
+    /** A claimed row; {@code attempts} is the claim's number, which every later mark of the row names. */
     private record Row(String key, String channel, String body, int attempts, Instant createdAt) {}
+
+    /**
+     * Claims a due row for this instance: its attempt number goes up by one and is the claim's name.
+     * Every mark (renewed, delivered, pending, failed) matches it, so a sender whose claim was taken
+     * over cannot overwrite the new claimant's marks. Null when the row is not due or is claimed.
+     */
+    private Row claim(long id) {
+        return jdbi.inTransaction(h -> {
+            Instant t = clock.instant();
+            Row r = h.createQuery("""
+                    SELECT notification_key, channel, body, attempts, created_at FROM chatbot_alert_outbox
+                    WHERE id = :id AND status IN ('pending', 'sending') AND next_attempt_at <= :now FOR UPDATE""")
+                    .bind("id", id).bind("now", AlertOutbox.time(t))
+                    .map((rs, ctx) -> new Row(rs.getString(1), rs.getString(2), rs.getString(3), rs.getInt(4) + 1,
+                            AlertOutbox.instant(rs.getObject(5, LocalDateTime.class)))).findOne().orElse(null);
+            if (r == null) return null;
+            h.createUpdate("""
+                    UPDATE chatbot_alert_outbox SET status = 'sending', attempts = :claim, next_attempt_at = :until, claimed_until = :until
+                    WHERE id = :id""").bind("id", id).bind("claim", r.attempts()).bind("until", AlertOutbox.time(t.plus(lease))).execute();
+            return r;
+        });
+    }
+
+    /** Extends this instance's claim on a row it is still sending (nothing if the claim is no longer its own). */
+    private void renew(long id, int claim) {
+        try {
+            Instant until = clock.instant().plus(lease);
+            jdbi.useHandle(h -> h.createUpdate("""
+                    UPDATE chatbot_alert_outbox SET next_attempt_at = :until, claimed_until = :until
+                    WHERE id = :id AND status = 'sending' AND attempts = :claim""")
+                    .bind("id", id).bind("claim", claim).bind("until", AlertOutbox.time(until)).execute());
+        } catch (RuntimeException e) {
+            log.warn("alert lease of outbox row {} could not be renewed: {}", id, e.toString());
+        }
+    }
 
     /** 1 s after the first failure, doubling, at most {@code maxBackoff}. */
     Duration backoff(int attempts) {
@@ -233,6 +283,7 @@ public final class AlertDispatcher implements AutoCloseable {
             thread = null;
         }
         wake();
+        renewer.shutdownNow();
         if (t != null) {
             try {
                 t.join(5_000);

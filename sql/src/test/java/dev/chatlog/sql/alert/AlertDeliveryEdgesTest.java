@@ -1,0 +1,174 @@
+package dev.chatlog.sql.alert;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.chatlog.core.alert.AlertChannel;
+import dev.chatlog.core.alert.WebhookChannel;
+import dev.chatlog.sql.Database;
+import dev.chatlog.sql.TestDatabase;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The outbox at its edges, with real receivers on loopback and the real clock: a receiver that
+ * stalls after its headers, a send slower than the lease while another instance looks for due rows,
+ * and instances that lack a channel.
+ */
+class AlertDeliveryEdgesTest {
+    private static Database db;
+    private HttpServer receiver;
+    private final AtomicInteger posts = new AtomicInteger();
+    private final CountDownLatch stop = new CountDownLatch(1);
+
+    @BeforeAll
+    static void start() {
+        db = TestDatabase.freshDatabase();
+    }
+
+    @AfterAll
+    static void close() {
+        db.close();
+    }
+
+    @BeforeEach
+    void clean() {
+        db.jdbi().useHandle(h -> h.execute("DELETE FROM chatbot_alert_outbox"));
+    }
+
+    @AfterEach
+    void stopReceiver() {
+        stop.countDown();
+        if (receiver != null) receiver.stop(0);
+    }
+
+    /** A receiver on loopback whose handler answers after {@code answerAfterMs}, or sends its headers and stalls when negative. */
+    private URI receiver(long answerAfterMs) throws Exception {
+        receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        receiver.setExecutor(Executors.newCachedThreadPool());
+        receiver.createContext("/hook", ex -> {
+            ex.getRequestBody().readAllBytes();
+            posts.incrementAndGet();
+            try {
+                if (answerAfterMs < 0) {
+                    ex.sendResponseHeaders(200, 0); // chunked: headers now, the body never
+                    ex.getResponseBody().write("{".getBytes());
+                    ex.getResponseBody().flush();
+                    stop.await(60, TimeUnit.SECONDS);
+                } else {
+                    Thread.sleep(answerAfterMs);
+                    ex.sendResponseHeaders(200, -1);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                ex.close();
+            }
+        });
+        receiver.start();
+        return URI.create("http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook");
+    }
+
+    private static void enqueue(String key, String channel) {
+        Outbox.insert(key, channel);
+    }
+
+    private static Map<String, Object> row(String key) {
+        return db.jdbi().withHandle(h -> h.createQuery("SELECT status, attempts, last_error FROM chatbot_alert_outbox WHERE notification_key = :k")
+                .bind("k", key).mapToMap().one());
+    }
+
+    @Test
+    void should_not_hang_on_a_receiver_that_sends_its_headers_and_stalls() throws Exception {
+        URI url = receiver(-1);
+        enqueue("stall-1", "webhook");
+        AlertDispatcher d = AlertDispatcher.builder(db.jdbi(), List.of(new WebhookChannel(url, null, Duration.ofSeconds(1))))
+                .lease(Duration.ofSeconds(30)).build();
+        Thread sender = new Thread(d::runOnce, "sender");
+        sender.start();
+        sender.join(20_000);
+        boolean stuck = sender.isAlive();
+        stop.countDown();
+        assertFalse(stuck, "the dispatcher is held by a receiver that stalls after its headers");
+        Map<String, Object> r = row("stall-1");
+        assertEquals("pending", r.get("status"), r.toString());
+        assertTrue(String.valueOf(r.get("last_error")).contains("not complete within 1000 ms"), r.toString());
+        d.close();
+    }
+
+    @Test
+    void should_send_once_when_a_send_outlasts_the_lease_and_another_instance_looks_for_due_rows() throws Exception {
+        URI url = receiver(3_000); // slower than the lease
+        enqueue("slow-1", "webhook");
+        AlertDispatcher a = AlertDispatcher.builder(db.jdbi(), List.of(new WebhookChannel(url, null, Duration.ofSeconds(10))))
+                .lease(Duration.ofSeconds(1)).build();
+        AlertDispatcher b = AlertDispatcher.builder(db.jdbi(), List.of(new WebhookChannel(url, null, Duration.ofSeconds(10))))
+                .lease(Duration.ofSeconds(1)).build();
+        AtomicInteger handledByA = new AtomicInteger();
+        Thread first = new Thread(() -> handledByA.set(a.runOnce()), "instance-a");
+        first.start();
+        int handledByB = 0;
+        long until = System.nanoTime() + 2_500_000_000L;
+        while (System.nanoTime() < until) { // instance B looks every 100 ms while A's send is running, well past A's lease
+            handledByB += b.runOnce();
+            Thread.sleep(100);
+        }
+        first.join(20_000);
+        Thread.sleep(3_500); // whatever B may have sent has been answered and marked
+        assertEquals(1, handledByA.get());
+        assertEquals(0, handledByB, "a live sender's claim is not taken over");
+        assertEquals(1, posts.get(), "the receiver got the notification once");
+        Map<String, Object> r = row("slow-1");
+        assertEquals("delivered", r.get("status"), r.toString());
+        assertEquals(1, ((Number) r.get("attempts")).intValue(), r.toString());
+        a.close();
+        b.close();
+    }
+
+    @Test
+    void should_leave_a_channel_it_lacks_to_the_instances_that_have_it() throws Exception {
+        URI url = receiver(0);
+        enqueue("mixed-1", "webhook");
+        AlertChannel logOnly = new AlertChannel() {
+            public String name() {
+                return "log";
+            }
+
+            public void send(Outgoing n) {}
+        };
+        AlertDispatcher springApp = AlertDispatcher.builder(db.jdbi(), List.of(logOnly)).build();
+        assertEquals(0, springApp.runOnce(), "an instance without a webhook does not claim (and fail) webhook rows");
+        assertEquals("pending", row("mixed-1").get("status"));
+        AlertDispatcher server = AlertDispatcher.builder(db.jdbi(), List.of(new WebhookChannel(url, null, Duration.ofSeconds(5)))).build();
+        assertEquals(1, server.runOnce());
+        assertEquals("delivered", row("mixed-1").get("status"));
+        assertEquals(1, posts.get());
+        springApp.close();
+        server.close();
+    }
+
+    private static final class Outbox {
+        static void insert(String key, String channel) {
+            java.time.LocalDateTime now = AlertOutbox.time(Instant.now().minusSeconds(1));
+            db.jdbi().useHandle(h -> h.createUpdate("""
+                    INSERT INTO chatbot_alert_outbox (notification_key, channel, rule_name, subject, state, severity, body, status,
+                        next_attempt_at, created_at) VALUES (:k, :c, 'slow', 'gpt-4o', 'ALERT', 'critical', '{"title": "t"}', 'pending', :at, :at)""")
+                    .bind("k", key).bind("c", channel).bind("at", now).execute());
+        }
+    }
+}
