@@ -154,6 +154,31 @@ class BudgetGuardTest {
     }
 
     @Test
+    void should_wait_for_other_calls_reservations_to_settle_before_refusing_and_refuse_at_once_on_spending() throws Exception {
+        Budget b = budget("busy", Budget.Scope.GLOBAL, null, "0.002", Budget.Action.ENFORCE);
+        // another call in flight holds almost all the headroom with its worst case; it settles far lower 300 ms later
+        BudgetLedger.Reservation other = ledger.reserve(b, new BigDecimal("0.0019"), Instant.now(), Duration.ofMinutes(1)).reservation();
+        Thread settler = new Thread(() -> {
+            try {
+                Thread.sleep(300);
+            } catch (InterruptedException e) {
+                return;
+            }
+            ledger.settle(other, new BigDecimal("0.0001"), Instant.now());
+        });
+        settler.start();
+        ChatRequest fits = ChatRequest.builder().messages(UserMessage.from("hello")).maxOutputTokens(1000).build(); // ~$0.0006
+        assertEquals("fine", model(guard()).chat(fits).aiMessage().text(), "admitted once the other call settled");
+        settler.join();
+        // spending alone now leaves no room for the worst case: refused without waiting for anything
+        BudgetLedger.Reservation big = ledger.reserve(b, new BigDecimal("0.0015"), Instant.now(), Duration.ofMinutes(1)).reservation();
+        ledger.settle(big, new BigDecimal("0.0015"), Instant.now());
+        assertThrows(BudgetExceededException.class, () -> model(guard()).chat(fits));
+        assertEquals(0, window(b).reserved().signum());
+        assertEquals(List.of(), ledger.audit());
+    }
+
+    @Test
     void should_release_the_reservation_of_a_failed_call() {
         Budget b = budget("fails", Budget.Scope.GLOBAL, null, "1", Budget.Action.ENFORCE);
         ChatModel m = model(guard());

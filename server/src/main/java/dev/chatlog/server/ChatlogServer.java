@@ -132,7 +132,7 @@ public final class ChatlogServer implements AutoCloseable {
         BudgetDefinitions budgetDefinitions = new BudgetDefinitions(database.jdbi());
         for (dev.chatlog.core.budget.Budget b : budgetSettings.budgets()) budgetDefinitions.put(b); // CHATLOG_BUDGETS: defined at start
         this.budgets = JdbcBudgetGate.builder(database.jdbi()).lease(Duration.ofSeconds(budgetSettings.leaseSeconds()))
-                .failClosed(budgetSettings.failClosed()).build();
+                .failClosed(budgetSettings.failClosed()).admissionWait(Duration.ofMillis(budgetSettings.admissionWaitMs())).build();
         model = BudgetGuard.builder(budgets, prices).defaultMaxTokens(budgetSettings.defaultMaxTokens())
                 .clampToHeadroom(budgetSettings.clamp()).build().guard(model);
         Duration ackTimeout = Duration.ofMillis(config.ackTimeoutMs());
@@ -162,6 +162,7 @@ public final class ChatlogServer implements AutoCloseable {
             c.routes.before("/logging-dashboard/*", access::authorize);
             c.routes.before("/metrics", access::authorize);
             c.startup.showJavalinBanner = false;
+            c.jsonMapper(new io.javalin.json.JavalinJackson().updateMapper(m -> m.registerModule(dev.chatlog.server.web.PlainDecimals.MODULE)));
             c.http.maxRequestSize = config.maxBodyBytes();
             c.jetty.host = config.host();
             c.jetty.port = config.port();

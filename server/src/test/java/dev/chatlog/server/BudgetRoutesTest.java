@@ -107,17 +107,18 @@ class BudgetRoutesTest {
 
     @Test
     void should_answer_a_refused_turn_429_before_calling_the_model_and_log_it_as_refused() throws Exception {
-        // the worst case of a request without max_tokens: 4,096 output tokens at $0.60 / M, more than $0.002
+        // the worst case of the first call (classify_intent: its prompt at $0.15 / M and 16 output tokens) is more than $0.000001
         assertEquals(201, http.put("/logging-dashboard/budgets/alice-day",
-                "{\"scope\": \"user\", \"value\": \"alice\", \"period\": \"day\", \"limit_usd\": 0.002, \"action\": \"enforce\"}").status());
+                "{\"scope\": \"user\", \"value\": \"alice\", \"period\": \"day\", \"limit_usd\": 0.000001, \"action\": \"enforce\"}").status());
         int sent = stub.requests().size();
         Http.Response r = http.post("/chat-chat/", "{\"input\": \"hello\", \"user_id\": \"alice\"}");
         assertEquals(429, r.status(), r.raw());
         assertEquals(sent, stub.requests().size(), "nothing was sent to the model");
         JsonNode j = r.json();
         assertEquals("alice-day", j.get("budget").asText());
-        assertEquals(0, new BigDecimal("0.002").compareTo(j.get("limit").decimalValue()));
+        assertEquals(0, new BigDecimal("0.000001").compareTo(j.get("limit").decimalValue()));
         assertEquals(0, j.get("spent").decimalValue().signum());
+        assertFalse(r.raw().contains("E-"), "amounts in plain notation (not 0E-10): " + r.raw());
         assertTrue(j.get("error").asText().contains("budget 'alice-day' exceeded"), j.toString());
         assertTrue(j.get("resets_at").asText().endsWith("T00:00:00Z"), j.toString());
         String conversation = j.get("conversation_id").asText();

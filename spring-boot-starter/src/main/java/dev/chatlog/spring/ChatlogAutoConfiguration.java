@@ -113,7 +113,7 @@ public class ChatlogAutoConfiguration {
     @ConditionalOnProperty(prefix = "chatlog.budgets", name = "enabled", havingValue = "true")
     public JdbcBudgetGate chatlogBudgetGate(Database chatlogDatabase, ChatlogProperties props) {
         return JdbcBudgetGate.builder(chatlogDatabase.jdbi()).lease(props.getBudgets().getLease())
-                .failClosed(props.getBudgets().isFailClosed()).build();
+                .failClosed(props.getBudgets().isFailClosed()).admissionWait(props.getBudgets().getAdmissionWait()).build();
     }
 
     @Bean

@@ -89,6 +89,8 @@ public class ChatlogProperties {
         private Duration lease = Duration.ofMinutes(10);
         /** Refuse enforced calls while the database is unreachable (default: let them through, counted). */
         private boolean failClosed;
+        /** How long a call refused only because of other calls' reservations waits for them to settle (0: refuse at once). */
+        private Duration admissionWait = Duration.ofSeconds(2);
 
         public boolean isEnabled() { return enabled; }
         public void setEnabled(boolean v) { this.enabled = v; }
@@ -100,6 +102,8 @@ public class ChatlogProperties {
         public void setLease(Duration v) { this.lease = v; }
         public boolean isFailClosed() { return failClosed; }
         public void setFailClosed(boolean v) { this.failClosed = v; }
+        public Duration getAdmissionWait() { return admissionWait; }
+        public void setAdmissionWait(Duration v) { this.admissionWait = v; }
     }
 
     /** Alert rules evaluated by this application, their notifications delivered through chatlog's outbox. */

@@ -16,10 +16,11 @@ import java.util.Map;
  * {@code CHATLOG_BUDGET_FAIL_CLOSED} ({@code on}: refuse enforced calls while the database is
  * unreachable; default off); {@code CHATLOG_BUDGET_SPIKE_MIN_CALLS} (calls an hour, and in the 24
  * before it, for a spike to count, default 20); {@code CHATLOG_BUDGET_CHECK_SECONDS} (how often
- * events are evaluated, default 30).
+ * events are evaluated, default 30); {@code CHATLOG_BUDGET_ADMISSION_WAIT_MS} (how long a call refused
+ * only because of other calls' reservations waits for them to settle, default 2000; 0: refuse at once).
  */
 public record BudgetSettings(List<Budget> budgets, int defaultMaxTokens, boolean clamp, int leaseSeconds, boolean failClosed,
-                             int spikeMinCalls, int checkSeconds) {
+                             int spikeMinCalls, int checkSeconds, int admissionWaitMs) {
     public static BudgetSettings from(Map<String, String> env) {
         List<Budget> budgets = Settings.definitions(env, "CHATLOG_BUDGETS", "CHATLOG_BUDGETS_FILE", BudgetJson::parseAll);
         return new BudgetSettings(List.copyOf(budgets),
@@ -28,6 +29,7 @@ public record BudgetSettings(List<Budget> budgets, int defaultMaxTokens, boolean
                 Settings.intIn(env, "CHATLOG_BUDGET_LEASE_SECONDS", 600, 5, 86_400),
                 Settings.onOff(env, "CHATLOG_BUDGET_FAIL_CLOSED", false),
                 Settings.intIn(env, "CHATLOG_BUDGET_SPIKE_MIN_CALLS", 20, 1, 1_000_000),
-                Settings.intIn(env, "CHATLOG_BUDGET_CHECK_SECONDS", 30, 1, 3600));
+                Settings.intIn(env, "CHATLOG_BUDGET_CHECK_SECONDS", 30, 1, 3600),
+                Settings.intIn(env, "CHATLOG_BUDGET_ADMISSION_WAIT_MS", 2000, 0, 60_000));
     }
 }

@@ -158,6 +158,14 @@ public final class ShopChatbot {
         }
     }
 
+    /**
+     * The {@code max_tokens} each function is sent with: what its answer needs, with room to spare
+     * (an intent is a word, a query a few lines, an answer a paragraph). It bounds the cost of a
+     * runaway answer and is what an enforced budget reserves for the call, so it is kept realistic.
+     */
+    static final Map<String, Integer> MAX_TOKENS = Map.of("classify_intent", 16, "generate_sql", 400, "summarize", 500,
+            "respond", 300, "summarize_conversation", 400);
+
     private String call(MessageTurn turn, String function, String system, List<ConversationMemory.Turn> history, String user) {
         List<ChatMessage> messages = new ArrayList<>();
         messages.add(SystemMessage.from(system));
@@ -167,7 +175,8 @@ public final class ShopChatbot {
         }
         messages.add(UserMessage.from(user));
         try (ChatContext.Scope s = turn.function(function)) {
-            String text = model.chat(ChatRequest.builder().messages(messages).build()).aiMessage().text();
+            String text = model.chat(ChatRequest.builder().messages(messages).maxOutputTokens(MAX_TOKENS.get(function)).build())
+                    .aiMessage().text();
             return text == null ? "" : text.trim();
         }
     }

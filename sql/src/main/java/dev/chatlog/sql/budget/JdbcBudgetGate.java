@@ -40,6 +40,7 @@ public final class JdbcBudgetGate implements BudgetGate, AutoCloseable {
     private final Duration lease;
     private final Clock clock;
     private final boolean failClosed;
+    private final Duration admissionWait;
     private final ScheduledExecutorService housekeeping;
     private volatile List<Budget> budgets;
     private final AtomicLong lastExpiry = new AtomicLong();
@@ -52,6 +53,7 @@ public final class JdbcBudgetGate implements BudgetGate, AutoCloseable {
         this.lease = b.lease;
         this.clock = b.clock;
         this.failClosed = b.failClosed;
+        this.admissionWait = b.admissionWait;
         this.budgets = load(List.of());
         this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "chatlog-budgets");
@@ -92,6 +94,7 @@ public final class JdbcBudgetGate implements BudgetGate, AutoCloseable {
             try {
                 a = ledger.reserve(b, worstCaseUsd, now, lease, subject);
                 if (!a.admitted() && expireStale(now) > 0) a = ledger.reserve(b, worstCaseUsd, now, lease, subject);
+                if (!a.admitted()) a = awaitSettlements(b, worstCaseUsd, subject, a);
             } catch (RuntimeException e) {
                 if (b.enforced() && failClosed) {
                     release(held, now);
@@ -109,6 +112,27 @@ public final class JdbcBudgetGate implements BudgetGate, AutoCloseable {
             held.add(a.reservation());
         }
         return held.isEmpty() ? NONE : new LedgerHold(held);
+    }
+
+    /**
+     * A call refused only because of other calls' reservations (what is spent leaves room for it)
+     * waits for them to settle, up to the admission wait: most reservations are worst cases that
+     * settle far lower. Tries again every 10-50 ms; refused for good once spending alone leaves no room.
+     */
+    private BudgetLedger.Admission awaitSettlements(Budget b, BigDecimal worstCaseUsd, BudgetSubject subject, BudgetLedger.Admission a) {
+        long deadline = System.nanoTime() + admissionWait.toNanos();
+        long pauseMs = 10;
+        while (!a.admitted() && a.refusal().spent().add(worstCaseUsd).compareTo(b.limitUsd()) <= 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(Math.min(pauseMs, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return a;
+            }
+            pauseMs = Math.min(50, pauseMs * 2);
+            a = ledger.reserve(b, worstCaseUsd, clock.instant(), lease, subject);
+        }
+        return a;
     }
 
     @Override
@@ -243,6 +267,7 @@ public final class JdbcBudgetGate implements BudgetGate, AutoCloseable {
         private Duration refresh = Duration.ofSeconds(5);
         private Clock clock = Clock.systemUTC();
         private boolean failClosed;
+        private Duration admissionWait = Duration.ofSeconds(2);
 
         private Builder(Jdbi jdbi) {
             this.jdbi = Objects.requireNonNull(jdbi, "jdbi");
@@ -265,6 +290,19 @@ public final class JdbcBudgetGate implements BudgetGate, AutoCloseable {
         /** Refuse enforced calls while the database is unreachable (default: let them through, counted). */
         public Builder failClosed(boolean on) {
             this.failClosed = on;
+            return this;
+        }
+
+        /**
+         * How long a call refused only because of other calls' reservations waits for them to settle
+         * before it is refused (default 2 s; zero: refuse at once). A call the spending alone leaves
+         * no room for is refused at once.
+         */
+        public Builder admissionWait(Duration d) {
+            if (d == null || d.isNegative() || d.compareTo(Duration.ofMinutes(1)) > 0) {
+                throw new IllegalArgumentException("admissionWait must be between 0 and 1 minute");
+            }
+            this.admissionWait = d;
             return this;
         }
 
