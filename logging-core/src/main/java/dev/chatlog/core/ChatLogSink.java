@@ -11,6 +11,17 @@ public interface ChatLogSink {
     void write(Batch batch) throws Exception;
 
     /**
+     * {@link #write}, returning the records this write stored for the first time: a record written
+     * again (a replay from the spool after a crash, a retry) is left out, so what observes the
+     * stored records (meters, spans, turn summaries) counts each once. A sink that cannot tell
+     * returns the whole batch.
+     */
+    default Batch writeNew(Batch batch) throws Exception {
+        write(batch);
+        return batch;
+    }
+
+    /**
      * Whether a failure may go away by itself (connection lost, deadlock, timeout), so the same
      * batch should be tried again later. Non-retryable failures are isolated to single records,
      * and the records that still fail are rejected and counted.

@@ -75,8 +75,9 @@ public final class ChatLogger implements AutoCloseable {
     }
 
     /**
-     * Calls {@code observer} with every batch the store took, on the writer thread, once its write
-     * succeeded (a batch written again after a crash, from the spool, is seen again). An observer
+     * Calls {@code observer} with the records of every batch the store took that it stored for the
+     * first time ({@link ChatLogSink#writeNew}), on the writer thread, once its write succeeded: a
+     * record replayed from the spool after a crash is not seen again. An observer
      * that throws is logged and skipped: it never fails a write. Meters and the turn summaries use it.
      */
     public void onStored(java.util.function.Consumer<Batch> observer) {
@@ -87,10 +88,15 @@ public final class ChatLogger implements AutoCloseable {
         return new ChatLogSink() {
             @Override
             public void write(Batch batch) throws Exception {
-                sink.write(batch);
+                if (stored.isEmpty()) {
+                    sink.write(batch);
+                    return;
+                }
+                Batch fresh = sink.writeNew(batch); // a replayed record was seen by the observers when it was first stored
+                if (fresh.size() == 0) return;
                 for (java.util.function.Consumer<Batch> o : stored) {
                     try {
-                        o.accept(batch);
+                        o.accept(fresh);
                     } catch (RuntimeException e) {
                         log.debug("a stored-batch observer failed: {}", e.toString());
                     }

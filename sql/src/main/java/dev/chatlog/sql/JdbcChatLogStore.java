@@ -60,10 +60,15 @@ public final class JdbcChatLogStore implements ChatLogSink {
 
     @Override
     public void write(Batch batch) throws Exception {
+        writeNew(batch);
+    }
+
+    /** Writes the batch; returns the calls and messages this transaction inserted (the {@code write_batch_id} rows). */
+    @Override
+    public Batch writeNew(Batch batch) throws Exception {
         for (int attempt = 1; ; attempt++) {
             try {
-                jdbi.useTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> writeInTransaction(h, batch));
-                return;
+                return jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> writeInTransaction(h, batch));
             } catch (RuntimeException e) {
                 if (attempt >= MAX_LOCK_RETRIES || !isLockConflict(e)) {
                     throw e;
@@ -103,7 +108,7 @@ public final class JdbcChatLogStore implements ChatLogSink {
         return false;
     }
 
-    private void writeInTransaction(Handle h, Batch batch) throws JsonProcessingException {
+    private Batch writeInTransaction(Handle h, Batch batch) throws JsonProcessingException {
         long batchId = newBatchId();
         Map<String, LlmCall> calls = new LinkedHashMap<>();
         for (LlmCall c : batch.calls()) {
@@ -131,6 +136,7 @@ public final class JdbcChatLogStore implements ChatLogSink {
         MessageTotals.setOfNewMessages(h, newMessageKeys, messages, intents);
         MessageTotals.addCallsToOlderMessages(h, newCalls, newMessageKeys, intents);
         RollupWriter.apply(h, newCalls, newMessages, intents); // rollup rows last: every writer locks in the same order
+        return new Batch(newCalls, newMessages);
     }
 
     private static long newBatchId() {
