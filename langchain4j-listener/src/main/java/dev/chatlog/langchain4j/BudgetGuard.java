@@ -78,8 +78,8 @@ public final class BudgetGuard {
     }
 
     /** An admitted call: the request to send (max_tokens possibly set), what it holds, and how to price its outcome. */
-    record Admitted(ChatRequest request, BudgetGate.Hold hold, String model, Rates rates, int promptTokens) {
-        static final Admitted NONE = new Admitted(null, BudgetGate.NONE, null, null, 0);
+    record Admitted(ChatRequest request, BudgetGate.Hold hold, String model, Rates rates, int promptTokens, int maxTokens) {
+        static final Admitted NONE = new Admitted(null, BudgetGate.NONE, null, null, 0, 0);
     }
 
     /**
@@ -90,7 +90,7 @@ public final class BudgetGuard {
     Admitted admit(ChatRequest request, ChatRequestParameters defaults, ModelProvider modelProvider) {
         String model = request.modelName() != null ? request.modelName() : defaults == null ? null : defaults.modelName();
         BudgetSubject who = BudgetSubject.of(ChatContext.current(), model);
-        if (!gate.covers(who)) return new Admitted(request, BudgetGate.NONE, model, null, 0); // no budget: no counting, no pricing
+        if (!gate.covers(who)) return new Admitted(request, BudgetGate.NONE, model, null, 0, 0); // no budget: no counting, no pricing
         Integer asked = request.maxOutputTokens() != null ? request.maxOutputTokens()
                 : defaults == null ? null : defaults.maxOutputTokens();
         int maxTokens = asked != null ? asked : defaultMaxTokens;
@@ -98,7 +98,7 @@ public final class BudgetGuard {
                 : prices.quote(model, provider != null ? provider : CallRenderer.providerName(modelProvider), clock.instant());
         if (quote.isEmpty()) {
             BudgetGate.Hold hold = gate.reserve(who, null);
-            return new Admitted(capped(request, asked, maxTokens), hold, model, null, 0);
+            return new Admitted(capped(request, asked, maxTokens), hold, model, null, 0, maxTokens);
         }
         Rates rates = quote.get().rates();
         int prompt = promptTokens(model, request);
@@ -115,7 +115,7 @@ public final class BudgetGuard {
             }
         }
         BudgetGate.Hold hold = gate.reserve(who, worst);
-        return new Admitted(capped(request, asked, maxTokens), hold, model, rates, prompt);
+        return new Admitted(capped(request, asked, maxTokens), hold, model, rates, prompt, maxTokens);
     }
 
     /** The call ended with {@code response}: the hold is settled to its cost. Never throws. */
@@ -127,6 +127,34 @@ public final class BudgetGuard {
         }
     }
 
+    /**
+     * The call failed with {@code error} before any output reached the application. A timeout is
+     * settled at the worst case: the provider may have generated (and billed) the whole answer that
+     * never arrived. Any other failure (the provider refused the request) is released. Never throws.
+     */
+    void failed(Admitted a, Throwable error) {
+        if (!isTimeout(error)) {
+            release(a);
+            return;
+        }
+        try {
+            a.hold().settle(a.rates() == null ? null : worstCase(a.rates(), a.promptTokens(), a.maxTokens()));
+        } catch (RuntimeException e) {
+            log.warn("chatlog: settling a timed-out call's reservation failed; its lease will release it: {}", e.toString());
+        }
+    }
+
+    static boolean isTimeout(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof java.net.http.HttpTimeoutException || t instanceof java.net.SocketTimeoutException
+                    || t instanceof java.util.concurrent.TimeoutException || t.getClass().getSimpleName().contains("Timeout")) {
+                return true;
+            }
+            if (t.getCause() == t) break;
+        }
+        return false;
+    }
+
     /** The call failed before any output: the hold is released. Never throws. */
     void release(Admitted a) {
         try {
@@ -136,7 +164,11 @@ public final class BudgetGuard {
         }
     }
 
-    /** A stream cancelled after {@code partialText}: the hold is settled to the prompt and the text received, as jtokkit counts them. */
+    /**
+     * A stream that ended early (cancelled by the application, or failed) after {@code partialText}:
+     * the hold is settled to the prompt and what was received (text, thinking, tool-call arguments),
+     * as jtokkit counts them: the provider bills what it generated.
+     */
     void cancelled(Admitted a, String partialText) {
         try {
             a.hold().settle(a.rates() == null ? null : a.rates().cost(a.promptTokens(), 0, 0, tokens.countText(a.model(), partialText)));
@@ -152,8 +184,20 @@ public final class BudgetGuard {
             UsageDetails d = UsageDetails.of(usage);
             return a.rates().cost(d.inputTokens(), d.cachedInputTokens(), d.cacheWriteTokens(), d.outputTokens());
         }
-        String text = response == null || response.aiMessage() == null ? null : response.aiMessage().text();
-        return a.rates().cost(a.promptTokens(), 0, 0, tokens.countText(a.model(), text)); // no usage reported: jtokkit's count
+        return a.rates().cost(a.promptTokens(), 0, 0, tokens.countText(a.model(), generated(response))); // no usage reported: jtokkit's count
+    }
+
+    /** What the model generated: its text, thinking and tool calls (a tool-call reply has no text, and is billed). */
+    private static String generated(ChatResponse response) {
+        if (response == null || response.aiMessage() == null) return null;
+        var m = response.aiMessage();
+        StringBuilder out = new StringBuilder();
+        if (m.text() != null) out.append(m.text());
+        if (m.thinking() != null) out.append(m.thinking());
+        if (m.toolExecutionRequests() != null) {
+            for (var t : m.toolExecutionRequests()) out.append(t.name()).append(t.arguments());
+        }
+        return out.toString();
     }
 
     private int promptTokens(String model, ChatRequest request) {

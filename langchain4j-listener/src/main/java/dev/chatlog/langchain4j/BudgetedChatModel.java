@@ -44,7 +44,7 @@ final class BudgetedChatModel implements ChatModel {
         try {
             response = call.get();
         } catch (RuntimeException | Error e) {
-            guard.release(a);
+            guard.failed(a, e); // released, or, for a timeout, settled at the worst case
             throw e;
         }
         guard.settle(a, response);

@@ -23,8 +23,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A {@link StreamingChatModel} whose calls are admitted by a {@link BudgetGuard} before they are
- * sent. The reservation ends once: settled on the final response's usage, released on an error,
- * or, when the application cancels the stream, settled to what was received so far.
+ * sent. The reservation ends once: settled on the final response's usage; on an error or when the
+ * application cancels the stream, settled to what was received so far (text, thinking, tool-call
+ * arguments: the provider bills them), or, with nothing received, released (a timeout: settled at
+ * its worst case).
  */
 final class BudgetedStreamingChatModel implements StreamingChatModel {
     private final StreamingChatModel delegate;
@@ -76,34 +78,37 @@ final class BudgetedStreamingChatModel implements StreamingChatModel {
 
         @Override
         public void onPartialResponse(String text) {
+            received(text);
             handler.onPartialResponse(text);
         }
 
         @Override
         public void onPartialResponse(PartialResponse partial, PartialResponseContext context) {
-            synchronized (received) {
-                received.append(partial.text());
-            }
+            received(partial.text());
             handler.onPartialResponse(partial, new PartialResponseContext(watch(context.streamingHandle())));
         }
 
         @Override
         public void onPartialThinking(PartialThinking thinking) {
+            received(thinking.text());
             handler.onPartialThinking(thinking);
         }
 
         @Override
         public void onPartialThinking(PartialThinking thinking, PartialThinkingContext context) {
+            received(thinking.text());
             handler.onPartialThinking(thinking, new PartialThinkingContext(watch(context.streamingHandle())));
         }
 
         @Override
         public void onPartialToolCall(PartialToolCall call) {
+            received(call.partialArguments());
             handler.onPartialToolCall(call);
         }
 
         @Override
         public void onPartialToolCall(PartialToolCall call, PartialToolCallContext context) {
+            received(call.partialArguments());
             handler.onPartialToolCall(call, new PartialToolCallContext(watch(context.streamingHandle())));
         }
 
@@ -125,8 +130,25 @@ final class BudgetedStreamingChatModel implements StreamingChatModel {
 
         @Override
         public void onError(Throwable error) {
-            if (ended.compareAndSet(false, true)) guard.release(admitted);
+            if (ended.compareAndSet(false, true)) {
+                String text = receivedSoFar();
+                if (text.isEmpty()) guard.failed(admitted, error);
+                else guard.cancelled(admitted, text); // a stream that fails after output: what was generated is billed
+            }
             handler.onError(error);
+        }
+
+        private void received(String part) {
+            if (part == null) return;
+            synchronized (received) {
+                received.append(part);
+            }
+        }
+
+        private String receivedSoFar() {
+            synchronized (received) {
+                return received.toString();
+            }
         }
 
         /** The stream's handle, ending the reservation when the application cancels through it. */
@@ -135,13 +157,7 @@ final class BudgetedStreamingChatModel implements StreamingChatModel {
                 @Override
                 public void cancel() {
                     handle.cancel();
-                    if (ended.compareAndSet(false, true)) {
-                        String text;
-                        synchronized (received) {
-                            text = received.toString();
-                        }
-                        guard.cancelled(admitted, text);
-                    }
+                    if (ended.compareAndSet(false, true)) guard.cancelled(admitted, receivedSoFar());
                 }
 
                 @Override

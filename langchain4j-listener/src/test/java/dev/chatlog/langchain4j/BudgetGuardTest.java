@@ -179,6 +179,20 @@ class BudgetGuardTest {
     }
 
     @Test
+    void should_count_a_call_that_timed_out_at_its_worst_case_not_as_free() {
+        Budget b = budget("timeouts", Budget.Scope.GLOBAL, null, "1", Budget.Action.ENFORCE);
+        stub.respond(r -> Reply.text("an answer the client never reads", Usage.of(100, 4000)).delay(1500));
+        ChatModel slow = guard().guard(OpenAiChatModel.builder().baseUrl(stub.baseUrl()).apiKey("k").modelName("gpt-4o-mini")
+                .maxRetries(0).timeout(Duration.ofMillis(500)).build());
+        assertThrows(RuntimeException.class, () -> slow.chat("hello"));
+        BudgetLedger.WindowState w = window(b);
+        assertEquals(0, w.reserved().signum());
+        // the provider may have generated the whole answer: 4,096 output tokens at $0.60 / M at least
+        assertTrue(w.spent().compareTo(new BigDecimal("0.0024576")) > 0, "a timed-out call is not free: " + w.spent());
+        assertEquals(List.of(), ledger.audit());
+    }
+
+    @Test
     void should_release_the_reservation_of_a_failed_call() {
         Budget b = budget("fails", Budget.Scope.GLOBAL, null, "1", Budget.Action.ENFORCE);
         ChatModel m = model(guard());

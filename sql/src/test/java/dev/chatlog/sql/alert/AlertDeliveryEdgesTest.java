@@ -122,6 +122,8 @@ class AlertDeliveryEdgesTest {
         AtomicInteger handledByA = new AtomicInteger();
         Thread first = new Thread(() -> handledByA.set(a.runOnce()), "instance-a");
         first.start();
+        long claimed = System.nanoTime() + 10_000_000_000L;
+        while (posts.get() == 0 && System.nanoTime() < claimed) Thread.sleep(5); // A has claimed the row and is sending it
         int handledByB = 0;
         long until = System.nanoTime() + 2_500_000_000L;
         while (System.nanoTime() < until) { // instance B looks every 100 ms while A's send is running, well past A's lease
