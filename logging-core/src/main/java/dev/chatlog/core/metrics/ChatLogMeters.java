@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
@@ -35,12 +36,19 @@ import java.util.function.Consumer;
  * <p>Cardinality is bounded by construction: every meter has one fixed set of tag keys (a missing
  * value is {@value #NONE}); model, provider, error and tool values are canonicalised (lower case,
  * trimmed, at most 100 characters) and at most {@link #MAX_VALUES} distinct values per key are kept,
- * later ones counted under {@value #OTHER}; user and conversation ids are never tags.
+ * later ones counted under {@value #OTHER}; and each meter name has at most {@link #MAX_SERIES}
+ * series (combinations of values): a new combination past it is counted in the name's overflow
+ * series, whose variable tags all read {@value #OTHER}. Nothing is dropped: totals stay exact. User
+ * and conversation ids are never tags.
  */
 public final class ChatLogMeters implements MeterBinder {
     public static final String NONE = "none";
     public static final String OTHER = GenAiNames.OTHER;
     public static final int MAX_VALUES = 200;
+    public static final int MAX_SERIES = 1_000;
+    /** The tags whose values come from the data; the others (operation, token type, outcome) have a few fixed values. */
+    private static final Set<String> VARIABLE_TAGS = Set.of("gen_ai.provider.name", "gen_ai.request.model", "gen_ai.response.model",
+            "error.type", "gen_ai.tool.name");
 
     public static final String TOKEN_USAGE = "gen_ai.client.token.usage";
     public static final String OPERATION_DURATION = "gen_ai.client.operation.duration";
@@ -57,6 +65,7 @@ public final class ChatLogMeters implements MeterBinder {
     static final double[] SECOND_BUCKETS = {0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92};
     private final ChatLogger logger;
     private final Map<String, Set<String>> seen = new ConcurrentHashMap<>();
+    private final Map<String, Set<Tags>> series = new ConcurrentHashMap<>();
     private final List<MeterRegistry> registries = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public ChatLogMeters(ChatLogger logger) {
@@ -100,31 +109,36 @@ public final class ChatLogMeters implements MeterBinder {
     private void record(MeterRegistry r, Batch batch) {
         for (LlmCall c : batch.calls()) {
             if (c.callType() == CallType.TOOL) {
-                Counter.builder(TOOL_EXECUTIONS).description("tool executions").tags("gen_ai.tool.name", bounded("tool", c.functionName()),
-                        "outcome", c.success() ? "success" : "error").register(r).increment();
+                Counter.builder(TOOL_EXECUTIONS).description("tool executions").tags(capped(TOOL_EXECUTIONS, Tags.of(
+                        "gen_ai.tool.name", bounded("tool", c.functionName()), "outcome", c.success() ? "success" : "error")))
+                        .register(r).increment();
                 continue;
             }
             if (!c.callType().isModelCall()) continue;
             String op = GenAiNames.operation(c.callType());
             Tags base = Tags.of("gen_ai.operation.name", op, "gen_ai.provider.name", provider(c.provider()),
                     "gen_ai.request.model", bounded("model", c.model()), "gen_ai.response.model", bounded("model", c.responseModel()));
-            if (c.inputTokens() != null) tokens(r, TOKEN_USAGE, base.and("gen_ai.token.type", "input"), c.inputTokens());
+            if (c.inputTokens() != null) tokens(r, TOKEN_USAGE, capped(TOKEN_USAGE, base.and("gen_ai.token.type", "input")), c.inputTokens());
             if (c.outputTokens() != null && c.callType() != CallType.EMBEDDING) {
-                tokens(r, TOKEN_USAGE, base.and("gen_ai.token.type", "output"), c.outputTokens());
+                tokens(r, TOKEN_USAGE, capped(TOKEN_USAGE, base.and("gen_ai.token.type", "output")), c.outputTokens());
             }
-            if (c.cachedInputTokens() != null && c.cachedInputTokens() > 0) tokens(r, CACHED_INPUT_TOKENS, base, c.cachedInputTokens());
-            if (c.reasoningTokens() != null && c.reasoningTokens() > 0) tokens(r, REASONING_TOKENS, base, c.reasoningTokens());
+            if (c.cachedInputTokens() != null && c.cachedInputTokens() > 0) {
+                tokens(r, CACHED_INPUT_TOKENS, capped(CACHED_INPUT_TOKENS, base), c.cachedInputTokens());
+            }
+            if (c.reasoningTokens() != null && c.reasoningTokens() > 0) tokens(r, REASONING_TOKENS, capped(REASONING_TOKENS, base), c.reasoningTokens());
             String error = c.success() ? NONE : errorType(c.errorType());
-            seconds(r, OPERATION_DURATION, "GenAI operation duration", base.and("error.type", error), (long) (c.durationMs() * 1_000_000));
+            seconds(r, OPERATION_DURATION, "GenAI operation duration", capped(OPERATION_DURATION, base.and("error.type", error)),
+                    (long) (c.durationMs() * 1_000_000));
             if (c.callType() == CallType.STREAMING_CHAT && c.timeToFirstTokenMs() != null) {
-                seconds(r, TIME_TO_FIRST_CHUNK, "time to the first chunk of a streamed response", base, c.timeToFirstTokenMs() * 1_000_000L);
+                seconds(r, TIME_TO_FIRST_CHUNK, "time to the first chunk of a streamed response", capped(TIME_TO_FIRST_CHUNK, base),
+                        c.timeToFirstTokenMs() * 1_000_000L);
             }
             if (c.priced() && c.costEstimate() != null) {
-                Counter.builder(COST).baseUnit("usd").description("cost of the calls, from chatlog's price data").tags(base).register(r)
-                        .increment(c.costEstimate().doubleValue());
+                Counter.builder(COST).baseUnit("usd").description("cost of the calls, from chatlog's price data").tags(capped(COST, base))
+                        .register(r).increment(c.costEstimate().doubleValue());
             } else {
-                Counter.builder(UNPRICED_CALLS).description("calls of a model with no price (not counted as free)").tags(base).register(r)
-                        .increment();
+                Counter.builder(UNPRICED_CALLS).description("calls of a model with no price (not counted as free)")
+                        .tags(capped(UNPRICED_CALLS, base)).register(r).increment();
             }
         }
     }
@@ -147,10 +161,26 @@ public final class ChatLogMeters implements MeterBinder {
         return d;
     }
 
-    /** The conventions' provider name for a stored one ({@value #NONE} without one). */
-    static String provider(String stored) {
+    /** The conventions' provider name for a stored one ({@value #NONE} without one), bounded like every value. */
+    private String provider(String stored) {
         String p = GenAiNames.provider(stored);
-        return p == null ? NONE : p;
+        return p == null ? NONE : bounded("provider", p);
+    }
+
+    /**
+     * {@code tags} if the meter {@code name} has them already or has room for one more series;
+     * else the name's overflow series: the same keys, every variable value {@value #OTHER}.
+     */
+    private Tags capped(String name, Tags tags) {
+        Set<Tags> known = series.computeIfAbsent(name, k -> ConcurrentHashMap.newKeySet());
+        if (known.contains(tags)) return tags;
+        if (known.size() < MAX_SERIES) {
+            known.add(tags); // one writer thread: the size check and the add do not race
+            return tags;
+        }
+        List<Tag> out = new java.util.ArrayList<>();
+        for (Tag t : tags) out.add(VARIABLE_TAGS.contains(t.getKey()) ? Tag.of(t.getKey(), OTHER) : t);
+        return Tags.of(out);
     }
 
     /** An error's type as a class name or an HTTP status (class), never a message; bounded like every value. */

@@ -4,6 +4,7 @@ import dev.chatlog.core.ChatLogger;
 import dev.chatlog.core.budget.BudgetStatus;
 import dev.chatlog.core.metrics.ChatLogMeters;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -58,23 +59,42 @@ public final class ServerMeters implements AutoCloseable {
         databaseUp.set(up);
     }
 
-    /** Each budget's current figures; a budget's gauges appear with it, a deleted one's read NaN. */
+    /** Budgets with gauges at most: budgets made per user through the API must not grow the series without bound. */
+    static final int MAX_BUDGET_GAUGES = 200;
+    private final Map<String, List<Meter>> budgetMeters = new ConcurrentHashMap<>();
+
+    /**
+     * Each budget's current figures: a budget's gauges appear with it and are removed with it (a
+     * deleted budget leaves no series behind); past {@value #MAX_BUDGET_GAUGES} budgets, the others
+     * have none (the budgets route lists them all).
+     */
     public void budgets(List<BudgetStatus> current) {
         Set<String> defined = new HashSet<>();
+        for (BudgetStatus s : current) defined.add(s.budget().name());
+        for (String gone : new java.util.ArrayList<>(budgetMeters.keySet())) { // first: their room goes to new budgets
+            if (defined.contains(gone)) continue;
+            for (Meter m : budgetMeters.remove(gone)) registry.remove(m); // from the composite and the registries under it
+            budgets.remove(gone);
+        }
         for (BudgetStatus s : current) {
             String name = s.budget().name();
-            defined.add(name);
-            if (budgets.put(name, new BigDecimal[] {s.budget().limitUsd(), s.spent(), s.remaining()}) != null) continue;
+            if (budgets.containsKey(name)) {
+                budgets.put(name, new BigDecimal[] {s.budget().limitUsd(), s.spent(), s.remaining()});
+                continue;
+            }
+            if (budgetMeters.size() >= MAX_BUDGET_GAUGES) continue;
+            budgets.put(name, new BigDecimal[] {s.budget().limitUsd(), s.spent(), s.remaining()});
             String[] meter = {"chatlog.budget.limit", "chatlog.budget.spent", "chatlog.budget.remaining"};
+            List<Meter> registered = new java.util.ArrayList<>();
             for (int i = 0; i < meter.length; i++) {
                 int k = i;
-                Gauge.builder(meter[i], budgets, m -> {
+                registered.add(Gauge.builder(meter[i], budgets, m -> {
                     BigDecimal[] v = m.get(name);
                     return v == null ? Double.NaN : v[k].doubleValue();
-                }).baseUnit("usd").tag("budget", name).description("the budget's current window").register(registry);
+                }).baseUnit("usd").tag("budget", name).description("the budget's current window").register(registry));
             }
+            budgetMeters.put(name, registered);
         }
-        budgets.keySet().retainAll(defined);
     }
 
     @Override
