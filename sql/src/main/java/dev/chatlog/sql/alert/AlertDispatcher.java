@@ -221,12 +221,15 @@ public final class AlertDispatcher implements AutoCloseable {
                 .bind("now", AlertOutbox.time(now)).map((rs, ctx) -> new Group(rs.getString(1), rs.getObject(2, LocalDateTime.class))).list());
         int made = 0;
         for (Group g : groups) {
-            String key = "digest-" + hash(g.channel() + "|" + g.at());
             made += jdbi.inTransaction(h -> {
                 List<Map<String, Object>> held = h.createQuery("""
                         SELECT id, body, severity FROM chatbot_alert_outbox WHERE status = 'held' AND channel = :c AND next_attempt_at = :at
                         ORDER BY id FOR UPDATE""").bind("c", g.channel()).bind("at", g.at()).mapToMap().list();
                 if (held.isEmpty()) return 0;
+                // the key names the digest's first member, not only its channel and time: a member committed after
+                // the digest of its time was built (an evaluation straddling it, an instance's clock behind) makes a
+                // digest of its own instead of falling into the sent one's key and never going out
+                String key = "digest-" + hash(g.channel() + "|" + g.at() + "|" + ((Number) held.get(0).get("id")).longValue());
                 List<Object> bodies = new ArrayList<>();
                 List<Long> ids = new ArrayList<>();
                 String severity = "info";

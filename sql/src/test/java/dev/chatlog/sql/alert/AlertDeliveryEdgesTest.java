@@ -34,6 +34,7 @@ class AlertDeliveryEdgesTest {
     private static Database db;
     private HttpServer receiver;
     private final AtomicInteger posts = new AtomicInteger();
+    private final List<String> bodies = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final CountDownLatch stop = new CountDownLatch(1);
 
     @BeforeAll
@@ -62,7 +63,7 @@ class AlertDeliveryEdgesTest {
         receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         receiver.setExecutor(Executors.newCachedThreadPool());
         receiver.createContext("/hook", ex -> {
-            ex.getRequestBody().readAllBytes();
+            bodies.add(new String(ex.getRequestBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
             posts.incrementAndGet();
             try {
                 if (answerAfterMs < 0) {
@@ -164,7 +165,31 @@ class AlertDeliveryEdgesTest {
         server.close();
     }
 
+    @Test
+    void should_send_a_held_notification_that_arrives_after_its_digest_was_built_in_a_digest_of_its_own() throws Exception {
+        URI url = receiver(0);
+        java.time.LocalDateTime digestAt = AlertOutbox.time(Instant.now().minusSeconds(5).truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+        Outbox.held("early-1", "webhook", digestAt, "first");
+        AlertDispatcher d = AlertDispatcher.builder(db.jdbi(), List.of(new WebhookChannel(url, null, Duration.ofSeconds(5)))).build();
+        assertEquals(2, d.runOnce(), "the digest made and sent");
+        assertEquals(1, posts.get());
+        // an evaluation that straddled the digest time (or another instance's clock a second behind) commits a member late
+        Outbox.held("late-1", "webhook", digestAt, "second");
+        d.runOnce();
+        assertEquals("digested", row("late-1").get("status"));
+        assertEquals(2, posts.get(), "the late member was sent, in a digest of its own");
+        assertTrue(bodies.get(1).contains("second") && !bodies.get(1).contains("first"), bodies.get(1));
+        d.close();
+    }
+
     private static final class Outbox {
+        static void held(String key, String channel, java.time.LocalDateTime digestAt, String title) {
+            db.jdbi().useHandle(h -> h.createUpdate("""
+                    INSERT INTO chatbot_alert_outbox (notification_key, channel, rule_name, subject, state, severity, body, status,
+                        next_attempt_at, created_at) VALUES (:k, :c, 'tokens', 'gpt-4o', 'ALERT', 'info', :body, 'held', :at, :at)""")
+                    .bind("k", key).bind("c", channel).bind("at", digestAt).bind("body", "{\"title\": \"" + title + "\"}").execute());
+        }
+
         static void insert(String key, String channel) {
             java.time.LocalDateTime now = AlertOutbox.time(Instant.now().minusSeconds(1));
             db.jdbi().useHandle(h -> h.createUpdate("""
