@@ -182,6 +182,80 @@ class AlertDeliveryEdgesTest {
         d.close();
     }
 
+    /**
+     * A plain SMTP server on loopback that answers every command after {@code pauseMs} (a slow mail
+     * server: each of a send's eight round trips is within the timeout, the whole is not within the
+     * lease); counts the messages it accepted.
+     */
+    private static java.net.ServerSocket slowSmtp(long pauseMs, AtomicInteger messages) throws Exception {
+        java.net.ServerSocket server = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        Thread t = new Thread(() -> {
+            while (!server.isClosed()) {
+                try (java.net.Socket s = server.accept()) {
+                    var in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(), java.nio.charset.StandardCharsets.US_ASCII));
+                    var out = s.getOutputStream();
+                    java.util.function.Consumer<String> say = line -> {
+                        try {
+                            Thread.sleep(pauseMs);
+                            out.write((line + "\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                            out.flush();
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                        }
+                    };
+                    say.accept("220 slow.test ESMTP");
+                    String line;
+                    while ((line = in.readLine()) != null) {
+                        String cmd = line.toUpperCase(java.util.Locale.ROOT);
+                        if (cmd.startsWith("EHLO") || cmd.startsWith("HELO")) say.accept("250 slow.test");
+                        else if (cmd.startsWith("DATA")) {
+                            say.accept("354 go on");
+                            while ((line = in.readLine()) != null && !line.equals(".")) { /* the message */ }
+                            messages.incrementAndGet();
+                            say.accept("250 queued");
+                        } else if (cmd.startsWith("QUIT")) {
+                            say.accept("221 bye");
+                            break;
+                        } else say.accept("250 ok");
+                    }
+                } catch (Exception e) {
+                    // the next connection
+                }
+            }
+        }, "slow-smtp");
+        t.setDaemon(true);
+        t.start();
+        return server;
+    }
+
+    @Test
+    void should_send_one_mail_when_a_slow_mail_server_takes_longer_than_the_lease() throws Exception {
+        AtomicInteger mails = new AtomicInteger();
+        try (java.net.ServerSocket smtp = slowSmtp(400, mails)) { // ~8 round trips: ~3.2 s, the lease is 1 s
+            enqueue("mail-1", "email");
+            dev.chatlog.core.alert.EmailChannel email = dev.chatlog.core.alert.EmailChannel.builder("127.0.0.1", smtp.getLocalPort())
+                    .from("chatlog@example.com").to(List.of("ops@example.com")).timeout(Duration.ofSeconds(5)).build();
+            AlertDispatcher a = AlertDispatcher.builder(db.jdbi(), List.of(email)).lease(Duration.ofSeconds(1)).build();
+            AlertDispatcher b = AlertDispatcher.builder(db.jdbi(), List.of(email)).lease(Duration.ofSeconds(1)).build();
+            AtomicInteger handledByA = new AtomicInteger();
+            Thread first = new Thread(() -> handledByA.set(a.runOnce()), "instance-a");
+            first.start();
+            long claimed = System.nanoTime() + 10_000_000_000L;
+            while (!"sending".equals(row("mail-1").get("status")) && System.nanoTime() < claimed) Thread.sleep(5);
+            int handledByB = 0;
+            while (first.isAlive()) { // instance B looks for due rows all the while A talks to the mail server
+                handledByB += b.runOnce();
+                Thread.sleep(100);
+            }
+            assertEquals(1, handledByA.get());
+            assertEquals(0, handledByB, "the row was not reclaimed while its sender was alive");
+            assertEquals(1, mails.get(), "one mail");
+            assertEquals("delivered", row("mail-1").get("status"));
+            a.close();
+            b.close();
+        }
+    }
+
     private static final class Outbox {
         static void held(String key, String channel, java.time.LocalDateTime digestAt, String title) {
             db.jdbi().useHandle(h -> h.createUpdate("""
