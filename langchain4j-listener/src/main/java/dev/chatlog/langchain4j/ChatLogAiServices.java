@@ -37,8 +37,9 @@ import org.slf4j.LoggerFactory;
  * model there without listener attributes, so the chat listener links its rows through that
  * context); tool executions come from {@code afterToolExecution} (start, finish, result, failure);
  * completed and error events close the step. Dispatch is by exact event class, hence one listener
- * per event type. Blocking AI services are fully supported; for streaming ones the agent row is
- * logged but the invoking thread's context is only restored when the completion runs on it.
+ * per event type. Blocking and streaming AI services are supported: a streaming one completes on a
+ * callback thread, and the invoking thread drops the finished agent's context the next time it
+ * reads its context (so its later calls are not charged to that agent, user or conversation).
  */
 public final class ChatLogAiServices {
     private static final Logger log = LoggerFactory.getLogger(ChatLogAiServices.class);

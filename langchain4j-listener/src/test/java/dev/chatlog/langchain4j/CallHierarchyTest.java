@@ -171,6 +171,33 @@ class CallHierarchyTest {
         assertEquals(List.of(), new ConsistencyCheck(jdbi).mismatches());
     }
 
+    interface StreamingAssistant {
+        dev.langchain4j.service.TokenStream answer(String question);
+    }
+
+    @Test
+    void should_not_leave_a_streaming_ai_services_agent_on_the_invoking_thread_once_it_completed_elsewhere() throws Exception {
+        stub.respond(r -> Reply.text("streamed by the agent", Usage.of(20, 5)));
+        var streaming = dev.langchain4j.model.openai.OpenAiStreamingChatModel.builder().baseUrl(stub.baseUrl()).apiKey("k")
+                .modelName("gpt-4o-mini").listeners(List.of(ChatLogListener.builder(logger).build())).build();
+        StreamingAssistant assistant = ChatLogAiServices.observe(logger, AiServices.builder(StreamingAssistant.class)
+                .streamingChatModel(streaming)).build();
+        java.util.concurrent.CompletableFuture<Thread> completedOn = new java.util.concurrent.CompletableFuture<>();
+        assistant.answer("stream please").onPartialResponse(p -> { })
+                .onCompleteResponse(r -> completedOn.complete(Thread.currentThread()))
+                .onError(completedOn::completeExceptionally).start();
+        assertTrue(completedOn.get(20, java.util.concurrent.TimeUnit.SECONDS) != Thread.currentThread(), "completed on another thread");
+        Thread.sleep(200); // the completion's listeners have run
+        stub.respond(r -> Reply.text("a later answer", Usage.of(10, 2)));
+        chatModel.chat("later-call-on-the-invoking-thread"); // this thread's next call, for another user, outside the agent
+        assertTrue(logger.flush(Duration.ofSeconds(20)));
+        Map<String, Object> later = jdbi.withHandle(h -> h.createQuery(
+                "SELECT parent_call_id, agent, conversation_id FROM chatbot_llm_calls WHERE input_text LIKE '%later-call-on-the-invoking-thread%'")
+                .mapToMap().one());
+        assertEquals(null, later.get("agent"), "the finished agent is not this thread's context any more: " + later);
+        assertEquals(null, later.get("parent_call_id"), later.toString());
+    }
+
     @Test
     void should_nest_explicit_agents_including_one_that_works_on_another_thread() throws Exception {
         stub.respond(q -> Reply.text("ok: " + q.lastUserMessage(), Usage.of(10, 2)));

@@ -12,7 +12,24 @@ import java.util.concurrent.atomic.AtomicInteger;
  * object along and call {@code makeCurrent()} there.
  */
 public final class ChatContext {
-    private static final ThreadLocal<ChatContext> CURRENT = new ThreadLocal<>();
+    private static final ThreadLocal<Binding> CURRENT = new ThreadLocal<>();
+
+    /**
+     * A context made current on a thread, over the one before it. A binding can be ended from any
+     * thread ({@link #bindUntilEnded}): the thread it is on skips it the next time it reads its
+     * context, so a step closed elsewhere (a streaming AI service completing on a callback thread)
+     * does not stay the opening thread's context.
+     */
+    static final class Binding {
+        final ChatContext context;
+        final Binding previous;
+        volatile boolean ended;
+
+        Binding(ChatContext context, Binding previous) {
+            this.context = context;
+            this.previous = previous;
+        }
+    }
     /** Calls made outside any context: stored without conversation or message. */
     public static final ChatContext EMPTY = new ChatContext(null, null, null, null, null, null, null, Set.of(), new AtomicInteger(), null);
 
@@ -48,8 +65,15 @@ public final class ChatContext {
     }
 
     public static ChatContext current() {
-        ChatContext c = CURRENT.get();
-        return c == null ? EMPTY : c;
+        Binding b = CURRENT.get();
+        if (b == null) return EMPTY;
+        if (b.ended) {
+            while (b != null && b.ended) b = b.previous;
+            if (b == null) CURRENT.remove();
+            else CURRENT.set(b);
+            if (b == null) return EMPTY;
+        }
+        return b.context;
     }
 
     public String conversationId() { return conversationId; }
@@ -101,15 +125,42 @@ public final class ChatContext {
 
     /** Makes this the current context of the calling thread until the scope is closed. */
     public Scope makeCurrent() {
-        ChatContext previous = CURRENT.get();
-        CURRENT.set(this);
-        return () -> {
-            if (previous == null) {
-                CURRENT.remove();
-            } else {
-                CURRENT.set(previous);
-            }
-        };
+        return bindUntilEnded();
+    }
+
+    /**
+     * {@link #makeCurrent()}, returning the binding's scope: closed on this thread it restores the
+     * previous context at once; {@link Bound#end()} from any other thread makes this thread drop it
+     * the next time it reads its context.
+     */
+    Bound bindUntilEnded() {
+        Binding previous = CURRENT.get();
+        Binding b = new Binding(this, previous);
+        CURRENT.set(b);
+        return new Bound(b, previous);
+    }
+
+    /** The scope of one binding. */
+    static final class Bound implements Scope {
+        private final Binding binding;
+        private final Binding previous;
+
+        private Bound(Binding binding, Binding previous) {
+            this.binding = binding;
+            this.previous = previous;
+        }
+
+        /** Ended from any thread: the bound thread skips it when it next reads its context. */
+        void end() {
+            binding.ended = true;
+        }
+
+        @Override
+        public void close() {
+            binding.ended = true;
+            if (previous == null) CURRENT.remove();
+            else CURRENT.set(previous);
+        }
     }
 
     /** Restores the previous context when closed. */

@@ -24,7 +24,7 @@ public final class StepScope implements AutoCloseable {
     private final long startNanos = System.nanoTime();
     private final Thread owner = Thread.currentThread();
     private final ChatContext context;
-    private final ChatContext.Scope scope;
+    private final ChatContext.Bound scope;
     private final ChatContext.Scope span;
     private final Map<String, Object> metadata = new LinkedHashMap<>();
     private boolean closed;
@@ -43,7 +43,7 @@ public final class StepScope implements AutoCloseable {
             row.functionName(name);
             this.context = parent.withParent(callId);
         }
-        this.scope = context.makeCurrent();
+        this.scope = context.bindUntilEnded();
         this.span = logger.enterSpan(context.trace());
     }
 
@@ -83,8 +83,9 @@ public final class StepScope implements AutoCloseable {
     }
 
     /**
-     * Logs the row; restores the opening thread's previous context when closed on that thread.
-     * Idempotent.
+     * Logs the row; restores the opening thread's previous context: at once when closed on that
+     * thread, else the next time that thread reads its context (a streaming AI service completes
+     * on a callback thread; the thread that opened its agent must not keep it). Idempotent.
      */
     @Override
     public void close() {
@@ -95,6 +96,8 @@ public final class StepScope implements AutoCloseable {
         if (Thread.currentThread() == owner) {
             scope.close();
             span.close();
+        } else {
+            scope.end();
         }
         logger.logCall(row.durationMs((System.nanoTime() - startNanos) / 1e6).metadata(metadata).build());
     }
