@@ -78,8 +78,8 @@ public final class BudgetGuard {
     }
 
     /** An admitted call: the request to send (max_tokens possibly set), what it holds, and how to price its outcome. */
-    record Admitted(ChatRequest request, BudgetGate.Hold hold, String model, Rates rates, int promptTokens, int maxTokens) {
-        static final Admitted NONE = new Admitted(null, BudgetGate.NONE, null, null, 0, 0);
+    record Admitted(ChatRequest request, BudgetGate.Hold hold, String model, String provider, Rates rates, int promptTokens, int maxTokens) {
+        static final Admitted NONE = new Admitted(null, BudgetGate.NONE, null, null, null, 0, 0);
     }
 
     /**
@@ -90,15 +90,15 @@ public final class BudgetGuard {
     Admitted admit(ChatRequest request, ChatRequestParameters defaults, ModelProvider modelProvider) {
         String model = request.modelName() != null ? request.modelName() : defaults == null ? null : defaults.modelName();
         BudgetSubject who = BudgetSubject.of(ChatContext.current(), model);
-        if (!gate.covers(who)) return new Admitted(request, BudgetGate.NONE, model, null, 0, 0); // no budget: no counting, no pricing
+        if (!gate.covers(who)) return new Admitted(request, BudgetGate.NONE, model, null, null, 0, 0); // no budget: no counting, no pricing
         Integer asked = request.maxOutputTokens() != null ? request.maxOutputTokens()
                 : defaults == null ? null : defaults.maxOutputTokens();
         int maxTokens = asked != null ? asked : defaultMaxTokens;
-        Optional<PriceCatalog.Quote> quote = model == null ? Optional.empty()
-                : prices.quote(model, provider != null ? provider : CallRenderer.providerName(modelProvider), clock.instant());
+        String providerName = provider != null ? provider : CallRenderer.providerName(modelProvider);
+        Optional<PriceCatalog.Quote> quote = model == null ? Optional.empty() : prices.quote(model, providerName, clock.instant());
         if (quote.isEmpty()) {
             BudgetGate.Hold hold = gate.reserve(who, null);
-            return new Admitted(capped(request, asked, maxTokens), hold, model, null, 0, maxTokens);
+            return new Admitted(capped(request, asked, maxTokens), hold, model, providerName, null, 0, maxTokens);
         }
         Rates rates = quote.get().rates();
         int prompt = promptTokens(model, request);
@@ -115,7 +115,7 @@ public final class BudgetGuard {
             }
         }
         BudgetGate.Hold hold = gate.reserve(who, worst);
-        return new Admitted(capped(request, asked, maxTokens), hold, model, rates, prompt, maxTokens);
+        return new Admitted(capped(request, asked, maxTokens), hold, model, providerName, rates, prompt, maxTokens);
     }
 
     /** The call ended with {@code response}: the hold is settled to its cost. Never throws. */
@@ -179,12 +179,24 @@ public final class BudgetGuard {
 
     private BigDecimal cost(Admitted a, ChatResponse response) {
         if (a.rates() == null) return null;
+        Rates rates = servedRates(a, response);
         var usage = response == null ? null : response.tokenUsage();
         if (usage != null && usage.inputTokenCount() != null && usage.inputTokenCount() > 0) {
             UsageDetails d = UsageDetails.of(usage);
-            return a.rates().cost(d.inputTokens(), d.cachedInputTokens(), d.cacheWriteTokens(), d.outputTokens());
+            return rates.cost(d.inputTokens(), d.cachedInputTokens(), d.cacheWriteTokens(), d.outputTokens());
         }
-        return a.rates().cost(a.promptTokens(), 0, 0, tokens.countText(a.model(), generated(response))); // no usage reported: jtokkit's count
+        return rates.cost(a.promptTokens(), 0, 0, tokens.countText(a.model(), generated(response))); // no usage reported: jtokkit's count
+    }
+
+    /**
+     * The rates of the model that served the call, as the logger prices it (the response's model
+     * first, the requested one when the served one has no price): the budget and the dashboard
+     * count one price for one call, and a gateway that serves a costlier model is charged as such.
+     */
+    private Rates servedRates(Admitted a, ChatResponse response) {
+        String served = response == null ? null : response.modelName();
+        if (served == null || served.equals(a.model())) return a.rates();
+        return prices.quote(served, a.provider(), clock.instant()).map(PriceCatalog.Quote::rates).orElse(a.rates());
     }
 
     /** What the model generated: its text, thinking and tool calls (a tool-call reply has no text, and is billed). */

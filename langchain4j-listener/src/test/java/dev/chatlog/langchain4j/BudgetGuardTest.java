@@ -193,6 +193,19 @@ class BudgetGuardTest {
     }
 
     @Test
+    void should_settle_at_the_price_of_the_model_that_served_the_call_as_the_log_prices_it() {
+        Budget b = budget("served", Budget.Scope.GLOBAL, null, "1", Budget.Action.ENFORCE);
+        stub.respond(r -> Reply.text("fine", Usage.of(100, 200)).model("gpt-4o")); // asked gpt-4o-mini, served gpt-4o
+        assertEquals("fine", model(guard()).chat("hello"));
+        // 100 input x 2.50 + 200 output x 10.00, per million: gpt-4o's price, not gpt-4o-mini's 0.000135
+        assertEquals(0, new BigDecimal("0.00225").compareTo(window(b).spent()), window(b).toString());
+        assertTrue(logger.flush(Duration.ofSeconds(20)));
+        BigDecimal logged = db.jdbi().withHandle(h -> h.createQuery(
+                "SELECT cost_estimate FROM chatbot_llm_calls WHERE response_model = 'gpt-4o' ORDER BY id DESC LIMIT 1").mapTo(BigDecimal.class).one());
+        assertEquals(0, logged.compareTo(window(b).spent()), "the budget and the log count one price for one call");
+    }
+
+    @Test
     void should_release_the_reservation_of_a_failed_call() {
         Budget b = budget("fails", Budget.Scope.GLOBAL, null, "1", Budget.Action.ENFORCE);
         ChatModel m = model(guard());
