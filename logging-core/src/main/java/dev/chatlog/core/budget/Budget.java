@@ -58,6 +58,9 @@ public record Budget(String name, Scope scope, String value, BudgetPeriod period
             if (w == null || w.signum() <= 0 || w.compareTo(BigDecimal.ONE) >= 0) {
                 throw new IllegalArgumentException("warn_at values must be fractions of the limit between 0 and 1, got " + w);
             }
+            if (w.stripTrailingZeros().scale() > 4) { // events store their threshold as DECIMAL(6,4): 0.83333 would never match its event
+                throw new IllegalArgumentException("warn_at values have at most 4 decimals (such as 0.8 or 0.8333), got " + w);
+            }
         }
         action = action == null ? Action.ALERT : action;
     }

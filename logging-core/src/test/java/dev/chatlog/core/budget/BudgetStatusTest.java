@@ -87,4 +87,14 @@ class BudgetStatusTest {
                 new BigDecimal("6"), new BigDecimal("5"), Instant.parse("2026-12-01T12:00:00Z"));
         assertUsd("0", held.remaining()); // reservations count against what remains, never below zero
     }
+
+    @org.junit.jupiter.api.Test
+    void should_refuse_a_warning_threshold_its_event_could_not_store() {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new Budget("b", Budget.Scope.GLOBAL, null, BudgetPeriod.DAY, java.time.ZoneOffset.UTC, BigDecimal.TEN,
+                        List.of(new BigDecimal("0.83333")), Budget.Action.ALERT));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("at most 4 decimals"), e.getMessage());
+        new Budget("b", Budget.Scope.GLOBAL, null, BudgetPeriod.DAY, java.time.ZoneOffset.UTC, BigDecimal.TEN,
+                List.of(new BigDecimal("0.83330000")), Budget.Action.ALERT); // trailing zeros are not decimals
+    }
 }
