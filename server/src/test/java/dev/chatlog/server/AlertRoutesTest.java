@@ -110,7 +110,12 @@ class AlertRoutesTest {
         assertTrue(body.contains("the most tokens of one call of function classify_intent is 902 over the last 5m (1 call; alert above 500)"), body);
         assertTrue(body.contains("https://chatlog.example.com/dashboard#conversation=" + chat.json().get("conversation_id").asText()), body);
 
+        // the mail is in the server's inbox once its DATA is accepted; the sender marks it delivered after QUIT
         JsonNode alerts = http.get("/logging-dashboard/alerts").json();
+        for (long until = System.nanoTime() + 15_000_000_000L;
+             !"delivered".equals(alerts.at("/notifications/0/status").asText()) && System.nanoTime() < until; Thread.sleep(50)) {
+            alerts = http.get("/logging-dashboard/alerts").json();
+        }
         assertEquals(List.of("log", "email"), Http.JSON.convertValue(alerts.get("channels"), List.class));
         JsonNode active = alerts.get("active").get(0);
         assertEquals("big-prompts", active.get("rule").asText());

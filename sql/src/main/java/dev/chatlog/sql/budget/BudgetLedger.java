@@ -32,8 +32,11 @@ public final class BudgetLedger {
         this.jdbi = jdbi;
     }
 
-    /** A held reservation: what to settle or release. */
-    public record Reservation(String id, String budget, long windowIndex, BigDecimal amount, Instant leaseUntil) {}
+    /**
+     * A held reservation: what to settle or release. {@code limit} is the budget's limit when it is
+     * enforced (a settlement above the reservation takes its extra conditionally), null otherwise.
+     */
+    public record Reservation(String id, String budget, long windowIndex, BigDecimal amount, Instant leaseUntil, BigDecimal limit) {}
 
     /** Refused: the budget's window has no room for the amount asked. */
     public record Refusal(String budget, BigDecimal limit, BigDecimal spent, BigDecimal reserved, Instant resetsAt) {}
@@ -61,7 +64,8 @@ public final class BudgetLedger {
     public Admission reserve(Budget budget, BigDecimal amount, Instant at, Duration lease, BudgetSubject who) {
         if (amount.signum() < 0) throw new IllegalArgumentException("a reservation is not negative: " + amount);
         BudgetPeriod.Window w = budget.period().window(at, budget.zone());
-        Reservation r = new Reservation(Ids.newId(), budget.name(), w.index(), amount, at.plus(lease));
+        Reservation r = new Reservation(Ids.newId(), budget.name(), w.index(), amount, at.plus(lease),
+                budget.enforced() ? budget.limitUsd() : null);
         return retrying(() -> jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> {
             // the rows only this call touches first; the window's row, which every call of the budget needs, last:
             // its lock is held from the update to the commit, not across the other statements
@@ -127,22 +131,56 @@ public final class BudgetLedger {
 
     /**
      * Settles a reservation to what the call really cost: the reservation leaves {@code reserved},
-     * the cost joins {@code spent}. A reservation already expired (its lease passed) adds only its
-     * cost: the call happened. Settling a second time, or after a release, changes nothing.
+     * the cost joins {@code spent}. A reservation that lapsed (its holder looked dead: its worst case
+     * was counted as spent) is corrected to the real cost. A reservation released by an older
+     * version's expiry adds only its cost. What a settlement adds beyond what was reserved for it is
+     * taken conditionally, like a reservation, under an enforced budget's limit; when there is no
+     * room, it is added all the same (spent says what the provider billed) and the window gets an
+     * {@code overshoot} event. Settling a second time, or after a release, changes nothing.
      */
     public boolean settle(Reservation r, BigDecimal cost, Instant at) {
         return retrying(() -> jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> {
-            BigDecimal unreserve;
+            BigDecimal unreserve, spend;
             if (claim(h, r, "held", "settled", cost)) {
                 unreserve = r.amount();
+                spend = cost;
+            } else if (claim(h, r, "lapsed", "settled", cost)) {
+                unreserve = BigDecimal.ZERO; // its worst case is in spent already: correct it to the cost
+                spend = cost.subtract(r.amount());
             } else if (claim(h, r, "expired", "settled", cost)) {
-                unreserve = BigDecimal.ZERO; // its reservation was given back already
+                unreserve = BigDecimal.ZERO; // released by an older version's expiry
+                spend = cost;
             } else {
                 return false;
             }
-            move(h, r, unreserve.negate(), cost, "settle", at);
+            ledger(h, r.budget(), r.windowIndex(), r.id(), "settle", unreserve.negate(), spend, at);
+            boolean beyond = spend.subtract(unreserve).signum() > 0; // the window's total grows
+            int moved = h.createUpdate("UPDATE chatbot_budget_windows SET reserved = reserved - :u, spent = spent + :s "
+                            + "WHERE budget_name = :b AND window_index = :w" + (beyond && r.limit() != null
+                            ? " AND spent + reserved - :u + :s <= :limit" : ""))
+                    .bind("u", unreserve).bind("s", spend).bind("b", r.budget()).bind("w", r.windowIndex()).bind("limit", r.limit())
+                    .execute();
+            if (moved == 0) { // no room for what it cost beyond its reservation: the truth is recorded, and said
+                h.createUpdate("UPDATE chatbot_budget_windows SET reserved = reserved - :u, spent = spent + :s "
+                                + "WHERE budget_name = :b AND window_index = :w")
+                        .bind("u", unreserve).bind("s", spend).bind("b", r.budget()).bind("w", r.windowIndex()).execute();
+                overshoot(h, r, cost, at);
+            }
             return true;
         }));
+    }
+
+    /** The window's {@code overshoot} event (once per window: the table's key), naming the settlement that passed the limit. */
+    private static void overshoot(Handle h, Reservation r, BigDecimal cost, Instant at) {
+        BigDecimal spent = h.createQuery("SELECT spent FROM chatbot_budget_windows WHERE budget_name = :b AND window_index = :w")
+                .bind("b", r.budget()).bind("w", r.windowIndex()).mapTo(BigDecimal.class).one();
+        String details = "{\"reason\": \"a call cost more than its reservation and the window had no room left for the difference\", "
+                + "\"reservation_id\": \"" + r.id() + "\", \"reserved\": " + r.amount().toPlainString() + ", \"cost\": "
+                + cost.toPlainString() + "}";
+        h.createUpdate("INSERT IGNORE INTO chatbot_budget_events (budget_name, window_index, kind, threshold, limit_usd, spent, "
+                        + "projected, details, created_at) VALUES (:b, :w, 'overshoot', 0, :l, :s, NULL, :d, :at)")
+                .bind("b", r.budget()).bind("w", r.windowIndex()).bind("l", r.limit()).bind("s", spent).bind("d", details)
+                .bind("at", utc(at)).execute();
     }
 
     /** Releases a held reservation (the call failed or was cancelled): nothing is spent. Once only. */
@@ -155,25 +193,35 @@ public final class BudgetLedger {
     }
 
     /**
-     * Releases the reservations whose lease ended before {@code now} (their holder died or hung):
-     * any instance may run it; each reservation expires once. Returns how many it expired.
+     * Lapses the reservations whose lease ended before {@code now}: their holder died or hung (a live
+     * holder renews its leases), and the provider may have billed their calls, so each counts at its
+     * worst case: its reservation moves into {@code spent}, where a late settlement corrects it to
+     * the real cost. Any instance may run it; each reservation lapses once. Returns how many lapsed.
      */
     public int expireLeases(Instant now) {
         List<Reservation> stale = jdbi.withHandle(h -> h.createQuery("SELECT reservation_id, budget_name, window_index, amount, lease_until "
                         + "FROM chatbot_budget_reservations WHERE state = 'held' AND lease_until < :now ORDER BY lease_until LIMIT 1000")
                 .bind("now", utc(now))
                 .map((rs, ctx) -> new Reservation(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getBigDecimal(4),
-                        rs.getObject(5, LocalDateTime.class).toInstant(ZoneOffset.UTC))).list());
+                        rs.getObject(5, LocalDateTime.class).toInstant(ZoneOffset.UTC), null)).list());
         int n = 0;
         for (Reservation r : stale) {
-            boolean expired = retrying(() -> jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> {
-                if (!claim(h, r, "held", "expired", BigDecimal.ZERO)) return false;
-                move(h, r, r.amount().negate(), BigDecimal.ZERO, "expire", now);
+            boolean lapsed = retrying(() -> jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> {
+                if (!claim(h, r, "held", "lapsed", r.amount())) return false;
+                move(h, r, r.amount().negate(), r.amount(), "lapse", now);
                 return true;
             }));
-            if (expired) n++;
+            if (lapsed) n++;
         }
         return n;
+    }
+
+    /** Extends the leases of reservations still held by a live holder (the call is running); returns how many. */
+    public int renew(List<Reservation> live, Instant leaseUntil) {
+        if (live.isEmpty()) return 0;
+        return jdbi.withHandle(h -> h.createUpdate("UPDATE chatbot_budget_reservations SET lease_until = :until "
+                        + "WHERE state = 'held' AND reservation_id IN (<ids>)")
+                .bind("until", utc(leaseUntil)).bindList("ids", live.stream().map(Reservation::id).toList()).execute());
     }
 
     /** The counters of {@code budget}'s window holding {@code at} (zero when nothing was reserved in it yet). */

@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -83,7 +84,7 @@ class BudgetLedgerTest {
     }
 
     @Test
-    void should_free_the_headroom_of_a_dead_holder_after_its_lease_and_count_a_late_settlement_once() {
+    void should_count_a_dead_holders_reservation_at_its_worst_case_until_its_late_settlement_and_never_pass_the_limit() {
         try (Database db = TestDatabase.freshDatabase()) {
             BudgetLedger ledger = new BudgetLedger(db.jdbi());
             Budget b = budget("small", "0.05", BudgetPeriod.HOUR);
@@ -95,17 +96,47 @@ class BudgetLedgerTest {
             assertEquals(0, ledger.expireLeases(NOW.plusSeconds(10)), "not before its lease ends");
             assertEquals(1, ledger.expireLeases(NOW.plusSeconds(31)));
             assertEquals(0, ledger.expireLeases(NOW.plusSeconds(32)), "once");
-            BudgetLedger.Admission again = ledger.reserve(b, new BigDecimal("0.01"), NOW.plusSeconds(33), Duration.ofSeconds(30));
-            assertTrue(again.admitted(), "the freed headroom is usable by any instance");
-            // the holder was only slow: its call did happen, and is counted once
+            // the provider may have billed the dead holder's call: its worst case still counts, no headroom is given away
+            assertFalse(ledger.reserve(b, new BigDecimal("0.01"), NOW.plusSeconds(33), Duration.ofSeconds(30)).admitted());
+            BudgetLedger.WindowState lapsed = ledger.window(b, NOW);
+            assertEquals(0, new BigDecimal("0.05").compareTo(lapsed.spent()), lapsed.toString());
+            assertEquals(0, lapsed.reserved().signum());
+            // the holder was only slow: its settlement corrects the worst case to the real cost, once
             assertTrue(ledger.settle(dead, new BigDecimal("0.04"), NOW.plusSeconds(40)));
             assertFalse(ledger.settle(dead, new BigDecimal("0.04"), NOW.plusSeconds(41)), "settled twice counts once");
+            assertEquals(0, new BigDecimal("0.04").compareTo(ledger.window(b, NOW).spent()));
+            BudgetLedger.Admission again = ledger.reserve(b, new BigDecimal("0.01"), NOW.plusSeconds(42), Duration.ofSeconds(30));
+            assertTrue(again.admitted(), "the corrected headroom is usable by any instance");
             assertTrue(ledger.release(again.reservation(), NOW.plusSeconds(42)));
             assertFalse(ledger.release(again.reservation(), NOW.plusSeconds(43)));
             assertFalse(ledger.settle(again.reservation(), new BigDecimal("0.01"), NOW.plusSeconds(44)), "nothing after a release");
             BudgetLedger.WindowState w = ledger.window(b, NOW);
             assertEquals(0, new BigDecimal("0.04").compareTo(w.spent()));
+            assertTrue(w.spent().compareTo(b.limitUsd()) <= 0, "never over the limit: " + w);
             assertEquals(0, w.reserved().signum());
+            assertEquals(List.of(), ledger.audit());
+        }
+    }
+
+    @Test
+    void should_take_what_a_settlement_adds_beyond_its_reservation_conditionally_and_record_an_overshoot_when_there_is_no_room() {
+        try (Database db = TestDatabase.freshDatabase()) {
+            BudgetLedger ledger = new BudgetLedger(db.jdbi());
+            Budget b = budget("tight", "0.05", BudgetPeriod.HOUR);
+            BudgetLedger.Reservation small = ledger.reserve(b, new BigDecimal("0.01"), NOW, Duration.ofSeconds(30)).reservation();
+            assertTrue(ledger.settle(small, new BigDecimal("0.015"), NOW.plusSeconds(1)), "above its reservation, with room: taken");
+            BudgetLedger.Reservation one = ledger.reserve(b, new BigDecimal("0.015"), NOW, Duration.ofSeconds(30)).reservation();
+            BudgetLedger.Reservation two = ledger.reserve(b, new BigDecimal("0.02"), NOW, Duration.ofSeconds(30)).reservation();
+            assertEquals(0, (int) db.jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM chatbot_budget_events").mapTo(Integer.class).one()));
+            assertTrue(ledger.settle(one, new BigDecimal("0.025"), NOW.plusSeconds(2))); // 0.01 beyond, no room for it
+            assertTrue(ledger.settle(two, new BigDecimal("0.005"), NOW.plusSeconds(3)));
+            BudgetLedger.WindowState w = ledger.window(b, NOW);
+            assertEquals(0, new BigDecimal("0.045").compareTo(w.spent()), "spent says what was billed: " + w);
+            Map<String, Object> event = db.jdbi().withHandle(h -> h.createQuery(
+                    "SELECT kind, spent, details FROM chatbot_budget_events WHERE budget_name = 'tight'").mapToMap().one());
+            assertEquals("overshoot", event.get("kind"));
+            assertEquals(0, new BigDecimal("0.04").compareTo((BigDecimal) event.get("spent")), event.toString()); // 0.015 + 0.025, with 0.02 still reserved
+            assertTrue(String.valueOf(event.get("details")).contains(one.id()), event.toString());
             assertEquals(List.of(), ledger.audit());
         }
     }
