@@ -50,6 +50,8 @@ public final class BudgetGuard {
     private final int minTokens;
     private final BigDecimal promptMargin;
     private final Clock clock;
+    private final int imageTokens;
+    private final int otherPartTokens;
 
     private BudgetGuard(Builder b) {
         this.gate = b.gate;
@@ -61,6 +63,8 @@ public final class BudgetGuard {
         this.minTokens = b.minTokens;
         this.promptMargin = b.promptMargin;
         this.clock = b.clock;
+        this.imageTokens = b.imageTokens;
+        this.otherPartTokens = b.otherPartTokens;
     }
 
     public static Builder builder(BudgetGate gate, PriceCatalog prices) {
@@ -93,17 +97,22 @@ public final class BudgetGuard {
         if (!gate.covers(who)) return new Admitted(request, BudgetGate.NONE, model, null, null, 0, 0); // no budget: no counting, no pricing
         Integer asked = request.maxOutputTokens() != null ? request.maxOutputTokens()
                 : defaults == null ? null : defaults.maxOutputTokens();
-        int maxTokens = asked != null ? asked : defaultMaxTokens;
+        // OpenAI's max_completion_tokens (what reasoning models take instead of max_tokens): the bound when set,
+        // and then no max_tokens is added to the request
+        Integer completion = asked != null ? null : firstNonNull(completionTokens(request.parameters()), completionTokens(defaults));
+        int maxTokens = asked != null ? asked : completion != null ? completion : defaultMaxTokens;
         String providerName = provider != null ? provider : CallRenderer.providerName(modelProvider);
         Optional<PriceCatalog.Quote> quote = model == null ? Optional.empty() : prices.quote(model, providerName, clock.instant());
-        if (quote.isEmpty()) {
-            BudgetGate.Hold hold = gate.reserve(who, null);
-            return new Admitted(capped(request, asked, maxTokens), hold, model, providerName, null, 0, maxTokens);
+        Integer prompt = quote.isEmpty() ? null : promptTokens(model, request); // null: a part whose tokens cannot be bounded
+        if (quote.isEmpty() || prompt == null) {
+            BigDecimal unbounded = null; // enforced budgets refuse what cannot be bounded; alert-only ones do not count it
+            BudgetGate.Hold hold = gate.reserve(who, unbounded);
+            return new Admitted(completion != null ? request : capped(request, asked, maxTokens), hold, model, providerName,
+                    quote.map(PriceCatalog.Quote::rates).orElse(null), prompt == null ? 0 : prompt, maxTokens);
         }
         Rates rates = quote.get().rates();
-        int prompt = promptTokens(model, request);
         BigDecimal worst = worstCase(rates, prompt, maxTokens);
-        if (clamp) {
+        if (clamp && completion == null) {
             Optional<BigDecimal> room = gate.headroom(who);
             if (room.isPresent() && worst.compareTo(room.get()) > 0) {
                 int fits = tokensFitting(rates, prompt, room.get());
@@ -115,7 +124,23 @@ public final class BudgetGuard {
             }
         }
         BudgetGate.Hold hold = gate.reserve(who, worst);
-        return new Admitted(capped(request, asked, maxTokens), hold, model, providerName, rates, prompt, maxTokens);
+        return new Admitted(completion != null ? request : capped(request, asked, maxTokens), hold, model, providerName, rates, prompt,
+                maxTokens);
+    }
+
+    private static Integer firstNonNull(Integer a, Integer b) {
+        return a != null ? a : b;
+    }
+
+    /** {@code maxCompletionTokens()} of provider parameters that have it (OpenAI's), read without depending on them. */
+    static Integer completionTokens(ChatRequestParameters p) {
+        if (p == null) return null;
+        try {
+            Object v = p.getClass().getMethod("maxCompletionTokens").invoke(p);
+            return v instanceof Integer i && i > 0 ? i : null;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null;
+        }
     }
 
     /** The call ended with {@code response}: the hold is settled to its cost. Never throws. */
@@ -212,23 +237,47 @@ public final class BudgetGuard {
         return out.toString();
     }
 
-    private int promptTokens(String model, ChatRequest request) {
+    /**
+     * The prompt's tokens as sent: text and tool specifications counted with jtokkit, times the
+     * margin, and each image at {@link Builder#imageTokens} (a bound on the providers' published
+     * image-token rules). Null when the prompt holds a part whose tokens cannot be bounded from the
+     * request (audio, video, a PDF) and no bound was configured for it ({@link Builder#otherPartTokens}).
+     */
+    private Integer promptTokens(String model, ChatRequest request) {
+        long parts = 0;
+        for (dev.langchain4j.data.message.ChatMessage m : request.messages()) {
+            if (!(m instanceof dev.langchain4j.data.message.UserMessage u)) continue;
+            for (dev.langchain4j.data.message.Content c : u.contents()) {
+                if (c instanceof dev.langchain4j.data.message.TextContent) continue;
+                if (c instanceof dev.langchain4j.data.message.ImageContent) parts += imageTokens;
+                else if (otherPartTokens > 0) parts += otherPartTokens;
+                else return null;
+            }
+        }
         int n = tokens.countChat(model, CallRenderer.prompt(request));
         List<ToolSpecification> tools = request.toolSpecifications();
         if (tools != null) {
             for (ToolSpecification t : tools) n += tokens.countText(model, String.valueOf(t)); // the tool's JSON schema is sent too
         }
-        return new BigDecimal(n).multiply(promptMargin).setScale(0, RoundingMode.CEILING).intValueExact();
+        long counted = new BigDecimal(n).multiply(promptMargin).setScale(0, RoundingMode.CEILING).longValueExact() + parts;
+        return (int) Math.min(Integer.MAX_VALUE, counted);
     }
 
-    private static BigDecimal worstCase(Rates rates, int promptTokens, int maxTokens) {
-        return rates.cost(promptTokens, 0, 0, maxTokens);
+    /**
+     * The most a request can cost: every prompt token at the dearer of the input and cache-write
+     * rates (a provider may write the whole prompt to its cache, at up to 2x the input rate), at the
+     * long-context tier of a prompt a quarter larger than counted (a count just under a tier's start
+     * may really be over it, and the tier then prices every token), plus {@code maxTokens} of output.
+     */
+    static BigDecimal worstCase(Rates rates, int promptTokens, int maxTokens) {
+        long tierAt = promptTokens + promptTokens / 4L;
+        return rates.cost(promptTokens, 0, 0, maxTokens, tierAt).max(rates.cost(promptTokens, 0, promptTokens, maxTokens, tierAt));
     }
 
     /** The most output tokens whose worst case fits in {@code room}. */
     private static int tokensFitting(Rates rates, int prompt, BigDecimal room) {
-        BigDecimal fixed = rates.cost(prompt, 0, 0, 0);
-        BigDecimal perToken = rates.cost(prompt, 0, 0, 1_000_000).subtract(fixed).movePointLeft(6);
+        BigDecimal fixed = worstCase(rates, prompt, 0);
+        BigDecimal perToken = worstCase(rates, prompt, 1_000_000).subtract(fixed).movePointLeft(6);
         if (perToken.signum() <= 0) return Integer.MAX_VALUE;
         BigDecimal n = room.subtract(fixed).divide(perToken, 0, RoundingMode.FLOOR);
         return n.signum() <= 0 ? 0 : n.min(BigDecimal.valueOf(Integer.MAX_VALUE)).intValue();
@@ -252,6 +301,8 @@ public final class BudgetGuard {
         private int minTokens = 16;
         private BigDecimal promptMargin = new BigDecimal("1.10");
         private Clock clock = Clock.systemUTC();
+        private int imageTokens = 2_500;
+        private int otherPartTokens;
 
         private Builder(BudgetGate gate, PriceCatalog prices) {
             this.gate = Objects.requireNonNull(gate, "gate");
@@ -282,6 +333,28 @@ public final class BudgetGuard {
         public Builder promptMargin(BigDecimal m) {
             if (m == null || m.compareTo(BigDecimal.ONE) < 0) throw new IllegalArgumentException("promptMargin must be at least 1");
             this.promptMargin = m;
+            return this;
+        }
+
+        /**
+         * The tokens one image in a prompt is reserved for (default 2,500: above the providers' published
+         * rules for one image at the largest size they take before resizing it: OpenAI's high detail
+         * 1,445 for the gpt-4o family and up to ~2,490 for patch-based models, Anthropic's ~1,600).
+         */
+        public Builder imageTokens(int n) {
+            if (n < 1) throw new IllegalArgumentException("imageTokens must be at least 1");
+            this.imageTokens = n;
+            return this;
+        }
+
+        /**
+         * The tokens an audio, video or PDF part is reserved for (default 0: its tokens depend on its
+         * length, which the request does not say, so under an enforced budget such a call is refused as
+         * unbounded; set a bound that fits your inputs to admit them).
+         */
+        public Builder otherPartTokens(int n) {
+            if (n < 0) throw new IllegalArgumentException("otherPartTokens must not be negative");
+            this.otherPartTokens = n;
             return this;
         }
 

@@ -206,6 +206,61 @@ class BudgetGuardTest {
     }
 
     @Test
+    void should_bound_a_model_configured_with_max_completion_tokens_by_them_and_send_no_max_tokens() {
+        Budget b = budget("reasoning", Budget.Scope.GLOBAL, null, "0.01", Budget.Action.ENFORCE);
+        ChatModel reasoning = guard().guard(OpenAiChatModel.builder().baseUrl(stub.baseUrl()).apiKey("k").modelName("gpt-4o-mini")
+                .maxCompletionTokens(32_000).maxRetries(0).timeout(Duration.ofSeconds(10)).build());
+        int before = stub.requests().size();
+        // 32,000 output tokens at $0.60 / M = $0.0192: more than the limit, whatever max_tokens would have said
+        BudgetExceededException e = assertThrows(BudgetExceededException.class, () -> reasoning.chat("think hard"));
+        assertTrue(e.requested().compareTo(new BigDecimal("0.0192")) > 0, e.requested().toString());
+        assertEquals(before, stub.requests().size(), "nothing sent");
+        budget("reasoning", Budget.Scope.GLOBAL, null, "1", Budget.Action.ENFORCE);
+        assertEquals("fine", reasoning.chat("think hard"));
+        var sent = stub.requests().get(before).body();
+        assertTrue(sent.path("max_tokens").isMissingNode(), "no max_tokens next to max_completion_tokens (reasoning models refuse it): " + sent);
+        assertEquals(32_000, sent.path("max_completion_tokens").asInt(), sent.toString());
+        assertEquals(0, window(b).reserved().signum());
+    }
+
+    @Test
+    void should_reserve_an_image_at_its_bound_and_refuse_an_audio_part_it_cannot_bound() {
+        Budget b = budget("media", Budget.Scope.GLOBAL, null, "0.0003", Budget.Action.ENFORCE);
+        ChatRequest text = ChatRequest.builder().messages(UserMessage.from("describe it")).maxOutputTokens(100).build();
+        ChatRequest image = ChatRequest.builder().maxOutputTokens(100).messages(UserMessage.from(
+                dev.langchain4j.data.message.TextContent.from("describe it"),
+                dev.langchain4j.data.message.ImageContent.from("https://example.com/large.png"))).build();
+        ChatRequest audio = ChatRequest.builder().maxOutputTokens(100).messages(UserMessage.from(
+                dev.langchain4j.data.message.TextContent.from("transcribe it"),
+                dev.langchain4j.data.message.AudioContent.from("AAAA", "audio/wav"))).build();
+        int before = stub.requests().size();
+        // the image's 2,500 tokens at $0.15 / M ($0.000375) alone pass the limit; as "[image]" it would have cost 2 tokens
+        BudgetExceededException e = assertThrows(BudgetExceededException.class, () -> model(guard()).chat(image));
+        assertTrue(e.requested().compareTo(new BigDecimal("0.000375")) > 0, e.requested().toString());
+        BudgetExceededException a = assertThrows(BudgetExceededException.class, () -> model(guard()).chat(audio));
+        assertTrue(a.unpriced() && a.getMessage().contains("cannot be bounded"), a.getMessage());
+        assertEquals(before, stub.requests().size(), "nothing sent");
+        assertEquals("fine", model(guard()).chat(text).aiMessage().text(), "the same question without the image fits");
+        ChatModel bounded = model(BudgetGuard.builder(gate, PRICES).otherPartTokens(100).build());
+        budget("media", Budget.Scope.GLOBAL, null, "1", Budget.Action.ENFORCE);
+        assertEquals("fine", bounded.chat(audio).aiMessage().text(), "with a bound set for audio, it is admitted");
+        assertEquals(0, window(b).reserved().signum());
+    }
+
+    @Test
+    void should_reserve_cache_writes_at_their_rate_and_a_prompt_near_a_tier_at_the_tier() {
+        java.util.function.Function<String, dev.chatlog.core.Rates.Rate> flat = v -> dev.chatlog.core.Rates.Rate.flat(new BigDecimal(v));
+        // cache writes at twice the input rate (Anthropic's one-hour writes): the whole prompt may be written
+        dev.chatlog.core.Rates cached = new dev.chatlog.core.Rates(flat.apply("1"), flat.apply("2"), flat.apply("0.1"), flat.apply("4"), null);
+        assertEquals(0, new BigDecimal("0.002").compareTo(BudgetGuard.worstCase(cached, 1000, 0)), "1,000 prompt tokens written at $2 / M");
+        // a tier from 1,100 prompt tokens doubles every rate: a prompt counted at 1,000 may really be over it
+        var tiered = new dev.chatlog.core.Rates.Rate(BigDecimal.ONE, List.of(new dev.chatlog.core.Rates.Rate.Tier(1100, new BigDecimal("2"))));
+        dev.chatlog.core.Rates near = new dev.chatlog.core.Rates(tiered, null, null, tiered, null);
+        assertEquals(0, new BigDecimal("0.004").compareTo(BudgetGuard.worstCase(near, 1000, 1000)), "input and output at the tier's rate");
+        assertEquals(0, new BigDecimal("0.0002").compareTo(BudgetGuard.worstCase(near, 100, 100)), "far below the tier: the base rate");
+    }
+
+    @Test
     void should_release_the_reservation_of_a_failed_call() {
         Budget b = budget("fails", Budget.Scope.GLOBAL, null, "1", Budget.Action.ENFORCE);
         ChatModel m = model(guard());

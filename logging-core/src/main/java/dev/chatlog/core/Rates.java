@@ -44,14 +44,22 @@ public record Rates(Rate input, Rate cacheWrite, Rate cacheRead, Rate output, Bi
      * (OpenAI's convention, and what the tiers are judged on); the uncached rest costs the input rate.
      */
     public BigDecimal cost(long inputTokens, long cacheReadTokens, long cacheWriteTokens, long outputTokens) {
+        return cost(inputTokens, cacheReadTokens, cacheWriteTokens, outputTokens, inputTokens);
+    }
+
+    /**
+     * {@link #cost(long, long, long, long)} with the tiers judged on a prompt of {@code tierTokens}
+     * instead: a worst case for a prompt whose count is an estimate (it may really be over a tier's start).
+     */
+    public BigDecimal cost(long inputTokens, long cacheReadTokens, long cacheWriteTokens, long outputTokens, long tierTokens) {
         long read = Math.min(Math.max(cacheReadTokens, 0), Math.max(inputTokens, 0));
         long write = Math.min(Math.max(cacheWriteTokens, 0), Math.max(inputTokens, 0) - read);
         long uncached = Math.max(inputTokens, 0) - read - write;
-        BigDecimal in = input == null ? BigDecimal.ZERO : input.at(inputTokens);
+        BigDecimal in = input == null ? BigDecimal.ZERO : input.at(tierTokens);
         BigDecimal micro = in.multiply(BigDecimal.valueOf(uncached))
-                .add((cacheRead == null ? in : cacheRead.at(inputTokens)).multiply(BigDecimal.valueOf(read)))
-                .add((cacheWrite == null ? in : cacheWrite.at(inputTokens)).multiply(BigDecimal.valueOf(write)))
-                .add(output == null ? BigDecimal.ZERO : output.at(inputTokens).multiply(BigDecimal.valueOf(Math.max(outputTokens, 0))));
+                .add((cacheRead == null ? in : cacheRead.at(tierTokens)).multiply(BigDecimal.valueOf(read)))
+                .add((cacheWrite == null ? in : cacheWrite.at(tierTokens)).multiply(BigDecimal.valueOf(write)))
+                .add(output == null ? BigDecimal.ZERO : output.at(tierTokens).multiply(BigDecimal.valueOf(Math.max(outputTokens, 0))));
         BigDecimal usd = micro.divide(MILLION, 12, RoundingMode.HALF_UP);
         if (requestsPerThousand != null) usd = usd.add(requestsPerThousand.divide(THOUSAND, 12, RoundingMode.HALF_UP));
         return usd.setScale(10, RoundingMode.HALF_UP);

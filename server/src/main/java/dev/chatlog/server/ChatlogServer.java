@@ -134,7 +134,8 @@ public final class ChatlogServer implements AutoCloseable {
         this.budgets = JdbcBudgetGate.builder(database.jdbi()).lease(Duration.ofSeconds(budgetSettings.leaseSeconds()))
                 .failClosed(budgetSettings.failClosed()).admissionWait(Duration.ofMillis(budgetSettings.admissionWaitMs())).build();
         model = BudgetGuard.builder(budgets, prices).defaultMaxTokens(budgetSettings.defaultMaxTokens())
-                .clampToHeadroom(budgetSettings.clamp()).build().guard(model);
+                .clampToHeadroom(budgetSettings.clamp()).imageTokens(budgetSettings.imageTokens())
+                .otherPartTokens(budgetSettings.otherPartTokens()).build().guard(model);
         Duration ackTimeout = Duration.ofMillis(config.ackTimeoutMs());
         ChatController chat = shop == null ? null : new ChatController(new ShopChatbot(model, shop, logger, database.jdbi()),
                 config.durableAck() ? new ChatController.Durability(logger, ackTimeout) : null, traces == null ? ctx -> () -> { } : traces::join);

@@ -121,7 +121,8 @@ public class ChatlogAutoConfiguration {
     @ConditionalOnProperty(prefix = "chatlog.budgets", name = "enabled", havingValue = "true")
     public BudgetGuard chatlogBudgetGuard(JdbcBudgetGate chatlogBudgetGate, ChatlogProperties props) {
         BudgetGuard.Builder b = BudgetGuard.builder(chatlogBudgetGate, prices(props)).defaultMaxTokens(props.getBudgets().getDefaultMaxTokens())
-                .clampToHeadroom(props.getBudgets().isClamp());
+                .clampToHeadroom(props.getBudgets().isClamp()).imageTokens(props.getBudgets().getImageTokens())
+                .otherPartTokens(props.getBudgets().getOtherPartTokens());
         if (props.getProvider() != null) b.provider(props.getProvider());
         return b.build();
     }

@@ -91,6 +91,10 @@ public class ChatlogProperties {
         private boolean failClosed;
         /** How long a call refused only because of other calls' reservations waits for them to settle (0: refuse at once). */
         private Duration admissionWait = Duration.ofSeconds(2);
+        /** The tokens one image in a prompt is reserved for. */
+        private int imageTokens = 2500;
+        /** The tokens an audio, video or PDF part is reserved for (0: such a call is refused by an enforced budget). */
+        private int otherPartTokens;
 
         public boolean isEnabled() { return enabled; }
         public void setEnabled(boolean v) { this.enabled = v; }
@@ -104,6 +108,10 @@ public class ChatlogProperties {
         public void setFailClosed(boolean v) { this.failClosed = v; }
         public Duration getAdmissionWait() { return admissionWait; }
         public void setAdmissionWait(Duration v) { this.admissionWait = v; }
+        public int getImageTokens() { return imageTokens; }
+        public void setImageTokens(int v) { this.imageTokens = v; }
+        public int getOtherPartTokens() { return otherPartTokens; }
+        public void setOtherPartTokens(int v) { this.otherPartTokens = v; }
     }
 
     /** Alert rules evaluated by this application, their notifications delivered through chatlog's outbox. */

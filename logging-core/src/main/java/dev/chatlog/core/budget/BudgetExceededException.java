@@ -33,7 +33,8 @@ public final class BudgetExceededException extends RuntimeException {
     private static String message(String budget, BigDecimal limit, BigDecimal spent, BigDecimal reserved, BigDecimal requested,
                                   Instant resetsAt) {
         if (requested == null) {
-            return "budget '" + budget + "' is enforced and the model has no price: its cost cannot be bounded, so the call is refused";
+            return "budget '" + budget + "' is enforced and this call's cost cannot be bounded (its model has no price, or its prompt "
+                    + "holds audio, video or a file with no token bound set), so the call is refused";
         }
         return "budget '" + budget + "' exceeded: $" + usd(spent) + " spent and $" + usd(reserved) + " reserved of $" + usd(limit)
                 + "; this call could cost up to $" + usd(requested) + "; resets at " + resetsAt;
@@ -51,10 +52,10 @@ public final class BudgetExceededException extends RuntimeException {
     public BigDecimal spent() { return spent; }
     /** USD held by calls in flight in the current window. */
     public BigDecimal reserved() { return reserved; }
-    /** The worst-case cost of the refused call; null when the model has no price. */
+    /** The worst-case cost of the refused call; null when it cannot be bounded (no price, or an unbounded audio, video or file part). */
     public BigDecimal requested() { return requested; }
     /** The end of the current window. */
     public Instant resetsAt() { return resetsAt; }
-    /** Refused because the model has no price, not because the budget is spent. */
+    /** Refused because the call's cost cannot be bounded (no price, or an unbounded part), not because the budget is spent. */
     public boolean unpriced() { return requested == null; }
 }

@@ -17,10 +17,14 @@ import java.util.Map;
  * unreachable; default off); {@code CHATLOG_BUDGET_SPIKE_MIN_CALLS} (calls an hour, and in the 24
  * before it, for a spike to count, default 20); {@code CHATLOG_BUDGET_CHECK_SECONDS} (how often
  * events are evaluated, default 30); {@code CHATLOG_BUDGET_ADMISSION_WAIT_MS} (how long a call refused
- * only because of other calls' reservations waits for them to settle, default 2000; 0: refuse at once).
+ * only because of other calls' reservations waits for them to settle, default 2000; 0: refuse at once);
+ * {@code CHATLOG_BUDGET_IMAGE_TOKENS} (what one image in a prompt is reserved for, default 2500);
+ * {@code CHATLOG_BUDGET_OTHER_PART_TOKENS} (what an audio, video or PDF part is reserved for; default 0:
+ * such a call is refused by an enforced budget, its cost cannot be bounded).
  */
 public record BudgetSettings(List<Budget> budgets, int defaultMaxTokens, boolean clamp, int leaseSeconds, boolean failClosed,
-                             int spikeMinCalls, int checkSeconds, int admissionWaitMs) {
+                             int spikeMinCalls, int checkSeconds, int admissionWaitMs, int imageTokens,
+                             int otherPartTokens) {
     public static BudgetSettings from(Map<String, String> env) {
         List<Budget> budgets = Settings.definitions(env, "CHATLOG_BUDGETS", "CHATLOG_BUDGETS_FILE", BudgetJson::parseAll);
         return new BudgetSettings(List.copyOf(budgets),
@@ -30,6 +34,8 @@ public record BudgetSettings(List<Budget> budgets, int defaultMaxTokens, boolean
                 Settings.onOff(env, "CHATLOG_BUDGET_FAIL_CLOSED", false),
                 Settings.intIn(env, "CHATLOG_BUDGET_SPIKE_MIN_CALLS", 20, 1, 1_000_000),
                 Settings.intIn(env, "CHATLOG_BUDGET_CHECK_SECONDS", 30, 1, 3600),
-                Settings.intIn(env, "CHATLOG_BUDGET_ADMISSION_WAIT_MS", 2000, 0, 60_000));
+                Settings.intIn(env, "CHATLOG_BUDGET_ADMISSION_WAIT_MS", 2000, 0, 60_000),
+                Settings.intIn(env, "CHATLOG_BUDGET_IMAGE_TOKENS", 2500, 1, 1_000_000),
+                Settings.intIn(env, "CHATLOG_BUDGET_OTHER_PART_TOKENS", 0, 0, 10_000_000));
     }
 }
