@@ -43,7 +43,7 @@ class SchemaTest {
             List<String> applied = db.jdbi().withHandle(h -> h.createQuery(
                     "SELECT COALESCE(version, '-') FROM chatlog_schema_history WHERE success = 1 ORDER BY installed_rank").mapTo(String.class).list());
             assertEquals("0", applied.get(0), "a baseline below every chatlog migration: " + applied);
-            assertEquals(16, applied.size(), "then all fifteen ran: " + applied);
+            assertEquals(17, applied.size(), "then all sixteen ran: " + applied);
         }
     }
 

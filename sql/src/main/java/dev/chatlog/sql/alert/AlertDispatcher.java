@@ -113,9 +113,37 @@ public final class AlertDispatcher implements AutoCloseable {
         }
     }
 
+    /** How long an announced channel counts as the deployment's after its sender was last seen. */
+    public static final Duration CHANNEL_TTL = Duration.ofMinutes(10);
+    private static final Duration ANNOUNCE_EVERY = Duration.ofSeconds(30);
+    private volatile Instant announcedAt = Instant.EPOCH;
+
+    /** Says which channels this instance sends (at most every 30 s): the engines of every instance route to them. */
+    private void announce(Instant now) {
+        if (channels.isEmpty() || Duration.between(announcedAt, now).compareTo(ANNOUNCE_EVERY) < 0) return;
+        try {
+            jdbi.useHandle(h -> {
+                var b = h.prepareBatch("INSERT INTO chatbot_alert_channels (channel, last_seen_at) VALUES (:c, :at) "
+                        + "ON DUPLICATE KEY UPDATE last_seen_at = GREATEST(last_seen_at, VALUES(last_seen_at))");
+                for (String c : channels.keySet()) b.bind("c", c).bind("at", AlertOutbox.time(now)).add();
+                b.execute();
+            });
+            announcedAt = now;
+        } catch (RuntimeException e) {
+            log.debug("alert channels not announced: {}", e.toString());
+        }
+    }
+
+    /** The channels some instance's sender announced within {@link #CHANNEL_TTL} of {@code now}. */
+    static List<String> announced(org.jdbi.v3.core.Handle h, Instant now) {
+        return h.createQuery("SELECT channel FROM chatbot_alert_channels WHERE last_seen_at >= :since ORDER BY channel")
+                .bind("since", AlertOutbox.time(now.minus(CHANNEL_TTL))).mapTo(String.class).list();
+    }
+
     /** Merges due digests, then claims and sends due rows (at most a batch); returns how many rows it handled. */
     public int runOnce() {
         Instant now = clock.instant();
+        announce(now);
         int handled = digest(now);
         if (channels.isEmpty()) return handled;
         // only the channels this instance can send: a row of a channel it lacks is left to an instance that has it

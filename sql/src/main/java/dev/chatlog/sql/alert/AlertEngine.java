@@ -181,7 +181,7 @@ public final class AlertEngine {
                 if (n) {
                     key = AlertDispatcher.hash(r.name() + "|" + subject + "|" + (seq + 1) + "|" + now.toEpochMilli());
                     Notification note = notifications.of(h, r, key, subject, was, next, o, w, now);
-                    List<String> to = targets(r);
+                    List<String> to = targets(h, r, now);
                     Instant held = r.digest() != null && r.severity() != Severity.CRITICAL ? digestTime(now, r.digest()) : null;
                     AlertOutbox.enqueue(h, note, to, held);
                     h.createUpdate("UPDATE chatbot_alert_states SET notified_state = :st"
@@ -195,11 +195,16 @@ public final class AlertEngine {
         return out;
     }
 
-    /** The rule's channels that are configured here (all configured ones when it names none). */
-    private List<String> targets(AlertRule r) {
-        List<String> configured = channels.get();
-        if (r.channels().isEmpty()) return configured;
-        return r.channels().stream().filter(configured::contains).toList();
+    /**
+     * The rule's channels among the deployment's (all of them when it names none): the channels this
+     * instance has and those any instance's sender announced within {@link AlertDispatcher#CHANNEL_TTL}.
+     * So the instance that wins a change does not decide where it goes by what it has itself.
+     */
+    private List<String> targets(org.jdbi.v3.core.Handle h, AlertRule r, Instant now) {
+        java.util.Set<String> deployment = new java.util.LinkedHashSet<>(channels.get());
+        deployment.addAll(AlertDispatcher.announced(h, now));
+        if (r.channels().isEmpty()) return List.copyOf(deployment);
+        return r.channels().stream().filter(deployment::contains).toList();
     }
 
     /** The end of the digest period {@code now} is in (periods counted from the epoch, in UTC). */

@@ -78,7 +78,7 @@ class AlertEngineTest {
     @BeforeEach
     void clean() {
         db.jdbi().useHandle(h -> {
-            for (String t : List.of("chatbot_alert_rules", "chatbot_alert_states", "chatbot_alert_outbox", "chatbot_llm_calls",
+            for (String t : List.of("chatbot_alert_rules", "chatbot_alert_states", "chatbot_alert_outbox", "chatbot_alert_channels", "chatbot_llm_calls",
                     "chatbot_usage_rollup", "chatbot_user_daily", "chatbot_conversation_summary")) {
                 h.execute("DELETE FROM " + t);
             }
@@ -273,6 +273,36 @@ class AlertEngineTest {
         clock.advance(Duration.ofMinutes(10));
         assertEquals(0, d.runOnce() + other.runOnce(), "delivered rows are done");
         assertEquals(Map.of("delivered", 2L), new AlertOutbox(db.jdbi()).counts().byStatus());
+    }
+
+    @Test
+    void should_route_a_change_to_the_deployments_channels_whichever_instance_wins_it() throws Exception {
+        AlertChannel webhook = new AlertChannel() {
+            public String name() {
+                return "webhook";
+            }
+
+            public void send(Outgoing n) {}
+        };
+        AlertChannel email = new AlertChannel() {
+            public String name() {
+                return "email";
+            }
+
+            public void send(Outgoing n) {}
+        };
+        // the server: webhook and e-mail; its sender runs (and says which channels it has)
+        AlertDispatcher server = AlertDispatcher.builder(db.jdbi(), List.of(webhook, email)).clock(clock).build();
+        server.runOnce();
+        // a Spring application with only the log channel wins the change
+        AlertEngine springApp = AlertEngine.builder(db.jdbi()).channels(List.of("log")).clock(clock).build();
+        springApp.rules().put(rule("slow", "{\"kind\": \"slow_calls\", \"window\": \"1m\", \"alert_above\": 100}"));
+        calls(1, "gpt-4o", 900, true, "0.001", T0);
+        springApp.evaluate();
+        assertEquals(List.of("email", "log", "webhook"), outbox().stream().map(r -> (String) r.get("channel")).sorted().toList(),
+                "the change goes to every channel of the deployment, not only the winner's");
+        assertEquals(2, server.runOnce(), "the server sends its two");
+        server.close();
     }
 
     @Test
