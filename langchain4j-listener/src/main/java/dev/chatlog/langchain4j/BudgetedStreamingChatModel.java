@@ -132,8 +132,9 @@ final class BudgetedStreamingChatModel implements StreamingChatModel {
         public void onError(Throwable error) {
             if (ended.compareAndSet(false, true)) {
                 String text = receivedSoFar();
-                if (text.isEmpty()) guard.failed(admitted, error);
-                else guard.cancelled(admitted, text); // a stream that fails after output: what was generated is billed
+                // a timeout: the provider may go on generating (and billing) what never arrived; else what arrived is billed
+                if (text.isEmpty() || BudgetGuard.isTimeout(error)) guard.failed(admitted, error);
+                else guard.cancelled(admitted, text);
             }
             handler.onError(error);
         }

@@ -292,7 +292,7 @@ class BudgetGuardTest {
     }
 
     @Test
-    void should_release_a_streaming_call_that_fails_and_settle_a_cancelled_one_to_what_was_received() throws Exception {
+    void should_release_a_stream_refused_before_output_and_settle_a_failed_or_cancelled_one_to_what_was_received() throws Exception {
         Budget b = budget("stream-end", Budget.Scope.GLOBAL, null, "1", Budget.Action.ENFORCE);
         StreamingChatModel m = guard().guard(OpenAiStreamingChatModel.builder().baseUrl(stub.baseUrl()).apiKey("k")
                 .modelName("gpt-4o-mini").timeout(Duration.ofSeconds(10)).build());
@@ -303,7 +303,22 @@ class BudgetGuardTest {
         });
         assertTrue(failed.get(10, TimeUnit.SECONDS) != null);
         assertEquals(0, window(b).reserved().signum());
-        assertEquals(0, window(b).spent().signum(), "a failed stream costs nothing");
+        assertEquals(0, window(b).spent().signum(), "a stream the provider refused before any output costs nothing");
+
+        // a stream that breaks after thousands of tokens of output: what arrived was generated, and billed
+        String longAnswer = "word ".repeat(3000);
+        stub.respond(r -> Reply.text(longAnswer, Usage.of(40, 3000)).breaksAfterContent());
+        CompletableFuture<Throwable> broke = new CompletableFuture<>();
+        m.chat("go on and on", new StreamingChatResponseHandler() {
+            @Override public void onCompleteResponse(ChatResponse r) { broke.complete(null); }
+            @Override public void onError(Throwable t) { broke.complete(t); }
+        });
+        assertTrue(broke.get(10, TimeUnit.SECONDS) != null, "the stream failed");
+        BudgetLedger.WindowState afterBreak = window(b);
+        assertEquals(0, afterBreak.reserved().signum());
+        // ~3,000 output tokens at $0.60 / M, counted by jtokkit from what arrived
+        assertTrue(afterBreak.spent().compareTo(new BigDecimal("0.0015")) > 0, "a stream failing after output is not free: " + afterBreak);
+        BigDecimal beforeCancel = afterBreak.spent();
 
         stub.respond(r -> Reply.text("a long answer that the application stops reading", Usage.of(40, 3000)));
         CompletableFuture<Void> cancelled = new CompletableFuture<>();
@@ -318,8 +333,9 @@ class BudgetGuardTest {
         cancelled.get(10, TimeUnit.SECONDS);
         BudgetLedger.WindowState w = window(b);
         assertEquals(0, w.reserved().signum(), "a cancelled stream holds nothing");
-        assertTrue(w.spent().signum() > 0 && w.spent().compareTo(new BigDecimal("0.0001")) < 0,
-                "a cancelled stream costs its prompt and the part received, not its worst case: " + w.spent());
+        BigDecimal cancelledCost = w.spent().subtract(beforeCancel);
+        assertTrue(cancelledCost.signum() > 0 && cancelledCost.compareTo(new BigDecimal("0.0001")) < 0,
+                "a cancelled stream costs its prompt and the part received, not its worst case: " + cancelledCost);
         assertEquals(List.of(), ledger.audit());
     }
 

@@ -28,14 +28,14 @@ public final class OpenAiStub implements AutoCloseable {
 
     /** One answer: text and/or tool calls, usage (null: none reported), or an HTTP error. */
     public record Reply(int status, String content, List<Map<String, String>> toolCalls, String model,
-                        Usage usage, String errorBody, long delayMs) {
+                        Usage usage, String errorBody, long delayMs, boolean broken) {
         public static Reply text(String content, Usage usage) {
-            return new Reply(200, content, List.of(), null, usage, null, 0);
+            return new Reply(200, content, List.of(), null, usage, null, 0, false);
         }
 
         public static Reply toolCall(String name, String argumentsJson, Usage usage) {
             return new Reply(200, null, List.of(Map.of("id", "call_" + name, "name", name, "arguments", argumentsJson)),
-                    null, usage, null, 0);
+                    null, usage, null, 0, false);
         }
 
         /** Several tool calls in one answer: name, arguments, name, arguments ... */
@@ -44,20 +44,25 @@ public final class OpenAiStub implements AutoCloseable {
             for (int i = 0; i < nameThenArguments.length; i += 2) {
                 calls.add(Map.of("id", "call_" + nameThenArguments[i], "name", nameThenArguments[i], "arguments", nameThenArguments[i + 1]));
             }
-            return new Reply(200, null, calls, null, usage, null, 0);
+            return new Reply(200, null, calls, null, usage, null, 0, false);
         }
 
         public static Reply error(int status, String message) {
             return new Reply(status, null, List.of(), null, null,
-                    "{\"error\":{\"message\":\"" + message + "\",\"type\":\"test_error\",\"code\":\"" + status + "\"}}", 0);
+                    "{\"error\":{\"message\":\"" + message + "\",\"type\":\"test_error\",\"code\":\"" + status + "\"}}", 0, false);
         }
 
         public Reply model(String m) {
-            return new Reply(status, content, toolCalls, m, usage, errorBody, delayMs);
+            return new Reply(status, content, toolCalls, m, usage, errorBody, delayMs, broken);
         }
 
         public Reply delay(long ms) {
-            return new Reply(status, content, toolCalls, model, usage, errorBody, ms);
+            return new Reply(status, content, toolCalls, model, usage, errorBody, ms, broken);
+        }
+
+        /** Streamed, the answer's text arrives and then the stream breaks (a garbled event, no end): the client fails after output. */
+        public Reply breaksAfterContent() {
+            return new Reply(status, content, toolCalls, model, usage, errorBody, delayMs, true);
         }
     }
 
@@ -290,6 +295,10 @@ public final class OpenAiStub implements AutoCloseable {
                     .put("content", content.substring(i, Math.min(content.length(), i + step)));
             event(out, chunk.toString());
             Thread.sleep(2);
+        }
+        if (reply.broken()) {
+            event(out, "{\"id\": \"chatcmpl-stub\", \"choices\": [{\"index\": 0, \"delta\": {\"content\": "); // cut mid-event
+            return;
         }
         int toolIndex = 0;
         for (Map<String, String> c : reply.toolCalls()) {
