@@ -65,11 +65,32 @@ class ReplayMetersTest {
         }
     }
 
+    /** A local OTLP receiver; counts the model-call spans ({@code chat ...}) it was sent. */
+    private static com.sun.net.httpserver.HttpServer receiver(java.util.concurrent.atomic.AtomicLong chatSpans) throws Exception {
+        var receiver = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        receiver.createContext("/v1/traces", ex -> {
+            var req = io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest.parseFrom(ex.getRequestBody().readAllBytes());
+            for (var rs : req.getResourceSpansList()) {
+                for (var ss : rs.getScopeSpansList()) {
+                    chatSpans.addAndGet(ss.getSpansList().stream().filter(sp -> sp.getName().startsWith("chat ")).count());
+                }
+            }
+            ex.sendResponseHeaders(200, -1);
+            ex.close();
+        });
+        receiver.start();
+        return receiver;
+    }
+
     @Test
     void should_not_count_replayed_records_again_after_a_sigkill() throws Exception {
         Path data = Files.createTempDirectory("chatlog-replay-meters");
         TestDatabase.deleteAtExit(data);
-        Map<String, String> env = Map.of("CHATLOG_CHECKPOINT_LAG_MS", "30000"); // the whole first run is replayed
+        java.util.concurrent.atomic.AtomicLong chatSpans = new java.util.concurrent.atomic.AtomicLong();
+        var receiver = receiver(chatSpans);
+        Map<String, String> env = Map.of("CHATLOG_CHECKPOINT_LAG_MS", "30000", // the whole first run is replayed
+                "OTEL_TRACES_EXPORTER", "otlp", "OTEL_BSP_SCHEDULE_DELAY", "200",
+                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://127.0.0.1:" + receiver.getAddress().getPort() + "/v1/traces");
         ServerProcess server = ServerProcess.start(data, env, 180);
         long before;
         try {
@@ -77,21 +98,29 @@ class ReplayMetersTest {
             awaitShipped(server);
             before = storedCalls(server);
             assertEquals(before, countedCalls(server), "the first run counts what it stored");
+            Thread.sleep(1_000); // the first run's spans are exported
             server.kill(); // within the checkpoint lag: the spool still holds all of it
+            chatSpans.set(0);
             server = ServerProcess.start(data, env, 180);
             awaitShipped(server);
             assertEquals(before, storedCalls(server), "the replay stored nothing twice");
+            Thread.sleep(1_000); // what the replay would export has been
             long replayedCounted = countedCalls(server);
-            System.out.printf("after the restart: %d calls in the database, %d counted again by the meters of the new process%n",
-                    before, replayedCounted);
+            System.out.printf("after the restart: %d calls in the database, %d counted again by the meters of the new process, "
+                    + "%d exported again as spans%n", before, replayedCounted, chatSpans.get());
             assertEquals(0, replayedCounted, "records replayed from the spool were stored by the first run: not counted again");
+            assertEquals(0, chatSpans.get(), "nor exported again as spans");
             for (int i = 0; i < 2; i++) chat(server, "Show me recent orders");
             awaitShipped(server);
             long after = storedCalls(server);
             assertTrue(after > before);
             assertEquals(after - before, countedCalls(server), "the new process counts the calls it stored");
+            long until = System.nanoTime() + 10_000_000_000L;
+            while (chatSpans.get() < after - before && System.nanoTime() < until) Thread.sleep(100);
+            assertEquals(after - before, chatSpans.get(), "and exports them, once");
         } finally {
             server.close();
+            receiver.stop(0);
         }
     }
 }
