@@ -7,7 +7,6 @@ import dev.chatlog.core.TokenCounter;
 import dev.chatlog.core.budget.BudgetExceededException;
 import dev.chatlog.core.budget.BudgetGate;
 import dev.chatlog.core.budget.BudgetSubject;
-import dev.langchain4j.agent.tool.ToolSpecification;
 import dev.langchain4j.model.ModelProvider;
 import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.chat.StreamingChatModel;
@@ -15,9 +14,7 @@ import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.request.ChatRequestParameters;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.time.Clock;
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -48,10 +45,8 @@ public final class BudgetGuard {
     private final int defaultMaxTokens;
     private final boolean clamp;
     private final int minTokens;
-    private final BigDecimal promptMargin;
     private final Clock clock;
-    private final int imageTokens;
-    private final int otherPartTokens;
+    private final WorstCase worstCase;
 
     private BudgetGuard(Builder b) {
         this.gate = b.gate;
@@ -61,10 +56,8 @@ public final class BudgetGuard {
         this.defaultMaxTokens = b.defaultMaxTokens;
         this.clamp = b.clamp;
         this.minTokens = b.minTokens;
-        this.promptMargin = b.promptMargin;
         this.clock = b.clock;
-        this.imageTokens = b.imageTokens;
-        this.otherPartTokens = b.otherPartTokens;
+        this.worstCase = new WorstCase(b.tokens, b.promptMargin, b.imageTokens, b.otherPartTokens);
     }
 
     public static Builder builder(BudgetGate gate, PriceCatalog prices) {
@@ -99,11 +92,11 @@ public final class BudgetGuard {
                 : defaults == null ? null : defaults.maxOutputTokens();
         // OpenAI's max_completion_tokens (what reasoning models take instead of max_tokens): the bound when set,
         // and then no max_tokens is added to the request
-        Integer completion = asked != null ? null : firstNonNull(completionTokens(request.parameters()), completionTokens(defaults));
+        Integer completion = asked != null ? null : WorstCase.firstNonNull(WorstCase.completionTokens(request.parameters()), WorstCase.completionTokens(defaults));
         int maxTokens = asked != null ? asked : completion != null ? completion : defaultMaxTokens;
         String providerName = provider != null ? provider : CallRenderer.providerName(modelProvider);
         Optional<PriceCatalog.Quote> quote = model == null ? Optional.empty() : prices.quote(model, providerName, clock.instant());
-        Integer prompt = quote.isEmpty() ? null : promptTokens(model, request); // null: a part whose tokens cannot be bounded
+        Integer prompt = quote.isEmpty() ? null : worstCase.promptTokens(model, request); // null: a part whose tokens cannot be bounded
         if (quote.isEmpty() || prompt == null) {
             BigDecimal unbounded = null; // enforced budgets refuse what cannot be bounded; alert-only ones do not count it
             BudgetGate.Hold hold = gate.reserve(who, unbounded);
@@ -111,36 +104,21 @@ public final class BudgetGuard {
                     quote.map(PriceCatalog.Quote::rates).orElse(null), prompt == null ? 0 : prompt, maxTokens);
         }
         Rates rates = quote.get().rates();
-        BigDecimal worst = worstCase(rates, prompt, maxTokens);
+        BigDecimal worst = WorstCase.of(rates, prompt, maxTokens);
         if (clamp && completion == null) {
             Optional<BigDecimal> room = gate.headroom(who);
             if (room.isPresent() && worst.compareTo(room.get()) > 0) {
-                int fits = tokensFitting(rates, prompt, room.get());
+                int fits = WorstCase.tokensFitting(rates, prompt, room.get());
                 if (fits >= minTokens && fits < maxTokens) {
                     maxTokens = fits;
                     asked = fits;
-                    worst = worstCase(rates, prompt, maxTokens);
+                    worst = WorstCase.of(rates, prompt, maxTokens);
                 }
             }
         }
         BudgetGate.Hold hold = gate.reserve(who, worst);
         return new Admitted(completion != null ? request : capped(request, asked, maxTokens), hold, model, providerName, rates, prompt,
                 maxTokens);
-    }
-
-    private static Integer firstNonNull(Integer a, Integer b) {
-        return a != null ? a : b;
-    }
-
-    /** {@code maxCompletionTokens()} of provider parameters that have it (OpenAI's), read without depending on them. */
-    static Integer completionTokens(ChatRequestParameters p) {
-        if (p == null) return null;
-        try {
-            Object v = p.getClass().getMethod("maxCompletionTokens").invoke(p);
-            return v instanceof Integer i && i > 0 ? i : null;
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            return null;
-        }
     }
 
     /** The call ended with {@code response}: the hold is settled to its cost. Never throws. */
@@ -158,26 +136,15 @@ public final class BudgetGuard {
      * never arrived. Any other failure (the provider refused the request) is released. Never throws.
      */
     void failed(Admitted a, Throwable error) {
-        if (!isTimeout(error)) {
+        if (!WorstCase.isTimeout(error)) {
             release(a);
             return;
         }
         try {
-            a.hold().settle(a.rates() == null ? null : worstCase(a.rates(), a.promptTokens(), a.maxTokens()));
+            a.hold().settle(a.rates() == null ? null : WorstCase.of(a.rates(), a.promptTokens(), a.maxTokens()));
         } catch (RuntimeException e) {
             log.warn("chatlog: settling a timed-out call's reservation failed; its lease will release it: {}", e.toString());
         }
-    }
-
-    static boolean isTimeout(Throwable error) {
-        for (Throwable t = error; t != null; t = t.getCause()) {
-            if (t instanceof java.net.http.HttpTimeoutException || t instanceof java.net.SocketTimeoutException
-                    || t instanceof java.util.concurrent.TimeoutException || t.getClass().getSimpleName().contains("Timeout")) {
-                return true;
-            }
-            if (t.getCause() == t) break;
-        }
-        return false;
     }
 
     /** The call failed before any output: the hold is released. Never throws. */
@@ -210,7 +177,7 @@ public final class BudgetGuard {
             UsageDetails d = UsageDetails.of(usage);
             return rates.cost(d.inputTokens(), d.cachedInputTokens(), d.cacheWriteTokens(), d.outputTokens());
         }
-        return rates.cost(a.promptTokens(), 0, 0, tokens.countText(a.model(), generated(response))); // no usage reported: jtokkit's count
+        return rates.cost(a.promptTokens(), 0, 0, tokens.countText(a.model(), WorstCase.generated(response))); // no usage reported: jtokkit's count
     }
 
     /**
@@ -222,65 +189,6 @@ public final class BudgetGuard {
         String served = response == null ? null : response.modelName();
         if (served == null || served.equals(a.model())) return a.rates();
         return prices.quote(served, a.provider(), clock.instant()).map(PriceCatalog.Quote::rates).orElse(a.rates());
-    }
-
-    /** What the model generated: its text, thinking and tool calls (a tool-call reply has no text, and is billed). */
-    private static String generated(ChatResponse response) {
-        if (response == null || response.aiMessage() == null) return null;
-        var m = response.aiMessage();
-        StringBuilder out = new StringBuilder();
-        if (m.text() != null) out.append(m.text());
-        if (m.thinking() != null) out.append(m.thinking());
-        if (m.toolExecutionRequests() != null) {
-            for (var t : m.toolExecutionRequests()) out.append(t.name()).append(t.arguments());
-        }
-        return out.toString();
-    }
-
-    /**
-     * The prompt's tokens as sent: text and tool specifications counted with jtokkit, times the
-     * margin, and each image at {@link Builder#imageTokens} (a bound on the providers' published
-     * image-token rules). Null when the prompt holds a part whose tokens cannot be bounded from the
-     * request (audio, video, a PDF) and no bound was configured for it ({@link Builder#otherPartTokens}).
-     */
-    private Integer promptTokens(String model, ChatRequest request) {
-        long parts = 0;
-        for (dev.langchain4j.data.message.ChatMessage m : request.messages()) {
-            if (!(m instanceof dev.langchain4j.data.message.UserMessage u)) continue;
-            for (dev.langchain4j.data.message.Content c : u.contents()) {
-                if (c instanceof dev.langchain4j.data.message.TextContent) continue;
-                if (c instanceof dev.langchain4j.data.message.ImageContent) parts += imageTokens;
-                else if (otherPartTokens > 0) parts += otherPartTokens;
-                else return null;
-            }
-        }
-        int n = tokens.countChat(model, CallRenderer.prompt(request));
-        List<ToolSpecification> tools = request.toolSpecifications();
-        if (tools != null) {
-            for (ToolSpecification t : tools) n += tokens.countText(model, String.valueOf(t)); // the tool's JSON schema is sent too
-        }
-        long counted = new BigDecimal(n).multiply(promptMargin).setScale(0, RoundingMode.CEILING).longValueExact() + parts;
-        return (int) Math.min(Integer.MAX_VALUE, counted);
-    }
-
-    /**
-     * The most a request can cost: every prompt token at the dearer of the input and cache-write
-     * rates (a provider may write the whole prompt to its cache, at up to 2x the input rate), at the
-     * long-context tier of a prompt a quarter larger than counted (a count just under a tier's start
-     * may really be over it, and the tier then prices every token), plus {@code maxTokens} of output.
-     */
-    static BigDecimal worstCase(Rates rates, int promptTokens, int maxTokens) {
-        long tierAt = promptTokens + promptTokens / 4L;
-        return rates.cost(promptTokens, 0, 0, maxTokens, tierAt).max(rates.cost(promptTokens, 0, promptTokens, maxTokens, tierAt));
-    }
-
-    /** The most output tokens whose worst case fits in {@code room}. */
-    private static int tokensFitting(Rates rates, int prompt, BigDecimal room) {
-        BigDecimal fixed = worstCase(rates, prompt, 0);
-        BigDecimal perToken = worstCase(rates, prompt, 1_000_000).subtract(fixed).movePointLeft(6);
-        if (perToken.signum() <= 0) return Integer.MAX_VALUE;
-        BigDecimal n = room.subtract(fixed).divide(perToken, 0, RoundingMode.FLOOR);
-        return n.signum() <= 0 ? 0 : n.min(BigDecimal.valueOf(Integer.MAX_VALUE)).intValue();
     }
 
     /** The request with {@code max_tokens} set when the guard chose it (none was asked, or it was clamped). */

@@ -133,7 +133,7 @@ final class BudgetedStreamingChatModel implements StreamingChatModel {
             if (ended.compareAndSet(false, true)) {
                 String text = receivedSoFar();
                 // a timeout: the provider may go on generating (and billing) what never arrived; else what arrived is billed
-                if (text.isEmpty() || BudgetGuard.isTimeout(error)) guard.failed(admitted, error);
+                if (text.isEmpty() || WorstCase.isTimeout(error)) guard.failed(admitted, error);
                 else guard.cancelled(admitted, text);
             }
             handler.onError(error);

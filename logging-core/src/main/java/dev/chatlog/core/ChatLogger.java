@@ -33,7 +33,7 @@ public final class ChatLogger implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ChatLogger.class);
 
     private final LoggerCounters counters = new LoggerCounters();
-    private final java.util.List<java.util.function.Consumer<Batch>> stored = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final ObservedSink.Observers stored = new ObservedSink.Observers();
     private final Lifecycle lifecycle = new Lifecycle();
     private final Handoff handoff;
     private final RecordConverter converter;
@@ -55,7 +55,7 @@ public final class ChatLogger implements AutoCloseable {
         if (b.turnSummaries) stored.add(new TurnSummaries());
         this.tracing = b.tracing;
         if (tracing != null) stored.add(tracing::export);
-        StoreWriter store = new StoreWriter(observed(b.sink), counters, b.maxBackoff, lifecycle);
+        StoreWriter store = new StoreWriter(new ObservedSink(b.sink, stored), counters, b.maxBackoff, lifecycle);
         if (spool != null) {
             this.shipper = new SpoolShipper(spool, store, counters, lifecycle, b.batchSize, b.checkpointLag);
             this.spooler = new Spooler(handoff, converter, spool, store, counters, lifecycle, b.batchSize, b.fsyncEvery,
@@ -82,32 +82,6 @@ public final class ChatLogger implements AutoCloseable {
      */
     public void onStored(java.util.function.Consumer<Batch> observer) {
         stored.add(java.util.Objects.requireNonNull(observer));
-    }
-
-    private ChatLogSink observed(ChatLogSink sink) {
-        return new ChatLogSink() {
-            @Override
-            public void write(Batch batch) throws Exception {
-                if (stored.isEmpty()) {
-                    sink.write(batch);
-                    return;
-                }
-                Batch fresh = sink.writeNew(batch); // a replayed record was seen by the observers when it was first stored
-                if (fresh.size() == 0) return;
-                for (java.util.function.Consumer<Batch> o : stored) {
-                    try {
-                        o.accept(fresh);
-                    } catch (RuntimeException e) {
-                        log.debug("a stored-batch observer failed: {}", e.toString());
-                    }
-                }
-            }
-
-            @Override
-            public boolean isRetryable(Exception failure) {
-                return sink.isRetryable(failure);
-            }
-        };
     }
 
     private static Thread daemon(Runnable r, String name) {

@@ -113,8 +113,6 @@ public final class AlertDispatcher implements AutoCloseable {
         }
     }
 
-    /** How long an announced channel counts as the deployment's after its sender was last seen. */
-    public static final Duration CHANNEL_TTL = Duration.ofMinutes(10);
     private static final Duration ANNOUNCE_EVERY = Duration.ofSeconds(30);
     private volatile Instant announcedAt = Instant.EPOCH;
 
@@ -122,29 +120,18 @@ public final class AlertDispatcher implements AutoCloseable {
     private void announce(Instant now) {
         if (channels.isEmpty() || Duration.between(announcedAt, now).compareTo(ANNOUNCE_EVERY) < 0) return;
         try {
-            jdbi.useHandle(h -> {
-                var b = h.prepareBatch("INSERT INTO chatbot_alert_channels (channel, last_seen_at) VALUES (:c, :at) "
-                        + "ON DUPLICATE KEY UPDATE last_seen_at = GREATEST(last_seen_at, VALUES(last_seen_at))");
-                for (String c : channels.keySet()) b.bind("c", c).bind("at", AlertOutbox.time(now)).add();
-                b.execute();
-            });
+            DeploymentChannels.announce(jdbi, channels.keySet(), now);
             announcedAt = now;
         } catch (RuntimeException e) {
             log.debug("alert channels not announced: {}", e.toString());
         }
     }
 
-    /** The channels some instance's sender announced within {@link #CHANNEL_TTL} of {@code now}. */
-    static List<String> announced(org.jdbi.v3.core.Handle h, Instant now) {
-        return h.createQuery("SELECT channel FROM chatbot_alert_channels WHERE last_seen_at >= :since ORDER BY channel")
-                .bind("since", AlertOutbox.time(now.minus(CHANNEL_TTL))).mapTo(String.class).list();
-    }
-
     /** Merges due digests, then claims and sends due rows (at most a batch); returns how many rows it handled. */
     public int runOnce() {
         Instant now = clock.instant();
         announce(now);
-        int handled = digest(now);
+        int handled = AlertDigests.merge(jdbi, now);
         if (channels.isEmpty()) return handled;
         // only the channels this instance can send: a row of a channel it lacks is left to an instance that has it
         List<Long> due = jdbi.withHandle(h -> h.createQuery("""
@@ -239,62 +226,6 @@ public final class AlertDispatcher implements AutoCloseable {
     Duration backoff(int attempts) {
         long s = 1L << Math.min(20, Math.max(0, attempts - 1));
         return Duration.ofSeconds(Math.min(s, maxBackoff.toSeconds()));
-    }
-
-    /** Held rows whose digest time has come become one digest row per channel and time, in one transaction each. */
-    private int digest(Instant now) {
-        record Group(String channel, LocalDateTime at) {}
-        List<Group> groups = jdbi.withHandle(h -> h.createQuery("""
-                SELECT DISTINCT channel, next_attempt_at FROM chatbot_alert_outbox WHERE status = 'held' AND next_attempt_at <= :now LIMIT 20""")
-                .bind("now", AlertOutbox.time(now)).map((rs, ctx) -> new Group(rs.getString(1), rs.getObject(2, LocalDateTime.class))).list());
-        int made = 0;
-        for (Group g : groups) {
-            made += jdbi.inTransaction(h -> {
-                List<Map<String, Object>> held = h.createQuery("""
-                        SELECT id, body, severity FROM chatbot_alert_outbox WHERE status = 'held' AND channel = :c AND next_attempt_at = :at
-                        ORDER BY id FOR UPDATE""").bind("c", g.channel()).bind("at", g.at()).mapToMap().list();
-                if (held.isEmpty()) return 0;
-                // the key names the digest's first member, not only its channel and time: a member committed after
-                // the digest of its time was built (an evaluation straddling it, an instance's clock behind) makes a
-                // digest of its own instead of falling into the sent one's key and never going out
-                String key = "digest-" + hash(g.channel() + "|" + g.at() + "|" + ((Number) held.get(0).get("id")).longValue());
-                List<Object> bodies = new ArrayList<>();
-                List<Long> ids = new ArrayList<>();
-                String severity = "info";
-                var json = new com.fasterxml.jackson.databind.ObjectMapper();
-                for (Map<String, Object> r : held) {
-                    ids.add(((Number) r.get("id")).longValue());
-                    try {
-                        bodies.add(json.readTree((String) r.get("body")));
-                    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                        throw new IllegalStateException(e);
-                    }
-                    if ("warning".equals(r.get("severity"))) severity = "warning";
-                }
-                Map<String, Object> d = new LinkedHashMap<>();
-                d.put("idempotency_key", key);
-                d.put("digest", true);
-                d.put("title", "[DIGEST] " + held.size() + " chatlog notification" + (held.size() == 1 ? "" : "s"));
-                d.put("summary", held.size() + " notification" + (held.size() == 1 ? "" : "s") + " of info and warning rules, gathered until "
-                        + g.at() + "Z");
-                d.put("notifications", bodies);
-                d.put("at", AlertOutbox.instant(g.at()).toString());
-                String body;
-                try {
-                    body = json.writeValueAsString(d);
-                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                    throw new IllegalStateException(e);
-                }
-                h.createUpdate("""
-                        INSERT IGNORE INTO chatbot_alert_outbox (notification_key, channel, rule_name, subject, state, severity, body, status,
-                            next_attempt_at, created_at) VALUES (:k, :c, '(digest)', '', 'DIGEST', :sev, :body, 'pending', :at, :at)""")
-                        .bind("k", key).bind("c", g.channel()).bind("sev", severity).bind("body", body).bind("at", g.at()).execute();
-                h.createUpdate("UPDATE chatbot_alert_outbox SET status = 'digested', digest_key = :k WHERE id IN (<ids>)")
-                        .bind("k", key).bindList("ids", ids).execute();
-                return 1;
-            });
-        }
-        return made;
     }
 
     static String hash(String s) {

@@ -197,12 +197,12 @@ public final class AlertEngine {
 
     /**
      * The rule's channels among the deployment's (all of them when it names none): the channels this
-     * instance has and those any instance's sender announced within {@link AlertDispatcher#CHANNEL_TTL}.
+     * instance has and those any instance's sender announced within {@link DeploymentChannels#TTL}.
      * So the instance that wins a change does not decide where it goes by what it has itself.
      */
     private List<String> targets(org.jdbi.v3.core.Handle h, AlertRule r, Instant now) {
         java.util.Set<String> deployment = new java.util.LinkedHashSet<>(channels.get());
-        deployment.addAll(AlertDispatcher.announced(h, now));
+        deployment.addAll(DeploymentChannels.announced(h, now));
         if (r.channels().isEmpty()) return List.copyOf(deployment);
         return r.channels().stream().filter(deployment::contains).toList();
     }

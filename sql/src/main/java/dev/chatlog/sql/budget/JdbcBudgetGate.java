@@ -46,10 +46,7 @@ public final class JdbcBudgetGate implements BudgetGate, AutoCloseable {
     private final AtomicLong lastExpiry = new AtomicLong();
     private final AtomicLong unchecked = new AtomicLong();
     private final AtomicLong lastWarning = new AtomicLong();
-    /** The longest a call's leases are renewed: a hold never settled nor released past it lapses like a dead holder's. */
-    static final Duration MAX_CALL = Duration.ofHours(1);
-    /** Holds of calls still running (their leases are renewed) or whose settlement is still to be written. */
-    private final java.util.Set<LedgerHold> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final LiveHolds live;
 
     private JdbcBudgetGate(Builder b) {
         this.ledger = new BudgetLedger(b.jdbi);
@@ -59,6 +56,7 @@ public final class JdbcBudgetGate implements BudgetGate, AutoCloseable {
         this.failClosed = b.failClosed;
         this.admissionWait = b.admissionWait;
         this.budgets = load(List.of());
+        this.live = new LiveHolds(ledger, lease, clock, this::warn);
         this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "chatlog-budgets");
             t.setDaemon(true);
@@ -67,7 +65,7 @@ public final class JdbcBudgetGate implements BudgetGate, AutoCloseable {
         long every = b.refresh.toMillis();
         housekeeping.scheduleWithFixedDelay(this::housekeep, every, every, TimeUnit.MILLISECONDS);
         long renewEvery = Math.max(200, Math.min(every, lease.toMillis() / 3));
-        housekeeping.scheduleWithFixedDelay(this::keepLive, renewEvery, renewEvery, TimeUnit.MILLISECONDS);
+        housekeeping.scheduleWithFixedDelay(live::keepLive, renewEvery, renewEvery, TimeUnit.MILLISECONDS);
     }
 
     public static Builder builder(Jdbi jdbi) {
@@ -117,7 +115,7 @@ public final class JdbcBudgetGate implements BudgetGate, AutoCloseable {
             }
             held.add(a.reservation());
         }
-        return held.isEmpty() ? NONE : new LedgerHold(held);
+        return held.isEmpty() ? NONE : live.hold(held);
     }
 
     /**
@@ -231,86 +229,6 @@ public final class JdbcBudgetGate implements BudgetGate, AutoCloseable {
         long now = System.nanoTime();
         long last = lastWarning.get();
         if (now - last > TimeUnit.SECONDS.toNanos(30) && lastWarning.compareAndSet(last, now)) log.warn("chatlog: {}", message);
-    }
-
-    /**
-     * Renews the leases of the calls this instance still runs (only a dead holder's lease runs out),
-     * and writes the settlements and releases that could not be written when their call ended.
-     */
-    private void keepLive() {
-        try {
-            Instant now = clock.instant();
-            List<BudgetLedger.Reservation> running = new ArrayList<>();
-            for (LedgerHold h : live) {
-                if (h.pending != null) h.retry(now);
-                else if (Duration.between(h.since, now).compareTo(MAX_CALL) < 0) running.addAll(h.held);
-                else live.remove(h); // a call never ended (its model threw past the guard?): its lease runs out, counted at its worst case
-            }
-            ledger.renew(running, now.plus(lease));
-        } catch (RuntimeException e) {
-            warn("budget leases could not be renewed: " + e);
-        }
-    }
-
-    private final class LedgerHold implements Hold {
-        private final List<BudgetLedger.Reservation> held;
-        private final java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
-        /** How the call ended, while some of it is still to be written (null: still running, or all written). */
-        private volatile java.util.function.Consumer<BudgetLedger.Reservation> pending;
-        private final java.util.Set<String> done = java.util.concurrent.ConcurrentHashMap.newKeySet();
-        private final Instant since = clock.instant();
-
-        LedgerHold(List<BudgetLedger.Reservation> held) {
-            this.held = held;
-            live.add(this);
-        }
-
-        @Override
-        public void settle(BigDecimal costUsd) {
-            if (!ended.compareAndSet(false, true)) return;
-            BigDecimal cost = costUsd == null ? BigDecimal.ZERO : costUsd.max(BigDecimal.ZERO);
-            end(r -> ledger.settle(r, cost, clock.instant()), "settled");
-        }
-
-        @Override
-        public void release() {
-            if (ended.compareAndSet(false, true)) end(r -> ledger.release(r, clock.instant()), "released");
-        }
-
-        /**
-         * Writes the end of each reservation; one that fails (the database unreachable at that moment)
-         * is kept and written again by {@link #keepLive} (its lease renewed meanwhile), not lost.
-         */
-        private void end(java.util.function.Consumer<BudgetLedger.Reservation> how, String what) {
-            pending = how;
-            retry(clock.instant());
-            if (pending != null) warn("a budget reservation could not be " + what + " now; it is written again every few seconds");
-        }
-
-        void retry(Instant now) {
-            java.util.function.Consumer<BudgetLedger.Reservation> how = pending;
-            if (how == null) return;
-            boolean all = true;
-            for (BudgetLedger.Reservation r : held) {
-                if (done.contains(r.id())) continue;
-                try {
-                    how.accept(r);
-                    done.add(r.id());
-                } catch (RuntimeException e) {
-                    all = false;
-                }
-            }
-            if (all) {
-                pending = null;
-                live.remove(this);
-            } else {
-                try {
-                    ledger.renew(held.stream().filter(r -> !done.contains(r.id())).toList(), now.plus(lease));
-                } catch (RuntimeException e) {
-                    // the database is still away: the next round tries again
-                }
-            }
-        }
     }
 
     /** Stops the background reload and lease expiry. */
