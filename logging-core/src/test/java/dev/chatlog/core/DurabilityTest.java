@@ -252,9 +252,9 @@ class DurabilityTest {
     @Test
     void should_fail_a_turn_whose_record_was_dropped_at_a_full_queue_though_its_barrier_got_a_slot_later() throws Exception {
         InMemorySink sink = new InMemorySink();
-        sink.gate = new CountDownLatch(1); // the writer is stuck in its first write: the queue fills behind it
-        try (ChatLogger logger = ChatLogger.builder(sink).queueCapacity(2).closeTimeout(Duration.ofMillis(200)).build()) {
-            MessageTurn first = logger.beginMessage("c1", "hello");
+        sink.gate = new CountDownLatch(1); // the writer is stuck in its first write (a batch of one): the queue fills behind it
+        try (ChatLogger logger = ChatLogger.builder(sink).queueCapacity(2).batchSize(1).closeTimeout(Duration.ofMillis(200)).build();
+             MessageTurn first = logger.beginMessage("c1", "hello")) {
             for (int i = 0; i < 6; i++) {
                 logger.logCall(LlmCall.builder().callId("q" + i).conversationId("c1").messageId(first.messageId()).model("gpt-4o")
                         .inputTokens(1).outputTokens(1).build());
@@ -262,23 +262,28 @@ class DurabilityTest {
             assertTrue(logger.stats().dropped() > 0, logger.stats().toString());
             new Thread(() -> { sleep(300); sink.gate.countDown(); }).start(); // the queue drains while the turn waits for a slot
             assertFalse(first.awaitDurable(Duration.ofSeconds(10)), "some of the turn's records were dropped");
-            MessageTurn second = logger.beginMessage("c2", "again"); // nothing dropped since it began
-            logger.logCall(LlmCall.builder().callId("ok").conversationId("c2").messageId(second.messageId()).model("gpt-4o")
-                    .inputTokens(1).outputTokens(1).build());
-            assertTrue(second.awaitDurable(Duration.ofSeconds(10)), logger.stats().toString());
+            try (MessageTurn second = logger.beginMessage("c2", "again")) { // nothing dropped since it began
+                logger.logCall(LlmCall.builder().callId("ok").conversationId("c2").messageId(second.messageId()).model("gpt-4o")
+                        .inputTokens(1).outputTokens(1).build());
+                assertTrue(second.awaitDurable(Duration.ofSeconds(10)), logger.stats().toString());
+            }
+        } finally {
+            sink.gate.countDown();
         }
     }
 
     @Test
     void should_fail_a_turn_whose_record_was_lost_in_an_earlier_drain_than_its_barrier(@TempDir Path dir) throws Exception {
-        try (ChatLogger logger = ChatLogger.builder(new InMemorySink()).spool(dir).build()) {
-            MessageTurn turn = logger.beginMessage("c", "hello");
+        try (ChatLogger logger = ChatLogger.builder(new InMemorySink()).spool(dir).build();
+             MessageTurn turn = logger.beginMessage("c", "hello")) {
             logger.logCall(() -> { throw new IllegalStateException("the call could not be rendered"); });
             long until = System.nanoTime() + 10_000_000_000L;
             while (logger.stats().resolveFailures() == 0 && System.nanoTime() < until) Thread.sleep(5); // drained and refused on its own
             assertEquals(1, logger.stats().resolveFailures());
             assertFalse(turn.awaitDurable(Duration.ofSeconds(10)), "the turn's call was lost before the barrier's drain");
-            assertTrue(logger.beginMessage("c", "next").awaitDurable(Duration.ofSeconds(10)));
+            try (MessageTurn next = logger.beginMessage("c", "next")) {
+                assertTrue(next.awaitDurable(Duration.ofSeconds(10)));
+            }
         }
     }
 
