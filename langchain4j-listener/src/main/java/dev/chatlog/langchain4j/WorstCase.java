@@ -44,15 +44,25 @@ final class WorstCase {
         }
     }
 
+    /**
+     * Whether a call failed by timing out after its request may have reached the provider (which may
+     * then generate and bill the answer that never arrived). A connection that could not be made
+     * (refused, or timed out while connecting) never reached it: not such a timeout.
+     */
     static boolean isTimeout(Throwable error) {
-        for (Throwable t = error; t != null; t = t.getCause()) {
+        boolean timeout = false;
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.net.http.HttpConnectTimeoutException || t instanceof java.net.ConnectException
+                    || t instanceof java.net.NoRouteToHostException || t instanceof java.net.UnknownHostException
+                    || (t instanceof java.net.SocketTimeoutException && String.valueOf(t.getMessage()).toLowerCase().contains("connect"))) {
+                return false;
+            }
             if (t instanceof java.net.http.HttpTimeoutException || t instanceof java.net.SocketTimeoutException
                     || t instanceof java.util.concurrent.TimeoutException || t.getClass().getSimpleName().contains("Timeout")) {
-                return true;
+                timeout = true;
             }
-            if (t.getCause() == t) break;
         }
-        return false;
+        return timeout;
     }
 
     /** What the model generated: its text, thinking and tool calls (a tool-call reply has no text, and is billed). */

@@ -190,6 +190,13 @@ class BudgetGuardTest {
         // the provider may have generated the whole answer: 4,096 output tokens at $0.60 / M at least
         assertTrue(w.spent().compareTo(new BigDecimal("0.0024576")) > 0, "a timed-out call is not free: " + w.spent());
         assertEquals(List.of(), ledger.audit());
+        // a provider that cannot be reached at all was never sent the request: that call is released, not charged
+        BigDecimal before = w.spent();
+        ChatModel unreachable = guard().guard(OpenAiChatModel.builder().baseUrl("http://127.0.0.1:1/v1").apiKey("k").modelName("gpt-4o-mini")
+                .maxRetries(0).timeout(Duration.ofMillis(500)).build());
+        assertThrows(RuntimeException.class, () -> unreachable.chat("hello"));
+        assertEquals(0, before.compareTo(window(b).spent()), "a connection that was never made costs nothing");
+        assertEquals(0, window(b).reserved().signum());
     }
 
     @Test

@@ -24,6 +24,8 @@ public final class ChatContext {
         final ChatContext context;
         final Binding previous;
         volatile boolean ended;
+        /** Closed on the bound thread when it drops an ended binding (the step's trace scope, which only that thread may close). */
+        volatile Scope onDrop;
 
         Binding(ChatContext context, Binding previous) {
             this.context = context;
@@ -68,7 +70,12 @@ public final class ChatContext {
         Binding b = CURRENT.get();
         if (b == null) return EMPTY;
         if (b.ended) {
-            while (b != null && b.ended) b = b.previous;
+            while (b != null && b.ended) {
+                Scope drop = b.onDrop;
+                b.onDrop = null;
+                if (drop != null) drop.close();
+                b = b.previous;
+            }
             if (b == null) CURRENT.remove();
             else CURRENT.set(b);
             if (b == null) return EMPTY;
@@ -150,13 +157,19 @@ public final class ChatContext {
             this.previous = previous;
         }
 
-        /** Ended from any thread: the bound thread skips it when it next reads its context. */
+        /** Ended from any thread: the bound thread skips it when it next reads its context (and closes {@code onDrop}). */
         void end() {
             binding.ended = true;
         }
 
+        /** What the bound thread closes when it drops this binding after an {@link #end()} from elsewhere. */
+        void onDrop(Scope scope) {
+            binding.onDrop = scope;
+        }
+
         @Override
         public void close() {
+            binding.onDrop = null; // closed on its own thread: whoever opened the scope closes it
             binding.ended = true;
             if (previous == null) CURRENT.remove();
             else CURRENT.set(previous);

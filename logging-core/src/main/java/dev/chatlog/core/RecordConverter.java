@@ -20,6 +20,9 @@ final class RecordConverter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RecordConverter.class);
     private static final int PARALLEL_FROM = 256; // below, handing work to other threads costs more than it saves (2 busy cores)
 
+    /** A slot whose record could not be converted (and was counted). */
+    private static final Object FAILED = new Object();
+
     private final CallEnricher enricher;
     private final LoggerCounters counters;
     private final ExecutorService helpers;
@@ -62,8 +65,17 @@ final class RecordConverter implements AutoCloseable {
             }
         }
         List<Object> converted = new ArrayList<>(n);
-        for (Object o : out) {
+        long unconverted = 0;
+        for (int i = 0; i < n; i++) {
+            Object o = out[i];
+            if (o == FAILED) continue; // refused and counted by convertRange
             if (o != null) converted.add(o);
+            else if (!(entries.get(i).record() instanceof RecordCodec.TurnOpened)) unconverted++; // a helper died or was interrupted
+        }
+        if (unconverted > 0) {
+            counters.resolveFailures.addAndGet(unconverted);
+            for (long k = 0; k < unconverted; k++) counters.refusedBeforeDurable();
+            log.error("chatlog could not convert {} record(s) (a converter thread stopped); they are rejected", unconverted);
         }
         return converted;
     }
@@ -81,7 +93,8 @@ final class RecordConverter implements AutoCloseable {
                 } else if (o instanceof RecordCodec.TurnOpened t) {
                     out[i] = new RecordCodec.TurnOpened(t.conversationId(), t.messageId(), enricher.clean(t.userInput()), t.openedAt());
                 }
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | StackOverflowError | LinkageError e) { // one bad record (a runaway regex, say) is that record's loss
+                out[i] = FAILED;
                 if (o instanceof RecordCodec.TurnOpened) continue;
                 counters.resolveFailures.incrementAndGet();
                 counters.refusedBeforeDurable();

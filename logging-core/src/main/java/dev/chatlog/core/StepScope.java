@@ -45,6 +45,7 @@ public final class StepScope implements AutoCloseable {
         }
         this.scope = context.bindUntilEnded();
         this.span = logger.enterSpan(context.trace());
+        scope.onDrop(span); // closed elsewhere: the opening thread leaves the step's span too, when it drops the step
     }
 
     /** The context under this step, to hand to another thread. */

@@ -287,6 +287,25 @@ class DurabilityTest {
         }
     }
 
+    @Test
+    void should_refuse_only_the_record_whose_conversion_overflows_the_stack_and_fail_its_turn(@TempDir Path dir) throws Exception {
+        InMemorySink sink = new InMemorySink();
+        sink.gate = new CountDownLatch(1); // nothing ships yet: the bad and the good record are spooled in one drain
+        try (ChatLogger logger = ChatLogger.builder(sink).spool(dir).closeTimeout(Duration.ofMillis(500)).build();
+             MessageTurn turn = logger.beginMessage("c", "hello")) {
+            logger.logCall(() -> { throw new StackOverflowError("a runaway pattern"); });
+            logger.logCall(LlmCall.builder().callId("good").conversationId("c").messageId(turn.messageId()).model("gpt-4o")
+                    .inputTokens(1).outputTokens(1).build());
+            assertFalse(turn.awaitDurable(Duration.ofSeconds(10)), "one of the turn's records could not be kept");
+            assertEquals(1, logger.stats().resolveFailures(), logger.stats().toString());
+            sink.gate.countDown();
+            assertTrue(logger.flush(Duration.ofSeconds(10)));
+            assertEquals(List.of("good"), sink.calls.stream().map(LlmCall::callId).toList(), "the other records of the batch are kept");
+        } finally {
+            sink.gate.countDown();
+        }
+    }
+
     private static void sleep(long ms) {
         try {
             Thread.sleep(ms);

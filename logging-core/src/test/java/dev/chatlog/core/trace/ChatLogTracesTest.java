@@ -226,4 +226,19 @@ class ChatLogTracesTest {
         assertThrows(IllegalArgumentException.class, () -> new TraceParent(t.traceId(), "0".repeat(16)));
         assertThrows(IllegalArgumentException.class, () -> new TraceParent(t.traceId(), "xyz"));
     }
+
+    @Test
+    void should_leave_the_span_of_a_step_closed_on_another_thread_when_the_opening_thread_next_reads_its_context() throws Exception {
+        InMemorySpanExporter spans = InMemorySpanExporter.create();
+        try (ChatLogger logger = logger(spans, new java.util.ArrayList<>())) {
+            dev.chatlog.core.StepScope agent = logger.beginAgent("StreamingAssistant.answer");
+            assertTrue(io.opentelemetry.api.trace.Span.current().getSpanContext().isValid(), "the step's span is this thread's while it runs");
+            Thread callback = new Thread(agent::close, "callback"); // a streaming AI service completes on a callback thread
+            callback.start();
+            callback.join();
+            assertNull(logger.context().parentCallId(), "the finished step is not this thread's context any more");
+            assertFalse(io.opentelemetry.api.trace.Span.current().getSpanContext().isValid(),
+                    "nor its span: this thread's next calls do not join the finished agent's trace");
+        }
+    }
 }

@@ -42,6 +42,7 @@ public final class AlertDispatcher implements AutoCloseable {
     private final Clock clock;
     private final AtomicLong delivered = new AtomicLong();
     private final AtomicLong failedAttempts = new AtomicLong();
+    private final OutboxClaims claims;
     private final Object wake = new Object();
     private final ScheduledExecutorService renewer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "chatlog-alerts-lease");
@@ -60,6 +61,7 @@ public final class AlertDispatcher implements AutoCloseable {
         this.maxBackoff = b.maxBackoff;
         this.maxAge = b.maxAge;
         this.clock = b.clock;
+        this.claims = new OutboxClaims(b.jdbi, b.lease);
     }
 
     public static Builder builder(Jdbi jdbi, List<AlertChannel> channels) {
@@ -127,10 +129,29 @@ public final class AlertDispatcher implements AutoCloseable {
         }
     }
 
+    private volatile Instant unsendableCheckedAt = Instant.EPOCH;
+
+    /**
+     * Marks failed the rows no instance has sent within the maximum age because none has their
+     * channel (only instances with a channel claim its rows, and a row's age is otherwise checked
+     * when it is claimed): at most once a minute, by any instance.
+     */
+    private void failUnsendable(Instant now) {
+        if (Duration.between(unsendableCheckedAt, now).compareTo(Duration.ofMinutes(1)) < 0) return;
+        unsendableCheckedAt = now;
+        try {
+            int n = DeploymentChannels.failUnsendable(jdbi, channels.keySet(), now.minus(maxAge));
+            if (n > 0) log.error("{} alert notification(s) failed: no instance sends their channel", n);
+        } catch (RuntimeException e) {
+            log.debug("unsendable alert rows not checked: {}", e.toString());
+        }
+    }
+
     /** Merges due digests, then claims and sends due rows (at most a batch); returns how many rows it handled. */
     public int runOnce() {
         Instant now = clock.instant();
         announce(now);
+        failUnsendable(now);
         int handled = AlertDigests.merge(jdbi, now);
         if (channels.isEmpty()) return handled;
         // only the channels this instance can send: a row of a channel it lacks is left to an instance that has it
@@ -139,7 +160,7 @@ public final class AlertDispatcher implements AutoCloseable {
                 AND channel IN (<channels>) ORDER BY next_attempt_at, id LIMIT :n""").bind("now", AlertOutbox.time(now))
                 .bindList("channels", List.copyOf(channels.keySet())).bind("n", BATCH).mapTo(Long.class).list());
         for (long id : due) {
-            Row r = claim(id);
+            OutboxClaims.Row r = claims.claim(id, clock.instant());
             if (r == null) continue; // another instance has it
             handled++;
             AlertChannel channel = channels.get(r.channel());
@@ -150,7 +171,7 @@ public final class AlertDispatcher implements AutoCloseable {
                 // a live sender renews its lease for as long as the send takes (a slow mail server's eight round trips),
                 // so no other instance reclaims the row and sends it again; only a dead one's lease runs out
                 long every = Math.max(100, lease.toMillis() / 3);
-                ScheduledFuture<?> renewal = renewer.scheduleAtFixedRate(() -> renew(id, r.attempts()), every, every, TimeUnit.MILLISECONDS);
+                ScheduledFuture<?> renewal = renewer.scheduleAtFixedRate(() -> claims.renew(id, r.attempts(), clock.instant()), every, every, TimeUnit.MILLISECONDS);
                 try {
                     channel.send(new AlertChannel.Outgoing(r.key(), r.body()));
                     error = null;
@@ -182,44 +203,6 @@ public final class AlertDispatcher implements AutoCloseable {
             else log.warn("alert {} on {}: attempt {} failed, next in {} s: {}", r.key(), r.channel(), r.attempts(), backoff.toSeconds(), err);
         }
         return handled;
-    }
-
-    /** A claimed row; {@code attempts} is the claim's number, which every later mark of the row names. */
-    private record Row(String key, String channel, String body, int attempts, Instant createdAt) {}
-
-    /**
-     * Claims a due row for this instance: its attempt number goes up by one and is the claim's name.
-     * Every mark (renewed, delivered, pending, failed) matches it, so a sender whose claim was taken
-     * over cannot overwrite the new claimant's marks. Null when the row is not due or is claimed.
-     */
-    private Row claim(long id) {
-        return jdbi.inTransaction(h -> {
-            Instant t = clock.instant();
-            Row r = h.createQuery("""
-                    SELECT notification_key, channel, body, attempts, created_at FROM chatbot_alert_outbox
-                    WHERE id = :id AND status IN ('pending', 'sending') AND next_attempt_at <= :now FOR UPDATE""")
-                    .bind("id", id).bind("now", AlertOutbox.time(t))
-                    .map((rs, ctx) -> new Row(rs.getString(1), rs.getString(2), rs.getString(3), rs.getInt(4) + 1,
-                            AlertOutbox.instant(rs.getObject(5, LocalDateTime.class)))).findOne().orElse(null);
-            if (r == null) return null;
-            h.createUpdate("""
-                    UPDATE chatbot_alert_outbox SET status = 'sending', attempts = :claim, next_attempt_at = :until, claimed_until = :until
-                    WHERE id = :id""").bind("id", id).bind("claim", r.attempts()).bind("until", AlertOutbox.time(t.plus(lease))).execute();
-            return r;
-        });
-    }
-
-    /** Extends this instance's claim on a row it is still sending (nothing if the claim is no longer its own). */
-    private void renew(long id, int claim) {
-        try {
-            Instant until = clock.instant().plus(lease);
-            jdbi.useHandle(h -> h.createUpdate("""
-                    UPDATE chatbot_alert_outbox SET next_attempt_at = :until, claimed_until = :until
-                    WHERE id = :id AND status = 'sending' AND attempts = :claim""")
-                    .bind("id", id).bind("claim", claim).bind("until", AlertOutbox.time(until)).execute());
-        } catch (RuntimeException e) {
-            log.warn("alert lease of outbox row {} could not be renewed: {}", id, e.toString());
-        }
     }
 
     /** 1 s after the first failure, doubling, at most {@code maxBackoff}. */

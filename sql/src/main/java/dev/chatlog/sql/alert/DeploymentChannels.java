@@ -32,4 +32,13 @@ final class DeploymentChannels {
         return h.createQuery("SELECT channel FROM chatbot_alert_channels WHERE last_seen_at >= :since ORDER BY channel")
                 .bind("since", AlertOutbox.time(now.minus(TTL))).mapTo(String.class).list();
     }
+
+    /** Fails the pending rows created before {@code cutoff} on a channel other than {@code mine}; how many. */
+    static int failUnsendable(Jdbi jdbi, Collection<String> mine, Instant cutoff) {
+        return jdbi.withHandle(h -> h.createUpdate("""
+                UPDATE chatbot_alert_outbox SET status = 'failed', claimed_until = NULL,
+                    last_error = CONCAT('no instance sent it on its channel (', channel, ') within the maximum age')
+                WHERE status = 'pending' AND created_at < :cutoff""" + (mine.isEmpty() ? "" : " AND channel NOT IN (<mine>)"))
+                .bind("cutoff", AlertOutbox.time(cutoff)).bindList("mine", mine.isEmpty() ? List.of("") : List.copyOf(mine)).execute());
+    }
 }

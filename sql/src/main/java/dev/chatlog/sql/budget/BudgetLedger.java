@@ -183,11 +183,20 @@ public final class BudgetLedger {
                 .bind("at", utc(at)).execute();
     }
 
-    /** Releases a held reservation (the call failed or was cancelled): nothing is spent. Once only. */
+    /**
+     * Releases a reservation (the call failed before the provider billed it): nothing is spent. A
+     * reservation that lapsed while its holder could not reach the database has its worst case taken
+     * back out of spent. Once only.
+     */
     public boolean release(Reservation r, Instant at) {
         return retrying(() -> jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> {
-            if (!claim(h, r, "held", "released", BigDecimal.ZERO)) return false;
-            move(h, r, r.amount().negate(), BigDecimal.ZERO, "release", at);
+            if (claim(h, r, "held", "released", BigDecimal.ZERO)) {
+                move(h, r, r.amount().negate(), BigDecimal.ZERO, "release", at);
+            } else if (claim(h, r, "lapsed", "released", BigDecimal.ZERO)) {
+                move(h, r, BigDecimal.ZERO, r.amount().negate(), "release", at); // its worst case was counted while its holder was away
+            } else {
+                return false;
+            }
             return true;
         }));
     }
@@ -207,7 +216,10 @@ public final class BudgetLedger {
         int n = 0;
         for (Reservation r : stale) {
             boolean lapsed = retrying(() -> jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> {
-                if (!claim(h, r, "held", "lapsed", r.amount())) return false;
+                // still past its lease: a holder that renewed it meanwhile is alive
+                if (h.createUpdate("UPDATE chatbot_budget_reservations SET state = 'lapsed', cost = :c "
+                        + "WHERE reservation_id = :id AND state = 'held' AND lease_until < :now")
+                        .bind("c", r.amount()).bind("id", r.id()).bind("now", utc(now)).execute() != 1) return false;
                 move(h, r, r.amount().negate(), r.amount(), "lapse", now);
                 return true;
             }));

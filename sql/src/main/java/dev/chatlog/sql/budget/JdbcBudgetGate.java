@@ -93,12 +93,12 @@ public final class JdbcBudgetGate implements BudgetGate, AutoCloseable {
             return NONE; // alert-only budgets do not count what has no price
         }
         List<BudgetLedger.Reservation> held = new ArrayList<>(covering.size());
+        long deadline = System.nanoTime() + admissionWait.toNanos(); // one admission wait for the call, whatever budgets cover it
         for (Budget b : covering) {
             BudgetLedger.Admission a;
             try {
                 a = ledger.reserve(b, worstCaseUsd, now, lease, subject);
-                if (!a.admitted() && expireStale(now) > 0) a = ledger.reserve(b, worstCaseUsd, now, lease, subject);
-                if (!a.admitted()) a = awaitSettlements(b, worstCaseUsd, subject, a);
+                if (!a.admitted()) a = awaitSettlements(b, worstCaseUsd, subject, a, deadline);
             } catch (RuntimeException e) {
                 if (b.enforced() && failClosed) {
                     release(held, now);
@@ -123,8 +123,8 @@ public final class JdbcBudgetGate implements BudgetGate, AutoCloseable {
      * waits for them to settle, up to the admission wait: most reservations are worst cases that
      * settle far lower. Tries again every 10-50 ms; refused for good once spending alone leaves no room.
      */
-    private BudgetLedger.Admission awaitSettlements(Budget b, BigDecimal worstCaseUsd, BudgetSubject subject, BudgetLedger.Admission a) {
-        long deadline = System.nanoTime() + admissionWait.toNanos();
+    private BudgetLedger.Admission awaitSettlements(Budget b, BigDecimal worstCaseUsd, BudgetSubject subject, BudgetLedger.Admission a,
+                                                    long deadline) {
         long pauseMs = 10;
         while (!a.admitted() && a.refusal().spent().add(worstCaseUsd).compareTo(b.limitUsd()) <= 0 && System.nanoTime() < deadline) {
             try {
@@ -207,7 +207,7 @@ public final class JdbcBudgetGate implements BudgetGate, AutoCloseable {
         }
     }
 
-    /** Expires stale leases, at most once a second per instance; how many it expired. */
+    /** Lapses stale leases (a dead holder's), at most once a second per instance; how many it lapsed. */
     private int expireStale(Instant now) {
         long last = lastExpiry.get();
         long ms = now.toEpochMilli();
@@ -215,14 +215,9 @@ public final class JdbcBudgetGate implements BudgetGate, AutoCloseable {
         return ledger.expireLeases(now);
     }
 
+    /** Gives back what a refused call took in the budgets before the one that refused it (retried until written). */
     private void release(List<BudgetLedger.Reservation> held, Instant now) {
-        for (BudgetLedger.Reservation r : held) {
-            try {
-                ledger.release(r, now);
-            } catch (RuntimeException e) {
-                warn("a reservation of budget '" + r.budget() + "' could not be released; its lease will: " + e);
-            }
-        }
+        if (!held.isEmpty()) live.hold(held).release();
     }
 
     private void warn(String message) {

@@ -42,19 +42,28 @@ final class LiveHolds {
         return h;
     }
 
-    /** One round: the running calls' leases renewed, the ends not yet written tried again. */
+    /**
+     * One round: first the running calls' leases renewed (one statement), then the ends not yet
+     * written tried again, stopping at the first that fails (the database is still away: one
+     * connection timeout per round, not one per hold).
+     */
     void keepLive() {
+        Instant now = clock.instant();
+        List<BudgetLedger.Reservation> running = new ArrayList<>();
+        List<Hold> unwritten = new ArrayList<>();
+        for (Hold h : live) {
+            if (h.pending != null) unwritten.add(h);
+            else if (Duration.between(h.since, now).compareTo(MAX_CALL) < 0) running.addAll(h.held);
+            else live.remove(h); // a call never ended (its model threw past the guard?): its lease runs out, counted at its worst case
+        }
         try {
-            Instant now = clock.instant();
-            List<BudgetLedger.Reservation> running = new ArrayList<>();
-            for (Hold h : live) {
-                if (h.pending != null) h.retry(now);
-                else if (Duration.between(h.since, now).compareTo(MAX_CALL) < 0) running.addAll(h.held);
-                else live.remove(h); // a call never ended (its model threw past the guard?): its lease runs out, counted at its worst case
-            }
             ledger.renew(running, now.plus(lease));
         } catch (RuntimeException e) {
             warn.accept("budget leases could not be renewed: " + e);
+            return;
+        }
+        for (Hold h : unwritten) {
+            if (!h.retry(now)) return;
         }
     }
 
@@ -82,15 +91,20 @@ final class LiveHolds {
             if (ended.compareAndSet(false, true)) end(r -> ledger.release(r, clock.instant()), "released");
         }
 
+        /** Writes the end once on the caller's thread; what fails is left to the background rounds (no renewal here). */
         private void end(Consumer<BudgetLedger.Reservation> how, String what) {
             pending = how;
-            retry(clock.instant());
+            retry(null);
             if (pending != null) warn.accept("a budget reservation could not be " + what + " now; it is written again every few seconds");
         }
 
-        void retry(Instant now) {
+        /**
+         * Writes what is not written yet; false if some of it failed. {@code now} null: the caller's
+         * thread, which does not renew the leases of what is left (the background round does).
+         */
+        boolean retry(Instant now) {
             Consumer<BudgetLedger.Reservation> how = pending;
-            if (how == null) return;
+            if (how == null) return true;
             boolean all = true;
             for (BudgetLedger.Reservation r : held) {
                 if (done.contains(r.id())) continue;
@@ -99,18 +113,22 @@ final class LiveHolds {
                     done.add(r.id());
                 } catch (RuntimeException e) {
                     all = false;
+                    break; // the database is away: the rest waits for the next round
                 }
             }
             if (all) {
                 pending = null;
                 live.remove(this);
-                return;
+                return true;
             }
-            try {
-                ledger.renew(held.stream().filter(r -> !done.contains(r.id())).toList(), now.plus(lease));
-            } catch (RuntimeException e) {
-                // the database is still away: the next round tries again
+            if (now != null) {
+                try {
+                    ledger.renew(held.stream().filter(r -> !done.contains(r.id())).toList(), now.plus(lease));
+                } catch (RuntimeException e) {
+                    // the database is still away: the next round tries again
+                }
             }
+            return false;
         }
     }
 }

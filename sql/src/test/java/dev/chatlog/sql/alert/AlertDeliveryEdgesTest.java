@@ -161,6 +161,16 @@ class AlertDeliveryEdgesTest {
         assertEquals(1, server.runOnce());
         assertEquals("delivered", row("mixed-1").get("status"));
         assertEquals(1, posts.get());
+        // a row of a channel no instance has is failed once it is older than the maximum age, by any instance
+        db.jdbi().useHandle(h -> h.execute("""
+                INSERT INTO chatbot_alert_outbox (notification_key, channel, rule_name, subject, state, severity, body, status,
+                    next_attempt_at, created_at) VALUES ('orphan-1', 'email', 'slow', 'gpt-4o', 'ALERT', 'critical', '{}', 'pending', ?, ?)""",
+                AlertOutbox.time(Instant.now().minus(Duration.ofHours(25))), AlertOutbox.time(Instant.now().minus(Duration.ofHours(25)))));
+        AlertDispatcher another = AlertDispatcher.builder(db.jdbi(), List.of(logOnly)).maxAge(Duration.ofHours(24)).build();
+        another.runOnce();
+        assertEquals("failed", row("orphan-1").get("status"));
+        assertTrue(String.valueOf(row("orphan-1").get("last_error")).contains("(email)"), row("orphan-1").toString());
+        another.close();
         springApp.close();
         server.close();
     }

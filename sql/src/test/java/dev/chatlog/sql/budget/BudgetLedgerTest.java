@@ -119,6 +119,26 @@ class BudgetLedgerTest {
     }
 
     @Test
+    void should_take_a_lapsed_worst_case_back_when_its_live_holder_releases_and_not_lapse_a_renewed_lease() {
+        try (Database db = TestDatabase.freshDatabase()) {
+            BudgetLedger ledger = new BudgetLedger(db.jdbi());
+            Budget b = budget("away", "0.05", BudgetPeriod.HOUR);
+            BudgetLedger.Reservation failed = ledger.reserve(b, new BigDecimal("0.02"), NOW, Duration.ofSeconds(30)).reservation();
+            BudgetLedger.Reservation running = ledger.reserve(b, new BigDecimal("0.01"), NOW, Duration.ofSeconds(30)).reservation();
+            assertEquals(1, ledger.renew(List.of(running), NOW.plusSeconds(90)), "its holder is alive: the lease moves on");
+            // the holder of the first could not reach the database past its lease (its call had failed): it lapses
+            assertEquals(1, ledger.expireLeases(NOW.plusSeconds(31)));
+            assertEquals(0, new BigDecimal("0.02").compareTo(ledger.window(b, NOW).spent()));
+            assertTrue(ledger.release(failed, NOW.plusSeconds(40)), "the holder, back, writes the release it kept");
+            assertFalse(ledger.release(failed, NOW.plusSeconds(41)), "once");
+            BudgetLedger.WindowState w = ledger.window(b, NOW);
+            assertEquals(0, w.spent().signum(), "a call that failed costs nothing, also after a lapse: " + w);
+            assertEquals(0, new BigDecimal("0.01").compareTo(w.reserved()), "the renewed one is still held: " + w);
+            assertEquals(List.of(), ledger.audit());
+        }
+    }
+
+    @Test
     void should_take_what_a_settlement_adds_beyond_its_reservation_conditionally_and_record_an_overshoot_when_there_is_no_room() {
         try (Database db = TestDatabase.freshDatabase()) {
             BudgetLedger ledger = new BudgetLedger(db.jdbi());
