@@ -26,7 +26,7 @@ public final class Database implements AutoCloseable {
     private Database(DataSource dataSource, boolean owned) {
         this.dataSource = dataSource;
         this.owned = owned;
-        this.jdbi = Jdbi.create(dataSource);
+        this.jdbi = PreciseTimes.install(Jdbi.create(dataSource));
     }
 
     /**
