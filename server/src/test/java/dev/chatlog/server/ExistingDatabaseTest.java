@@ -63,7 +63,9 @@ class ExistingDatabaseTest {
     @Test
     @Order(1)
     void should_start_on_a_database_the_app_user_owns_and_show_what_several_application_instances_log() throws Exception {
-        try (ServerProcess server = server("dashboard-only", appEnv())) {
+        Map<String, String> env = appEnv();
+        env.put("CHATLOG_DB_URL", mariadb.jdbcUrl("app").replace("jdbc:mysql:", "jdbc:mariadb:")); // MariaDB's own driver here
+        try (ServerProcess server = server("dashboard-only", env)) {
             Http http = new Http(server.baseUrl());
             JsonNode health = http.get("/health").json();
             assertEquals("ok", health.get("status").asText(), health.toString());
@@ -76,10 +78,10 @@ class ExistingDatabaseTest {
             assertTrue(log.contains("chatlog schema at version "), log);
             assertFalse(log.contains("version null") || log.contains("version none"), log);
 
-            // two application instances log into the same database; the one server shows both
-            DatabaseConfig app = new DatabaseConfig(mariadb.jdbcUrl("app"), "app", "app-pw");
+            // two application instances log into the same database, one through each driver; the one server shows both
             for (String instance : new String[] {"instance-a", "instance-b"}) {
-                try (Database db = Database.open(app, 2);
+                String url = instance.equals("instance-a") ? mariadb.jdbcUrl("app") : mariadb.jdbcUrl("app").replace("jdbc:mysql:", "jdbc:mariadb:");
+                try (Database db = Database.open(new DatabaseConfig(url, "app", "app-pw"), 2);
                      ChatLogger logger = ChatLogger.builder(new JdbcChatLogStore(db.jdbi())).build()) {
                     for (int i = 0; i < 25; i++) {
                         String conv = instance + "-c" + (i % 5);

@@ -11,7 +11,7 @@ public record DatabaseConfig(String jdbcUrl, String user, String password) {
     public DatabaseConfig {
         Objects.requireNonNull(jdbcUrl, "jdbcUrl");
         if (!jdbcUrl.startsWith("jdbc:mysql:") && !jdbcUrl.startsWith("jdbc:mariadb:")) {
-            throw new IllegalArgumentException("CHATLOG_DB_URL must be a jdbc:mysql:// URL, got " + jdbcUrl);
+            throw new IllegalArgumentException("the database URL must start jdbc:mysql:// (MySQL's Connector/J) or jdbc:mariadb:// (MariaDB's driver), got " + jdbcUrl);
         }
     }
 
