@@ -307,4 +307,45 @@ class CallHierarchyTest {
         Map<String, Object> filtered = q.llmCalls(Window.lastHours(1, now), new Filter(null, "BreakdownAgent", null, null, null, null));
         assertEquals(2L, n(((Map<String, Object>) filtered.get("totals")).get("llm_calls")));
     }
+    @Test
+    void should_give_every_ai_service_the_tree_once_observe_all_is_on_without_touching_its_builder() throws Exception {
+        stub.respond(r -> r.hasToolResults() ? Reply.text("Customer 5 has #7.", Usage.of(90, 10))
+                : Reply.toolCall("findOrders", "{\"customerId\": 5}", Usage.of(70, 8)));
+        ShopAssistant plain = AiServices.builder(ShopAssistant.class).chatModel(chatModel).tools(new OrderTools()).build();
+        ShopAssistant byHand = ChatLogAiServices.observe(logger, AiServices.builder(ShopAssistant.class)
+                .chatModel(chatModel).tools(new OrderTools())).build();
+        String before = turnWith("observe-all-off", plain);
+        String everywhere;
+        String both;
+        try (AutoCloseable on = ChatLogAiServices.observeAll(logger)) {
+            everywhere = turnWith("observe-all-on", plain); // built before observeAll: observed all the same
+            both = turnWith("observe-all-and-by-hand", byHand);
+        }
+        String after = turnWith("observe-all-closed", plain);
+
+        assertEquals(List.of("chat", "chat"), roots(conversation(before), 0).stream().map(k -> k.get("call_type")).toList(),
+                "not observed: the chat rows only");
+        assertEquals(List.of("chat", "chat"), roots(conversation(after), 0).stream().map(k -> k.get("call_type")).toList());
+        for (String conv : List.of(everywhere, both)) {
+            List<Map<String, Object>> roots = roots(conversation(conv), 0);
+            assertEquals(1, roots.size(), "one agent, not two: " + roots);
+            Map<String, Object> agent = roots.get(0);
+            assertEquals("CallHierarchyTest.ShopAssistant.answer", agent.get("agent"));
+            List<Map<String, Object>> kids = children(agent);
+            assertEquals(List.of("chat", "tool", "chat"), kids.stream().map(k -> k.get("call_type")).toList(), conv);
+            assertEquals("findOrders", kids.get(1).get("function_name"));
+            assertEquals("orders of 5: #7, #9", kids.get(1).get("output_text"));
+            assertEquals("{\"customerId\": 5}", kids.get(1).get("input_text"));
+            assertEquals("Customer 5 has #7.", kids.get(2).get("output_text"));
+        }
+        assertEquals(List.of(), new ConsistencyCheck(jdbi).mismatches());
+    }
+
+    private static String turnWith(String name, ShopAssistant assistant) {
+        try (MessageTurn turn = logger.beginMessage(name, "orders of 5?")) {
+            assertEquals("Customer 5 has #7.", assistant.answer("orders of 5?"));
+            turn.output("{}", "done");
+            return turn.conversationId();
+        }
+    }
 }

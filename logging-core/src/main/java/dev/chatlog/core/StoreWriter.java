@@ -17,6 +17,8 @@ final class StoreWriter {
     private final LoggerCounters counters;
     private final Duration maxBackoff;
     private final Lifecycle lifecycle;
+    /** When the current run of failed writes began (0: the last write passed); said once in the log, with its end. */
+    private volatile long outageSince;
 
     StoreWriter(ChatLogSink sink, LoggerCounters counters, Duration maxBackoff, Lifecycle lifecycle) {
         this.sink = sink;
@@ -39,6 +41,11 @@ final class StoreWriter {
             try {
                 sink.write(batch);
                 counters.written.addAndGet(batch.size());
+                if (outageSince != 0) {
+                    log.info("chatlog: the database is reachable again after {} s; the records held meanwhile are being written",
+                            (System.nanoTime() - outageSince) / 1_000_000_000L);
+                    outageSince = 0;
+                }
                 return true;
             } catch (Exception e) {
                 counters.failedWrites.incrementAndGet();
@@ -56,8 +63,14 @@ final class StoreWriter {
                     if (!durable) counters.lost(batch.size());
                     return false;
                 }
-                if (counters.failedWrites.get() % 20 == 1) {
-                    log.warn("chatlog write of {} record(s) failed, retrying in {} ms: {}", batch.size(), backoffMs, e.toString());
+                if (outageSince == 0) {
+                    outageSince = System.nanoTime();
+                    log.warn("chatlog: the database is unreachable ({}); records are held {} and written when it is back "
+                            + "(retried every {} ms at most)", e.toString(), durable ? "in the spool, on disk" : "in memory only (no spool: "
+                            + "lost if this process stops)", maxBackoff.toMillis());
+                } else if (counters.failedWrites.get() % 20 == 1) {
+                    log.warn("chatlog: the database is still unreachable after {} s; records are held {}: {}",
+                            (System.nanoTime() - outageSince) / 1_000_000_000L, durable ? "in the spool" : "in memory", e.toString());
                 }
                 try {
                     Thread.sleep(backoffMs);

@@ -313,4 +313,27 @@ class DurabilityTest {
             Thread.currentThread().interrupt();
         }
     }
+    @Test
+    void should_say_once_that_records_are_held_in_the_spool_while_the_database_is_down_and_once_that_it_is_back(@TempDir Path dir)
+            throws Exception {
+        InMemorySink sink = new InMemorySink();
+        sink.failuresLeft = 6;
+        java.io.PrintStream err = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        try (ChatLogger logger = ChatLogger.builder(sink).spool(dir).maxBackoff(Duration.ofMillis(100)).build()) {
+            for (int i = 0; i < 5; i++) {
+                logger.logCall(LlmCall.builder().callId("outage-said-" + i).model("gpt-4o-mini").inputTokens(1).outputTokens(1).build());
+            }
+            assertTrue(logger.flush(Duration.ofSeconds(20)));
+        } finally {
+            System.setErr(err);
+        }
+        String log = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+        System.out.println(log);
+        assertEquals(1, log.split("records are held in the spool, on disk", -1).length - 1, "said once:\n" + log);
+        assertTrue(log.contains("the database is unreachable (java.io.IOException: database unavailable)"), log);
+        assertEquals(1, log.split("the database is reachable again", -1).length - 1, log);
+        assertEquals(5, sink.calls.size());
+    }
 }

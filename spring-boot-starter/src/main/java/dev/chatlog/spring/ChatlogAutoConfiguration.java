@@ -15,6 +15,7 @@ import dev.chatlog.core.ChatLogger;
 import dev.chatlog.core.Masker;
 import dev.chatlog.core.PriceCatalog;
 import dev.chatlog.langchain4j.BudgetGuard;
+import dev.chatlog.langchain4j.ChatLogAiServices;
 import dev.chatlog.langchain4j.ChatLogEmbeddingListener;
 import dev.chatlog.langchain4j.ChatLogListener;
 import dev.chatlog.sql.Database;
@@ -106,7 +107,18 @@ public class ChatlogAutoConfiguration {
         return new ChatLogEmbeddingListener(chatLogger);
     }
 
-    /** Static: a post-processor is made before other beans; it looks the listeners up only when a model bean appears. */
+    /**
+     * Every AI service of the application — LangChain4j's {@code @AiService} beans included, which its starter builds
+     * itself — is one agent row with its chat, embedding and tool rows ({@code chatlog.attach.ai-services}, on by
+     * default). Closed before the logger: invocations after it are not observed.
+     */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnClass(name = "dev.langchain4j.service.AiServices")
+    @ConditionalOnProperty(prefix = "chatlog.attach", name = "ai-services", matchIfMissing = true)
+    public AutoCloseable chatlogAiServices(ChatLogger chatLogger) {
+        return ChatLogAiServices.observeAll(chatLogger);
+    }
+
     /** chatlog.budgets.enabled=true: the gate over the budgets in chatlog's database, shared with every instance. */
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean

@@ -213,6 +213,8 @@ public class ChatlogProperties {
         private boolean streamingChatModels = true;
         /** EmbeddingModel beans. */
         private boolean embeddingModels = true;
+        /** AI services (LangChain4j's @AiService beans and any built with AiServices): one agent row each, with its tool rows. */
+        private boolean aiServices = true;
 
         public boolean isChatModels() { return chatModels; }
         public void setChatModels(boolean v) { this.chatModels = v; }
@@ -220,6 +222,8 @@ public class ChatlogProperties {
         public void setStreamingChatModels(boolean v) { this.streamingChatModels = v; }
         public boolean isEmbeddingModels() { return embeddingModels; }
         public void setEmbeddingModels(boolean v) { this.embeddingModels = v; }
+        public boolean isAiServices() { return aiServices; }
+        public void setAiServices(boolean v) { this.aiServices = v; }
     }
 
     /** One turn per HTTP request, for the paths given (a servlet filter). */
