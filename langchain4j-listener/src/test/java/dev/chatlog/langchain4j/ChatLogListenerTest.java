@@ -207,6 +207,24 @@ class ChatLogListenerTest {
     }
 
     @Test
+    void should_price_another_vendors_model_served_by_an_openai_compatible_gateway_and_say_whose_price_it_is() {
+        // a LiteLLM proxy, OpenRouter or a company gateway: the OpenAI client, an unrecognised URL, a Claude model
+        stub.respond(r -> Reply.text("from claude via the gateway", Usage.of(1_000_000, 1_000_000)));
+        String conversation;
+        try (MessageTurn turn = logger.beginMessage("conv-gateway", "hi")) {
+            conversation = turn.conversationId();
+            model("claude-3-haiku-20240307").chat("hello");
+        }
+        Map<String, Object> row = row(conversation);
+        assertEquals("openai", row.get("provider"), "the client is OpenAI's: stored as it is");
+        assertEquals(Boolean.TRUE, row.get("priced"), "not unpriced: " + row);
+        // Anthropic's claude-3-haiku: $0.25 in, $1.25 out per 1M
+        assertEquals(0, new BigDecimal("1.5").compareTo((BigDecimal) row.get("cost_estimate")), row.toString());
+        String meta = String.valueOf(row.get("metadata"));
+        assertTrue(meta.contains("\"priced_as_provider\": \"anthropic\"") || meta.contains("\"priced_as_provider\":\"anthropic\""), meta);
+    }
+
+    @Test
     void should_log_a_streaming_call_with_final_usage_and_time_to_first_token() throws Exception {
         stub.respond(r -> Reply.text("Three orders are open.", new Usage(42, 7, null, null)));
         String conversation;

@@ -101,6 +101,26 @@ public final class GenaiPrices {
         return p.find(model, this).map(m -> new Found(p, m));
     }
 
+    /**
+     * The provider and model for a model its client's provider {@code except} does not serve (a gateway: the OpenAI
+     * client asking an OpenAI-compatible endpoint for {@code claude-3-haiku}): the provider the data's own
+     * {@code model_match} gives the name, if it lists the model; else the one provider that lists it, if only one does.
+     */
+    public Optional<Found> findElsewhere(String modelRef, String except) {
+        if (modelRef == null || modelRef.isBlank()) return Optional.empty();
+        String model = modelRef.trim().toLowerCase(Locale.ROOT);
+        Provider owner = byModel(model);
+        if (owner != null && !owner.id().equals(except)) {
+            Optional<Model> m = owner.own(model);
+            if (m.isPresent()) return Optional.of(new Found(owner, m.get()));
+        }
+        List<Found> listing = new ArrayList<>();
+        for (Provider p : providers) {
+            if (!p.id().equals(except)) p.own(model).ifPresent(m -> listing.add(new Found(p, m)));
+        }
+        return listing.size() == 1 ? Optional.of(listing.get(0)) : Optional.empty();
+    }
+
     /** The provider with this id, or whose {@code provider_match} takes it (lower-cased, trimmed). */
     public Provider provider(String idOrSpelling) {
         String id = idOrSpelling.trim().toLowerCase(Locale.ROOT);
@@ -132,12 +152,19 @@ public final class GenaiPrices {
     public record Provider(String id, String name, Pattern apiPattern, Rule modelMatch, Rule providerMatch,
                            List<String> fallbackModelProviders, List<Model> models) {
         Optional<Model> find(String model, GenaiPrices data) {
-            for (Model m : models) if (m.match().matches(model)) return Optional.of(m);
+            Optional<Model> own = own(model);
+            if (own.isPresent()) return own;
             for (String f : fallbackModelProviders) { // one step only, as the data means it
                 Provider fp = data.byId(f);
                 if (fp == null) continue;
                 for (Model m : fp.models()) if (m.match().matches(model)) return Optional.of(m);
             }
+            return Optional.empty();
+        }
+
+        /** The model of this provider's own list that the name matches (no fallback providers). */
+        Optional<Model> own(String model) {
+            for (Model m : models) if (m.match().matches(model)) return Optional.of(m);
             return Optional.empty();
         }
     }

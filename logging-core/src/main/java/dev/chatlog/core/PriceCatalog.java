@@ -170,6 +170,8 @@ public final class PriceCatalog {
     public record Quote(String source, String provider, String model, Rates rates) {
         public static final String OVERRIDE = "override";
         public static final String DATA = "genai-prices";
+        /** From the data, under another provider than the call's: its client's provider does not serve the model. */
+        public static final String DATA_OTHER_PROVIDER = "genai-prices, model matched across providers";
     }
 
     /**
@@ -194,7 +196,15 @@ public final class PriceCatalog {
         if (found.isEmpty() && slash > 0) {
             found = data.find(ref.substring(ref.lastIndexOf('/') + 1), p, null);
         }
-        return found.map(f -> new Quote(Quote.DATA, f.provider().id(), f.model().id(),
+        String source = Quote.DATA;
+        GenaiPrices.Provider named = p == null ? null : data.provider(p);
+        if (found.isEmpty() && named != null) { // a gateway: the client's provider has no such model; the data may know whose it is
+            found = data.findElsewhere(ref, named.id()).or(() -> slash > 0
+                    ? data.findElsewhere(ref.substring(ref.lastIndexOf('/') + 1), named.id()) : Optional.empty());
+            source = Quote.DATA_OTHER_PROVIDER;
+        }
+        String from = source;
+        return found.map(f -> new Quote(from, f.provider().id(), f.model().id(),
                 discounted(f.model().ratesAt(at == null ? Instant.now() : at), discounts.get(f.provider().id()))));
     }
 
@@ -263,6 +273,12 @@ public final class PriceCatalog {
         int out = call.outputTokens() == null ? 0 : call.outputTokens();
         int cached = call.cachedInputTokens() == null ? 0 : call.cachedInputTokens();
         int written = call.cacheWriteTokens() == null ? 0 : call.cacheWriteTokens();
+        if (Quote.DATA_OTHER_PROVIDER.equals(q.get().source())) { // say on the row whose price it carries
+            Map<String, Object> meta = new java.util.LinkedHashMap<>(call.metadata());
+            meta.put("priced_as_provider", q.get().provider());
+            meta.put("priced_as_model", q.get().model());
+            b.metadata(meta);
+        }
         return b.priced(true).costEstimate(q.get().rates().cost(in, cached, written, out)).build();
     }
 }

@@ -96,6 +96,25 @@ class PriceCatalogTest {
         assertEquals(catalog.version(), call.priceVersion());
     }
 
+    @ParameterizedTest
+    @CsvSource({
+            // an OpenAI-compatible gateway (LiteLLM, OpenRouter, a company proxy) serving other vendors' models to the OpenAI client
+            "claude-3-haiku-20240307, openai, anthropic, 1000000, 1000000, 1.5",
+            "claude-3-5-sonnet-latest, openai, anthropic, 1000, 1000, 0.018",
+            "gemini-2.5-flash, open-ai, google, 1000, 1000, 0.0028",
+            "anthropic/claude-3-haiku-20240307, openai, anthropic, 1000000, 1000000, 1.5"})
+    void should_price_a_model_the_clients_provider_does_not_serve_under_the_provider_the_data_gives_it(
+            String model, String provider, String pricedAs, long in, long out, String expected) {
+        PriceCatalog.Quote q = catalog.quote(model, provider, MID_2026).orElseThrow(() -> new AssertionError(model + " through " + provider + " is unpriced"));
+        assertEquals(pricedAs, q.provider(), q.toString());
+        assertEquals(PriceCatalog.Quote.DATA_OTHER_PROVIDER, q.source(), "the source says the provider was not the client's");
+        assertEquals(0, new BigDecimal(expected).compareTo(q.rates().cost(in, 0, 0, out)), q.toString());
+        LlmCall call = catalog.price(LlmCall.builder().model(model).provider(provider).inputTokens((int) in).outputTokens((int) out)
+                .startedAt(MID_2026).build());
+        assertTrue(call.priced());
+        assertEquals(pricedAs, call.metadata().get("priced_as_provider"), "the row says whose price it carries: " + call.metadata());
+    }
+
     @Test
     void should_price_a_call_at_the_prices_in_force_when_it_started() {
         LlmCall before = catalog.price(LlmCall.builder().model("o3").provider("openai").inputTokens(1000).outputTokens(1000)
