@@ -303,4 +303,36 @@ class DashboardBrowserTest {
             guarded.close();
         }
     }
+    @Test
+    void should_show_every_chart_and_table_with_data_after_the_five_demo_questions() throws Exception {
+        ChatlogServer fresh = ServerTestSupport.start(Map.of());
+        try {
+            Http h = new Http("http://127.0.0.1:" + fresh.port());
+            for (String q : List.of("Show me recent orders", "Who are our top customers by revenue?", "What products are low in stock?",
+                    "How many orders are pending?", "Where is order 42?")) {
+                Http.Response r = h.post("/chat-chat/", Http.JSON.writeValueAsString(Map.of("input", q, "user_id", "newcomer")));
+                assertEquals(200, r.status(), r.raw());
+            }
+            assertTrue(fresh.logger().flush(Duration.ofSeconds(20)));
+            WebDriver b = open(fresh, "/dashboard#range=24&refresh=0");
+            awaitRefreshes(b, 1);
+            assertEquals("5", tile(b, "requests").getDomAttribute("data-value"));
+            String sum = "const o = echarts.getInstanceByDom(document.getElementById(arguments[0])).getOption();"
+                    + "return o.series[0].data.reduce((a, d) => a + (Array.isArray(d) ? d[1] : (d.value ?? d)), 0);";
+            for (String id : List.of("chart-timeseries", "chart-latency", "chart-models", "chart-agents", "chart-modes")) {
+                assertTrue(((Number) js(b, sum, id)).doubleValue() > 0, id + " has data");
+            }
+            String agents = String.valueOf(js(b, "return JSON.stringify(echarts.getInstanceByDom(document.getElementById('chart-agents'))"
+                    + ".getOption().yAxis[0].data ?? echarts.getInstanceByDom(document.getElementById('chart-agents')).getOption().xAxis[0].data)"));
+            assertTrue(agents.contains("OrderDesk.Assistant.answer"), "the agent panel names the order desk: " + agents);
+            assertEquals(5, b.findElements(By.cssSelector("#conversations tbody tr")).size());
+            for (String table : List.of("slowest", "expensive")) {
+                assertFalse(b.findElements(By.cssSelector("#" + table + " tbody tr")).isEmpty(), table);
+            }
+            assertTrue(b.findElement(By.cssSelector("[data-fact='most_used_model']")).getText().startsWith("chatlog-demo"));
+            screenshot(b, "demo-five-chats.png");
+        } finally {
+            fresh.close();
+        }
+    }
 }

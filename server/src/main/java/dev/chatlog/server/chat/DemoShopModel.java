@@ -34,6 +34,8 @@ public final class DemoShopModel implements ChatModel {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern NUMBER = Pattern.compile("\\b(\\d{1,3})\\b");
     private static final Pattern CUSTOMER = Pattern.compile("customer\\s*#?\\s*(\\d+)", Pattern.CASE_INSENSITIVE);
+    /** One order named by its number ("where is order #42?"): the order desk's tool looks it up. */
+    static final Pattern ORDER_NUMBER = Pattern.compile("order\\s*(?:#|no\\.?|number)?\\s*(\\d+)", Pattern.CASE_INSENSITIVE);
 
     private final List<ChatModelListener> listeners;
     private final TokenCounter tokens = TokenCounter.shared();
@@ -59,6 +61,9 @@ public final class DemoShopModel implements ChatModel {
 
     @Override
     public ChatResponse doChat(ChatRequest request) {
+        if (!request.toolSpecifications().isEmpty()) {
+            return orderDesk(request);
+        }
         String task = "";
         String user = "";
         for (ChatMessage m : request.messages()) {
@@ -86,19 +91,66 @@ public final class DemoShopModel implements ChatModel {
                 .build();
     }
 
+    /**
+     * The order desk (an AI service with tools): asks for {@code lookup_order} with the order number of the
+     * question, then answers from the tool's result.
+     */
+    private ChatResponse orderDesk(ChatRequest request) {
+        String user = "";
+        String toolResult = null;
+        for (ChatMessage m : request.messages()) {
+            if (m instanceof UserMessage u && u.hasSingleText()) user = u.singleText();
+            if (m instanceof dev.langchain4j.data.message.ToolExecutionResultMessage t) toolResult = t.text();
+        }
+        AiMessage reply;
+        Matcher n = ORDER_NUMBER.matcher(user);
+        if (toolResult == null && n.find()) {
+            reply = AiMessage.from(dev.langchain4j.agent.tool.ToolExecutionRequest.builder().id("call-" + n.group(1))
+                    .name("lookup_order").arguments("{\"orderId\": " + Integer.parseInt(n.group(1)) + "}").build());
+        } else {
+            reply = AiMessage.from(toolResult == null ? "Which order? Give me its number, e.g. \"where is order 42?\""
+                    : toolResult.startsWith("{") ? orderSentence(toolResult) : toolResult);
+        }
+        List<TokenCounter.PromptMessage> prompt = request.messages().stream()
+                .map(m -> new TokenCounter.PromptMessage(m.type().name().toLowerCase(Locale.ROOT), text(m), null)).toList();
+        int in = tokens.countChat("gpt-4o-mini", prompt) + 60 * request.toolSpecifications().size(); // the tools' schemas
+        int out = tokens.countText("gpt-4o-mini", reply.hasToolExecutionRequests()
+                ? reply.toolExecutionRequests().get(0).arguments() : reply.text());
+        return ChatResponse.builder().aiMessage(reply)
+                .metadata(ChatResponseMetadata.builder().id("demo-desk-" + Integer.toHexString(user.hashCode()))
+                        .modelName(NAME).finishReason(reply.hasToolExecutionRequests() ? FinishReason.TOOL_EXECUTION : FinishReason.STOP)
+                        .tokenUsage(new TokenUsage(in, out)).build())
+                .build();
+    }
+
+    private static String orderSentence(String json) {
+        try {
+            JsonNode o = JSON.readTree(json);
+            return "Order #" + o.path("id").asText() + " from " + o.path("customer").asText() + " (" + o.path("ordered_at").asText()
+                    .replace('T', ' ') + ", " + o.path("items").asText() + " item(s), total " + o.path("total").asText() + ") is "
+                    + o.path("status").asText() + ".";
+        } catch (Exception e) {
+            return json;
+        }
+    }
+
     private static String text(ChatMessage m) {
         if (m instanceof SystemMessage s) return s.text();
         if (m instanceof UserMessage u) return u.hasSingleText() ? u.singleText() : "";
         if (m instanceof AiMessage a) return a.text() == null ? "" : a.text();
+        if (m instanceof dev.langchain4j.data.message.ToolExecutionResultMessage t) return t.text();
         return "";
     }
 
     static String classify(String question) {
         String q = question.toLowerCase(Locale.ROOT);
-        if (q.startsWith("sql:") || q.contains("order")) return "orders";
-        if (q.contains("revenue") || q.contains("sales") || q.contains("turnover") || q.contains("earn")) return "revenue";
+        if (q.startsWith("sql:")) return "orders";
+        if (ORDER_NUMBER.matcher(q).find() && !q.contains("how many")) return "order_status";
+        if (q.contains("order")) return "orders";
+        // "top customers by revenue" is about customers: who, before how much
         if (q.contains("customer") || q.contains("client") || q.contains("buyer")) return "customers";
-        if (q.contains("product") || q.contains("item") || q.contains("price") || q.contains("sell")) return "products";
+        if (q.contains("revenue") || q.contains("sales") || q.contains("turnover") || q.contains("earn")) return "revenue";
+        if (q.contains("product") || q.contains("item") || q.contains("price") || q.contains("sell") || q.contains("stock")) return "products";
         return "smalltalk";
     }
 
@@ -113,6 +165,12 @@ public final class DemoShopModel implements ChatModel {
         if (n.find()) limit = Math.max(1, Math.min(50, Integer.parseInt(n.group(1))));
         Matcher c = CUSTOMER.matcher(q);
         String intent = classify(question);
+        if (q.startsWith("how many")) {
+            return count(intent, q);
+        }
+        if (intent.equals("products") && q.contains("stock")) {
+            return "SELECT name, category, stock FROM products WHERE stock < 10 ORDER BY stock, name LIMIT " + Math.max(limit, 10);
+        }
         return switch (intent) {
             case "revenue" -> "SELECT DATE_FORMAT(ordered_at, '%Y-%m') AS month, COUNT(*) AS orders, SUM(total) AS revenue "
                     + "FROM orders WHERE status <> 'cancelled' GROUP BY month ORDER BY month DESC LIMIT " + Math.max(limit, 6);
@@ -140,6 +198,21 @@ public final class DemoShopModel implements ChatModel {
         };
     }
 
+    /** A count ("how many orders are pending?"), its column named for what it counts. */
+    private static String count(String intent, String q) {
+        return switch (intent) {
+            case "customers" -> "SELECT COUNT(*) AS customers FROM customers";
+            case "products" -> q.contains("stock") ? "SELECT COUNT(*) AS products_low_in_stock FROM products WHERE stock < 10"
+                    : "SELECT COUNT(*) AS products FROM products";
+            default -> {
+                for (String st : List.of("pending", "shipped", "delivered", "cancelled")) {
+                    if (q.contains(st)) yield "SELECT COUNT(*) AS " + st + "_orders FROM orders WHERE status = '" + st + "'";
+                }
+                yield "SELECT COUNT(*) AS orders FROM orders";
+            }
+        };
+    }
+
     static String answer(String prompt) {
         String question = section(prompt, "QUESTION:");
         String error = section(prompt, "ERROR:");
@@ -152,15 +225,23 @@ public final class DemoShopModel implements ChatModel {
                 return "I found no matching records for \"" + question + "\".";
             }
             JsonNode first = rows.get(0);
-            StringBuilder sb = new StringBuilder("I found ").append(rows.size()).append(rows.size() == 1 ? " record" : " records")
-                    .append(" for \"").append(question).append("\". The first: ");
-            var it = first.fields();
-            int k = 0;
-            while (it.hasNext() && k++ < 5) {
-                var e = it.next();
-                sb.append(k > 1 ? ", " : "").append(e.getKey()).append(' ').append(e.getValue().asText());
+            if (rows.size() == 1 && first.size() == 1 && first.elements().next().isNumber()) { // a count
+                var only = first.fields().next();
+                return "There " + (only.getValue().asLong() == 1 ? "is " : "are ") + only.getValue().asText() + " "
+                        + only.getKey().replace('_', ' ') + ".";
             }
-            return sb.append('.').toString();
+            StringBuilder sb = new StringBuilder("I found ").append(rows.size()).append(rows.size() == 1 ? " record" : " records")
+                    .append(" for \"").append(question).append("\": ");
+            for (int i = 0; i < Math.min(5, rows.size()); i++) {
+                var it = rows.get(i).fields();
+                int k = 0;
+                sb.append(i > 0 ? "; " : "");
+                while (it.hasNext() && k++ < 5) {
+                    var e = it.next();
+                    sb.append(k > 1 ? ", " : "").append(e.getKey()).append(' ').append(e.getValue().asText());
+                }
+            }
+            return sb.append(rows.size() > 5 ? "; …" : "").append('.').toString();
         } catch (Exception e) {
             return "I found some records for \"" + question + "\".";
         }

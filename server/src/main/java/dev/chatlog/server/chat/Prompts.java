@@ -10,7 +10,8 @@ final class Prompts {
     static final String CLASSIFY = """
             TASK: classify_intent
             You route questions for an online shop's data assistant. Reply with exactly one lower-case word:
-            orders, customers, products, revenue (questions about the shop's data) or smalltalk (anything else).""";
+            order_status (a question about one order named by its number), orders, customers, products, revenue
+            (other questions about the shop's data) or smalltalk (anything else).""";
 
     static final String GENERATE_SQL = """
             TASK: generate_sql

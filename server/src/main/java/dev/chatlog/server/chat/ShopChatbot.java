@@ -21,7 +21,8 @@ import org.jdbi.v3.core.Jdbi;
 
 /**
  * The SQL orders chatbot behind {@code POST /chat-chat/}: classify the intent, write SQL for data
- * questions, run it read-only, answer from the rows. Every step is an LLM call attributed to the
+ * questions, run it read-only, answer from the rows; a question about one order goes to the {@link OrderDesk}, an
+ * AI service with a lookup tool. Every step is an LLM call attributed to the
  * turn (function names {@code classify_intent}, {@code generate_sql}, {@code summarize}), and the
  * turn is logged as one message with intent, classification, SQL queries and result count.
  */
@@ -36,9 +37,11 @@ public final class ShopChatbot {
     private final ChatLogger logger;
     private final ConversationMemory memory;
     private final ConversationOwners owners;
+    private final OrderDesk orderDesk;
 
     public ShopChatbot(ChatModel model, ShopDatabase shop, ChatLogger logger, Jdbi chatlogJdbi) {
         this.model = model;
+        this.orderDesk = new OrderDesk(model, shop, logger);
         this.shop = shop;
         this.logger = logger;
         this.memory = new ConversationMemory(chatlogJdbi);
@@ -106,7 +109,14 @@ public final class ShopChatbot {
                 turn.chatMode(data ? "tool" : "simple").intent(intent).classification(data ? "data_question" : "smalltalk");
                 String message;
                 Map<String, Object> output = new LinkedHashMap<>();
-                if (data) {
+                if (intent.equals("order_status")) { // one order by its number: the order desk's agent and its tool
+                    turn.chatMode("agent").classification("order_lookup").databaseUsed(ShopDatabase.SCHEMA);
+                    try (ChatContext.Scope s = turn.function("order_desk")) {
+                        message = orderDesk.answer(q.input());
+                    }
+                    output.put("type", "order_status");
+                    output.put("text", message);
+                } else if (data) {
                     turn.databaseUsed(ShopDatabase.SCHEMA);
                     String sql = stripFences(call(turn, "generate_sql",
                             Prompts.GENERATE_SQL.formatted(ShopDatabase.SCHEMA_DESCRIPTION), history, q.input()));
@@ -183,7 +193,7 @@ public final class ShopChatbot {
 
     static String normalizeIntent(String raw) {
         String r = raw.toLowerCase(Locale.ROOT);
-        for (String i : List.of("orders", "customers", "products", "revenue", "smalltalk")) {
+        for (String i : List.of("order_status", "orders", "customers", "products", "revenue", "smalltalk")) {
             if (r.contains(i)) return i;
         }
         return "smalltalk";

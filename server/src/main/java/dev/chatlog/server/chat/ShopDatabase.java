@@ -6,8 +6,6 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.chatlog.core.SqlQuery;
 import dev.chatlog.sql.DatabaseConfig;
 import dev.chatlog.embedded.EmbeddedMariaDb;
-import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -19,14 +17,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The demo shop the chatbot answers about: customers, products, orders and order items in their
- * own schema, seeded once with deterministic, realistic data. Model-written SQL runs through
+ * own schema, seeded once with deterministic, realistic data ({@link ShopSeed}). Model-written SQL runs through
  * {@link #query(String)} as a user the database grants SELECT only, with a row limit and a query
  * timeout; {@link SqlGuard} refuses anything else before it is sent.
  */
@@ -45,10 +42,31 @@ public final class ShopDatabase implements AutoCloseable {
     private final HikariDataSource reader;
     private final boolean readOnlyUser;
     private final ClientSlots slots = new ClientSlots(1);
+    /** Read-write, to keep the shop's dates current ({@link ShopSeed#keepCurrent}); closed with this when it is ours. */
+    private final DataSource owner;
+    private final HikariDataSource ownPool;
+    private volatile long nextDateCheck;
 
-    private ShopDatabase(HikariDataSource reader, boolean readOnlyUser) {
+    private ShopDatabase(HikariDataSource reader, boolean readOnlyUser, DataSource owner, HikariDataSource ownPool) {
         this.reader = reader;
         this.readOnlyUser = readOnlyUser;
+        this.owner = owner;
+        this.ownPool = ownPool;
+        nextDateCheck = System.nanoTime() + DATE_CHECK_NANOS;
+    }
+
+    private static final long DATE_CHECK_NANOS = 3_600_000_000_000L; // hourly, on the next query
+
+    /** Moves the shop's dates forward when its newest order has fallen behind (at most hourly; a failure is logged). */
+    private void keepDatesCurrent() {
+        long now = System.nanoTime();
+        if (now - nextDateCheck < 0) return;
+        nextDateCheck = now + DATE_CHECK_NANOS;
+        try {
+            ShopSeed.keepCurrent(owner, ShopSeed.utcNow());
+        } catch (SQLException | RuntimeException e) {
+            log.warn("demo shop dates not moved: {}", e.toString());
+        }
     }
 
     /**
@@ -67,8 +85,10 @@ public final class ShopDatabase implements AutoCloseable {
                 + "CREATE USER IF NOT EXISTS 'shop_reader'@'127.0.0.1' IDENTIFIED BY '" + readerPassword + "';\n"
                 + "ALTER USER 'shop_reader'@'127.0.0.1' IDENTIFIED BY '" + readerPassword + "';\n"
                 + "GRANT SELECT ON " + SCHEMA + ".* TO 'shop_reader'@'127.0.0.1';\n");
-        createAndSeed(admin);
-        return new ShopDatabase(pool(new DatabaseConfig(server.jdbcUrl(SCHEMA), "shop_reader", readerPassword), "shop", true), true);
+        ShopSeed.createAndSeed(admin, ShopSeed.utcNow());
+        ShopSeed.keepCurrent(admin, ShopSeed.utcNow());
+        return new ShopDatabase(pool(new DatabaseConfig(server.jdbcUrl(SCHEMA), "shop_reader", readerPassword), "shop", true), true,
+                admin, null);
     }
 
     /** The demo shop cannot be set up on this database (the app user lacks the rights); the message says what to grant. */
@@ -86,23 +106,25 @@ public final class ShopDatabase implements AutoCloseable {
      */
     public static ShopDatabase external(DatabaseConfig app, DataSource appDataSource, DatabaseConfig reader) throws Unavailable {
         String url = app.jdbcUrl().replaceFirst("(jdbc:[a-z]+://[^/]+/)[^?]*", "$1" + SCHEMA);
+        HikariDataSource owner = null;
         try {
             try (Connection c = appDataSource.getConnection(); Statement s = c.createStatement()) {
                 s.execute("CREATE DATABASE IF NOT EXISTS " + SCHEMA + " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci");
             }
-            try (HikariDataSource owner = pool(new DatabaseConfig(url, app.user(), app.password()), "shop-setup", false)) {
-                createAndSeed(owner); // as the owner, read-write: the query pool is read-only
-            }
+            owner = pool(new DatabaseConfig(url, app.user(), app.password()), "shop-setup", false);
+            ShopSeed.createAndSeed(owner, ShopSeed.utcNow()); // as the owner, read-write: the query pool is read-only
+            ShopSeed.keepCurrent(owner, ShopSeed.utcNow());
         } catch (SQLException | RuntimeException e) {
+            if (owner != null) owner.close();
             throw new Unavailable("the demo shop could not be set up in database '" + SCHEMA + "' as user '" + app.user() + "' ("
                     + e.getMessage() + "). An admin can run: CREATE DATABASE " + SCHEMA + "; GRANT ALL ON " + SCHEMA + ".* TO '"
                     + app.user() + "'@'<host>'; or set CHATLOG_CHATBOT=off to run the dashboard only", e);
         }
         if (reader != null) {
-            return new ShopDatabase(pool(reader, "shop", true), true);
+            return new ShopDatabase(pool(reader, "shop", true), true, owner, owner);
         }
         log.warn("CHATLOG_SHOP_DB_URL is not set: shop queries run as the app user, guarded by SQL checks and a read-only transaction only");
-        return new ShopDatabase(pool(new DatabaseConfig(url, app.user(), app.password()), "shop", true), false);
+        return new ShopDatabase(pool(new DatabaseConfig(url, app.user(), app.password()), "shop", true), false, owner, owner);
     }
 
     /** Whether the database itself refuses writes from the query user. */
@@ -134,6 +156,7 @@ public final class ShopDatabase implements AutoCloseable {
         if (refusal.isPresent()) {
             return refused(sql, refusal.get());
         }
+        keepDatesCurrent();
         if (!slots.tryAcquire(client)) {
             return refused(sql, "another query of this client is still running (at most " + slots.limit()
                     + " at once): ask again when it has answered");
@@ -248,114 +271,13 @@ public final class ShopDatabase implements AutoCloseable {
     /** The schema, described for the model's SQL prompt. */
     public static final String SCHEMA_DESCRIPTION = """
             customers(id INT, name VARCHAR, email VARCHAR, city VARCHAR, country VARCHAR, created_at DATETIME)
-            products(id INT, name VARCHAR, category VARCHAR, price DECIMAL(10,2))
+            products(id INT, name VARCHAR, category VARCHAR, price DECIMAL(10,2), stock INT units in the warehouse)
             orders(id INT, customer_id INT -> customers.id, status VARCHAR one of pending|shipped|delivered|cancelled, ordered_at DATETIME, total DECIMAL(10,2))
             order_items(order_id INT -> orders.id, product_id INT -> products.id, quantity INT, unit_price DECIMAL(10,2))""";
-
-    private static void createAndSeed(DataSource admin) throws SQLException {
-        try (Connection c = admin.getConnection(); Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE IF NOT EXISTS " + SCHEMA + ".customers (id INT PRIMARY KEY, name VARCHAR(100) NOT NULL, "
-                    + "email VARCHAR(150) NOT NULL, city VARCHAR(80) NOT NULL, country VARCHAR(80) NOT NULL, created_at DATETIME NOT NULL)");
-            s.execute("CREATE TABLE IF NOT EXISTS " + SCHEMA + ".products (id INT PRIMARY KEY, name VARCHAR(100) NOT NULL, "
-                    + "category VARCHAR(50) NOT NULL, price DECIMAL(10,2) NOT NULL)");
-            s.execute("CREATE TABLE IF NOT EXISTS " + SCHEMA + ".orders (id INT PRIMARY KEY, customer_id INT NOT NULL, "
-                    + "status VARCHAR(20) NOT NULL, ordered_at DATETIME NOT NULL, total DECIMAL(10,2) NOT NULL, "
-                    + "KEY idx_orders_customer (customer_id), KEY idx_orders_time (ordered_at))");
-            s.execute("CREATE TABLE IF NOT EXISTS " + SCHEMA + ".order_items (order_id INT NOT NULL, product_id INT NOT NULL, "
-                    + "quantity INT NOT NULL, unit_price DECIMAL(10,2) NOT NULL, PRIMARY KEY (order_id, product_id))");
-            try (ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM " + SCHEMA + ".customers")) {
-                rs.next();
-                if (rs.getInt(1) > 0) {
-                    return;
-                }
-            }
-            c.setAutoCommit(false);
-            seed(c);
-            c.commit();
-        }
-    }
-
-    private static final String[] FIRST = {"Alice", "Bruno", "Chloé", "Daniel", "Emma", "Farid", "Grace", "Hugo", "Ines",
-            "Jonas", "Kenji", "Lena", "Marco", "Nadia", "Oscar", "Priya", "Quentin", "Rosa", "Sven", "Tara"};
-    private static final String[] LAST = {"Martin", "Schmidt", "Rossi", "García", "Dubois", "Novak", "Okafor", "Tanaka",
-            "Silva", "Jensen", "Kowalski", "Haddad", "Müller", "Lopez", "Berg"};
-    private static final String[][] CITIES = {{"Paris", "France"}, {"Berlin", "Germany"}, {"Milan", "Italy"},
-            {"Madrid", "Spain"}, {"Lyon", "France"}, {"Munich", "Germany"}, {"Lisbon", "Portugal"}, {"Vienna", "Austria"},
-            {"Zurich", "Switzerland"}, {"Amsterdam", "Netherlands"}};
-    private static final Object[][] PRODUCTS = {
-            {"Espresso Machine", "kitchen", "249.00"}, {"Coffee Grinder", "kitchen", "89.90"}, {"French Press", "kitchen", "29.50"},
-            {"Chef Knife", "kitchen", "74.00"}, {"Cast Iron Pan", "kitchen", "54.90"}, {"Trail Running Shoes", "sports", "129.00"},
-            {"Yoga Mat", "sports", "35.00"}, {"Cycling Helmet", "sports", "79.00"}, {"Water Bottle", "sports", "18.50"},
-            {"Wireless Earbuds", "electronics", "149.00"}, {"USB-C Charger", "electronics", "39.00"},
-            {"Mechanical Keyboard", "electronics", "119.00"}, {"27-inch Monitor", "electronics", "289.00"},
-            {"Noise-Cancelling Headphones", "electronics", "259.00"}, {"Desk Lamp", "home", "45.00"},
-            {"Linen Bedding Set", "home", "139.00"}, {"Wool Throw", "home", "69.00"}, {"Scented Candle", "home", "22.00"},
-            {"Hardcover Notebook", "office", "14.90"}, {"Fountain Pen", "office", "59.00"}, {"Standing Desk", "office", "499.00"},
-            {"Office Chair", "office", "329.00"}, {"Backpack", "travel", "95.00"}, {"Carry-on Suitcase", "travel", "219.00"}};
-    private static final String[] STATUS = {"delivered", "delivered", "delivered", "shipped", "shipped", "pending", "cancelled"};
-
-    private static void seed(Connection c) throws SQLException {
-        Random r = new Random(42);
-        LocalDateTime base = LocalDateTime.of(2026, 1, 5, 9, 0);
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + SCHEMA + ".customers VALUES (?, ?, ?, ?, ?, ?)")) {
-            for (int id = 1; id <= 60; id++) {
-                String first = FIRST[r.nextInt(FIRST.length)];
-                String last = LAST[r.nextInt(LAST.length)];
-                String[] city = CITIES[r.nextInt(CITIES.length)];
-                ps.setInt(1, id);
-                ps.setString(2, first + " " + last);
-                ps.setString(3, (first + "." + last + id).toLowerCase(java.util.Locale.ROOT)
-                        .replaceAll("[^a-z0-9.]", "") + "@example.com");
-                ps.setString(4, city[0]);
-                ps.setString(5, city[1]);
-                ps.setObject(6, base.plusDays(r.nextInt(200)));
-                ps.addBatch();
-            }
-            ps.executeBatch();
-        }
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + SCHEMA + ".products VALUES (?, ?, ?, ?)")) {
-            for (int i = 0; i < PRODUCTS.length; i++) {
-                ps.setInt(1, i + 1);
-                ps.setString(2, (String) PRODUCTS[i][0]);
-                ps.setString(3, (String) PRODUCTS[i][1]);
-                ps.setBigDecimal(4, new BigDecimal((String) PRODUCTS[i][2]));
-                ps.addBatch();
-            }
-            ps.executeBatch();
-        }
-        try (PreparedStatement o = c.prepareStatement("INSERT INTO " + SCHEMA + ".orders VALUES (?, ?, ?, ?, ?)");
-             PreparedStatement it = c.prepareStatement("INSERT INTO " + SCHEMA + ".order_items VALUES (?, ?, ?, ?)")) {
-            for (int id = 1; id <= 500; id++) {
-                int items = 1 + r.nextInt(4);
-                BigDecimal total = BigDecimal.ZERO;
-                java.util.Set<Integer> chosen = new java.util.HashSet<>();
-                for (int k = 0; k < items; k++) {
-                    int p = 1 + r.nextInt(PRODUCTS.length);
-                    if (!chosen.add(p)) continue;
-                    int q = 1 + r.nextInt(3);
-                    BigDecimal price = new BigDecimal((String) PRODUCTS[p - 1][2]);
-                    total = total.add(price.multiply(BigDecimal.valueOf(q)));
-                    it.setInt(1, id);
-                    it.setInt(2, p);
-                    it.setInt(3, q);
-                    it.setBigDecimal(4, price);
-                    it.addBatch();
-                }
-                o.setInt(1, id);
-                o.setInt(2, 1 + r.nextInt(60));
-                o.setString(3, id > 470 ? (r.nextBoolean() ? "pending" : "shipped") : STATUS[r.nextInt(STATUS.length)]);
-                o.setObject(4, base.plusHours(id * 13L + r.nextInt(12)));
-                o.setBigDecimal(5, total.setScale(2, RoundingMode.HALF_UP));
-                o.addBatch();
-            }
-            o.executeBatch();
-            it.executeBatch();
-        }
-        log.info("seeded the demo shop: 60 customers, {} products, 500 orders", PRODUCTS.length);
-    }
 
     @Override
     public void close() {
         reader.close();
+        if (ownPool != null) ownPool.close();
     }
 }

@@ -156,4 +156,17 @@ class ShopDatabaseTest {
             pool.shutdownNow();
         }
     }
+    @Test
+    void should_move_a_shop_seeded_weeks_ago_forward_so_its_newest_order_is_recent_again() throws Exception {
+        try (var c = admin.dataSource().getConnection(); var st = c.createStatement()) {
+            st.executeUpdate("UPDATE chatlog_shop.orders SET ordered_at = ordered_at - INTERVAL 40 DAY");
+        }
+        java.time.LocalDateTime now = ShopSeed.utcNow();
+        long moved = ShopSeed.keepCurrent(admin.dataSource(), now);
+        assertTrue(moved >= 40 * 24 - 24, "moved " + moved + " h");
+        java.time.LocalDateTime newest = admin.jdbi().withHandle(h -> h.createQuery("SELECT MAX(ordered_at) FROM chatlog_shop.orders")
+                .mapTo(java.time.LocalDateTime.class).one());
+        assertTrue(newest.isAfter(now.minus(ShopSeed.MAX_LAG)) && newest.isBefore(now), newest + " vs " + now);
+        assertEquals(0, ShopSeed.keepCurrent(admin.dataSource(), now), "already current: nothing moves");
+    }
 }
