@@ -94,7 +94,19 @@ public final class ChatLogAiServices {
     public static AutoCloseable observeAll(ChatLogger logger) {
         java.util.Objects.requireNonNull(logger, "logger");
         INSTALLED.set(logger);
-        return () -> INSTALLED.compareAndSet(logger, null);
+        return () -> {
+            INSTALLED.compareAndSet(logger, null);
+            // invocations that never ended (a stream never started, an error no listener was told of) end here
+            EVERYWHERE.open.entrySet().removeIf(en -> {
+                if (en.getValue().logger != logger) return false;
+                try {
+                    en.getValue().agent.failed("incomplete", "not completed before chatlog stopped observing").close();
+                } catch (Throwable t) {
+                    EVERYWHERE.failed(t);
+                }
+                return true;
+            });
+        };
     }
 
     /** A listener registered by {@link #observe}: the registrar then leaves that service to it. */
@@ -128,17 +140,21 @@ public final class ChatLogAiServices {
 
     /** Handles an event of a service observed through {@link #observeAll} (called by the registrar; never throws). */
     void onEvent(AiServiceEvent e) {
-        if (e instanceof AiServiceStartedEvent s) {
-            started(s);
-        } else if (e instanceof AiServiceResponseReceivedEvent r) {
-            Invocation in = open.get(r.invocationContext().invocationId());
-            if (in != null) in.mark = Instant.now();
-        } else if (e instanceof ToolExecutedEvent t) {
-            toolExecuted(t);
-        } else if (e instanceof AiServiceCompletedEvent c) {
-            completed(c);
-        } else if (e instanceof AiServiceErrorEvent x) {
-            error(x);
+        try {
+            if (e instanceof AiServiceStartedEvent s) {
+                started(s);
+            } else if (e instanceof AiServiceResponseReceivedEvent r) {
+                Invocation in = open.get(r.invocationContext().invocationId());
+                if (in != null) in.mark = Instant.now();
+            } else if (e instanceof ToolExecutedEvent t) {
+                toolExecuted(t);
+            } else if (e instanceof AiServiceCompletedEvent c) {
+                completed(c);
+            } else if (e instanceof AiServiceErrorEvent x) {
+                error(x);
+            }
+        } catch (Throwable t) {
+            failed(t);
         }
     }
 

@@ -104,21 +104,14 @@ public final class GenaiPrices {
     /**
      * The provider and model for a model its client's provider {@code except} does not serve (a gateway: the OpenAI
      * client asking an OpenAI-compatible endpoint for {@code claude-3-haiku}): the provider the data's own
-     * {@code model_match} gives the name, if it lists the model; else the one provider that lists it, if only one does.
+     * {@code model_match} gives the name, if it lists the model. No guess beyond the data's own rule.
      */
     public Optional<Found> findElsewhere(String modelRef, String except) {
         if (modelRef == null || modelRef.isBlank()) return Optional.empty();
         String model = modelRef.trim().toLowerCase(Locale.ROOT);
         Provider owner = byModel(model);
-        if (owner != null && !owner.id().equals(except)) {
-            Optional<Model> m = owner.own(model);
-            if (m.isPresent()) return Optional.of(new Found(owner, m.get()));
-        }
-        List<Found> listing = new ArrayList<>();
-        for (Provider p : providers) {
-            if (!p.id().equals(except)) p.own(model).ifPresent(m -> listing.add(new Found(p, m)));
-        }
-        return listing.size() == 1 ? Optional.of(listing.get(0)) : Optional.empty();
+        if (owner == null || owner.id().equals(except)) return Optional.empty();
+        return owner.own(model).map(m -> new Found(owner, m));
     }
 
     /** The provider with this id, or whose {@code provider_match} takes it (lower-cased, trimmed). */

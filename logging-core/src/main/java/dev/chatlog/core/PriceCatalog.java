@@ -182,6 +182,10 @@ public final class PriceCatalog {
      * leading provider taken as the provider, or the last path segment as the model.
      */
     public Optional<Quote> quote(String model, String provider, Instant at) {
+        return quote(model, provider, at, true);
+    }
+
+    private Optional<Quote> quote(String model, String provider, Instant at, boolean elsewhere) {
         if (model == null || model.isBlank()) return Optional.empty();
         ModelPrice own = override(model);
         if (own != null) return Optional.of(new Quote(Quote.OVERRIDE, own.provider(), own.model(), own.rates()));
@@ -197,8 +201,10 @@ public final class PriceCatalog {
             found = data.find(ref.substring(ref.lastIndexOf('/') + 1), p, null);
         }
         String source = Quote.DATA;
-        GenaiPrices.Provider named = p == null ? null : data.provider(p);
-        if (found.isEmpty() && named != null) { // a gateway: the client's provider has no such model; the data may know whose it is
+        // a gateway: the OpenAI(-compatible) client's provider has no such model; the data's model_match may know whose it is.
+        // Only for OpenAI's client: Azure, Bedrock and Vertex deployments are billed at their own rates, not the vendor's
+        GenaiPrices.Provider named = elsewhere && "openai".equals(p) ? data.provider(p) : null;
+        if (found.isEmpty() && named != null) {
             found = data.findElsewhere(ref, named.id()).or(() -> slash > 0
                     ? data.findElsewhere(ref.substring(ref.lastIndexOf('/') + 1), named.id()) : Optional.empty());
             source = Quote.DATA_OTHER_PROVIDER;
@@ -249,7 +255,7 @@ public final class PriceCatalog {
             case "amazon-bedrock" -> "aws";
             case "mistral-ai" -> "mistral";
             case "voyage-ai" -> "voyageai";
-            case "ollama", "jina", "watsonx", "github-models" -> NOT_PRICED;
+            case "ollama", "jina", "watsonx", "github-models", "self-hosted", "local" -> NOT_PRICED;
             default -> provider.trim().toLowerCase(Locale.ROOT);
         };
     }
@@ -264,7 +270,9 @@ public final class PriceCatalog {
     /** The call with cost, {@code priced} and {@code price_version} set from this catalog, at the prices of its start. */
     public LlmCall price(LlmCall call) {
         Instant at = call.startedAt();
-        Optional<Quote> q = quote(call.responseModel(), call.provider(), at).or(() -> quote(call.model(), call.provider(), at));
+        // both names under the call's own provider first, then (a gateway) under the provider the data gives them
+        Optional<Quote> q = quote(call.responseModel(), call.provider(), at, false).or(() -> quote(call.model(), call.provider(), at, false))
+                .or(() -> quote(call.responseModel(), call.provider(), at, true)).or(() -> quote(call.model(), call.provider(), at, true));
         LlmCall.Builder b = call.toBuilder().priceVersion(version);
         if (q.isEmpty()) {
             return b.priced(false).costEstimate(null).build();

@@ -115,6 +115,14 @@ class PriceCatalogTest {
         assertEquals(pricedAs, call.metadata().get("priced_as_provider"), "the row says whose price it carries: " + call.metadata());
     }
 
+    @ParameterizedTest
+    @CsvSource({"DeepSeek-R1, azure-open-ai", "deepseek-r1-0528-maas, google-vertex-ai-gemini", "deepseek-r1:14b, self-hosted",
+            "mistral-7b-instruct, local", "meta-llama/Llama-3.1-8B-Instruct, openai"})
+    void should_not_price_a_deployment_or_a_self_hosted_model_at_another_providers_rate(String model, String provider) {
+        assertTrue(catalog.quote(model, provider, MID_2026).isEmpty(), model + " on " + provider + ": "
+                + catalog.quote(model, provider, MID_2026));
+    }
+
     @Test
     void should_price_a_call_at_the_prices_in_force_when_it_started() {
         LlmCall before = catalog.price(LlmCall.builder().model("o3").provider("openai").inputTokens(1000).outputTokens(1000)

@@ -118,7 +118,9 @@ class ExistingDatabaseTest {
                 "GRANT SELECT ON chatlog_shop.* TO 'shop_reader'@'127.0.0.1'");
         Map<String, String> env = appEnv();
         env.put("CHATLOG_CHATBOT", "on");
-        env.put("CHATLOG_SHOP_DB_URL", mariadb.jdbcUrl("chatlog_shop"));
+        // MariaDB's own driver in both URLs: the shop's query path still runs (it uses Connector/J for its own pool)
+        env.put("CHATLOG_DB_URL", mariadb.jdbcUrl("app").replace("jdbc:mysql:", "jdbc:mariadb:"));
+        env.put("CHATLOG_SHOP_DB_URL", mariadb.jdbcUrl("chatlog_shop").replace("jdbc:mysql:", "jdbc:mariadb:"));
         env.put("CHATLOG_SHOP_DB_USER", "shop_reader");
         env.put("CHATLOG_SHOP_DB_PASSWORD", "reader-pw");
         try (ServerProcess server = server("with-shop", env)) {
@@ -127,6 +129,8 @@ class ExistingDatabaseTest {
             Http.Response r = http.post("/chat-chat/", "{\"input\": \"Show me recent orders\"}");
             assertEquals(200, r.status(), r.raw());
             assertTrue(r.json().at("/output/row_count").asInt() > 0, r.raw());
+            Http.Response order = http.post("/chat-chat/", "{\"input\": \"Where is order 42?\"}");
+            assertTrue(order.json().get("conversation_message").asText().startsWith("Order #42 from "), order.raw());
             Http.Response drop = http.post("/chat-chat/", "{\"input\": \"sql: DROP TABLE orders\"}");
             assertTrue(drop.json().at("/output/error").asText().startsWith("refused:"), drop.raw());
             assertTrue(Files.readString(server.log()).contains("read-only user (enforced by the database)"));

@@ -35,7 +35,7 @@ public final class DemoShopModel implements ChatModel {
     private static final Pattern NUMBER = Pattern.compile("\\b(\\d{1,3})\\b");
     private static final Pattern CUSTOMER = Pattern.compile("customer\\s*#?\\s*(\\d+)", Pattern.CASE_INSENSITIVE);
     /** One order named by its number ("where is order #42?"): the order desk's tool looks it up. */
-    static final Pattern ORDER_NUMBER = Pattern.compile("order\\s*(?:#|no\\.?|number)?\\s*(\\d+)", Pattern.CASE_INSENSITIVE);
+    static final Pattern ORDER_NUMBER = Pattern.compile("order\\s*(?:#|no\\.?|number)?\\s*(\\d{1,9})\\b", Pattern.CASE_INSENSITIVE);
 
     private final List<ChatModelListener> listeners;
     private final TokenCounter tokens = TokenCounter.shared();

@@ -45,14 +45,14 @@ public final class ShopDatabase implements AutoCloseable {
     /** Read-write, to keep the shop's dates current ({@link ShopSeed#keepCurrent}); closed with this when it is ours. */
     private final DataSource owner;
     private final HikariDataSource ownPool;
-    private volatile long nextDateCheck;
+    private final java.util.concurrent.atomic.AtomicLong nextDateCheck = new java.util.concurrent.atomic.AtomicLong();
 
     private ShopDatabase(HikariDataSource reader, boolean readOnlyUser, DataSource owner, HikariDataSource ownPool) {
         this.reader = reader;
         this.readOnlyUser = readOnlyUser;
         this.owner = owner;
         this.ownPool = ownPool;
-        nextDateCheck = System.nanoTime() + DATE_CHECK_NANOS;
+        nextDateCheck.set(System.nanoTime() + DATE_CHECK_NANOS);
     }
 
     private static final long DATE_CHECK_NANOS = 3_600_000_000_000L; // hourly, on the next query
@@ -60,8 +60,8 @@ public final class ShopDatabase implements AutoCloseable {
     /** Moves the shop's dates forward when its newest order has fallen behind (at most hourly; a failure is logged). */
     private void keepDatesCurrent() {
         long now = System.nanoTime();
-        if (now - nextDateCheck < 0) return;
-        nextDateCheck = now + DATE_CHECK_NANOS;
+        long due = nextDateCheck.get();
+        if (now - due < 0 || !nextDateCheck.compareAndSet(due, now + DATE_CHECK_NANOS)) return; // one thread checks
         try {
             ShopSeed.keepCurrent(owner, ShopSeed.utcNow());
         } catch (SQLException | RuntimeException e) {
@@ -134,7 +134,9 @@ public final class ShopDatabase implements AutoCloseable {
 
     private static HikariDataSource pool(DatabaseConfig cfg, String name, boolean readOnly) {
         HikariConfig hc = new HikariConfig();
-        hc.setJdbcUrl(cfg.jdbcUrl());
+        // always MySQL's Connector/J: the query path relies on its streaming fetch size, its read-only sessions and its
+        // session reset (MariaDB's driver refuses the fetch size, ignores setReadOnly and has no resetServerState)
+        hc.setJdbcUrl(cfg.jdbcUrl().replaceFirst("^jdbc:mariadb:", "jdbc:mysql:"));
         hc.setUsername(cfg.user());
         hc.setPassword(cfg.password());
         hc.setPoolName(name);

@@ -32,7 +32,7 @@ final class ShopSeed {
 
     static void createAndSeed(DataSource owner, LocalDateTime now) throws SQLException {
         String schema = ShopDatabase.SCHEMA;
-        try (Connection c = owner.getConnection(); Statement s = c.createStatement()) {
+        try (Connection c = owner.getConnection(); Statement s = c.createStatement(); var lock = lock(s)) {
             s.execute("CREATE TABLE IF NOT EXISTS " + schema + ".shop_meta (k VARCHAR(40) PRIMARY KEY, v VARCHAR(100) NOT NULL)");
             String version = null;
             try (ResultSet rs = s.executeQuery("SELECT v FROM " + schema + ".shop_meta WHERE k = 'seed_version'")) {
@@ -66,13 +66,13 @@ final class ShopSeed {
      */
     static long keepCurrent(DataSource owner, LocalDateTime now) throws SQLException {
         String schema = ShopDatabase.SCHEMA;
-        try (Connection c = owner.getConnection(); Statement s = c.createStatement()) {
+        try (Connection c = owner.getConnection(); Statement s = c.createStatement(); var lock = lock(s)) {
             LocalDateTime newest;
             try (ResultSet rs = s.executeQuery("SELECT MAX(ordered_at) FROM " + schema + ".orders")) {
                 if (!rs.next() || rs.getObject(1) == null) return 0;
                 newest = rs.getObject(1, LocalDateTime.class);
             }
-            long hours = Duration.between(newest, now).toHours() - 2; // the newest stays a couple of hours old
+            long hours = Duration.between(newest, now).toHours() - 2; // the newest stays a couple of hours old (never in the future)
             if (Duration.between(newest, now).compareTo(MAX_LAG) <= 0 || hours <= 0) return 0;
             boolean auto = c.getAutoCommit();
             c.setAutoCommit(false);
@@ -83,6 +83,22 @@ final class ShopSeed {
             log.info("demo shop dates moved forward {} h: the newest order is recent again", hours);
             return hours;
         }
+    }
+
+    /**
+     * The seed's named lock: several servers on one database (a cluster of chatlog instances) seed and move the
+     * shop one at a time, each reading what the one before did.
+     */
+    interface Lock extends AutoCloseable {
+        @Override
+        void close() throws SQLException;
+    }
+
+    private static Lock lock(Statement s) throws SQLException {
+        try (ResultSet rs = s.executeQuery("SELECT GET_LOCK('chatlog_shop_seed', 30)")) {
+            if (!rs.next() || rs.getInt(1) != 1) throw new SQLException("the demo shop's seed lock was not granted within 30 s");
+        }
+        return () -> s.execute("DO RELEASE_LOCK('chatlog_shop_seed')");
     }
 
     static LocalDateTime utcNow() {
