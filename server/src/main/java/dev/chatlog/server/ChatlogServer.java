@@ -146,6 +146,7 @@ public final class ChatlogServer implements AutoCloseable {
         HostCheck hosts = new HostCheck(config.host(), config.apiToken() != null, config.allowedHosts());
         DashboardPage page = new DashboardPage();
         PriceController priceQuotes = new PriceController(prices, java.time.Clock.systemUTC(), database.jdbi(), config.apiToken() != null);
+        var erasures = new dev.chatlog.server.erasure.ErasureController(database.jdbi(), config.apiToken() != null);
         BudgetReport budgetReport = new BudgetReport(database.jdbi());
         BudgetController budgetRoutes = new BudgetController(budgetDefinitions, budgetReport, budgets, java.time.Clock.systemUTC());
         this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -189,6 +190,8 @@ public final class ChatlogServer implements AutoCloseable {
             c.routes.get("/logging-dashboard/export/messages", stats::exportMessages);
             c.routes.get("/logging-dashboard/prices", priceQuotes::quote);
             c.routes.post("/logging-dashboard/prices/reprice", priceQuotes::reprice);
+            c.routes.post("/logging-dashboard/erasures", erasures::erase);
+            c.routes.get("/logging-dashboard/erasures", erasures::audit);
             c.routes.get("/logging-dashboard/budgets", budgetRoutes::list);
             c.routes.get("/logging-dashboard/budgets/{name}", budgetRoutes::one);
             c.routes.put("/logging-dashboard/budgets/{name}", budgetRoutes::put);

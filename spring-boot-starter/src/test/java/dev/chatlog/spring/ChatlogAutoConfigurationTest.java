@@ -208,6 +208,6 @@ class ChatlogAutoConfigurationTest {
         // chatlog brings Flyway, so Boot's own Flyway runs too: it finds no migrations of the application's and
         // applies none of chatlog's (they live under db/chatlog/migration, with their own history table)
         assertEquals(0, count(schema, "SELECT COUNT(*) FROM flyway_schema_history WHERE script LIKE '%.sql'"));
-        assertEquals(16, count(schema, "SELECT COUNT(*) FROM chatlog_schema_history WHERE success = 1 AND version <> '0'"));
+        assertEquals(17, count(schema, "SELECT COUNT(*) FROM chatlog_schema_history WHERE success = 1 AND version <> '0'"));
     }
 }

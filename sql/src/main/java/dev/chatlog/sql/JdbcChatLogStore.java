@@ -108,7 +108,8 @@ public final class JdbcChatLogStore implements ChatLogSink {
         return false;
     }
 
-    private Batch writeInTransaction(Handle h, Batch batch) throws JsonProcessingException {
+    private Batch writeInTransaction(Handle h, Batch input) throws JsonProcessingException {
+        Batch batch = dev.chatlog.sql.erasure.Tombstones.filter(h, input); // nothing of a subject erased after it was made
         long batchId = newBatchId();
         Map<String, LlmCall> calls = new LinkedHashMap<>();
         for (LlmCall c : batch.calls()) {

@@ -144,6 +144,21 @@ public final class Sums {
         return this;
     }
 
+    /** These figures with the opposite sign (an erasure takes them out); maxima are left out: they are recomputed. */
+    public Sums negated() {
+        Sums out = new Sums();
+        for (int i = 0; i < counts.length; i++) out.counts[i] = -counts[i];
+        for (Measure m : MEASURES) {
+            BigDecimal v = amounts[m.ordinal()];
+            if (v != null && m.kind() != Measure.Kind.MAX) out.amounts[m.ordinal()] = v.negate();
+        }
+        for (int i = 0; i < latency.length; i++) {
+            out.latency[i] = -latency[i];
+            out.ttft[i] = -ttft[i];
+        }
+        return out;
+    }
+
     /** The figures of all {@code groups} together. */
     public static Sums total(Collection<Sums> groups) {
         Sums out = new Sums();
