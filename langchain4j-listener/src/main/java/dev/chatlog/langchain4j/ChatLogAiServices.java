@@ -58,18 +58,27 @@ import org.slf4j.LoggerFactory;
 public final class ChatLogAiServices {
     private static final Logger log = LoggerFactory.getLogger(ChatLogAiServices.class);
     private static final AtomicReference<ChatLogger> INSTALLED = new AtomicReference<>();
+    /** When {@link #observeAll} last installed a logger: an error of an invocation started before it made no agent. */
+    private static volatile Instant installedAt = Instant.MAX;
+    /**
+     * An invocation with no completed or error event this long after its start (a token stream never started, an
+     * error no listener was told of) is closed as incomplete, so it holds no memory and no thread's context.
+     */
+    static final java.time.Duration ABANDONED_AFTER = java.time.Duration.ofMinutes(30);
     /** The observer of every AI service built without {@link #observe}: logs to the installed logger, if any. */
     static final ChatLogAiServices EVERYWHERE = new ChatLogAiServices(null);
 
     private final ChatLogger fixed;
     private final Map<UUID, Invocation> open = new ConcurrentHashMap<>();
+    private volatile Instant nextSweep = Instant.now();
     private final AtomicLong failures = new AtomicLong();
 
     /** One invocation in flight: its agent step and when its last model response or tool finished. */
     private static final class Invocation {
         final ChatLogger logger;
         final StepScope agent;
-        volatile Instant mark = Instant.now();
+        final Instant started = Instant.now();
+        volatile Instant mark = started;
 
         Invocation(ChatLogger logger, StepScope agent) {
             this.logger = logger;
@@ -94,6 +103,8 @@ public final class ChatLogAiServices {
     public static AutoCloseable observeAll(ChatLogger logger) {
         java.util.Objects.requireNonNull(logger, "logger");
         INSTALLED.set(logger);
+        installedAt = Instant.now();
+        ObservingRegistrarFactory.warnIfNotChosen();
         return () -> {
             INSTALLED.compareAndSet(logger, null);
             // invocations that never ended (a stream never started, an error no listener was told of) end here
@@ -169,6 +180,7 @@ public final class ChatLogAiServices {
     }
 
     private void started(AiServiceStartedEvent e) {
+        sweep();
         try {
             ChatLogger logger = logger();
             if (logger == null) return;
@@ -200,7 +212,8 @@ public final class ChatLogAiServices {
             Invocation in = open.remove(e.invocationContext().invocationId());
             StepScope agent = in == null ? null : in.agent;
             ChatLogger logger = logger();
-            if (agent == null && logger != null) { // failed before it started (e.g. a bad prompt template)
+            boolean afterInstall = fixed != null || !e.invocationContext().timestamp().isBefore(installedAt);
+            if (agent == null && logger != null && afterInstall) { // failed before it started (e.g. a bad prompt template)
                 agent = logger.beginAgent(agentName(e.invocationContext()));
             }
             if (agent != null) agent.failed(e.error()).close();
@@ -248,6 +261,23 @@ public final class ChatLogAiServices {
                 .durationMs(took.toNanos() / 1e6)
                 .inputTokens(0).outputTokens(0).tokenSource(TokenSource.PROVIDER)
                 .metadata(request.id() == null ? Map.of() : Map.of("tool_call_id", request.id()));
+    }
+
+    /** Closes the invocations left open past {@link #ABANDONED_AFTER} (checked at most once a minute). */
+    private void sweep() {
+        Instant now = Instant.now();
+        if (now.isBefore(nextSweep)) return;
+        nextSweep = now.plusSeconds(60);
+        Instant cut = now.minus(ABANDONED_AFTER);
+        open.entrySet().removeIf(en -> {
+            if (!en.getValue().started.isBefore(cut)) return false;
+            try {
+                en.getValue().agent.failed("incomplete", "no completion within " + ABANDONED_AFTER.toMinutes() + " minutes").close();
+            } catch (Throwable t) {
+                failed(t);
+            }
+            return true;
+        });
     }
 
     private void failed(Throwable t) {
