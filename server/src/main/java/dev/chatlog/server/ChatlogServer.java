@@ -20,7 +20,7 @@ import dev.chatlog.server.web.AccessControl;
 import dev.chatlog.server.web.HostCheck;
 import dev.chatlog.server.web.JsonErrorHandler;
 import dev.chatlog.server.web.RequestErrors;
-import dev.chatlog.sql.Retention;
+import dev.chatlog.sql.Housekeeping;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -228,14 +228,9 @@ public final class ChatlogServer implements AutoCloseable {
             });
         }
         housekeeping.scheduleWithFixedDelay(() -> refreshGauges(budgetReport), 0, 15, TimeUnit.SECONDS);
-        Retention minuteRows = new Retention(database.jdbi());
-        housekeeping.scheduleWithFixedDelay(() -> {
-            try {
-                minuteRows.purgeMinuteRollups(java.time.Instant.now());
-            } catch (RuntimeException e) {
-                log.warn("minute rollup purge failed: {}", e.toString());
-            }
-        }, 5, 60, TimeUnit.MINUTES);
+        // retention and the minute rows' purge: the same Housekeeping the Spring Boot starter runs
+        Housekeeping.on(housekeeping, database.jdbi(), new Housekeeping.Settings(config.retentionDays(),
+                config.retentionDays() == 0 ? 0 : config.contentRetentionDays(), Housekeeping.Settings.DEFAULT_FIRST_RUN));
         BudgetMonitor monitor = new BudgetMonitor(database.jdbi(), budgetSettings.spikeMinCalls());
         housekeeping.scheduleWithFixedDelay(() -> {
             try {
@@ -249,16 +244,6 @@ public final class ChatlogServer implements AutoCloseable {
                 log.warn("budget evaluation failed: {}", e.toString());
             }
         }, budgetSettings.checkSeconds(), budgetSettings.checkSeconds(), TimeUnit.SECONDS);
-        if (config.retentionDays() > 0) {
-            Retention retention = new Retention(database.jdbi());
-            housekeeping.scheduleWithFixedDelay(() -> {
-                try {
-                    retention.purge(java.time.Instant.now(), config.retentionDays(), config.contentRetentionDays());
-                } catch (RuntimeException e) {
-                    log.warn("retention run failed: {}", e.toString());
-                }
-            }, 1, 60, TimeUnit.MINUTES);
-        }
     }
 
     /** The database-up gauge and the budgets' gauges (every 15 s). */

@@ -69,7 +69,7 @@ public record ServerConfig(
         }
         String key = env.get("OPENAI_API_KEY");
         Path dataDir = Path.of(env.getOrDefault("CHATLOG_DATA_DIR", "data"));
-        int retention = Settings.intIn(env, "CHATLOG_RETENTION_DAYS", 30, 0, 36_500);
+        int retention = Settings.intIn(env, "CHATLOG_RETENTION_DAYS", dev.chatlog.sql.Housekeeping.Settings.DEFAULT_RETENTION_DAYS, 0, 36_500);
         String spool = env.getOrDefault("CHATLOG_SPOOL_DIR", "");
         Path spoolDir = spool.equalsIgnoreCase("none") ? null : spool.isBlank() ? dataDir.resolve("spool") : Path.of(spool);
         return new ServerConfig(

@@ -108,6 +108,19 @@ public class ChatlogAutoConfiguration {
     }
 
     /**
+     * Retention and the minute rows' purge, hourly, as the server runs them (the same {@code Housekeeping}):
+     * {@code chatlog.retention.days} (30; 0 keeps everything), {@code .content-days}, {@code .first-run}.
+     */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean
+    public dev.chatlog.sql.Housekeeping chatlogHousekeeping(Database chatlogDatabase, ChatlogProperties props) {
+        dev.chatlog.sql.Housekeeping.Settings settings = props.getRetention().settings();
+        org.slf4j.LoggerFactory.getLogger(ChatlogAutoConfiguration.class).info("chatlog housekeeping: {} (chatlog.retention.*)",
+                settings.describe());
+        return dev.chatlog.sql.Housekeeping.start(chatlogDatabase.jdbi(), settings);
+    }
+
+    /**
      * Every AI service of the application — LangChain4j's {@code @AiService} beans included, which its starter builds
      * itself — is one agent row with its chat, embedding and tool rows ({@code chatlog.attach.ai-services}, on by
      * default). Closed before the logger: invocations after it are not observed.

@@ -55,6 +55,35 @@ public class ChatlogProperties {
     /** One INFO line per stored turn on the dev.chatlog.turns logger. */
     private boolean turnSummaries;
     private final Web web = new Web();
+    private final Retention retention = new Retention();
+
+    /** Retention, run hourly as the server runs it (chatlog's Housekeeping). */
+    public static class Retention {
+        /** Rows older than this many days are deleted (0: kept forever). */
+        private int days = dev.chatlog.sql.Housekeeping.Settings.DEFAULT_RETENTION_DAYS;
+        /** Texts (prompts, outputs, user inputs, answers, SQL) of rows older than this are cleared, figures kept; unset: the retention. */
+        private Integer contentDays;
+        /** The first run's delay after the start. */
+        private Duration firstRun = dev.chatlog.sql.Housekeeping.Settings.DEFAULT_FIRST_RUN;
+
+        public int getDays() { return days; }
+        public void setDays(int v) { this.days = v; }
+        public Integer getContentDays() { return contentDays; }
+        public void setContentDays(Integer v) { this.contentDays = v; }
+        public Duration getFirstRun() { return firstRun; }
+        public void setFirstRun(Duration v) { this.firstRun = v; }
+
+        /** These properties as the library's settings; a bad value is refused naming its property. */
+        public dev.chatlog.sql.Housekeeping.Settings settings() {
+            if (days < 0 || days > 36_500) throw new IllegalArgumentException("chatlog.retention.days must be from 0 (keep forever) to 36500, got " + days);
+            int content = contentDays == null ? days : contentDays;
+            if (days > 0 && (content < 1 || content > days)) {
+                throw new IllegalArgumentException("chatlog.retention.content-days must be from 1 to chatlog.retention.days (" + days + "), got " + content);
+            }
+            if (firstRun == null || firstRun.isNegative()) throw new IllegalArgumentException("chatlog.retention.first-run must be 0 or more");
+            return new dev.chatlog.sql.Housekeeping.Settings(days, days == 0 ? 0 : content, firstRun);
+        }
+    }
 
     /** A separate database for chatlog; unset: the application's own DataSource. */
     public static class Datasource {
@@ -277,5 +306,7 @@ public class ChatlogProperties {
     public Alerts getAlerts() { return alerts; }
     public boolean isTurnSummaries() { return turnSummaries; }
     public void setTurnSummaries(boolean v) { this.turnSummaries = v; }
+    public Retention getRetention() { return retention; }
+
     public Web getWeb() { return web; }
 }

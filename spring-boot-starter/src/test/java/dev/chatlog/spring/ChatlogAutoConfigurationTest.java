@@ -15,6 +15,7 @@ import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.openai.OpenAiChatModel;
 import java.math.BigDecimal;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterAll;
@@ -209,5 +210,38 @@ class ChatlogAutoConfigurationTest {
         // applies none of chatlog's (they live under db/chatlog/migration, with their own history table)
         assertEquals(0, count(schema, "SELECT COUNT(*) FROM flyway_schema_history WHERE script LIKE '%.sql'"));
         assertEquals(17, count(schema, "SELECT COUNT(*) FROM chatlog_schema_history WHERE success = 1 AND version <> '0'"));
+    }
+    @Test
+    void should_run_retention_and_purge_old_minute_rows_as_the_server_does() throws Exception {
+        String schema = TestDatabase.createSchema();
+        java.time.Instant now = java.time.Instant.now();
+        try (dev.chatlog.sql.Database db = dev.chatlog.sql.Database.open(new dev.chatlog.sql.DatabaseConfig(
+                TestDatabase.server().jdbcUrl(schema), TestDatabase.server().user(), TestDatabase.server().password()), 2)) {
+            var store = new dev.chatlog.sql.JdbcChatLogStore(db.jdbi());
+            for (int days : new int[] {45, 10, 3, 0}) {
+                store.write(new dev.chatlog.core.Batch(List.of(dev.chatlog.core.LlmCall.builder().callId("age-" + days)
+                        .conversationId("c-" + days).model("gpt-4o-mini").inputTokens(10).outputTokens(1).userId("u")
+                        .inputText("text of " + days + " days ago").startedAt(now.minus(java.time.Duration.ofDays(days))).durationMs(5)
+                        .build()), List.of()));
+            }
+        }
+        runner(schema).withPropertyValues("spring.flyway.enabled=false", "chatlog.retention.days=30", "chatlog.retention.content-days=7",
+                "chatlog.retention.first-run=0s").run(ctx -> {
+            assertTrue(ctx.getStartupFailure() == null, String.valueOf(ctx.getStartupFailure()));
+            long deadline = System.nanoTime() + java.time.Duration.ofSeconds(20).toNanos();
+            while (count(schema, "SELECT COUNT(*) FROM chatbot_llm_calls WHERE call_id = 'age-45'") > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertEquals(0, count(schema, "SELECT COUNT(*) FROM chatbot_llm_calls WHERE call_id = 'age-45'"), "past retention: deleted");
+            assertEquals(3, count(schema, "SELECT COUNT(*) FROM chatbot_llm_calls"), "within retention: kept");
+            assertEquals(1, count(schema, "SELECT COUNT(*) FROM chatbot_llm_calls WHERE input_text IS NULL"),
+                    "the 10-day-old call's text is cleared (content kept 7 days), its figures stay");
+            assertEquals(0, count(schema, "SELECT COUNT(*) FROM chatbot_usage_rollup WHERE granularity = 'm' "
+                    + "AND bucket_start < UTC_TIMESTAMP() - INTERVAL 2 DAY"), "minute rows kept two days");
+            assertTrue(count(schema, "SELECT COUNT(*) FROM chatbot_usage_rollup WHERE granularity = 'm'") > 0, "today's minute rows stay");
+        });
+        runner(schema).withPropertyValues("spring.flyway.enabled=false", "chatlog.retention.days=30", "chatlog.retention.content-days=40")
+                .run(ctx -> assertTrue(String.valueOf(ctx.getStartupFailure()).contains("chatlog.retention.content-days"),
+                        "a bad setting names itself: " + ctx.getStartupFailure()));
     }
 }
