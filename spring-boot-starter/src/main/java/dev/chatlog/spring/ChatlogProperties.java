@@ -106,7 +106,7 @@ public class ChatlogProperties {
         public void setMaxPoolSize(int maxPoolSize) { this.maxPoolSize = maxPoolSize; }
     }
 
-    /** Budgets: chat and streaming model beans guarded by the budgets in chatlog's database (see README, Budgets). */
+    /** Budgets: chat and streaming model beans guarded by the budgets in chatlog's database (see docs/budgets.md). */
     public static class Budgets {
         /** Guard the model beans: calls reserve their worst case first and may be refused (BudgetExceededException). */
         private boolean enabled;

@@ -36,7 +36,7 @@ public record Notification(String key, String rule, AlertKind kind, Severity sev
         return "[" + (resolved() ? "RESOLVED" : state.name()) + "] " + rule + what;
     }
 
-    /** The JSON body, fields in a fixed order (see README, "Alerts"). */
+    /** The JSON body, fields in a fixed order (see docs/alerts.md). */
     public String body() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("idempotency_key", key);

@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The server's alert settings, from its environment (README, "Alerts", lists each): the rules
+ * The server's alert settings, from its environment (docs/alerts.md lists each): the rules
  * defined at start ({@code CHATLOG_ALERT_RULES}, {@code CHATLOG_ALERT_RULES_FILE}, the default
  * rules, {@link dev.chatlog.sql.alert.AlertRules#DEFAULTS}, unless {@code CHATLOG_ALERT_DEFAULTS=off}), the channels (log, webhook, e-mail), how often
  * rules are evaluated, how long notifications are retried, and the console summaries.

@@ -12,7 +12,7 @@ import org.jdbi.v3.core.Jdbi;
 
 /**
  * The read side's one entry point: every response family of {@code /logging-dashboard}, as ordered
- * maps with the snake_case field names documented in README (times ISO-8601 UTC, money exact decimal
+ * maps with the snake_case field names documented in docs/http-api.md (times ISO-8601 UTC, money exact decimal
  * USD; "LLM calls" are model calls: chat, streaming chat, embedding). Create one per process: it
  * holds the planner and the caches of past days.
  */
