@@ -137,6 +137,17 @@ public class ChatlogAutoConfiguration {
     @ConditionalOnMissingBean
     @ConditionalOnProperty(prefix = "chatlog.budgets", name = "enabled", havingValue = "true")
     public JdbcBudgetGate chatlogBudgetGate(Database chatlogDatabase, ChatlogProperties props) {
+        String defined = props.getBudgets().getDefinitions();
+        if (defined != null && !defined.isBlank()) { // the same parser as the server's CHATLOG_BUDGETS and PUT route
+            com.fasterxml.jackson.databind.JsonNode json;
+            try {
+                json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(defined);
+            } catch (java.io.IOException e) {
+                throw new IllegalArgumentException("chatlog.budgets.definitions is not JSON: " + e.getMessage());
+            }
+            var store = new dev.chatlog.sql.budget.BudgetDefinitions(chatlogDatabase.jdbi());
+            for (var b : dev.chatlog.core.budget.BudgetParser.parseAll(json, "chatlog.budgets.definitions")) store.put(b);
+        }
         return JdbcBudgetGate.builder(chatlogDatabase.jdbi()).lease(props.getBudgets().getLease())
                 .failClosed(props.getBudgets().isFailClosed()).admissionWait(props.getBudgets().getAdmissionWait()).build();
     }

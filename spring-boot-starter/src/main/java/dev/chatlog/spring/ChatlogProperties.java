@@ -109,6 +109,11 @@ public class ChatlogProperties {
     /** Budgets: chat and streaming model beans guarded by the budgets in chatlog's database (see docs/budgets.md). */
     public static class Budgets {
         /** Guard the model beans: calls reserve their worst case first and may be refused (BudgetExceededException). */
+        /**
+         * Budgets defined (created or replaced) at start: a JSON object of name to definition, the shape of the server's
+         * {@code CHATLOG_BUDGETS} and of its {@code PUT} body.
+         */
+        private String definitions;
         private boolean enabled;
         /** The max_tokens a request without one is sent with, and reserved for. */
         private int defaultMaxTokens = 4096;
@@ -125,6 +130,8 @@ public class ChatlogProperties {
         /** The tokens an audio, video or PDF part is reserved for (0: such a call is refused by an enforced budget). */
         private int otherPartTokens;
 
+        public String getDefinitions() { return definitions; }
+        public void setDefinitions(String v) { this.definitions = v; }
         public boolean isEnabled() { return enabled; }
         public void setEnabled(boolean v) { this.enabled = v; }
         public int getDefaultMaxTokens() { return defaultMaxTokens; }

@@ -151,6 +151,26 @@ class ChatlogAutoConfigurationTest {
     }
 
     @Test
+    void should_define_budgets_from_properties_as_the_server_does_from_CHATLOG_BUDGETS() {
+        String schema = TestDatabase.createSchema();
+        runner(schema).withPropertyValues("chatlog.budgets.enabled=true", "chatlog.budgets.definitions={\"tiny\": {\"scope\": \"global\", "
+                + "\"period\": \"day\", \"limit_usd\": 0.002, \"action\": \"enforce\", \"warn_at\": [0.5, 0.9]}}").run(ctx -> {
+            assertTrue(ctx.getStartupFailure() == null, String.valueOf(ctx.getStartupFailure()));
+            var tiny = new dev.chatlog.sql.budget.BudgetDefinitions(ctx.getBean(dev.chatlog.sql.Database.class).jdbi()).get("tiny");
+            assertTrue(tiny.isPresent(), "defined at start");
+            assertEquals(0, new BigDecimal("0.002").compareTo(tiny.get().limitUsd()));
+            assertThrows(dev.chatlog.core.budget.BudgetExceededException.class, () -> ctx.getBean(ChatModel.class).chat("hello"),
+                    "enforced: 4,096 output tokens at $0.60 / M do not fit in $0.002");
+        });
+        runner(schema).withPropertyValues("chatlog.budgets.enabled=true",
+                "chatlog.budgets.definitions={\"bad\": {\"scope\": \"global\", \"period\": \"fortnight\", \"limit_usd\": 1}}")
+                .run(ctx -> {
+                    String failure = String.valueOf(ctx.getStartupFailure());
+                    assertTrue(failure.contains("chatlog.budgets.definitions: budget 'bad', field period"), failure);
+                });
+    }
+
+    @Test
     void should_evaluate_alert_rules_and_post_their_notifications_to_the_webhook_when_enabled() throws Exception {
         String schema = TestDatabase.createSchema();
         java.util.List<String> bodies = new java.util.concurrent.CopyOnWriteArrayList<>();

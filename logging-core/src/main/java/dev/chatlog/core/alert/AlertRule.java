@@ -37,17 +37,10 @@ public record AlertRule(String name, AlertKind kind, Severity severity, Duration
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._:-]{1,100}");
     private static final Pattern SHORT = Pattern.compile("(\\d{1,6})\\s*(s|m|h|d)");
 
-    /** A definition that is wrong, naming the field. */
-    public static final class Invalid extends IllegalArgumentException {
-        private final String field;
-
+    /** A rule definition that is wrong, naming the field. */
+    public static final class Invalid extends dev.chatlog.core.InvalidDefinitionException {
         public Invalid(String field, String message) {
-            super(message);
-            this.field = field;
-        }
-
-        public String field() {
-            return field;
+            super(field, message);
         }
     }
 
