@@ -248,12 +248,9 @@ public final class ChatlogServer implements AutoCloseable {
 
     /** The database-up gauge and the budgets' gauges (every 15 s). */
     private void refreshGauges(BudgetReport report) {
-        try {
-            meters.databaseUp(database.jdbi().withHandle(h -> h.createQuery("SELECT 1").mapTo(Integer.class).one()) == 1);
-        } catch (RuntimeException e) {
-            meters.databaseUp(false);
-            return;
-        }
+        boolean up = database.ping(PING_TIMEOUT);
+        meters.databaseUp(up);
+        if (!up) return;
         try {
             meters.budgets(report.current(budgets.budgets(), java.time.Instant.now()));
         } catch (RuntimeException e) {
@@ -283,14 +280,12 @@ public final class ChatlogServer implements AutoCloseable {
         }
     }
 
+    /** How long "is the database up?" waits for its answer (health, gauges). */
+    private static final Duration PING_TIMEOUT = Duration.ofSeconds(3);
+
     /** See {@link HealthReport}. */
     private void health(Context ctx) {
-        boolean up;
-        try {
-            up = database.jdbi().withHandle(h -> h.createQuery("SELECT 1").mapTo(Integer.class).one()) == 1;
-        } catch (RuntimeException e) {
-            up = false;
-        }
+        boolean up = database.ping(PING_TIMEOUT);
         if (!up && alerts.engine() != null) alerts.engine().databaseDown();
         meters.databaseUp(up);
         var stats = logger.stats();

@@ -4,12 +4,6 @@ import dev.chatlog.core.ChatLogger;
 import dev.chatlog.core.HealthReport;
 import dev.chatlog.core.LoggerStats;
 import dev.chatlog.sql.Database;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executor;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.springframework.boot.actuate.health.AbstractHealthIndicator;
 import org.springframework.boot.actuate.health.Health;
 
@@ -19,11 +13,6 @@ import org.springframework.boot.actuate.health.Health;
  * records were dropped or lost in the last minute; UP with the reasons when only behind.
  */
 public class ChatlogHealthIndicator extends AbstractHealthIndicator {
-    private static final Executor PROBE = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "chatlog-health-probe");
-        t.setDaemon(true);
-        return t;
-    });
     private final ChatLogger logger;
     private final Database database;
     private final int queueCapacity;
@@ -37,16 +26,7 @@ public class ChatlogHealthIndicator extends AbstractHealthIndicator {
 
     @Override
     protected void doHealthCheck(Health.Builder builder) {
-        boolean up;
-        try { // bounded: a pool waiting for a dead database would hold the health endpoint for its whole connection timeout
-            up = CompletableFuture.supplyAsync(() -> database.jdbi().withHandle(h -> h.createQuery("SELECT 1").setQueryTimeout(3)
-                    .mapTo(Integer.class).one()) == 1, PROBE).get(3, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            up = false;
-        } catch (ExecutionException | TimeoutException | RuntimeException e) {
-            up = false;
-        }
+        boolean up = database.ping(java.time.Duration.ofSeconds(3)); // bounded, as the server's /health
         LoggerStats s = logger.stats();
         HealthReport r = HealthReport.of(up, s, new HealthReport.Thresholds(20_000, 30, queueCapacity));
         (r.httpStatus() >= 500 ? builder.down() : builder.up())

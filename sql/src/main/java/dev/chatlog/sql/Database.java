@@ -116,6 +116,45 @@ public final class Database implements AutoCloseable {
                 current == null ? "none" : current.getVersion(), r.migrationsExecuted);
     }
 
+    private static final java.util.concurrent.ExecutorService PINGS = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "chatlog-db-ping");
+        t.setDaemon(true);
+        return t;
+    });
+    private final java.util.concurrent.atomic.AtomicReference<java.util.concurrent.CompletableFuture<Boolean>> ping =
+            new java.util.concurrent.atomic.AtomicReference<>();
+
+    /**
+     * Whether the database answers a trivial query within {@code timeout}: the one answer to "is the database up?" for
+     * health checks and gauges. Bounded whatever the network does (a silent link would otherwise hold the caller for the
+     * driver's socket timeout); a probe still in flight is shared, not repeated.
+     */
+    public boolean ping(java.time.Duration timeout) {
+        java.util.concurrent.CompletableFuture<Boolean> f = ping.get();
+        if (f == null || f.isDone()) {
+            java.util.concurrent.CompletableFuture<Boolean> mine = new java.util.concurrent.CompletableFuture<>();
+            if (ping.compareAndSet(f, mine)) {
+                int seconds = (int) Math.max(1, timeout.toSeconds());
+                PINGS.execute(() -> {
+                    try {
+                        mine.complete(jdbi.withHandle(h -> h.createQuery("SELECT 1").setQueryTimeout(seconds).mapTo(Integer.class).one()) == 1);
+                    } catch (RuntimeException e) {
+                        mine.complete(false);
+                    }
+                });
+            }
+            f = ping.get();
+        }
+        try {
+            return f.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            return false;
+        }
+    }
+
     public Jdbi jdbi() {
         return jdbi;
     }

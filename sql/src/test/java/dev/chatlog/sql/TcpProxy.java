@@ -19,6 +19,7 @@ public final class TcpProxy implements AutoCloseable {
     private final int port;
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private volatile ServerSocket server;
+    private volatile boolean frozen;
 
     public TcpProxy(int targetPort) throws IOException {
         this.targetPort = targetPort;
@@ -47,6 +48,30 @@ public final class TcpProxy implements AutoCloseable {
         sockets.clear();
     }
 
+    /**
+     * A network partition: connections stay open but nothing goes through them, and new ones are accepted but never
+     * reach the database (a query in flight waits for its socket timeout, as it does when a link goes dark).
+     */
+    public void freeze() {
+        frozen = true;
+    }
+
+    /** Bytes flow again. */
+    public void thaw() {
+        frozen = false;
+    }
+
+    private void waitWhileFrozen() throws IOException {
+        while (frozen) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while frozen");
+            }
+        }
+    }
+
     /** Accepts connections again on the same port. */
     public synchronized void restore() throws IOException {
         if (server == null) {
@@ -63,6 +88,7 @@ public final class TcpProxy implements AutoCloseable {
             while (!s.isClosed()) {
                 try {
                     Socket client = s.accept();
+                    waitWhileFrozen();
                     Socket upstream = new Socket(InetAddress.getLoopbackAddress(), targetPort);
                     sockets.add(client);
                     sockets.add(upstream);
@@ -83,6 +109,7 @@ public final class TcpProxy implements AutoCloseable {
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 int n;
                 while ((n = in.read(buf)) >= 0) {
+                    waitWhileFrozen();
                     out.write(buf, 0, n);
                     out.flush();
                 }
