@@ -6,6 +6,7 @@ import dev.chatlog.core.LlmCall;
 import dev.chatlog.sql.JdbcChatLogStore;
 import dev.chatlog.sql.rollup.Measure;
 import dev.chatlog.sql.rollup.RawSql;
+import dev.chatlog.sql.rollup.RollupRemoval;
 import dev.chatlog.sql.rollup.RollupWriter;
 import dev.chatlog.sql.rollup.Sums;
 import java.math.BigDecimal;
@@ -225,7 +226,7 @@ public final class Erasure {
                     .bindList("ids", messages.stream().map(Message::id).toList()).execute();
         }
         if (!conv.isEmpty()) summary(h, conv);
-        RollupWriter.remove(h, calls, messages.stream().map(Message::message).toList(), intents,
+        RollupRemoval.remove(h, calls, messages.stream().map(Message::message).toList(), intents,
                 r.scope() == Scope.USER ? Set.of(r.subject()) : Set.of());
         return new Deleted(messages.size(), calls.size(), cost);
     }

@@ -22,12 +22,12 @@ import org.jdbi.v3.core.statement.PreparedBatch;
  */
 public final class RollupWriter {
     /** The dimensions a stored call is added to, each under {@link Dimension#key}. */
-    private static final List<Dimension> CALL_DIMENSIONS = List.of(Dimension.ALL, Dimension.MODEL, Dimension.AGENT,
+    static final List<Dimension> CALL_DIMENSIONS = List.of(Dimension.ALL, Dimension.MODEL, Dimension.AGENT,
             Dimension.FUNCTION, Dimension.CHAT_MODE, Dimension.USER, Dimension.MODEL_AGENT, Dimension.MODEL_FUNCTION,
             Dimension.MODEL_CHAT_MODE, Dimension.AGENT_FUNCTION, Dimension.AGENT_CHAT_MODE, Dimension.FUNCTION_CHAT_MODE,
             Dimension.TOOL, Dimension.TOOL_AGENT, Dimension.TOOL_CHAT_MODE);
     /** The dimensions a stored message is added to. */
-    private static final List<Dimension> MESSAGE_DIMENSIONS = List.of(Dimension.ALL, Dimension.CHAT_MODE, Dimension.USER);
+    static final List<Dimension> MESSAGE_DIMENSIONS = List.of(Dimension.ALL, Dimension.CHAT_MODE, Dimension.USER);
     private static final int MAX_VALUE = 255; // dim_value / user_id column length
     /** The dimensions also kept by the minute (granularity 'm'), for the alert rules' short windows. */
     public static final java.util.Set<Dimension> MINUTE_DIMENSIONS = java.util.EnumSet.of(Dimension.ALL, Dimension.MODEL,
@@ -44,7 +44,7 @@ public final class RollupWriter {
      */
     public record IntentDelta(String intent, Instant at, long messages, long failedMessages, BigDecimal responseTimeMs, Sums calls) {}
 
-    private record Key(String granularity, String dimension, LocalDateTime bucket, String value) implements Comparable<Key> {
+    record Key(String granularity, String dimension, LocalDateTime bucket, String value) implements Comparable<Key> {
         @Override
         public int compareTo(Key o) {
             int c = granularity.compareTo(o.granularity);
@@ -145,106 +145,6 @@ public final class RollupWriter {
         }
     }
 
-    /**
-     * Takes erased calls and messages out of the rollups (an erasure): every row they were added to is moved back by
-     * what they added (rows only updated: a minute row already purged is not made again), the user's daily rows of an
-     * erased user are deleted with {@code dropUsers}, and the maxima of the rows touched are recomputed from the calls
-     * left. {@code intents} carry negative figures.
-     */
-    public static void remove(Handle h, List<LlmCall> calls, List<ConversationMessage> messages, List<IntentDelta> intents,
-                              java.util.Set<String> dropUsers) {
-        Map<Key, Sums> rows = new HashMap<>();
-        Map<Key, Dimension> dims = new HashMap<>();
-        for (LlmCall c : calls) {
-            for (Dimension d : CALL_DIMENSIONS) {
-                String value = d.key(c);
-                if (value == null) continue;
-                for (Key k : keys(c.startedAt(), d, value)) {
-                    Sums s = rows.computeIfAbsent(k, x -> new Sums());
-                    s.addCall(c);
-                    if (d.isTool()) s.addToolTiming(c);
-                    dims.put(k, d);
-                }
-            }
-        }
-        for (ConversationMessage m : messages) {
-            for (Dimension d : MESSAGE_DIMENSIONS) {
-                String value = d == Dimension.ALL ? "" : d == Dimension.USER ? nz(m.userId()) : nz(m.chatMode());
-                for (Sums s : targets(rows, m.timestamp(), d, value)) {
-                    s.add(Measure.MESSAGES, 1).add(Measure.FAILED_MESSAGES, m.success() ? 0 : 1)
-                            .add(Measure.MESSAGE_DURATION_MS, Sums.stored(m.responseTimeMs()));
-                }
-            }
-        }
-        Map<Key, Sums> negated = new HashMap<>();
-        rows.forEach((k, v) -> negated.put(k, v.negated()));
-        for (IntentDelta i : intents) { // already negative
-            for (Sums s : targets(negated, i.at(), Dimension.INTENT, i.intent() == null ? "" : i.intent())) {
-                Sums c = i.calls();
-                s.add(Measure.MESSAGES, i.messages()).add(Measure.FAILED_MESSAGES, i.failedMessages())
-                        .add(Measure.MESSAGE_DURATION_MS, i.responseTimeMs()).add(Measure.LLM_CALLS, c.count(Measure.LLM_CALLS))
-                        .add(Measure.INPUT_TOKENS, c.count(Measure.INPUT_TOKENS)).add(Measure.OUTPUT_TOKENS, c.count(Measure.OUTPUT_TOKENS))
-                        .add(Measure.TOTAL_TOKENS, c.count(Measure.TOTAL_TOKENS)).add(Measure.COST, c.amount(Measure.COST))
-                        .add(Measure.UNPRICED_CALLS, c.count(Measure.UNPRICED_CALLS))
-                        .add(Measure.LLM_DURATION_MS, c.amount(Measure.LLM_DURATION_MS));
-            }
-        }
-        TreeMap<Key, Sums> usage = new TreeMap<>();
-        TreeMap<Key, Sums> users = new TreeMap<>();
-        negated.forEach((k, s) -> (k.granularity().equals("u") ? users : usage).put(k, s));
-        if (!usage.isEmpty()) {
-            PreparedBatch b = h.prepareBatch(SUBTRACT_ROLLUP);
-            usage.forEach((k, s) -> bind(b.bind("g", k.granularity()).bind("d", k.dimension()).bind("b", k.bucket()).bind("v", k.value()), s, true));
-            b.execute();
-        }
-        users.keySet().removeIf(k -> dropUsers.contains(k.value()));
-        if (!users.isEmpty()) {
-            PreparedBatch b = h.prepareBatch(SUBTRACT_USER);
-            users.forEach((k, s) -> bind(b.bind("day", k.bucket().toLocalDate()).bind("user", k.value()), s, false));
-            b.execute();
-        }
-        for (String u : new java.util.TreeSet<>(dropUsers)) {
-            h.createUpdate("DELETE FROM chatbot_user_daily WHERE user_id = :u").bind("u", u).execute();
-        }
-        for (Map.Entry<Key, Dimension> e : new TreeMap<>(dims).entrySet()) {
-            Key k = e.getKey();
-            if (k.granularity().equals("u")) continue;
-            Dimension d = e.getValue();
-            LocalDateTime end = switch (k.granularity()) {
-                case "m" -> k.bucket().plusMinutes(1);
-                case "h" -> k.bucket().plusHours(1);
-                default -> k.bucket().plusDays(1);
-            };
-            String of = " FROM chatbot_llm_calls WHERE started_at >= :from AND started_at < :to AND "
-                    + (d.isTool() ? "call_type = 'tool'" : RawSql.MODEL_CALL) + " AND " + d.callGroupSql() + " = :v";
-            String set = d.isTool() ? "max_duration_ms = (SELECT COALESCE(MAX(duration_ms), 0)" + of + ")"
-                    : "max_duration_ms = (SELECT COALESCE(MAX(duration_ms), 0)" + of + "), max_cost = (SELECT COALESCE(MAX(cost_estimate), 0)"
-                    + of + "), max_total_tokens = (SELECT COALESCE(MAX(total_tokens), 0)" + of + "), max_ttft_ms = (SELECT "
-                    + "COALESCE(MAX(time_to_first_token_ms), 0)" + of + ")";
-            h.createUpdate("UPDATE chatbot_usage_rollup SET " + set
-                            + " WHERE granularity = :g AND dimension = :d AND bucket_start = :from AND dim_value = :v")
-                    .bind("from", k.bucket()).bind("to", end).bind("v", k.value()).bind("g", k.granularity()).bind("d", k.dimension())
-                    .execute();
-        }
-    }
-
-    private static final String SUBTRACT_ROLLUP = subtractSql("chatbot_usage_rollup",
-            "granularity = :g AND dimension = :d AND bucket_start = :b AND dim_value = :v", allColumns());
-    private static final String SUBTRACT_USER = subtractSql("chatbot_user_daily", "day = :day AND user_id = :user",
-            Sums.Columns.USER.names());
-
-    private static String subtractSql(String table, String where, List<String> cols) {
-        StringBuilder sql = new StringBuilder("UPDATE ").append(table).append(" SET ");
-        boolean first = true;
-        for (String c : cols) {
-            sql.append(first ? "" : ", ").append(c).append(" = ");
-            if (c.startsWith("max_")) sql.append("GREATEST(").append(c).append(", :").append(c).append(')'); // 0: kept; recomputed after
-            else sql.append(c).append(" + :").append(c);
-            first = false;
-        }
-        return sql.append(" WHERE ").append(where).toString();
-    }
-
     private static void upsert(Handle h, Map<Key, Sums> rows) {
         TreeMap<Key, Sums> usage = new TreeMap<>();
         TreeMap<Key, Sums> users = new TreeMap<>();
@@ -262,11 +162,11 @@ public final class RollupWriter {
     }
 
     /** The rows a record at {@code at} adds to: its hour and its day, or for users their day in their own table. */
-    private static List<Sums> targets(Map<Key, Sums> rows, Instant at, Dimension d, String value) {
+    static List<Sums> targets(Map<Key, Sums> rows, Instant at, Dimension d, String value) {
         return keys(at, d, value).stream().map(k -> rows.computeIfAbsent(k, x -> new Sums())).toList();
     }
 
-    private static List<Key> keys(Instant at, Dimension d, String value) {
+    static List<Key> keys(Instant at, Dimension d, String value) {
         LocalDateTime t = LocalDateTime.ofInstant(at, ZoneOffset.UTC);
         String v = value.length() > MAX_VALUE ? value.substring(0, MAX_VALUE) : value;
         String name = d.rollupName();
@@ -279,7 +179,7 @@ public final class RollupWriter {
                 : List.of(hour, day);
     }
 
-    private static List<String> allColumns() {
+    static List<String> allColumns() {
         List<String> cols = new ArrayList<>(Sums.Columns.ALL.names());
         cols.add(Measure.MAX_DURATION_MS.column());
         cols.add(Measure.MAX_COST.column());
@@ -303,7 +203,7 @@ public final class RollupWriter {
         return sql.toString();
     }
 
-    private static void bind(PreparedBatch b, Sums s, boolean usage) {
+    static void bind(PreparedBatch b, Sums s, boolean usage) {
         for (Measure m : Measure.values()) {
             boolean bound = usage || Sums.Columns.USER.measures().contains(m);
             if (!bound) continue;
@@ -318,7 +218,7 @@ public final class RollupWriter {
         b.add();
     }
 
-    private static String nz(String s) {
+    static String nz(String s) {
         return s == null ? "" : s;
     }
 }
