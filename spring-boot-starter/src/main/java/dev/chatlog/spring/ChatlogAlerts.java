@@ -2,6 +2,7 @@ package dev.chatlog.spring;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chatlog.core.alert.AlertRule;
+import dev.chatlog.core.alert.AlertRuleParser;
 import dev.chatlog.sql.alert.AlertDispatcher;
 import dev.chatlog.sql.alert.AlertEngine;
 import java.time.Duration;
@@ -36,7 +37,7 @@ public final class ChatlogAlerts implements SmartLifecycle {
         if (props.isDefaults()) engine.rules().putDefaults();
         if (props.getRules() != null && !props.getRules().isBlank()) {
             try {
-                for (AlertRule r : AlertRule.parseAll(new ObjectMapper().readTree(props.getRules()), "chatlog.alerts.rules")) engine.rules().put(r);
+                for (AlertRule r : AlertRuleParser.parseAll(new ObjectMapper().readTree(props.getRules()), "chatlog.alerts.rules")) engine.rules().put(r);
             } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
                 throw new IllegalArgumentException("chatlog.alerts.rules is not JSON: " + e.getOriginalMessage());
             }

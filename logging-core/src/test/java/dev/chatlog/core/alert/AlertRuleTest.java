@@ -17,7 +17,7 @@ class AlertRuleTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static AlertRule parse(String json) throws Exception {
-        return AlertRule.parse("r", JSON.readTree(json));
+        return AlertRuleParser.parse("r", JSON.readTree(json));
     }
 
     @Test
@@ -44,7 +44,7 @@ class AlertRuleTest {
                 "{\"kind\": \"token_usage\", \"severity\": \"info\", \"stat\": \"avg\", \"metric\": \"output\", \"alert_above\": 3000, \"digest\": \"1h\"}",
                 "{\"kind\": \"budget\", \"match\": \"team-daily\"}", "{\"kind\": \"cost_spike\", \"by\": \"model\", \"baseline\": \"PT12H\"}")) {
             AlertRule r = parse(json);
-            assertEquals(r, AlertRule.parse("r", JSON.valueToTree(r.definition())), "round trip of " + json);
+            assertEquals(r, AlertRuleParser.parse("r", JSON.valueToTree(r.definition())), "round trip of " + json);
         }
     }
 
@@ -94,7 +94,7 @@ class AlertRuleTest {
     @Test
     void should_refuse_a_bad_name() {
         for (String name : new String[] {"", "a b", "x".repeat(101), "naïve", "../etc"}) {
-            assertEquals("name", assertThrows(AlertRule.Invalid.class, () -> AlertRule.parse(name, JSON.readTree("{}"))).field());
+            assertEquals("name", assertThrows(AlertRule.Invalid.class, () -> AlertRuleParser.parse(name, JSON.readTree("{}"))).field());
         }
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chatlog.core.alert.AlertRule;
+import dev.chatlog.core.alert.AlertRuleParser;
 import dev.chatlog.server.web.ApiError;
 import dev.chatlog.server.web.Params;
 import dev.chatlog.sql.alert.AlertOutbox;
@@ -90,7 +91,7 @@ public final class AlertController {
         }
         AlertRule r;
         try {
-            r = AlertRule.parse(name, body);
+            r = AlertRuleParser.parse(name, body);
         } catch (AlertRule.Invalid e) {
             throw ApiError.badRequest(e.getMessage(), e.field());
         }

@@ -2,6 +2,7 @@ package dev.chatlog.server.alerts;
 
 import dev.chatlog.core.alert.AlertChannel;
 import dev.chatlog.core.alert.AlertRule;
+import dev.chatlog.core.alert.AlertRuleParser;
 import dev.chatlog.core.alert.EmailChannel;
 import dev.chatlog.core.alert.LogChannel;
 import dev.chatlog.core.alert.WebhookChannel;
@@ -24,7 +25,7 @@ public record AlertSettings(List<AlertRule> rules, boolean defaults, int checkSe
                             EmailChannel.Security smtpSecurity, String emailFrom, List<String> emailTo, int maxBackoffSeconds,
                             int maxAgeHours, String publicUrl, String instance, boolean turnSummary, boolean dailySummary) {
     public static AlertSettings from(Map<String, String> env) {
-        List<AlertRule> rules = Settings.definitions(env, "CHATLOG_ALERT_RULES", "CHATLOG_ALERT_RULES_FILE", AlertRule::parseAll);
+        List<AlertRule> rules = Settings.definitions(env, "CHATLOG_ALERT_RULES", "CHATLOG_ALERT_RULES_FILE", AlertRuleParser::parseAll);
         String hook = blank(env.get("CHATLOG_ALERT_WEBHOOK_URL"));
         URI url = null;
         if (hook != null) {

@@ -2,6 +2,7 @@ package dev.chatlog.sql.alert;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chatlog.core.alert.AlertRule;
+import dev.chatlog.core.alert.AlertRuleParser;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -32,7 +33,7 @@ public final class AlertRules {
     /** {@link #DEFAULTS} as rules. */
     public static List<AlertRule> defaults() {
         try {
-            return AlertRule.parseAll(JSON.readTree(DEFAULTS), "the default rules");
+            return AlertRuleParser.parseAll(JSON.readTree(DEFAULTS), "the default rules");
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
@@ -96,7 +97,7 @@ public final class AlertRules {
 
     private static AlertRule parse(String name, String definition) {
         try {
-            return AlertRule.parse(name, JSON.readTree(definition));
+            return AlertRuleParser.parse(name, JSON.readTree(definition));
         } catch (Exception e) {
             log.warn("alert rule '{}' is skipped: its stored definition is not valid any more: {}", name, e.getMessage());
             return null;

@@ -10,6 +10,7 @@ import dev.chatlog.core.Batch;
 import dev.chatlog.core.LlmCall;
 import dev.chatlog.core.alert.AlertChannel;
 import dev.chatlog.core.alert.AlertRule;
+import dev.chatlog.core.alert.AlertRuleParser;
 import dev.chatlog.core.alert.AlertState;
 import dev.chatlog.sql.Database;
 import dev.chatlog.sql.JdbcChatLogStore;
@@ -86,7 +87,7 @@ class AlertEngineTest {
     }
 
     private static AlertRule rule(String name, String json) throws Exception {
-        return AlertRule.parse(name, JSON.readTree(json));
+        return AlertRuleParser.parse(name, JSON.readTree(json));
     }
 
     private AlertEngine engine() {

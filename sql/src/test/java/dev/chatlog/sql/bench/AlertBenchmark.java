@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chatlog.core.Batch;
 import dev.chatlog.core.LlmCall;
 import dev.chatlog.core.alert.AlertRule;
+import dev.chatlog.core.alert.AlertRuleParser;
 import dev.chatlog.sql.Database;
 import dev.chatlog.sql.DatabaseConfig;
 import dev.chatlog.sql.JdbcChatLogStore;
@@ -64,7 +65,7 @@ public final class AlertBenchmark {
             System.out.println("rule          window  from rollups (p50 / max of 20)   from the calls (p50 / max of 5)");
             for (String d : defs) {
                 String[] p = d.split("\\|");
-                AlertRule r = AlertRule.parse(p[0], JSON.readTree(p[1]));
+                AlertRule r = AlertRuleParser.parse(p[0], JSON.readTree(p[1]));
                 engine.rules().put(r);
                 double[] rolled = time(20, () -> evaluator.observe(r, Instant.now()));
                 Duration read = r.baseline() == null ? r.window() : r.window().plus(r.baseline());
