@@ -8,14 +8,11 @@ import dev.chatlog.core.alert.Notification;
 import dev.chatlog.core.alert.Severity;
 import dev.chatlog.core.budget.BudgetStatus;
 import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -49,10 +46,7 @@ public final class AlertEngine {
     private final Clock clock;
     private final Runnable written;
     private final AlertNotifications notifications;
-    /** This instance's logger losses (dropped + rejected + lost) at each evaluation, and when the database was last found down. */
-    private final Deque<long[]> losses = new ArrayDeque<>();
-    private volatile Instant databaseDownAt;
-    private volatile Instant databaseDownSince;
+    private final LoggerHealthWatch health;
 
     private AlertEngine(Builder b) {
         this.jdbi = b.jdbi;
@@ -66,6 +60,7 @@ public final class AlertEngine {
         this.clock = b.clock;
         this.written = b.written;
         this.notifications = new AlertNotifications(dashboardUrl);
+        this.health = new LoggerHealthWatch(b.logger, b.instance);
     }
 
     public static Builder builder(Jdbi jdbi) {
@@ -78,9 +73,7 @@ public final class AlertEngine {
 
     /** Records that the database could not be reached now (the health rules report it once it can be written again). */
     public void databaseDown() {
-        Instant now = clock.instant();
-        if (databaseDownSince == null) databaseDownSince = now;
-        databaseDownAt = now;
+        health.databaseDown(clock.instant());
     }
 
     /** Evaluates every enabled rule now; returns the changes of state this instance wrote. */
@@ -91,17 +84,17 @@ public final class AlertEngine {
             all = rules.list();
         } catch (RuntimeException e) {
             if (ApiLike.unreachable(e)) {
-                if (databaseDownSince == null) log.warn("alerts: the database is unreachable ({}); health rules notify once it is back", e.toString());
+                if (health.downSince() == null) log.warn("alerts: the database is unreachable ({}); health rules notify once it is back", e.toString());
                 databaseDown();
                 return List.of();
             }
             throw e;
         }
-        if (databaseDownSince != null && databaseDownAt != null) {
-            log.info("alerts: the database is reachable again (unreachable from {} for about {} s)", databaseDownSince,
-                    Duration.between(databaseDownSince, databaseDownAt).toSeconds());
+        if (health.downSince() != null && health.downAt() != null) {
+            log.info("alerts: the database is reachable again (unreachable from {} for about {} s)", health.downSince(),
+                    Duration.between(health.downSince(), health.downAt()).toSeconds());
         }
-        Map<String, Object> health = sampleHealth(now);
+        LoggerStats stats = health.sample(now);
         List<Transition> out = new ArrayList<>();
         List<BudgetStatus> budgetStates = null;
         for (AlertRule r : all) {
@@ -110,9 +103,9 @@ public final class AlertEngine {
                 List<AlertEvaluator.Observation> obs = switch (r.kind()) {
                     case BUDGET -> {
                         if (budgetStates == null) budgetStates = budgets.get();
-                        yield budgetObservations(r, budgetStates);
+                        yield BudgetObservations.of(r, budgetStates);
                     }
-                    case LOGGER_HEALTH -> List.of(healthObservation(r, health, now));
+                    case LOGGER_HEALTH -> List.of(health.observe(r, stats, now));
                     case QUALITY_DROP -> List.of(); // reserved: no scores are recorded yet
                     default -> evaluator.observe(r, now);
                 };
@@ -121,7 +114,7 @@ public final class AlertEngine {
                 log.warn("alert rule '{}' could not be evaluated: {}", r.name(), e.toString());
             }
         }
-        databaseDownSince = null;
+        health.reachable();
         if (out.stream().anyMatch(Transition::notified)) written.run();
         return out;
     }
@@ -211,86 +204,6 @@ public final class AlertEngine {
     static Instant digestTime(Instant now, Duration digest) {
         long p = digest.toMillis();
         return Instant.ofEpochMilli((now.toEpochMilli() / p + 1) * p);
-    }
-
-    private List<AlertEvaluator.Observation> budgetObservations(AlertRule r, List<BudgetStatus> states) {
-        List<AlertEvaluator.Observation> out = new ArrayList<>();
-        for (BudgetStatus s : states) {
-            if (r.match() != null && !r.match().equals(s.budget().name())) continue;
-            AlertState st = s.state() == BudgetStatus.State.EXCEEDED ? AlertState.ALERT
-                    : s.state() == BudgetStatus.State.WARNING || s.projectedToExceed() ? AlertState.WARNING : AlertState.OK;
-            Map<String, Object> f = new LinkedHashMap<>();
-            f.put("limit_usd", s.budget().limitUsd().toPlainString());
-            f.put("spent_usd", s.spent().stripTrailingZeros().toPlainString());
-            f.put("reserved_usd", s.reserved().stripTrailingZeros().toPlainString());
-            f.put("projected_usd", s.projected().stripTrailingZeros().toPlainString());
-            f.put("projected_to_exceed", s.projectedToExceed());
-            f.put("window_index", s.window().index());
-            f.put("window_start", s.window().start().toString());
-            f.put("window_end", s.window().end().toString());
-            BigDecimal fraction = s.spent().divide(s.budget().limitUsd(), 4, RoundingMode.HALF_UP);
-            out.add(new AlertEvaluator.Observation(s.budget().name(), fraction, 0, f, st));
-        }
-        return out;
-    }
-
-    private Map<String, Object> sampleHealth(Instant now) {
-        Map<String, Object> h = new LinkedHashMap<>();
-        LoggerStats s = logger.get();
-        if (s == null) return h;
-        long lossTotal = s.dropped() + s.rejected() + s.lost();
-        synchronized (losses) {
-            losses.addLast(new long[] {now.toEpochMilli(), lossTotal});
-            while (losses.size() > 2 && now.toEpochMilli() - losses.peekFirst()[0] > AlertRule.MAX_WINDOW.toMillis()) losses.removeFirst();
-        }
-        h.put("stats", s);
-        return h;
-    }
-
-    private AlertEvaluator.Observation healthObservation(AlertRule r, Map<String, Object> health, Instant now) {
-        LoggerStats s = (LoggerStats) health.get("stats");
-        Map<String, Object> f = new LinkedHashMap<>();
-        AlertState st = AlertState.OK;
-        BigDecimal fraction = BigDecimal.ZERO;
-        List<String> why = new ArrayList<>();
-        if (s != null) {
-            long lossNow = s.dropped() + s.rejected() + s.lost();
-            long lossThen = lossNow;
-            synchronized (losses) {
-                for (long[] sample : losses) {
-                    if (now.toEpochMilli() - sample[0] <= r.window().toMillis()) {
-                        lossThen = sample[1];
-                        break;
-                    }
-                }
-            }
-            long lostInWindow = lossNow - lossThen;
-            f.put("records_lost_in_window", lostInWindow);
-            f.put("dropped_total", s.dropped());
-            f.put("rejected_total", s.rejected());
-            f.put("lost_total", s.lost());
-            f.put("queue_depth", s.queueDepth());
-            if (s.spoolMaxBytes() > 0) {
-                fraction = BigDecimal.valueOf(s.spoolPendingBytes()).divide(BigDecimal.valueOf(s.spoolMaxBytes()), 4, RoundingMode.HALF_UP);
-                f.put("spool_bytes", s.spoolPendingBytes());
-                f.put("spool_max_bytes", s.spoolMaxBytes());
-            }
-            if (lostInWindow > 0) {
-                st = AlertState.ALERT;
-                why.add(lostInWindow + " records dropped, rejected or lost");
-            }
-            AlertState spool = r.stateOf(fraction);
-            if (spool != AlertState.OK) why.add("spool at " + fraction.movePointRight(2).stripTrailingZeros().toPlainString() + "% of its cap");
-            if (spool.ordinal() > st.ordinal()) st = spool;
-        }
-        Instant down = databaseDownAt;
-        if (down != null && Duration.between(down, now).compareTo(r.window()) <= 0) {
-            st = AlertState.ALERT;
-            why.add("database unreachable (last at " + down + ")");
-            f.put("database_unreachable_at", down.toString());
-        }
-        f.put("reasons", why);
-        return new AlertEvaluator.Observation(instance, fraction, 0, f, st);
     }
 
     /** Whether a failure means the database cannot be reached (a connection failure, not a bad statement). */
