@@ -229,8 +229,7 @@ public final class ChatlogServer implements AutoCloseable {
         }
         housekeeping.scheduleWithFixedDelay(() -> refreshGauges(budgetReport), 0, 15, TimeUnit.SECONDS);
         // retention and the minute rows' purge: the same Housekeeping the Spring Boot starter runs
-        Housekeeping.on(housekeeping, database.jdbi(), new Housekeeping.Settings(config.retentionDays(),
-                config.retentionDays() == 0 ? 0 : config.contentRetentionDays(), Housekeeping.Settings.DEFAULT_FIRST_RUN));
+        Housekeeping.on(housekeeping, database.jdbi(), config.housekeeping());
         BudgetMonitor monitor = new BudgetMonitor(database.jdbi(), budgetSettings.spikeMinCalls());
         housekeeping.scheduleWithFixedDelay(() -> {
             try {
@@ -349,8 +348,7 @@ public final class ChatlogServer implements AutoCloseable {
                 "  metrics:    " + base + "/metrics (Prometheus" + (config.apiToken() == null ? "" : ", bearer token") + ")"
                         + (meters.otlpUrl() == null ? "" : "; OTLP push to " + meters.otlpUrl()),
                 "  traces:     " + (traces == null ? "off (OTEL_TRACES_EXPORTER=otlp exports spans)" : "OTLP to " + traces.url()),
-                "  retention:  " + (config.retentionDays() == 0 ? "keep forever" : config.retentionDays() + " days, texts "
-                        + config.contentRetentionDays() + " days") + "; masking " + (config.masking() ? "on" : "OFF"),
+                "  retention:  " + config.housekeeping().describe() + "; masking " + (config.masking() ? "on" : "OFF"),
                 "  shop SQL:   " + (shop == null ? "-" : shop.enforcedByDatabase() ? "read-only user (enforced by the database)"
                         : "app user, SQL guard only (set CHATLOG_SHOP_DB_URL for a SELECT-only user)"),
                 "");
