@@ -1,9 +1,9 @@
 package dev.chatlog.langchain4j;
 
 import dev.chatlog.core.ChatContext;
-import dev.chatlog.core.PriceCatalog;
-import dev.chatlog.core.Rates;
-import dev.chatlog.core.TokenCounter;
+import dev.chatlog.core.price.PriceCatalog;
+import dev.chatlog.core.price.Rates;
+import dev.chatlog.core.token.TokenCounter;
 import dev.chatlog.core.budget.BudgetExceededException;
 import dev.chatlog.core.budget.BudgetGate;
 import dev.chatlog.core.budget.BudgetSubject;

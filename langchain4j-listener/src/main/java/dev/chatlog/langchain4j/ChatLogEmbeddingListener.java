@@ -5,7 +5,7 @@ import dev.chatlog.core.ChatContext;
 import dev.chatlog.core.ChatLogger;
 import dev.chatlog.core.Ids;
 import dev.chatlog.core.LlmCall;
-import dev.chatlog.core.TokenCounter;
+import dev.chatlog.core.token.TokenCounter;
 import dev.chatlog.core.TokenSource;
 import dev.langchain4j.data.segment.TextSegment;
 import dev.langchain4j.model.embedding.listener.EmbeddingModelErrorContext;

@@ -3,7 +3,7 @@ package dev.chatlog.langchain4j;
 import dev.chatlog.core.ChatContext;
 import dev.chatlog.core.ChatLogger;
 import dev.chatlog.core.Ids;
-import dev.chatlog.core.TokenCounter;
+import dev.chatlog.core.token.TokenCounter;
 import dev.langchain4j.model.chat.listener.ChatModelErrorContext;
 import dev.langchain4j.model.chat.listener.ChatModelListener;
 import dev.langchain4j.model.chat.listener.ChatModelRequestContext;
@@ -139,7 +139,7 @@ public final class ChatLogListener implements ChatModelListener {
          * no provider claims (a self-hosted server) sets nothing.
          */
         public Builder baseUrl(String url) {
-            if (url != null) dev.chatlog.core.GenaiPrices.bundled().providerAt(url.trim()).ifPresent(this::provider);
+            if (url != null) dev.chatlog.core.price.GenaiPrices.bundled().providerAt(url.trim()).ifPresent(this::provider);
             return this;
         }
 

@@ -1,7 +1,7 @@
 package dev.chatlog.langchain4j;
 
-import dev.chatlog.core.Rates;
-import dev.chatlog.core.TokenCounter;
+import dev.chatlog.core.price.Rates;
+import dev.chatlog.core.token.TokenCounter;
 import dev.langchain4j.agent.tool.ToolSpecification;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.request.ChatRequestParameters;

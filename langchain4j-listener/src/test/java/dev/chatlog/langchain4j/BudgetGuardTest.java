@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.chatlog.core.ChatLogger;
 import dev.chatlog.core.MessageTurn;
-import dev.chatlog.core.PriceCatalog;
+import dev.chatlog.core.price.PriceCatalog;
 import dev.chatlog.core.budget.Budget;
 import dev.chatlog.core.budget.BudgetExceededException;
 import dev.chatlog.core.budget.BudgetPeriod;
@@ -256,13 +256,13 @@ class BudgetGuardTest {
 
     @Test
     void should_reserve_cache_writes_at_their_rate_and_a_prompt_near_a_tier_at_the_tier() {
-        java.util.function.Function<String, dev.chatlog.core.Rates.Rate> flat = v -> dev.chatlog.core.Rates.Rate.flat(new BigDecimal(v));
+        java.util.function.Function<String, dev.chatlog.core.price.Rates.Rate> flat = v -> dev.chatlog.core.price.Rates.Rate.flat(new BigDecimal(v));
         // cache writes at twice the input rate (Anthropic's one-hour writes): the whole prompt may be written
-        dev.chatlog.core.Rates cached = new dev.chatlog.core.Rates(flat.apply("1"), flat.apply("2"), flat.apply("0.1"), flat.apply("4"), null);
+        dev.chatlog.core.price.Rates cached = new dev.chatlog.core.price.Rates(flat.apply("1"), flat.apply("2"), flat.apply("0.1"), flat.apply("4"), null);
         assertEquals(0, new BigDecimal("0.002").compareTo(WorstCase.of(cached, 1000, 0)), "1,000 prompt tokens written at $2 / M");
         // a tier from 1,100 prompt tokens doubles every rate: a prompt counted at 1,000 may really be over it
-        var tiered = new dev.chatlog.core.Rates.Rate(BigDecimal.ONE, List.of(new dev.chatlog.core.Rates.Rate.Tier(1100, new BigDecimal("2"))));
-        dev.chatlog.core.Rates near = new dev.chatlog.core.Rates(tiered, null, null, tiered, null);
+        var tiered = new dev.chatlog.core.price.Rates.Rate(BigDecimal.ONE, List.of(new dev.chatlog.core.price.Rates.Rate.Tier(1100, new BigDecimal("2"))));
+        dev.chatlog.core.price.Rates near = new dev.chatlog.core.price.Rates(tiered, null, null, tiered, null);
         assertEquals(0, new BigDecimal("0.004").compareTo(WorstCase.of(near, 1000, 1000)), "input and output at the tier's rate");
         assertEquals(0, new BigDecimal("0.0002").compareTo(WorstCase.of(near, 100, 100)), "far below the tier: the base rate");
     }

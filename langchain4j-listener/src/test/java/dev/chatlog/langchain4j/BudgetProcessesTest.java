@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.chatlog.core.PriceCatalog;
+import dev.chatlog.core.price.PriceCatalog;
 import dev.chatlog.core.budget.Budget;
 import dev.chatlog.core.budget.BudgetExceededException;
 import dev.chatlog.core.budget.BudgetPeriod;

@@ -1,6 +1,6 @@
 package dev.chatlog.langchain4j;
 
-import dev.chatlog.core.PriceCatalog;
+import dev.chatlog.core.price.PriceCatalog;
 import dev.chatlog.core.budget.BudgetExceededException;
 import dev.chatlog.sql.Database;
 import dev.chatlog.sql.DatabaseConfig;

@@ -11,7 +11,7 @@ import dev.chatlog.core.Batch;
 import dev.chatlog.core.ChatLogSink;
 import dev.chatlog.core.ChatLogger;
 import dev.chatlog.core.MessageTurn;
-import dev.chatlog.core.TokenCounter;
+import dev.chatlog.core.token.TokenCounter;
 import dev.chatlog.langchain4j.OpenAiStub.Reply;
 import dev.chatlog.langchain4j.OpenAiStub.Usage;
 import dev.chatlog.sql.Database;
@@ -189,8 +189,8 @@ class ChatLogListenerTest {
 
     @Test
     void should_price_an_openai_compatible_client_pointed_at_another_vendor_by_its_base_url() {
-        assertEquals("groq", dev.chatlog.core.GenaiPrices.bundled().providerAt("https://api.groq.com/openai/v1").orElseThrow());
-        assertTrue(dev.chatlog.core.GenaiPrices.bundled().providerAt(stub.baseUrl()).isEmpty(), "a local server is nobody's");
+        assertEquals("groq", dev.chatlog.core.price.GenaiPrices.bundled().providerAt("https://api.groq.com/openai/v1").orElseThrow());
+        assertTrue(dev.chatlog.core.price.GenaiPrices.bundled().providerAt(stub.baseUrl()).isEmpty(), "a local server is nobody's");
         stub.respond(r -> Reply.text("fast answer", Usage.of(1_000_000, 1_000_000)));
         ChatLogListener groq = ChatLogListener.builder(logger).baseUrl("https://api.groq.com/openai/v1").build();
         ChatModel viaGroq = OpenAiChatModel.builder().baseUrl(stub.baseUrl()).apiKey("k").modelName("llama-3.3-70b-versatile")

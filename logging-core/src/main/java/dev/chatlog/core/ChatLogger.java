@@ -1,5 +1,9 @@
 package dev.chatlog.core;
 
+import dev.chatlog.core.price.PriceCatalog;
+import dev.chatlog.core.text.Masker;
+import dev.chatlog.core.token.TokenCounter;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;

@@ -1,5 +1,10 @@
 package dev.chatlog.core;
 
+import dev.chatlog.core.price.PriceCatalog;
+import dev.chatlog.core.text.Masker;
+import dev.chatlog.core.text.Text;
+import dev.chatlog.core.token.TokenCounter;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

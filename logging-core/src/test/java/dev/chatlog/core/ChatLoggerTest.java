@@ -1,5 +1,9 @@
 package dev.chatlog.core;
 
+import dev.chatlog.core.text.Masker;
+import dev.chatlog.core.token.TokenCounter;
+import java.util.List;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -141,5 +145,27 @@ class ChatLoggerTest {
             assertEquals("u1", m.userId());
             assertTrue(m.responseTimeMs() >= 0);
         }
+    }
+
+    @Test
+    void should_apply_extra_patterns_and_mask_before_storing_with_tokens_counted_on_the_real_text() {
+        Masker custom = Masker.defaults(List.of("EMP-\\d{6}"));
+        assertEquals("employee [REDACTED]", custom.mask("employee EMP-123456"));
+        assertEquals("sk-AbCdEfGhIjKlMnOpQrStUv123456", Masker.NONE.mask("sk-AbCdEfGhIjKlMnOpQrStUv123456"));
+
+        InMemorySink sink = new InMemorySink();
+        String prompt = "my card is 4111 1111 1111 1111 and mail bob@example.com";
+        try (ChatLogger logger = ChatLogger.builder(sink).build()) {
+            logger.logCall(LlmCall.builder().callId("m1").model("gpt-4o").inputText(prompt).outputText("ok").build());
+            logger.logMessage(ConversationMessage.builder().conversationId("c").messageId("mm").userInput(prompt)
+                    .sqlQueries(List.of(SqlQuery.succeeded("SELECT * FROM customers WHERE email = 'bob@example.com'", 1, 1))).build());
+            assertTrue(logger.flush(Duration.ofSeconds(10)));
+        }
+        LlmCall stored = sink.calls.get(0);
+        assertEquals("my card is [CARD] and mail [EMAIL]", stored.inputText());
+        assertEquals(TokenCounter.shared().countText("gpt-4o", prompt), stored.inputTokens());
+        ConversationMessage m = sink.messages.get(0);
+        assertFalse(m.userInput().contains("4111"));
+        assertEquals("SELECT * FROM customers WHERE email = '[EMAIL]'", m.sqlQueries().get(0).sql());
     }
 }

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.chatlog.core.ChatLogger;
 import dev.chatlog.core.LlmCall;
-import dev.chatlog.core.PriceCatalog;
+import dev.chatlog.core.price.PriceCatalog;
 import dev.chatlog.sql.JdbcChatLogStore;
 import dev.chatlog.sql.rollup.ConsistencyCheck;
 import java.math.BigDecimal;

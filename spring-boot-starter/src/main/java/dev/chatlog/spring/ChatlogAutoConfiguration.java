@@ -12,8 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.chatlog.core.ChatLogger;
-import dev.chatlog.core.Masker;
-import dev.chatlog.core.PriceCatalog;
+import dev.chatlog.core.text.Masker;
+import dev.chatlog.core.price.PriceCatalog;
 import dev.chatlog.langchain4j.BudgetGuard;
 import dev.chatlog.langchain4j.ChatLogAiServices;
 import dev.chatlog.langchain4j.ChatLogEmbeddingListener;

@@ -2,7 +2,7 @@ package dev.chatlog.sql;
 
 import dev.chatlog.core.CallType;
 import dev.chatlog.core.LlmCall;
-import dev.chatlog.core.PriceCatalog;
+import dev.chatlog.core.price.PriceCatalog;
 import dev.chatlog.sql.rollup.RawSql;
 import dev.chatlog.sql.rollup.RollupWriter;
 import java.math.BigDecimal;

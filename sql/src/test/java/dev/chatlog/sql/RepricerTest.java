@@ -7,7 +7,7 @@ import dev.chatlog.core.CallType;
 import dev.chatlog.core.ChatLogger;
 import dev.chatlog.core.ConversationMessage;
 import dev.chatlog.core.LlmCall;
-import dev.chatlog.core.PriceCatalog;
+import dev.chatlog.core.price.PriceCatalog;
 import dev.chatlog.sql.rollup.ConsistencyCheck;
 import java.math.BigDecimal;
 import java.time.Duration;

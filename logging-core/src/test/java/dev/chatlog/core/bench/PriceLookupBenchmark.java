@@ -1,6 +1,6 @@
 package dev.chatlog.core.bench;
 
-import dev.chatlog.core.PriceCatalog;
+import dev.chatlog.core.price.PriceCatalog;
 import java.time.Instant;
 
 /**

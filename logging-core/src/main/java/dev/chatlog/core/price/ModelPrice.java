@@ -1,4 +1,4 @@
-package dev.chatlog.core;
+package dev.chatlog.core.price;
 
 import java.math.BigDecimal;
 

@@ -1,4 +1,4 @@
-package dev.chatlog.core;
+package dev.chatlog.core.text;
 
 /** Small text helpers shared by the modules. */
 public final class Text {

@@ -1,4 +1,4 @@
-package dev.chatlog.core;
+package dev.chatlog.core.text;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,6 @@
-package dev.chatlog.core;
+package dev.chatlog.core.token;
+
+import dev.chatlog.core.price.PriceCatalog;
 
 import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;

@@ -1,4 +1,6 @@
-package dev.chatlog.core;
+package dev.chatlog.core.price;
+
+import dev.chatlog.core.LlmCall;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

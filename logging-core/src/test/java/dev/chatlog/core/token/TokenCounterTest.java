@@ -1,9 +1,9 @@
-package dev.chatlog.core;
+package dev.chatlog.core.token;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.knuddels.jtokkit.api.EncodingType;
-import dev.chatlog.core.TokenCounter.PromptMessage;
+import dev.chatlog.core.token.TokenCounter.PromptMessage;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

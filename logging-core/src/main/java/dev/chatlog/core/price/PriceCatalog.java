@@ -1,4 +1,6 @@
-package dev.chatlog.core;
+package dev.chatlog.core.price;
+
+import dev.chatlog.core.LlmCall;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
