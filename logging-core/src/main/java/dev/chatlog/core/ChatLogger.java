@@ -1,5 +1,19 @@
 package dev.chatlog.core;
 
+import dev.chatlog.core.internal.CallEnricher;
+import dev.chatlog.core.internal.DiskSpool;
+import dev.chatlog.core.internal.Handoff;
+import dev.chatlog.core.internal.Lifecycle;
+import dev.chatlog.core.internal.LoggerCounters;
+import dev.chatlog.core.internal.MemoryWriter;
+import dev.chatlog.core.internal.ObservedSink;
+import dev.chatlog.core.internal.RecordCodec;
+import dev.chatlog.core.internal.RecordConverter;
+import dev.chatlog.core.internal.SpoolShipper;
+import dev.chatlog.core.internal.Spooler;
+import dev.chatlog.core.internal.StoreWriter;
+import dev.chatlog.core.internal.TurnSummaries;
+
 import dev.chatlog.core.price.PriceCatalog;
 import dev.chatlog.core.text.Masker;
 import dev.chatlog.core.token.TokenCounter;

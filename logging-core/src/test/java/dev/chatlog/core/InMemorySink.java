@@ -6,13 +6,13 @@ import java.util.concurrent.CountDownLatch;
 import java.util.function.Predicate;
 
 /** A sink for worker tests: keeps what it is given, can be made to block or fail. */
-final class InMemorySink implements ChatLogSink {
-    final List<LlmCall> calls = new ArrayList<>();
-    final List<ConversationMessage> messages = new ArrayList<>();
-    volatile CountDownLatch gate = new CountDownLatch(0);
-    volatile int failuresLeft;
-    volatile Predicate<LlmCall> poison = c -> false;
-    int batches;
+public final class InMemorySink implements ChatLogSink {
+    public final List<LlmCall> calls = new ArrayList<>();
+    public final List<ConversationMessage> messages = new ArrayList<>();
+    public volatile CountDownLatch gate = new CountDownLatch(0);
+    public volatile int failuresLeft;
+    public volatile Predicate<LlmCall> poison = c -> false;
+    public int batches;
 
     @Override
     public void write(Batch batch) throws Exception {

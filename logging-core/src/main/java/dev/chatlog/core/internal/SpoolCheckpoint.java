@@ -1,4 +1,4 @@
-package dev.chatlog.core;
+package dev.chatlog.core.internal;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -15,13 +15,13 @@ import org.slf4j.LoggerFactory;
  * moved into place atomically, without fsync: a stale checkpoint only replays records the
  * idempotent store already has.
  */
-final class SpoolCheckpoint {
+public final class SpoolCheckpoint {
     private static final Logger log = LoggerFactory.getLogger(SpoolCheckpoint.class);
 
     private SpoolCheckpoint() {}
 
     /** The checkpoint in {@code dir}, or {@code oldest} with no state when there is none or it is unreadable. */
-    static DiskSpool.Checkpoint read(Path dir, DiskSpool.Position oldest) throws IOException {
+    public static DiskSpool.Checkpoint read(Path dir, DiskSpool.Position oldest) throws IOException {
         Path cp = dir.resolve("checkpoint");
         if (Files.exists(cp)) {
             List<String> lines = Files.readAllLines(cp, StandardCharsets.UTF_8);
@@ -39,7 +39,7 @@ final class SpoolCheckpoint {
         return new DiskSpool.Checkpoint(oldest, List.of());
     }
 
-    static void write(Path dir, DiskSpool.Position p, List<String> state) throws IOException {
+    public static void write(Path dir, DiskSpool.Position p, List<String> state) throws IOException {
         Path tmp = dir.resolve("checkpoint.tmp");
         StringBuilder text = new StringBuilder().append(p.segment()).append(' ').append(p.offset()).append('\n');
         for (String line : state) text.append(line).append('\n');

@@ -1,4 +1,6 @@
-package dev.chatlog.core;
+package dev.chatlog.core.internal;
+
+import dev.chatlog.core.LoggerStats;
 
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
@@ -8,38 +10,38 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link ChatLogger#stats()} returns. Also keeps the last 4,096 hand-off latencies (accepted to
  * spooled, or to stored without a spool) for their percentiles.
  */
-final class LoggerCounters {
-    final AtomicLong accepted = new AtomicLong();
-    final AtomicLong written = new AtomicLong();
-    final AtomicLong dropped = new AtomicLong();
-    final AtomicLong rejected = new AtomicLong();
-    final AtomicLong lost = new AtomicLong();
-    final AtomicLong failedWrites = new AtomicLong();
-    final AtomicLong resolveFailures = new AtomicLong();
-    final AtomicLong spooled = new AtomicLong();
-    final AtomicLong spoolOverflow = new AtomicLong();
+public final class LoggerCounters {
+    public final AtomicLong accepted = new AtomicLong();
+    public final AtomicLong written = new AtomicLong();
+    public final AtomicLong dropped = new AtomicLong();
+    public final AtomicLong rejected = new AtomicLong();
+    public final AtomicLong lost = new AtomicLong();
+    public final AtomicLong failedWrites = new AtomicLong();
+    public final AtomicLong resolveFailures = new AtomicLong();
+    public final AtomicLong spooled = new AtomicLong();
+    public final AtomicLong spoolOverflow = new AtomicLong();
     /**
      * Records that will not be stored, by where they went: refused at the queue (dropped) and lost
      * or refused after it, before they were durable (spool cap, a failed conversion, a batch the
      * fallback write could not store). {@link ChatLogger#awaitDurable(java.time.Duration, ChatLogger.Mark)}
      * compares them with a {@link ChatLogger.Mark} taken before the turn: any change fails it.
      */
-    final AtomicLong droppedSeq = new AtomicLong();
-    final AtomicLong unkeptAfterQueue = new AtomicLong();
+    public final AtomicLong droppedSeq = new AtomicLong();
+    public final AtomicLong unkeptAfterQueue = new AtomicLong();
     private volatile long lastLossNanos;
     private volatile boolean anyLoss;
-    volatile String lastError;
+    public volatile String lastError;
 
     private final long[] handoff = new long[4096];
     private long handoffCount; // written by one stage thread only
 
-    void dropped(long n) {
+    public void dropped(long n) {
         dropped.addAndGet(n);
         droppedSeq.addAndGet(n);
         lossNow();
     }
 
-    void lost(long n) {
+    public void lost(long n) {
         lost.addAndGet(n);
         unkeptAfterQueue.addAndGet(n);
         lossNow();
@@ -51,13 +53,13 @@ final class LoggerCounters {
     }
 
     /** A record refused before it was durable (it could not be converted, or stored without a spool). */
-    void refusedBeforeDurable() {
+    public void refusedBeforeDurable() {
         rejected.incrementAndGet();
         unkeptAfterQueue.incrementAndGet();
     }
 
     /** One record's time from being accepted to being durable (stage thread only). */
-    void handoff(long nanos) {
+    public void handoff(long nanos) {
         handoff[(int) (handoffCount++ & (handoff.length - 1))] = nanos;
     }
 
@@ -66,7 +68,7 @@ final class LoggerCounters {
         return sorted[Math.min(sorted.length - 1, (int) (q * sorted.length))] / 1000;
     }
 
-    LoggerStats snapshot(int queueDepth, DiskSpool spool, long backlogMillis) {
+    public LoggerStats snapshot(int queueDepth, DiskSpool spool, long backlogMillis) {
         long[] h = Arrays.copyOf(handoff, (int) Math.min(handoffCount, handoff.length));
         Arrays.sort(h);
         return new LoggerStats(accepted.get(), written.get(), dropped.get(), rejected.get(), lost.get(),

@@ -1,4 +1,11 @@
-package dev.chatlog.core;
+package dev.chatlog.core.internal;
+
+import dev.chatlog.core.ChatLogger;
+import dev.chatlog.core.ConversationMessage;
+import dev.chatlog.core.InMemorySink;
+import dev.chatlog.core.LlmCall;
+import dev.chatlog.core.MessageTurn;
+import dev.chatlog.core.TraceParent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

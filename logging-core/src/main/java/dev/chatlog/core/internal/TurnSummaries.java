@@ -1,4 +1,8 @@
-package dev.chatlog.core;
+package dev.chatlog.core.internal;
+
+import dev.chatlog.core.Batch;
+import dev.chatlog.core.ConversationMessage;
+import dev.chatlog.core.LlmCall;
 
 import java.math.BigDecimal;
 import java.util.LinkedHashMap;
@@ -14,10 +18,10 @@ import org.slf4j.LoggerFactory;
  * sees written and says the turn when its message follows (calls made after the message closed are
  * not in its line). A batch replayed from the spool after a crash may say a turn again.
  */
-final class TurnSummaries implements java.util.function.Consumer<Batch> {
+public final class TurnSummaries implements java.util.function.Consumer<Batch> {
     private static final Logger log = LoggerFactory.getLogger("dev.chatlog.turns");
     /** Turns whose calls were seen and whose message was not, at most: the oldest are forgotten past it. */
-    static final int MAX_OPEN = 10_000;
+    public static final int MAX_OPEN = 10_000;
 
     private final java.util.function.Consumer<String> out;
     private final Map<String, Turn> open = new LinkedHashMap<>(256, 0.75f, false) {
@@ -39,11 +43,11 @@ final class TurnSummaries implements java.util.function.Consumer<Batch> {
         final TreeSet<String> tools = new TreeSet<>();
     }
 
-    TurnSummaries() {
+    public TurnSummaries() {
         this(log::info);
     }
 
-    TurnSummaries(java.util.function.Consumer<String> out) {
+    public TurnSummaries(java.util.function.Consumer<String> out) {
         this.out = out;
     }
 
@@ -84,7 +88,7 @@ final class TurnSummaries implements java.util.function.Consumer<Batch> {
         }
     }
 
-    static String line(ConversationMessage m, Turn t) {
+    public static String line(ConversationMessage m, Turn t) {
         StringBuilder sb = new StringBuilder("turn ").append(m.conversationId()).append('/').append(m.messageId())
                 .append(m.success() ? " ok" : " FAILED").append(String.format(java.util.Locale.ROOT, " in %.2f s: ", m.responseTimeMs() / 1000.0))
                 .append(t.calls).append(t.calls == 1 ? " LLM call" : " LLM calls");

@@ -1,4 +1,11 @@
-package dev.chatlog.core;
+package dev.chatlog.core.internal;
+
+import dev.chatlog.core.Batch;
+import dev.chatlog.core.CallType;
+import dev.chatlog.core.ChatLogger;
+import dev.chatlog.core.ConversationMessage;
+import dev.chatlog.core.InMemorySink;
+import dev.chatlog.core.LlmCall;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,11 @@
-package dev.chatlog.core;
+package dev.chatlog.core.internal;
+
+import dev.chatlog.core.CallType;
+import dev.chatlog.core.ConversationMessage;
+import dev.chatlog.core.LlmCall;
+import dev.chatlog.core.SqlQuery;
+import dev.chatlog.core.TokenSource;
+import dev.chatlog.core.TraceParent;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -23,22 +30,22 @@ import java.util.Map;
  * {@link #V0_CALL_TYPES} and {@link #V0_TOKEN_SOURCES}. A new layout gets a new version, and the
  * decoder of every older one stays.
  */
-final class RecordCodec {
+public final class RecordCodec {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final byte CALL = 1;
     private static final byte MESSAGE = 2;
     private static final byte TURN_OPENED = 3;
     /** {@link CallType} and {@link TokenSource} in the order format 0 wrote their ordinals. */
-    static final List<CallType> V0_CALL_TYPES = List.of(CallType.CHAT, CallType.STREAMING_CHAT, CallType.EMBEDDING,
+    public static final List<CallType> V0_CALL_TYPES = List.of(CallType.CHAT, CallType.STREAMING_CHAT, CallType.EMBEDDING,
             CallType.TOOL, CallType.AGENT);
-    static final List<TokenSource> V0_TOKEN_SOURCES = List.of(TokenSource.PROVIDER, TokenSource.ESTIMATED);
+    public static final List<TokenSource> V0_TOKEN_SOURCES = List.of(TokenSource.PROVIDER, TokenSource.ESTIMATED);
 
     /** A chat turn was opened (spooled so that a turn whose process died can be shown as incomplete). */
-    record TurnOpened(String conversationId, String messageId, String userInput, Instant openedAt) {}
+    public record TurnOpened(String conversationId, String messageId, String userInput, Instant openedAt) {}
 
     private RecordCodec() {}
 
-    static byte[] encode(Object record) {
+    public static byte[] encode(Object record) {
         try {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream(512);
             DataOutputStream out = new DataOutputStream(bytes);
@@ -87,7 +94,7 @@ final class RecordCodec {
     }
 
     /** Decodes a record spooled in format {@code version}. */
-    static Object decode(int version, byte[] data) {
+    public static Object decode(int version, byte[] data) {
         if (version == 0) {
             return decodeV0(data);
         }

@@ -1,4 +1,4 @@
-package dev.chatlog.core;
+package dev.chatlog.core.internal;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /** One process per directory: an OS file lock, which the OS releases when the process ends, however it ends. */
-final class DirectoryLock implements AutoCloseable {
+public final class DirectoryLock implements AutoCloseable {
     private final FileLock lock;
 
     private DirectoryLock(FileLock lock) {
@@ -16,7 +16,7 @@ final class DirectoryLock implements AutoCloseable {
     }
 
     /** Takes the lock on {@code file}, or refuses: {@code what} is in use by another process (or this one). */
-    static DirectoryLock acquire(Path file, String what) throws IOException {
+    public static DirectoryLock acquire(Path file, String what) throws IOException {
         FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock lock;
         try {

@@ -1,4 +1,10 @@
-package dev.chatlog.core;
+package dev.chatlog.core.internal;
+
+import dev.chatlog.core.CallType;
+import dev.chatlog.core.ConversationMessage;
+import dev.chatlog.core.LlmCall;
+import dev.chatlog.core.SqlQuery;
+import dev.chatlog.core.TokenSource;
 
 import dev.chatlog.core.price.PriceCatalog;
 import dev.chatlog.core.text.Masker;
@@ -12,20 +18,20 @@ import java.util.List;
  * Writer-side completion of records: estimated tokens where the provider gave none, the price,
  * and text cut to the configured length. Runs on the writer thread, never on the caller's.
  */
-final class CallEnricher {
+public final class CallEnricher {
     private final PriceCatalog prices;
     private final TokenCounter tokens;
     private final int maxTextLength;
     private final Masker masker;
 
-    CallEnricher(PriceCatalog prices, TokenCounter tokens, int maxTextLength, Masker masker) {
+    public CallEnricher(PriceCatalog prices, TokenCounter tokens, int maxTextLength, Masker masker) {
         this.prices = prices;
         this.tokens = tokens;
         this.maxTextLength = maxTextLength;
         this.masker = masker;
     }
 
-    LlmCall enrich(LlmCall call) {
+    public LlmCall enrich(LlmCall call) {
         LlmCall.Builder b = call.toBuilder();
         boolean estimated = false;
         if (call.inputTokens() == null) {
@@ -54,7 +60,7 @@ final class CallEnricher {
         return prices.price(counted);
     }
 
-    ConversationMessage enrich(ConversationMessage m) {
+    public ConversationMessage enrich(ConversationMessage m) {
         List<SqlQuery> queries = new ArrayList<>(m.sqlQueries().size());
         for (SqlQuery q : m.sqlQueries()) {
             queries.add(new SqlQuery(clean(q.sql()), q.durationMs(), q.rowCount(), q.success(), clean(q.error())));
@@ -69,14 +75,14 @@ final class CallEnricher {
      * is seen whole, and every rule matches a longer one's part in the window too (their repeats are
      * open-ended), so the stored text is the same as masking the whole text and then cutting it.
      */
-    static final int MASK_MARGIN = 512;
+    public static final int MASK_MARGIN = 512;
 
     /**
      * Masked first (a cut could split a secret), then truncated. Only the part that can be stored
      * (plus {@link #MASK_MARGIN}) is masked: masking was most of the logger's CPU time with long
      * prompts (profiled under the chat load), and what lies past the cut is never stored.
      */
-    String clean(String s) {
+    public String clean(String s) {
         if (s == null || s.length() <= maxTextLength + MASK_MARGIN) {
             return Text.truncate(masker.mask(s), maxTextLength);
         }

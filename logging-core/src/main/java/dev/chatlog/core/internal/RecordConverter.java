@@ -1,4 +1,8 @@
-package dev.chatlog.core;
+package dev.chatlog.core.internal;
+
+import dev.chatlog.core.Batch;
+import dev.chatlog.core.ConversationMessage;
+import dev.chatlog.core.LlmCall;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * {@code threads} threads (the stage thread and {@code threads - 1} helpers); the order is kept. A
  * record whose conversion throws is rejected and counted.
  */
-final class RecordConverter implements AutoCloseable {
+public final class RecordConverter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RecordConverter.class);
     private static final int PARALLEL_FROM = 256; // below, handing work to other threads costs more than it saves (2 busy cores)
 
@@ -28,7 +32,7 @@ final class RecordConverter implements AutoCloseable {
     private final ExecutorService helpers;
     private final int threads;
 
-    RecordConverter(CallEnricher enricher, LoggerCounters counters, int threads) {
+    public RecordConverter(CallEnricher enricher, LoggerCounters counters, int threads) {
         this.enricher = enricher;
         this.counters = counters;
         this.threads = threads;
@@ -40,7 +44,7 @@ final class RecordConverter implements AutoCloseable {
     }
 
     /** The converted records in queue order (LlmCall, ConversationMessage, TurnOpened); failures left out. */
-    List<Object> convert(List<Handoff.Entry> entries) {
+    public List<Object> convert(List<Handoff.Entry> entries) {
         int n = entries.size();
         Object[] out = new Object[n];
         if (helpers == null || n < PARALLEL_FROM) {
@@ -105,7 +109,7 @@ final class RecordConverter implements AutoCloseable {
     }
 
     /** Calls and messages of converted records, as a batch for the sink (markers left out). */
-    static Batch batchOf(List<Object> records) {
+    public static Batch batchOf(List<Object> records) {
         List<LlmCall> calls = new ArrayList<>();
         List<ConversationMessage> messages = new ArrayList<>();
         for (Object o : records) {

@@ -1,4 +1,4 @@
-package dev.chatlog.core;
+package dev.chatlog.core.internal;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -15,27 +15,27 @@ import java.util.zip.CRC32;
  * {@code [int length][int crc32][record]}. The magic is a negative int, which no frame length of
  * format 0 can be, so a segment tells its own format.
  */
-final class SpoolFormat {
-    static final int MAX_RECORD = 64 << 20;
-    static final int MAGIC = 0xC4A7_5B01;
-    static final int VERSION = 3;
-    static final int HEADER = 8;
+public final class SpoolFormat {
+    public static final int MAX_RECORD = 64 << 20;
+    public static final int MAGIC = 0xC4A7_5B01;
+    public static final int VERSION = 3;
+    public static final int HEADER = 8;
     /** Bytes a format-1 frame adds to its record: length, checksum, append time. */
-    static final int FRAME_OVERHEAD = 16;
+    public static final int FRAME_OVERHEAD = 16;
 
     private SpoolFormat() {}
 
-    static ByteBuffer header() {
+    public static ByteBuffer header() {
         return ByteBuffer.allocate(HEADER).putInt(MAGIC).putInt(VERSION).flip();
     }
 
     /** Where a segment of this format has its first frame. */
-    static long firstFrame(int version) {
+    public static long firstFrame(int version) {
         return version == 0 ? 0 : HEADER;
     }
 
     /** The format of a segment: its header's version, or 0 for a segment written before headers. */
-    static int versionOf(Path segment) throws IOException {
+    public static int versionOf(Path segment) throws IOException {
         try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.READ)) {
             ByteBuffer b = ByteBuffer.allocate(HEADER);
             while (b.hasRemaining() && ch.read(b, b.position()) > 0) { }
@@ -53,7 +53,7 @@ final class SpoolFormat {
     }
 
     /** Format-1 frames of {@code records}, appended at {@code nowMillis}, in one buffer of {@code total} bytes. */
-    static ByteBuffer frames(List<byte[]> records, long nowMillis, long total) {
+    public static ByteBuffer frames(List<byte[]> records, long nowMillis, long total) {
         ByteBuffer buf = ByteBuffer.allocate((int) Math.min(Integer.MAX_VALUE, total));
         byte[] time = ByteBuffer.allocate(8).putLong(0, nowMillis).array();
         CRC32 crc = new CRC32();
@@ -67,7 +67,7 @@ final class SpoolFormat {
     }
 
     /** The end of the last whole frame from {@code pos} on (length in bounds, checksum right). */
-    static long endOfWholeFrames(FileChannel ch, long pos, long size) throws IOException {
+    public static long endOfWholeFrames(FileChannel ch, long pos, long size) throws IOException {
         ByteBuffer header = ByteBuffer.allocate(8);
         while (pos + 8 <= size) {
             header.clear();
@@ -85,7 +85,7 @@ final class SpoolFormat {
     }
 
     /** How many frames lie between {@code pos} and {@code end} (frame headers only). */
-    static long countFrames(FileChannel ch, long pos, long end) throws IOException {
+    public static long countFrames(FileChannel ch, long pos, long end) throws IOException {
         long n = 0;
         ByteBuffer header = ByteBuffer.allocate(4);
         while (pos + 8 <= end) {
@@ -100,14 +100,14 @@ final class SpoolFormat {
     }
 
     /** A frame's payload as read back: in format 1 the append time, then the record. */
-    static SpoolReader.Frame frame(int version, byte[] payload) {
+    public static SpoolReader.Frame frame(int version, byte[] payload) {
         if (version == 0) {
             return new SpoolReader.Frame(0, 0, payload);
         }
         return new SpoolReader.Frame(version, ByteBuffer.wrap(payload).getLong(0), java.util.Arrays.copyOfRange(payload, 8, payload.length));
     }
 
-    static int crc(byte[] data) {
+    public static int crc(byte[] data) {
         CRC32 c = new CRC32();
         c.update(data);
         return (int) c.getValue();

@@ -1,4 +1,8 @@
-package dev.chatlog.core;
+package dev.chatlog.core.internal;
+
+import dev.chatlog.core.Batch;
+import dev.chatlog.core.ConversationMessage;
+import dev.chatlog.core.LlmCall;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -25,9 +29,9 @@ import org.slf4j.LoggerFactory;
  * a failed message row marked incomplete, which also makes its calls belong to a visible message
  * and its conversation's summary equal the sum of its messages.
  */
-final class SpoolShipper implements Runnable {
+public final class SpoolShipper implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(SpoolShipper.class);
-    static final String INCOMPLETE = "incomplete: the process stopped before this turn closed (recovered at the next start)";
+    public static final String INCOMPLETE = "incomplete: the process stopped before this turn closed (recovered at the next start)";
     private static final int MAX_OPEN_TURNS = 100_000;
 
     private record Open(RecordCodec.TurnOpened turn, String line) {}
@@ -54,7 +58,7 @@ final class SpoolShipper implements Runnable {
     private volatile long oldestUnshippedMillis;
     private boolean recovering;
 
-    SpoolShipper(DiskSpool spool, StoreWriter store, LoggerCounters counters, Lifecycle lifecycle, int batchSize, Duration checkpointLag) {
+    public SpoolShipper(DiskSpool spool, StoreWriter store, LoggerCounters counters, Lifecycle lifecycle, int batchSize, Duration checkpointLag) {
         this.spool = spool;
         this.store = store;
         this.counters = counters;
@@ -77,12 +81,12 @@ final class SpoolShipper implements Runnable {
         return (conversationId == null ? "" : conversationId) + '\u0000' + messageId;
     }
 
-    void stop() {
+    public void stop() {
         stop = true;
     }
 
     /** How long the oldest record not yet in the database has been in the spool (0: none waiting). */
-    long backlogMillis() {
+    public long backlogMillis() {
         long oldest = oldestUnshippedMillis;
         return oldest == 0 || spool.pendingRecords() == 0 ? 0 : Math.max(0, System.currentTimeMillis() - oldest);
     }

@@ -1,4 +1,4 @@
-package dev.chatlog.core;
+package dev.chatlog.core.internal;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -27,12 +27,12 @@ import org.slf4j.LoggerFactory;
  * SpoolCheckpoint}). At open, a torn tail left by a crash is cut off and logged, never fatal. One
  * process per directory ({@link DirectoryLock}); total size capped.
  */
-final class DiskSpool implements AutoCloseable {
+public final class DiskSpool implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DiskSpool.class);
-    static final int VERSION = SpoolFormat.VERSION;
+    public static final int VERSION = SpoolFormat.VERSION;
     private static final int HEADER = SpoolFormat.HEADER;
 
-    record Position(long segment, long offset) implements Comparable<Position> {
+    public record Position(long segment, long offset) implements Comparable<Position> {
         @Override
         public int compareTo(Position o) {
             return segment != o.segment ? Long.compare(segment, o.segment) : Long.compare(offset, o.offset);
@@ -40,7 +40,7 @@ final class DiskSpool implements AutoCloseable {
     }
 
     /** What the checkpoint file holds: where replay starts, and the shipper's state at that point. */
-    record Checkpoint(Position position, List<String> state) {}
+    public record Checkpoint(Position position, List<String> state) {}
 
     private final Path dir;
     private final long maxBytes;
@@ -66,7 +66,7 @@ final class DiskSpool implements AutoCloseable {
     private final Checkpoint opened;
     private final Position recoveryEnd;
 
-    DiskSpool(Path dir, long maxBytes, long segmentBytes) {
+    public DiskSpool(Path dir, long maxBytes, long segmentBytes) {
         this.dir = dir;
         this.maxBytes = maxBytes;
         this.segmentBytes = segmentBytes;
@@ -116,7 +116,7 @@ final class DiskSpool implements AutoCloseable {
         }
     }
 
-    Path segment(long n) {
+    public Path segment(long n) {
         return dir.resolve(String.format("segment-%012d.log", n));
     }
 
@@ -130,7 +130,7 @@ final class DiskSpool implements AutoCloseable {
         }
     }
 
-    long start(long seg) {
+    public long start(long seg) {
         return SpoolFormat.firstFrame(segmentVersions.getOrDefault(seg, VERSION));
     }
 
@@ -181,7 +181,7 @@ final class DiskSpool implements AutoCloseable {
      * Appends records in order (one thread at a time), as many as fit under the cap; returns how
      * many (the rest are not written).
      */
-    int append(List<byte[]> all) {
+    public int append(List<byte[]> all) {
         long total = 0;
         int fit = 0;
         synchronized (monitor) {
@@ -231,18 +231,18 @@ final class DiskSpool implements AutoCloseable {
     }
 
     /** Records appended and not yet fsynced. */
-    long unsynced() {
+    public long unsynced() {
         return unsynced.get();
     }
 
     /** Whether a group fsync is due: {@code every} records, or {@code intervalNanos} since the last one. */
-    boolean syncDue(int every, long intervalNanos) {
+    public boolean syncDue(int every, long intervalNanos) {
         long n = unsynced.get();
         return n > 0 && (n >= every || System.nanoTime() - lastSyncNanos >= intervalNanos);
     }
 
     /** Fsyncs what was appended (any thread; concurrent appends go on meanwhile). */
-    void sync() {
+    public void sync() {
         synchronized (syncLock) {
             try {
                 long n = unsynced.get();
@@ -259,19 +259,19 @@ final class DiskSpool implements AutoCloseable {
     }
 
     /** Records known to be on disk (fsynced) since this spool was opened. */
-    long synced() {
+    public long synced() {
         return synced.get();
     }
 
-    long corruptFrames() {
+    public long corruptFrames() {
         return corrupt.get();
     }
 
-    long maxBytes() {
+    public long maxBytes() {
         return maxBytes;
     }
 
-    long bytesOnDisk() {
+    public long bytesOnDisk() {
         synchronized (monitor) {
             long sum = 0;
             for (long s : segmentSizes.values()) sum += s;
@@ -280,34 +280,34 @@ final class DiskSpool implements AutoCloseable {
     }
 
     /** Where the next append will go. */
-    Position appendPosition() {
+    public Position appendPosition() {
         synchronized (monitor) {
             return new Position(writeSegment, writeOffset);
         }
     }
 
     /** What the checkpoint said when this spool was opened (where this run's replay started). */
-    Checkpoint opened() {
+    public Checkpoint opened() {
         return opened;
     }
 
     /** The end of what earlier runs appended: records before it were written by a process that is gone. */
-    Position recoveryEnd() {
+    public Position recoveryEnd() {
         return recoveryEnd;
     }
 
     /** Everything before this position is in the database. */
-    Position shipped() {
+    public Position shipped() {
         return shipped;
     }
 
     /** Records appended but not yet shipped (the backlog, including what an earlier run left). */
-    long pendingRecords() {
+    public long pendingRecords() {
         return Math.max(0, pendingRecords.get());
     }
 
     /** Bytes appended but not yet shipped to the database. */
-    long pendingBytes() {
+    public long pendingBytes() {
         synchronized (monitor) {
             Position p = shipped;
             long sum = 0;
@@ -319,40 +319,40 @@ final class DiskSpool implements AutoCloseable {
     }
 
     /** The shipper's next records ({@link SpoolReader#read}). */
-    SpoolReader.Chunk read(int max, long waitMillis, Position limit) throws InterruptedException {
+    public SpoolReader.Chunk read(int max, long waitMillis, Position limit) throws InterruptedException {
         return reader.read(max, waitMillis, limit);
     }
 
     // what the reader reads under the monitor
-    Object monitor() {
+    public Object monitor() {
         return monitor;
     }
 
-    long writeSegment() {
+    public long writeSegment() {
         return writeSegment;
     }
 
     /** Where the frames of a segment end for a reader now (holding the monitor). */
-    long readableEnd(long seg) {
+    public long readableEnd(long seg) {
         return seg >= writeSegment ? writeOffset : segmentSizes.getOrDefault(seg, 0L);
     }
 
     /** The next segment after {@code seg} (holding the monitor). */
-    long segmentAfter(long seg) {
+    public long segmentAfter(long seg) {
         Long next = segmentSizes.higherKey(seg);
         return next == null ? writeSegment : next;
     }
 
-    int version(long seg) {
+    public int version(long seg) {
         synchronized (monitor) { return segmentVersions.getOrDefault(seg, VERSION); }
     }
 
-    void corruptFrameFound() {
+    public void corruptFrameFound() {
         corrupt.incrementAndGet();
     }
 
     /** {@code records} more, up to {@code p}, are in the database (the checkpoint moves separately). */
-    void shipped(Position p, int records) {
+    public void shipped(Position p, int records) {
         shipped = p;
         pendingRecords.addAndGet(-records);
     }
@@ -361,7 +361,7 @@ final class DiskSpool implements AutoCloseable {
      * Moves the checkpoint to {@code p} (at or before {@link #shipped()}) with the shipper's state
      * there, and drops the segments before it.
      */
-    void checkpoint(Position p, List<String> state) {
+    public void checkpoint(Position p, List<String> state) {
         try {
             SpoolCheckpoint.write(dir, p, state);
             synchronized (monitor) {

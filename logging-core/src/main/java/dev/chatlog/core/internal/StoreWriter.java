@@ -1,4 +1,9 @@
-package dev.chatlog.core;
+package dev.chatlog.core.internal;
+
+import dev.chatlog.core.Batch;
+import dev.chatlog.core.ChatLogSink;
+import dev.chatlog.core.ConversationMessage;
+import dev.chatlog.core.LlmCall;
 
 import java.time.Duration;
 import java.util.List;
@@ -10,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * again with exponential backoff for as long as the logger is open; failures that will not pass are
  * narrowed down to the single bad record, which is rejected and counted.
  */
-final class StoreWriter {
+public final class StoreWriter {
     private static final Logger log = LoggerFactory.getLogger(StoreWriter.class);
 
     private final ChatLogSink sink;
@@ -20,7 +25,7 @@ final class StoreWriter {
     /** When the current run of failed writes began (0: the last write passed); said once in the log, with its end. */
     private volatile long outageSince;
 
-    StoreWriter(ChatLogSink sink, LoggerCounters counters, Duration maxBackoff, Lifecycle lifecycle) {
+    public StoreWriter(ChatLogSink sink, LoggerCounters counters, Duration maxBackoff, Lifecycle lifecycle) {
         this.sink = sink;
         this.counters = counters;
         this.maxBackoff = maxBackoff;
@@ -32,7 +37,7 @@ final class StoreWriter {
      * past the close deadline: then a durable (spooled) batch stays on disk, a memory-only batch is
      * counted lost. Returns whether the batch was dealt with.
      */
-    boolean write(Batch batch, boolean durable) {
+    public boolean write(Batch batch, boolean durable) {
         if (batch.size() == 0) {
             return true;
         }

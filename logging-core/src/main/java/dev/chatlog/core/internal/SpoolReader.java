@@ -1,4 +1,4 @@
-package dev.chatlog.core;
+package dev.chatlog.core.internal;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,14 +15,14 @@ import org.slf4j.LoggerFactory;
  * frame by frame, waiting on the spool's monitor for appends. A corrupt frame ends its segment
  * (logged and counted). One thread only.
  */
-final class SpoolReader implements AutoCloseable {
+public final class SpoolReader implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SpoolReader.class);
 
     /** One record as read back: the format version of its segment, when it was appended (0: unknown), its bytes. */
-    record Frame(int version, long appendedAtMillis, byte[] record) {}
+    public record Frame(int version, long appendedAtMillis, byte[] record) {}
 
     /** Records read, and the position after them. */
-    record Chunk(List<Frame> frames, DiskSpool.Position end) {}
+    public record Chunk(List<Frame> frames, DiskSpool.Position end) {}
 
     private final DiskSpool spool;
     private long segment;
@@ -30,14 +30,14 @@ final class SpoolReader implements AutoCloseable {
     private FileChannel channel;
     private long channelSegment = -1;
 
-    SpoolReader(DiskSpool spool, DiskSpool.Position from) {
+    public SpoolReader(DiskSpool spool, DiskSpool.Position from) {
         this.spool = spool;
         this.segment = from.segment();
         this.offset = from.offset();
     }
 
     /** Up to {@code max} records before {@code limit} (null: no limit), waiting up to {@code waitMillis} for some. */
-    Chunk read(int max, long waitMillis, DiskSpool.Position limit) throws InterruptedException {
+    public Chunk read(int max, long waitMillis, DiskSpool.Position limit) throws InterruptedException {
         List<Frame> out = new ArrayList<>();
         Object monitor = spool.monitor();
         try {
@@ -107,7 +107,7 @@ final class SpoolReader implements AutoCloseable {
     }
 
     /** Lets go of a segment about to be deleted. */
-    void release(long seg) throws IOException {
+    public void release(long seg) throws IOException {
         if (seg == channelSegment && channel != null) {
             channel.close();
             channel = null;

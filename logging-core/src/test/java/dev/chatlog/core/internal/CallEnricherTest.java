@@ -1,4 +1,4 @@
-package dev.chatlog.core;
+package dev.chatlog.core.internal;
 
 import dev.chatlog.core.price.PriceCatalog;
 import dev.chatlog.core.text.Masker;

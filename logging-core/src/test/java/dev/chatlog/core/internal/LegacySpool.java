@@ -1,4 +1,10 @@
-package dev.chatlog.core;
+package dev.chatlog.core.internal;
+
+import dev.chatlog.core.CallType;
+import dev.chatlog.core.ConversationMessage;
+import dev.chatlog.core.LlmCall;
+import dev.chatlog.core.SqlQuery;
+import dev.chatlog.core.TokenSource;
 
 import java.math.BigDecimal;
 import java.nio.file.Path;

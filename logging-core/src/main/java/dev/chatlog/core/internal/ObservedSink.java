@@ -1,4 +1,7 @@
-package dev.chatlog.core;
+package dev.chatlog.core.internal;
+
+import dev.chatlog.core.Batch;
+import dev.chatlog.core.ChatLogSink;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -12,14 +15,14 @@ import org.slf4j.LoggerFactory;
  * from the spool after a crash was seen when it was first stored, and is not seen again. An observer
  * that throws is logged and skipped: it never fails a write.
  */
-final class ObservedSink implements ChatLogSink {
+public final class ObservedSink implements ChatLogSink {
     private static final Logger log = LoggerFactory.getLogger(ObservedSink.class);
 
     /** Who is told of stored records, in the order they were added. */
-    static final class Observers {
+    public static final class Observers {
         private final List<Consumer<Batch>> list = new CopyOnWriteArrayList<>();
 
-        void add(Consumer<Batch> observer) {
+        public void add(Consumer<Batch> observer) {
             list.add(observer);
         }
 
@@ -31,7 +34,7 @@ final class ObservedSink implements ChatLogSink {
     private final ChatLogSink sink;
     private final Observers observers;
 
-    ObservedSink(ChatLogSink sink, Observers observers) {
+    public ObservedSink(ChatLogSink sink, Observers observers) {
         this.sink = sink;
         this.observers = observers;
     }

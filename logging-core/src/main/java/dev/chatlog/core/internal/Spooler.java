@@ -1,4 +1,4 @@
-package dev.chatlog.core;
+package dev.chatlog.core.internal;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * Fsyncs in groups. Past the disk cap a batch is lost, loudly; a failing disk falls back to writing
  * the batch straight to the store.
  */
-final class Spooler implements Runnable {
+public final class Spooler implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(Spooler.class);
 
     private final Handoff handoff;
@@ -28,7 +28,7 @@ final class Spooler implements Runnable {
     private final int fsyncEvery;
     private final long fsyncIntervalNanos;
 
-    Spooler(Handoff handoff, RecordConverter converter, DiskSpool spool, StoreWriter direct, LoggerCounters counters,
+    public Spooler(Handoff handoff, RecordConverter converter, DiskSpool spool, StoreWriter direct, LoggerCounters counters,
             Lifecycle lifecycle, int batchSize, int fsyncEvery, long fsyncIntervalNanos) {
         this.handoff = handoff;
         this.converter = converter;
@@ -49,7 +49,7 @@ final class Spooler implements Runnable {
      * database writes to the same disk (measured), and appends, so acknowledgements, must not wait
      * for it. Runs every {@code fsyncEvery} records or {@code fsyncInterval}, whichever first.
      */
-    Runnable syncer() {
+    public Runnable syncer() {
         return () -> {
             syncer = Thread.currentThread();
             while (!syncerStop) {
@@ -64,7 +64,7 @@ final class Spooler implements Runnable {
         };
     }
 
-    void stopSyncer() {
+    public void stopSyncer() {
         syncerStop = true;
         Thread t = syncer;
         if (t != null) LockSupport.unpark(t);
@@ -73,10 +73,10 @@ final class Spooler implements Runnable {
     /** Held while taking from the queue and appending: whoever holds it keeps the queue's order in the spool. */
     private final ReentrantLock turn = new ReentrantLock();
     private volatile Thread parked;
-    static final long LINGER_NANOS = 1_000_000L;
+    public static final long LINGER_NANOS = 1_000_000L;
 
     /** Wakes the spooler thread if it sleeps (called after every offer). */
-    void wake() {
+    public void wake() {
         Thread t = parked;
         if (t != null) LockSupport.unpark(t);
     }
@@ -121,7 +121,7 @@ final class Spooler implements Runnable {
      * milliseconds for a core) the waiter spools what is queued itself, in order, under the same
      * lock. Only threads that chose to wait ({@code awaitDurable}) ever do this work.
      */
-    boolean awaitHelping(Handoff.Barrier barrier, long deadline) throws InterruptedException {
+    public boolean awaitHelping(Handoff.Barrier barrier, long deadline) throws InterruptedException {
         while (true) {
             if (barrier.released()) return barrier.kept(); // one read: it may be released between two
             long left = deadline - System.nanoTime();

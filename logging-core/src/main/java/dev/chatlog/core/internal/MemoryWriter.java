@@ -1,4 +1,4 @@
-package dev.chatlog.core;
+package dev.chatlog.core.internal;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -10,7 +10,7 @@ import org.slf4j.LoggerFactory;
  * interval for a fuller batch, unless someone waits on a barrier), converts them and writes them
  * to the store, retrying while the store is down; records wait in memory only.
  */
-final class MemoryWriter implements Runnable {
+public final class MemoryWriter implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(MemoryWriter.class);
 
     private final Handoff handoff;
@@ -21,7 +21,7 @@ final class MemoryWriter implements Runnable {
     private final int batchSize;
     private final long lingerNanos;
 
-    MemoryWriter(Handoff handoff, RecordConverter converter, StoreWriter store, LoggerCounters counters, Lifecycle lifecycle,
+    public MemoryWriter(Handoff handoff, RecordConverter converter, StoreWriter store, LoggerCounters counters, Lifecycle lifecycle,
                  int batchSize, long lingerNanos) {
         this.handoff = handoff;
         this.converter = converter;

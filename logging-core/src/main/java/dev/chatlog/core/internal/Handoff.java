@@ -1,4 +1,6 @@
-package dev.chatlog.core;
+package dev.chatlog.core.internal;
+
+import dev.chatlog.core.LlmCall;
 
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -16,17 +18,17 @@ import org.slf4j.LoggerFactory;
  * waits for what it logged: a marker queued behind its records, released once the stage has made
  * everything before it durable.
  */
-final class Handoff {
+public final class Handoff {
     private static final Logger log = LoggerFactory.getLogger(Handoff.class);
 
     /** A record as queued: what was logged and when. */
-    record Entry(Object record, long acceptedNanos) {}
+    public record Entry(Object record, long acceptedNanos) {}
 
     /** A record whose conversion is deferred to the stage thread. */
-    record Deferred(Supplier<LlmCall> supplier) {}
+    public record Deferred(Supplier<LlmCall> supplier) {}
 
     /** Released when everything queued before it is durable; {@code ok} false if some of it was lost. */
-    static final class Barrier {
+    public static final class Barrier {
         private final CountDownLatch done = new CountDownLatch(1);
         private volatile boolean ok = true;
 
@@ -35,7 +37,7 @@ final class Handoff {
             done.countDown();
         }
 
-        boolean await(long nanos) throws InterruptedException {
+        public boolean await(long nanos) throws InterruptedException {
             return done.await(nanos, TimeUnit.NANOSECONDS) && ok;
         }
 
@@ -55,17 +57,17 @@ final class Handoff {
     private volatile Runnable onOffer = () -> { };
 
     /** Called after every successful offer (the spooler's wake-up). */
-    void onOffer(Runnable r) {
+    public void onOffer(Runnable r) {
         onOffer = r;
     }
 
-    Handoff(int capacity, LoggerCounters counters) {
+    public Handoff(int capacity, LoggerCounters counters) {
         this.queue = new ArrayBlockingQueue<>(capacity);
         this.counters = counters;
     }
 
     /** Queues a record; a full queue (or a closing logger) drops and counts it. Never blocks. */
-    void offer(Object record) {
+    public void offer(Object record) {
         if (record == null) {
             return;
         }
@@ -86,12 +88,12 @@ final class Handoff {
     }
 
     /** Queues an internal marker (not counted as a record); skipped when the queue is full. */
-    void offerMarker(Object marker) {
+    public void offerMarker(Object marker) {
         if (!closing && queue.offer(new Entry(marker, System.nanoTime()))) onOffer.run();
     }
 
     /** Queues a barrier behind everything offered so far, waiting up to {@code nanos} for room; null if there was none. */
-    Barrier barrier(long nanos) throws InterruptedException {
+    public Barrier barrier(long nanos) throws InterruptedException {
         Barrier b = new Barrier();
         if (!queue.offer(b, nanos, TimeUnit.NANOSECONDS)) return null;
         onOffer.run();
@@ -99,32 +101,32 @@ final class Handoff {
     }
 
     /** Takes what is there without waiting. */
-    int drain(List<Object> into, int max) {
+    public int drain(List<Object> into, int max) {
         return queue.drainTo(into, max);
     }
 
-    Object poll(long nanos) throws InterruptedException {
+    public Object poll(long nanos) throws InterruptedException {
         return queue.poll(nanos, TimeUnit.NANOSECONDS);
     }
 
-    int depth() {
+    public int depth() {
         return queue.size();
     }
 
-    boolean isEmpty() {
+    public boolean isEmpty() {
         return queue.isEmpty();
     }
 
-    void close() {
+    public void close() {
         closing = true;
     }
 
-    boolean closing() {
+    public boolean closing() {
         return closing;
     }
 
     /** Empties the queue at the end of close(); returns how many records (not markers) it held. */
-    long clear() {
+    public long clear() {
         List<Object> rest = new java.util.ArrayList<>();
         queue.drainTo(rest);
         long records = 0;
