@@ -2,6 +2,7 @@ package dev.chatlog.core;
 
 import dev.chatlog.core.internal.CallEnricher;
 import dev.chatlog.core.internal.DiskSpool;
+import dev.chatlog.core.internal.SpoolStage;
 import dev.chatlog.core.internal.Handoff;
 import dev.chatlog.core.internal.Lifecycle;
 import dev.chatlog.core.internal.LoggerCounters;
@@ -56,16 +57,12 @@ public final class ChatLogger implements AutoCloseable {
     private final Handoff handoff;
     private final RecordConverter converter;
     private final Duration closeTimeout;
-    private final DiskSpool spool;
-    private final SpoolShipper shipper;
-    private final Spooler spooler;
-    private final Thread syncerThread;
+    private final SpoolStage durable; // null without a spool
     private final Thread stage;
-    private final Thread shipperThread;
     private final Tracing tracing; // null when traces are off
 
     private ChatLogger(Builder b) {
-        this.spool = b.spoolDir == null ? null : new DiskSpool(b.spoolDir, b.spoolMaxBytes, b.spoolSegmentBytes); // may refuse: first
+        DiskSpool spool = b.spoolDir == null ? null : new DiskSpool(b.spoolDir, b.spoolMaxBytes, b.spoolSegmentBytes); // may refuse: first
         this.handoff = new Handoff(b.queueCapacity, counters);
         this.closeTimeout = b.closeTimeout;
         this.converter = new RecordConverter(new CallEnricher(b.prices, b.tokens, b.maxTextLength, b.masker), counters,
@@ -75,20 +72,13 @@ public final class ChatLogger implements AutoCloseable {
         if (tracing != null) stored.add(tracing::export);
         StoreWriter store = new StoreWriter(new ObservedSink(b.sink, stored), counters, b.maxBackoff, lifecycle);
         if (spool != null) {
-            this.shipper = new SpoolShipper(spool, store, counters, lifecycle, b.batchSize, b.checkpointLag);
-            this.spooler = new Spooler(handoff, converter, spool, store, counters, lifecycle, b.batchSize, b.fsyncEvery,
-                    b.fsyncInterval.toNanos());
-            handoff.onOffer(spooler::wake);
-            this.stage = daemon(spooler, "chatlog-spooler");
-            this.syncerThread = daemon(spooler.syncer(), "chatlog-fsync");
-            this.shipperThread = daemon(shipper, "chatlog-shipper");
+            this.durable = new SpoolStage(spool, handoff, converter, store, counters, lifecycle, b.batchSize, b.checkpointLag,
+                    b.fsyncEvery, b.fsyncInterval);
+            this.stage = durable.intake();
         } else {
-            this.shipper = null;
-            this.spooler = null;
-            this.syncerThread = null;
-            this.stage = daemon(new MemoryWriter(handoff, converter, store, counters, lifecycle, b.batchSize,
+            this.durable = null;
+            this.stage = SpoolStage.daemon(new MemoryWriter(handoff, converter, store, counters, lifecycle, b.batchSize,
                     b.flushInterval.toNanos()), "chatlog-writer");
-            this.shipperThread = null;
         }
     }
 
@@ -100,13 +90,6 @@ public final class ChatLogger implements AutoCloseable {
      */
     public void onStored(java.util.function.Consumer<Batch> observer) {
         stored.add(java.util.Objects.requireNonNull(observer));
-    }
-
-    private static Thread daemon(Runnable r, String name) {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        t.start();
-        return t;
     }
 
     public static Builder builder(ChatLogSink sink) {
@@ -159,7 +142,7 @@ public final class ChatLogger implements AutoCloseable {
 
     /** With a spool, marks a turn as open, so that it shows as incomplete if this process dies before it closes. */
     void turnOpened(String conversationId, String messageId, String userInput, Instant at) {
-        if (spool != null) handoff.offerMarker(new RecordCodec.TurnOpened(conversationId, messageId, userInput, at));
+        if (durable != null) handoff.offerMarker(new RecordCodec.TurnOpened(conversationId, messageId, userInput, at));
     }
 
     /**
@@ -229,7 +212,7 @@ public final class ChatLogger implements AutoCloseable {
             // a record of this turn dropped at the queue was dropped before the barrier was queued (the turn's
             // threads offered it first); a record lost behind the queue is counted before the barrier is released
             boolean noneDropped = counters.droppedSeq.get() == since.dropped;
-            boolean kept = spooler != null ? spooler.awaitHelping(b, deadline) : b.await(Math.max(0, deadline - System.nanoTime()));
+            boolean kept = durable != null ? durable.awaitHelping(b, deadline) : b.await(Math.max(0, deadline - System.nanoTime()));
             return kept && noneDropped && counters.unkeptAfterQueue.get() == since.unkept;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -241,20 +224,15 @@ public final class ChatLogger implements AutoCloseable {
     public boolean flush(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         if (!stage.isAlive()) {
-            return handoff.isEmpty() && (spool == null || spool.pendingRecords() == 0); // closed: nothing will move
+            return handoff.isEmpty() && (durable == null || durable.spool().pendingRecords() == 0); // closed: nothing will move
         }
         try {
             Handoff.Barrier b = handoff.barrier(timeout.toNanos());
             if (b == null) return false;
-            if (!b.await(Math.max(0, deadline - System.nanoTime())) && spool == null) {
+            if (!b.await(Math.max(0, deadline - System.nanoTime())) && durable == null) {
                 return false;
             }
-            if (spool == null) return true;
-            DiskSpool.Position end = spool.appendPosition();
-            while (spool.shipped().compareTo(end) < 0) { // and the shipper has put it in the database
-                if (!lifecycle.awaitProgress(deadline)) return false;
-            }
-            return true;
+            return durable == null || durable.awaitShipped(lifecycle, deadline); // and the shipper has put it in the database
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
@@ -271,26 +249,14 @@ public final class ChatLogger implements AutoCloseable {
         handoff.close(); // accepts nothing more
         flush(closeTimeout);
         lifecycle.close(Math.max(0, deadline - System.nanoTime())); // the stages stop once the queue is empty
-        if (spool == null) {
+        if (durable == null) {
             // wakes a backoff sleep; never done with a spool: interrupting a thread inside FileChannel
             // I/O closes the channel (the spooler polls every millisecond once closing)
             stage.interrupt();
         }
         try {
             stage.join(Math.max(1000, closeTimeout.toMillis()));
-            if (spool != null) {
-                spooler.stopSyncer();
-                syncerThread.join(5000);
-                shipper.stop();
-                shipperThread.interrupt();
-                shipperThread.join(Math.max(1000, closeTimeout.toMillis()));
-                spool.close();
-                long pending = spool.pendingBytes();
-                if (pending > 0) {
-                    log.warn("chatlog closed with {} bytes of records still in the spool {}: they are written at the next start",
-                            pending, "(database unreachable)");
-                }
-            }
+            if (durable != null) durable.stop(closeTimeout);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -306,7 +272,7 @@ public final class ChatLogger implements AutoCloseable {
     }
 
     public LoggerStats stats() {
-        return counters.snapshot(handoff.depth(), spool, shipper == null ? 0 : shipper.backlogMillis());
+        return counters.snapshot(handoff.depth(), durable == null ? null : durable.spool(), durable == null ? 0 : durable.backlogMillis());
     }
 
     /** Configuration, checked when {@link #build()} runs. */
