@@ -73,7 +73,7 @@ public final class LoggerCounters {
         Arrays.sort(h);
         return new LoggerStats(accepted.get(), written.get(), dropped.get(), rejected.get(), lost.get(),
                 failedWrites.get(), resolveFailures.get(), queueDepth, lastError, spooled.get(), spoolOverflow.get(),
-                spool == null ? 0 : spool.pendingBytes(), spool == null ? 0 : spool.synced(),
+                spool == null ? 0 : spool.pendingBytes(), spool == null ? 0 : spool.groupSync().synced(),
                 spool == null ? 0 : spool.corruptFrames(), spool == null ? 0 : spool.pendingRecords(), backlogMillis,
                 spool == null ? 0 : spool.maxBytes(), handoffMicros(h, 0.50), handoffMicros(h, 0.99),
                 anyLoss ? (System.nanoTime() - lastLossNanos) / 1_000_000 : -1);

@@ -22,7 +22,7 @@ public final class SpoolReader implements AutoCloseable {
     public record Frame(int version, long appendedAtMillis, byte[] record) {}
 
     /** Records read, and the position after them. */
-    public record Chunk(List<Frame> frames, DiskSpool.Position end) {}
+    public record Chunk(List<Frame> frames, SpoolPosition end) {}
 
     private final DiskSpool spool;
     private long segment;
@@ -30,21 +30,21 @@ public final class SpoolReader implements AutoCloseable {
     private FileChannel channel;
     private long channelSegment = -1;
 
-    public SpoolReader(DiskSpool spool, DiskSpool.Position from) {
+    public SpoolReader(DiskSpool spool, SpoolPosition from) {
         this.spool = spool;
         this.segment = from.segment();
         this.offset = from.offset();
     }
 
     /** Up to {@code max} records before {@code limit} (null: no limit), waiting up to {@code waitMillis} for some. */
-    public Chunk read(int max, long waitMillis, DiskSpool.Position limit) throws InterruptedException {
+    public Chunk read(int max, long waitMillis, SpoolPosition limit) throws InterruptedException {
         List<Frame> out = new ArrayList<>();
         Object monitor = spool.monitor();
         try {
             while (out.size() < max) {
                 long end;
                 synchronized (monitor) {
-                    if (limit != null && new DiskSpool.Position(segment, offset).compareTo(limit) >= 0) break;
+                    if (limit != null && new SpoolPosition(segment, offset).compareTo(limit) >= 0) break;
                     boolean active = segment >= spool.writeSegment();
                     end = spool.readableEnd(segment);
                     offset = Math.max(offset, spool.start(segment));
@@ -82,7 +82,7 @@ public final class SpoolReader implements AutoCloseable {
                 out.add(SpoolFormat.frame(version, payload.array()));
                 offset += 8 + len;
             }
-            return new Chunk(out, new DiskSpool.Position(segment, offset));
+            return new Chunk(out, new SpoolPosition(segment, offset));
         } catch (IOException e) {
             throw new UncheckedIOException("spool read failed", e);
         }

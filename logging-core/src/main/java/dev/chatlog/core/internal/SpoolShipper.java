@@ -36,8 +36,8 @@ public final class SpoolShipper implements Runnable {
 
     private record Open(RecordCodec.TurnOpened turn, String line) {}
 
-    private record Point(long nanos, DiskSpool.Position position, List<String> state, boolean written) {
-        Point(long nanos, DiskSpool.Position position, List<String> state) {
+    private record Point(long nanos, SpoolPosition position, List<String> state, boolean written) {
+        Point(long nanos, SpoolPosition position, List<String> state) {
             this(nanos, position, state, false);
         }
 
@@ -177,7 +177,7 @@ public final class SpoolShipper implements Runnable {
     }
 
     /** Everything the earlier process left is shipped: the turns it left open never close. */
-    private boolean closeLeftOpenTurns(DiskSpool.Position at) {
+    private boolean closeLeftOpenTurns(SpoolPosition at) {
         recovering = false;
         if (!openTurns.isEmpty()) {
             List<ConversationMessage> incomplete = new ArrayList<>();
@@ -200,7 +200,7 @@ public final class SpoolShipper implements Runnable {
         return true;
     }
 
-    private void moveCheckpoint(DiskSpool.Position shipped) {
+    private void moveCheckpoint(SpoolPosition shipped) {
         List<String> state = new ArrayList<>(openTurns.size());
         for (Open o : openTurns.values()) state.add(o.line());
         trail.add(new Point(System.nanoTime(), shipped, state));

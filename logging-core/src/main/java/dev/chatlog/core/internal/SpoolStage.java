@@ -53,7 +53,7 @@ public final class SpoolStage {
 
     /** Waits until everything appended so far is in the store; false past {@code deadlineNanos}. */
     public boolean awaitShipped(Lifecycle lifecycle, long deadlineNanos) throws InterruptedException {
-        DiskSpool.Position end = spool.appendPosition();
+        SpoolPosition end = spool.appendPosition();
         while (spool.shipped().compareTo(end) < 0) {
             if (!lifecycle.awaitProgress(deadlineNanos)) return false;
         }

@@ -55,7 +55,7 @@ public final class Spooler implements Runnable {
             while (!syncerStop) {
                 LockSupport.parkNanos(this, Math.min(fsyncIntervalNanos, 50_000_000L));
                 try {
-                    if (spool.syncDue(fsyncEvery, fsyncIntervalNanos)) spool.sync();
+                    if (spool.groupSync().due(fsyncEvery, fsyncIntervalNanos)) spool.sync();
                 } catch (RuntimeException e) {
                     counters.lastError = e.toString();
                     log.error("chatlog spool fsync failed", e);
@@ -179,7 +179,7 @@ public final class Spooler implements Runnable {
             log.error("chatlog spool write failed; writing this batch directly to the store", diskFailure);
             return direct.write(RecordConverter.batchOf(records), false);
         }
-        if (spool.unsynced() >= fsyncEvery) {
+        if (spool.groupSync().unsynced() >= fsyncEvery) {
             Thread t = syncer;
             if (t != null) LockSupport.unpark(t);
         }
