@@ -2,12 +2,10 @@ package dev.chatlog.core;
 
 import dev.chatlog.core.internal.CallEnricher;
 import dev.chatlog.core.internal.DiskSpool;
-import dev.chatlog.core.internal.SpoolStage;
 import dev.chatlog.core.internal.Handoff;
-import dev.chatlog.core.internal.Lifecycle;
-import dev.chatlog.core.internal.LoggerCounters;
 import dev.chatlog.core.internal.MemoryWriter;
 import dev.chatlog.core.internal.ObservedSink;
+import dev.chatlog.core.internal.Pipeline;
 import dev.chatlog.core.internal.RecordCodec;
 import dev.chatlog.core.internal.RecordConverter;
 import dev.chatlog.core.internal.SpoolShipper;
@@ -19,12 +17,11 @@ import dev.chatlog.core.price.PriceCatalog;
 import dev.chatlog.core.text.Masker;
 import dev.chatlog.core.token.TokenCounter;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.function.Supplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The non-blocking front of chatlog. Callers hand records to a bounded in-memory queue and return at
@@ -49,37 +46,19 @@ import org.slf4j.LoggerFactory;
  * bad record, which is rejected and counted ({@link StoreWriter}).
  */
 public final class ChatLogger implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(ChatLogger.class);
-
-    private final LoggerCounters counters = new LoggerCounters();
     private final ObservedSink.Observers stored = new ObservedSink.Observers();
-    private final Lifecycle lifecycle = new Lifecycle();
+    private final Pipeline pipeline;
     private final Handoff handoff;
-    private final RecordConverter converter;
-    private final Duration closeTimeout;
-    private final SpoolStage durable; // null without a spool
-    private final Thread stage;
     private final Tracing tracing; // null when traces are off
 
     private ChatLogger(Builder b) {
-        DiskSpool spool = b.spoolDir == null ? null : new DiskSpool(b.spoolDir, b.spoolMaxBytes, b.spoolSegmentBytes); // may refuse: first
-        this.handoff = new Handoff(b.queueCapacity, counters);
-        this.closeTimeout = b.closeTimeout;
-        this.converter = new RecordConverter(new CallEnricher(b.prices, b.tokens, b.maxTextLength, b.masker), counters,
-                b.converterThreads);
-        if (b.turnSummaries) stored.add(new TurnSummaries());
+        LoggerSettings s = b.settings;
+        if (s.turnSummaries()) stored.add(new TurnSummaries());
         this.tracing = b.tracing;
         if (tracing != null) stored.add(tracing::export);
-        StoreWriter store = new StoreWriter(new ObservedSink(b.sink, stored), counters, b.maxBackoff, lifecycle);
-        if (spool != null) {
-            this.durable = new SpoolStage(spool, handoff, converter, store, counters, lifecycle, b.batchSize, b.checkpointLag,
-                    b.fsyncEvery, b.fsyncInterval);
-            this.stage = durable.intake();
-        } else {
-            this.durable = null;
-            this.stage = SpoolStage.daemon(new MemoryWriter(handoff, converter, store, counters, lifecycle, b.batchSize,
-                    b.flushInterval.toNanos()), "chatlog-writer");
-        }
+        this.pipeline = new Pipeline(new ObservedSink(b.sink, stored), s, b.spool,
+                new CallEnricher(b.prices, b.tokens, s.maxTextLength(), b.masker));
+        this.handoff = pipeline.handoff();
     }
 
     /**
@@ -142,7 +121,7 @@ public final class ChatLogger implements AutoCloseable {
 
     /** With a spool, marks a turn as open, so that it shows as incomplete if this process dies before it closes. */
     void turnOpened(String conversationId, String messageId, String userInput, Instant at) {
-        if (durable != null) handoff.offerMarker(new RecordCodec.TurnOpened(conversationId, messageId, userInput, at));
+        if (pipeline.durable()) handoff.offerMarker(new RecordCodec.TurnOpened(conversationId, messageId, userInput, at));
     }
 
     /**
@@ -175,7 +154,7 @@ public final class ChatLogger implements AutoCloseable {
 
     /** The current {@link Mark}: take it before a turn's first record (a {@link MessageTurn} takes its own). */
     public Mark mark() {
-        return new Mark(counters.droppedSeq.get(), counters.unkeptAfterQueue.get());
+        return new Mark(pipeline.counters().droppedSeq.get(), pipeline.counters().unkeptAfterQueue.get());
     }
 
     private final ThreadLocal<Mark> lastAwait = ThreadLocal.withInitial(() -> new Mark(0, 0));
@@ -205,161 +184,86 @@ public final class ChatLogger implements AutoCloseable {
      */
     public boolean awaitDurable(Duration timeout, Mark since) {
         Objects.requireNonNull(since, "since");
-        long deadline = System.nanoTime() + timeout.toNanos();
-        try {
-            Handoff.Barrier b = handoff.closing() ? null : handoff.barrier(timeout.toNanos());
-            if (b == null) return false;
-            // a record of this turn dropped at the queue was dropped before the barrier was queued (the turn's
-            // threads offered it first); a record lost behind the queue is counted before the barrier is released
-            boolean noneDropped = counters.droppedSeq.get() == since.dropped;
-            boolean kept = durable != null ? durable.awaitHelping(b, deadline) : b.await(Math.max(0, deadline - System.nanoTime()));
-            return kept && noneDropped && counters.unkeptAfterQueue.get() == since.unkept;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
+        return pipeline.awaitDurable(timeout, since.dropped, since.unkept);
     }
 
     /** Waits until everything accepted before this call is in the database (or given up on). */
     public boolean flush(Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        if (!stage.isAlive()) {
-            return handoff.isEmpty() && (durable == null || durable.spool().pendingRecords() == 0); // closed: nothing will move
-        }
-        try {
-            Handoff.Barrier b = handoff.barrier(timeout.toNanos());
-            if (b == null) return false;
-            if (!b.await(Math.max(0, deadline - System.nanoTime())) && durable == null) {
-                return false;
-            }
-            return durable == null || durable.awaitShipped(lifecycle, deadline); // and the shipper has put it in the database
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
+        return pipeline.flush(timeout);
     }
 
     /** Stops accepting, writes what is queued (waiting at most the close timeout), stops the threads. */
     @Override
     public void close() {
-        if (handoff.closing()) {
-            return;
-        }
-        long deadline = System.nanoTime() + closeTimeout.toNanos();
-        handoff.close(); // accepts nothing more
-        flush(closeTimeout);
-        lifecycle.close(Math.max(0, deadline - System.nanoTime())); // the stages stop once the queue is empty
-        if (durable == null) {
-            // wakes a backoff sleep; never done with a spool: interrupting a thread inside FileChannel
-            // I/O closes the channel (the spooler polls every millisecond once closing)
-            stage.interrupt();
-        }
-        try {
-            stage.join(Math.max(1000, closeTimeout.toMillis()));
-            if (durable != null) durable.stop(closeTimeout);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        converter.close();
-        long stillQueued = handoff.clear();
-        if (stillQueued > 0) {
-            counters.lost(stillQueued);
-        }
+        if (!pipeline.close()) return;
         if (tracing != null) tracing.close();
-        if (counters.lost.get() > 0) {
-            log.error("chatlog closed with {} record(s) not written (last error: {})", counters.lost.get(), counters.lastError);
-        }
+        pipeline.closed();
     }
 
     public LoggerStats stats() {
-        return counters.snapshot(handoff.depth(), durable == null ? null : durable.spool(), durable == null ? 0 : durable.backlogMillis());
+        return pipeline.stats();
     }
 
-    /** Configuration, checked when {@link #build()} runs. */
+    /**
+     * Configuration: the {@link LoggerSettings} and {@link SpoolSettings} (their defaults and checks) and the parts
+     * (sink, prices, token counter, masker, traces); checked when {@link #build()} runs.
+     */
     public static final class Builder {
         private final ChatLogSink sink;
-        private int queueCapacity = 65_536;
-        private int batchSize = 2000;
-        private Duration flushInterval = Duration.ofMillis(50);
-        private Duration maxBackoff = Duration.ofSeconds(5);
-        private Duration closeTimeout = Duration.ofSeconds(10);
+        private LoggerSettings settings = LoggerSettings.defaults();
+        private SpoolSettings spool; // null: records wait in memory only
         private PriceCatalog prices;
         private TokenCounter tokens;
-        private int maxTextLength = 1_000;
-        private Masker masker = Masker.defaults();
-        private java.nio.file.Path spoolDir;
-        private long spoolMaxBytes = 1L << 30;
-        private long spoolSegmentBytes = 64L << 20;
-        private int fsyncEvery = 100;
-        private Duration fsyncInterval = Duration.ofMillis(200);
-        private Duration checkpointLag = Duration.ofSeconds(2);
-        private int converterThreads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
-        private boolean turnSummaries;
+        private Masker masker;
         private Tracing tracing;
 
         private Builder(ChatLogSink sink) {
             this.sink = Objects.requireNonNull(sink, "sink");
         }
 
-        public Builder queueCapacity(int v) { queueCapacity = v; return this; }
-        public Builder batchSize(int v) { batchSize = v; return this; }
-        /** Without a spool: how long the writer lingers for a fuller batch (default 50 ms). */
-        public Builder flushInterval(Duration v) { flushInterval = v; return this; }
-        public Builder maxBackoff(Duration v) { maxBackoff = v; return this; }
-        public Builder closeTimeout(Duration v) { closeTimeout = v; return this; }
+        /** All the logger's settings at once (each setter below changes one of them). */
+        public Builder settings(LoggerSettings v) { settings = Objects.requireNonNull(v, "settings"); return this; }
+        /**
+         * Makes the logger durable: every record goes through an append-only spool before the store, survives a
+         * database outage and a crash, and is replayed at the next start; null: records wait in memory only.
+         */
+        public Builder spool(SpoolSettings v) { spool = v; return this; }
+        /** A spool in {@code dir} with the default settings ({@link SpoolSettings#in}). */
+        public Builder spool(Path dir) { return spool(dir == null ? null : SpoolSettings.in(dir)); }
+        public Builder queueCapacity(int v) { settings = settings.withQueueCapacity(v); return this; }
+        public Builder batchSize(int v) { settings = settings.withBatchSize(v); return this; }
+        public Builder flushInterval(Duration v) { settings = settings.withFlushInterval(v); return this; }
+        public Builder maxBackoff(Duration v) { settings = settings.withMaxBackoff(v); return this; }
+        public Builder closeTimeout(Duration v) { settings = settings.withCloseTimeout(v); return this; }
+        public Builder maxTextLength(int v) { settings = settings.withMaxTextLength(v); return this; }
+        public Builder converterThreads(int v) { settings = settings.withConverterThreads(v); return this; }
+        public Builder turnSummaries(boolean v) { settings = settings.withTurnSummaries(v); return this; }
+        public Builder spoolMaxBytes(long v) { spool = requireSpool().withMaxBytes(v); return this; }
+        public Builder spoolSegmentBytes(long v) { spool = requireSpool().withSegmentBytes(v); return this; }
+        public Builder fsyncEvery(int v) { spool = requireSpool().withFsync(v, spool.fsyncInterval()); return this; }
+        public Builder fsyncInterval(Duration v) { spool = requireSpool().withFsync(spool.fsyncEvery(), v); return this; }
+        public Builder checkpointLag(Duration v) { spool = requireSpool().withCheckpointLag(v); return this; }
         public Builder prices(PriceCatalog v) { prices = v; return this; }
         public Builder tokenCounter(TokenCounter v) { tokens = v; return this; }
-        /** Longest text stored per field; longer text is cut and marked. */
-        public Builder maxTextLength(int v) { maxTextLength = v; return this; }
-
+        /** What is removed from text before it is stored, in place of the settings' masking. */
+        public Builder masker(Masker v) { masker = Objects.requireNonNull(v); return this; }
         /**
-         * Makes the logger durable: every record goes through an append-only spool in {@code dir}
-         * before the store, survives a database outage and a crash, and is replayed at the next
-         * start. Without it records wait in memory only.
-         */
-        public Builder spool(java.nio.file.Path dir) { spoolDir = dir; return this; }
-        /** What is removed from text before it is stored (default: secrets and personal data); {@link Masker#NONE} keeps all. */
-        public Builder masker(Masker v) { masker = java.util.Objects.requireNonNull(v); return this; }
-        /** Most bytes the spool may hold (default 1 GiB); past it new records are lost and counted. */
-        public Builder spoolMaxBytes(long v) { spoolMaxBytes = v; return this; }
-        public Builder spoolSegmentBytes(long v) { spoolSegmentBytes = v; return this; }
-        /** Group fsync: after this many records (default 100) ... */
-        public Builder fsyncEvery(int v) { fsyncEvery = v; return this; }
-        /** ... or after this long (default 200 ms), whichever comes first. */
-        public Builder fsyncInterval(Duration v) { fsyncInterval = v; return this; }
-        /**
-         * How far the spool checkpoint trails what the store acknowledged (default 2 s): longer than
-         * the database's own log flush interval ({@code innodb_flush_log_at_trx_commit=2} flushes once
-         * a second), so a power cut that takes the database's last commits finds them still in the
-         * spool. Replays cost nothing but time: the store ignores what it already has.
-         */
-        public Builder checkpointLag(Duration v) { checkpointLag = v; return this; }
-        /** Threads that convert large batches (default: the processors, at most 4). */
-        public Builder converterThreads(int v) { converterThreads = v; return this; }
-        /**
-         * One INFO line per stored turn on the {@code dev.chatlog.turns} logger (calls, prompt / completion
-         * tokens, duration, agents, functions, tools, cost), written on the writer thread (default off).
-         */
-        public Builder turnSummaries(boolean v) { turnSummaries = v; return this; }
-        /**
-         * Exports every stored call, tool, agent step and turn as an OpenTelemetry span
-         * ({@link dev.chatlog.core.trace.ChatLogTraces}); off (null) by default, and then free.
+         * Exports every stored call, tool, agent step and turn as an OpenTelemetry span (the
+         * {@code chatlog-opentelemetry} module's {@code ChatLogTraces}); off (null) by default, and then free.
          */
         public Builder traces(Tracing v) { tracing = v; return this; }
 
+        private SpoolSettings requireSpool() {
+            if (spool == null) throw new IllegalStateException("set the spool's directory first: spool(dir)");
+            return spool;
+        }
+
         public ChatLogger build() {
-            if (queueCapacity < 1) throw new IllegalArgumentException("queueCapacity must be >= 1");
-            if (batchSize < 1) throw new IllegalArgumentException("batchSize must be >= 1");
-            if (maxTextLength < 16) throw new IllegalArgumentException("maxTextLength must be >= 16");
-            if (converterThreads < 1) throw new IllegalArgumentException("converterThreads must be >= 1");
-            if (flushInterval.isNegative() || maxBackoff.isNegative() || closeTimeout.isNegative() || checkpointLag.isNegative()) {
-                throw new IllegalArgumentException("durations must not be negative");
-            }
-            if (spoolDir != null && (spoolMaxBytes < 1 << 20 || spoolSegmentBytes < 1 << 16 || fsyncEvery < 1)) {
-                throw new IllegalArgumentException("spool needs at least 1 MiB, segments of at least 64 KiB and fsyncEvery >= 1");
-            }
+            settings.validate();
+            if (spool != null) spool.validate();
             if (prices == null) prices = PriceCatalog.bundled();
             if (tokens == null) tokens = TokenCounter.shared();
+            if (masker == null) masker = settings.masking() ? Masker.defaults(settings.maskPatterns()) : Masker.NONE;
             return new ChatLogger(this);
         }
     }

@@ -83,17 +83,9 @@ public final class ChatlogServer implements AutoCloseable {
         this.database = Database.open(embedded != null
                 ? new dev.chatlog.sql.DatabaseConfig(embedded.jdbcUrl(schema), embedded.user(), embedded.password())
                 : config.database(), 10);
-        PriceCatalog prices = PriceCatalog.bundled().withInlineOverrides(DEMO_PRICE).withEnvironment(config.env());
+        PriceCatalog prices = config.prices().applyTo(PriceCatalog.bundled().withInlineOverrides(DEMO_PRICE));
         ChatLogger.Builder lb = ChatLogger.builder(new JdbcChatLogStore(database.jdbi())).prices(prices)
-                .maxTextLength(config.maxTextLength()).queueCapacity(config.queueCapacity())
-                .batchSize(config.batchSize())
-                .masker(config.masking() ? Masker.defaults(config.maskPatterns()) : Masker.NONE)
-                .turnSummaries(config.alerts().turnSummary());
-        if (config.spoolDir() != null) {
-            lb.spool(config.spoolDir()).spoolMaxBytes(config.spoolMaxBytes()).fsyncEvery(config.fsyncEvery())
-                    .fsyncInterval(Duration.ofMillis(config.fsyncIntervalMs()))
-                    .checkpointLag(Duration.ofMillis(config.checkpointLagMs()));
-        }
+                .settings(config.logger()).spool(config.spool());
         this.traces = ServerTraces.from(config.env()); // null unless OTEL_TRACES_EXPORTER=otlp or a traces endpoint is set
         if (traces != null) lb.traces(traces.traces());
         this.logger = lb.build();
@@ -289,7 +281,7 @@ public final class ChatlogServer implements AutoCloseable {
         meters.databaseUp(up);
         var stats = logger.stats();
         HealthReport report = HealthReport.of(up, stats, new HealthReport.Thresholds(config.healthBacklogRecords(),
-                config.healthBacklogSeconds(), config.queueCapacity()));
+                config.healthBacklogSeconds(), config.logger().queueCapacity()));
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("status", report.status());
         body.put("reasons", report.reasons());
@@ -338,17 +330,17 @@ public final class ChatlogServer implements AutoCloseable {
                 "  model:      " + modelName,
                 "  database:   " + (embedded != null ? "embedded MariaDB 11.4 on 127.0.0.1:" + embedded.port()
                         + ", data in " + config.dataDir().toAbsolutePath() : config.database().toString()),
-                "  spool:      " + (config.spoolDir() == null ? "off (records wait in memory only)"
-                        : config.spoolDir().toAbsolutePath() + " (durable: fsync every " + config.fsyncEvery() + " records or "
-                        + config.fsyncIntervalMs() + " ms)") + "; chat answers " + (config.durableAck()
-                        ? "once the turn is " + (config.spoolDir() == null ? "in the database" : "in the spool") : "without waiting for the log"),
+                "  spool:      " + (config.spool() == null ? "off (records wait in memory only)"
+                        : config.spool().dir().toAbsolutePath() + " (durable: fsync every " + config.spool().fsyncEvery() + " records or "
+                        + config.spool().fsyncInterval().toMillis() + " ms)") + "; chat answers " + (config.durableAck()
+                        ? "once the turn is " + (config.spool() == null ? "in the database" : "in the spool") : "without waiting for the log"),
                 "  access:     " + (config.apiToken() == null ? "open to this host (set CHATLOG_API_TOKEN to require a bearer token)"
                         : "dashboard and export need Authorization: Bearer <CHATLOG_API_TOKEN>"),
                 "  alerts:     " + alerts.describe(),
                 "  metrics:    " + base + "/metrics (Prometheus" + (config.apiToken() == null ? "" : ", bearer token") + ")"
                         + (meters.otlpUrl() == null ? "" : "; OTLP push to " + meters.otlpUrl()),
                 "  traces:     " + (traces == null ? "off (OTEL_TRACES_EXPORTER=otlp exports spans)" : "OTLP to " + traces.url()),
-                "  retention:  " + config.housekeeping().describe() + "; masking " + (config.masking() ? "on" : "OFF"),
+                "  retention:  " + config.housekeeping().describe() + "; masking " + (config.logger().masking() ? "on" : "OFF"),
                 "  shop SQL:   " + (shop == null ? "-" : shop.enforcedByDatabase() ? "read-only user (enforced by the database)"
                         : "app user, SQL guard only (set CHATLOG_SHOP_DB_URL for a SELECT-only user)"),
                 "");

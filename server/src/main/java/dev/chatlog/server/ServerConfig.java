@@ -1,8 +1,14 @@
 package dev.chatlog.server;
 
+import dev.chatlog.core.InvalidDefinitionException;
+import dev.chatlog.core.LoggerSettings;
+import dev.chatlog.core.SpoolSettings;
+import dev.chatlog.core.price.PriceSettings;
 import dev.chatlog.server.chat.ShopDatabase;
 import dev.chatlog.sql.DatabaseConfig;
+import dev.chatlog.sql.Housekeeping;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -19,25 +25,18 @@ public record ServerConfig(
         String openAiApiKey,
         String openAiBaseUrl,
         String model,
-        int maxTextLength,
-        int queueCapacity,
-        int batchSize,
+        LoggerSettings logger,
+        SpoolSettings spool,
+        PriceSettings prices,
         long maxBodyBytes,
-        Path spoolDir,
-        long spoolMaxBytes,
-        int fsyncEvery,
-        int fsyncIntervalMs,
         String apiToken,
         java.util.Set<String> corsOrigins,
         java.util.Set<String> allowedHosts,
-        boolean masking,
-        java.util.List<String> maskPatterns,
-        dev.chatlog.sql.Housekeeping.Settings housekeeping,
+        Housekeeping.Settings housekeeping,
         boolean durableAck,
         int ackTimeoutMs,
         int healthBacklogRecords,
         int healthBacklogSeconds,
-        int checkpointLagMs,
         int shopQueriesPerClient,
         Chatbot chatbot,
         dev.chatlog.server.budgets.BudgetSettings budgets,
@@ -68,7 +67,6 @@ public record ServerConfig(
         }
         String key = env.get("OPENAI_API_KEY");
         Path dataDir = Path.of(env.getOrDefault("CHATLOG_DATA_DIR", "data"));
-        int retention = Settings.intIn(env, "CHATLOG_RETENTION_DAYS", dev.chatlog.sql.Housekeeping.Settings.DEFAULT_RETENTION_DAYS, 0, 36_500);
         String spool = env.getOrDefault("CHATLOG_SPOOL_DIR", "");
         Path spoolDir = spool.equalsIgnoreCase("none") ? null : spool.isBlank() ? dataDir.resolve("spool") : Path.of(spool);
         return new ServerConfig(
@@ -80,31 +78,63 @@ public record ServerConfig(
                 key == null || key.isBlank() ? null : key.trim(),
                 blankToNull(env.get("OPENAI_BASE_URL")),
                 env.getOrDefault("CHATLOG_MODEL", "gpt-4o-mini"),
-                Settings.intIn(env, "CHATLOG_MAX_TEXT_LENGTH", 1_000, 100, 1_000_000),
-                Settings.intIn(env, "CHATLOG_QUEUE_CAPACITY", 65_536, 16, 10_000_000),
-                Settings.intIn(env, "CHATLOG_BATCH_SIZE", 2_000, 1, 50_000),
+                logger(env),
+                spoolDir == null ? null : spool(env, spoolDir),
+                InvalidDefinitionException.naming(PRICE_VARIABLES, () -> new PriceSettings(blank(env.get("CHATLOG_PRICES_FILE")) ? null
+                        : Path.of(env.get("CHATLOG_PRICES_FILE").trim()), env.get("CHATLOG_PRICES"), env.get("CHATLOG_PRICE_DISCOUNTS")).validate()),
                 Settings.intIn(env, "CHATLOG_MAX_BODY_BYTES", 65_536, 1_024, 10_000_000),
-                spoolDir,
-                (long) Settings.intIn(env, "CHATLOG_SPOOL_MAX_MB", 1024, 1, 1_000_000) << 20,
-                Settings.intIn(env, "CHATLOG_FSYNC_EVERY", 100, 1, 1_000_000),
-                Settings.intIn(env, "CHATLOG_FSYNC_INTERVAL_MS", 200, 1, 60_000),
                 blankToNull(env.get("CHATLOG_API_TOKEN")),
                 csv(env.get("CHATLOG_CORS_ORIGINS")),
                 csv(env.get("CHATLOG_ALLOWED_HOSTS")),
-                !"off".equalsIgnoreCase(env.getOrDefault("CHATLOG_MASKING", "on")),
-                patterns(env.get("CHATLOG_MASK_PATTERNS")),
-                new dev.chatlog.sql.Housekeeping.Settings(retention, retention == 0 ? 0 : contentRetention(env, retention),
-                        java.time.Duration.ofSeconds(Settings.intIn(env, "CHATLOG_RETENTION_FIRST_RUN_SECONDS", (int) dev.chatlog.sql.Housekeeping.Settings.DEFAULT_FIRST_RUN.toSeconds(), 0, 86_400))),
+                InvalidDefinitionException.naming(RETENTION_VARIABLES, () -> Housekeeping.Settings.of(
+                        Settings.integer(env, "CHATLOG_RETENTION_DAYS", Housekeeping.Settings.DEFAULT_RETENTION_DAYS),
+                        blank(env.get("CHATLOG_CONTENT_RETENTION_DAYS")) ? null : Settings.integer(env, "CHATLOG_CONTENT_RETENTION_DAYS", 0),
+                        Duration.ofSeconds(Settings.intIn(env, "CHATLOG_RETENTION_FIRST_RUN_SECONDS",
+                                (int) Housekeeping.Settings.DEFAULT_FIRST_RUN.toSeconds(), 0, 86_400)))),
                 !"off".equalsIgnoreCase(env.getOrDefault("CHATLOG_DURABLE_ACK", "on")),
                 Settings.intIn(env, "CHATLOG_ACK_TIMEOUT_MS", 10_000, 1, 600_000),
                 Settings.intIn(env, "CHATLOG_HEALTH_BACKLOG_RECORDS", 20_000, 1, Integer.MAX_VALUE),
                 Settings.intIn(env, "CHATLOG_HEALTH_BACKLOG_SECONDS", 30, 1, 86_400),
-                Settings.intIn(env, "CHATLOG_CHECKPOINT_LAG_MS", 2_000, 0, 3_600_000),
                 Settings.intIn(env, "CHATLOG_SHOP_QUERIES_PER_CLIENT", 1, 1, ShopDatabase.POOL_SIZE),
                 chatbot(env.getOrDefault("CHATLOG_CHATBOT", "auto")),
                 dev.chatlog.server.budgets.BudgetSettings.from(env),
                 dev.chatlog.server.alerts.AlertSettings.from(env),
                 Map.copyOf(env));
+    }
+
+    /** The environment variable of each field of the settings records, for the message of a bad value. */
+    private static final Map<String, String> LOGGER_VARIABLES = Map.of("queueCapacity", "CHATLOG_QUEUE_CAPACITY",
+            "batchSize", "CHATLOG_BATCH_SIZE", "maxTextLength", "CHATLOG_MAX_TEXT_LENGTH", "maskPatterns", "CHATLOG_MASK_PATTERNS");
+    private static final Map<String, String> SPOOL_VARIABLES = Map.of("maxBytes", "CHATLOG_SPOOL_MAX_MB",
+            "fsyncEvery", "CHATLOG_FSYNC_EVERY", "fsyncInterval", "CHATLOG_FSYNC_INTERVAL_MS", "checkpointLag", "CHATLOG_CHECKPOINT_LAG_MS");
+    private static final Map<String, String> RETENTION_VARIABLES = Map.of("retentionDays", "CHATLOG_RETENTION_DAYS",
+            "contentRetentionDays", "CHATLOG_CONTENT_RETENTION_DAYS", "firstRun", "CHATLOG_RETENTION_FIRST_RUN_SECONDS");
+    private static final Map<String, String> PRICE_VARIABLES = Map.of("file", "CHATLOG_PRICES_FILE", "overrides", "CHATLOG_PRICES",
+            "discounts", "CHATLOG_PRICE_DISCOUNTS");
+
+    private static LoggerSettings logger(Map<String, String> env) {
+        LoggerSettings d = LoggerSettings.defaults();
+        return InvalidDefinitionException.naming(LOGGER_VARIABLES, () -> d
+                .withQueueCapacity(Settings.integer(env, "CHATLOG_QUEUE_CAPACITY", d.queueCapacity()))
+                .withBatchSize(Settings.integer(env, "CHATLOG_BATCH_SIZE", d.batchSize()))
+                .withMaxTextLength(Settings.integer(env, "CHATLOG_MAX_TEXT_LENGTH", d.maxTextLength()))
+                .withMasking(Settings.onOff(env, "CHATLOG_MASKING", d.masking()), patterns(env.get("CHATLOG_MASK_PATTERNS")))
+                .withTurnSummaries(Settings.onOff(env, "CHATLOG_TURN_SUMMARY", true))
+                .validate());
+    }
+
+    private static SpoolSettings spool(Map<String, String> env, Path dir) {
+        SpoolSettings d = SpoolSettings.in(dir);
+        return InvalidDefinitionException.naming(SPOOL_VARIABLES, () -> d
+                .withMaxBytes((long) Settings.integer(env, "CHATLOG_SPOOL_MAX_MB", (int) (d.maxBytes() >> 20)) << 20)
+                .withFsync(Settings.integer(env, "CHATLOG_FSYNC_EVERY", d.fsyncEvery()),
+                        Duration.ofMillis(Settings.integer(env, "CHATLOG_FSYNC_INTERVAL_MS", (int) d.fsyncInterval().toMillis())))
+                .withCheckpointLag(Duration.ofMillis(Settings.integer(env, "CHATLOG_CHECKPOINT_LAG_MS", (int) d.checkpointLag().toMillis())))
+                .validate());
+    }
+
+    private static boolean blank(String s) {
+        return s == null || s.isBlank();
     }
 
     private static Chatbot chatbot(String v) {
@@ -123,24 +153,14 @@ public record ServerConfig(
         return out;
     }
 
-    /** CHATLOG_MASK_PATTERNS: a JSON array of regular expressions. */
+    /** CHATLOG_MASK_PATTERNS: a JSON array of regular expressions (checked as such by the logger's settings). */
     private static java.util.List<String> patterns(String v) {
         if (v == null || v.isBlank()) return java.util.List.of();
         try {
-            java.util.List<String> list = java.util.Arrays.asList(new com.fasterxml.jackson.databind.ObjectMapper().readValue(v, String[].class));
-            list.forEach(java.util.regex.Pattern::compile);
-            return list;
-        } catch (Exception e) {
+            return java.util.Arrays.asList(new com.fasterxml.jackson.databind.ObjectMapper().readValue(v, String[].class));
+        } catch (java.io.IOException e) {
             throw new IllegalArgumentException("CHATLOG_MASK_PATTERNS must be a JSON array of regular expressions: " + e.getMessage());
         }
-    }
-
-    private static int contentRetention(Map<String, String> env, int retention) {
-        int content = Settings.intIn(env, "CHATLOG_CONTENT_RETENTION_DAYS", retention, 0, 36_500);
-        if (retention > 0 && (content == 0 || content > retention)) {
-            throw new IllegalArgumentException("CHATLOG_CONTENT_RETENTION_DAYS must be from 1 to CHATLOG_RETENTION_DAYS (" + retention + ")");
-        }
-        return content;
     }
 
     private static String blankToNull(String s) {

@@ -20,6 +20,11 @@ public final class Settings {
         }
     }
 
+    /** A whole number, its range checked by the settings record it goes into; {@code dflt} when unset or blank. */
+    public static int integer(Map<String, String> env, String name, int dflt) {
+        return intIn(env, name, dflt, Integer.MIN_VALUE, Integer.MAX_VALUE);
+    }
+
     /** {@code on} / {@code off} (also true / false, 1 / 0); {@code dflt} when unset or blank. */
     public static boolean onOff(Map<String, String> env, String name, boolean dflt) {
         String v = env.get(name);

@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.chatlog.core.ChatLogger;
-import dev.chatlog.core.text.Masker;
 import dev.chatlog.core.price.PriceCatalog;
 import dev.chatlog.langchain4j.BudgetGuard;
 import dev.chatlog.langchain4j.ChatLogAiServices;
@@ -74,23 +73,15 @@ public class ChatlogAutoConfiguration {
 
     /** The prices calls are logged at, and budgets reserve at: the bundled data with the properties' overrides. */
     static PriceCatalog prices(ChatlogProperties props) {
-        PriceCatalog prices = PriceCatalog.bundled();
-        if (props.getPricesFile() != null) prices = prices.withOverrides(props.getPricesFile());
-        if (props.getPrices() != null && !props.getPrices().isBlank()) prices = prices.withInlineOverrides(props.getPrices());
-        if (props.getPriceDiscounts() != null && !props.getPriceDiscounts().isBlank()) prices = prices.withDiscounts(props.getPriceDiscounts());
-        return prices;
+        return props.priceSettings().catalog();
     }
 
     @Bean(destroyMethod = "close") // drains what is queued into the database when the context closes
     @ConditionalOnMissingBean
     public ChatLogger chatLogger(Database chatlogDatabase, ChatlogProperties props) {
         PriceCatalog prices = prices(props);
-        ChatLogger.Builder b = ChatLogger.builder(new JdbcChatLogStore(chatlogDatabase.jdbi())).prices(prices)
-                .queueCapacity(props.getQueueCapacity()).batchSize(props.getBatchSize()).maxTextLength(props.getMaxTextLength())
-                .masker(props.isMasking() ? Masker.defaults(props.getMaskPatterns()) : Masker.NONE)
-                .closeTimeout(props.getCloseTimeout()).turnSummaries(props.isTurnSummaries());
-        if (props.getSpoolDir() != null) b.spool(props.getSpoolDir()).spoolMaxBytes(props.getSpoolMaxMb() << 20);
-        return b.build();
+        return ChatLogger.builder(new JdbcChatLogStore(chatlogDatabase.jdbi())).prices(prices)
+                .settings(props.loggerSettings()).spool(props.spoolSettings()).build();
     }
 
     @Bean

@@ -1,9 +1,14 @@
 package dev.chatlog.spring;
 
+import dev.chatlog.core.InvalidDefinitionException;
+import dev.chatlog.core.LoggerSettings;
+import dev.chatlog.core.SpoolSettings;
+import dev.chatlog.core.price.PriceSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
@@ -15,11 +20,11 @@ public class ChatlogProperties {
     /** Whether chatlog is on: false leaves every bean as it was and creates none. */
     private boolean enabled = true;
     /** Records kept in memory before the caller's records are dropped (and counted). */
-    private int queueCapacity = 65_536;
+    private int queueCapacity = LoggerSettings.DEFAULT_QUEUE_CAPACITY;
     /** Most records written in one database transaction. */
-    private int batchSize = 2_000;
+    private int batchSize = LoggerSettings.DEFAULT_BATCH_SIZE;
     /** Longest prompt or answer text kept per row, in characters; longer ones are cut. */
-    private int maxTextLength = 1_000;
+    private int maxTextLength = LoggerSettings.DEFAULT_MAX_TEXT_LENGTH;
     /** Whether e-mail addresses, card and phone numbers, keys and tokens are masked in stored texts. */
     private boolean masking = true;
     /** Extra regular expressions to mask in stored texts. */
@@ -27,9 +32,15 @@ public class ChatlogProperties {
     /** Directory of the durable spool (records survive a crash or a database outage); unset: memory only. */
     private Path spoolDir;
     /** Disk cap of the spool, in MB. */
-    private long spoolMaxMb = 1_024;
+    private long spoolMaxMb = SpoolSettings.DEFAULT_MAX_BYTES >> 20;
+    /** Group fsync of the spool after this many records ... */
+    private int fsyncEvery = SpoolSettings.DEFAULT_FSYNC_EVERY;
+    /** ... or after this long, whichever comes first. */
+    private Duration fsyncInterval = SpoolSettings.DEFAULT_FSYNC_INTERVAL;
+    /** How far the spool's checkpoint trails what the database acknowledged (longer than the database's own log flush). */
+    private Duration checkpointLag = SpoolSettings.DEFAULT_CHECKPOINT_LAG;
     /** How long closing the application context waits for the last records to reach the database. */
-    private Duration closeTimeout = Duration.ofSeconds(10);
+    private Duration closeTimeout = LoggerSettings.DEFAULT_CLOSE_TIMEOUT;
     /**
      * Price overrides, {@code model=input:output[:cached];...} in USD per million tokens, on top of the
      * bundled catalog (as {@code CHATLOG_PRICES} for the server).
@@ -75,14 +86,33 @@ public class ChatlogProperties {
 
         /** These properties as the library's settings; a bad value is refused naming its property. */
         public dev.chatlog.sql.Housekeeping.Settings settings() {
-            if (days < 0 || days > 36_500) throw new IllegalArgumentException("chatlog.retention.days must be from 0 (keep forever) to 36500, got " + days);
-            int content = contentDays == null ? days : contentDays;
-            if (days > 0 && (content < 1 || content > days)) {
-                throw new IllegalArgumentException("chatlog.retention.content-days must be from 1 to chatlog.retention.days (" + days + "), got " + content);
-            }
-            if (firstRun == null || firstRun.isNegative()) throw new IllegalArgumentException("chatlog.retention.first-run must be 0 or more");
-            return new dev.chatlog.sql.Housekeeping.Settings(days, days == 0 ? 0 : content, firstRun);
+            return InvalidDefinitionException.naming(Map.of("retentionDays", "chatlog.retention.days",
+                    "contentRetentionDays", "chatlog.retention.content-days", "firstRun", "chatlog.retention.first-run"),
+                    () -> dev.chatlog.sql.Housekeeping.Settings.of(days, contentDays, firstRun));
         }
+    }
+
+    /** The logger's settings from these properties; a bad value is refused naming its property. */
+    public LoggerSettings loggerSettings() {
+        return InvalidDefinitionException.naming(Map.of("queueCapacity", "chatlog.queue-capacity", "batchSize", "chatlog.batch-size",
+                "maxTextLength", "chatlog.max-text-length", "maskPatterns", "chatlog.mask-patterns", "closeTimeout", "chatlog.close-timeout"),
+                () -> LoggerSettings.defaults().withQueueCapacity(queueCapacity).withBatchSize(batchSize).withMaxTextLength(maxTextLength)
+                        .withMasking(masking, maskPatterns).withCloseTimeout(closeTimeout).withTurnSummaries(turnSummaries).validate());
+    }
+
+    /** The spool's settings from these properties (null without {@code chatlog.spool-dir}); a bad value is refused naming its property. */
+    public SpoolSettings spoolSettings() {
+        if (spoolDir == null) return null;
+        return InvalidDefinitionException.naming(Map.of("maxBytes", "chatlog.spool-max-mb", "fsyncEvery", "chatlog.fsync-every",
+                "fsyncInterval", "chatlog.fsync-interval", "checkpointLag", "chatlog.checkpoint-lag"),
+                () -> SpoolSettings.in(spoolDir).withMaxBytes(spoolMaxMb << 20).withFsync(fsyncEvery, fsyncInterval)
+                        .withCheckpointLag(checkpointLag).validate());
+    }
+
+    /** The user's prices from these properties; a bad one is refused naming its property. */
+    public PriceSettings priceSettings() {
+        return InvalidDefinitionException.naming(Map.of("file", "chatlog.prices-file", "overrides", "chatlog.prices",
+                "discounts", "chatlog.price-discounts"), () -> new PriceSettings(pricesFile, prices, priceDiscounts).validate());
     }
 
     /** A separate database for chatlog; unset: the application's own DataSource. */
@@ -291,6 +321,12 @@ public class ChatlogProperties {
     public void setMasking(boolean v) { this.masking = v; }
     public List<String> getMaskPatterns() { return maskPatterns; }
     public void setMaskPatterns(List<String> v) { this.maskPatterns = v; }
+    public int getFsyncEvery() { return fsyncEvery; }
+    public void setFsyncEvery(int v) { this.fsyncEvery = v; }
+    public Duration getFsyncInterval() { return fsyncInterval; }
+    public void setFsyncInterval(Duration v) { this.fsyncInterval = v; }
+    public Duration getCheckpointLag() { return checkpointLag; }
+    public void setCheckpointLag(Duration v) { this.checkpointLag = v; }
     public Path getSpoolDir() { return spoolDir; }
     public void setSpoolDir(Path v) { this.spoolDir = v; }
     public long getSpoolMaxMb() { return spoolMaxMb; }

@@ -249,7 +249,11 @@ class ChatlogAutoConfigurationTest {
                 "chatlog.retention.first-run=0s").run(ctx -> {
             assertTrue(ctx.getStartupFailure() == null, String.valueOf(ctx.getStartupFailure()));
             long deadline = System.nanoTime() + java.time.Duration.ofSeconds(20).toNanos();
-            while (count(schema, "SELECT COUNT(*) FROM chatbot_llm_calls WHERE call_id = 'age-45'") > 0 && System.nanoTime() < deadline) {
+            // one run deletes, then clears texts, then purges minute rows: wait for the whole run, not its first step
+            while ((count(schema, "SELECT COUNT(*) FROM chatbot_llm_calls WHERE call_id = 'age-45'") > 0
+                    || count(schema, "SELECT COUNT(*) FROM chatbot_llm_calls WHERE input_text IS NULL") == 0
+                    || count(schema, "SELECT COUNT(*) FROM chatbot_usage_rollup WHERE granularity = 'm' "
+                            + "AND bucket_start < UTC_TIMESTAMP() - INTERVAL 2 DAY") > 0) && System.nanoTime() < deadline) {
                 Thread.sleep(100);
             }
             assertEquals(0, count(schema, "SELECT COUNT(*) FROM chatbot_llm_calls WHERE call_id = 'age-45'"), "past retention: deleted");
@@ -263,5 +267,27 @@ class ChatlogAutoConfigurationTest {
         runner(schema).withPropertyValues("spring.flyway.enabled=false", "chatlog.retention.days=30", "chatlog.retention.content-days=40")
                 .run(ctx -> assertTrue(String.valueOf(ctx.getStartupFailure()).contains("chatlog.retention.content-days"),
                         "a bad setting names itself: " + ctx.getStartupFailure()));
+    }
+
+    @Test
+    void should_take_the_spool_settings_and_refuse_a_bad_one_naming_its_property(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        String schema = TestDatabase.createSchema();
+        runner(schema).withPropertyValues("spring.flyway.enabled=false", "chatlog.spool-dir=" + dir.resolve("spool"), "chatlog.spool-max-mb=3",
+                "chatlog.fsync-every=1", "chatlog.fsync-interval=5ms", "chatlog.checkpoint-lag=0s").run(ctx -> {
+            assertTrue(ctx.getStartupFailure() == null, String.valueOf(ctx.getStartupFailure()));
+            dev.chatlog.core.ChatLogger logger = ctx.getBean(dev.chatlog.core.ChatLogger.class);
+            assertEquals(3L << 20, logger.stats().spoolMaxBytes());
+            logger.logCall(dev.chatlog.core.LlmCall.builder().callId("fsynced").conversationId("c").model("gpt-4o-mini").build());
+            assertTrue(logger.awaitDurable(java.time.Duration.ofSeconds(10)));
+            long deadline = System.nanoTime() + java.time.Duration.ofSeconds(5).toNanos();
+            while (logger.stats().synced() < 1 && System.nanoTime() < deadline) Thread.sleep(5);
+            assertEquals(1, logger.stats().synced(), "fsync after every record");
+        });
+        for (String[] bad : new String[][] {{"chatlog.fsync-every=0", "chatlog.fsync-every"}, {"chatlog.batch-size=0", "chatlog.batch-size"},
+                {"chatlog.mask-patterns=(open", "chatlog.mask-patterns"}, {"chatlog.price-discounts=openai=20%", "chatlog.price-discounts"}}) {
+            runner(schema).withPropertyValues("spring.flyway.enabled=false", "chatlog.spool-dir=" + dir.resolve("spool2"), bad[0])
+                    .run(ctx -> assertTrue(String.valueOf(ctx.getStartupFailure()).contains(bad[1] + ": "),
+                            bad[0] + ": a bad setting names itself: " + ctx.getStartupFailure()));
+        }
     }
 }

@@ -1,5 +1,7 @@
 package dev.chatlog.sql;
 
+import dev.chatlog.core.InvalidDefinitionException;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -31,13 +33,18 @@ public final class Housekeeping implements AutoCloseable {
 
         public Settings {
             if (retentionDays < 0 || retentionDays > 36_500) {
-                throw new IllegalArgumentException("retention days must be from 0 (keep forever) to 36500, got " + retentionDays);
+                throw new InvalidDefinitionException("retentionDays", "retentionDays must be from 0 (keep forever) to 36500, got " + retentionDays);
             }
             if (retentionDays > 0 && (contentRetentionDays < 1 || contentRetentionDays > retentionDays)) {
-                throw new IllegalArgumentException("content retention days must be from 1 to the retention days (" + retentionDays
-                        + "), got " + contentRetentionDays);
+                throw new InvalidDefinitionException("contentRetentionDays", "contentRetentionDays must be from 1 to the retention days ("
+                        + retentionDays + "), got " + contentRetentionDays);
             }
-            if (firstRun == null || firstRun.isNegative()) throw new IllegalArgumentException("the first run's delay must be 0 or more");
+            if (firstRun == null || firstRun.isNegative()) throw new InvalidDefinitionException("firstRun", "firstRun must be 0 or more");
+        }
+
+        /** {@code days} of retention (0: forever), texts cleared after {@code contentDays} (null: the same days). */
+        public static Settings of(int days, Integer contentDays, Duration firstRun) {
+            return new Settings(days, days == 0 ? 0 : contentDays == null ? days : contentDays, firstRun);
         }
 
         public static Settings defaults() {

@@ -19,11 +19,11 @@ import java.util.regex.Pattern;
 
 /**
  * Model prices. Bundled: the genai-prices data ({@link GenaiPrices}: 34 providers, their model
- * rules, price history, long-context tiers, cache rates). On top, the user's own prices win:
- * {@code CHATLOG_PRICES_FILE} (chatlog's {@code {"models": {...}}} format, or a genai-prices
- * {@code data_slim.json}, which then replaces the bundled data) and {@code CHATLOG_PRICES}
+ * rules, price history, long-context tiers, cache rates). On top, the user's own prices win
+ * ({@link PriceSettings}): a price file (chatlog's {@code {"models": {...}}} format, or a genai-prices
+ * {@code data_slim.json}, which then replaces the bundled data) and overrides
  * ({@code model=input:output[:cached]}), matched by name with a provider prefix and one trailing
- * date or {@code -latest} removed; and {@code CHATLOG_PRICE_DISCOUNTS} ({@code provider=-20%;...}),
+ * date or {@code -latest} removed; and discounts ({@code provider=-20%;...}),
  * a negotiated discount on everything the data prices for one provider. A model neither knows is
  * not priced: its cost stays null and {@code priced=false}, never $0.
  */
@@ -51,29 +51,6 @@ public final class PriceCatalog {
         if (c == null) {
             GenaiPrices g = GenaiPrices.bundled();
             c = bundled = new PriceCatalog(g.version(), Map.of(), g, Map.of());
-        }
-        return c;
-    }
-
-    /** The bundled catalog with the environment's overrides (see the class comment). */
-    public static PriceCatalog fromEnvironment(Map<String, String> env) {
-        return bundled().withEnvironment(env);
-    }
-
-    /** This catalog with the environment's overrides ({@code CHATLOG_PRICES_FILE}, {@code CHATLOG_PRICES}, discounts) on top. */
-    public PriceCatalog withEnvironment(Map<String, String> env) {
-        PriceCatalog c = this;
-        String file = env.get("CHATLOG_PRICES_FILE");
-        if (file != null && !file.isBlank()) {
-            c = c.withOverrides(Path.of(file));
-        }
-        String inline = env.get("CHATLOG_PRICES");
-        if (inline != null && !inline.isBlank()) {
-            c = c.withInlineOverrides(inline);
-        }
-        String discounts = env.get("CHATLOG_PRICE_DISCOUNTS");
-        if (discounts != null && !discounts.isBlank()) {
-            c = c.withDiscounts(discounts);
         }
         return c;
     }

@@ -1,5 +1,7 @@
 package dev.chatlog.core.price;
 
+import dev.chatlog.core.InvalidDefinitionException;
+
 import dev.chatlog.core.LlmCall;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -145,8 +147,7 @@ class PriceCatalogTest {
         Path file = dir.resolve("prices.json");
         Files.writeString(file, """
                 {"version": "acme-2026-11", "models": {"gpt-4o": {"input": 1.0, "output": 2.0}, "acme-llm": {"input": 0.5, "output": 0.5}}}""");
-        PriceCatalog c = PriceCatalog.fromEnvironment(Map.of("CHATLOG_PRICES_FILE", file.toString(),
-                "CHATLOG_PRICES", "local-llama=0:0;acme-llm=0.25:0.75:0.1", "CHATLOG_PRICE_DISCOUNTS", "azure-open-ai=-20%"));
+        PriceCatalog c = new PriceSettings(file, "local-llama=0:0;acme-llm=0.25:0.75:0.1", "azure-open-ai=-20%").catalog();
         assertEquals(0, new BigDecimal("0.003").compareTo(c.quote("gpt-4o", "openai", MID_2026).orElseThrow().rates().cost(1000, 0, 0, 1000)));
         assertEquals(PriceCatalog.Quote.OVERRIDE, c.quote("gpt-4o-2024-08-06", "openai", MID_2026).orElseThrow().source());
         assertEquals(0, new BigDecimal("0.001").compareTo(c.quote("acme-llm", null, MID_2026).orElseThrow().rates().cost(1000, 0, 0, 1000)));
@@ -162,6 +163,12 @@ class PriceCatalogTest {
         assertThrows(IllegalArgumentException.class, () -> c.withInlineOverrides("broken=1:x"));
         assertThrows(IllegalArgumentException.class, () -> c.withDiscounts("nobody=-10%"));
         assertThrows(IllegalArgumentException.class, () -> c.withDiscounts("openai=20%"));
+        InvalidDefinitionException bad = assertThrows(InvalidDefinitionException.class,
+                () -> new PriceSettings(null, "gpt-4o=1:2", "openai=20%").validate());
+        assertEquals("discounts", bad.field());
+        assertTrue(bad.getMessage().startsWith("discounts: bad price discount 'openai=20%'"), bad.getMessage());
+        assertEquals("file", assertThrows(InvalidDefinitionException.class,
+                () -> new PriceSettings(dir.resolve("missing.json"), null, null).validate()).field());
     }
 
     @Test

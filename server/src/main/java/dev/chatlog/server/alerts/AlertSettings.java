@@ -23,7 +23,7 @@ import java.util.Map;
 public record AlertSettings(List<AlertRule> rules, boolean defaults, int checkSeconds, boolean log, URI webhookUrl, String webhookSecret,
                             int webhookTimeoutMs, String smtpHost, int smtpPort, String smtpUser, String smtpPassword,
                             EmailChannel.Security smtpSecurity, String emailFrom, List<String> emailTo, int maxBackoffSeconds,
-                            int maxAgeHours, String publicUrl, String instance, boolean turnSummary, boolean dailySummary) {
+                            int maxAgeHours, String publicUrl, String instance, boolean dailySummary) {
     public static AlertSettings from(Map<String, String> env) {
         List<AlertRule> rules = Settings.definitions(env, "CHATLOG_ALERT_RULES", "CHATLOG_ALERT_RULES_FILE", AlertRuleParser::parseAll);
         String hook = blank(env.get("CHATLOG_ALERT_WEBHOOK_URL"));
@@ -54,7 +54,7 @@ public record AlertSettings(List<AlertRule> rules, boolean defaults, int checkSe
                 env.getOrDefault("CHATLOG_ALERT_EMAIL_FROM", "chatlog@localhost").trim(), to,
                 Settings.intIn(env, "CHATLOG_ALERT_MAX_BACKOFF_SECONDS", 300, 1, 86_400),
                 Settings.intIn(env, "CHATLOG_ALERT_MAX_AGE_HOURS", 24, 1, 24 * 30), blank(env.get("CHATLOG_PUBLIC_URL")),
-                blank(env.get("CHATLOG_INSTANCE")), Settings.onOff(env, "CHATLOG_TURN_SUMMARY", true),
+                blank(env.get("CHATLOG_INSTANCE")),
                 Settings.onOff(env, "CHATLOG_DAILY_SUMMARY", true));
     }
 
