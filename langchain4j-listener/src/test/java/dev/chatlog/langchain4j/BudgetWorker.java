@@ -4,7 +4,7 @@ import dev.chatlog.core.price.PriceCatalog;
 import dev.chatlog.core.budget.BudgetExceededException;
 import dev.chatlog.sql.Database;
 import dev.chatlog.sql.DatabaseConfig;
-import dev.chatlog.sql.budget.JdbcBudgetGate;
+import dev.chatlog.budgets.JdbcBudgetGate;
 import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.chat.request.ChatRequest;

@@ -2,7 +2,7 @@ package dev.chatlog.core;
 
 /**
  * Where the logger's spans go when traces are on ({@link ChatLogger.Builder#traces}); the
- * implementation is {@link dev.chatlog.core.trace.ChatLogTraces}, on the OpenTelemetry SDK. The
+ * implementation is {@code dev.chatlog.opentelemetry.ChatLogTraces} (the {@code chatlog-opentelemetry} artifact), on the OpenTelemetry SDK. The
  * logger holds none when traces are off, so nothing here runs, and no OpenTelemetry class loads.
  */
 public interface Tracing {

@@ -5,17 +5,17 @@ import dev.chatlog.core.HealthReport;
 import dev.chatlog.server.prices.PriceController;
 import dev.chatlog.server.budgets.BudgetController;
 import dev.chatlog.langchain4j.BudgetGuard;
-import dev.chatlog.sql.budget.BudgetDefinitions;
-import dev.chatlog.sql.budget.BudgetMonitor;
-import dev.chatlog.sql.budget.BudgetReport;
-import dev.chatlog.sql.budget.JdbcBudgetGate;
+import dev.chatlog.budgets.BudgetDefinitions;
+import dev.chatlog.budgets.BudgetMonitor;
+import dev.chatlog.budgets.BudgetReport;
+import dev.chatlog.budgets.JdbcBudgetGate;
 import dev.chatlog.core.text.Masker;
 import dev.chatlog.server.telemetry.ServerMeters;
 import dev.chatlog.server.telemetry.ServerTraces;
 import dev.chatlog.server.alerts.AlertController;
 import dev.chatlog.server.alerts.ServerAlerts;
 import dev.chatlog.server.stats.YesterdaySummary;
-import dev.chatlog.sql.alert.AlertEngine;
+import dev.chatlog.alerts.AlertEngine;
 import dev.chatlog.server.web.AccessControl;
 import dev.chatlog.server.web.HostCheck;
 import dev.chatlog.server.web.JsonErrorHandler;
@@ -122,7 +122,7 @@ public final class ChatlogServer implements AutoCloseable {
         }
         dev.chatlog.server.budgets.BudgetSettings budgetSettings = config.budgets();
         BudgetDefinitions budgetDefinitions = new BudgetDefinitions(database.jdbi());
-        for (dev.chatlog.core.budget.Budget b : budgetSettings.budgets()) budgetDefinitions.put(b); // CHATLOG_BUDGETS: defined at start
+        for (dev.chatlog.budgets.Budget b : budgetSettings.budgets()) budgetDefinitions.put(b); // CHATLOG_BUDGETS: defined at start
         this.budgets = JdbcBudgetGate.builder(database.jdbi()).lease(Duration.ofSeconds(budgetSettings.leaseSeconds()))
                 .failClosed(budgetSettings.failClosed()).admissionWait(Duration.ofMillis(budgetSettings.admissionWaitMs())).build();
         model = BudgetGuard.builder(budgets, prices).defaultMaxTokens(budgetSettings.defaultMaxTokens())

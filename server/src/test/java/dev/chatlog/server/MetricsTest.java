@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.chatlog.core.CallType;
 import dev.chatlog.core.LlmCall;
-import dev.chatlog.core.metrics.ChatLogMeters;
+import dev.chatlog.micrometer.ChatLogMeters;
 import dev.chatlog.langchain4j.OpenAiStub;
 import dev.chatlog.langchain4j.OpenAiStub.Reply;
 import dev.chatlog.langchain4j.OpenAiStub.Usage;

@@ -1,10 +1,10 @@
 package dev.chatlog.spring;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.chatlog.core.alert.AlertRule;
-import dev.chatlog.core.alert.AlertRuleParser;
-import dev.chatlog.sql.alert.AlertDispatcher;
-import dev.chatlog.sql.alert.AlertEngine;
+import dev.chatlog.alerts.AlertRule;
+import dev.chatlog.alerts.AlertRuleParser;
+import dev.chatlog.alerts.AlertDispatcher;
+import dev.chatlog.alerts.AlertEngine;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;

@@ -1,12 +1,12 @@
 package dev.chatlog.spring;
 
-import dev.chatlog.core.alert.AlertChannel;
-import dev.chatlog.core.alert.EmailChannel;
-import dev.chatlog.core.alert.LogChannel;
-import dev.chatlog.core.alert.WebhookChannel;
-import dev.chatlog.sql.alert.AlertDispatcher;
-import dev.chatlog.sql.alert.AlertEngine;
-import dev.chatlog.sql.budget.BudgetReport;
+import dev.chatlog.alerts.channel.AlertChannel;
+import dev.chatlog.alerts.channel.EmailChannel;
+import dev.chatlog.alerts.channel.LogChannel;
+import dev.chatlog.alerts.channel.WebhookChannel;
+import dev.chatlog.alerts.AlertDispatcher;
+import dev.chatlog.alerts.AlertEngine;
+import dev.chatlog.budgets.BudgetReport;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,7 +20,7 @@ import dev.chatlog.langchain4j.ChatLogListener;
 import dev.chatlog.sql.Database;
 import dev.chatlog.sql.DatabaseConfig;
 import dev.chatlog.sql.JdbcChatLogStore;
-import dev.chatlog.sql.budget.JdbcBudgetGate;
+import dev.chatlog.budgets.JdbcBudgetGate;
 import javax.sql.DataSource;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -136,8 +136,8 @@ public class ChatlogAutoConfiguration {
             } catch (java.io.IOException e) {
                 throw new IllegalArgumentException("chatlog.budgets.definitions is not JSON: " + e.getMessage());
             }
-            var store = new dev.chatlog.sql.budget.BudgetDefinitions(chatlogDatabase.jdbi());
-            for (var b : dev.chatlog.core.budget.BudgetParser.parseAll(json, "chatlog.budgets.definitions")) store.put(b);
+            var store = new dev.chatlog.budgets.BudgetDefinitions(chatlogDatabase.jdbi());
+            for (var b : dev.chatlog.budgets.BudgetParser.parseAll(json, "chatlog.budgets.definitions")) store.put(b);
         }
         return JdbcBudgetGate.builder(chatlogDatabase.jdbi()).lease(props.getBudgets().getLease())
                 .failClosed(props.getBudgets().isFailClosed()).admissionWait(props.getBudgets().getAdmissionWait()).build();
@@ -224,8 +224,8 @@ public class ChatlogAutoConfiguration {
     static class Meters {
         @Bean
         @ConditionalOnMissingBean
-        dev.chatlog.core.metrics.ChatLogMeters chatLogMeters(ChatLogger chatLogger) {
-            return new dev.chatlog.core.metrics.ChatLogMeters(chatLogger);
+        dev.chatlog.micrometer.ChatLogMeters chatLogMeters(ChatLogger chatLogger) {
+            return new dev.chatlog.micrometer.ChatLogMeters(chatLogger);
         }
     }
 

@@ -245,7 +245,7 @@ public class ChatlogProperties {
             private String host;
             private int port = 587;
             /** none, starttls or ssl. */
-            private dev.chatlog.core.alert.EmailChannel.Security security = dev.chatlog.core.alert.EmailChannel.Security.STARTTLS;
+            private dev.chatlog.alerts.channel.EmailChannel.Security security = dev.chatlog.alerts.channel.EmailChannel.Security.STARTTLS;
             private String username;
             private String password;
             private String from = "chatlog@localhost";
@@ -256,8 +256,8 @@ public class ChatlogProperties {
             public void setHost(String v) { this.host = v; }
             public int getPort() { return port; }
             public void setPort(int v) { this.port = v; }
-            public dev.chatlog.core.alert.EmailChannel.Security getSecurity() { return security; }
-            public void setSecurity(dev.chatlog.core.alert.EmailChannel.Security v) { this.security = v; }
+            public dev.chatlog.alerts.channel.EmailChannel.Security getSecurity() { return security; }
+            public void setSecurity(dev.chatlog.alerts.channel.EmailChannel.Security v) { this.security = v; }
             public String getUsername() { return username; }
             public void setUsername(String v) { this.username = v; }
             public String getPassword() { return password; }

@@ -130,18 +130,18 @@ class ChatlogAutoConfigurationTest {
     void should_guard_the_chat_model_beans_with_the_budgets_when_enabled() {
         String schema = TestDatabase.createSchema();
         runner(schema).withPropertyValues("chatlog.budgets.enabled=true").run(ctx -> {
-            var gate = ctx.getBean(dev.chatlog.sql.budget.JdbcBudgetGate.class);
-            var definitions = new dev.chatlog.sql.budget.BudgetDefinitions(ctx.getBean(dev.chatlog.sql.Database.class).jdbi());
-            definitions.put(new dev.chatlog.core.budget.Budget("app-day", dev.chatlog.core.budget.Budget.Scope.GLOBAL, null,
-                    dev.chatlog.core.budget.BudgetPeriod.DAY, null, new BigDecimal("0.01"), null, dev.chatlog.core.budget.Budget.Action.ENFORCE));
+            var gate = ctx.getBean(dev.chatlog.budgets.JdbcBudgetGate.class);
+            var definitions = new dev.chatlog.budgets.BudgetDefinitions(ctx.getBean(dev.chatlog.sql.Database.class).jdbi());
+            definitions.put(new dev.chatlog.budgets.Budget("app-day", dev.chatlog.budgets.Budget.Scope.GLOBAL, null,
+                    dev.chatlog.budgets.BudgetPeriod.DAY, null, new BigDecimal("0.01"), null, dev.chatlog.budgets.Budget.Action.ENFORCE));
             gate.refresh();
             ChatModel model = ctx.getBean(ChatModel.class);
             model.chat("hello"); // 1,000 in + 1,000 out of gpt-4o-mini: $0.00075
-            var window = new dev.chatlog.sql.budget.BudgetLedger(ctx.getBean(dev.chatlog.sql.Database.class).jdbi())
+            var window = new dev.chatlog.budgets.BudgetLedger(ctx.getBean(dev.chatlog.sql.Database.class).jdbi())
                     .window(definitions.get("app-day").orElseThrow(), java.time.Instant.now());
             assertEquals(0, new BigDecimal("0.00075").compareTo(window.spent()), window.toString());
-            definitions.put(new dev.chatlog.core.budget.Budget("app-day", dev.chatlog.core.budget.Budget.Scope.GLOBAL, null,
-                    dev.chatlog.core.budget.BudgetPeriod.DAY, null, new BigDecimal("0.002"), null, dev.chatlog.core.budget.Budget.Action.ENFORCE));
+            definitions.put(new dev.chatlog.budgets.Budget("app-day", dev.chatlog.budgets.Budget.Scope.GLOBAL, null,
+                    dev.chatlog.budgets.BudgetPeriod.DAY, null, new BigDecimal("0.002"), null, dev.chatlog.budgets.Budget.Action.ENFORCE));
             gate.refresh();
             assertThrows(dev.chatlog.core.budget.BudgetExceededException.class, () -> model.chat("hello"),
                     "4,096 output tokens at $0.60 / M do not fit in what is left of $0.002");
@@ -156,7 +156,7 @@ class ChatlogAutoConfigurationTest {
         runner(schema).withPropertyValues("chatlog.budgets.enabled=true", "chatlog.budgets.definitions={\"tiny\": {\"scope\": \"global\", "
                 + "\"period\": \"day\", \"limit_usd\": 0.002, \"action\": \"enforce\", \"warn_at\": [0.5, 0.9]}}").run(ctx -> {
             assertTrue(ctx.getStartupFailure() == null, String.valueOf(ctx.getStartupFailure()));
-            var tiny = new dev.chatlog.sql.budget.BudgetDefinitions(ctx.getBean(dev.chatlog.sql.Database.class).jdbi()).get("tiny");
+            var tiny = new dev.chatlog.budgets.BudgetDefinitions(ctx.getBean(dev.chatlog.sql.Database.class).jdbi()).get("tiny");
             assertTrue(tiny.isPresent(), "defined at start");
             assertEquals(0, new BigDecimal("0.002").compareTo(tiny.get().limitUsd()));
             assertThrows(dev.chatlog.core.budget.BudgetExceededException.class, () -> ctx.getBean(ChatModel.class).chat("hello"),

@@ -207,8 +207,8 @@ public final class JdbcChatLogStore implements ChatLogSink {
                     .bind("error_type", clip(c.errorType(), 255))
                     .bind("error_message", clip(c.errorMessage(), 65_000))
                     .bind("metadata", c.metadata().isEmpty() ? null : JSON.writeValueAsString(c.metadata()))
-                    .bind("started_at", utc(c.startedAt()))
-                    .bind("ended_at", utc(c.endedAt()))
+                    .bind("started_at", Utc.time(c.startedAt()))
+                    .bind("ended_at", Utc.time(c.endedAt()))
                     .bind("batch", batchId)
                     .add();
             n++;
@@ -251,7 +251,7 @@ public final class JdbcChatLogStore implements ChatLogSink {
                     .bind("success", m.success())
                     .bind("error_message", clip(m.errorMessage(), 65_000))
                     .bind("debug_info", m.debugInfo().isEmpty() ? null : JSON.writeValueAsString(m.debugInfo()))
-                    .bind("ts", utc(m.timestamp()))
+                    .bind("ts", Utc.time(m.timestamp()))
                     .bind("batch", batchId)
                     .add();
             n++;
@@ -271,9 +271,6 @@ public final class JdbcChatLogStore implements ChatLogSink {
                 .list();
     }
 
-    static LocalDateTime utc(Instant i) {
-        return LocalDateTime.ofInstant(i, ZoneOffset.UTC);
-    }
 
     static int nz(Integer v) {
         return v == null ? 0 : v;

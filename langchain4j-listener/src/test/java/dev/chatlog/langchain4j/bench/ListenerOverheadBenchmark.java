@@ -70,7 +70,7 @@ public final class ListenerOverheadBenchmark {
         // the same listener on a logger whose meters are on (recorded on its writer thread from what it stored)
         ChatLogger meteredLogger = ChatLogger.builder(discard).queueCapacity(4 * n).build();
         io.micrometer.core.instrument.simple.SimpleMeterRegistry registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
-        new dev.chatlog.core.metrics.ChatLogMeters(meteredLogger).bindTo(registry);
+        new dev.chatlog.micrometer.ChatLogMeters(meteredLogger).bindTo(registry);
         ChatLogListener metered = ChatLogListener.builder(meteredLogger).build();
 
         // and on a logger whose traces are on (the caller reads the current span; spans are built on the writer thread)
@@ -84,7 +84,7 @@ public final class ListenerOverheadBenchmark {
             @Override public io.opentelemetry.sdk.common.CompletableResultCode shutdown() { return io.opentelemetry.sdk.common.CompletableResultCode.ofSuccess(); }
         };
         ChatLogger tracedLogger = ChatLogger.builder(discard).queueCapacity(4 * n)
-                .traces(dev.chatlog.core.trace.ChatLogTraces.builder(counting).maxQueueSize(65_536).build()).build();
+                .traces(dev.chatlog.opentelemetry.ChatLogTraces.builder(counting).maxQueueSize(65_536).build()).build();
         ChatModel observedTraced = new FixedModel(response, List.of(ChatLogListener.builder(tracedLogger).build()));
 
         ChatModel bare = new FixedModel(response, List.of());
@@ -109,7 +109,7 @@ public final class ListenerOverheadBenchmark {
                 (pct(with, 50) - pct(without, 50)) / 1e3, (pct(with, 99) - pct(without, 99)) / 1e3);
         System.out.printf("added by the meters at p50: %.2f us, at p99: %.2f us (%,d calls in gen_ai.client.operation.duration)%n",
                 (pct(withMeters, 50) - pct(with, 50)) / 1e3, (pct(withMeters, 99) - pct(with, 99)) / 1e3,
-                registry.get(dev.chatlog.core.metrics.ChatLogMeters.OPERATION_DURATION).timer().count());
+                registry.get(dev.chatlog.micrometer.ChatLogMeters.OPERATION_DURATION).timer().count());
         System.out.printf("added by the traces at p50: %.2f us, at p99: %.2f us%n",
                 (pct(withTraces, 50) - pct(with, 50)) / 1e3, (pct(withTraces, 99) - pct(with, 99)) / 1e3);
         logger.close();

@@ -5,7 +5,7 @@ import java.util.Set;
 
 /**
  * What one LLM call is for, as budgets see it: the user, conversation, chat mode and agent of the
- * turn it belongs to, the model it asks for, and the turn's tags. A {@link Budget} covers the calls
+ * turn it belongs to, the model it asks for, and the turn's tags. A budget ({@code dev.chatlog.budgets.Budget}) covers the calls
  * whose subject matches its scope.
  */
 public record BudgetSubject(String userId, String conversationId, String chatMode, String agent, String model, Set<String> tags) {

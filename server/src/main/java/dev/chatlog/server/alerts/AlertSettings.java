@@ -1,11 +1,11 @@
 package dev.chatlog.server.alerts;
 
-import dev.chatlog.core.alert.AlertChannel;
-import dev.chatlog.core.alert.AlertRule;
-import dev.chatlog.core.alert.AlertRuleParser;
-import dev.chatlog.core.alert.EmailChannel;
-import dev.chatlog.core.alert.LogChannel;
-import dev.chatlog.core.alert.WebhookChannel;
+import dev.chatlog.alerts.channel.AlertChannel;
+import dev.chatlog.alerts.AlertRule;
+import dev.chatlog.alerts.AlertRuleParser;
+import dev.chatlog.alerts.channel.EmailChannel;
+import dev.chatlog.alerts.channel.LogChannel;
+import dev.chatlog.alerts.channel.WebhookChannel;
 import dev.chatlog.server.Settings;
 import java.net.URI;
 import java.time.Duration;
@@ -17,7 +17,7 @@ import java.util.Map;
 /**
  * The server's alert settings, from its environment (docs/alerts.md lists each): the rules
  * defined at start ({@code CHATLOG_ALERT_RULES}, {@code CHATLOG_ALERT_RULES_FILE}, the default
- * rules, {@link dev.chatlog.sql.alert.AlertRules#DEFAULTS}, unless {@code CHATLOG_ALERT_DEFAULTS=off}), the channels (log, webhook, e-mail), how often
+ * rules, {@link dev.chatlog.alerts.AlertRules#DEFAULTS}, unless {@code CHATLOG_ALERT_DEFAULTS=off}), the channels (log, webhook, e-mail), how often
  * rules are evaluated, how long notifications are retried, and the console summaries.
  */
 public record AlertSettings(List<AlertRule> rules, boolean defaults, int checkSeconds, boolean log, URI webhookUrl, String webhookSecret,

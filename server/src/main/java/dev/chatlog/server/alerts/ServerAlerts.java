@@ -1,13 +1,13 @@
 package dev.chatlog.server.alerts;
 
 import dev.chatlog.core.LoggerStats;
-import dev.chatlog.core.alert.AlertRule;
-import dev.chatlog.core.budget.BudgetStatus;
-import dev.chatlog.sql.alert.AlertDispatcher;
-import dev.chatlog.sql.alert.AlertEngine;
-import dev.chatlog.sql.alert.AlertOutbox;
-import dev.chatlog.sql.alert.AlertRules;
-import dev.chatlog.sql.alert.AlertStates;
+import dev.chatlog.alerts.AlertRule;
+import dev.chatlog.budgets.BudgetStatus;
+import dev.chatlog.alerts.AlertDispatcher;
+import dev.chatlog.alerts.AlertEngine;
+import dev.chatlog.alerts.AlertOutbox;
+import dev.chatlog.alerts.AlertRules;
+import dev.chatlog.alerts.AlertStates;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;

@@ -2,11 +2,11 @@ package dev.chatlog.server.budgets;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.chatlog.core.InvalidDefinitionException;
-import dev.chatlog.core.budget.Budget;
-import dev.chatlog.core.budget.BudgetParser;
-import dev.chatlog.core.budget.BudgetStatus;
+import dev.chatlog.budgets.Budget;
+import dev.chatlog.budgets.BudgetParser;
+import dev.chatlog.budgets.BudgetStatus;
 import dev.chatlog.server.web.ApiError;
-import dev.chatlog.sql.budget.BudgetLedger;
+import dev.chatlog.budgets.BudgetLedger;
 import java.math.BigDecimal;
 import java.util.LinkedHashMap;
 import java.util.List;

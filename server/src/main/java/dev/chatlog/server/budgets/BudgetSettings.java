@@ -1,6 +1,6 @@
 package dev.chatlog.server.budgets;
 
-import dev.chatlog.core.budget.Budget;
+import dev.chatlog.budgets.Budget;
 import dev.chatlog.server.Settings;
 import java.util.List;
 import java.util.Map;

@@ -1,8 +1,8 @@
 package dev.chatlog.server.telemetry;
 
 import dev.chatlog.core.ChatLogger;
-import dev.chatlog.core.budget.BudgetStatus;
-import dev.chatlog.core.metrics.ChatLogMeters;
+import dev.chatlog.budgets.BudgetStatus;
+import dev.chatlog.micrometer.ChatLogMeters;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;

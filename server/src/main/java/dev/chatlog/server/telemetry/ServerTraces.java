@@ -1,7 +1,7 @@
 package dev.chatlog.server.telemetry;
 
 import dev.chatlog.core.ChatContext;
-import dev.chatlog.core.trace.ChatLogTraces;
+import dev.chatlog.opentelemetry.ChatLogTraces;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.chatlog.core.ChatLogger;
-import dev.chatlog.core.budget.Budget;
-import dev.chatlog.core.budget.BudgetPeriod;
-import dev.chatlog.core.budget.BudgetStatus;
+import dev.chatlog.budgets.Budget;
+import dev.chatlog.budgets.BudgetPeriod;
+import dev.chatlog.budgets.BudgetStatus;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.ZoneOffset;

@@ -1,0 +1,43 @@
+package dev.chatlog.alerts;
+
+import java.util.Locale;
+
+/**
+ * What a rule watches. The unit of its thresholds ({@code alert_above}, {@code warn_above}) is the
+ * kind's: milliseconds, tokens, a fraction of calls, a multiple of the baseline, a fraction of the
+ * spool's cap.
+ */
+public enum AlertKind {
+    /** A call statistic of duration or time to first token (ms) over the window, per model, function or tool. */
+    SLOW_CALLS("ms"),
+    /** Tokens of one call (most, or the average), over the window. */
+    TOKEN_USAGE("tokens"),
+    /** Failed calls over calls in the window, once the window has {@code min_calls}. */
+    FAILURE_RATE("fraction"),
+    /** Cost in the window over the average cost of a window of that length in the baseline before it. */
+    COST_SPIKE("x baseline"),
+    /** A budget's state: near its limit or projected past it (WARNING), at its limit (ALERT). */
+    BUDGET("fraction of limit"),
+    /** This instance's logger: records dropped, rejected or lost in the window, the spool near its cap, the database down. */
+    LOGGER_HEALTH("fraction of spool cap"),
+    /** A drop in a quality score. Reserved: chatlog does not record scores yet, so a rule of this kind is refused. */
+    QUALITY_DROP("score");
+
+    private final String unit;
+
+    AlertKind(String unit) {
+        this.unit = unit;
+    }
+
+    public String unit() {
+        return unit;
+    }
+
+    public String label() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    public static AlertKind parse(String s) {
+        return valueOf(s.trim().toUpperCase(Locale.ROOT));
+    }
+}

@@ -1,0 +1,160 @@
+package dev.chatlog.alerts;
+
+import dev.chatlog.sql.Utc;
+
+
+import dev.chatlog.budgets.BudgetReport;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * What a notification says: its summary in words, the three calls or conversations behind a change
+ * to WARNING or ALERT (read from the calls of the window, only when a subject changes state), and
+ * the links into the dashboard, all under {@code dashboardUrl}.
+ */
+final class AlertNotifications {
+    private static final int CAUSES = 3;
+
+    private final String dashboardUrl;
+
+    AlertNotifications(String dashboardUrl) {
+        this.dashboardUrl = dashboardUrl;
+    }
+
+    Notification of(Handle h, AlertRule r, String key, String subject, AlertState was, AlertState next,
+                                      AlertEvaluator.Observation o, AlertEvaluator.Window w, Instant now) {
+        List<Map<String, Object>> causes = next == AlertState.OK ? List.of() : causes(h, r, subject, o, w);
+        Map<String, String> links = new LinkedHashMap<>();
+        links.put("alerts", dashboardUrl + "/dashboard#alerts");
+        links.put("alerts_json", dashboardUrl + "/logging-dashboard/alerts");
+        if (r.by().equals("model") && !subject.isEmpty()) links.put("dashboard", dashboardUrl + "/dashboard#range=1&model=" + enc(subject));
+        else links.put("dashboard", dashboardUrl + "/dashboard#range=1");
+        if (r.kind() == AlertKind.BUDGET) links.put("budget", dashboardUrl + "/logging-dashboard/budgets/" + enc(subject));
+        boolean windowed = r.kind() != AlertKind.BUDGET;
+        return new Notification(key, r.name(), r.kind(), r.severity(), r.by(), subject, next, was, o.value(),
+                r.kind() == AlertKind.BUDGET ? null : r.alertAbove(), r.kind() == AlertKind.BUDGET ? null : r.warnAbove(), o.calls(),
+                windowed ? AlertRule.show(r.window()) : null, windowed ? w.from() : null, windowed ? w.to() : null,
+                summary(r, subject, was, next, o), causes, links, now);
+    }
+
+    private String summary(AlertRule r, String subject, AlertState was, AlertState next, AlertEvaluator.Observation o) {
+        String who = r.by().equals("all") ? "all calls" : r.by() + " " + (subject.isEmpty() ? "(none)" : subject);
+        String v = o.value() == null ? "no figure" : o.value().stripTrailingZeros().toPlainString();
+        String limits = "alert above " + plain(r.alertAbove()) + (r.warnAbove() == null ? "" : ", warning above " + plain(r.warnAbove()));
+        String head = switch (r.kind()) {
+            case SLOW_CALLS -> r.stat() + " " + (r.metric().equals("ttft") ? "time to first token" : "duration") + " of " + who + " is " + v
+                    + " ms over the last " + AlertRule.show(r.window()) + " (" + calls(o.calls()) + "; " + limits + " ms)";
+            case TOKEN_USAGE -> (r.stat().equals("max") ? "the most tokens of one call" : "average " + r.metric() + " tokens per call")
+                    + " of " + who + " is " + v + " over the last " + AlertRule.show(r.window()) + " (" + calls(o.calls()) + "; " + limits + ")";
+            case FAILURE_RATE -> "failure rate of " + who + " is " + pct(o.value()) + " over the last " + AlertRule.show(r.window()) + " ("
+                    + o.figures().getOrDefault("failed", 0) + " of " + o.calls() + " calls failed; alert above " + pct(r.alertAbove())
+                    + (r.warnAbove() == null ? "" : ", warning above " + pct(r.warnAbove())) + ", at least " + r.minCalls() + " calls)";
+            case COST_SPIKE -> "cost of " + who + " over the last " + AlertRule.show(r.window()) + " is $" + o.figures().getOrDefault("cost_usd", "0")
+                    + ", " + v + "x the average of such a window in the " + o.figures().getOrDefault("baseline", "") + " before it ($"
+                    + o.figures().getOrDefault("baseline_cost_per_window_usd", "?") + "; " + limits + ")";
+            case BUDGET -> "budget " + subject + " has spent $" + o.figures().getOrDefault("spent_usd", "?") + " of $"
+                    + o.figures().getOrDefault("limit_usd", "?") + " (" + pct(o.value()) + ")"
+                    + (Boolean.TRUE.equals(o.figures().get("projected_to_exceed")) ? ", projected to reach $" + o.figures().get("projected_usd") : "");
+            case LOGGER_HEALTH -> "logger of instance " + subject + ": " + (o.figures().get("reasons") instanceof List<?> l && !l.isEmpty()
+                    ? String.join("; ", l.stream().map(Object::toString).toList()) : "healthy");
+            case QUALITY_DROP -> "quality score " + v;
+        };
+        if (next == AlertState.OK) return "resolved (was " + was + "): " + head;
+        return head;
+    }
+
+    private List<Map<String, Object>> causes(Handle h, AlertRule r, String subject, AlertEvaluator.Observation o, AlertEvaluator.Window w) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        if (r.kind() == AlertKind.BUDGET) {
+            Object idx = o.figures().get("window_index");
+            if (idx instanceof Long index) {
+                for (var c : BudgetReport.topConversations(h, subject, index, CAUSES)) {
+                    out.add(conversation(c.conversationId(), c.cost(), c.calls()));
+                }
+            }
+            return out;
+        }
+        if (r.kind() == AlertKind.LOGGER_HEALTH || r.kind() == AlertKind.QUALITY_DROP) return out;
+        String filter = switch (r.by()) {
+            case "model" -> dev.chatlog.sql.rollup.RawSql.MODEL_CALL + " AND COALESCE(model, '') = :v";
+            case "function" -> dev.chatlog.sql.rollup.RawSql.MODEL_CALL + " AND COALESCE(function_name, '') = :v";
+            case "tool" -> "call_type = 'tool' AND COALESCE(function_name, '') = :v";
+            default -> dev.chatlog.sql.rollup.RawSql.MODEL_CALL;
+        };
+        String range = "started_at >= :from AND started_at < :to AND ";
+        if (r.kind() == AlertKind.COST_SPIKE) {
+            h.createQuery("SELECT conversation_id, SUM(cost_estimate) c, COUNT(*) n FROM chatbot_llm_calls WHERE " + range + filter
+                            + " GROUP BY conversation_id ORDER BY c DESC LIMIT " + CAUSES)
+                    .bind("from", Utc.time(w.from())).bind("to", Utc.time(w.to())).bind("v", subject)
+                    .map((rs, ctx) -> out.add(conversation(rs.getString(1), rs.getBigDecimal(2), rs.getInt(3)))).list();
+            return out;
+        }
+        String order = switch (r.kind()) {
+            case SLOW_CALLS -> r.metric().equals("ttft") ? "time_to_first_token_ms DESC" : "duration_ms DESC";
+            case TOKEN_USAGE -> "total_tokens DESC";
+            default -> "started_at DESC";
+        };
+        String which = r.kind() == AlertKind.FAILURE_RATE ? " AND NOT success" : "";
+        h.createQuery("SELECT call_id, conversation_id, model, function_name, duration_ms, time_to_first_token_ms, total_tokens, cost_estimate, "
+                        + "success, error_type, started_at FROM chatbot_llm_calls WHERE " + range + filter + which + " ORDER BY " + order
+                        + " LIMIT " + CAUSES)
+                .bind("from", Utc.time(w.from())).bind("to", Utc.time(w.to())).bind("v", subject)
+                .map((rs, ctx) -> {
+                    Map<String, Object> c = new LinkedHashMap<>();
+                    c.put("type", "call");
+                    c.put("call_id", rs.getString(1));
+                    c.put("conversation_id", rs.getString(2));
+                    c.put("model", rs.getString(3));
+                    c.put("function", rs.getString(4));
+                    c.put("duration_ms", rs.getBigDecimal(5));
+                    c.put("time_to_first_token_ms", rs.getObject(6));
+                    c.put("total_tokens", rs.getLong(7));
+                    c.put("cost_usd", rs.getBigDecimal(8));
+                    c.put("success", rs.getBoolean(9));
+                    c.put("error_type", rs.getString(10));
+                    c.put("started_at", Utc.instant(rs.getObject(11, LocalDateTime.class)).toString());
+                    c.put("description", "call " + rs.getString(1) + " (" + (rs.getString(3) == null ? rs.getString(4) : rs.getString(3)) + ") "
+                            + rs.getBigDecimal(5).stripTrailingZeros().toPlainString() + " ms, " + rs.getLong(7) + " tokens"
+                            + (rs.getBoolean(9) ? "" : ", failed: " + rs.getString(10)));
+                    c.put("link", dashboardUrl + "/dashboard#conversation=" + enc(rs.getString(2)));
+                    return out.add(c);
+                }).list();
+        return out;
+    }
+
+    private Map<String, Object> conversation(String id, BigDecimal cost, int calls) {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("type", "conversation");
+        c.put("conversation_id", id);
+        c.put("cost_usd", cost == null ? null : cost.stripTrailingZeros().toPlainString());
+        c.put("calls", calls);
+        c.put("description", "conversation " + id + ": $" + (cost == null ? "?" : cost.stripTrailingZeros().toPlainString()) + " in " + calls + " calls");
+        c.put("link", dashboardUrl + "/dashboard#conversation=" + enc(id));
+        return c;
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s == null ? "" : s, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    private static String calls(long n) {
+        return n == 1 ? "1 call" : n + " calls";
+    }
+
+    private static String plain(BigDecimal b) {
+        return b.stripTrailingZeros().toPlainString();
+    }
+
+    private static String pct(BigDecimal fraction) {
+        return fraction == null ? "-" : fraction.movePointRight(2).setScale(1, RoundingMode.HALF_UP).stripTrailingZeros().toPlainString() + "%";
+    }
+}
