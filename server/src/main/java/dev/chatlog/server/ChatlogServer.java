@@ -5,17 +5,15 @@ import dev.chatlog.core.HealthReport;
 import dev.chatlog.server.prices.PriceController;
 import dev.chatlog.server.budgets.BudgetController;
 import dev.chatlog.langchain4j.BudgetGuard;
-import dev.chatlog.budgets.BudgetDefinitions;
-import dev.chatlog.budgets.BudgetMonitor;
-import dev.chatlog.budgets.BudgetReport;
-import dev.chatlog.budgets.JdbcBudgetGate;
 import dev.chatlog.core.text.Masker;
 import dev.chatlog.server.telemetry.ServerMeters;
 import dev.chatlog.server.telemetry.ServerTraces;
 import dev.chatlog.server.alerts.AlertController;
-import dev.chatlog.server.alerts.ServerAlerts;
 import dev.chatlog.server.stats.YesterdaySummary;
 import dev.chatlog.alerts.AlertEngine;
+import dev.chatlog.alerts.Alerts;
+import dev.chatlog.budgets.BudgetSettings;
+import dev.chatlog.budgets.Budgets;
 import dev.chatlog.server.web.AccessControl;
 import dev.chatlog.server.web.HostCheck;
 import dev.chatlog.server.web.JsonErrorHandler;
@@ -71,10 +69,10 @@ public final class ChatlogServer implements AutoCloseable {
     private final String modelName;
     private final Javalin app;
     private final ScheduledExecutorService housekeeping;
-    private final JdbcBudgetGate budgets;
+    private final Budgets budgets;
     private final ServerMeters meters;
     private final ServerTraces traces;
-    private final ServerAlerts alerts;
+    private final Alerts alerts;
 
     private ChatlogServer(ServerConfig config, EmbeddedMariaDb shared, String schema) throws Exception {
         this.config = config;
@@ -120,12 +118,9 @@ public final class ChatlogServer implements AutoCloseable {
             model = new DemoShopModel(List.of(listener));
             modelName = DemoShopModel.NAME + " (offline demo model: set OPENAI_API_KEY for a real one)";
         }
-        dev.chatlog.server.budgets.BudgetSettings budgetSettings = config.budgets();
-        BudgetDefinitions budgetDefinitions = new BudgetDefinitions(database.jdbi());
-        for (dev.chatlog.budgets.Budget b : budgetSettings.budgets()) budgetDefinitions.put(b); // CHATLOG_BUDGETS: defined at start
-        this.budgets = JdbcBudgetGate.builder(database.jdbi()).lease(Duration.ofSeconds(budgetSettings.leaseSeconds()))
-                .failClosed(budgetSettings.failClosed()).admissionWait(Duration.ofMillis(budgetSettings.admissionWaitMs())).build();
-        model = BudgetGuard.builder(budgets, prices).defaultMaxTokens(budgetSettings.defaultMaxTokens())
+        BudgetSettings budgetSettings = config.budgets();
+        this.budgets = new Budgets(database.jdbi(), budgetSettings); // CHATLOG_BUDGETS: defined at start
+        model = BudgetGuard.builder(budgets.gate(), prices).defaultMaxTokens(budgetSettings.defaultMaxTokens())
                 .clampToHeadroom(budgetSettings.clamp()).imageTokens(budgetSettings.imageTokens())
                 .otherPartTokens(budgetSettings.otherPartTokens()).build().guard(model);
         Duration ackTimeout = Duration.ofMillis(config.ackTimeoutMs());
@@ -139,15 +134,15 @@ public final class ChatlogServer implements AutoCloseable {
         DashboardPage page = new DashboardPage();
         PriceController priceQuotes = new PriceController(prices, java.time.Clock.systemUTC(), database.jdbi(), config.apiToken() != null);
         var erasures = new dev.chatlog.server.erasure.ErasureController(database.jdbi(), config.apiToken() != null);
-        BudgetReport budgetReport = new BudgetReport(database.jdbi());
-        BudgetController budgetRoutes = new BudgetController(budgetDefinitions, budgetReport, budgets, java.time.Clock.systemUTC());
+        BudgetController budgetRoutes = new BudgetController(budgets.definitions(), budgets.report(), budgets.gate(), java.time.Clock.systemUTC());
         this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "chatlog-housekeeping");
             t.setDaemon(true);
             return t;
         });
-        this.alerts = new ServerAlerts(config.alerts(), database.jdbi(), housekeeping);
-        AlertController alertRoutes = alerts.routes();
+        this.alerts = new Alerts(database.jdbi(), config.alerts()); // CHATLOG_ALERT_RULES: defined at start
+        AlertController alertRoutes = new AlertController(alerts.rules(), alerts.states(), alerts.outbox(), alerts.channelNames(),
+                alerts::evaluateSoon, java.time.Clock.systemUTC());
         this.app = Javalin.create(c -> {
             c.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler())); // Jetty's own errors as JSON too
             c.routes.before(hosts::check);
@@ -209,8 +204,9 @@ public final class ChatlogServer implements AutoCloseable {
             c.routes.error(405, "*", ctx -> RequestErrors.error(ctx, 405, "method " + ctx.method() + " not allowed on " + ctx.path(), null));
         });
         app.start();
-        alerts.start(logger::stats, () -> budgetReport.current(budgets.budgets(), java.time.Instant.now()), baseUrl(), port());
-        if (config.alerts().dailySummary()) {
+        alerts.start(logger::stats, budgets::current, baseUrl(), Alerts.hostName() + ":" + port());
+        budgets.start();
+        if (config.dailySummary()) {
             housekeeping.execute(() -> {
                 try {
                     log.info(YesterdaySummary.line(reports, java.time.Clock.systemUTC()));
@@ -219,31 +215,18 @@ public final class ChatlogServer implements AutoCloseable {
                 }
             });
         }
-        housekeeping.scheduleWithFixedDelay(() -> refreshGauges(budgetReport), 0, 15, TimeUnit.SECONDS);
+        housekeeping.scheduleWithFixedDelay(this::refreshGauges, 0, 15, TimeUnit.SECONDS);
         // retention and the minute rows' purge: the same Housekeeping the Spring Boot starter runs
         Housekeeping.on(housekeeping, database.jdbi(), config.housekeeping());
-        BudgetMonitor monitor = new BudgetMonitor(database.jdbi(), budgetSettings.spikeMinCalls());
-        housekeeping.scheduleWithFixedDelay(() -> {
-            try {
-                for (BudgetMonitor.Recorded e : monitor.evaluate(budgets.budgets(), java.time.Instant.now())) {
-                    log.warn("budget '{}': {}{} (spent ${})", e.budget(), e.kind(),
-                            e.threshold().signum() > 0 && e.threshold().compareTo(java.math.BigDecimal.ONE) < 0
-                                    ? " at " + e.threshold().movePointRight(2).stripTrailingZeros().toPlainString() + "%" : "",
-                            e.spent().stripTrailingZeros().toPlainString());
-                }
-            } catch (RuntimeException e) {
-                log.warn("budget evaluation failed: {}", e.toString());
-            }
-        }, budgetSettings.checkSeconds(), budgetSettings.checkSeconds(), TimeUnit.SECONDS);
     }
 
     /** The database-up gauge and the budgets' gauges (every 15 s). */
-    private void refreshGauges(BudgetReport report) {
+    private void refreshGauges() {
         boolean up = database.ping(PING_TIMEOUT);
         meters.databaseUp(up);
         if (!up) return;
         try {
-            meters.budgets(report.current(budgets.budgets(), java.time.Instant.now()));
+            meters.budgets(budgets.current());
         } catch (RuntimeException e) {
             log.debug("budget gauges not refreshed: {}", e.toString());
         }

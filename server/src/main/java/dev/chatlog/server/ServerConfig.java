@@ -39,8 +39,9 @@ public record ServerConfig(
         int healthBacklogSeconds,
         int shopQueriesPerClient,
         Chatbot chatbot,
-        dev.chatlog.server.budgets.BudgetSettings budgets,
-        dev.chatlog.server.alerts.AlertSettings alerts,
+        dev.chatlog.budgets.BudgetSettings budgets,
+        dev.chatlog.alerts.AlertSettings alerts,
+        boolean dailySummary,
         Map<String, String> env) {
 
     /**
@@ -97,8 +98,9 @@ public record ServerConfig(
                 Settings.intIn(env, "CHATLOG_HEALTH_BACKLOG_SECONDS", 30, 1, 86_400),
                 Settings.intIn(env, "CHATLOG_SHOP_QUERIES_PER_CLIENT", 1, 1, ShopDatabase.POOL_SIZE),
                 chatbot(env.getOrDefault("CHATLOG_CHATBOT", "auto")),
-                dev.chatlog.server.budgets.BudgetSettings.from(env),
-                dev.chatlog.server.alerts.AlertSettings.from(env),
+                dev.chatlog.server.budgets.BudgetVariables.from(env),
+                dev.chatlog.server.alerts.AlertVariables.from(env),
+                Settings.onOff(env, "CHATLOG_DAILY_SUMMARY", true),
                 Map.copyOf(env));
     }
 

@@ -237,6 +237,6 @@ class BudgetRoutesTest {
         assertFalse(e.getMessage().contains("'ok'"));
         assertThrows(IllegalArgumentException.class, () -> ServerConfig.from(Map.of("CHATLOG_BUDGETS", "[1]")));
         assertThrows(IllegalArgumentException.class, () -> ServerConfig.from(Map.of("CHATLOG_BUDGET_CLAMP", "maybe")));
-        assertEquals(600, ServerConfig.from(Map.of()).budgets().leaseSeconds());
+        assertEquals(600, ServerConfig.from(Map.of()).budgets().lease().toSeconds());
     }
 }

@@ -1,14 +1,5 @@
 package dev.chatlog.spring;
 
-import dev.chatlog.alerts.channel.AlertChannel;
-import dev.chatlog.alerts.channel.EmailChannel;
-import dev.chatlog.alerts.channel.LogChannel;
-import dev.chatlog.alerts.channel.WebhookChannel;
-import dev.chatlog.alerts.AlertDispatcher;
-import dev.chatlog.alerts.AlertEngine;
-import dev.chatlog.budgets.BudgetReport;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 import dev.chatlog.core.ChatLogger;
@@ -21,6 +12,9 @@ import dev.chatlog.sql.Database;
 import dev.chatlog.sql.DatabaseConfig;
 import dev.chatlog.sql.JdbcChatLogStore;
 import dev.chatlog.budgets.JdbcBudgetGate;
+import dev.chatlog.budgets.BudgetSettings;
+import dev.chatlog.budgets.Budgets;
+import dev.chatlog.alerts.Alerts;
 import javax.sql.DataSource;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -123,91 +117,48 @@ public class ChatlogAutoConfiguration {
         return ChatLogAiServices.observeAll(chatLogger);
     }
 
-    /** chatlog.budgets.enabled=true: the gate over the budgets in chatlog's database, shared with every instance. */
-    @Bean(destroyMethod = "close")
+    /**
+     * chatlog.budgets.enabled=true: the budgets in chatlog's database, shared with every instance: defined at start, the
+     * gate calls are admitted by, the events' monitor ({@link Budgets}, as the server runs them).
+     */
+    @Bean(initMethod = "start", destroyMethod = "close")
     @ConditionalOnMissingBean
     @ConditionalOnProperty(prefix = "chatlog.budgets", name = "enabled", havingValue = "true")
-    public JdbcBudgetGate chatlogBudgetGate(Database chatlogDatabase, ChatlogProperties props) {
-        String defined = props.getBudgets().getDefinitions();
-        if (defined != null && !defined.isBlank()) { // the same parser as the server's CHATLOG_BUDGETS and PUT route
-            com.fasterxml.jackson.databind.JsonNode json;
-            try {
-                json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(defined);
-            } catch (java.io.IOException e) {
-                throw new IllegalArgumentException("chatlog.budgets.definitions is not JSON: " + e.getMessage());
-            }
-            var store = new dev.chatlog.budgets.BudgetDefinitions(chatlogDatabase.jdbi());
-            for (var b : dev.chatlog.budgets.BudgetParser.parseAll(json, "chatlog.budgets.definitions")) store.put(b);
-        }
-        return JdbcBudgetGate.builder(chatlogDatabase.jdbi()).lease(props.getBudgets().getLease())
-                .failClosed(props.getBudgets().isFailClosed()).admissionWait(props.getBudgets().getAdmissionWait()).build();
+    public Budgets chatlogBudgets(Database chatlogDatabase, ChatlogProperties props) {
+        return new Budgets(chatlogDatabase.jdbi(), props.getBudgets().settings());
+    }
+
+    @Bean(destroyMethod = "") // closed with the budgets
+    @ConditionalOnMissingBean
+    @ConditionalOnProperty(prefix = "chatlog.budgets", name = "enabled", havingValue = "true")
+    public JdbcBudgetGate chatlogBudgetGate(Budgets chatlogBudgets) {
+        return chatlogBudgets.gate();
     }
 
     @Bean
     @ConditionalOnMissingBean
     @ConditionalOnProperty(prefix = "chatlog.budgets", name = "enabled", havingValue = "true")
     public BudgetGuard chatlogBudgetGuard(JdbcBudgetGate chatlogBudgetGate, ChatlogProperties props) {
-        BudgetGuard.Builder b = BudgetGuard.builder(chatlogBudgetGate, prices(props)).defaultMaxTokens(props.getBudgets().getDefaultMaxTokens())
-                .clampToHeadroom(props.getBudgets().isClamp()).imageTokens(props.getBudgets().getImageTokens())
-                .otherPartTokens(props.getBudgets().getOtherPartTokens());
+        BudgetSettings s = props.getBudgets().settings();
+        BudgetGuard.Builder b = BudgetGuard.builder(chatlogBudgetGate, prices(props)).defaultMaxTokens(s.defaultMaxTokens())
+                .clampToHeadroom(s.clamp()).imageTokens(s.imageTokens()).otherPartTokens(s.otherPartTokens());
         if (props.getProvider() != null) b.provider(props.getProvider());
         return b.build();
     }
 
-    /** chatlog.alerts.enabled=true: the outbox's sender, over the channels the properties configure. */
+    /** chatlog.alerts.enabled=true: the rules, their evaluation and the outbox's sender ({@link Alerts}, as the server runs them). */
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
     @ConditionalOnProperty(prefix = "chatlog.alerts", name = "enabled", havingValue = "true")
-    public AlertDispatcher chatlogAlertDispatcher(Database chatlogDatabase, ChatlogProperties props) {
-        ChatlogProperties.Alerts a = props.getAlerts();
-        List<AlertChannel> channels = new ArrayList<>();
-        if (a.isLog()) channels.add(new LogChannel());
-        Duration longest = Duration.ofSeconds(1);
-        if (a.getWebhook().getUrl() != null) {
-            channels.add(new WebhookChannel(a.getWebhook().getUrl(), a.getWebhook().getSecret(), a.getWebhook().getTimeout()));
-            longest = a.getWebhook().getTimeout();
-        }
-        ChatlogProperties.Alerts.Email e = a.getEmail();
-        if (e.getHost() != null && !e.getHost().isBlank()) {
-            if (e.getTo().isEmpty()) throw new IllegalArgumentException("chatlog.alerts.email.host is set: chatlog.alerts.email.to must name the recipients");
-            EmailChannel.Builder b = EmailChannel.builder(e.getHost(), e.getPort()).security(e.getSecurity()).from(e.getFrom()).to(e.getTo())
-                    .timeout(e.getTimeout());
-            if (e.getUsername() != null) b.login(e.getUsername(), e.getPassword());
-            channels.add(b.build());
-            if (e.getTimeout().compareTo(longest) > 0) longest = e.getTimeout();
-        }
-        return AlertDispatcher.builder(chatlogDatabase.jdbi(), channels).lease(longest.multipliedBy(2).plusSeconds(5))
-                .maxBackoff(a.getMaxBackoff()).maxAge(a.getMaxAge()).build();
+    public Alerts chatlogAlertService(Database chatlogDatabase, ChatlogProperties props) {
+        return new Alerts(chatlogDatabase.jdbi(), props.getAlerts().settings());
     }
 
     @Bean
     @ConditionalOnMissingBean
     @ConditionalOnProperty(prefix = "chatlog.alerts", name = "enabled", havingValue = "true")
-    public AlertEngine chatlogAlertEngine(Database chatlogDatabase, ChatlogProperties props, AlertDispatcher chatlogAlertDispatcher,
-                                          ChatLogger chatLogger, ObjectProvider<JdbcBudgetGate> budgets) {
-        ChatlogProperties.Alerts a = props.getAlerts();
-        BudgetReport report = new BudgetReport(chatlogDatabase.jdbi());
-        String instance = a.getInstance();
-        if (instance == null || instance.isBlank()) {
-            try {
-                instance = java.net.InetAddress.getLocalHost().getHostName();
-            } catch (java.io.IOException x) {
-                instance = "localhost";
-            }
-        }
-        return AlertEngine.builder(chatlogDatabase.jdbi()).channels(chatlogAlertDispatcher.channelNames())
-                .budgets(() -> {
-                    JdbcBudgetGate gate = budgets.getIfAvailable();
-                    return gate == null ? List.of() : report.current(gate.budgets(), java.time.Instant.now());
-                })
-                .logger(chatLogger::stats, instance).dashboardUrl(a.getPublicUrl()).onWritten(chatlogAlertDispatcher::wake).build();
-    }
-
-    @Bean
-    @ConditionalOnMissingBean
-    @ConditionalOnProperty(prefix = "chatlog.alerts", name = "enabled", havingValue = "true")
-    public ChatlogAlerts chatlogAlerts(AlertEngine chatlogAlertEngine, AlertDispatcher chatlogAlertDispatcher, ChatlogProperties props) {
-        return new ChatlogAlerts(chatlogAlertEngine, chatlogAlertDispatcher, props.getAlerts());
+    public ChatlogAlerts chatlogAlerts(Alerts chatlogAlertService, ChatLogger chatLogger, ObjectProvider<Budgets> budgets) {
+        return new ChatlogAlerts(chatlogAlertService, chatLogger, budgets);
     }
 
     @Bean

@@ -159,6 +159,27 @@ public class ChatlogProperties {
         private int imageTokens = 2500;
         /** The tokens an audio, video or PDF part is reserved for (0: such a call is refused by an enforced budget). */
         private int otherPartTokens;
+        /** Calls in the hour, and in the 24 before it, for a spike to count. */
+        private int spikeMinCalls = 20;
+        /** How often the budgets' events (warning, exceeded, projected, spike) are evaluated. */
+        private Duration checkInterval = Duration.ofSeconds(30);
+
+        public int getSpikeMinCalls() { return spikeMinCalls; }
+        public void setSpikeMinCalls(int v) { this.spikeMinCalls = v; }
+        public Duration getCheckInterval() { return checkInterval; }
+        public void setCheckInterval(Duration v) { this.checkInterval = v; }
+
+        /** These properties as the budgets' settings; a bad value is refused naming its property. */
+        public dev.chatlog.budgets.BudgetSettings settings() {
+            java.util.List<dev.chatlog.budgets.Budget> defined = definitions == null || definitions.isBlank() ? List.of()
+                    : dev.chatlog.budgets.BudgetParser.parseAll(json(definitions, "chatlog.budgets.definitions"), "chatlog.budgets.definitions");
+            return InvalidDefinitionException.naming(Map.of("lease", "chatlog.budgets.lease", "admissionWait", "chatlog.budgets.admission-wait",
+                    "defaultMaxTokens", "chatlog.budgets.default-max-tokens", "imageTokens", "chatlog.budgets.image-tokens",
+                    "otherPartTokens", "chatlog.budgets.other-part-tokens", "spikeMinCalls", "chatlog.budgets.spike-min-calls",
+                    "checkInterval", "chatlog.budgets.check-interval"),
+                    () -> dev.chatlog.budgets.BudgetSettings.defaults().withDefinitions(defined).withGate(lease, failClosed, admissionWait)
+                            .withGuard(defaultMaxTokens, clamp, imageTokens, otherPartTokens).withMonitor(spikeMinCalls, checkInterval).validate());
+        }
 
         public String getDefinitions() { return definitions; }
         public void setDefinitions(String v) { this.definitions = v; }
@@ -223,6 +244,20 @@ public class ChatlogProperties {
         public void setMaxAge(Duration v) { this.maxAge = v; }
         public Webhook getWebhook() { return webhook; }
         public Email getEmail() { return email; }
+
+        /** These properties as the alerts' settings; a bad value is refused naming its property. */
+        public dev.chatlog.alerts.AlertSettings settings() {
+            java.util.List<dev.chatlog.alerts.AlertRule> defined = rules == null || rules.isBlank() ? List.of()
+                    : dev.chatlog.alerts.AlertRuleParser.parseAll(json(rules, "chatlog.alerts.rules"), "chatlog.alerts.rules");
+            var w = webhook.url == null ? null : new dev.chatlog.alerts.AlertSettings.Webhook(webhook.url, webhook.secret, webhook.timeout);
+            var e = email.host == null || email.host.isBlank() ? null : new dev.chatlog.alerts.AlertSettings.Email(email.host, email.port,
+                    email.security, email.username, email.password, email.from, email.to, email.timeout);
+            return InvalidDefinitionException.naming(Map.of("checkInterval", "chatlog.alerts.check-interval", "maxBackoff", "chatlog.alerts.max-backoff",
+                    "maxAge", "chatlog.alerts.max-age", "webhook.url", "chatlog.alerts.webhook.url", "webhook.timeout", "chatlog.alerts.webhook.timeout",
+                    "email.to", "chatlog.alerts.email.to", "email.port", "chatlog.alerts.email.port", "email.timeout", "chatlog.alerts.email.timeout"),
+                    () -> dev.chatlog.alerts.AlertSettings.defaults().withRules(defined).withDefaultRules(defaults).withCheckInterval(checkInterval)
+                            .withLog(log).withWebhook(w).withEmail(e).withRetries(maxBackoff, maxAge).withLinks(publicUrl, instance).validate());
+        }
 
         public static class Webhook {
             /** The webhook channel: notifications are POSTed here. */
@@ -352,4 +387,12 @@ public class ChatlogProperties {
     public Retention getRetention() { return retention; }
 
     public Web getWeb() { return web; }
+
+    private static com.fasterxml.jackson.databind.JsonNode json(String text, String property) {
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(text);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException(property + " is not JSON: " + e.getMessage());
+        }
+    }
 }

@@ -51,7 +51,44 @@ class FrontEndsAgreeTest {
                         .inputTokens(10).outputTokens(1).inputText("said " + days + " days ago").startedAt(now.minus(Duration.ofDays(days)))
                         .durationMs(5).build()), List.of()));
             }
+            for (int i = 0; i < 4; i++) { // slow: the slow-gpt rule alerts on them (p95 above 5 s in the last 10 minutes)
+                store.write(new Batch(List.of(LlmCall.builder().callId("slow-" + i).conversationId("c-slow").model("gpt-4o-mini")
+                        .inputTokens(10).outputTokens(1).inputText("slow " + i).startedAt(now.minusSeconds(60 + i)).durationMs(8_000).build()), List.of()));
+            }
         }
+    }
+
+    /** Spends $2.10 of team-day's $2.50 through the budgets' own gate: past its 50% and 80% warnings. */
+    private static void spend(String schema) {
+        try (dev.chatlog.budgets.Budgets budgets = new dev.chatlog.budgets.Budgets(jdbi(schema), dev.chatlog.budgets.BudgetSettings.defaults()
+                .withDefinitions(dev.chatlog.budgets.BudgetParser.parseAll(json(BUDGETS), "test")))) {
+            var subject = new dev.chatlog.core.budget.BudgetSubject("u", "c-budget", null, null, "gpt-4o-mini", java.util.Set.of());
+            budgets.gate().reserve(subject, new java.math.BigDecimal("2.2")).settle(new java.math.BigDecimal("2.1"));
+        }
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode json(String s) {
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(s);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** What the alerts and the budgets' monitor decided: the states of the rules, the budgets' events. */
+    private static List<Map<String, Object>> decisions(String schema) {
+        Jdbi j = jdbi(schema);
+        List<Map<String, Object>> out = new java.util.ArrayList<>();
+        out.addAll(j.withHandle(h -> h.createQuery("SELECT rule_name, subject, state FROM chatbot_alert_states ORDER BY rule_name, subject")
+                .mapToMap().list()));
+        out.addAll(j.withHandle(h -> h.createQuery("SELECT budget_name, kind, threshold, spent FROM chatbot_budget_events "
+                + "ORDER BY budget_name, kind, threshold").mapToMap().list()));
+        return out;
+    }
+
+    private static boolean decided(String schema) {
+        List<Map<String, Object>> d = decisions(schema);
+        return d.stream().anyMatch(r -> "ALERT".equals(r.get("state"))) && d.stream().filter(r -> r.containsKey("kind")).count() >= 2;
     }
 
     private static Jdbi jdbi(String schema) {
@@ -86,6 +123,8 @@ class FrontEndsAgreeTest {
         String starterSchema = TestDatabase.createSchema();
         seed(serverSchema);
         seed(starterSchema);
+        spend(serverSchema);
+        spend(starterSchema);
         EmbeddedMariaDb db = TestDatabase.server();
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
@@ -97,6 +136,7 @@ class FrontEndsAgreeTest {
         pb.environment().putAll(Map.of("CHATLOG_PORT", String.valueOf(port), "CHATLOG_DB_URL", db.jdbcUrl(serverSchema),
                 "CHATLOG_DB_USER", db.user(), "CHATLOG_DB_PASSWORD", db.password(), "CHATLOG_CHATBOT", "off", "CHATLOG_SPOOL_DIR", "none",
                 "CHATLOG_RETENTION_DAYS", "30", "CHATLOG_CONTENT_RETENTION_DAYS", "7", "CHATLOG_RETENTION_FIRST_RUN_SECONDS", "0"));
+        pb.environment().putAll(Map.of("CHATLOG_ALERT_CHECK_SECONDS", "1", "CHATLOG_BUDGET_CHECK_SECONDS", "1"));
         pb.environment().putAll(Map.of("CHATLOG_BUDGETS", BUDGETS, "CHATLOG_ALERT_RULES", RULES, "CHATLOG_ALERT_DEFAULTS", "off"));
         Process server = pb.start();
         try {
@@ -105,11 +145,13 @@ class FrontEndsAgreeTest {
                     .withPropertyValues("spring.datasource.url=" + db.jdbcUrl(starterSchema), "spring.datasource.username=" + db.user(),
                             "spring.datasource.password=" + db.password(), "chatlog.retention.days=30", "chatlog.retention.content-days=7",
                             "chatlog.retention.first-run=0s", "chatlog.budgets.enabled=true", "chatlog.budgets.definitions=" + BUDGETS,
-                            "chatlog.alerts.enabled=true", "chatlog.alerts.defaults=false", "chatlog.alerts.rules=" + RULES)
+                            "chatlog.alerts.enabled=true", "chatlog.alerts.defaults=false", "chatlog.alerts.rules=" + RULES,
+                            "chatlog.alerts.check-interval=1s", "chatlog.budgets.check-interval=1s")
                     .run(ctx -> {
                         assertTrue(ctx.getStartupFailure() == null, String.valueOf(ctx.getStartupFailure()));
                         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-                        while (!(purged(serverSchema) && purged(starterSchema)) && System.nanoTime() < deadline) Thread.sleep(200);
+                        while (!(purged(serverSchema) && purged(starterSchema) && decided(serverSchema) && decided(starterSchema))
+                                && System.nanoTime() < deadline) Thread.sleep(200);
                         Thread.sleep(500); // the content pass follows the row pass in the same run
                         assertTrue(purged(serverSchema), "the server purged:\n" + Files.readString(log));
                         assertTrue(purged(starterSchema), "the starter purged");
@@ -121,7 +163,14 @@ class FrontEndsAgreeTest {
             List<Map<String, Object>> fromStarter = state(starterSchema);
             System.out.println("server: " + fromServer + "\nstarter: " + fromStarter);
             assertEquals(fromServer, fromStarter, "the same settings, the same outcome");
-            assertEquals(5 + 1 + 1, fromServer.size(), "five calls kept, one budget, one rule: " + fromServer);
+            List<Map<String, Object>> serverDecided = decisions(serverSchema);
+            System.out.println("server decided: " + serverDecided + "\nstarter decided: " + decisions(starterSchema));
+            assertEquals(serverDecided, decisions(starterSchema), "the same rules and budgets, the same alerts and budget events");
+            assertTrue(serverDecided.stream().anyMatch(r -> "slow-gpt".equals(r.get("rule_name")) && "ALERT".equals(r.get("state"))),
+                    "the slow calls are alerted on: " + serverDecided);
+            assertEquals(2, serverDecided.stream().filter(r -> "warning".equals(r.get("kind"))).count(),
+                    "$2.10 of $2.50: the 50% and 80% warnings, once each: " + serverDecided);
+            assertEquals(5 + 4 + 1 + 1, fromServer.size(), "five aged calls kept, four slow ones, one budget, one rule: " + fromServer);
             assertEquals(3L, fromServer.stream().filter(r -> Long.valueOf(1).equals(toLong(r.get("cleared")))).count(),
                     "the texts of the 29-, 10- and 8-day-old calls are cleared (content kept 7 days): " + fromServer);
         } finally {
