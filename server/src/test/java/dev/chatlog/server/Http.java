@@ -9,27 +9,27 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 
 /** A tiny JSON client for the end-to-end tests. */
-record Http(String base) {
+public record Http(String base) {
     private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    static final ObjectMapper JSON = new ObjectMapper();
+    public static final ObjectMapper JSON = new ObjectMapper();
 
-    record Response(int status, JsonNode json, String raw) {}
+    public record Response(int status, JsonNode json, String raw) {}
 
-    Response get(String path) throws Exception {
+    public Response get(String path) throws Exception {
         return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
     }
 
-    Response post(String path, String body) throws Exception {
+    public Response post(String path, String body) throws Exception {
         return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)));
     }
 
-    Response put(String path, String body) throws Exception {
+    public Response put(String path, String body) throws Exception {
         return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
                 .PUT(HttpRequest.BodyPublishers.ofString(body)));
     }
 
-    Response delete(String path) throws Exception {
+    public Response delete(String path) throws Exception {
         return send(HttpRequest.newBuilder(URI.create(base + path)).DELETE());
     }
 
@@ -37,13 +37,13 @@ record Http(String base) {
      * On a connection of its own: for requests the server may answer and then close the connection on
      * (a malformed path), so that the next request does not meet the closed one in the pool.
      */
-    Response putAlone(String path, String body) throws Exception {
+    public Response putAlone(String path, String body) throws Exception {
         HttpClient own = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         return send(own, HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
                 .PUT(HttpRequest.BodyPublishers.ofString(body)));
     }
 
-    Response send(HttpRequest.Builder b) throws Exception {
+    public Response send(HttpRequest.Builder b) throws Exception {
         return send(CLIENT, b);
     }
 

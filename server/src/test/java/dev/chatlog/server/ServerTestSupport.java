@@ -5,10 +5,10 @@ import java.util.HashMap;
 import java.util.Map;
 
 /** Starts the real server on port 0 on the shared embedded MariaDB, in a fresh chatlog schema. */
-final class ServerTestSupport {
+public final class ServerTestSupport {
     private ServerTestSupport() {}
 
-    static ChatlogServer start(Map<String, String> env) {
+    public static ChatlogServer start(Map<String, String> env) {
         Map<String, String> e = new HashMap<>(env);
         e.put("CHATLOG_PORT", "0");
         try {

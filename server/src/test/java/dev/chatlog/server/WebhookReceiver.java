@@ -16,26 +16,26 @@ import javax.crypto.spec.SecretKeySpec;
  * (the receiver is down: connections refused) and started again on the same port. It checks each
  * signature as a receiver would and keeps every arrival, so the test counts them by idempotency key.
  */
-final class WebhookReceiver implements AutoCloseable {
-    record Arrival(String key, String body, boolean signatureValid, long atMillis) {}
+public final class WebhookReceiver implements AutoCloseable {
+    public record Arrival(String key, String body, boolean signatureValid, long atMillis) {}
 
     private final int port;
     private final byte[] secret;
     private final List<Arrival> arrivals = new CopyOnWriteArrayList<>();
     private HttpServer server;
 
-    WebhookReceiver(int port, String secret) {
+    public WebhookReceiver(int port, String secret) {
         this.port = port;
         this.secret = secret.getBytes(StandardCharsets.UTF_8);
     }
 
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
     }
 
-    synchronized WebhookReceiver start() throws IOException {
+    public synchronized WebhookReceiver start() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
         server.createContext("/hook", ex -> {
             byte[] body = ex.getRequestBody().readAllBytes();
@@ -49,21 +49,21 @@ final class WebhookReceiver implements AutoCloseable {
         return this;
     }
 
-    synchronized void stop() {
+    public synchronized void stop() {
         if (server != null) server.stop(0);
         server = null;
     }
 
-    String url() {
+    public String url() {
         return "http://127.0.0.1:" + port + "/hook";
     }
 
-    List<Arrival> arrivals() {
+    public List<Arrival> arrivals() {
         return List.copyOf(arrivals);
     }
 
     /** Arrivals by idempotency key. */
-    Map<String, List<Arrival>> byKey() {
+    public Map<String, List<Arrival>> byKey() {
         Map<String, List<Arrival>> out = new ConcurrentHashMap<>();
         for (Arrival a : arrivals) out.computeIfAbsent(a.key(), k -> new CopyOnWriteArrayList<>()).add(a);
         return out;

@@ -17,7 +17,7 @@ import java.util.Map;
  * A budget as JSON, both ways: the definition a {@code PUT} (or {@code CHATLOG_BUDGETS}) gives,
  * checked field by field so a bad one is named, and the status the routes answer.
  */
-public final class BudgetJson {
+final class BudgetJson {
 
     private BudgetJson() {}
 

@@ -26,7 +26,7 @@ import net.sf.jsqlparser.util.TablesNamesFinder;
  * variables, files); locking clauses; user and system variables; and the functions that sleep, lock,
  * read files or tell about the server.
  */
-public final class SqlGuard {
+final class SqlGuard {
     /** The shop's tables, the only ones a query may read (bare or as {@code chatlog_shop.<table>}). */
     static final Set<String> TABLES = Set.of("customers", "products", "orders", "order_items");
     /** Functions that wait, lock, read the server's files or describe the server and its session. */

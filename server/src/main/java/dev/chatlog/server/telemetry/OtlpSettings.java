@@ -19,7 +19,7 @@ import java.util.Map;
  *
  * @param interval how often metrics are pushed, or how long spans wait to be batched
  */
-public record OtlpSettings(String url, Map<String, String> headers, Duration interval, Map<String, String> resource) {
+record OtlpSettings(String url, Map<String, String> headers, Duration interval, Map<String, String> resource) {
 
     /** The metric push settings, or null when OTLP push is off. */
     public static OtlpSettings from(Map<String, String> env) {

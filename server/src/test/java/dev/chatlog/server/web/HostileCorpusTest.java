@@ -1,4 +1,9 @@
-package dev.chatlog.server;
+package dev.chatlog.server.web;
+
+import dev.chatlog.server.ChatlogServer;
+import dev.chatlog.server.Http;
+import dev.chatlog.server.ServerTestSupport;
+import dev.chatlog.server.Settings;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -46,15 +51,6 @@ class HostileCorpusTest {
         server.close();
     }
 
-    /** Values an attacker tries in any field: injections, traversal, odd encodings, out-of-range numbers and dates. */
-    static final List<String> HOSTILE = List.of(
-            "' OR '1'='1", "1; DROP TABLE chatbot_llm_calls; --", "\" UNION SELECT user_input FROM chatbot_conversation_messages --",
-            "<script>alert(1)</script>", "${jndi:ldap://127.0.0.1:1389/x}", "#{7*7}{{7*7}}", "../../../../etc/passwd",
-            "..%2F..%2Fetc%2Fpasswd", "a\u0000b", "a\r\nX-Injected: 1", "-1", "99999999999999999999", "1e308", "NaN", "0x7fffffff",
-            "[]", "{}", "*", "%", "_", "a".repeat(3_000), "\uD83D\uDE00", "\u202Eevil", "\uFEFFbom", "null", "2026-02-30",
-            "+1000000000-12-31T23:59:59Z", "-1000000000-01-01T00:00:00Z", "9999-12-31T23:59:59.999999999Z", "1970-01-01T00:00:00+25:00",
-            "\\u0000", "%00", "SLEEP(10)", "1' AND SLEEP(5) AND '1", "true", " ", "\t", "\u00e9t\u00e9", "\uDBFF\uDFFF");
-
     static final List<String> READ_ROUTES = List.of("/logging-dashboard/overview", "/logging-dashboard/conversations",
             "/logging-dashboard/llm-calls/analysis", "/logging-dashboard/sql-queries/analysis", "/logging-dashboard/stats/daily",
             "/logging-dashboard/stats/range", "/logging-dashboard/stats/cost", "/logging-dashboard/stats/latency",
@@ -79,13 +75,13 @@ class HostileCorpusTest {
         for (String route : READ_ROUTES) {
             for (String param : PARAMS) {
                 for (int j = 0; j < 2; j++) {
-                    String v = HOSTILE.get((k++ * 7 + j * 13) % HOSTILE.size());
+                    String v = HostileInputs.VALUES.get((k++ * 7 + j * 13) % HostileInputs.VALUES.size());
                     String url = route + "?" + param + "=" + URLEncoder.encode(v, StandardCharsets.UTF_8);
                     cases.add(DynamicTest.dynamicTest("GET " + route + " " + param + "=" + shown(v), () -> check(url, v, () -> get(url))));
                 }
             }
         }
-        for (String v : HOSTILE) {
+        for (String v : HostileInputs.VALUES) {
             String url = "/logging-dashboard/conversation/" + URLEncoder.encode(v, StandardCharsets.UTF_8).replace("+", "%20") + "/detailed";
             cases.add(DynamicTest.dynamicTest("GET conversation " + shown(v), () -> check(url, v, () -> get(url))));
         }
@@ -96,7 +92,7 @@ class HostileCorpusTest {
             cases.add(DynamicTest.dynamicTest("GET asset " + name, () -> check(url, "", () -> get(url))));
         }
         for (String field : List.of("input", "conversation_id", "user_id", "chat_history", "chat_history_object", "summarize")) {
-            for (String v : HOSTILE) {
+            for (String v : HostileInputs.VALUES) {
                 String body = chatBody(field, v);
                 cases.add(DynamicTest.dynamicTest("POST chat " + field + "=" + shown(v), () -> check(body, v, () -> post(body))));
             }

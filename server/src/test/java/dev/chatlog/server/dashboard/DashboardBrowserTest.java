@@ -1,4 +1,8 @@
-package dev.chatlog.server;
+package dev.chatlog.server.dashboard;
+
+import dev.chatlog.server.ChatlogServer;
+import dev.chatlog.server.Http;
+import dev.chatlog.server.ServerTestSupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

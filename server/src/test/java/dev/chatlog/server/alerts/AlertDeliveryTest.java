@@ -1,4 +1,7 @@
-package dev.chatlog.server;
+package dev.chatlog.server.alerts;
+
+import dev.chatlog.server.Http;
+import dev.chatlog.server.WebhookReceiver;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

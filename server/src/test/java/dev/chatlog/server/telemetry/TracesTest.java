@@ -1,4 +1,8 @@
-package dev.chatlog.server;
+package dev.chatlog.server.telemetry;
+
+import dev.chatlog.server.ChatlogServer;
+import dev.chatlog.server.Http;
+import dev.chatlog.server.ServerTestSupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -11,7 +15,6 @@ import dev.chatlog.core.TraceParent;
 import dev.chatlog.langchain4j.OpenAiStub;
 import dev.chatlog.langchain4j.OpenAiStub.Reply;
 import dev.chatlog.langchain4j.OpenAiStub.Usage;
-import dev.chatlog.server.telemetry.OtlpSettings;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.trace.v1.Span;

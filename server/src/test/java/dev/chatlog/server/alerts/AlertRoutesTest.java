@@ -1,4 +1,11 @@
-package dev.chatlog.server;
+package dev.chatlog.server.alerts;
+
+import dev.chatlog.server.web.HostileInputs;
+
+import dev.chatlog.server.ChatlogServer;
+import dev.chatlog.server.Http;
+import dev.chatlog.server.ServerConfig;
+import dev.chatlog.server.ServerTestSupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -168,7 +175,7 @@ class AlertRoutesTest {
         List<DynamicTest> cases = new ArrayList<>();
         for (String field : List.of("kind", "severity", "window", "by", "match", "metric", "stat", "alert_above", "warn_above", "min_calls",
                 "suppress", "digest", "channels", "enabled")) {
-            for (String v : HostileCorpusTest.HOSTILE) {
+            for (String v : HostileInputs.VALUES) {
                 cases.add(DynamicTest.dynamicTest("PUT " + field + "=" + v.substring(0, Math.min(20, v.length())), () -> {
                     ObjectNode body = Http.JSON.createObjectNode().put("kind", "slow_calls").put("by", "model").put("alert_above", 8000);
                     body.put(field, v);
@@ -187,7 +194,7 @@ class AlertRoutesTest {
                 }));
             }
         }
-        for (String v : HostileCorpusTest.HOSTILE) {
+        for (String v : HostileInputs.VALUES) {
             String q = URLEncoder.encode(v, StandardCharsets.UTF_8).replace("+", "%20");
             for (String path : List.of("/logging-dashboard/alerts?limit=" + q, "/logging-dashboard/alerts/notifications?rule=" + q,
                     "/logging-dashboard/alerts/notifications?limit=" + q)) {
@@ -198,7 +205,7 @@ class AlertRoutesTest {
                 }));
             }
         }
-        for (String v : HostileCorpusTest.HOSTILE) {
+        for (String v : HostileInputs.VALUES) {
             String path = "/logging-dashboard/alerts/rules/" + URLEncoder.encode(v, StandardCharsets.UTF_8).replace("+", "%20");
             cases.add(DynamicTest.dynamicTest("GET " + path.substring(0, Math.min(60, path.length())), () -> {
                 Http.Response r = http.get(path);

@@ -1,4 +1,11 @@
-package dev.chatlog.server;
+package dev.chatlog.server.budgets;
+
+import dev.chatlog.server.web.HostileInputs;
+
+import dev.chatlog.server.ChatlogServer;
+import dev.chatlog.server.Http;
+import dev.chatlog.server.ServerConfig;
+import dev.chatlog.server.ServerTestSupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -198,7 +205,7 @@ class BudgetRoutesTest {
     Stream<DynamicTest> every_hostile_definition_gets_a_json_answer_and_a_refusal_changes_nothing() {
         List<DynamicTest> cases = new ArrayList<>();
         for (String field : List.of("scope", "value", "period", "zone", "limit_usd", "warn_at", "action")) {
-            for (String v : HostileCorpusTest.HOSTILE) {
+            for (String v : HostileInputs.VALUES) {
                 cases.add(DynamicTest.dynamicTest("PUT " + field + "=" + v.substring(0, Math.min(20, v.length())), () -> {
                     ObjectNode body = Http.JSON.createObjectNode().put("scope", "user").put("value", "hostile-user").put("period", "day")
                             .put("limit_usd", 1);
@@ -217,7 +224,7 @@ class BudgetRoutesTest {
                 }));
             }
         }
-        for (String v : HostileCorpusTest.HOSTILE) {
+        for (String v : HostileInputs.VALUES) {
             String path = "/logging-dashboard/budgets/" + URLEncoder.encode(v, StandardCharsets.UTF_8).replace("+", "%20");
             cases.add(DynamicTest.dynamicTest("GET " + path.substring(0, Math.min(60, path.length())), () -> {
                 Http.Response r = http.get(path);
