@@ -1,0 +1,114 @@
+package dev.chatlog.docsamples;
+
+import dev.chatlog.budgets.JdbcBudgetGate;
+import dev.chatlog.core.ChatContext;
+import dev.chatlog.core.ChatLogger;
+import dev.chatlog.core.MessageTurn;
+import dev.chatlog.core.SqlQuery;
+import dev.chatlog.core.StepScope;
+import dev.chatlog.core.budget.BudgetExceededException;
+import dev.chatlog.core.price.PriceCatalog;
+import dev.chatlog.langchain4j.BudgetGuard;
+import dev.chatlog.langchain4j.ChatLogAiServices;
+import dev.chatlog.langchain4j.ChatLogEmbeddingListener;
+import dev.chatlog.langchain4j.ChatLogListener;
+import dev.chatlog.sql.Database;
+import dev.chatlog.sql.DatabaseConfig;
+import dev.chatlog.sql.JdbcChatLogStore;
+import dev.langchain4j.agent.tool.Tool;
+import dev.langchain4j.model.chat.ChatModel;
+import dev.langchain4j.model.chat.StreamingChatModel;
+import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.model.embedding.EmbeddingModel;
+import dev.langchain4j.model.openai.OpenAiChatModel;
+import dev.langchain4j.model.openai.OpenAiEmbeddingModel;
+import dev.langchain4j.rag.content.retriever.ContentRetriever;
+import dev.langchain4j.service.AiServices;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+
+/**
+ * The library's code samples in README and docs/, compiled with the tests: {@link DocSamplesTest} checks that each
+ * Java block of the docs is one of the regions tagged here, verbatim.
+ */
+@SuppressWarnings("unused")
+final class LibrarySamples {
+    private LibrarySamples() {}
+
+    interface Assistant {
+        String chat(String message);
+    }
+
+    static final class OrderTools {
+        @Tool("finds an order")
+        String lookupOrder(String id) {
+            return id;
+        }
+    }
+
+    static void attach(String key, String conversationId, String userInput, String userId, String question, String sql, double ms,
+                       int rows, String json, String answer) {
+        // tag::attach[]
+        Database db = Database.open(new DatabaseConfig("jdbc:mysql://db:3306/app", "app", "secret"), 4); // migrates
+        ChatLogger chatLog = ChatLogger.builder(new JdbcChatLogStore(db.jdbi())).spool(Path.of("chatlog-spool")).build();
+        ChatLogListener listener = ChatLogListener.builder(chatLog).build();
+
+        ChatModel model = OpenAiChatModel.builder().apiKey(key).modelName("gpt-4o-mini")
+                .listeners(List.of(listener)).build();          // StreamingChatModel: the same
+
+        try (MessageTurn turn = chatLog.beginMessage(conversationId, userInput).user(userId).chatMode("rag")) {
+            try (var step = turn.function("generate_sql")) {  // function_name of the calls in this block
+                model.chat(question);
+            }
+            turn.intent("orders").sqlQuery(SqlQuery.succeeded(sql, ms, rows)).output(json, answer);
+        }                                                     // closing the turn logs the message row
+        chatLog.awaitDurable(Duration.ofSeconds(10));         // optional: the turn's records survive a crash from here on
+        // end::attach[]
+    }
+
+    static void steps(ChatLogger chatLog, ChatModel model, ContentRetriever retriever, String key, String question, String argsJson,
+                      ExecutorService executor) throws Exception {
+        // tag::steps[]
+        // AI Services: each invocation is an `agent` row; its LLM calls, retrieval embeddings and tool
+        // executions (name, arguments, result, duration, failure) are its children, in order.
+        Assistant assistant = ChatLogAiServices.observe(chatLog, AiServices.builder(Assistant.class)
+                .chatModel(model).tools(new OrderTools()).contentRetriever(retriever)).build();
+        // or every AI service of the JVM, however built (the Spring Boot starter does this for you):
+        AutoCloseable observing = ChatLogAiServices.observeAll(chatLog);
+
+        // Embedding models: `embedding` rows with tokens (provider's, or jtokkit with the model's encoding) and cost.
+        EmbeddingModel embeddings = OpenAiEmbeddingModel.builder().apiKey(key).modelName("text-embedding-3-small")
+                .listeners(List.of(new ChatLogEmbeddingListener(chatLog))).build();
+
+        // Hand-written orchestration: nestable agent and tool scopes.
+        try (StepScope orchestrator = chatLog.beginAgent("Orchestrator")) {
+            try (StepScope rag = chatLog.beginAgent("RAGAgent")) { model.chat(question); }
+            ChatContext handoff = ChatContext.current();            // work on another thread:
+            executor.submit(() -> { try (var s = handoff.makeCurrent(); var mcp = chatLog.beginAgent("MCPAgent")) { model.chat(question); } });
+            try (StepScope tool = chatLog.beginTool("search", argsJson)) { tool.result(search(argsJson)); }
+        }
+        // end::steps[]
+    }
+
+    static void budgets(Database database, ChatLogListener chatLogListener, String key, StreamingChatModel streamingModel,
+                        ChatRequest request) {
+        // tag::budgets[]
+        JdbcBudgetGate gate = JdbcBudgetGate.builder(database.jdbi()).build();     // chatlog-budgets: shared definitions + ledger
+        BudgetGuard guard = BudgetGuard.builder(gate, PriceCatalog.bundled()).build(); // langchain4j-listener
+        ChatModel model = guard.guard(OpenAiChatModel.builder().apiKey(key).modelName("gpt-4o-mini")
+                .listeners(List.of(chatLogListener)).build());
+        StreamingChatModel streaming = guard.guard(streamingModel);               // settles on the final usage
+        try {
+            model.chat(request);                                 // alone or under AI Services
+        } catch (BudgetExceededException e) {                    // thrown before anything is sent
+            e.budget(); e.limit(); e.spent(); e.reserved(); e.requested(); e.resetsAt(); e.unpriced();
+        }
+        // end::budgets[]
+    }
+
+    private static String search(String args) {
+        return args;
+    }
+}
