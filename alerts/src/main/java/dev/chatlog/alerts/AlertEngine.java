@@ -81,7 +81,7 @@ public final class AlertEngine {
         try {
             all = rules.list();
         } catch (RuntimeException e) {
-            if (ApiLike.unreachable(e)) {
+            if (dev.chatlog.sql.SqlFailures.unreachable(e)) {
                 if (health.downSince() == null) log.warn("alerts: the database is unreachable ({}); health rules notify once it is back", e.toString());
                 databaseDown();
                 return List.of();
@@ -202,20 +202,6 @@ public final class AlertEngine {
     static Instant digestTime(Instant now, Duration digest) {
         long p = digest.toMillis();
         return Instant.ofEpochMilli((now.toEpochMilli() / p + 1) * p);
-    }
-
-    /** Whether a failure means the database cannot be reached (a connection failure, not a bad statement). */
-    static final class ApiLike {
-        static boolean unreachable(Throwable e) {
-            for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-                if (t instanceof java.sql.SQLTransientConnectionException || t instanceof java.sql.SQLNonTransientConnectionException
-                        || t instanceof java.net.ConnectException
-                        || t instanceof java.sql.SQLException s && s.getSQLState() != null && s.getSQLState().startsWith("08")) {
-                    return true;
-                }
-            }
-            return false;
-        }
     }
 
     public static final class Builder {

@@ -120,7 +120,7 @@ public final class BudgetLedger {
             try {
                 return tx.get();
             } catch (RuntimeException e) {
-                if (attempt >= 5 || !dev.chatlog.sql.JdbcChatLogStore.isLockConflict(e)) throw e;
+                if (attempt >= 5 || !dev.chatlog.sql.SqlFailures.lockConflict(e)) throw e;
                 try {
                     Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(1, 10L * attempt));
                 } catch (InterruptedException ie) {

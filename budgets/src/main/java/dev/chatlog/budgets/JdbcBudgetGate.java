@@ -1,5 +1,7 @@
 package dev.chatlog.budgets;
 
+import dev.chatlog.core.budget.BudgetUnavailableException;
+
 import dev.chatlog.budgets.Budget;
 import dev.chatlog.core.budget.BudgetExceededException;
 import dev.chatlog.core.budget.BudgetGate;
@@ -70,13 +72,6 @@ public final class JdbcBudgetGate implements BudgetGate, AutoCloseable {
 
     public static Builder builder(Jdbi jdbi) {
         return new Builder(jdbi);
-    }
-
-    /** Thrown with {@link Builder#failClosed} when an enforced budget cannot be checked. */
-    public static final class BudgetUnavailableException extends RuntimeException {
-        BudgetUnavailableException(String budget, Throwable cause) {
-            super("budget '" + budget + "' cannot be checked (its database is unreachable), and budgets fail closed", cause);
-        }
     }
 
     @Override

@@ -10,9 +10,6 @@ import dev.chatlog.core.ChatLogSink;
 import dev.chatlog.core.ConversationMessage;
 import dev.chatlog.core.LlmCall;
 import java.math.BigDecimal;
-import java.sql.SQLException;
-import java.sql.SQLRecoverableException;
-import java.sql.SQLTransientException;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -70,7 +67,7 @@ public final class JdbcChatLogStore implements ChatLogSink {
             try {
                 return jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> writeInTransaction(h, batch));
             } catch (RuntimeException e) {
-                if (attempt >= MAX_LOCK_RETRIES || !isLockConflict(e)) {
+                if (attempt >= MAX_LOCK_RETRIES || !SqlFailures.lockConflict(e)) {
                     throw e;
                 }
                 Thread.sleep(ThreadLocalRandom.current().nextLong(5, 20L * attempt));
@@ -80,32 +77,7 @@ public final class JdbcChatLogStore implements ChatLogSink {
 
     @Override
     public boolean isRetryable(Exception failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof JsonProcessingException) {
-                return false;
-            }
-            if (t instanceof SQLTransientException || t instanceof SQLRecoverableException) {
-                return true;
-            }
-            if (t instanceof SQLException sql && sql.getSQLState() != null) {
-                String state = sql.getSQLState();
-                // 22: data exception (too long, bad value); 23: integrity constraint. Retrying cannot help.
-                if (state.startsWith("22") || state.startsWith("23")) {
-                    return false;
-                }
-            }
-        }
-        return true;
-    }
-
-    /** Whether the database broke a lock wait or a deadlock: the transaction may be tried again. */
-    public static boolean isLockConflict(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLException sql && (sql.getErrorCode() == 1213 || sql.getErrorCode() == 1205)) {
-                return true;
-            }
-        }
-        return false;
+        return SqlFailures.retryable(failure);
     }
 
     private Batch writeInTransaction(Handle h, Batch input) throws JsonProcessingException {

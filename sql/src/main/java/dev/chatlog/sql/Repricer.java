@@ -96,7 +96,7 @@ public final class Repricer {
                 return dryRun ? jdbi.withHandle(h -> batch(h, ids, true))
                         : jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> batch(h, ids, false));
             } catch (RuntimeException e) {
-                if (attempt >= MAX_LOCK_RETRIES || !JdbcChatLogStore.isLockConflict(e)) throw e;
+                if (attempt >= MAX_LOCK_RETRIES || !SqlFailures.lockConflict(e)) throw e;
                 try {
                     Thread.sleep(ThreadLocalRandom.current().nextLong(5, 20L * attempt));
                 } catch (InterruptedException ie) {

@@ -5,14 +5,13 @@ import java.math.RoundingMode;
 import java.time.Instant;
 
 /**
- * A call refused by an enforced budget before anything was sent to the model: the one exception
- * chatlog ever raises into the application's call. It says which budget refused, its limit, what
+ * A call refused by an enforced budget before anything was sent to the model (a {@link BudgetException}, with
+ * {@link BudgetUnavailableException} the only exceptions chatlog raises into the application's call). It says which budget refused, its limit, what
  * is spent and reserved in the current window, what this call could have cost at most, and when
  * the window ends (the budget then has its whole limit again). An unpriced model under an enforced
  * budget is refused too ({@link #unpriced()}): its cost cannot be bounded.
  */
-public final class BudgetExceededException extends RuntimeException {
-    private final String budget;
+public final class BudgetExceededException extends BudgetException {
     private final BigDecimal limit;
     private final BigDecimal spent;
     private final BigDecimal reserved;
@@ -21,8 +20,7 @@ public final class BudgetExceededException extends RuntimeException {
 
     public BudgetExceededException(String budget, BigDecimal limit, BigDecimal spent, BigDecimal reserved, BigDecimal requested,
                                    Instant resetsAt) {
-        super(message(budget, limit, spent, reserved, requested, resetsAt), null, false, false);
-        this.budget = budget;
+        super(budget, message(budget, limit, spent, reserved, requested, resetsAt), null, false);
         this.limit = limit;
         this.spent = spent;
         this.reserved = reserved;
@@ -45,7 +43,6 @@ public final class BudgetExceededException extends RuntimeException {
     }
 
     /** The budget that refused. */
-    public String budget() { return budget; }
     /** Its limit in USD. */
     public BigDecimal limit() { return limit; }
     /** USD spent (settled) in the current window. */

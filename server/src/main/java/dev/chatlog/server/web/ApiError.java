@@ -24,14 +24,9 @@ public final class ApiError extends RuntimeException {
      * time (a timeout, a lost connection, no connection from the pool); empty for other failures.
      */
     public static java.util.Optional<ApiError> unavailable(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof java.sql.SQLTimeoutException || t instanceof java.sql.SQLTransientConnectionException
-                    || t instanceof java.sql.SQLNonTransientConnectionException
-                    || t instanceof java.sql.SQLException e && e.getSQLState() != null && e.getSQLState().startsWith("08")) {
-                return java.util.Optional.of(new ApiError(503,
-                        "the database is unavailable or did not answer in time; try again, or a shorter range", null));
-            }
-            if (t.getCause() == t) break;
+        if (dev.chatlog.sql.SqlFailures.unreachable(failure) || dev.chatlog.sql.SqlFailures.timedOut(failure)) {
+            return java.util.Optional.of(new ApiError(503,
+                    "the database is unavailable or did not answer in time; try again, or a shorter range", null));
         }
         return java.util.Optional.empty();
     }

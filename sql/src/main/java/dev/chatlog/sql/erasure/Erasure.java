@@ -263,7 +263,7 @@ public final class Erasure {
             try {
                 return jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, work);
             } catch (RuntimeException e) {
-                if (attempt >= MAX_LOCK_RETRIES || !JdbcChatLogStore.isLockConflict(e)) throw e;
+                if (attempt >= MAX_LOCK_RETRIES || !dev.chatlog.sql.SqlFailures.lockConflict(e)) throw e;
                 try {
                     Thread.sleep(ThreadLocalRandom.current().nextLong(5, 20L * attempt));
                 } catch (InterruptedException ie) {

@@ -1,0 +1,66 @@
+package dev.chatlog.sql;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import java.net.ConnectException;
+import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLRecoverableException;
+import java.sql.SQLTimeoutException;
+import java.sql.SQLTransientConnectionException;
+import java.sql.SQLTransientException;
+
+/**
+ * chatlog's one reading of a database failure, for every module: whether the database cannot be reached, did not answer
+ * in time, broke a lock (a deadlock or a lock wait: the transaction may be tried again), or refused the data itself
+ * (retrying cannot help). Each looks through the failure's causes.
+ */
+public final class SqlFailures {
+    private SqlFailures() {}
+
+    /** The database cannot be reached: a connection refused, lost or not given by the pool (SQLState class 08). */
+    public static boolean unreachable(Throwable failure) {
+        for (Throwable t = failure; t != null; t = next(t)) {
+            if (t instanceof SQLTransientConnectionException || t instanceof SQLNonTransientConnectionException || t instanceof ConnectException
+                    || t instanceof SQLException s && s.getSQLState() != null && s.getSQLState().startsWith("08")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The database did not answer in time (a statement or network timeout). */
+    public static boolean timedOut(Throwable failure) {
+        for (Throwable t = failure; t != null; t = next(t)) {
+            if (t instanceof SQLTimeoutException) return true;
+        }
+        return false;
+    }
+
+    /** The database broke a deadlock (1213) or a lock wait (1205): the whole transaction may be tried again. */
+    public static boolean lockConflict(Throwable failure) {
+        for (Throwable t = failure; t != null; t = next(t)) {
+            if (t instanceof SQLException sql && (sql.getErrorCode() == 1213 || sql.getErrorCode() == 1205)) return true;
+        }
+        return false;
+    }
+
+    /**
+     * Whether trying the same write again may succeed: not for data the database refuses (SQLState 22: a bad value,
+     * 23: an integrity constraint) nor for a record that cannot be serialized; yes for anything else (an outage, a lock).
+     */
+    public static boolean retryable(Throwable failure) {
+        for (Throwable t = failure; t != null; t = next(t)) {
+            if (t instanceof JsonProcessingException) return false;
+            if (t instanceof SQLTransientException || t instanceof SQLRecoverableException) return true;
+            if (t instanceof SQLException sql && sql.getSQLState() != null
+                    && (sql.getSQLState().startsWith("22") || sql.getSQLState().startsWith("23"))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static Throwable next(Throwable t) {
+        return t.getCause() == t ? null : t.getCause();
+    }
+}
