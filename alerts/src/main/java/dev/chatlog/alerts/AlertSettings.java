@@ -61,15 +61,15 @@ public record AlertSettings(List<AlertRule> rules, boolean defaultRules, Duratio
 
     /** These settings if every value is in range; else an {@link InvalidDefinitionException} naming the field. */
     public AlertSettings validate() {
-        between("checkInterval", checkInterval, Duration.ofSeconds(1), Duration.ofHours(1));
-        between("maxBackoff", maxBackoff, Duration.ofSeconds(1), Duration.ofDays(1));
-        between("maxAge", maxAge, Duration.ofHours(1), Duration.ofDays(30));
+        InvalidDefinitionException.requireBetween("checkInterval", checkInterval, Duration.ofSeconds(1), Duration.ofHours(1));
+        InvalidDefinitionException.requireBetween("maxBackoff", maxBackoff, Duration.ofSeconds(1), Duration.ofDays(1));
+        InvalidDefinitionException.requireBetween("maxAge", maxAge, Duration.ofHours(1), Duration.ofDays(30));
         if (webhook != null) {
             URI u = webhook.url();
             if (u == null || !"http".equals(u.getScheme()) && !"https".equals(u.getScheme()) || u.getHost() == null) {
                 throw new InvalidDefinitionException("webhook.url", "webhook.url must be an http(s) URL, got '" + u + "'");
             }
-            between("webhook.timeout", webhook.timeout(), Duration.ofMillis(100), Duration.ofMinutes(2));
+            InvalidDefinitionException.requireBetween("webhook.timeout", webhook.timeout(), Duration.ofMillis(100), Duration.ofMinutes(2));
         }
         if (email != null) {
             if (email.host() == null || email.host().isBlank()) throw new InvalidDefinitionException("email.host", "email.host must name the SMTP server");
@@ -77,7 +77,7 @@ public record AlertSettings(List<AlertRule> rules, boolean defaultRules, Duratio
                 throw new InvalidDefinitionException("email.to", "email.host is set: email.to must name the recipients");
             }
             if (email.port() < 1 || email.port() > 65535) throw new InvalidDefinitionException("email.port", "email.port must be from 1 to 65535, got " + email.port());
-            between("email.timeout", email.timeout(), Duration.ofMillis(100), Duration.ofMinutes(2));
+            InvalidDefinitionException.requireBetween("email.timeout", email.timeout(), Duration.ofMillis(100), Duration.ofMinutes(2));
         }
         return this;
     }
@@ -104,11 +104,6 @@ public record AlertSettings(List<AlertRule> rules, boolean defaultRules, Duratio
         return longest.multipliedBy(2).plusSeconds(5);
     }
 
-    private static void between(String field, Duration v, Duration min, Duration max) {
-        if (v.compareTo(min) < 0 || v.compareTo(max) > 0) {
-            throw new InvalidDefinitionException(field, field + " must be from " + min + " to " + max + ", got " + v);
-        }
-    }
 
     private static String blankToNull(String s) {
         return s == null || s.isBlank() ? null : s.trim();

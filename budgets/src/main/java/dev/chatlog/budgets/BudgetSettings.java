@@ -43,17 +43,14 @@ public record BudgetSettings(List<Budget> definitions, Duration lease, boolean f
 
     /** These settings if every value is in range; else an {@link InvalidDefinitionException} naming the field. */
     public BudgetSettings validate() {
-        between("lease", lease.toSeconds(), 5, 86_400);
-        between("admissionWait", admissionWait.toMillis(), 0, 60_000);
-        between("defaultMaxTokens", defaultMaxTokens, 1, 10_000_000);
-        between("imageTokens", imageTokens, 1, 1_000_000);
-        between("otherPartTokens", otherPartTokens, 0, 10_000_000);
-        between("spikeMinCalls", spikeMinCalls, 1, 1_000_000);
-        between("checkInterval", checkInterval.toSeconds(), 1, 3600);
+        InvalidDefinitionException.requireBetween("lease", lease.toSeconds(), 5, 86_400);
+        InvalidDefinitionException.requireBetween("admissionWait", admissionWait.toMillis(), 0, 60_000);
+        InvalidDefinitionException.requireBetween("defaultMaxTokens", defaultMaxTokens, 1, 10_000_000);
+        InvalidDefinitionException.requireBetween("imageTokens", imageTokens, 1, 1_000_000);
+        InvalidDefinitionException.requireBetween("otherPartTokens", otherPartTokens, 0, 10_000_000);
+        InvalidDefinitionException.requireBetween("spikeMinCalls", spikeMinCalls, 1, 1_000_000);
+        InvalidDefinitionException.requireBetween("checkInterval", checkInterval.toSeconds(), 1, 3600);
         return this;
     }
 
-    private static void between(String field, long v, long min, long max) {
-        if (v < min || v > max) throw new InvalidDefinitionException(field, field + " must be from " + min + " to " + max + ", got " + v);
-    }
 }

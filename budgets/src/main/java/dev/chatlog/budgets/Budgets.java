@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
  * The budgets of one application instance, assembled once for the server and the Spring Boot starter: built, it has
  * defined the budgets of its {@link BudgetSettings} and holds the gate every guarded call is admitted by;
  * {@link #start} evaluates the budgets' events (warning, exceeded, projected, spike: {@link BudgetMonitor}) each
- * {@code checkInterval} on a thread of its own ({@code chatlog-budgets}); {@link #close} stops it and the gate.
+ * {@code checkInterval} on a thread of its own ({@code chatlog-budget-events}); {@link #close} stops it and the gate.
  */
 public final class Budgets implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Budgets.class);
@@ -35,7 +35,7 @@ public final class Budgets implements AutoCloseable {
         this.gate = JdbcBudgetGate.builder(jdbi).lease(settings.lease()).failClosed(settings.failClosed())
                 .admissionWait(settings.admissionWait()).build();
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "chatlog-budgets");
+            Thread t = new Thread(r, "chatlog-budget-events");
             t.setDaemon(true);
             return t;
         });

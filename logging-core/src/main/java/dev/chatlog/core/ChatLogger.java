@@ -1,7 +1,8 @@
 package dev.chatlog.core;
 
+import dev.chatlog.core.internal.spool.DiskSpool;
+
 import dev.chatlog.core.internal.CallEnricher;
-import dev.chatlog.core.internal.DiskSpool;
 import dev.chatlog.core.internal.Handoff;
 import dev.chatlog.core.internal.MemoryWriter;
 import dev.chatlog.core.internal.ObservedSink;
@@ -212,6 +213,11 @@ public final class ChatLogger implements AutoCloseable {
         private final ChatLogSink sink;
         private LoggerSettings settings = LoggerSettings.defaults();
         private SpoolSettings spool; // null: records wait in memory only
+        private Long spoolMaxBytes;
+        private Long spoolSegmentBytes;
+        private Integer fsyncEvery;
+        private Duration fsyncInterval;
+        private Duration checkpointLag;
         private PriceCatalog prices;
         private TokenCounter tokens;
         private Masker masker;
@@ -238,11 +244,12 @@ public final class ChatLogger implements AutoCloseable {
         public Builder maxTextLength(int v) { settings = settings.withMaxTextLength(v); return this; }
         public Builder converterThreads(int v) { settings = settings.withConverterThreads(v); return this; }
         public Builder turnSummaries(boolean v) { settings = settings.withTurnSummaries(v); return this; }
-        public Builder spoolMaxBytes(long v) { spool = requireSpool().withMaxBytes(v); return this; }
-        public Builder spoolSegmentBytes(long v) { spool = requireSpool().withSegmentBytes(v); return this; }
-        public Builder fsyncEvery(int v) { spool = requireSpool().withFsync(v, spool.fsyncInterval()); return this; }
-        public Builder fsyncInterval(Duration v) { spool = requireSpool().withFsync(spool.fsyncEvery(), v); return this; }
-        public Builder checkpointLag(Duration v) { spool = requireSpool().withCheckpointLag(v); return this; }
+        /** The spool's settings one at a time, before or after {@code spool(...)}; without a spool they are not used. */
+        public Builder spoolMaxBytes(long v) { spoolMaxBytes = v; return this; }
+        public Builder spoolSegmentBytes(long v) { spoolSegmentBytes = v; return this; }
+        public Builder fsyncEvery(int v) { fsyncEvery = v; return this; }
+        public Builder fsyncInterval(Duration v) { fsyncInterval = v; return this; }
+        public Builder checkpointLag(Duration v) { checkpointLag = v; return this; }
         public Builder prices(PriceCatalog v) { prices = v; return this; }
         public Builder tokenCounter(TokenCounter v) { tokens = v; return this; }
         /** What is removed from text before it is stored, in place of the settings' masking. */
@@ -253,14 +260,18 @@ public final class ChatLogger implements AutoCloseable {
          */
         public Builder traces(Tracing v) { tracing = v; return this; }
 
-        private SpoolSettings requireSpool() {
-            if (spool == null) throw new IllegalStateException("set the spool's directory first: spool(dir)");
-            return spool;
-        }
-
         public ChatLogger build() {
             settings.validate();
-            if (spool != null) spool.validate();
+            if (spool != null) {
+                SpoolSettings s = spool;
+                if (spoolMaxBytes != null) s = s.withMaxBytes(spoolMaxBytes);
+                if (spoolSegmentBytes != null) s = s.withSegmentBytes(spoolSegmentBytes);
+                if (fsyncEvery != null || fsyncInterval != null) {
+                    s = s.withFsync(fsyncEvery != null ? fsyncEvery : s.fsyncEvery(), fsyncInterval != null ? fsyncInterval : s.fsyncInterval());
+                }
+                if (checkpointLag != null) s = s.withCheckpointLag(checkpointLag);
+                spool = s.validate();
+            }
             if (prices == null) prices = PriceCatalog.bundled();
             if (tokens == null) tokens = TokenCounter.shared();
             if (masker == null) masker = settings.masking() ? Masker.defaults(settings.maskPatterns()) : Masker.NONE;

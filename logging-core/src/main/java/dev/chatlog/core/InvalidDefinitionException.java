@@ -8,7 +8,11 @@ public class InvalidDefinitionException extends IllegalArgumentException {
     private final String field;
 
     public InvalidDefinitionException(String field, String message) {
-        super(message);
+        this(field, message, null);
+    }
+
+    public InvalidDefinitionException(String field, String message, Throwable cause) {
+        super(message, cause);
         this.field = field;
     }
 
@@ -27,7 +31,27 @@ public class InvalidDefinitionException extends IllegalArgumentException {
         } catch (InvalidDefinitionException e) {
             String name = e.field() == null ? null : names.get(e.field());
             if (name == null) throw e;
-            throw new InvalidDefinitionException(e.field(), name + ": " + e.getMessage());
+            throw new InvalidDefinitionException(e.field(), name + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Throws, naming {@code field}, unless {@code min <= value <= max}. */
+    public static void requireBetween(String field, long value, long min, long max) {
+        if (value < min || value > max) {
+            throw new InvalidDefinitionException(field, field + " must be " + (max == Long.MAX_VALUE ? "at least " + min
+                    : "from " + min + " to " + max) + ", got " + value);
+        }
+    }
+
+    /** Throws, naming {@code field}, unless {@code min <= value <= max}. */
+    public static void requireBetween(String field, java.time.Duration value, java.time.Duration min, java.time.Duration max) {
+        if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+            throw new InvalidDefinitionException(field, field + " must be from " + min + " to " + max + ", got " + value);
+        }
+    }
+
+    /** Throws, naming {@code field}, if {@code value} is negative. */
+    public static void requireNotNegative(String field, java.time.Duration value) {
+        if (value.isNegative()) throw new InvalidDefinitionException(field, field + " must not be negative, got " + value);
     }
 }

@@ -44,13 +44,13 @@ public record LoggerSettings(int queueCapacity, int batchSize, int maxTextLength
 
     /** These settings if every value is in range; else an {@link InvalidDefinitionException} naming the field. */
     public LoggerSettings validate() {
-        Settings.between("queueCapacity", queueCapacity, 1, 10_000_000);
-        Settings.between("batchSize", batchSize, 1, 50_000);
-        Settings.between("maxTextLength", maxTextLength, 16, 1_000_000);
-        Settings.between("converterThreads", converterThreads, 1, 64);
-        Settings.notNegative("flushInterval", flushInterval);
-        Settings.notNegative("maxBackoff", maxBackoff);
-        Settings.notNegative("closeTimeout", closeTimeout);
+        InvalidDefinitionException.requireBetween("queueCapacity", queueCapacity, 1, 10_000_000);
+        InvalidDefinitionException.requireBetween("batchSize", batchSize, 1, 50_000);
+        InvalidDefinitionException.requireBetween("maxTextLength", maxTextLength, 16, 1_000_000);
+        InvalidDefinitionException.requireBetween("converterThreads", converterThreads, 1, 64);
+        InvalidDefinitionException.requireNotNegative("flushInterval", flushInterval);
+        InvalidDefinitionException.requireNotNegative("maxBackoff", maxBackoff);
+        InvalidDefinitionException.requireNotNegative("closeTimeout", closeTimeout);
         for (String p : maskPatterns) {
             try {
                 java.util.regex.Pattern.compile(p);

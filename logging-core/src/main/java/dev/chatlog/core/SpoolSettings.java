@@ -38,11 +38,11 @@ public record SpoolSettings(Path dir, long maxBytes, long segmentBytes, int fsyn
 
     /** These settings if every value is in range; else an {@link InvalidDefinitionException} naming the field. */
     public SpoolSettings validate() {
-        Settings.between("maxBytes", maxBytes, 1L << 20, Long.MAX_VALUE);
-        Settings.between("segmentBytes", segmentBytes, 1L << 16, 1L << 30);
-        Settings.between("fsyncEvery", fsyncEvery, 1, 1_000_000);
-        Settings.between("fsyncInterval", fsyncInterval.toMillis(), 1, 60_000);
-        Settings.notNegative("checkpointLag", checkpointLag);
+        InvalidDefinitionException.requireBetween("maxBytes", maxBytes, 1L << 20, Long.MAX_VALUE);
+        InvalidDefinitionException.requireBetween("segmentBytes", segmentBytes, 1L << 16, 1L << 30);
+        InvalidDefinitionException.requireBetween("fsyncEvery", fsyncEvery, 1, 1_000_000);
+        InvalidDefinitionException.requireBetween("fsyncInterval", fsyncInterval.toMillis(), 1, 60_000);
+        InvalidDefinitionException.requireNotNegative("checkpointLag", checkpointLag);
         return this;
     }
 

@@ -120,7 +120,7 @@ public record ServerConfig(
                 .withQueueCapacity(Settings.integer(env, "CHATLOG_QUEUE_CAPACITY", d.queueCapacity()))
                 .withBatchSize(Settings.integer(env, "CHATLOG_BATCH_SIZE", d.batchSize()))
                 .withMaxTextLength(Settings.integer(env, "CHATLOG_MAX_TEXT_LENGTH", d.maxTextLength()))
-                .withMasking(Settings.onOff(env, "CHATLOG_MASKING", d.masking()), patterns(env.get("CHATLOG_MASK_PATTERNS")))
+                .withMasking(!"off".equalsIgnoreCase(env.getOrDefault("CHATLOG_MASKING", "on").trim()), patterns(env.get("CHATLOG_MASK_PATTERNS")))
                 .withTurnSummaries(Settings.onOff(env, "CHATLOG_TURN_SUMMARY", true))
                 .validate());
     }

@@ -27,6 +27,7 @@ class ServerConfigTest {
         assertEquals(new SpoolSettings(Path.of("/tmp/s"), 2L << 20, 64L << 20, 7, Duration.ofMillis(9), Duration.ZERO), c.spool());
         assertEquals(0, c.housekeeping().contentRetentionDays(), "kept forever: nothing cleared");
         assertNull(ServerConfig.from(Map.of("CHATLOG_SPOOL_DIR", "none")).spool());
+        assertEquals(true, ServerConfig.from(Map.of("CHATLOG_MASKING", "false")).logger().masking(), "only off turns masking off");
     }
 
     @Test

@@ -13,18 +13,19 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
  * Every setting of the chatlog starter, as {@code chatlog.*} properties (IDE metadata comes from the
- * configuration processor). Defaults are the server's.
+ * configuration processor). Defaults are the libraries' settings records' (written here as literals, so that the
+ * metadata shows them; {@code ChatlogAutoConfigurationTest} checks that they equal the records' defaults).
  */
 @ConfigurationProperties(prefix = "chatlog")
 public class ChatlogProperties {
     /** Whether chatlog is on: false leaves every bean as it was and creates none. */
     private boolean enabled = true;
     /** Records kept in memory before the caller's records are dropped (and counted). */
-    private int queueCapacity = LoggerSettings.DEFAULT_QUEUE_CAPACITY;
+    private int queueCapacity = 65_536;
     /** Most records written in one database transaction. */
-    private int batchSize = LoggerSettings.DEFAULT_BATCH_SIZE;
+    private int batchSize = 2_000;
     /** Longest prompt or answer text kept per row, in characters; longer ones are cut. */
-    private int maxTextLength = LoggerSettings.DEFAULT_MAX_TEXT_LENGTH;
+    private int maxTextLength = 1_000;
     /** Whether e-mail addresses, card and phone numbers, keys and tokens are masked in stored texts. */
     private boolean masking = true;
     /** Extra regular expressions to mask in stored texts. */
@@ -32,15 +33,15 @@ public class ChatlogProperties {
     /** Directory of the durable spool (records survive a crash or a database outage); unset: memory only. */
     private Path spoolDir;
     /** Disk cap of the spool, in MB. */
-    private long spoolMaxMb = SpoolSettings.DEFAULT_MAX_BYTES >> 20;
+    private long spoolMaxMb = 1_024;
     /** Group fsync of the spool after this many records ... */
-    private int fsyncEvery = SpoolSettings.DEFAULT_FSYNC_EVERY;
+    private int fsyncEvery = 100;
     /** ... or after this long, whichever comes first. */
-    private Duration fsyncInterval = SpoolSettings.DEFAULT_FSYNC_INTERVAL;
+    private Duration fsyncInterval = Duration.ofMillis(200);
     /** How far the spool's checkpoint trails what the database acknowledged (longer than the database's own log flush). */
-    private Duration checkpointLag = SpoolSettings.DEFAULT_CHECKPOINT_LAG;
+    private Duration checkpointLag = Duration.ofSeconds(2);
     /** How long closing the application context waits for the last records to reach the database. */
-    private Duration closeTimeout = LoggerSettings.DEFAULT_CLOSE_TIMEOUT;
+    private Duration closeTimeout = Duration.ofSeconds(10);
     /**
      * Price overrides, {@code model=input:output[:cached];...} in USD per million tokens, on top of the
      * bundled catalog (as {@code CHATLOG_PRICES} for the server).

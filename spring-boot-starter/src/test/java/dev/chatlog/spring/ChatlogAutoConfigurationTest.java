@@ -290,4 +290,15 @@ class ChatlogAutoConfigurationTest {
                             bad[0] + ": a bad setting names itself: " + ctx.getStartupFailure()));
         }
     }
+
+    @Test
+    void should_default_to_the_libraries_settings() {
+        ChatlogProperties props = new ChatlogProperties();
+        assertEquals(dev.chatlog.core.LoggerSettings.defaults(), props.loggerSettings(), "the literals the metadata shows are the records' defaults");
+        props.setSpoolDir(java.nio.file.Path.of("spool"));
+        assertEquals(dev.chatlog.core.SpoolSettings.in(java.nio.file.Path.of("spool")), props.spoolSettings());
+        assertEquals(dev.chatlog.budgets.BudgetSettings.defaults(), props.getBudgets().settings());
+        assertEquals(dev.chatlog.alerts.AlertSettings.defaults(), props.getAlerts().settings());
+        assertEquals(dev.chatlog.sql.Housekeeping.Settings.defaults(), props.getRetention().settings());
+    }
 }

@@ -25,7 +25,7 @@ import java.util.Random;
  * 6 functions), then every rule evaluated 20 times from the minute rollups, against the same
  * figures summed from the calls themselves (what a rule engine without rollups reads).
  *
- * <pre>mvn -q -pl sql exec:java -Dexec.classpathScope=test -Dexec.mainClass=dev.chatlog.alerts.bench.AlertBenchmark -Dexec.args="1000000"</pre>
+ * <pre>mvn -q -pl alerts exec:java -Dexec.classpathScope=test -Dexec.mainClass=dev.chatlog.alerts.bench.AlertBenchmark -Dexec.args="1000000"</pre>
  */
 public final class AlertBenchmark {
     private static final ObjectMapper JSON = new ObjectMapper();

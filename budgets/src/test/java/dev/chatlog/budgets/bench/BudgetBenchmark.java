@@ -31,7 +31,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * second on one hot budget from 3 JVMs of 16 threads each (every call reserves and settles on the
  * same window row), and the same budget's ledger audited afterwards.
  *
- * <pre>mvn -q -pl sql exec:java -Dexec.classpathScope=test -Dexec.mainClass=dev.chatlog.budgets.bench.BudgetBenchmark \
+ * <pre>mvn -q -pl budgets exec:java -Dexec.classpathScope=test -Dexec.mainClass=dev.chatlog.budgets.bench.BudgetBenchmark \
  *   -Dexec.args="5000 10"</pre>
  * Arguments: sequential calls (default 5,000), seconds of the 3-JVM run (default 10).
  */

@@ -1,5 +1,7 @@
 package dev.chatlog.core.internal;
 
+import dev.chatlog.core.internal.spool.DiskSpool;
+
 import dev.chatlog.core.ChatLogSink;
 import dev.chatlog.core.LoggerSettings;
 import dev.chatlog.core.LoggerStats;

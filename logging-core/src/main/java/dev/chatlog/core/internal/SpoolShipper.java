@@ -1,5 +1,9 @@
 package dev.chatlog.core.internal;
 
+import dev.chatlog.core.internal.spool.DiskSpool;
+import dev.chatlog.core.internal.spool.SpoolPosition;
+import dev.chatlog.core.internal.spool.SpoolReader;
+
 import dev.chatlog.core.Batch;
 import dev.chatlog.core.ConversationMessage;
 import dev.chatlog.core.LlmCall;

@@ -1,5 +1,8 @@
 package dev.chatlog.core.internal;
 
+import dev.chatlog.core.internal.spool.DiskSpool;
+import dev.chatlog.core.internal.spool.SpoolPosition;
+
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,5 +1,7 @@
 package dev.chatlog.core.internal;
 
+import dev.chatlog.core.internal.spool.DiskSpool;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;

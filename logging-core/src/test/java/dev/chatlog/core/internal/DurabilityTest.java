@@ -1,5 +1,8 @@
 package dev.chatlog.core.internal;
 
+import dev.chatlog.core.internal.spool.DiskSpool;
+import dev.chatlog.core.internal.spool.SpoolFormat;
+
 import dev.chatlog.core.ChatLogger;
 import dev.chatlog.core.ConversationMessage;
 import dev.chatlog.core.InMemorySink;

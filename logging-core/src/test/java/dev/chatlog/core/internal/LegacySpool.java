@@ -1,5 +1,7 @@
 package dev.chatlog.core.internal;
 
+import dev.chatlog.core.internal.spool.DiskSpool;
+
 import dev.chatlog.core.CallType;
 import dev.chatlog.core.ConversationMessage;
 import dev.chatlog.core.LlmCall;

@@ -1,4 +1,6 @@
-package dev.chatlog.core.internal;
+package dev.chatlog.core.internal.spool;
+
+import dev.chatlog.core.internal.RecordCodec;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,4 +1,4 @@
-package dev.chatlog.core.internal;
+package dev.chatlog.core.internal.spool;
 
 /** A place in a spool: a segment and a byte offset in it. */
 public record SpoolPosition(long segment, long offset) implements Comparable<SpoolPosition> {

@@ -1,4 +1,4 @@
-package dev.chatlog.core.internal;
+package dev.chatlog.core.internal.spool;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * after {@code every} records or an interval, and counts what it made durable. Appends never wait
  * for an fsync; a rotation to the next segment holds {@link #lock} like an fsync does.
  */
-final class GroupSync {
+public final class GroupSync {
     /** Held by an fsync and by a rotation. */
     final Object lock = new Object();
     private final AtomicLong unsynced = new AtomicLong();
@@ -21,17 +21,17 @@ final class GroupSync {
     }
 
     /** Records appended and not yet fsynced. */
-    long unsynced() {
+    public long unsynced() {
         return unsynced.get();
     }
 
     /** Records known to be on disk (fsynced). */
-    long synced() {
+    public long synced() {
         return synced.get();
     }
 
     /** Whether an fsync is due: {@code every} records, or {@code intervalNanos} since the last one. */
-    boolean due(int every, long intervalNanos) {
+    public boolean due(int every, long intervalNanos) {
         long n = unsynced.get();
         return n > 0 && (n >= every || System.nanoTime() - lastNanos >= intervalNanos);
     }

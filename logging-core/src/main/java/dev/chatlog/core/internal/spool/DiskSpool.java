@@ -1,4 +1,6 @@
-package dev.chatlog.core.internal;
+package dev.chatlog.core.internal.spool;
+
+import dev.chatlog.core.internal.RecordCodec;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -157,7 +159,7 @@ public final class DiskSpool implements AutoCloseable {
     }
 
     /** The group fsync's counts: appended and not yet fsynced, fsynced, whether an fsync is due. */
-    GroupSync groupSync() {
+    public GroupSync groupSync() {
         return sync;
     }
 

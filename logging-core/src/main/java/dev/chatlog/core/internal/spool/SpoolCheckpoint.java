@@ -1,4 +1,4 @@
-package dev.chatlog.core.internal;
+package dev.chatlog.core.internal.spool;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
