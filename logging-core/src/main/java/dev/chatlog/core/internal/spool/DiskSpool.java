@@ -1,7 +1,5 @@
 package dev.chatlog.core.internal.spool;
 
-import dev.chatlog.core.internal.RecordCodec;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -15,11 +13,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The append-only write-ahead spool of a {@link ChatLogger}: segment files of frames
+ * The append-only write-ahead spool of a {@code ChatLogger}: segment files of frames
  * {@code [int length][int crc32][payload]}.
  *
  * <p>Format versions ({@link SpoolFormat}): every segment tells its own; records are in
- * {@link RecordCodec}'s layout of that version. A segment of an older format still replays and is
+ * {@code RecordCodec}'s layout of that version. A segment of an older format still replays and is
  * never appended to (a new segment is started).
  *
  * <p>The spooler appends, an fsync thread syncs in groups, the shipper reads ({@link SpoolReader}),
