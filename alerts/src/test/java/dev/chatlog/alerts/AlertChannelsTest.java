@@ -1,5 +1,7 @@
 package dev.chatlog.alerts;
 
+import dev.chatlog.core.testing.HttpReceiver;
+
 import dev.chatlog.alerts.channel.AlertChannel;
 import dev.chatlog.alerts.channel.EmailChannel;
 import dev.chatlog.alerts.channel.WebhookChannel;
@@ -10,10 +12,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.ServerSetup;
-import com.sun.net.httpserver.HttpServer;
 import jakarta.mail.internet.MimeMessage;
 import java.math.BigDecimal;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -33,65 +33,41 @@ class AlertChannelsTest {
                 Map.of("alerts", "http://x/dashboard#alerts"), Instant.parse("2026-12-02T10:30:20Z"));
     }
 
-    record Received(String body, String signature, String key) {}
-
     @Test
     void should_post_the_body_signed_with_hmac_sha256_and_treat_only_2xx_as_delivered() throws Exception {
-        List<Received> got = new CopyOnWriteArrayList<>();
-        int[] status = {200};
-        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.createContext("/hook", ex -> {
-            byte[] body = ex.getRequestBody().readAllBytes();
-            got.add(new Received(new String(body, StandardCharsets.UTF_8), ex.getRequestHeaders().getFirst(WebhookChannel.SIGNATURE_HEADER),
-                    ex.getRequestHeaders().getFirst(WebhookChannel.KEY_HEADER)));
-            ex.sendResponseHeaders(status[0], -1);
-            ex.close();
-        });
-        server.start();
-        try {
-            WebhookChannel hook = new WebhookChannel(URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/hook"), "s3cret",
-                    Duration.ofSeconds(2));
+        try (HttpReceiver receiver = HttpReceiver.start()) {
+            WebhookChannel hook = new WebhookChannel(URI.create(receiver.url("/hook")), "s3cret", Duration.ofSeconds(2));
             Notification n = notification();
             hook.send(new AlertChannel.Outgoing(n.key(), n.body()));
-            assertEquals(1, got.size());
-            Received r = got.get(0);
-            assertEquals(n.body(), r.body());
-            assertEquals("k-0123456789abcdef", r.key());
+            assertEquals(1, receiver.requests("/hook").size());
+            HttpReceiver.Request r = receiver.requests("/hook").get(0);
+            assertEquals(n.body(), r.text());
+            assertEquals("k-0123456789abcdef", r.header(WebhookChannel.KEY_HEADER));
             // what a receiver does: HMAC-SHA256 of the raw body under the shared secret
             javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
             mac.init(new javax.crypto.spec.SecretKeySpec("s3cret".getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-            assertEquals("sha256=" + java.util.HexFormat.of().formatHex(mac.doFinal(r.body().getBytes(StandardCharsets.UTF_8))), r.signature());
-            status[0] = 503;
+            assertEquals("sha256=" + java.util.HexFormat.of().formatHex(mac.doFinal(r.body())), r.header(WebhookChannel.SIGNATURE_HEADER));
+            receiver.answer(503);
             Exception e = assertThrows(IllegalStateException.class, () -> hook.send(new AlertChannel.Outgoing(n.key(), n.body())));
             assertTrue(e.getMessage().contains("503"), e.getMessage());
-            status[0] = 302;
+            receiver.answer(302);
             assertThrows(IllegalStateException.class, () -> hook.send(new AlertChannel.Outgoing(n.key(), n.body())), "a redirect is not delivered");
-        } finally {
-            server.stop(0);
         }
     }
 
     @Test
     void should_fail_within_its_timeout_when_the_receiver_does_not_answer() throws Exception {
-        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.createContext("/hook", ex -> {
+        try (HttpReceiver receiver = HttpReceiver.start().onRequest(r -> {
             try {
                 Thread.sleep(5_000);
             } catch (InterruptedException ignored) {
                 // stopping
             }
-            ex.close();
-        });
-        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
-        server.start();
-        try {
-            WebhookChannel hook = new WebhookChannel(URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/hook"), null,
-                    Duration.ofMillis(300));
+        })) {
+            WebhookChannel hook = new WebhookChannel(URI.create(receiver.url("/hook")), null, Duration.ofMillis(300));
             long t = System.nanoTime();
             assertThrows(java.net.http.HttpTimeoutException.class, () -> hook.send(new AlertChannel.Outgoing("k", "{}")));
             assertTrue(System.nanoTime() - t < 3_000_000_000L, "bounded by the timeout");
-        } finally {
-            server.stop(0);
         }
     }
 

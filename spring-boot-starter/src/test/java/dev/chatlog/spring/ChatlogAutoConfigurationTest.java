@@ -173,17 +173,9 @@ class ChatlogAutoConfigurationTest {
     @Test
     void should_evaluate_alert_rules_and_post_their_notifications_to_the_webhook_when_enabled() throws Exception {
         String schema = TestDatabase.createSchema();
-        java.util.List<String> bodies = new java.util.concurrent.CopyOnWriteArrayList<>();
-        com.sun.net.httpserver.HttpServer hook = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
-        hook.createContext("/hook", ex -> {
-            bodies.add(new String(ex.getRequestBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
-            ex.sendResponseHeaders(200, -1);
-            ex.close();
-        });
-        hook.start();
-        try {
+        try (dev.chatlog.core.testing.HttpReceiver hook = dev.chatlog.core.testing.HttpReceiver.start()) {
             runner(schema).withPropertyValues("chatlog.alerts.enabled=true", "chatlog.alerts.defaults=false", "chatlog.alerts.check-interval=1h",
-                    "chatlog.alerts.webhook.url=http://127.0.0.1:" + hook.getAddress().getPort() + "/hook",
+                    "chatlog.alerts.webhook.url=" + hook.url("/hook"),
                     "chatlog.alerts.public-url=https://chatlog.example.com",
                     "chatlog.alerts.rules={\"big\": {\"kind\": \"token_usage\", \"by\": \"model\", \"alert_above\": 1500, \"channels\": [\"webhook\"]}}")
                     .run(ctx -> {
@@ -191,16 +183,14 @@ class ChatlogAutoConfigurationTest {
                         assertTrue(ctx.getBean(ChatLogger.class).flush(Duration.ofSeconds(10)));
                         ctx.getBean(ChatlogAlerts.class).evaluate();
                         long until = System.nanoTime() + 10_000_000_000L;
-                        while (bodies.isEmpty() && System.nanoTime() < until) Thread.sleep(50);
-                        assertEquals(1, bodies.size(), bodies.toString());
-                        var body = new com.fasterxml.jackson.databind.ObjectMapper().readTree(bodies.get(0));
+                        while (hook.requests("/hook").isEmpty() && System.nanoTime() < until) Thread.sleep(50);
+                        assertEquals(1, hook.requests("/hook").size(), hook.requests().toString());
+                        var body = new com.fasterxml.jackson.databind.ObjectMapper().readTree(hook.requests("/hook").get(0).text());
                         assertEquals("big", body.get("rule").asText());
                         assertEquals("gpt-4o-mini", body.at("/subject/value").asText());
                         assertEquals(2000, body.get("value").asInt());
                         assertTrue(body.at("/links/alerts").asText().startsWith("https://chatlog.example.com/"), body.toString());
                     });
-        } finally {
-            hook.stop(0);
         }
     }
 

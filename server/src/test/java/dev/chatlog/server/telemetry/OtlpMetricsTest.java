@@ -1,5 +1,7 @@
 package dev.chatlog.server.telemetry;
 
+import dev.chatlog.core.testing.HttpReceiver;
+
 import dev.chatlog.server.ChatlogServer;
 import dev.chatlog.server.Http;
 import dev.chatlog.server.ServerTestSupport;
@@ -8,14 +10,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.chatlog.langchain4j.OpenAiStub;
 import dev.chatlog.langchain4j.OpenAiStub.Reply;
 import dev.chatlog.langchain4j.OpenAiStub.Usage;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.metrics.v1.HistogramDataPoint;
 import io.opentelemetry.proto.metrics.v1.Metric;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -33,19 +33,20 @@ class OtlpMetricsTest {
     void should_push_the_meters_to_the_otlp_endpoint_with_the_figures_the_database_holds() throws Exception {
         List<ExportMetricsServiceRequest> got = new CopyOnWriteArrayList<>();
         List<String> auth = new CopyOnWriteArrayList<>();
-        HttpServer receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        receiver.createContext("/v1/metrics", ex -> {
-            got.add(ExportMetricsServiceRequest.parseFrom(ex.getRequestBody().readAllBytes()));
-            auth.add(ex.getRequestHeaders().getFirst("Authorization"));
-            ex.sendResponseHeaders(200, -1);
-            ex.close();
+        HttpReceiver receiver = HttpReceiver.start().onRequest(r -> {
+            if (!r.path().equals("/v1/metrics")) return;
+            try {
+                got.add(ExportMetricsServiceRequest.parseFrom(r.body()));
+            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                throw new IllegalStateException(e);
+            }
+            auth.add(r.header("Authorization"));
         });
-        receiver.start();
         try (OpenAiStub stub = new OpenAiStub()) {
             stub.respond(r -> r.task().equals("classify_intent") ? Reply.text("smalltalk", Usage.of(120, 2)) : Reply.text("Hi!", Usage.of(80, 9)));
             ChatlogServer server = ServerTestSupport.start(Map.of("OPENAI_API_KEY", "test-key", "OPENAI_BASE_URL", stub.baseUrl(),
                     "CHATLOG_MODEL", "gpt-4o-mini", "CHATLOG_ALERT_DEFAULTS", "off",
-                    "OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:" + receiver.getAddress().getPort(),
+                    "OTEL_EXPORTER_OTLP_ENDPOINT", receiver.url(""),
                     "OTEL_EXPORTER_OTLP_HEADERS", "Authorization=Bearer%20otlp-secret", "OTEL_METRIC_EXPORT_INTERVAL", "500",
                     "OTEL_SERVICE_NAME", "shop-bot"));
             try {
@@ -96,7 +97,7 @@ class OtlpMetricsTest {
                 server.close();
             }
         } finally {
-            receiver.stop(0);
+            receiver.close();
         }
     }
 

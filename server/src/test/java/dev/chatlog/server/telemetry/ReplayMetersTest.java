@@ -1,5 +1,7 @@
 package dev.chatlog.server.telemetry;
 
+import dev.chatlog.core.testing.HttpReceiver;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -66,20 +68,20 @@ class ReplayMetersTest {
     }
 
     /** A local OTLP receiver; counts the model-call spans ({@code chat ...}) it was sent. */
-    private static com.sun.net.httpserver.HttpServer receiver(java.util.concurrent.atomic.AtomicLong chatSpans) throws Exception {
-        var receiver = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
-        receiver.createContext("/v1/traces", ex -> {
-            var req = io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest.parseFrom(ex.getRequestBody().readAllBytes());
-            for (var rs : req.getResourceSpansList()) {
-                for (var ss : rs.getScopeSpansList()) {
-                    chatSpans.addAndGet(ss.getSpansList().stream().filter(sp -> sp.getName().startsWith("chat ")).count());
+    private static HttpReceiver receiver(java.util.concurrent.atomic.AtomicLong chatSpans) {
+        return HttpReceiver.start().onRequest(r -> {
+            if (!r.path().equals("/v1/traces")) return;
+            try {
+                var req = io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest.parseFrom(r.body());
+                for (var rs : req.getResourceSpansList()) {
+                    for (var ss : rs.getScopeSpansList()) {
+                        chatSpans.addAndGet(ss.getSpansList().stream().filter(sp -> sp.getName().startsWith("chat ")).count());
+                    }
                 }
+            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                throw new IllegalStateException(e);
             }
-            ex.sendResponseHeaders(200, -1);
-            ex.close();
         });
-        receiver.start();
-        return receiver;
     }
 
     @Test
@@ -90,7 +92,7 @@ class ReplayMetersTest {
         var receiver = receiver(chatSpans);
         Map<String, String> env = Map.of("CHATLOG_CHECKPOINT_LAG_MS", "30000", // the whole first run is replayed
                 "OTEL_TRACES_EXPORTER", "otlp", "OTEL_BSP_SCHEDULE_DELAY", "200",
-                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://127.0.0.1:" + receiver.getAddress().getPort() + "/v1/traces");
+                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", receiver.url("/v1/traces"));
         ServerProcess server = ServerProcess.start(data, env, 180);
         long before;
         try {
@@ -120,7 +122,7 @@ class ReplayMetersTest {
             assertEquals(after - before, chatSpans.get(), "and exports them, once");
         } finally {
             server.close();
-            receiver.stop(0);
+            receiver.close();
         }
     }
 }

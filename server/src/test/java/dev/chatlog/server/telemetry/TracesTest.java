@@ -1,5 +1,7 @@
 package dev.chatlog.server.telemetry;
 
+import dev.chatlog.core.testing.HttpReceiver;
+
 import dev.chatlog.server.ChatlogServer;
 import dev.chatlog.server.Http;
 import dev.chatlog.server.ServerTestSupport;
@@ -10,7 +12,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.chatlog.core.TraceParent;
 import dev.chatlog.langchain4j.OpenAiStub;
 import dev.chatlog.langchain4j.OpenAiStub.Reply;
@@ -19,7 +20,6 @@ import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.time.Duration;
@@ -50,25 +50,22 @@ class TracesTest {
         List<Span> spans = new CopyOnWriteArrayList<>();
         List<String> services = new CopyOnWriteArrayList<>();
         List<String> auth = new CopyOnWriteArrayList<>();
-        HttpServer receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        receiver.createContext("/v1/traces", ex -> {
-            ExportTraceServiceRequest req = ExportTraceServiceRequest.parseFrom(ex.getRequestBody().readAllBytes());
-            auth.add(ex.getRequestHeaders().getFirst("Authorization"));
+        HttpReceiver receiver = HttpReceiver.start().onRequest(r -> {
+            if (!r.path().equals("/v1/traces")) return;
+            ExportTraceServiceRequest req = parse(r.body());
+            auth.add(r.header("Authorization"));
             for (var rs : req.getResourceSpansList()) {
                 rs.getResource().getAttributesList().stream().filter(a -> a.getKey().equals("service.name"))
                         .forEach(a -> services.add(a.getValue().getStringValue()));
                 for (var ss : rs.getScopeSpansList()) spans.addAll(ss.getSpansList());
             }
-            ex.sendResponseHeaders(200, -1);
-            ex.close();
         });
-        receiver.start();
         try (OpenAiStub stub = new OpenAiStub()) {
             stub.respond(r -> r.lastUserMessage().contains("fail") ? Reply.error(500, "overloaded")
                     : r.task().equals("classify_intent") ? Reply.text("smalltalk", Usage.of(120, 2)) : Reply.text("Hi!", Usage.of(80, 9)));
             ChatlogServer server = ServerTestSupport.start(Map.of("OPENAI_API_KEY", "test-key", "OPENAI_BASE_URL", stub.baseUrl(),
                     "CHATLOG_MODEL", "gpt-4o-mini", "CHATLOG_ALERT_DEFAULTS", "off", "OTEL_TRACES_EXPORTER", "otlp",
-                    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://127.0.0.1:" + receiver.getAddress().getPort() + "/v1/traces",
+                    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", receiver.url("/v1/traces"),
                     "OTEL_EXPORTER_OTLP_HEADERS", "Authorization=Bearer%20otlp-secret", "OTEL_BSP_SCHEDULE_DELAY", "200",
                     "OTEL_SERVICE_NAME", "shop-bot"));
             try {
@@ -138,7 +135,7 @@ class TracesTest {
                 server.close();
             }
         } finally {
-            receiver.stop(0);
+            receiver.close();
         }
     }
 
@@ -156,5 +153,13 @@ class TracesTest {
                 "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "grpc")));
         assertThrows(IllegalArgumentException.class, () -> OtlpSettings.traces(Map.of("OTEL_TRACES_EXPORTER", "otlp",
                 "OTEL_BSP_SCHEDULE_DELAY", "soon")));
+    }
+
+    private static ExportTraceServiceRequest parse(byte[] body) {
+        try {
+            return ExportTraceServiceRequest.parseFrom(body);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }
