@@ -157,7 +157,8 @@ public final class AlertEngine {
                 notify = !recent;
             }
             final boolean n = notify;
-            Transition t = jdbi.inTransaction(h -> {
+            // instances race for the same change: a deadlock between them is retried, the loser then finds it written
+            Transition t = dev.chatlog.sql.SqlFailures.retryingLockConflicts(5, () -> jdbi.inTransaction(h -> {
                 if (row == null) {
                     h.createUpdate("INSERT IGNORE INTO chatbot_alert_states (rule_name, subject, state, seq, since, evaluated_at) "
                             + "VALUES (:r, :s, 'OK', 0, :now, :now)").bind("r", r.name()).bind("s", subject).bind("now", Utc.time(now)).execute();
@@ -180,7 +181,7 @@ public final class AlertEngine {
                             .bind("st", next.name()).bind("now", Utc.time(now)).bind("r", r.name()).bind("s", subject).execute();
                 }
                 return new Transition(r.name(), subject, was, next, o.value(), n, key);
-            });
+            }));
             if (t != null) out.add(t);
         }
         return out;

@@ -60,6 +60,20 @@ public final class SqlFailures {
         return true;
     }
 
+    /**
+     * Runs {@code transaction} (one whole database transaction) again when the database broke it as a deadlock or a lock
+     * wait, at most {@code attempts} times in all; any other failure, or the last conflict, is thrown.
+     */
+    public static <T> T retryingLockConflicts(int attempts, java.util.function.Supplier<T> transaction) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return transaction.get();
+            } catch (RuntimeException e) {
+                if (attempt >= attempts || !lockConflict(e)) throw e;
+            }
+        }
+    }
+
     private static Throwable next(Throwable t) {
         return t.getCause() == t ? null : t.getCause();
     }
