@@ -1,5 +1,7 @@
 package dev.chatlog.spring;
 
+import dev.chatlog.springtest.StarterFixtures;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -47,27 +49,15 @@ import org.springframework.web.bind.annotation.RestController;
         properties = {"chatlog.web.turn-paths=/chat/*", "management.endpoint.health.show-details=always",
                 "management.endpoints.web.exposure.include=health", "spring.flyway.enabled=false"})
 class ChatlogStarterTest {
-    static final OpenAiStub STUB = start();
+    static final OpenAiStub STUB = StarterFixtures.stub(r -> OpenAiStub.Reply.text("answer to " + r.lastUserMessage(),
+            OpenAiStub.Usage.of(1_000, 200)));
     static final String SCHEMA = TestDatabase.createSchema();
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
-    private static OpenAiStub start() {
-        try {
-            OpenAiStub s = new OpenAiStub();
-            s.respond(r -> OpenAiStub.Reply.text("answer to " + r.lastUserMessage(), OpenAiStub.Usage.of(1_000, 200)));
-            return s;
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     @DynamicPropertySource
     static void database(DynamicPropertyRegistry r) {
-        EmbeddedMariaDb db = TestDatabase.server();
-        r.add("spring.datasource.url", () -> db.jdbcUrl(SCHEMA));
-        r.add("spring.datasource.username", db::user);
-        r.add("spring.datasource.password", db::password);
+        StarterFixtures.datasource(r, SCHEMA);
     }
 
     @AfterAll

@@ -41,27 +41,14 @@ import org.springframework.test.context.DynamicPropertySource;
                 "langchain4j.open-ai.chat-model.api-key=k", "langchain4j.open-ai.chat-model.model-name=gpt-4o-mini",
                 "langchain4j.open-ai.chat-model.max-retries=0"})
 class AiServiceStarterTest {
-    static final OpenAiStub STUB = start();
+    static final OpenAiStub STUB = StarterFixtures.stub(r -> r.hasToolResults() ? Reply.text("Order 7 has shipped.", Usage.of(150, 30))
+            : Reply.toolCall("shippingStatus", "{\"orderId\": 7}", Usage.of(100, 20)));
     static final String SCHEMA = TestDatabase.createSchema();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
-    private static OpenAiStub start() {
-        try {
-            OpenAiStub s = new OpenAiStub();
-            s.respond(r -> r.hasToolResults() ? Reply.text("Order 7 has shipped.", Usage.of(150, 30))
-                    : Reply.toolCall("shippingStatus", "{\"orderId\": 7}", Usage.of(100, 20)));
-            return s;
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry r) {
-        EmbeddedMariaDb db = TestDatabase.server();
-        r.add("spring.datasource.url", () -> db.jdbcUrl(SCHEMA));
-        r.add("spring.datasource.username", db::user);
-        r.add("spring.datasource.password", db::password);
+        StarterFixtures.datasource(r, SCHEMA);
         r.add("langchain4j.open-ai.chat-model.base-url", STUB::baseUrl);
     }
 
