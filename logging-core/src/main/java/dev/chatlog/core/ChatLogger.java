@@ -104,7 +104,7 @@ public final class ChatLogger implements AutoCloseable {
      * {@link LoggerStats#resolveFailures()}.
      */
     public void logCall(Supplier<LlmCall> deferred) {
-        handoff.offer(deferred == null ? null : new Handoff.Deferred(deferred));
+        handoff.offerDeferred(deferred);
     }
 
     /** Records a chat turn. Never blocks, never throws. */

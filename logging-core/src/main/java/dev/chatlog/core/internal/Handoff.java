@@ -1,5 +1,6 @@
 package dev.chatlog.core.internal;
 
+import dev.chatlog.core.ConversationMessage;
 import dev.chatlog.core.LlmCall;
 
 import java.util.List;
@@ -21,14 +22,28 @@ import org.slf4j.LoggerFactory;
 public final class Handoff {
     private static final Logger log = LoggerFactory.getLogger(Handoff.class);
 
-    /** A record as queued: what was logged and when. */
-    public record Entry(Object record, long acceptedNanos) {}
+    /** What the queue holds: an entry, or a barrier a caller waits on. */
+    public sealed interface Item permits Entry, Barrier {}
 
-    /** A record whose conversion is deferred to the stage thread. */
-    public record Deferred(Supplier<LlmCall> supplier) {}
+    /** A record or marker as queued, with when it was accepted. */
+    public sealed interface Entry extends Item permits CallEntry, MessageEntry, DeferredEntry, TurnEntry {
+        long acceptedNanos();
+    }
+
+    /** A call, converted on the stage thread. */
+    public record CallEntry(LlmCall call, long acceptedNanos) implements Entry {}
+
+    /** A chat turn's message row. */
+    public record MessageEntry(ConversationMessage message, long acceptedNanos) implements Entry {}
+
+    /** A call whose making is deferred to the stage thread (the caller captured references only). */
+    public record DeferredEntry(Supplier<LlmCall> supplier, long acceptedNanos) implements Entry {}
+
+    /** The marker of an opened turn (not counted as a record). */
+    public record TurnEntry(RecordCodec.TurnOpened turn, long acceptedNanos) implements Entry {}
 
     /** Released when everything queued before it is durable; {@code ok} false if some of it was lost. */
-    public static final class Barrier {
+    public static final class Barrier implements Item {
         private final CountDownLatch done = new CountDownLatch(1);
         private volatile boolean ok = true;
 
@@ -51,7 +66,7 @@ public final class Handoff {
         }
     }
 
-    private final BlockingQueue<Object> queue;
+    private final BlockingQueue<Item> queue;
     private final LoggerCounters counters;
     private volatile boolean closing;
     private volatile Runnable onOffer = () -> { };
@@ -66,16 +81,27 @@ public final class Handoff {
         this.counters = counters;
     }
 
-    /** Queues a record; a full queue (or a closing logger) drops and counts it. Never blocks. */
-    public void offer(Object record) {
-        if (record == null) {
-            return;
-        }
+    /** Queues a call; a full queue (or a closing logger) drops and counts it. Never blocks. */
+    public void offer(LlmCall call) {
+        if (call != null) offer(new CallEntry(call, System.nanoTime()));
+    }
+
+    /** Queues a message row, as {@link #offer(LlmCall)}. */
+    public void offer(ConversationMessage message) {
+        if (message != null) offer(new MessageEntry(message, System.nanoTime()));
+    }
+
+    /** Queues a call made later on the stage thread, as {@link #offer(LlmCall)}. */
+    public void offerDeferred(Supplier<LlmCall> supplier) {
+        if (supplier != null) offer(new DeferredEntry(supplier, System.nanoTime()));
+    }
+
+    private void offer(Entry entry) {
         if (closing) {
             counters.dropped(1);
             return;
         }
-        if (queue.offer(new Entry(record, System.nanoTime()))) {
+        if (queue.offer(entry)) {
             counters.accepted.incrementAndGet();
             onOffer.run();
         } else {
@@ -87,9 +113,9 @@ public final class Handoff {
         }
     }
 
-    /** Queues an internal marker (not counted as a record); skipped when the queue is full. */
-    public void offerMarker(Object marker) {
-        if (!closing && queue.offer(new Entry(marker, System.nanoTime()))) onOffer.run();
+    /** Queues the marker of an opened turn (not counted as a record); skipped when the queue is full. */
+    public void offerMarker(RecordCodec.TurnOpened turn) {
+        if (!closing && queue.offer(new TurnEntry(turn, System.nanoTime()))) onOffer.run();
     }
 
     /** Queues a barrier behind everything offered so far, waiting up to {@code nanos} for room; null if there was none. */
@@ -101,11 +127,11 @@ public final class Handoff {
     }
 
     /** Takes what is there without waiting. */
-    public int drain(List<Object> into, int max) {
+    public int drain(List<Item> into, int max) {
         return queue.drainTo(into, max);
     }
 
-    public Object poll(long nanos) throws InterruptedException {
+    public Item poll(long nanos) throws InterruptedException {
         return queue.poll(nanos, TimeUnit.NANOSECONDS);
     }
 
@@ -127,12 +153,12 @@ public final class Handoff {
 
     /** Empties the queue at the end of close(); returns how many records (not markers) it held. */
     public long clear() {
-        List<Object> rest = new java.util.ArrayList<>();
+        List<Item> rest = new java.util.ArrayList<>();
         queue.drainTo(rest);
         long records = 0;
-        for (Object o : rest) {
+        for (Item o : rest) {
             if (o instanceof Barrier b) b.release(false);
-            else if (o instanceof Entry e && !(e.record() instanceof RecordCodec.TurnOpened)) records++;
+            else if (!(o instanceof TurnEntry)) records++;
         }
         return records;
     }

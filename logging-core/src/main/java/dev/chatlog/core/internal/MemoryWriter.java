@@ -34,7 +34,7 @@ public final class MemoryWriter implements Runnable {
 
     @Override
     public void run() {
-        List<Object> drained = new ArrayList<>(batchSize);
+        List<Handoff.Item> drained = new ArrayList<>(batchSize);
         while (true) {
             drained.clear();
             boolean interrupted = gather(drained);
@@ -42,9 +42,9 @@ public final class MemoryWriter implements Runnable {
             List<Handoff.Barrier> barriers = new ArrayList<>();
             boolean kept = true;
             try {
-                for (Object o : drained) {
+                for (Handoff.Item o : drained) {
                     if (o instanceof Handoff.Barrier b) barriers.add(b);
-                    else entries.add((Handoff.Entry) o);
+                    else if (o instanceof Handoff.Entry e) entries.add(e);
                 }
                 if (!entries.isEmpty()) {
                     kept = store.write(RecordConverter.batchOf(converter.convert(entries)), false);
@@ -66,9 +66,9 @@ public final class MemoryWriter implements Runnable {
     }
 
     /** Takes up to one batch, lingering briefly for a fuller one; a barrier ends the lingering. */
-    private boolean gather(List<Object> drained) {
+    private boolean gather(List<Handoff.Item> drained) {
         try {
-            Object first = handoff.poll(lifecycle.closing() ? 1_000_000L : 200_000_000L);
+            Handoff.Item first = handoff.poll(lifecycle.closing() ? 1_000_000L : 200_000_000L);
             if (first == null) {
                 return false;
             }
@@ -84,7 +84,7 @@ public final class MemoryWriter implements Runnable {
                     if (left <= 0 || lifecycle.closing()) {
                         break;
                     }
-                    Object next = handoff.poll(Math.min(left, 2_000_000L));
+                    Handoff.Item next = handoff.poll(Math.min(left, 2_000_000L));
                     if (next != null) {
                         drained.add(next);
                     }

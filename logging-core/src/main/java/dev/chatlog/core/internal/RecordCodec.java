@@ -43,15 +43,16 @@ public final class RecordCodec {
     public static final List<TokenSource> V0_TOKEN_SOURCES = List.of(TokenSource.PROVIDER, TokenSource.ESTIMATED);
 
     /** A chat turn was opened (spooled so that a turn whose process died can be shown as incomplete). */
-    public record TurnOpened(String conversationId, String messageId, String userInput, Instant openedAt) {}
+    public record TurnOpened(String conversationId, String messageId, String userInput, Instant openedAt) implements PipelineRecord {}
 
     private RecordCodec() {}
 
-    public static byte[] encode(Object record) {
+    public static byte[] encode(PipelineRecord record) {
         try {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream(512);
             DataOutputStream out = new DataOutputStream(bytes);
-            if (record instanceof LlmCall c) {
+            if (record instanceof PipelineRecord.Call call) {
+                LlmCall c = call.call();
                 out.writeByte(CALL);
                 str(out, c.callId()); str(out, c.conversationId()); str(out, c.messageId()); str(out, c.parentCallId());
                 out.writeInt(c.callSequence()); str(out, c.callType().dbValue());
@@ -70,7 +71,8 @@ public final class RecordCodec {
                 str(out, c.metadata().isEmpty() ? null : JSON.writeValueAsString(c.metadata()));
                 integer(out, c.cacheWriteTokens()); // format 2
                 trace(out, c.trace()); // format 3
-            } else if (record instanceof ConversationMessage m) {
+            } else if (record instanceof PipelineRecord.Message message) {
+                ConversationMessage m = message.message();
                 out.writeByte(MESSAGE);
                 str(out, m.messageId()); str(out, m.conversationId()); str(out, m.userId()); str(out, m.chatMode());
                 str(out, m.userInput()); str(out, m.finalOutput()); str(out, m.conversationMessage());
@@ -96,7 +98,7 @@ public final class RecordCodec {
     }
 
     /** Decodes a record spooled in format {@code version}. */
-    public static Object decode(int version, byte[] data) {
+    public static PipelineRecord decode(int version, byte[] data) {
         if (version == 0) {
             return decodeV0(data);
         }
@@ -116,13 +118,13 @@ public final class RecordCodec {
                 String source = str(in);
                 b.tokenSource(source == null ? null : TokenSource.valueOf(source.toUpperCase(java.util.Locale.ROOT)));
                 LlmCall c = callTail(b, in);
-                if (version < 2) return c;
+                if (version < 2) return new PipelineRecord.Call(c);
                 LlmCall.Builder more = c.toBuilder().cacheWriteTokens(integer(in));
-                return (version >= 3 ? more.trace(trace(in)) : more).build();
+                return new PipelineRecord.Call((version >= 3 ? more.trace(trace(in)) : more).build());
             }
             if (type == MESSAGE) {
                 ConversationMessage m = message(in);
-                return version >= 3 ? m.toBuilder().trace(trace(in)).build() : m;
+                return new PipelineRecord.Message(version >= 3 ? m.toBuilder().trace(trace(in)).build() : m);
             }
             if (type == TURN_OPENED) {
                 return new TurnOpened(str(in), str(in), str(in), Instant.ofEpochSecond(in.readLong(), in.readInt()));
@@ -170,7 +172,7 @@ public final class RecordCodec {
     }
 
     /** The first format's layout: enums as ordinals of the frozen order. */
-    private static Object decodeV0(byte[] data) {
+    private static PipelineRecord decodeV0(byte[] data) {
         try {
             DataInputStream in = new DataInputStream(new ByteArrayInputStream(data));
             byte type = in.readByte();
@@ -183,10 +185,10 @@ public final class RecordCodec {
                         .reasoningTokens(integer(in));
                 byte source = in.readByte();
                 b.tokenSource(source < 0 ? null : V0_TOKEN_SOURCES.get(source));
-                return callTail(b, in);
+                return new PipelineRecord.Call(callTail(b, in));
             }
             if (type == MESSAGE) {
-                return message(in);
+                return new PipelineRecord.Message(message(in));
             }
             throw new IOException("unknown record type " + type);
         } catch (IOException e) {

@@ -24,9 +24,6 @@ public final class RecordConverter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RecordConverter.class);
     private static final int PARALLEL_FROM = 256; // below, handing work to other threads costs more than it saves (2 busy cores)
 
-    /** A slot whose record could not be converted (and was counted). */
-    private static final Object FAILED = new Object();
-
     private final CallEnricher enricher;
     private final LoggerCounters counters;
     private final ExecutorService helpers;
@@ -43,21 +40,22 @@ public final class RecordConverter implements AutoCloseable {
         });
     }
 
-    /** The converted records in queue order (LlmCall, ConversationMessage, TurnOpened); failures left out. */
-    public List<Object> convert(List<Handoff.Entry> entries) {
+    /** The converted records in queue order; failures left out. */
+    public List<PipelineRecord> convert(List<Handoff.Entry> entries) {
         int n = entries.size();
-        Object[] out = new Object[n];
+        PipelineRecord[] out = new PipelineRecord[n];
+        boolean[] failed = new boolean[n]; // refused and counted by convertRange
         if (helpers == null || n < PARALLEL_FROM) {
-            convertRange(entries, out, 0, n);
+            convertRange(entries, out, failed, 0, n);
         } else {
             int parts = Math.min(threads, n / 128);
             int step = (n + parts - 1) / parts;
             List<Future<?>> running = new ArrayList<>();
             for (int from = step; from < n; from += step) {
                 int f = from, t = Math.min(n, from + step);
-                running.add(helpers.submit(() -> convertRange(entries, out, f, t)));
+                running.add(helpers.submit(() -> convertRange(entries, out, failed, f, t)));
             }
-            convertRange(entries, out, 0, Math.min(n, step));
+            convertRange(entries, out, failed, 0, Math.min(n, step));
             for (Future<?> r : running) {
                 try {
                     r.get();
@@ -68,13 +66,12 @@ public final class RecordConverter implements AutoCloseable {
                 }
             }
         }
-        List<Object> converted = new ArrayList<>(n);
+        List<PipelineRecord> converted = new ArrayList<>(n);
         long unconverted = 0;
         for (int i = 0; i < n; i++) {
-            Object o = out[i];
-            if (o == FAILED) continue; // refused and counted by convertRange
-            if (o != null) converted.add(o);
-            else if (!(entries.get(i).record() instanceof RecordCodec.TurnOpened)) unconverted++; // a helper died or was interrupted
+            if (failed[i]) continue;
+            if (out[i] != null) converted.add(out[i]);
+            else if (!(entries.get(i) instanceof Handoff.TurnEntry)) unconverted++; // a helper died or was interrupted
         }
         if (unconverted > 0) {
             counters.resolveFailures.addAndGet(unconverted);
@@ -84,37 +81,38 @@ public final class RecordConverter implements AutoCloseable {
         return converted;
     }
 
-    private void convertRange(List<Handoff.Entry> entries, Object[] out, int from, int to) {
+    private void convertRange(List<Handoff.Entry> entries, PipelineRecord[] out, boolean[] failed, int from, int to) {
         for (int i = from; i < to; i++) {
-            Object o = entries.get(i).record();
+            Handoff.Entry e = entries.get(i);
             try {
-                if (o instanceof Handoff.Deferred d) {
-                    out[i] = enricher.enrich(Objects.requireNonNull(d.supplier().get(), "deferred call"));
-                } else if (o instanceof LlmCall c) {
-                    out[i] = enricher.enrich(c);
-                } else if (o instanceof ConversationMessage m) {
-                    out[i] = enricher.enrich(m);
-                } else if (o instanceof RecordCodec.TurnOpened t) {
-                    out[i] = new RecordCodec.TurnOpened(t.conversationId(), t.messageId(), enricher.clean(t.userInput()), t.openedAt());
+                if (e instanceof Handoff.CallEntry c) {
+                    out[i] = new PipelineRecord.Call(enricher.enrich(c.call()));
+                } else if (e instanceof Handoff.MessageEntry m) {
+                    out[i] = new PipelineRecord.Message(enricher.enrich(m.message()));
+                } else if (e instanceof Handoff.DeferredEntry d) {
+                    out[i] = new PipelineRecord.Call(enricher.enrich(Objects.requireNonNull(d.supplier().get(), "deferred call")));
+                } else if (e instanceof Handoff.TurnEntry t) {
+                    RecordCodec.TurnOpened o = t.turn();
+                    out[i] = new RecordCodec.TurnOpened(o.conversationId(), o.messageId(), enricher.clean(o.userInput()), o.openedAt());
                 }
-            } catch (RuntimeException | StackOverflowError | LinkageError e) { // one bad record (a runaway regex, say) is that record's loss
-                out[i] = FAILED;
-                if (o instanceof RecordCodec.TurnOpened) continue;
+            } catch (RuntimeException | StackOverflowError | LinkageError x) { // one bad record (a runaway regex, say) is that record's loss
+                failed[i] = true;
+                if (e instanceof Handoff.TurnEntry) continue;
                 counters.resolveFailures.incrementAndGet();
                 counters.refusedBeforeDurable();
-                counters.lastError = e.toString();
-                log.warn("chatlog could not convert a record; it is rejected", e);
+                counters.lastError = x.toString();
+                log.warn("chatlog could not convert a record; it is rejected", x);
             }
         }
     }
 
     /** Calls and messages of converted records, as a batch for the sink (markers left out). */
-    public static Batch batchOf(List<Object> records) {
+    public static Batch batchOf(List<PipelineRecord> records) {
         List<LlmCall> calls = new ArrayList<>();
         List<ConversationMessage> messages = new ArrayList<>();
-        for (Object o : records) {
-            if (o instanceof LlmCall c) calls.add(c);
-            else if (o instanceof ConversationMessage m) messages.add(m);
+        for (PipelineRecord r : records) {
+            if (r instanceof PipelineRecord.Call c) calls.add(c.call());
+            else if (r instanceof PipelineRecord.Message m) messages.add(m.message());
         }
         return new Batch(calls, messages);
     }

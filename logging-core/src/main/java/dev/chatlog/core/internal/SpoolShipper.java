@@ -146,12 +146,12 @@ public final class SpoolShipper implements Runnable {
         oldestUnshippedMillis = first == 0 ? System.currentTimeMillis() : first;
         for (SpoolReader.Frame f : chunk.frames()) {
             try {
-                Object o = RecordCodec.decode(f.version(), f.record());
-                if (o instanceof LlmCall c) {
-                    calls.add(c);
-                } else if (o instanceof ConversationMessage m) {
-                    messages.add(m);
-                    openTurns.remove(key(m.conversationId(), m.messageId()));
+                PipelineRecord o = RecordCodec.decode(f.version(), f.record());
+                if (o instanceof PipelineRecord.Call c) {
+                    calls.add(c.call());
+                } else if (o instanceof PipelineRecord.Message m) {
+                    messages.add(m.message());
+                    openTurns.remove(key(m.message().conversationId(), m.message().messageId()));
                 } else if (o instanceof RecordCodec.TurnOpened t) {
                     opened(t);
                 }

@@ -146,12 +146,12 @@ public final class Spooler implements Runnable {
 
     /** Takes what is queued (up to a batch, not waiting), appends it, releases the barriers taken with it (holding {@link #turn}). */
     private void spoolQueued() {
-        List<Object> drained = new ArrayList<>();
+        List<Handoff.Item> drained = new ArrayList<>();
         handoff.drain(drained, batchSize);
         if (drained.isEmpty()) return;
         List<Handoff.Entry> entries = new ArrayList<>(drained.size());
         List<Handoff.Barrier> barriers = new ArrayList<>();
-        for (Object o : drained) { // nothing here can throw: every barrier taken is released below
+        for (Handoff.Item o : drained) { // nothing here can throw: every barrier taken is released below
             if (o instanceof Handoff.Barrier b) barriers.add(b);
             else if (o instanceof Handoff.Entry e) entries.add(e);
         }
@@ -170,9 +170,9 @@ public final class Spooler implements Runnable {
     }
 
     private boolean append(List<Handoff.Entry> entries) {
-        List<Object> records = converter.convert(entries);
+        List<PipelineRecord> records = converter.convert(entries);
         List<byte[]> frames = new ArrayList<>(records.size());
-        for (Object r : records) frames.add(RecordCodec.encode(r));
+        for (PipelineRecord r : records) frames.add(RecordCodec.encode(r));
         int appended;
         try {
             appended = spool.append(frames);
@@ -189,7 +189,7 @@ public final class Spooler implements Runnable {
         int spooled = countRecords(records.subList(0, appended));
         counters.spooled.addAndGet(spooled);
         for (Handoff.Entry e : entries) {
-            if (!(e.record() instanceof RecordCodec.TurnOpened)) counters.handoff(now - e.acceptedNanos());
+            if (!(e instanceof Handoff.TurnEntry)) counters.handoff(now - e.acceptedNanos());
         }
         if (appended < frames.size()) {
             int lost = countRecords(records.subList(appended, records.size()));
@@ -203,9 +203,9 @@ public final class Spooler implements Runnable {
     }
 
     /** Records, not markers. */
-    private static int countRecords(List<Object> records) {
+    private static int countRecords(List<PipelineRecord> records) {
         int n = 0;
-        for (Object r : records) {
+        for (PipelineRecord r : records) {
             if (!(r instanceof RecordCodec.TurnOpened)) n++;
         }
         return n;

@@ -56,7 +56,9 @@ final class LegacySpool {
     public static void main(String[] args) {
         try (DiskSpool spool = new DiskSpool(Path.of(args[0]), 1 << 20, 1 << 16)) {
             List<byte[]> frames = new ArrayList<>();
-            for (Object r : records()) frames.add(RecordCodec.encode(r));
+            for (Object r : records()) {
+                frames.add(RecordCodec.encode(r instanceof LlmCall c ? new PipelineRecord.Call(c) : new PipelineRecord.Message((ConversationMessage) r)));
+            }
             spool.append(frames);
             spool.sync();
         }

@@ -1,0 +1,17 @@
+package dev.chatlog.core.internal;
+
+import dev.chatlog.core.ConversationMessage;
+import dev.chatlog.core.LlmCall;
+
+/**
+ * What the pipeline carries once a queued entry is converted, and what the spool holds: a call, a message, or the
+ * marker of an opened turn ({@link RecordCodec.TurnOpened}). Sealed: every stage handles each kind, the compiler
+ * knows there is no other.
+ */
+public sealed interface PipelineRecord permits PipelineRecord.Call, PipelineRecord.Message, RecordCodec.TurnOpened {
+    /** A converted LLM call (or agent, tool, embedding step). */
+    record Call(LlmCall call) implements PipelineRecord {}
+
+    /** A converted chat turn's message row. */
+    record Message(ConversationMessage message) implements PipelineRecord {}
+}
