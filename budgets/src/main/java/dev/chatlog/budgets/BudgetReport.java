@@ -9,7 +9,6 @@ import dev.chatlog.budgets.BudgetStatus;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.LocalDateTime;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import org.jdbi.v3.core.Handle;

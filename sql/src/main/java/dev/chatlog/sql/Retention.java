@@ -3,7 +3,6 @@ package dev.chatlog.sql;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
-import java.time.ZoneOffset;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,8 +31,8 @@ public final class Retention {
         if (days < 1 || contentDays < 1 || contentDays > days) {
             throw new IllegalArgumentException("need 1 <= content days <= days, got " + contentDays + " and " + days);
         }
-        LocalDateTime cut = LocalDateTime.ofInstant(now.minusSeconds(86_400L * days), ZoneOffset.UTC);
-        LocalDateTime contentCut = LocalDateTime.ofInstant(now.minusSeconds(86_400L * contentDays), ZoneOffset.UTC);
+        LocalDateTime cut = Utc.time(now.minusSeconds(86_400L * days));
+        LocalDateTime contentCut = Utc.time(now.minusSeconds(86_400L * contentDays));
         long calls = repeat("DELETE FROM chatbot_llm_calls WHERE started_at < :cut ORDER BY started_at LIMIT " + BATCH, cut);
         long messages = repeat("DELETE FROM chatbot_conversation_messages WHERE `timestamp` < :cut ORDER BY `timestamp` LIMIT " + BATCH, cut);
         long summaries = repeat("DELETE FROM chatbot_conversation_summary WHERE last_message_at < :cut LIMIT " + BATCH, cut)
@@ -59,7 +58,7 @@ public final class Retention {
 
     /** Deletes minute rollup rows older than {@link #MINUTE_ROLLUPS_KEPT}; returns how many. */
     public long purgeMinuteRollups(Instant now) {
-        LocalDateTime cut = LocalDateTime.ofInstant(now.minus(MINUTE_ROLLUPS_KEPT), ZoneOffset.UTC);
+        LocalDateTime cut = Utc.time(now.minus(MINUTE_ROLLUPS_KEPT));
         return repeat("DELETE FROM chatbot_usage_rollup WHERE granularity = 'm' AND bucket_start < :cut LIMIT " + BATCH, cut);
     }
 

@@ -1,5 +1,7 @@
 package dev.chatlog.sql.erasure;
 
+import dev.chatlog.sql.Utc;
+
 import dev.chatlog.core.Batch;
 import dev.chatlog.core.ConversationMessage;
 import dev.chatlog.core.LlmCall;
@@ -8,7 +10,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.LocalDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -71,7 +72,7 @@ public final class Tombstones {
 
     private static boolean gone(Map<String, LocalDateTime> erased, Map<String, String> hashes, String conversation, String user,
                                 Instant at) {
-        LocalDateTime made = at == null ? LocalDateTime.MIN : LocalDateTime.ofInstant(at, ZoneOffset.UTC);
+        LocalDateTime made = at == null ? LocalDateTime.MIN : Utc.time(at);
         Set<LocalDateTime> when = new HashSet<>();
         if (conversation != null && !conversation.isEmpty()) when.add(erased.get(hashes.get("C:" + conversation)));
         if (user != null && !user.isEmpty()) when.add(erased.get(hashes.get("U:" + user)));

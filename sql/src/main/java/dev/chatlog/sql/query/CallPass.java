@@ -1,5 +1,7 @@
 package dev.chatlog.sql.query;
 
+import dev.chatlog.sql.Utc;
+
 import dev.chatlog.core.CallType;
 import dev.chatlog.core.LlmCall;
 import dev.chatlog.sql.rollup.Dimension;
@@ -58,7 +60,7 @@ final class CallPass {
             BigDecimal value = ranking.by() == Ranking.By.COST ? c.costEstimate() : Sums.stored(c.durationMs());
             if (value == null) return;
             qualified++;
-            Entry e = new Entry(id, value, LocalDateTime.ofInstant(c.startedAt(), ZoneOffset.UTC));
+            Entry e = new Entry(id, value, Utc.time(c.startedAt()));
             if (lowestFirst.size() < ranking.limit()) {
                 lowestFirst.add(e);
             } else if (RANK.compare(e, lowestFirst.peek()) > 0) {

@@ -1,9 +1,10 @@
 package dev.chatlog.sql.query;
 
+import dev.chatlog.sql.Utc;
+
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.LocalTime;
-import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import org.jdbi.v3.core.statement.SqlStatement;
 
@@ -38,11 +39,11 @@ public record Window(Instant from, Instant to, String conversationId) {
     }
 
     public LocalDateTime fromUtc() {
-        return LocalDateTime.ofInstant(from, ZoneOffset.UTC);
+        return Utc.time(from);
     }
 
     public LocalDateTime toUtc() {
-        return LocalDateTime.ofInstant(to, ZoneOffset.UTC);
+        return Utc.time(to);
     }
 
     public boolean session() {

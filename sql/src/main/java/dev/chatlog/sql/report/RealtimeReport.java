@@ -1,12 +1,13 @@
 package dev.chatlog.sql.report;
 
+import dev.chatlog.sql.Utc;
+
 import dev.chatlog.sql.query.Rows;
 import dev.chatlog.sql.rollup.RawSql;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Instant;
 import java.time.LocalDateTime;
-import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.jdbi.v3.core.Jdbi;
@@ -30,7 +31,7 @@ final class RealtimeReport {
     }
 
     Map<String, Object> realtime(int minutes, Instant now) {
-        LocalDateTime from = LocalDateTime.ofInstant(now.minusSeconds(60L * minutes), ZoneOffset.UTC);
+        LocalDateTime from = Utc.time(now.minusSeconds(60L * minutes));
         return jdbi.withHandle(h -> {
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("minutes", minutes);

@@ -1,11 +1,12 @@
 package dev.chatlog.sql.rollup;
 
+import dev.chatlog.sql.Utc;
+
 import dev.chatlog.core.ConversationMessage;
 import dev.chatlog.core.LlmCall;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.LocalDateTime;
-import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -167,7 +168,7 @@ public final class RollupWriter {
     }
 
     static List<Key> keys(Instant at, Dimension d, String value) {
-        LocalDateTime t = LocalDateTime.ofInstant(at, ZoneOffset.UTC);
+        LocalDateTime t = Utc.time(at);
         String v = value.length() > MAX_VALUE ? value.substring(0, MAX_VALUE) : value;
         String name = d.rollupName();
         if (d == Dimension.USER) {
