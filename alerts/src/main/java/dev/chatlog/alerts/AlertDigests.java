@@ -24,7 +24,7 @@ final class AlertDigests {
         record Group(String channel, LocalDateTime at) {}
         List<Group> groups = jdbi.withHandle(h -> h.createQuery("""
                 SELECT DISTINCT channel, next_attempt_at FROM chatbot_alert_outbox WHERE status = 'held' AND next_attempt_at <= :now LIMIT 20""")
-                .bind("now", now).map((rs, ctx) -> new Group(rs.getString(1), rs.getObject(2, LocalDateTime.class))).list());
+                .bind("now", Utc.time(now)).map((rs, ctx) -> new Group(rs.getString(1), rs.getObject(2, LocalDateTime.class))).list());
         int made = 0;
         for (Group g : groups) {
             made += jdbi.inTransaction(h -> {

@@ -1,5 +1,6 @@
 package dev.chatlog.alerts;
 
+import dev.chatlog.sql.Utc;
 
 import dev.chatlog.alerts.channel.AlertChannel;
 import java.nio.charset.StandardCharsets;
@@ -7,6 +8,7 @@ import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -157,7 +159,7 @@ public final class AlertDispatcher implements AutoCloseable {
         // only the channels this instance can send: a row of a channel it lacks is left to an instance that has it
         List<Long> due = jdbi.withHandle(h -> h.createQuery("""
                 SELECT id FROM chatbot_alert_outbox WHERE status IN ('pending', 'sending') AND next_attempt_at <= :now
-                AND channel IN (<channels>) ORDER BY next_attempt_at, id LIMIT :n""").bind("now", now)
+                AND channel IN (<channels>) ORDER BY next_attempt_at, id LIMIT :n""").bind("now", Utc.time(now))
                 .bindList("channels", List.copyOf(channels.keySet())).bind("n", BATCH).mapTo(Long.class).list());
         for (long id : due) {
             OutboxClaims.Row r = claims.claim(id, clock.instant());
@@ -186,7 +188,7 @@ public final class AlertDispatcher implements AutoCloseable {
                 jdbi.useHandle(h -> h.createUpdate("""
                         UPDATE chatbot_alert_outbox SET status = 'delivered', delivered_at = :now, last_error = NULL, claimed_until = NULL
                         WHERE id = :id AND status = 'sending' AND attempts = :claim""").bind("id", id).bind("claim", r.attempts())
-                        .bind("now", end).execute());
+                        .bind("now", Utc.time(end)).execute());
                 delivered.incrementAndGet();
                 continue;
             }
@@ -198,7 +200,7 @@ public final class AlertDispatcher implements AutoCloseable {
                     UPDATE chatbot_alert_outbox SET status = :status, next_attempt_at = :next, last_error = :err, claimed_until = NULL
                     WHERE id = :id AND status = 'sending' AND attempts = :claim""").bind("id", id).bind("claim", r.attempts())
                     .bind("status", giveUp ? "failed" : "pending")
-                    .bind("next", end.plus(backoff)).bind("err", err).execute());
+                    .bind("next", Utc.time(end.plus(backoff))).bind("err", err).execute());
             if (giveUp) log.error("alert {} on {} given up after {} attempts: {}", r.key(), r.channel(), r.attempts(), err);
             else log.warn("alert {} on {}: attempt {} failed, next in {} s: {}", r.key(), r.channel(), r.attempts(), backoff.toSeconds(), err);
         }

@@ -141,9 +141,9 @@ public final class AlertEngine {
             AlertState was = row == null ? AlertState.OK : row.state();
             if (next == was) {
                 if (row != null && next != AlertState.OK) {
-                    jdbi.useHandle(h -> h.createUpdate("UPDATE chatbot_alert_states SET value = :v, calls = :c, evaluated_at = :now "
-                            + "WHERE rule_name = :r AND subject = :s").bind("v", o.value()).bind("c", o.calls()).bind("now", now)
-                            .bind("r", r.name()).bind("s", subject).execute());
+                    dev.chatlog.sql.SqlFailures.retryingLockConflicts(3, () -> jdbi.withHandle(h -> h.createUpdate("UPDATE chatbot_alert_states SET value = :v, calls = :c, evaluated_at = :now "
+                            + "WHERE rule_name = :r AND subject = :s").bind("v", o.value()).bind("c", o.calls()).bind("now", Utc.time(now))
+                            .bind("r", r.name()).bind("s", subject).execute()));
                 }
                 continue;
             }
@@ -158,15 +158,15 @@ public final class AlertEngine {
             }
             final boolean n = notify;
             // instances race for the same change: a deadlock between them is retried, the loser then finds it written
-            Transition t = dev.chatlog.sql.SqlFailures.retryingLockConflicts(5, () -> jdbi.inTransaction(h -> {
+            Transition t = dev.chatlog.sql.SqlFailures.retryingLockConflicts(3, () -> jdbi.inTransaction(h -> {
                 if (row == null) {
                     h.createUpdate("INSERT IGNORE INTO chatbot_alert_states (rule_name, subject, state, seq, since, evaluated_at) "
-                            + "VALUES (:r, :s, 'OK', 0, :now, :now)").bind("r", r.name()).bind("s", subject).bind("now", now).execute();
+                            + "VALUES (:r, :s, 'OK', 0, :now, :now)").bind("r", r.name()).bind("s", subject).bind("now", Utc.time(now)).execute();
                 }
                 int moved = h.createUpdate("""
                         UPDATE chatbot_alert_states SET state = :next, seq = seq + 1, since = :now, evaluated_at = :now, value = :v, calls = :c
                         WHERE rule_name = :r AND subject = :s AND seq = :seq AND state = :was""")
-                        .bind("next", next.name()).bind("now", now).bind("v", o.value()).bind("c", o.calls())
+                        .bind("next", next.name()).bind("now", Utc.time(now)).bind("v", o.value()).bind("c", o.calls())
                         .bind("r", r.name()).bind("s", subject).bind("seq", seq).bind("was", was.name()).execute();
                 if (moved == 0) return null; // another instance wrote this change (or another one) first
                 String key = null;
@@ -178,7 +178,7 @@ public final class AlertEngine {
                     AlertOutbox.enqueue(h, note, to, held);
                     h.createUpdate("UPDATE chatbot_alert_states SET notified_state = :st"
                             + (next == AlertState.OK ? "" : ", alerted_state = :st, alerted_at = :now") + " WHERE rule_name = :r AND subject = :s")
-                            .bind("st", next.name()).bind("now", now).bind("r", r.name()).bind("s", subject).execute();
+                            .bind("st", next.name()).bind("now", Utc.time(now)).bind("r", r.name()).bind("s", subject).execute();
                 }
                 return new Transition(r.name(), subject, was, next, o.value(), n, key);
             }));

@@ -1,5 +1,7 @@
 package dev.chatlog.alerts;
 
+import dev.chatlog.sql.Utc;
+
 import dev.chatlog.sql.rollup.Dimension;
 import dev.chatlog.sql.rollup.Histogram;
 import dev.chatlog.sql.rollup.Measure;
@@ -7,6 +9,7 @@ import dev.chatlog.sql.rollup.Sums;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Instant;
+import java.time.LocalDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -159,8 +162,8 @@ public final class AlertEvaluator {
         String sql = "SELECT dim_value AS k, " + COLUMNS + " FROM chatbot_usage_rollup WHERE granularity = 'm' AND dimension = :d"
                 + " AND bucket_start >= :from AND bucket_start < :to" + (r.match() == null ? "" : " AND dim_value = :v") + " GROUP BY dim_value";
         return jdbi.withHandle(h -> {
-            var q = h.createQuery(sql).bind("d", d.rollupName()).bind("from", w.from())
-                    .bind("to", w.to());
+            var q = h.createQuery(sql).bind("d", d.rollupName()).bind("from", Utc.time(w.from()))
+                    .bind("to", Utc.time(w.to()));
             if (r.match() != null) q.bind("v", r.match());
             return Sums.collect(q);
         });

@@ -94,7 +94,7 @@ final class AlertNotifications {
         if (r.kind() == AlertKind.COST_SPIKE) {
             h.createQuery("SELECT conversation_id, SUM(cost_estimate) c, COUNT(*) n FROM chatbot_llm_calls WHERE " + range + filter
                             + " GROUP BY conversation_id ORDER BY c DESC LIMIT " + CAUSES)
-                    .bind("from", w.from()).bind("to", w.to()).bind("v", subject)
+                    .bind("from", Utc.time(w.from())).bind("to", Utc.time(w.to())).bind("v", subject)
                     .map((rs, ctx) -> out.add(conversation(rs.getString(1), rs.getBigDecimal(2), rs.getInt(3)))).list();
             return out;
         }
@@ -107,7 +107,7 @@ final class AlertNotifications {
         h.createQuery("SELECT call_id, conversation_id, model, function_name, duration_ms, time_to_first_token_ms, total_tokens, cost_estimate, "
                         + "success, error_type, started_at FROM chatbot_llm_calls WHERE " + range + filter + which + " ORDER BY " + order
                         + " LIMIT " + CAUSES)
-                .bind("from", w.from()).bind("to", w.to()).bind("v", subject)
+                .bind("from", Utc.time(w.from())).bind("to", Utc.time(w.to())).bind("v", subject)
                 .map((rs, ctx) -> {
                     Map<String, Object> c = new LinkedHashMap<>();
                     c.put("type", "call");

@@ -40,7 +40,7 @@ public final class AlertOutbox {
         for (String c : channels) {
             b.bind("k", n.key()).bind("c", c).bind("r", n.rule()).bind("s", n.subject()).bind("st", n.resolved() ? "RESOLVED" : n.state().name())
                     .bind("sev", n.severity().label()).bind("body", body).bind("status", heldUntil == null ? "pending" : "held")
-                    .bind("next", heldUntil == null ? n.at() : heldUntil).bind("at", n.at()).add();
+                    .bind("next", Utc.time(heldUntil == null ? n.at() : heldUntil)).bind("at", Utc.time(n.at())).add();
         }
         if (!channels.isEmpty()) b.execute();
     }

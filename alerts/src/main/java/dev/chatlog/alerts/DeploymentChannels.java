@@ -1,5 +1,6 @@
 package dev.chatlog.alerts;
 
+import dev.chatlog.sql.Utc;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -23,7 +24,7 @@ final class DeploymentChannels {
         jdbi.useHandle(h -> {
             var b = h.prepareBatch("INSERT INTO chatbot_alert_channels (channel, last_seen_at) VALUES (:c, :at) "
                     + "ON DUPLICATE KEY UPDATE last_seen_at = GREATEST(last_seen_at, VALUES(last_seen_at))");
-            for (String c : channels) b.bind("c", c).bind("at", now).add();
+            for (String c : channels) b.bind("c", c).bind("at", Utc.time(now)).add();
             b.execute();
         });
     }
@@ -31,7 +32,7 @@ final class DeploymentChannels {
     /** The channels some instance's sender announced within {@link #TTL} of {@code now}. */
     static List<String> announced(Handle h, Instant now) {
         return h.createQuery("SELECT channel FROM chatbot_alert_channels WHERE last_seen_at >= :since ORDER BY channel")
-                .bind("since", now.minus(TTL)).mapTo(String.class).list();
+                .bind("since", Utc.time(now.minus(TTL))).mapTo(String.class).list();
     }
 
     /** Fails the pending rows created before {@code cutoff} on a channel other than {@code mine}; how many. */
@@ -40,6 +41,6 @@ final class DeploymentChannels {
                 UPDATE chatbot_alert_outbox SET status = 'failed', claimed_until = NULL,
                     last_error = CONCAT('no instance sent it on its channel (', channel, ') within the maximum age')
                 WHERE status = 'pending' AND created_at < :cutoff""" + (mine.isEmpty() ? "" : " AND channel NOT IN (<mine>)"))
-                .bind("cutoff", cutoff).bindList("mine", mine.isEmpty() ? List.of("") : List.copyOf(mine)).execute());
+                .bind("cutoff", Utc.time(cutoff)).bindList("mine", mine.isEmpty() ? List.of("") : List.copyOf(mine)).execute());
     }
 }

@@ -38,13 +38,13 @@ final class OutboxClaims {
             Row r = h.createQuery("""
                     SELECT notification_key, channel, body, attempts, created_at FROM chatbot_alert_outbox
                     WHERE id = :id AND status IN ('pending', 'sending') AND next_attempt_at <= :now FOR UPDATE""")
-                    .bind("id", id).bind("now", t)
+                    .bind("id", id).bind("now", Utc.time(t))
                     .map((rs, ctx) -> new Row(rs.getString(1), rs.getString(2), rs.getString(3), rs.getInt(4) + 1,
                             Utc.instant(rs.getObject(5, LocalDateTime.class)))).findOne().orElse(null);
             if (r == null) return null;
             h.createUpdate("""
                     UPDATE chatbot_alert_outbox SET status = 'sending', attempts = :claim, next_attempt_at = :until, claimed_until = :until
-                    WHERE id = :id""").bind("id", id).bind("claim", r.attempts()).bind("until", t.plus(lease)).execute();
+                    WHERE id = :id""").bind("id", id).bind("claim", r.attempts()).bind("until", Utc.time(t.plus(lease))).execute();
             return r;
         });
     }
@@ -56,7 +56,7 @@ final class OutboxClaims {
             jdbi.useHandle(h -> h.createUpdate("""
                     UPDATE chatbot_alert_outbox SET next_attempt_at = :until, claimed_until = :until
                     WHERE id = :id AND status = 'sending' AND attempts = :claim""")
-                    .bind("id", id).bind("claim", claim).bind("until", until).execute());
+                    .bind("id", id).bind("claim", claim).bind("until", Utc.time(until)).execute());
         } catch (RuntimeException e) {
             log.warn("alert lease of outbox row {} could not be renewed: {}", id, e.toString());
         }

@@ -1,5 +1,6 @@
 package dev.chatlog.budgets;
 
+import dev.chatlog.sql.Utc;
 
 import dev.chatlog.budgets.Budget;
 import dev.chatlog.budgets.BudgetPeriod;
@@ -74,15 +75,15 @@ public final class BudgetLedger {
                             + "lease_until, created_at, conversation_id, user_id, model) "
                             + "VALUES (:id, :b, :w, :x, 'held', :lease, :at, :conv, :user, :model)")
                     .bind("id", r.id()).bind("b", r.budget()).bind("w", r.windowIndex()).bind("x", amount)
-                    .bind("lease", r.leaseUntil()).bind("at", at)
+                    .bind("lease", Utc.time(r.leaseUntil())).bind("at", Utc.time(at))
                     .bind("conv", who == null ? null : cut(who.conversationId())).bind("user", who == null ? null : cut(who.userId()))
                     .bind("model", who == null ? null : cut(who.model())).execute();
             ledger(h, r.budget(), r.windowIndex(), r.id(), "reserve", amount, BigDecimal.ZERO, at);
             int admitted = take(h, budget, w, amount);
             if (admitted == 0 && !exists(h, budget.name(), w)) { // the window's first call: its row is made once, by whoever comes first
                 h.createUpdate("INSERT IGNORE INTO chatbot_budget_windows (budget_name, window_index, starts_at, ends_at) "
-                        + "VALUES (:b, :w, :s, :e)").bind("b", budget.name()).bind("w", w.index()).bind("s", w.start())
-                        .bind("e", w.end()).execute();
+                        + "VALUES (:b, :w, :s, :e)").bind("b", budget.name()).bind("w", w.index()).bind("s", Utc.time(w.start()))
+                        .bind("e", Utc.time(w.end())).execute();
                 admitted = take(h, budget, w, amount);
             }
             if (admitted == 0) {
@@ -181,7 +182,7 @@ public final class BudgetLedger {
         h.createUpdate("INSERT IGNORE INTO chatbot_budget_events (budget_name, window_index, kind, threshold, limit_usd, spent, "
                         + "projected, details, created_at) VALUES (:b, :w, 'overshoot', 0, :l, :s, NULL, :d, :at)")
                 .bind("b", r.budget()).bind("w", r.windowIndex()).bind("l", r.limit()).bind("s", spent).bind("d", details)
-                .bind("at", at).execute();
+                .bind("at", Utc.time(at)).execute();
     }
 
     /**
@@ -211,7 +212,7 @@ public final class BudgetLedger {
     public int expireLeases(Instant now) {
         List<Reservation> stale = jdbi.withHandle(h -> h.createQuery("SELECT reservation_id, budget_name, window_index, amount, lease_until "
                         + "FROM chatbot_budget_reservations WHERE state = 'held' AND lease_until < :now ORDER BY lease_until LIMIT 1000")
-                .bind("now", now)
+                .bind("now", Utc.time(now))
                 .map((rs, ctx) -> new Reservation(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getBigDecimal(4),
                         rs.getObject(5, LocalDateTime.class).toInstant(ZoneOffset.UTC), null)).list());
         int n = 0;
@@ -220,7 +221,7 @@ public final class BudgetLedger {
                 // still past its lease: a holder that renewed it meanwhile is alive
                 if (h.createUpdate("UPDATE chatbot_budget_reservations SET state = 'lapsed', cost = :c "
                         + "WHERE reservation_id = :id AND state = 'held' AND lease_until < :now")
-                        .bind("c", r.amount()).bind("id", r.id()).bind("now", now).execute() != 1) return false;
+                        .bind("c", r.amount()).bind("id", r.id()).bind("now", Utc.time(now)).execute() != 1) return false;
                 move(h, r, r.amount().negate(), r.amount(), "lapse", now);
                 return true;
             }));
@@ -234,7 +235,7 @@ public final class BudgetLedger {
         if (live.isEmpty()) return 0;
         return jdbi.withHandle(h -> h.createUpdate("UPDATE chatbot_budget_reservations SET lease_until = :until "
                         + "WHERE state = 'held' AND reservation_id IN (<ids>)")
-                .bind("until", leaseUntil).bindList("ids", live.stream().map(Reservation::id).toList()).execute());
+                .bind("until", Utc.time(leaseUntil)).bindList("ids", live.stream().map(Reservation::id).toList()).execute());
     }
 
     /** The counters of {@code budget}'s window holding {@code at} (zero when nothing was reserved in it yet). */
@@ -285,6 +286,6 @@ public final class BudgetLedger {
         h.createUpdate("INSERT INTO chatbot_budget_ledger (budget_name, window_index, reservation_id, kind, reserved_delta, spent_delta, at) "
                         + "VALUES (:b, :w, :r, :k, :rd, :sd, :at)")
                 .bind("b", budget).bind("w", window).bind("r", reservation).bind("k", kind).bind("rd", reservedDelta)
-                .bind("sd", spentDelta).bind("at", at).execute();
+                .bind("sd", spentDelta).bind("at", Utc.time(at)).execute();
     }
 }

@@ -180,7 +180,7 @@ public final class BudgetMonitor {
         int n = h.createUpdate("INSERT IGNORE INTO chatbot_budget_events (budget_name, window_index, kind, threshold, limit_usd, spent, "
                         + "projected, details, created_at) VALUES (:b, :w, :k, :t, :l, :s, :p, :d, :at)")
                 .bind("b", b.name()).bind("w", window).bind("k", kind).bind("t", threshold).bind("l", b.limitUsd()).bind("s", spent)
-                .bind("p", s.projected()).bind("d", json).bind("at", now).execute();
+                .bind("p", s.projected()).bind("d", json).bind("at", Utc.time(now)).execute();
         if (n > 0) out.add(new Recorded(b.name(), kind, threshold, spent));
     }
 }

@@ -66,8 +66,8 @@ final class ConversationSummaries {
         }
         PreparedBatch b = h.prepareBatch(UPSERT_SUMMARY);
         deltas.forEach((conv, d) -> b.bind("c", conv).bind("user_id", d.userId)
-                .bind("first_at", d.first)
-                .bind("last_at", d.last)
+                .bind("first_at", d.first == null ? null : Utc.time(d.first))
+                .bind("last_at", d.last == null ? null : Utc.time(d.last))
                 .bind("messages", d.messages).bind("ok_messages", d.okMessages)
                 .bind("rate", d.messages == 0 ? BigDecimal.valueOf(100)
                         : BigDecimal.valueOf(100 * d.okMessages).divide(BigDecimal.valueOf(d.messages), 2, java.math.RoundingMode.HALF_UP))

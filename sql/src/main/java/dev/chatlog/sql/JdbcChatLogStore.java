@@ -11,6 +11,7 @@ import dev.chatlog.core.ConversationMessage;
 import dev.chatlog.core.LlmCall;
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -177,8 +178,8 @@ public final class JdbcChatLogStore implements ChatLogSink {
                     .bind("error_type", clip(c.errorType(), 255))
                     .bind("error_message", clip(c.errorMessage(), 65_000))
                     .bind("metadata", c.metadata().isEmpty() ? null : JSON.writeValueAsString(c.metadata()))
-                    .bind("started_at", c.startedAt())
-                    .bind("ended_at", c.endedAt())
+                    .bind("started_at", Utc.time(c.startedAt()))
+                    .bind("ended_at", Utc.time(c.endedAt()))
                     .bind("batch", batchId)
                     .add();
             n++;
@@ -221,7 +222,7 @@ public final class JdbcChatLogStore implements ChatLogSink {
                     .bind("success", m.success())
                     .bind("error_message", clip(m.errorMessage(), 65_000))
                     .bind("debug_info", m.debugInfo().isEmpty() ? null : JSON.writeValueAsString(m.debugInfo()))
-                    .bind("ts", m.timestamp())
+                    .bind("ts", Utc.time(m.timestamp()))
                     .bind("batch", batchId)
                     .add();
             n++;

@@ -72,7 +72,7 @@ public final class Repricer {
             long after0 = last;
             List<Long> ids = jdbi.withHandle(h -> h.createQuery("SELECT id FROM chatbot_llm_calls WHERE id > :last AND started_at >= :from "
                             + "AND started_at < :to AND " + RawSql.MODEL_CALL + " AND NOT (price_version <=> 'caller') ORDER BY id LIMIT :n")
-                    .bind("last", after0).bind("from", from).bind("to", to).bind("n", batchSize).mapTo(Long.class).list());
+                    .bind("last", after0).bind("from", Utc.time(from)).bind("to", Utc.time(to)).bind("n", batchSize).mapTo(Long.class).list());
             if (ids.isEmpty()) break;
             last = ids.get(ids.size() - 1);
             Batch b = run(ids, dryRun);

@@ -33,6 +33,7 @@ public final class HttpReceiver implements AutoCloseable {
 
     private final HttpServer server;
     private final List<Request> requests = new CopyOnWriteArrayList<>();
+    private final List<RuntimeException> failures = new CopyOnWriteArrayList<>();
     private volatile int status = 200;
     private volatile Consumer<Request> onRequest = r -> { };
 
@@ -53,10 +54,14 @@ public final class HttpReceiver implements AutoCloseable {
                 Request req = new Request(ex.getRequestMethod(), ex.getRequestURI().getPath(), Map.copyOf(ex.getRequestHeaders()),
                         ex.getRequestBody().readAllBytes());
                 r.requests.add(req);
+                int status = r.status;
                 try {
                     r.onRequest.accept(req);
+                } catch (RuntimeException e) { // a test's handler failed (a body it could not read): say so, do not pass it off as 2xx
+                    r.failures.add(e);
+                    status = 500;
                 } finally {
-                    ex.sendResponseHeaders(r.status, -1);
+                    ex.sendResponseHeaders(status, -1);
                     ex.close();
                 }
             });
@@ -92,6 +97,11 @@ public final class HttpReceiver implements AutoCloseable {
     /** The requests so far to {@code path}. */
     public List<Request> requests(String path) {
         return requests.stream().filter(r -> r.path().equals(path)).toList();
+    }
+
+    /** What the {@link #onRequest} handler threw (each such request was answered 500). */
+    public List<RuntimeException> failures() {
+        return List.copyOf(failures);
     }
 
     @Override
