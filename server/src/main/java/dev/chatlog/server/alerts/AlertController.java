@@ -10,6 +10,7 @@ import dev.chatlog.server.web.Params;
 import dev.chatlog.alerts.AlertOutbox;
 import dev.chatlog.alerts.AlertRules;
 import dev.chatlog.alerts.AlertStates;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.time.Clock;
 import java.util.LinkedHashMap;
@@ -42,8 +43,18 @@ public final class AlertController {
         this.clock = clock;
     }
 
+    /** Registers the alert routes under {@code /logging-dashboard/alerts}. */
+    public void register(RoutesConfig routes) {
+        routes.get("/logging-dashboard/alerts", this::overview);
+        routes.get("/logging-dashboard/alerts/notifications", this::notifications);
+        routes.get("/logging-dashboard/alerts/rules", this::list);
+        routes.get("/logging-dashboard/alerts/rules/{name}", this::one);
+        routes.put("/logging-dashboard/alerts/rules/{name}", this::put);
+        routes.delete("/logging-dashboard/alerts/rules/{name}", this::delete);
+    }
+
     /** {@code GET /logging-dashboard/alerts?limit=50}. */
-    public void overview(Context ctx) {
+    void overview(Context ctx) {
         int limit = Params.intParam(ctx, "limit", 50, 1, 500);
         List<AlertStates.Row> all = states.list(null);
         Map<String, Object> body = new LinkedHashMap<>();
@@ -58,7 +69,7 @@ public final class AlertController {
     }
 
     /** {@code GET /logging-dashboard/alerts/notifications?rule=<name>&limit=100}: with the bodies sent. */
-    public void notifications(Context ctx) {
+    void notifications(Context ctx) {
         String rule = ctx.queryParam("rule");
         if (rule != null && !AlertRule.validName(rule)) throw ApiError.badRequest("a rule name is 1 to 100 of letters, digits and . _ : -", "rule");
         int limit = Params.intParam(ctx, "limit", 100, 1, 1000);
@@ -66,12 +77,12 @@ public final class AlertController {
     }
 
     /** {@code GET /logging-dashboard/alerts/rules}. */
-    public void list(Context ctx) {
+    void list(Context ctx) {
         ctx.json(Map.of("rules", rules.list().stream().map(AlertController::rule).toList()));
     }
 
     /** {@code GET /logging-dashboard/alerts/rules/{name}}: the rule and its states. */
-    public void one(Context ctx) {
+    void one(Context ctx) {
         AlertRule r = existing(ctx.pathParam("name"));
         Map<String, Object> body = rule(r);
         body.put("states", states.list(r.name()).stream().map(AlertController::state).toList());
@@ -79,7 +90,7 @@ public final class AlertController {
     }
 
     /** {@code PUT /logging-dashboard/alerts/rules/{name}}: 201 when created, 200 when replaced; 400 naming the field that is wrong. */
-    public void put(Context ctx) {
+    void put(Context ctx) {
         String name = checkedName(ctx.pathParam("name"));
         Params.requireJson(ctx.header("Content-Type"));
         JsonNode body;
@@ -106,7 +117,7 @@ public final class AlertController {
     }
 
     /** {@code DELETE /logging-dashboard/alerts/rules/{name}}: 204, or 404 when there is none. */
-    public void delete(Context ctx) {
+    void delete(Context ctx) {
         String name = checkedName(ctx.pathParam("name"));
         if (!rules.delete(name)) throw ApiError.notFound("no alert rule named " + name);
         changed.run();

@@ -10,6 +10,7 @@ import dev.chatlog.server.web.Params;
 import dev.chatlog.budgets.BudgetDefinitions;
 import dev.chatlog.budgets.BudgetReport;
 import dev.chatlog.budgets.JdbcBudgetGate;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.time.Clock;
 import java.time.Instant;
@@ -40,8 +41,17 @@ public final class BudgetController {
         this.clock = clock;
     }
 
+    /** Registers the budget routes under {@code /logging-dashboard/budgets} and the budget events. */
+    public void register(RoutesConfig routes) {
+        routes.get("/logging-dashboard/budgets", this::list);
+        routes.get("/logging-dashboard/budgets/{name}", this::one);
+        routes.put("/logging-dashboard/budgets/{name}", this::put);
+        routes.delete("/logging-dashboard/budgets/{name}", this::delete);
+        routes.get("/logging-dashboard/budget-events", this::events);
+    }
+
     /** {@code GET /logging-dashboard/budgets}. */
-    public void list(Context ctx) {
+    void list(Context ctx) {
         Instant now = clock.instant();
         List<BudgetStatus> all = report.current(definitions.list(), now);
         Map<String, Object> body = new LinkedHashMap<>();
@@ -52,7 +62,7 @@ public final class BudgetController {
     }
 
     /** {@code GET /logging-dashboard/budgets/{name}?windows=30}. */
-    public void one(Context ctx) {
+    void one(Context ctx) {
         Budget b = existing(ctx.pathParam("name"));
         int windows = Params.intParam(ctx, "windows", 30, 1, MAX_HISTORY);
         Map<String, Object> body = BudgetJson.status(report.current(List.of(b), clock.instant()).get(0));
@@ -62,7 +72,7 @@ public final class BudgetController {
     }
 
     /** {@code PUT /logging-dashboard/budgets/{name}}: 201 when created, 200 when replaced. */
-    public void put(Context ctx) {
+    void put(Context ctx) {
         String name = ctx.pathParam("name");
         Params.requireJson(ctx.header("Content-Type"));
         JsonNode body;
@@ -84,7 +94,7 @@ public final class BudgetController {
     }
 
     /** {@code DELETE /logging-dashboard/budgets/{name}}: 204, or 404 when there is none. */
-    public void delete(Context ctx) {
+    void delete(Context ctx) {
         String name = ctx.pathParam("name");
         if (!definitions.delete(BudgetJson.checkedName(name))) throw ApiError.notFound("no budget named " + name);
         gate.refresh();
@@ -92,7 +102,7 @@ public final class BudgetController {
     }
 
     /** {@code GET /logging-dashboard/budget-events?after=<id>&budget=<name>}: events, newest first. */
-    public void events(Context ctx) {
+    void events(Context ctx) {
         String budget = ctx.queryParam("budget");
         if (budget != null) BudgetJson.checkedName(budget);
         String after = ctx.queryParam("after");

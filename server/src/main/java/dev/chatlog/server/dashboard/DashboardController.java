@@ -5,6 +5,7 @@ import dev.chatlog.server.web.Params;
 import dev.chatlog.server.web.ReadParams;
 import dev.chatlog.sql.query.Window;
 import dev.chatlog.sql.report.Reports;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.time.Clock;
 
@@ -18,30 +19,39 @@ public final class DashboardController {
         this.clock = clock;
     }
 
+    /** Registers the dashboard's JSON routes. */
+    public void register(RoutesConfig routes) {
+        routes.get("/logging-dashboard/overview", this::overview);
+        routes.get("/logging-dashboard/conversations", this::conversations);
+        routes.get("/logging-dashboard/conversation/{conversation_id}/detailed", this::conversation);
+        routes.get("/logging-dashboard/llm-calls/analysis", this::llmCalls);
+        routes.get("/logging-dashboard/sql-queries/analysis", this::sqlQueries);
+    }
+
     private Window window(Context ctx) {
         return ReadParams.window(ctx, clock, ReadParams.Default.LAST_24_HOURS);
     }
 
-    public void overview(Context ctx) {
+    void overview(Context ctx) {
         ctx.json(queries.overview(window(ctx), ReadParams.filter(ctx), clock.instant()));
     }
 
-    public void conversations(Context ctx) {
+    void conversations(Context ctx) {
         String user = ctx.queryParam("user");
         ctx.json(queries.conversations(window(ctx), user == null || user.isEmpty() ? null : Params.id(user, "user"),
                 Params.intParam(ctx, "limit", 50, 1, 500)));
     }
 
-    public void conversation(Context ctx) {
+    void conversation(Context ctx) {
         String id = Params.id(ctx.pathParam("conversation_id"), "conversation_id");
         ctx.json(queries.conversation(id).orElseThrow(() -> ApiError.notFound("no conversation with id " + id)));
     }
 
-    public void llmCalls(Context ctx) {
+    void llmCalls(Context ctx) {
         ctx.json(queries.llmCalls(window(ctx), ReadParams.filter(ctx)));
     }
 
-    public void sqlQueries(Context ctx) {
+    void sqlQueries(Context ctx) {
         ctx.json(queries.sqlQueries(window(ctx)));
     }
 }

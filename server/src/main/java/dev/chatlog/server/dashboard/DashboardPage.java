@@ -1,5 +1,6 @@
 package dev.chatlog.server.dashboard;
 
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,6 +40,13 @@ public final class DashboardPage {
         this.bytes = Map.copyOf(loaded);
     }
 
+    /** Registers the page and its assets under {@code /dashboard}. */
+    public void register(RoutesConfig routes) {
+        routes.get("/dashboard", this::page);
+        routes.get("/dashboard/", this::page);
+        routes.get("/dashboard/assets/{name}", this::asset);
+    }
+
     private static String webJarVersion(String group, String artifact) {
         java.util.Properties p = new java.util.Properties();
         try (InputStream in = DashboardPage.class.getClassLoader()
@@ -61,12 +69,12 @@ public final class DashboardPage {
     }
 
     /** {@code GET /dashboard}: the page. */
-    public void page(Context ctx) {
+    void page(Context ctx) {
         send(ctx, "index.html");
     }
 
     /** {@code GET /dashboard/assets/{name}}: one of the listed assets, or 404. */
-    public void asset(Context ctx) {
+    void asset(Context ctx) {
         String name = ctx.pathParam("name");
         if (!ASSETS.containsKey(name) || name.equals("index.html")) {
             throw new io.javalin.http.NotFoundResponse("no dashboard asset " + name);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chatlog.server.web.ApiError;
 import dev.chatlog.server.web.Params;
 import dev.chatlog.sql.erasure.Erasure;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.util.Map;
 import org.jdbi.v3.core.Jdbi;
@@ -26,6 +27,12 @@ public final class ErasureController {
         this.authenticated = authenticated;
     }
 
+    /** Registers {@code POST} and {@code GET /logging-dashboard/erasures}. */
+    public void register(RoutesConfig routes) {
+        routes.post("/logging-dashboard/erasures", this::erase);
+        routes.get("/logging-dashboard/erasures", this::audit);
+    }
+
     private void requireToken() {
         if (!authenticated) {
             throw new ApiError(403, "erasure deletes logged data: set CHATLOG_API_TOKEN and call it with Authorization: Bearer <token>", null);
@@ -36,7 +43,7 @@ public final class ErasureController {
      * {@code {"user_id": "..."}} or {@code {"conversation_id": "..."}} (exactly one), {@code "requested_by"} (who asks:
      * a name or a ticket; required), {@code "reason"} (optional), {@code "dry_run"} (default false: say what would go).
      */
-    public void erase(Context ctx) {
+    void erase(Context ctx) {
         requireToken();
         Params.requireJson(ctx.header("Content-Type"));
         JsonNode body;
@@ -65,7 +72,7 @@ public final class ErasureController {
     }
 
     /** {@code GET /logging-dashboard/erasures?limit=50}: the audit trail, newest first. */
-    public void audit(Context ctx) {
+    void audit(Context ctx) {
         requireToken();
         int limit = Params.intParam(ctx, "limit", 50, 1, 1000);
         ctx.json(Map.of("erasures", erasure.audit(limit)));

@@ -9,6 +9,7 @@ import dev.chatlog.server.web.ApiError;
 import dev.chatlog.server.web.Params;
 import dev.chatlog.server.web.ReadParams;
 import dev.chatlog.sql.Repricer;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.time.Clock;
 import java.time.Instant;
@@ -43,12 +44,18 @@ public final class PriceController {
         this.authenticated = authenticated;
     }
 
+    /** Registers the price quote and the repricing route. */
+    public void register(RoutesConfig routes) {
+        routes.get("/logging-dashboard/prices", this::quote);
+        routes.post("/logging-dashboard/prices/reprice", this::reprice);
+    }
+
     /**
      * {@code POST /logging-dashboard/prices/reprice} with {@code {"from", "to", "dry_run"}} (instants or
      * dates, {@code to} exclusive; {@code dry_run} defaults to true): prices the stored calls of the
      * window again with this server's catalog ({@link Repricer}) and says what changed.
      */
-    public void reprice(Context ctx) {
+    void reprice(Context ctx) {
         if (!authenticated) {
             throw new ApiError(403, "repricing rewrites stored costs: set CHATLOG_API_TOKEN and call it with Authorization: Bearer <token>", null);
         }
@@ -75,7 +82,7 @@ public final class PriceController {
         return ReadParams.instant(v.asText().trim(), field);
     }
 
-    public void quote(Context ctx) {
+    void quote(Context ctx) {
         String model = Params.name(ctx, "model");
         if (model == null) throw ApiError.badRequest("model is required (the model name a call reports)", "model");
         String provider = Params.name(ctx, "provider");

@@ -7,6 +7,7 @@ import dev.chatlog.sql.query.Filter;
 import dev.chatlog.sql.query.Window;
 import dev.chatlog.sql.report.Reports;
 import dev.chatlog.sql.rollup.Dimension;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.io.OutputStream;
 import java.time.Clock;
@@ -23,23 +24,34 @@ public final class StatsController {
         this.clock = clock;
     }
 
-    public void daily(Context ctx) {
+    /** Registers the stats routes and the exports. */
+    public void register(RoutesConfig routes) {
+        routes.get("/logging-dashboard/stats/daily", this::daily);
+        routes.get("/logging-dashboard/stats/range", this::range);
+        routes.get("/logging-dashboard/stats/cost", this::cost);
+        routes.get("/logging-dashboard/stats/latency", this::latency);
+        routes.get("/logging-dashboard/stats/realtime", this::realtime);
+        routes.get("/logging-dashboard/export/llm-calls", this::exportCalls);
+        routes.get("/logging-dashboard/export/messages", this::exportMessages);
+    }
+
+    void daily(Context ctx) {
         ctx.json(stats.daily(StatsParams.date(ctx, clock), ReadParams.filter(ctx),
                 StatsParams.intParam(ctx, "slow_ms", 5000, 1, 3_600_000)));
     }
 
-    public void range(Context ctx) {
+    void range(Context ctx) {
         ctx.json(stats.range(window(ctx), ReadParams.filter(ctx),
                 Reports.Period.valueOf(StatsParams.oneOf(ctx, "group_by", "day", "day", "week", "month").toUpperCase(java.util.Locale.ROOT))));
     }
 
-    public void cost(Context ctx) {
+    void cost(Context ctx) {
         ctx.json(stats.cost(window(ctx), ReadParams.filter(ctx),
                 Dimension.named(StatsParams.oneOf(ctx, "group_by", "day", "day", "agent", "model", "user")).orElseThrow(), clock.instant(),
                 StatsParams.intParam(ctx, "limit", 100, 1, 10_000)));
     }
 
-    public void latency(Context ctx) {
+    void latency(Context ctx) {
         ctx.json(stats.latency(window(ctx), ReadParams.filter(ctx)));
     }
 
@@ -47,15 +59,15 @@ public final class StatsController {
         return ReadParams.window(ctx, clock, ReadParams.Default.LAST_7_DAYS);
     }
 
-    public void realtime(Context ctx) {
+    void realtime(Context ctx) {
         ctx.json(stats.realtime(StatsParams.intParam(ctx, "minutes", 15, 1, 1440), clock.instant()));
     }
 
-    public void exportCalls(Context ctx) throws Exception {
+    void exportCalls(Context ctx) throws Exception {
         export(ctx, Exporter.Dataset.LLM_CALLS, "llm-calls");
     }
 
-    public void exportMessages(Context ctx) throws Exception {
+    void exportMessages(Context ctx) throws Exception {
         export(ctx, Exporter.Dataset.MESSAGES, "messages");
     }
 
