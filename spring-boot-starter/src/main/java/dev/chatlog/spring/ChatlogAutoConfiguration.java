@@ -65,15 +65,16 @@ public class ChatlogAutoConfiguration {
         return Database.on(ds);
     }
 
-    /** The prices calls are logged at, and budgets reserve at: the bundled data with the properties' overrides. */
-    static PriceCatalog prices(ChatlogProperties props) {
+    /** The prices calls are logged at, and budgets reserve at: the bundled data with the properties' overrides (read once). */
+    @Bean
+    @ConditionalOnMissingBean
+    public PriceCatalog chatlogPrices(ChatlogProperties props) {
         return props.priceSettings().catalog();
     }
 
     @Bean(destroyMethod = "close") // drains what is queued into the database when the context closes
     @ConditionalOnMissingBean
-    public ChatLogger chatLogger(Database chatlogDatabase, ChatlogProperties props) {
-        PriceCatalog prices = prices(props);
+    public ChatLogger chatLogger(Database chatlogDatabase, ChatlogProperties props, PriceCatalog prices) {
         return ChatLogger.builder(new JdbcChatLogStore(chatlogDatabase.jdbi())).prices(prices)
                 .settings(props.loggerSettings()).spool(props.spoolSettings()).build();
     }
@@ -138,9 +139,10 @@ public class ChatlogAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     @ConditionalOnProperty(prefix = "chatlog.budgets", name = "enabled", havingValue = "true")
-    public BudgetGuard chatlogBudgetGuard(JdbcBudgetGate chatlogBudgetGate, ChatlogProperties props) {
-        BudgetSettings s = props.getBudgets().settings();
-        BudgetGuard.Builder b = BudgetGuard.builder(chatlogBudgetGate, prices(props)).defaultMaxTokens(s.defaultMaxTokens())
+    public BudgetGuard chatlogBudgetGuard(JdbcBudgetGate chatlogBudgetGate, Budgets chatlogBudgets, ChatlogProperties props,
+                                          PriceCatalog prices) {
+        BudgetSettings s = chatlogBudgets.settings();
+        BudgetGuard.Builder b = BudgetGuard.builder(chatlogBudgetGate, prices).defaultMaxTokens(s.defaultMaxTokens())
                 .clampToHeadroom(s.clamp()).imageTokens(s.imageTokens()).otherPartTokens(s.otherPartTokens());
         if (props.getProvider() != null) b.provider(props.getProvider());
         return b.build();
