@@ -1,18 +1,18 @@
 package dev.chatlog.langchain4j;
 
 import dev.chatlog.core.ChatLogger;
-import dev.chatlog.core.Ids;
 import dev.chatlog.core.LlmCall;
-import dev.chatlog.core.CallType;
 import dev.chatlog.core.ChatContext;
 import dev.chatlog.core.StepScope;
-import dev.chatlog.core.TokenSource;
 import dev.langchain4j.observability.api.event.AiServiceCompletedEvent;
 import dev.langchain4j.observability.api.event.AiServiceErrorEvent;
 import dev.langchain4j.observability.api.event.AiServiceEvent;
 import dev.langchain4j.observability.api.event.AiServiceResponseReceivedEvent;
 import dev.langchain4j.observability.api.event.AiServiceStartedEvent;
 import dev.langchain4j.observability.api.event.ToolExecutedEvent;
+import dev.langchain4j.observability.api.event.GuardrailExecutedEvent;
+import dev.langchain4j.observability.api.event.InputGuardrailExecutedEvent;
+import dev.langchain4j.observability.api.event.OutputGuardrailExecutedEvent;
 import dev.langchain4j.observability.api.listener.AiServiceCompletedListener;
 import dev.langchain4j.observability.api.listener.AiServiceErrorListener;
 import dev.langchain4j.observability.api.listener.AiServiceListener;
@@ -146,6 +146,8 @@ public final class ChatLogAiServices {
         builder.registerListener(new Hook<>(AiServiceCompletedEvent.class, this::completed));
         builder.registerListener(new Hook<>(AiServiceErrorEvent.class, this::error));
         builder.afterToolExecution(this::toolExecuted);
+        builder.registerListener(new Hook<>(InputGuardrailExecutedEvent.class, this::guardrailExecuted));
+        builder.registerListener(new Hook<>(OutputGuardrailExecutedEvent.class, this::guardrailExecuted));
         return builder;
     }
 
@@ -159,6 +161,8 @@ public final class ChatLogAiServices {
                 if (in != null) in.mark = Instant.now();
             } else if (e instanceof ToolExecutedEvent t) {
                 toolExecuted(t);
+            } else if (e instanceof GuardrailExecutedEvent<?, ?, ?> g) {
+                guardrailExecuted(g);
             } else if (e instanceof AiServiceCompletedEvent c) {
                 completed(c);
             } else if (e instanceof AiServiceErrorEvent x) {
@@ -227,7 +231,7 @@ public final class ChatLogAiServices {
             Invocation in = open.get(t.invocationContext().invocationId());
             ChatLogger logger = in != null ? in.logger : logger();
             ChatContext parent = in != null ? in.agent.context() : logger.context();
-            LlmCall.Builder row = toolRow(parent, t.request(), t.result(), t.startTime().atZone(ZoneId.systemDefault()).toInstant(),
+            LlmCall.Builder row = AiServiceRows.tool(parent, t.request(), t.result(), t.startTime().atZone(ZoneId.systemDefault()).toInstant(),
                     Duration.between(t.startTime(), t.finishTime()));
             if (t.hasFailed()) {
                 row.success(false).errorType("tool_error").errorMessage(t.result());
@@ -247,20 +251,23 @@ public final class ChatLogAiServices {
             Instant start = in == null ? end : in.mark;
             if (in != null) in.mark = end;
             ChatContext parent = in != null ? in.agent.context() : logger.context();
-            logger.logCall(toolRow(parent, e.request(), e.resultText(), start, Duration.between(start, end)).build());
+            logger.logCall(AiServiceRows.tool(parent, e.request(), e.resultText(), start, Duration.between(start, end)).build());
         } catch (Throwable x) {
             failed(x);
         }
     }
 
-    private static LlmCall.Builder toolRow(ChatContext parent, dev.langchain4j.agent.tool.ToolExecutionRequest request, String result,
-                                           Instant start, Duration took) {
-        return LlmCall.builder().callId(Ids.newId()).callType(CallType.TOOL)
-                .context(parent).callSequence(parent.nextSequence()).functionName(request.name())
-                .inputText(request.arguments()).outputText(result).startedAt(start)
-                .durationMs(took.toNanos() / 1e6)
-                .inputTokens(0).outputTokens(0).tokenSource(TokenSource.PROVIDER)
-                .metadata(request.id() == null ? Map.of() : Map.of("tool_call_id", request.id()));
+    /** A guardrail's row under the invocation's agent (see {@link AiServiceRows#guardrail}). */
+    private void guardrailExecuted(GuardrailExecutedEvent<?, ?, ?> e) {
+        try {
+            Invocation in = open.get(e.invocationContext().invocationId());
+            ChatLogger logger = in != null ? in.logger : logger();
+            if (logger == null) return;
+            ChatContext parent = in != null ? in.agent.context() : logger.context();
+            logger.logCall(AiServiceRows.guardrail(parent, e).build());
+        } catch (Throwable x) {
+            failed(x);
+        }
     }
 
     /** Closes the invocations left open past {@link #ABANDONED_AFTER} (checked at most once a minute). */

@@ -10,6 +10,10 @@ import dev.langchain4j.model.chat.request.ChatRequestParameters;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import dev.langchain4j.model.embedding.EmbeddingModel;
+import dev.langchain4j.model.moderation.ModerationModel;
+import dev.langchain4j.model.moderation.ModerationRequest;
+import dev.langchain4j.model.moderation.ModerationResponse;
+import dev.langchain4j.model.moderation.listener.ModerationModelListener;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -39,6 +43,17 @@ public final class ChatLogModels {
     public static EmbeddingModel observe(EmbeddingModel model, ChatLogEmbeddingListener listener) {
         if (model.listeners().stream().anyMatch(l -> l instanceof ChatLogEmbeddingListener)) return model;
         return model.addListener(listener);
+    }
+
+    /**
+     * A moderation model built without chatlog's listener, wrapped to have it (after its own listeners): LangChain4j's
+     * own {@code moderate} path runs, with the model's name, provider and {@code doModerate}.
+     */
+    public static ModerationModel observe(ModerationModel model, ChatLogModerationListener listener) {
+        if (model instanceof Observed || model.listeners().stream().anyMatch(l -> l instanceof ChatLogModerationListener)) return model;
+        List<ModerationModelListener> all = new ArrayList<>(model.listeners());
+        all.add(listener);
+        return new ObservedModerationModel(model, List.copyOf(all));
     }
 
     /** The model a wrapper stands for (the model itself when it is not one). */
@@ -107,6 +122,29 @@ public final class ChatLogModels {
         @Override
         public Set<Capability> supportedCapabilities() {
             return delegate.supportedCapabilities();
+        }
+
+        @Override
+        public String toString() {
+            return delegate + " (observed by chatlog)";
+        }
+    }
+
+    private record ObservedModerationModel(ModerationModel delegate, List<ModerationModelListener> listeners)
+            implements ModerationModel, Observed {
+        @Override
+        public ModerationResponse doModerate(ModerationRequest request) {
+            return delegate.doModerate(request);
+        }
+
+        @Override
+        public ModelProvider provider() {
+            return delegate.provider();
+        }
+
+        @Override
+        public String modelName() {
+            return delegate.modelName();
         }
 
         @Override

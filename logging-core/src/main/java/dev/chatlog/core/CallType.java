@@ -1,12 +1,30 @@
 package dev.chatlog.core;
 
-/** What kind of work one row of {@code chatbot_llm_calls} records. */
+/**
+ * What kind of work one row of {@code chatbot_llm_calls} records: a call to a model (counted in the LLM-call
+ * totals, with tokens and a price), an agent, or a step of the pipeline around the models (a tool execution, a
+ * retrieval, a guardrail), timed and counted as such, with no tokens and no price of its own.
+ */
 public enum CallType {
-    CHAT, STREAMING_CHAT, EMBEDDING, TOOL, AGENT;
+    CHAT, STREAMING_CHAT, EMBEDDING, TOOL, AGENT,
+    /** Content retrieved for a prompt (a LangChain4j {@code ContentRetriever}): the query, the contents found, their sources and scores. */
+    RETRIEVAL,
+    /** An input or output guardrail of an AI service: its result (passed, rewritten, refused) and duration. */
+    GUARDRAIL,
+    /** A call to a moderation model: flagged or not. A model call (unpriced unless a price is configured: none is bundled). */
+    MODERATION;
 
-    /** Whether this is a call to a model (counted in LLM-call totals), not a tool or agent step. */
+    /** Whether this is a call to a model (counted in LLM-call totals), not a step or an agent. */
     public boolean isModelCall() {
-        return this == CHAT || this == STREAMING_CHAT || this == EMBEDDING;
+        return this == CHAT || this == STREAMING_CHAT || this == EMBEDDING || this == MODERATION;
+    }
+
+    /**
+     * Whether this is a step of the pipeline other than a tool (tools keep their own counters): counted, timed and
+     * grouped by kind and name in the step figures.
+     */
+    public boolean isStep() {
+        return this == RETRIEVAL || this == GUARDRAIL;
     }
 
     /** The value stored in the database. */

@@ -139,6 +139,14 @@ public final class ChatLogger implements AutoCloseable {
     }
 
     /**
+     * Opens a retrieval (a {@code retrieval} row named by its retriever) under the current context: the embedding
+     * of the query and anything else done on this thread until it closes are its children.
+     */
+    public StepScope beginRetrieval(String retriever, String query) {
+        return new StepScope(this, CallType.RETRIEVAL, retriever, query);
+    }
+
+    /**
      * A point in this logger's history, taken before a turn logs anything:
      * {@link #awaitDurable(Duration, Mark)} fails if any record offered after it was dropped or lost
      * before it was durable. Opaque; cheap (two counter reads).

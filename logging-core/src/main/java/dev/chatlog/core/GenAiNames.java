@@ -22,13 +22,19 @@ public final class GenAiNames {
 
     private GenAiNames() {}
 
-    /** {@code gen_ai.operation.name}: chat, embeddings, execute_tool or invoke_agent. */
+    /**
+     * {@code gen_ai.operation.name}: chat, embeddings, execute_tool, invoke_agent, retrieval; the conventions name no
+     * operation for guardrails and moderation, so these are {@code guardrail} and {@code moderation} (custom values).
+     */
     public static String operation(CallType type) {
         return switch (type) {
             case CHAT, STREAMING_CHAT -> "chat";
             case EMBEDDING -> "embeddings";
             case TOOL -> "execute_tool";
             case AGENT -> "invoke_agent";
+            case RETRIEVAL -> "retrieval";
+            case GUARDRAIL -> "guardrail";
+            case MODERATION -> "moderation";
         };
     }
 

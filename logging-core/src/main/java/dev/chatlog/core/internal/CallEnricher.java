@@ -34,6 +34,11 @@ public final class CallEnricher {
     public LlmCall enrich(LlmCall call) {
         LlmCall.Builder b = call.toBuilder();
         boolean estimated = false;
+        if (!call.callType().isModelCall()) { // a step or an agent uses no tokens itself (its children count theirs)
+            if (call.inputTokens() == null) b.inputTokens(0);
+            if (call.outputTokens() == null) b.outputTokens(0);
+            call = b.build();
+        }
         if (call.inputTokens() == null) {
             b.inputTokens(call.inputText() == null ? 0 : tokens.countText(call.model(), call.inputText()));
             estimated = true;
@@ -53,7 +58,7 @@ public final class CallEnricher {
             return counted.toBuilder().priced(true)
                     .priceVersion(call.priceVersion() == null ? "caller" : call.priceVersion()).build();
         }
-        if (call.callType() == CallType.TOOL || call.callType() == CallType.AGENT) {
+        if (!call.callType().isModelCall()) {
             // Not a model call: no price applies (NULL, not a made-up $0); its children carry the cost.
             return counted.toBuilder().priced(false).costEstimate(null).priceVersion(null).build();
         }

@@ -67,8 +67,8 @@ public final class TurnSummaries implements java.util.function.Consumer<Batch> {
                 if (c.agent() != null) t.agents.add(c.agent());
                 switch (c.callType()) {
                     case TOOL -> t.tools.add(String.valueOf(c.functionName()));
-                    case AGENT -> { }
-                    default -> {
+                    case AGENT, RETRIEVAL, GUARDRAIL -> { }
+                    case CHAT, STREAMING_CHAT, EMBEDDING, MODERATION -> {
                         t.calls++;
                         if (!c.success()) t.failed++;
                         t.input += c.inputTokens() == null ? 0 : c.inputTokens();

@@ -58,13 +58,13 @@ final class CallRowsSource implements Source {
 
     @Override
     public Optional<Map<String, Sums>> read(Handle h, Window w, Filter f, Dimension group, Sums.Columns columns) {
-        boolean tool = group == Dimension.TOOL; // tool executions, their durations in the histogram, as the tool rollups
-        String figures = tool ? RawSql.TOOL_COLUMNS
+        boolean tool = group.isTimed(); // tool executions or steps, their durations in the histogram, as their rollups
+        String figures = tool ? group.timedColumnsSql()
                 : "COUNT(DISTINCT IF(message_id <> '', CONCAT(conversation_id, '/', message_id), NULL)) AS messages, "
                         + RawSql.CALL_COLUMNS;
         Map<String, Sums> out = Sums.collect(f.bind(w.bind(h.createQuery(CALL_SUMS).define("key", group.callGroupSql())
                 .define("figures", figures).define("window", w.where("started_at"))
-                .define("rows", tool ? "AND call_type = 'tool'" : "").define("filter", f.where()))));
+                .define("rows", tool ? "AND " + group.timedRowsSql() : "").define("filter", f.where()))));
         String messageKey = group.messageGroupSql();
         if (!f.onCalls() && !tool && messageKey != null) {
             Filter m = f.forMessages();

@@ -97,13 +97,13 @@ public final class ConsistencyCheck {
                             rolled, List.of("messages", "failed_messages", "message_duration_ms"));
                 }
             }
-            for (Dimension tool : List.of(Dimension.TOOL, Dimension.TOOL_AGENT, Dimension.TOOL_CHAT_MODE)) {
-                String key = callKey + tool.callGroupSql() + ") AS k";
-                compare(out, granularity + "/" + tool.rollupName(), "SELECT " + key + ", " + RawSql.TOOL_COLUMNS
-                        + " FROM chatbot_llm_calls WHERE call_type = 'tool' GROUP BY k", rollupSql(granularity, tool), callColumns);
-                compare(out, granularity + "/" + tool.rollupName() + "/maxima", "SELECT " + key + ", MAX(duration_ms) AS max_duration_ms"
-                                + " FROM chatbot_llm_calls WHERE call_type = 'tool' GROUP BY k",
-                        maximaSql(granularity, tool, "max_duration_ms"), List.of("max_duration_ms"));
+            for (Dimension timed : List.of(Dimension.TOOL, Dimension.TOOL_AGENT, Dimension.TOOL_CHAT_MODE, Dimension.STEP)) {
+                String key = callKey + timed.callGroupSql() + ") AS k";
+                compare(out, granularity + "/" + timed.rollupName(), "SELECT " + key + ", " + timed.timedColumnsSql()
+                        + " FROM chatbot_llm_calls WHERE " + timed.timedRowsSql() + " GROUP BY k", rollupSql(granularity, timed), callColumns);
+                compare(out, granularity + "/" + timed.rollupName() + "/maxima", "SELECT " + key + ", MAX(duration_ms) AS max_duration_ms"
+                                + " FROM chatbot_llm_calls WHERE " + timed.timedRowsSql() + " GROUP BY k",
+                        maximaSql(granularity, timed, "max_duration_ms"), List.of("max_duration_ms"));
             }
             compare(out, granularity + "/intent", "SELECT CONCAT(" + String.format(bucket, "`timestamp`") + ", '|', "
                             + Dimension.INTENT.messageGroupSql() + ") AS k, " + RawSql.INTENT_COLUMNS
@@ -126,8 +126,8 @@ public final class ConsistencyCheck {
         for (Dimension d : RollupWriter.MINUTE_DIMENSIONS) {
             String key = callKey + d.callGroupSql() + ") AS k";
             String what = "m/" + d.rollupName();
-            if (d == Dimension.TOOL) {
-                compare(out, what, "SELECT " + key + ", " + RawSql.TOOL_COLUMNS + " FROM chatbot_llm_calls WHERE call_type = 'tool' AND" + kept
+            if (d.isTimed()) {
+                compare(out, what, "SELECT " + key + ", " + d.timedColumnsSql() + " FROM chatbot_llm_calls WHERE " + d.timedRowsSql() + " AND" + kept
                         + " GROUP BY k", rollupSql("m", d), callColumns);
                 continue;
             }

@@ -25,6 +25,11 @@ public enum Dimension {
     USER("user_id", c -> nz(c.userId())),
     /** Tool executions by tool (the function name of tool rows), their durations in the latency histogram. */
     TOOL("function_name", c -> c.callType() == CallType.TOOL ? nz(c.functionName()) : null),
+    /**
+     * Steps other than tools by kind and name ({@code retrieval:products}, {@code guardrail:PromptInjection}), their
+     * durations in the latency histogram.
+     */
+    STEP("function_name", c -> c.callType().isStep() ? c.callType().dbValue() + Dimension.STEP_SEPARATOR + nz(c.functionName()) : null),
     /** Messages by intent (by message time), with the model calls counted in their totals. */
     INTENT("intent", c -> null),
     MODEL_AGENT(MODEL, AGENT), MODEL_FUNCTION(MODEL, FUNCTION), MODEL_CHAT_MODE(MODEL, CHAT_MODE),
@@ -37,6 +42,8 @@ public enum Dimension {
 
     /** The separator of a pair's two values in its key and in {@code dim_value}. */
     public static final char PAIR_SEPARATOR = '|';
+    /** The separator of a step's kind and name in its {@link #STEP} key. */
+    public static final char STEP_SEPARATOR = ':';
     /** The dimensions a filter and a breakdown can combine through a pair rollup. */
     public static final List<Dimension> PAIRED = List.of(MODEL, AGENT, FUNCTION, CHAT_MODE);
 
@@ -108,6 +115,21 @@ public enum Dimension {
         return this == TOOL || first == TOOL;
     }
 
+    /** Whether its rows count tool executions or steps, with their durations in the latency histogram (not model calls). */
+    public boolean isTimed() {
+        return isTool() || this == STEP;
+    }
+
+    /** The SQL predicate of the call rows a {@link #isTimed() timed} dimension counts; null for the others. */
+    public String timedRowsSql() {
+        return isTool() ? "call_type = 'tool'" : this == STEP ? RawSql.STEP_CALL : null;
+    }
+
+    /** The figures of a {@link #isTimed() timed} dimension over its rows, as {@link Sums} adds them; null for the others. */
+    public String timedColumnsSql() {
+        return isTool() ? RawSql.TOOL_COLUMNS : this == STEP ? RawSql.STEP_COLUMNS : null;
+    }
+
     /** The pair of two {@link #PAIRED} dimensions, in either order; empty when they are not a pair. */
     public static Optional<Dimension> pair(Dimension a, Dimension b) {
         int i = PAIRED.indexOf(a), j = PAIRED.indexOf(b);
@@ -122,6 +144,7 @@ public enum Dimension {
             case ALL -> "''";
             case DAY -> "DATE_FORMAT(started_at, '%Y-%m-%d')";
             case HOUR -> "DATE_FORMAT(started_at, '%Y-%m-%dT%H:00:00Z')";
+            case STEP -> "CONCAT(call_type, '" + STEP_SEPARATOR + "', COALESCE(function_name, ''))";
             default -> isPair() ? "CONCAT(" + first.callGroupSql() + ", '" + PAIR_SEPARATOR + "', " + second.callGroupSql() + ")"
                     : "COALESCE(" + column + ", '')";
         };

@@ -13,6 +13,10 @@ public final class RawSql {
     public static final String MODEL_CALL = "call_type IN (" + Arrays.stream(CallType.values()).filter(CallType::isModelCall)
             .map(t -> "'" + t.dbValue() + "'").collect(Collectors.joining(", ")) + ")";
 
+    /** The step predicate ({@link CallType#isStep()} in SQL): retrieval and guardrail rows. */
+    public static final String STEP_CALL = "call_type IN (" + Arrays.stream(CallType.values()).filter(CallType::isStep)
+            .map(t -> "'" + t.dbValue() + "'").collect(Collectors.joining(", ")) + ")";
+
     /** The call columns of {@link Sums} over {@code chatbot_llm_calls} rows (all but the message columns). */
     public static final String CALL_COLUMNS = callColumns();
 
@@ -20,6 +24,11 @@ public final class RawSql {
     public static final String TOOL_COLUMNS = "COUNT(*) AS tool_calls, SUM(NOT success) AS failed_tool_calls, "
             + "SUM(duration_ms) AS tool_duration_ms, MAX(duration_ms) AS max_duration_ms"
             + histogram("call_type = 'tool'", "duration_ms", Sums.LATENCY_COLUMNS);
+
+    /** The {@code step} dimension's columns over step rows (durations in the latency histogram). */
+    public static final String STEP_COLUMNS = "COUNT(*) AS step_calls, SUM(NOT success) AS failed_step_calls, "
+            + "SUM(duration_ms) AS step_duration_ms, MAX(duration_ms) AS max_duration_ms"
+            + histogram(STEP_CALL, "duration_ms", Sums.LATENCY_COLUMNS);
 
     /** The {@code intent} dimension's columns over {@code chatbot_conversation_messages} rows. */
     public static final String INTENT_COLUMNS = "COUNT(*) AS messages, SUM(NOT success) AS failed_messages, "
@@ -39,7 +48,9 @@ public final class RawSql {
                 .append("SUM(").append(mc).append(") AS llm_calls")
                 .append(", SUM(").append(mc).append(" AND NOT success) AS failed_llm_calls")
                 .append(", SUM(call_type = 'tool') AS tool_calls, SUM(call_type = 'tool' AND NOT success) AS failed_tool_calls")
-                .append(", SUM(call_type = 'agent') AS agent_calls");
+                .append(", SUM(call_type = 'agent') AS agent_calls")
+                .append(", SUM(").append(STEP_CALL).append(") AS step_calls, SUM(").append(STEP_CALL).append(" AND NOT success) AS failed_step_calls")
+                .append(", SUM(IF(").append(STEP_CALL).append(", duration_ms, 0)) AS step_duration_ms");
         for (Measure m : new Measure[] {Measure.INPUT_TOKENS, Measure.OUTPUT_TOKENS, Measure.CACHED_INPUT_TOKENS,
                 Measure.REASONING_TOKENS, Measure.TOTAL_TOKENS}) {
             sql.append(", SUM(IF(").append(mc).append(", ").append(m.column()).append(", 0)) AS ").append(m.column());

@@ -33,7 +33,7 @@ public final class RollupRemoval {
                 for (Key k : RollupWriter.keys(c.startedAt(), d, value)) {
                     Sums s = rows.computeIfAbsent(k, x -> new Sums());
                     s.addCall(c);
-                    if (d.isTool()) s.addToolTiming(c);
+                    if (d.isTimed()) s.addTiming(c);
                     dims.put(k, d);
                 }
             }
@@ -87,8 +87,8 @@ public final class RollupRemoval {
                 default -> k.bucket().plusDays(1);
             };
             String of = " FROM chatbot_llm_calls WHERE started_at >= :from AND started_at < :to AND "
-                    + (d.isTool() ? "call_type = 'tool'" : RawSql.MODEL_CALL) + " AND " + d.callGroupSql() + " = :v";
-            String set = d.isTool() ? "max_duration_ms = (SELECT COALESCE(MAX(duration_ms), 0)" + of + ")"
+                    + (d.isTimed() ? d.timedRowsSql() : RawSql.MODEL_CALL) + " AND " + d.callGroupSql() + " = :v";
+            String set = d.isTimed() ? "max_duration_ms = (SELECT COALESCE(MAX(duration_ms), 0)" + of + ")"
                     : "max_duration_ms = (SELECT COALESCE(MAX(duration_ms), 0)" + of + "), max_cost = (SELECT COALESCE(MAX(cost_estimate), 0)"
                     + of + "), max_total_tokens = (SELECT COALESCE(MAX(total_tokens), 0)" + of + "), max_ttft_ms = (SELECT "
                     + "COALESCE(MAX(time_to_first_token_ms), 0)" + of + ")";

@@ -26,13 +26,13 @@ public final class RollupWriter {
     static final List<Dimension> CALL_DIMENSIONS = List.of(Dimension.ALL, Dimension.MODEL, Dimension.AGENT,
             Dimension.FUNCTION, Dimension.CHAT_MODE, Dimension.USER, Dimension.MODEL_AGENT, Dimension.MODEL_FUNCTION,
             Dimension.MODEL_CHAT_MODE, Dimension.AGENT_FUNCTION, Dimension.AGENT_CHAT_MODE, Dimension.FUNCTION_CHAT_MODE,
-            Dimension.TOOL, Dimension.TOOL_AGENT, Dimension.TOOL_CHAT_MODE);
+            Dimension.TOOL, Dimension.TOOL_AGENT, Dimension.TOOL_CHAT_MODE, Dimension.STEP);
     /** The dimensions a stored message is added to. */
     static final List<Dimension> MESSAGE_DIMENSIONS = List.of(Dimension.ALL, Dimension.CHAT_MODE, Dimension.USER);
     private static final int MAX_VALUE = 255; // dim_value / user_id column length
     /** The dimensions also kept by the minute (granularity 'm'), for the alert rules' short windows. */
     public static final java.util.Set<Dimension> MINUTE_DIMENSIONS = java.util.EnumSet.of(Dimension.ALL, Dimension.MODEL,
-            Dimension.FUNCTION, Dimension.TOOL);
+            Dimension.FUNCTION, Dimension.TOOL, Dimension.STEP);
 
     private static final String UPSERT_ROLLUP = upsertSql("chatbot_usage_rollup", "granularity, dimension, bucket_start, dim_value",
             ":g, :d, :b, :v", allColumns(), true);
@@ -67,7 +67,7 @@ public final class RollupWriter {
                 if (value == null) continue;
                 for (Sums s : targets(rows, c.startedAt(), d, value)) {
                     s.addCall(c);
-                    if (d.isTool()) s.addToolTiming(c);
+                    if (d.isTimed()) s.addTiming(c);
                 }
             }
         }

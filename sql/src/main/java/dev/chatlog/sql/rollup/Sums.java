@@ -166,8 +166,13 @@ public final class Sums {
         return out;
     }
 
-    /** What one stored call adds to a group it belongs to (tool and agent rows count as such, with no model figures). */
+    /** What one stored call adds to a group it belongs to (tool, step and agent rows count as such, with no model figures). */
     public void addCall(LlmCall c) {
+        if (c.callType().isStep()) {
+            add(Measure.STEP_CALLS, 1).add(Measure.FAILED_STEP_CALLS, c.success() ? 0 : 1);
+            add(Measure.STEP_DURATION_MS, stored(c.durationMs()));
+            return;
+        }
         if (c.callType() == CallType.TOOL) {
             add(Measure.TOOL_CALLS, 1).add(Measure.FAILED_TOOL_CALLS, c.success() ? 0 : 1);
             add(Measure.TOOL_DURATION_MS, stored(c.durationMs()));
@@ -196,8 +201,8 @@ public final class Sums {
         }
     }
 
-    /** A tool execution's duration in the latency histogram and the maximum, as the tool dimensions keep them. */
-    public void addToolTiming(LlmCall c) {
+    /** A tool execution's or a step's duration in the latency histogram and the maximum, as the tool and step dimensions keep them. */
+    public void addTiming(LlmCall c) {
         BigDecimal ms = stored(c.durationMs());
         latency[Histogram.bucket(ms.doubleValue())]++; // the stored (rounded) value, as the readers see it
         add(Measure.MAX_DURATION_MS, ms);
