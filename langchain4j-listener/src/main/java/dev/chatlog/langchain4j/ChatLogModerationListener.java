@@ -20,7 +20,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Logs every call of a LangChain4j {@code ModerationModel} as a {@code moderation} row, attributed like chat
- * calls: the texts moderated as its input, {@code flagged} (and the flagged text) in its metadata. A flagged text is
+ * calls: the texts moderated as its input (masked and cut like every input), {@code flagged} in its metadata (not the
+ * flagged text: metadata is not masked, and the text is in the input). A flagged text is
  * a successful call: the row fails only when the call does. Providers report no tokens for moderation: the input's
  * are estimated (and labelled so); chatlog bundles no moderation prices, so the row is unpriced unless a price is
  * configured for the model. Attach with the moderation model builder's {@code listeners(...)}, or wrap a built
@@ -63,12 +64,8 @@ public final class ChatLogModerationListener implements ModerationModelListener 
             ModerationRequest request = ctx.moderationRequest();
             ModerationResponse response = ctx.moderationResponse();
             boolean flagged = response != null && response.moderation() != null && response.moderation().flagged();
-            String flaggedText = flagged ? response.moderation().flaggedText() : null;
             logger.logCall(() -> {
-                Map<String, Object> meta = new LinkedHashMap<>();
-                meta.put("flagged", flagged);
-                if (flaggedText != null) meta.put("flagged_text", flaggedText);
-                return row(s, end, request).outputText(flagged ? "flagged" : "not flagged").metadata(meta).build();
+                return row(s, end, request).outputText(flagged ? "flagged" : "not flagged").metadata(Map.of("flagged", flagged)).build();
             });
         } catch (Throwable t) {
             failures.incrementAndGet();

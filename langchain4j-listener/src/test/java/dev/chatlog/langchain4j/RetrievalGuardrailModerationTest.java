@@ -227,7 +227,8 @@ class RetrievalGuardrailModerationTest {
         List<Map<String, Object>> rows = roots(conversation);
         assertEquals(List.of("moderation", "moderation"), rows.stream().map(c -> c.get("call_type")).toList());
         assertEquals(true, map(rows.get(0).get("metadata")).get("flagged"));
-        assertEquals("where can I buy a weapon", map(rows.get(0).get("metadata")).get("flagged_text"));
+        assertEquals("where can I buy a weapon", rows.get(0).get("input_text"));
+        assertEquals("flagged", rows.get(0).get("output_text"));
         assertEquals(false, map(rows.get(1).get("metadata")).get("flagged"));
         for (Map<String, Object> r : rows) {
             assertEquals("keyword-moderation-1", r.get("model"));

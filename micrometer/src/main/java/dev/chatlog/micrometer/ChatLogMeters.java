@@ -58,6 +58,8 @@ public final class ChatLogMeters implements MeterBinder {
     public static final String COST = "chatlog.client.cost";
     public static final String UNPRICED_CALLS = "chatlog.client.calls.unpriced";
     public static final String TOOL_EXECUTIONS = "chatlog.tool.executions";
+    /** Steps other than tools (retrievals, guardrails) by kind and name, timed: {@code chatlog.step.duration{kind, name, outcome}}. */
+    public static final String STEP_DURATION = "chatlog.step.duration";
 
     /** [1, 4, 16, … 67108864]: the conventions' token buckets. */
     static final double[] TOKEN_BUCKETS = {1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864};
@@ -112,6 +114,12 @@ public final class ChatLogMeters implements MeterBinder {
                 Counter.builder(TOOL_EXECUTIONS).description("tool executions").tags(capped(TOOL_EXECUTIONS, Tags.of(
                         "gen_ai.tool.name", bounded("tool", c.functionName()), "outcome", c.success() ? "success" : "error")))
                         .register(r).increment();
+                continue;
+            }
+            if (c.callType().isStep()) {
+                seconds(r, STEP_DURATION, "duration of a pipeline step (retrieval, guardrail)", capped(STEP_DURATION, Tags.of(
+                        "kind", c.callType().dbValue(), "name", bounded("step", c.functionName()), "outcome", c.success() ? "success" : "error")),
+                        (long) (c.durationMs() * 1_000_000));
                 continue;
             }
             if (!c.callType().isModelCall()) continue;

@@ -64,4 +64,25 @@ class ChatLogMetersTest {
         assertEquals(2, registry.find(ChatLogMeters.OPERATION_DURATION).timers().size());
         assertEquals(0, registry.find(ChatLogMeters.OPERATION_DURATION).tag("gen_ai.request.model", ChatLogMeters.OTHER).timers().size());
     }
+
+    @Test
+    void should_time_retrievals_and_guardrails_by_kind_and_name_and_leave_them_out_of_the_model_meters() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (ChatLogger logger = ChatLogger.builder(batch -> { }).build()) {
+            new ChatLogMeters(logger).bindTo(registry);
+            for (int i = 0; i < 3; i++) {
+                logger.logCall(LlmCall.builder().callId("r" + i).conversationId("conv").messageId("m").callType(CallType.RETRIEVAL)
+                        .functionName("products").durationMs(40).build());
+            }
+            logger.logCall(LlmCall.builder().callId("g").conversationId("conv").messageId("m").callType(CallType.GUARDRAIL)
+                    .functionName("NoOverrides").success(false).errorType("guardrail_refused").durationMs(2).build());
+            assertTrue(logger.flush(Duration.ofSeconds(60)));
+        }
+        Timer retrievals = registry.find(ChatLogMeters.STEP_DURATION).tags("kind", "retrieval", "name", "products", "outcome", "success").timer();
+        assertEquals(3, retrievals.count());
+        assertEquals(120.0, retrievals.totalTime(java.util.concurrent.TimeUnit.MILLISECONDS), 1e-6);
+        assertEquals(1, registry.find(ChatLogMeters.STEP_DURATION).tags("kind", "guardrail", "name", "nooverrides", "outcome", "error").timer().count());
+        assertEquals(0, registry.find(ChatLogMeters.OPERATION_DURATION).timers().size(), "a step is not a model call");
+        assertEquals(0, registry.find(ChatLogMeters.UNPRICED_CALLS).counters().size(), "nor an unpriced one");
+    }
 }

@@ -84,6 +84,18 @@ class DurabilityTest {
     }
 
     @Test
+    void should_keep_every_call_type_and_a_retrieval_s_nested_metadata_through_the_current_format() {
+        for (dev.chatlog.core.CallType type : dev.chatlog.core.CallType.values()) {
+            LlmCall call = LlmCall.builder().callId("t-" + type.dbValue()).conversationId("c").messageId("m").callType(type)
+                    .functionName("products").startedAt(java.time.Instant.EPOCH).metadata(java.util.Map.of("contents", 2,
+                            "sources", java.util.List.of(java.util.Map.of("score", 0.83, "metadata", java.util.Map.of("product_id", "kettle-1")))))
+                    .build();
+            assertEquals(new PipelineRecord.Call(call), RecordCodec.decode(DiskSpool.VERSION, RecordCodec.encode(new PipelineRecord.Call(call))),
+                    type.toString());
+        }
+    }
+
+    @Test
     void should_keep_the_trace_of_a_call_and_of_a_message_through_the_spool_and_read_format_2_without_it() {
         TraceParent trace = TraceParent.newTrace().under("turn-1");
         LlmCall call = LlmCall.builder().callId("traced").conversationId("c").messageId("m").parentCallId("agent-1")

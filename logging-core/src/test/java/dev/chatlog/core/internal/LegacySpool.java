@@ -27,7 +27,7 @@ final class LegacySpool {
     static List<Object> records() {
         List<Object> out = new ArrayList<>();
         Instant t = Instant.parse("2026-11-30T10:15:30.123456789Z");
-        for (CallType type : CallType.values()) {
+        for (CallType type : RecordCodec.V0_CALL_TYPES) { // the call types of the fixtures' time (RETRIEVAL and later came after)
             out.add(LlmCall.builder().callId("legacy-" + type.dbValue()).conversationId("legacy-conv").messageId("legacy-m1")
                     .parentCallId(type == CallType.TOOL ? "legacy-agent" : null).callSequence(type.ordinal() + 1).callType(type)
                     .agent("RAGAgent").functionName("generate_sql").chatMode("tool").userId("u-1").provider("openai")

@@ -42,6 +42,7 @@ final class CallAnalysisReport {
             out.put("by_agent", CallGroups.calls(b, Dimension.AGENT, "agent"));
             out.put("by_chat_mode", CallGroups.calls(b, Dimension.CHAT_MODE, "chat_mode"));
             out.put("by_tool", CallGroups.tools(planner, h, w, f));
+            out.put("by_step", CallGroups.steps(planner, h, w, f));
             out.put("slowest_calls", b.top(slowest, TOP_COLUMNS));
             out.put("most_expensive_calls", b.top(costliest, TOP_COLUMNS));
             out.put("recent_errors", f.bind(w.bind(h.createQuery(RECENT_ERRORS).define("window", w.where("started_at"))

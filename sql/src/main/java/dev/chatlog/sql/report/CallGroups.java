@@ -70,6 +70,32 @@ final class CallGroups {
         return out;
     }
 
+    /**
+     * Steps other than tools (retrievals, guardrails) by kind and name: executions, failures, average duration
+     * (exact) and p95 (from the step histogram), busiest first. From the {@code step} rollups; under a filter, from
+     * the step rows that match it.
+     */
+    static List<Map<String, Object>> steps(Planner planner, Handle h, Window w, Filter f) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        planner.sums(h, w, f, Dimension.STEP).forEach((key, s) -> {
+            long executions = s.count(Measure.STEP_CALLS);
+            if (executions == 0) return;
+            int sep = key.indexOf(Dimension.STEP_SEPARATOR);
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("kind", sep < 0 ? key : key.substring(0, sep));
+            m.put("name", sep < 0 || sep == key.length() - 1 ? null : key.substring(sep + 1));
+            m.put("executions", executions);
+            m.put("failures", s.count(Measure.FAILED_STEP_CALLS));
+            m.put("avg_duration_ms", round2(s.amount(Measure.STEP_DURATION_MS).doubleValue() / executions));
+            BigDecimal max = s.amount(Measure.MAX_DURATION_MS);
+            m.put("p95_duration_ms", Histogram.percentile(s.latency(), 95, max.signum() > 0 ? max.doubleValue() : null));
+            out.add(m);
+        });
+        out.sort(Comparator.comparing((Map<String, Object> m) -> -((Number) m.get("executions")).longValue())
+                .thenComparing(m -> m.get("kind") + ":" + m.get("name")));
+        return out;
+    }
+
     /** Messages by intent, with the model calls in their totals, from the {@code intent} rollups. */
     static List<Map<String, Object>> intents(Planner planner, Handle h, Window w) {
         List<Map<String, Object>> out = new ArrayList<>();

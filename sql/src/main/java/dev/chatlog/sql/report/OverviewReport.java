@@ -52,6 +52,7 @@ final class OverviewReport {
             out.put("by_agent", CallGroups.calls(b, Dimension.AGENT, "agent"));
             out.put("by_chat_mode", CallGroups.calls(b, Dimension.CHAT_MODE, "chat_mode"));
             out.put("by_tool", CallGroups.tools(planner, h, w, f));
+            out.put("by_step", CallGroups.steps(planner, h, w, f));
             out.put("by_intent", CallGroups.intents(planner, h, w));
             boolean hourly = !w.allTime() && w.hours() <= 24 * 7;
             String bucket = hourly ? "hour" : "day";
