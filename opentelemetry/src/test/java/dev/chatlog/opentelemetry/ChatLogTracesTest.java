@@ -107,12 +107,15 @@ class ChatLogTracesTest {
                             inner.end();
                             tool.failed("tool_error", "no such order");
                         }
+                        try (StepScope retrieval = logger.beginRetrieval("products", "kettle")) {
+                            logger.logCall(modelCall(logger, "query-embedder")); // the retrieval's own model call
+                        }
                     }
                 }
             } finally {
                 request.end();
             }
-            spans = await(logger, exported, 5);
+            spans = await(logger, exported, 7);
         }
         assertEquals(stored.size() + 1, spans.size(), "one span per stored record, and the turn's: " + spans);
         Map<String, SpanData> named = byName(spans);
@@ -137,6 +140,11 @@ class ChatLogTracesTest {
         assertEquals("find_order", tool.getAttributes().get(AttributeKey.stringKey("gen_ai.tool.name")));
         assertEquals(StatusCode.ERROR, tool.getStatus().getStatusCode());
         assertEquals("tool_error", tool.getAttributes().get(AttributeKey.stringKey("error.type")));
+        SpanData retrieval = named.get("retrieval products");
+        assertEquals(SpanKind.INTERNAL, retrieval.getKind());
+        assertEquals(agent.getSpanId(), retrieval.getParentSpanId());
+        assertEquals("retrieval", retrieval.getAttributes().get(AttributeKey.stringKey("gen_ai.operation.name")));
+        assertEquals(retrieval.getSpanId(), named.get("chat query-embedder").getParentSpanId(), "the retrieval's call is its child");
         List<SpanData> chats = spans.stream().filter(s -> s.getName().equals("chat gpt-4o-mini")).toList();
         assertEquals(2, chats.size());
         assertEquals(List.of(turn.getSpanId(), agent.getSpanId()).stream().sorted().toList(),

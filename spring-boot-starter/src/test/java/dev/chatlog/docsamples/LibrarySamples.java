@@ -12,6 +12,16 @@ import dev.chatlog.langchain4j.BudgetGuard;
 import dev.chatlog.langchain4j.ChatLogAiServices;
 import dev.chatlog.langchain4j.ChatLogEmbeddingListener;
 import dev.chatlog.langchain4j.ChatLogListener;
+import dev.chatlog.langchain4j.ChatLogModels;
+import dev.chatlog.langchain4j.ChatLogModerationListener;
+import dev.chatlog.langchain4j.ChatLogRetrieverListener;
+import dev.langchain4j.data.message.UserMessage;
+import dev.langchain4j.data.segment.TextSegment;
+import dev.langchain4j.guardrail.InputGuardrail;
+import dev.langchain4j.guardrail.InputGuardrailResult;
+import dev.langchain4j.model.moderation.ModerationModel;
+import dev.langchain4j.rag.content.retriever.EmbeddingStoreContentRetriever;
+import dev.langchain4j.store.embedding.EmbeddingStore;
 import dev.chatlog.sql.Database;
 import dev.chatlog.sql.DatabaseConfig;
 import dev.chatlog.sql.JdbcChatLogStore;
@@ -90,6 +100,30 @@ final class LibrarySamples {
             try (StepScope tool = chatLog.beginTool("search", argsJson)) { tool.result(search(argsJson)); }
         }
         // end::steps[]
+    }
+
+    static void retrieval(ChatLogger chatLog, ChatModel model, EmbeddingModel embeddings,
+                          EmbeddingStore<TextSegment> store, ModerationModel moderationModel) {
+        // tag::retrieval[]
+        // Retrieval: a `retrieval` row per query, named "products", with the query's embedding as its child
+        // and the contents found (count, scores, sources) in its metadata.
+        ContentRetriever products = ChatLogRetrieverListener.observe(EmbeddingStoreContentRetriever.builder()
+                .embeddingStore(store).embeddingModel(embeddings).maxResults(3).build(), chatLog, "products");
+
+        // Guardrails of an observed AI service: a `guardrail` row each, failed (guardrail_refused) when it refuses.
+        Assistant assistant = ChatLogAiServices.observe(chatLog, AiServices.builder(Assistant.class)
+                .chatModel(model).contentRetriever(products).inputGuardrails(new PromptInjectionGuard())).build();
+
+        // Moderation: a `moderation` row (a model call) per check, flagged or not.
+        ModerationModel moderation = ChatLogModels.observe(moderationModel, new ChatLogModerationListener(chatLog));
+        // end::retrieval[]
+    }
+
+    static final class PromptInjectionGuard implements InputGuardrail {
+        @Override
+        public InputGuardrailResult validate(UserMessage message) {
+            return message.singleText().contains("ignore previous") ? failure("prompt injection") : success();
+        }
     }
 
     static void budgets(Database database, ChatLogListener chatLogListener, String key, StreamingChatModel streamingModel,

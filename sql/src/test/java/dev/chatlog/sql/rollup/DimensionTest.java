@@ -41,7 +41,12 @@ class DimensionTest {
         assertEquals("CONCAT(COALESCE(model, ''), '|', COALESCE(function_name, ''))", Dimension.MODEL_FUNCTION.callGroupSql());
         assertEquals("COALESCE(user_id, '')", Dimension.USER.callGroupSql());
         assertNull(Dimension.MODEL.messageGroupSql());
-        assertEquals("call_type IN ('chat', 'streaming_chat', 'embedding')", RawSql.MODEL_CALL);
+        assertEquals("call_type IN ('chat', 'streaming_chat', 'embedding', 'moderation')", RawSql.MODEL_CALL);
+        assertEquals("call_type IN ('retrieval', 'guardrail')", RawSql.STEP_CALL);
+        assertEquals("CONCAT(call_type, ':', COALESCE(function_name, ''))", Dimension.STEP.callGroupSql());
+        assertEquals("retrieval:products", Dimension.STEP.key(dev.chatlog.core.LlmCall.builder().callId("r")
+                .callType(dev.chatlog.core.CallType.RETRIEVAL).functionName("products").build()));
+        assertNull(Dimension.STEP.key(dev.chatlog.core.LlmCall.builder().callId("t").callType(dev.chatlog.core.CallType.TOOL).build()));
     }
 
     @Test
