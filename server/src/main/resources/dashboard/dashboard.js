@@ -583,7 +583,7 @@
 
   function nodeLine(n) {
     const r = n.rollup || {};
-    const model = n.call_type === 'chat' || n.call_type === 'streaming_chat' || n.call_type === 'embedding';
+    const model = n.call_type === 'chat' || n.call_type === 'streaming_chat' || n.call_type === 'embedding' || n.call_type === 'moderation';
     const name = n.call_type === 'agent' ? orNone(n.agent, 'agent') : orNone(n.function_name, orNone(n.model, n.call_type));
     const hasChildren = n.children && n.children.length > 0;
     return el('div', { class: 'node-line' },

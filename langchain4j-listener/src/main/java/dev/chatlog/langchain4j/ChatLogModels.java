@@ -46,14 +46,13 @@ public final class ChatLogModels {
     }
 
     /**
-     * A moderation model built without chatlog's listener, wrapped to have it (after its own listeners): LangChain4j's
-     * own {@code moderate} path runs, with the model's name, provider and {@code doModerate}.
+     * A moderation model built without chatlog's listener, wrapped to have it: the wrapper runs LangChain4j's
+     * {@code moderate} path with chatlog's listener around the model's own {@code moderate(ModerationRequest)} (its
+     * listeners, and an implementation that overrides {@code moderate} instead of {@code doModerate}, work as before).
      */
     public static ModerationModel observe(ModerationModel model, ChatLogModerationListener listener) {
         if (model instanceof Observed || model.listeners().stream().anyMatch(l -> l instanceof ChatLogModerationListener)) return model;
-        List<ModerationModelListener> all = new ArrayList<>(model.listeners());
-        all.add(listener);
-        return new ObservedModerationModel(model, List.copyOf(all));
+        return new ObservedModerationModel(model, List.of(listener));
     }
 
     /** The model a wrapper stands for (the model itself when it is not one). */
@@ -134,7 +133,7 @@ public final class ChatLogModels {
             implements ModerationModel, Observed {
         @Override
         public ModerationResponse doModerate(ModerationRequest request) {
-            return delegate.doModerate(request);
+            return delegate.moderate(request);
         }
 
         @Override

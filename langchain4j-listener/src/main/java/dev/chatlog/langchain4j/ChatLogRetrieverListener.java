@@ -25,6 +25,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class ChatLogRetrieverListener implements ContentRetrieverListener {
     private static final String ATTRIBUTE = "dev.chatlog.retrieval";
+    /** The name of a retrieval whose listener was given none. */
+    public static final String UNNAMED = "content_retriever";
     /** The contents described one by one in a row's metadata; the count covers all of them. */
     static final int MAX_SOURCES = 20;
 
@@ -32,7 +34,10 @@ public final class ChatLogRetrieverListener implements ContentRetrieverListener 
     private final String name;
     private final AtomicLong failures = new AtomicLong();
 
-    /** Names each retrieval by {@code name} (e.g. {@code products}); null names it by the retriever's class. */
+    /**
+     * Names each retrieval by {@code name} (e.g. {@code products}). Null names it {@value #UNNAMED}: LangChain4j hands
+     * the listener its own wrapper, not the retriever, so the retriever's class is only known to {@link #observe}.
+     */
     public ChatLogRetrieverListener(ChatLogger logger, String name) {
         this.logger = java.util.Objects.requireNonNull(logger, "logger");
         this.name = name;
@@ -42,9 +47,9 @@ public final class ChatLogRetrieverListener implements ContentRetrieverListener 
         this(logger, null);
     }
 
-    /** {@code retriever} with this listener: its retrievals logged as {@code name}. */
+    /** {@code retriever} with this listener: its retrievals logged as {@code name} (null: the retriever's class, e.g. {@code EmbeddingStoreContentRetriever}). */
     public static ContentRetriever observe(ContentRetriever retriever, ChatLogger logger, String name) {
-        return retriever.addListener(new ChatLogRetrieverListener(logger, name));
+        return retriever.addListener(new ChatLogRetrieverListener(logger, name != null ? name : retriever.getClass().getSimpleName()));
     }
 
     /** Listener failures so far (each one swallowed: a retrieval never fails because of chatlog). */
@@ -56,7 +61,7 @@ public final class ChatLogRetrieverListener implements ContentRetrieverListener 
     public void onRequest(ContentRetrieverRequestContext ctx) {
         try {
             String query = ctx.query() == null ? null : ctx.query().text();
-            ctx.attributes().put(ATTRIBUTE, logger.beginRetrieval(nameOf(ctx.contentRetriever()), query));
+            ctx.attributes().put(ATTRIBUTE, logger.beginRetrieval(name != null ? name : UNNAMED, query));
         } catch (Throwable t) {
             failures.incrementAndGet();
         }
@@ -94,11 +99,6 @@ public final class ChatLogRetrieverListener implements ContentRetrieverListener 
         } catch (Throwable t) {
             failures.incrementAndGet();
         }
-    }
-
-    private String nameOf(ContentRetriever retriever) {
-        if (name != null) return name;
-        return retriever == null ? "ContentRetriever" : retriever.getClass().getSimpleName();
     }
 
     /** One content: its score (and re-ranked score), its embedding id, and its segment's metadata (source, file, URL...). */

@@ -94,6 +94,13 @@ class RetrievalGuardrailModerationTest {
         }
     }
 
+    static final class FaqRetriever implements ContentRetriever {
+        @Override
+        public List<dev.langchain4j.rag.content.Content> retrieve(dev.langchain4j.rag.query.Query query) {
+            return List.of(dev.langchain4j.rag.content.Content.from("the answer"));
+        }
+    }
+
     @BeforeAll
     static void start() throws Exception {
         db = TestDatabase.freshDatabase();
@@ -267,6 +274,43 @@ class RetrievalGuardrailModerationTest {
                 "SELECT COUNT(*) FROM chatbot_llm_calls WHERE call_type IN ('chat', 'streaming_chat', 'embedding', 'moderation')").mapTo(Long.class).one());
         assertEquals(modelCalls, total.count(Measure.LLM_CALLS), "steps are not counted as model calls");
         assertTrue(new ConsistencyCheck(jdbi).mismatches().isEmpty(), new ConsistencyCheck(jdbi).mismatches().toString());
+    }
+
+    @Test
+    void an_unnamed_retriever_is_named_by_its_class_through_observe_and_by_a_fixed_name_otherwise() {
+        ContentRetriever plain = new FaqRetriever();
+        ContentRetriever byObserve = ChatLogRetrieverListener.observe(plain, logger, null);
+        ContentRetriever byListener = plain.addListener(new ChatLogRetrieverListener(logger));
+        String conversation;
+        try (MessageTurn turn = logger.beginMessage("rag-4", "q")) {
+            conversation = turn.conversationId();
+            byObserve.retrieve(dev.langchain4j.rag.query.Query.from("q"));
+            byListener.retrieve(dev.langchain4j.rag.query.Query.from("q"));
+            turn.output("{}", "done");
+        }
+        List<Map<String, Object>> rows = roots(conversation);
+        assertEquals(List.of("FaqRetriever", ChatLogRetrieverListener.UNNAMED), rows.stream().map(r -> r.get("function_name")).toList());
+        assertEquals(List.of("retrieval", "retrieval"), rows.stream().map(r -> r.get("call_type")).toList());
+    }
+
+    @Test
+    void a_moderation_model_that_overrides_moderate_instead_of_doModerate_still_works_when_wrapped() {
+        ModerationModel legacy = new ModerationModel() { // the pre-1.x style: moderate(...) itself, no doModerate
+            @Override
+            public ModerationResponse moderate(ModerationRequest request) {
+                return ModerationResponse.builder().moderation(Moderation.notFlagged()).build();
+            }
+        };
+        ModerationModel observed = ChatLogModels.observe(legacy, new ChatLogModerationListener(logger));
+        String conversation;
+        try (MessageTurn turn = logger.beginMessage("mod-2", "hello")) {
+            conversation = turn.conversationId();
+            assertFalse(observed.moderate("hello").content().flagged());
+            turn.output("{}", "ok");
+        }
+        List<Map<String, Object>> rows = roots(conversation);
+        assertEquals(List.of("moderation"), rows.stream().map(r -> r.get("call_type")).toList());
+        assertEquals(true, rows.get(0).get("success"));
     }
 
     private static void assertSame(Object a, Object b, String message) {

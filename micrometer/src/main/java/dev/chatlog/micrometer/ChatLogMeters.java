@@ -127,7 +127,7 @@ public final class ChatLogMeters implements MeterBinder {
             Tags base = Tags.of("gen_ai.operation.name", op, "gen_ai.provider.name", provider(c.provider()),
                     "gen_ai.request.model", bounded("model", c.model()), "gen_ai.response.model", bounded("model", c.responseModel()));
             if (c.inputTokens() != null) tokens(r, TOKEN_USAGE, capped(TOKEN_USAGE, base.and("gen_ai.token.type", "input")), c.inputTokens());
-            if (c.outputTokens() != null && c.callType() != CallType.EMBEDDING) {
+            if (c.outputTokens() != null && c.callType() != CallType.EMBEDDING && c.callType() != CallType.MODERATION) {
                 tokens(r, TOKEN_USAGE, capped(TOKEN_USAGE, base.and("gen_ai.token.type", "output")), c.outputTokens());
             }
             if (c.cachedInputTokens() != null && c.cachedInputTokens() > 0) {
@@ -212,7 +212,7 @@ public final class ChatLogMeters implements MeterBinder {
     /** The meter names this binder registers, for a test or a dashboard to check against. */
     public static List<String> names() {
         return List.of(TOKEN_USAGE, OPERATION_DURATION, TIME_TO_FIRST_CHUNK, CACHED_INPUT_TOKENS, REASONING_TOKENS, COST, UNPRICED_CALLS,
-                TOOL_EXECUTIONS, "chatlog.logger.records.accepted", "chatlog.logger.records.written", "chatlog.logger.records.dropped",
+                TOOL_EXECUTIONS, STEP_DURATION, "chatlog.logger.records.accepted", "chatlog.logger.records.written", "chatlog.logger.records.dropped",
                 "chatlog.logger.records.rejected", "chatlog.logger.records.lost", "chatlog.logger.queue.depth", "chatlog.logger.spool.bytes",
                 "chatlog.logger.spool.max", "chatlog.logger.backlog.records");
     }

@@ -12,7 +12,10 @@ import dev.chatlog.core.text.Text;
 import dev.chatlog.core.token.TokenCounter;
 
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Writer-side completion of records: estimated tokens where the provider gave none, the price,
@@ -52,7 +55,7 @@ public final class CallEnricher {
         }
         // tokens are counted on the real text above; what is stored is masked, then cut
         b.inputText(clean(call.inputText())).outputText(clean(call.outputText()))
-                .errorMessage(clean(call.errorMessage()));
+                .errorMessage(clean(call.errorMessage())).metadata(cleanValues(call.metadata()));
         LlmCall counted = b.build();
         if (call.costEstimate() != null) {
             return counted.toBuilder().priced(true)
@@ -72,7 +75,33 @@ public final class CallEnricher {
         }
         return m.toBuilder().userInput(clean(m.userInput())).finalOutput(clean(m.finalOutput()))
                 .conversationMessage(clean(m.conversationMessage())).sqlQueries(queries)
-                .errorMessage(clean(m.errorMessage())).build();
+                .errorMessage(clean(m.errorMessage())).debugInfo(cleanValues(m.debugInfo())).build();
+    }
+
+    /**
+     * Every text inside a metadata or debug map (at any depth) masked and cut like the other texts: an agent's user
+     * message, a retrieved segment's metadata, whatever the application put there. Keys, numbers and booleans stay.
+     */
+    public Map<String, Object> cleanValues(Map<String, Object> values) {
+        if (values == null || values.isEmpty()) return values;
+        Map<String, Object> out = new LinkedHashMap<>();
+        values.forEach((k, v) -> out.put(k, cleanValue(v)));
+        return out;
+    }
+
+    private Object cleanValue(Object v) {
+        if (v instanceof String s) return clean(s);
+        if (v instanceof Map<?, ?> m) {
+            Map<Object, Object> out = new LinkedHashMap<>();
+            m.forEach((k, x) -> out.put(k, cleanValue(x)));
+            return out;
+        }
+        if (v instanceof Collection<?> c) {
+            List<Object> out = new ArrayList<>(c.size());
+            for (Object x : c) out.add(cleanValue(x));
+            return out;
+        }
+        return v;
     }
 
     /**

@@ -36,4 +36,21 @@ class CallEnricherTest {
         }
         assertTrue(enricher.clean(filler).endsWith("…[truncated]"));
     }
+
+    @Test
+    void should_mask_every_text_inside_a_call_s_metadata_and_a_message_s_debug_info() {
+        dev.chatlog.core.LlmCall call = dev.chatlog.core.LlmCall.builder().callId("a").callType(dev.chatlog.core.CallType.AGENT)
+                .metadata(java.util.Map.of("user_message", "mail me at jane.doe@example.com", "contents", 2,
+                        "sources", List.of(java.util.Map.of("score", 0.8, "metadata", java.util.Map.of("owner", "card 4111 1111 1111 1111")))))
+                .build();
+        java.util.Map<String, Object> stored = enricher.enrich(call).metadata();
+        assertEquals(full("mail me at jane.doe@example.com"), stored.get("user_message"));
+        assertTrue(!stored.get("user_message").toString().contains("jane.doe@example.com"), stored.toString());
+        assertEquals(2, stored.get("contents"));
+        assertTrue(!stored.toString().contains("4111 1111 1111 1111"), stored.toString());
+        assertTrue(stored.toString().contains("score=0.8"), stored.toString());
+        dev.chatlog.core.ConversationMessage m = dev.chatlog.core.ConversationMessage.builder().messageId("m").conversationId("c")
+                .debugInfo(java.util.Map.of("prompt", "key sk-proj-" + "k".repeat(40))).build();
+        assertTrue(!enricher.enrich(m).debugInfo().toString().contains("sk-proj-kkkk"), enricher.enrich(m).debugInfo().toString());
+    }
 }

@@ -72,12 +72,13 @@ final class CallGroups {
 
     /**
      * Steps other than tools (retrievals, guardrails) by kind and name: executions, failures, average duration
-     * (exact) and p95 (from the step histogram), busiest first. From the {@code step} rollups; under a filter, from
-     * the step rows that match it.
+     * (exact) and p95 (from the step histogram), busiest first. From the {@code step} rollups; under an agent or
+     * chat-mode filter, from the step rows that match it (a step has no model, and its name is not a function: like
+     * the tools, those two filters do not apply).
      */
     static List<Map<String, Object>> steps(Planner planner, Handle h, Window w, Filter f) {
         List<Map<String, Object>> out = new ArrayList<>();
-        planner.sums(h, w, f, Dimension.STEP).forEach((key, s) -> {
+        planner.sums(h, w, new Filter(null, f.agent(), null, f.chatMode(), null, null), Dimension.STEP).forEach((key, s) -> {
             long executions = s.count(Measure.STEP_CALLS);
             if (executions == 0) return;
             int sep = key.indexOf(Dimension.STEP_SEPARATOR);

@@ -144,7 +144,7 @@ public enum Dimension {
             case ALL -> "''";
             case DAY -> "DATE_FORMAT(started_at, '%Y-%m-%d')";
             case HOUR -> "DATE_FORMAT(started_at, '%Y-%m-%dT%H:00:00Z')";
-            case STEP -> "CONCAT(call_type, '" + STEP_SEPARATOR + "', COALESCE(function_name, ''))";
+            case STEP -> "LEFT(CONCAT(call_type, '" + STEP_SEPARATOR + "', COALESCE(function_name, '')), 255)"; // cut like dim_value
             default -> isPair() ? "CONCAT(" + first.callGroupSql() + ", '" + PAIR_SEPARATOR + "', " + second.callGroupSql() + ")"
                     : "COALESCE(" + column + ", '')";
         };
