@@ -141,13 +141,15 @@
     if (refreshing) return;
     refreshing = true;
     try {
-      const [overview, calls, conversations, budgets, alerts] = await Promise.all([
+      const [overview, calls, conversations, budgets, alerts, stages] = await Promise.all([
         api('/overview', callParams()),
         api('/llm-calls/analysis', callParams()),
         api('/conversations', { hours: state.range, limit: 25 }),
         api('/budgets', {}),
         api('/alerts', { limit: 30 }),
+        api('/stages', { hours: state.range, agent: state.agent, chat_mode: state.chat_mode }),
       ]);
+      renderStages(stages);
       renderBudgets(budgets.budgets);
       renderAlerts(alerts);
       lastOverview = overview;
@@ -159,6 +161,7 @@
       renderCalls('#slowest', calls.slowest_calls);
       renderCalls('#expensive', calls.most_expensive_calls);
       renderErrors(calls.recent_errors);
+      renderErrorCategories(calls.errors_by_category || []);
       updateExportLinks(overview);
       if (state.conversation) await showConversation(state.conversation, false);
       showError(null);
@@ -453,9 +456,36 @@
       el('td', {}, fmtTime(c.started_at)),
       el('td', {}, el('span', { class: 'badge ' + c.call_type }, c.call_type)),
       el('td', {}, [c.model, c.function_name].filter(Boolean).join(' / ') || '–'),
+      el('td', { title: c.suggestion || '' }, orNone(c.error_category, '–')),
       el('td', {}, orNone(c.error_type, '–')),
       el('td', { class: 'clip', title: c.error_message || '' }, orNone(c.error_message, '')));
-    fillTable('#errors', rows, rowOf, 5, (c) => openConversation(c.conversation_id), 'no errors in this range');
+    fillTable('#errors', rows, rowOf, 6, (c) => openConversation(c.conversation_id), 'no errors in this range');
+  }
+
+  function renderStages(s) {
+    const pct = (v) => (v === null || v === undefined ? '–' : Number(v).toFixed(1) + ' %');
+    const rows = (s.stages || []).slice();
+    if (s.turn && Number(s.turn.turns) > 0) {
+      rows.push({ kind: 'turn', name: '', executions: s.turn.turns, failures: null, avg_duration_ms: s.turn.avg_ms,
+        p95_ms: null, target_ms: s.turn.target_ms, over_target_rate: s.turn.over_target_rate });
+    }
+    const rowOf = (r) => el('tr', { class: r.over_target > 0 ? 'over-target' : null },
+      el('td', {}, el('span', { class: 'badge ' + r.kind }, r.kind), ' ', orNone(r.name, '')),
+      el('td', { class: 'num' }, fmtInt(r.executions)),
+      el('td', { class: 'num' }, fmtMs(r.avg_duration_ms)),
+      el('td', { class: 'num' }, r.p95_ms === null || r.p95_ms === undefined ? '–' : fmtMs(r.p95_ms)),
+      el('td', { class: 'num' }, r.target_ms === null || r.target_ms === undefined ? '–' : '< ' + fmtMs(r.target_ms)),
+      el('td', { class: 'num' }, pct(r.over_target_rate)));
+    fillTable('#stages', rows, rowOf, 6, null, 'no stages in this range');
+  }
+
+  function renderErrorCategories(rows) {
+    const rowOf = (c) => el('tr', {},
+      el('td', {}, c.category),
+      el('td', { class: 'num' }, fmtInt(c.failures)),
+      el('td', {}, fmtTime(c.last_at)),
+      el('td', {}, c.suggestion));
+    fillTable('#error-categories', rows, rowOf, 4, null, 'no errors in this range');
   }
 
   function updateExportLinks(o) {
@@ -567,7 +597,24 @@
       el('p', { class: 'said answer' }, el('span', { class: 'who' }, 'Answer'), orNone(m.conversation_message, orNone(m.final_output, ''))),
       m.error_message ? el('p', { class: 'error' }, m.error_message) : null,
       sql,
+      waterfall(m.waterfall),
       tree(m.llm_calls || [], true));
+  }
+
+  // The turn as a waterfall: one bar per row at its offset from the turn's start; the critical path marked.
+  function waterfall(w) {
+    if (!w || !w.rows || w.rows.length === 0) return null;
+    const total = Math.max(Number(w.turn_ms) || 0, ...w.rows.map((r) => Number(r.end_ms) || 0), 1);
+    return el('div', { class: 'waterfall', dataset: { critical: (w.critical_path || []).join(' ') } },
+      el('div', { class: 'wf-head' }, 'Waterfall · ' + fmtMs(total) + ' · critical path: ' +
+        w.rows.filter((r) => r.critical).map((r) => r.name || r.call_type).join(' → ')),
+      w.rows.map((r) => el('div', { class: 'wf-row' + (r.critical ? ' critical' : '') + (r.success === false ? ' failed' : ''),
+          dataset: { call: r.call_id } },
+        el('span', { class: 'wf-label', style: 'padding-left:' + (r.depth * 12) + 'px' },
+          el('span', { class: 'badge ' + r.call_type }, r.call_type), ' ', orNone(r.name, '')),
+        el('span', { class: 'wf-track' }, el('span', { class: 'wf-bar', style: 'left:' + (100 * Number(r.start_ms) / total).toFixed(2)
+          + '%;width:' + Math.max(0.4, 100 * Number(r.duration_ms) / total).toFixed(2) + '%' })),
+        el('span', { class: 'wf-ms' }, fmtMs(r.duration_ms)))));
   }
 
   function tree(nodes, root) {

@@ -3,7 +3,7 @@ package dev.chatlog.core;
 /**
  * What kind of work one row of {@code chatbot_llm_calls} records: a call to a model (counted in the LLM-call
  * totals, with tokens and a price), an agent, or a step of the pipeline around the models (a tool execution, a
- * retrieval, a guardrail), timed and counted as such, with no tokens and no price of its own.
+ * retrieval, a guardrail, a stage of the application's pipeline), timed and counted as such, with no tokens and no price of its own.
  */
 public enum CallType {
     CHAT, STREAMING_CHAT, EMBEDDING, TOOL, AGENT,
@@ -12,7 +12,12 @@ public enum CallType {
     /** An input or output guardrail of an AI service: its result (passed, rewritten, refused) and duration. */
     GUARDRAIL,
     /** A call to a moderation model: flagged or not. A model call (unpriced unless a price is configured: none is bundled). */
-    MODERATION;
+    MODERATION,
+    /**
+     * A stage of the application's own pipeline ({@code stt}, {@code tts}, {@code render}...), opened with
+     * {@link ChatLogger#beginStage} or {@link MessageTurn#stage}: timed against its target, everything under it its child.
+     */
+    STAGE;
 
     /** Whether this is a call to a model (counted in LLM-call totals), not a step or an agent. */
     public boolean isModelCall() {
@@ -24,7 +29,7 @@ public enum CallType {
      * grouped by kind and name in the step figures.
      */
     public boolean isStep() {
-        return this == RETRIEVAL || this == GUARDRAIL;
+        return this == RETRIEVAL || this == GUARDRAIL || this == STAGE;
     }
 
     /** The value stored in the database. */

@@ -139,6 +139,15 @@ public final class ChatLogger implements AutoCloseable {
     }
 
     /**
+     * Opens a stage of the pipeline (a {@code stage} row named {@code name}, e.g. {@code stt}, {@code tts}) under the
+     * current context: everything done on this thread until it closes is its child; nestable with agents, tools and
+     * other stages; on another thread, hand over {@link StepScope#context()}.
+     */
+    public StepScope beginStage(String name) {
+        return new StepScope(this, CallType.STAGE, name, null);
+    }
+
+    /**
      * Opens a retrieval (a {@code retrieval} row named by its retriever) under the current context: the embedding
      * of the query and anything else done on this thread until it closes are its children.
      */

@@ -24,7 +24,8 @@ public final class GenAiNames {
 
     /**
      * {@code gen_ai.operation.name}: chat, embeddings, execute_tool, invoke_agent, retrieval; the conventions name no
-     * operation for guardrails and moderation, so these are {@code guardrail} and {@code moderation} (custom values).
+     * operation for guardrails, moderation and pipeline stages, so these are {@code guardrail}, {@code moderation} and
+     * {@code stage} (custom values).
      */
     public static String operation(CallType type) {
         return switch (type) {
@@ -35,6 +36,7 @@ public final class GenAiNames {
             case RETRIEVAL -> "retrieval";
             case GUARDRAIL -> "guardrail";
             case MODERATION -> "moderation";
+            case STAGE -> "stage";
         };
     }
 

@@ -84,6 +84,14 @@ public final class MessageTurn implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Opens a stage of this turn ({@code try (StepScope stt = turn.stage("stt")) { ... }}): a {@code stage} row timed
+     * against its target, under whatever step is current on this thread (the turn itself at the top).
+     */
+    public StepScope stage(String name) {
+        return logger.beginStage(name);
+    }
+
     /** Calls made until the returned scope closes carry this function name. */
     public ChatContext.Scope function(String functionName) {
         return context.withFunction(functionName).makeCurrent();

@@ -58,7 +58,7 @@ public final class ChatLogMeters implements MeterBinder {
     public static final String COST = "chatlog.client.cost";
     public static final String UNPRICED_CALLS = "chatlog.client.calls.unpriced";
     public static final String TOOL_EXECUTIONS = "chatlog.tool.executions";
-    /** Steps other than tools (retrievals, guardrails) by kind and name, timed: {@code chatlog.step.duration{kind, name, outcome}}. */
+    /** Steps other than tools (retrievals, guardrails, stages) by kind and name, timed: {@code chatlog.step.duration{kind, name, outcome}}. */
     public static final String STEP_DURATION = "chatlog.step.duration";
 
     /** [1, 4, 16, … 67108864]: the conventions' token buckets. */
@@ -117,7 +117,7 @@ public final class ChatLogMeters implements MeterBinder {
                 continue;
             }
             if (c.callType().isStep()) {
-                seconds(r, STEP_DURATION, "duration of a pipeline step (retrieval, guardrail)", capped(STEP_DURATION, Tags.of(
+                seconds(r, STEP_DURATION, "duration of a pipeline step (retrieval, guardrail, stage)", capped(STEP_DURATION, Tags.of(
                         "kind", c.callType().dbValue(), "name", bounded("step", c.functionName()), "outcome", c.success() ? "success" : "error")),
                         (long) (c.durationMs() * 1_000_000));
                 continue;

@@ -106,7 +106,7 @@ final class RecordSpans {
             a.put(TOOL_TYPE, "function");
             Object callId = c.metadata().get("tool_call_id");
             if (callId != null) a.put(TOOL_CALL, callId.toString());
-        } else if (c.callType().isStep()) { // a retrieval or a guardrail, named by its retriever or guardrail
+        } else if (c.callType().isStep()) { // a retrieval, a guardrail or a stage, named by its retriever, guardrail or stage
             kind = SpanKind.INTERNAL;
             name = c.functionName() == null ? op : op + " " + c.functionName();
         } else {

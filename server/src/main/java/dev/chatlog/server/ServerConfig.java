@@ -41,6 +41,7 @@ public record ServerConfig(
         Chatbot chatbot,
         dev.chatlog.budgets.BudgetSettings budgets,
         dev.chatlog.alerts.AlertSettings alerts,
+        dev.chatlog.sql.report.StageTargets stageTargets,
         boolean dailySummary,
         Map<String, String> env) {
 
@@ -100,6 +101,8 @@ public record ServerConfig(
                 chatbot(env.getOrDefault("CHATLOG_CHATBOT", "auto")),
                 dev.chatlog.server.budgets.BudgetVariables.from(env),
                 dev.chatlog.server.alerts.AlertVariables.from(env),
+                InvalidDefinitionException.naming(Map.of("stage_targets", "CHATLOG_STAGE_TARGETS"),
+                        () -> dev.chatlog.sql.report.StageTargets.parse(env.get("CHATLOG_STAGE_TARGETS"))),
                 Settings.onOff(env, "CHATLOG_DAILY_SUMMARY", true),
                 Map.copyOf(env));
     }

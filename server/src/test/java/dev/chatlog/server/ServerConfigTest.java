@@ -28,6 +28,12 @@ class ServerConfigTest {
         assertEquals(0, c.housekeeping().contentRetentionDays(), "kept forever: nothing cleared");
         assertNull(ServerConfig.from(Map.of("CHATLOG_SPOOL_DIR", "none")).spool());
         assertEquals(true, ServerConfig.from(Map.of("CHATLOG_MASKING", "false")).logger().masking(), "only off turns masking off");
+        var targets = ServerConfig.from(Map.of("CHATLOG_STAGE_TARGETS", "stt=2s, retrieval=3s,tts=1500ms,turn=7.5s")).stageTargets();
+        assertEquals(java.time.Duration.ofSeconds(2), targets.of("stage", "stt"));
+        assertEquals(java.time.Duration.ofSeconds(3), targets.of("retrieval", "products"), "a kind's target for its unnamed steps");
+        assertEquals(java.time.Duration.ofMillis(1500), targets.of("stage", "tts"));
+        assertEquals(java.time.Duration.ofMillis(7500), targets.turn());
+        assertNull(targets.of("guardrail", "NoOverrides"));
     }
 
     @Test
@@ -35,7 +41,8 @@ class ServerConfigTest {
         for (String[] bad : new String[][] {{"CHATLOG_BATCH_SIZE", "0"}, {"CHATLOG_QUEUE_CAPACITY", "0"}, {"CHATLOG_MAX_TEXT_LENGTH", "3"},
                 {"CHATLOG_MASK_PATTERNS", "[\"(open\"]"}, {"CHATLOG_FSYNC_EVERY", "0"}, {"CHATLOG_SPOOL_MAX_MB", "0"},
                 {"CHATLOG_PRICE_DISCOUNTS", "openai=20%"}, {"CHATLOG_PRICES", "gpt=abc"}, {"CHATLOG_PRICES_FILE", "/nonexistent.json"},
-                {"CHATLOG_CONTENT_RETENTION_DAYS", "40"}, {"CHATLOG_RETENTION_DAYS", "-1"}}) {
+                {"CHATLOG_CONTENT_RETENTION_DAYS", "40"}, {"CHATLOG_RETENTION_DAYS", "-1"}, {"CHATLOG_STAGE_TARGETS", "stt=fast"},
+                {"CHATLOG_STAGE_TARGETS", "stt"}, {"CHATLOG_STAGE_TARGETS", "stt=0s"}, {"CHATLOG_STAGE_TARGETS", "s t=2s"}}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ServerConfig.from(Map.of(bad[0], bad[1])));
             assertEquals(bad[0] + ": ", e.getMessage().substring(0, Math.min(e.getMessage().length(), bad[0].length() + 2)), e.getMessage());
         }

@@ -8,6 +8,7 @@ import dev.chatlog.core.Batch;
 import dev.chatlog.core.CallType;
 import dev.chatlog.core.ChatLogSink;
 import dev.chatlog.core.ConversationMessage;
+import dev.chatlog.core.ErrorCategory;
 import dev.chatlog.core.LlmCall;
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -132,13 +133,13 @@ public final class JdbcChatLogStore implements ChatLogSink {
                 call_type, agent, function_name, chat_mode, user_id, provider, model, response_model,
                 input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens, total_tokens, token_source,
                 cost_estimate, priced, price_version, duration_ms, time_to_first_token_ms, finish_reason,
-                input_text, output_text, success, error_type, error_message, metadata, started_at, ended_at,
+                input_text, output_text, success, error_type, error_category, error_message, metadata, started_at, ended_at,
                 write_batch_id)
             VALUES (:call_id, :conversation_id, :message_id, :parent_call_id, :call_sequence,
                 :call_type, :agent, :function_name, :chat_mode, :user_id, :provider, :model, :response_model,
                 :input_tokens, :output_tokens, :cached_input_tokens, :cache_write_tokens, :reasoning_tokens, :total_tokens, :token_source,
                 :cost_estimate, :priced, :price_version, :duration_ms, :ttft, :finish_reason,
-                :input_text, :output_text, :success, :error_type, :error_message, :metadata, :started_at, :ended_at,
+                :input_text, :output_text, :success, :error_type, :error_category, :error_message, :metadata, :started_at, :ended_at,
                 :batch)
             ON DUPLICATE KEY UPDATE call_id = call_id""";
 
@@ -176,6 +177,7 @@ public final class JdbcChatLogStore implements ChatLogSink {
                     .bind("output_text", c.outputText())
                     .bind("success", c.success())
                     .bind("error_type", clip(c.errorType(), 255))
+                    .bind("error_category", c.success() ? null : ErrorCategory.of(c).dbValue())
                     .bind("error_message", clip(c.errorMessage(), 65_000))
                     .bind("metadata", c.metadata().isEmpty() ? null : JSON.writeValueAsString(c.metadata()))
                     .bind("started_at", Utc.time(c.startedAt()))

@@ -26,6 +26,7 @@ public final class DashboardController {
         routes.get("/logging-dashboard/conversation/{conversation_id}/detailed", this::conversation);
         routes.get("/logging-dashboard/llm-calls/analysis", this::llmCalls);
         routes.get("/logging-dashboard/sql-queries/analysis", this::sqlQueries);
+        routes.get("/logging-dashboard/stages", this::stages);
     }
 
     private Window window(Context ctx) {
@@ -49,6 +50,10 @@ public final class DashboardController {
 
     void llmCalls(Context ctx) {
         ctx.json(queries.llmCalls(window(ctx), ReadParams.filter(ctx)));
+    }
+
+    void stages(Context ctx) {
+        ctx.json(queries.stages(window(ctx), ReadParams.filter(ctx)));
     }
 
     void sqlQueries(Context ctx) {

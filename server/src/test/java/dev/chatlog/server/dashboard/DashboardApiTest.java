@@ -123,10 +123,18 @@ class DashboardApiTest {
         assertEquals(400, http.get("/logging-dashboard/conversations?limit=0").status());
         assertEquals(400, http.get("/logging-dashboard/conversations?user=a%20b").status());
 
-        JsonNode errors = http.get("/logging-dashboard/llm-calls/analysis?hours=24").json().get("recent_errors");
+        JsonNode analysis = http.get("/logging-dashboard/llm-calls/analysis?hours=24").json();
+        JsonNode errors = analysis.get("recent_errors");
         assertEquals(1, errors.size());
         assertEquals("TimeoutException", errors.at("/0/error_type").asText());
+        assertEquals("timeout", errors.at("/0/error_category").asText());
+        assertEquals(dev.chatlog.core.ErrorCategory.TIMEOUT.suggestion(), errors.at("/0/suggestion").asText());
         assertEquals("api-1", errors.at("/0/conversation_id").asText());
+        JsonNode categories = analysis.get("errors_by_category");
+        assertEquals(1, categories.size(), categories.toString());
+        assertEquals("timeout", categories.at("/0/category").asText());
+        assertEquals(1, categories.at("/0/failures").asLong());
+        assertEquals(errors.at("/0/started_at").asText(), categories.at("/0/last_at").asText());
         assertEquals(0, http.get("/logging-dashboard/llm-calls/analysis?hours=24&model=chatlog-demo").json().get("recent_errors").size());
     }
 

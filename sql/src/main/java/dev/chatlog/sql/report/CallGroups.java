@@ -71,7 +71,7 @@ final class CallGroups {
     }
 
     /**
-     * Steps other than tools (retrievals, guardrails) by kind and name: executions, failures, average duration
+     * Steps other than tools (retrievals, guardrails, stages) by kind and name: executions, failures, average duration
      * (exact) and p95 (from the step histogram), busiest first. From the {@code step} rollups; under an agent or
      * chat-mode filter, from the step rows that match it (a step has no model, and its name is not a function: like
      * the tools, those two filters do not apply).

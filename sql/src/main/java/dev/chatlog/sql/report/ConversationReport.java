@@ -78,7 +78,9 @@ final class ConversationReport {
             for (Map<String, Object> m : messages) {
                 m.put("sql_queries", parseJson(m.get("sql_queries"), true));
                 m.put("debug_info", parseJson(m.get("debug_info"), false));
-                m.put("llm_calls", tree(callsByMessage.getOrDefault(m.get("message_id"), new ArrayList<>())));
+                List<Map<String, Object>> roots = tree(callsByMessage.getOrDefault(m.get("message_id"), new ArrayList<>()));
+                m.put("llm_calls", roots);
+                m.put("waterfall", Waterfall.of(m.get("timestamp"), m.get("response_time_ms"), roots));
             }
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("conversation_id", conversationId);

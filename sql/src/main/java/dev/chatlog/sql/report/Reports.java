@@ -29,8 +29,14 @@ public final class Reports {
     private final CallAnalysisReport calls;
     private final ConversationReport conversations;
     private final SqlQueryReport sqlQueries;
+    private final StageReport stages;
 
+    /** Reports with no stage targets. */
     public Reports(Jdbi jdbi) {
+        this(jdbi, StageTargets.NONE);
+    }
+
+    public Reports(Jdbi jdbi, StageTargets targets) {
         Planner planner = Planner.standard();
         this.daily = new DailyReport(jdbi, planner);
         this.range = new RangeReport(jdbi, planner);
@@ -41,6 +47,7 @@ public final class Reports {
         this.calls = new CallAnalysisReport(jdbi, planner);
         this.conversations = new ConversationReport(jdbi);
         this.sqlQueries = new SqlQueryReport(jdbi);
+        this.stages = new StageReport(jdbi, planner, targets);
     }
 
     /** One UTC date: totals, breakdowns, the most expensive calls, calls slower than {@code slowMs}, error rates. */
@@ -86,6 +93,14 @@ public final class Reports {
     /** Model-call analysis: totals, breakdowns, slowest and most expensive calls, recent errors. */
     public Map<String, Object> llmCalls(Window w, Filter f) {
         return calls.llmCalls(w, f);
+    }
+
+    /**
+     * The steps of the window (stages, retrievals, guardrails) by kind and name, with percentiles and their targets
+     * met or missed, and the whole turn against its target; under an agent or chat-mode filter.
+     */
+    public Map<String, Object> stages(Window w, Filter f) {
+        return stages.stages(w, f);
     }
 
     /** The SQL queries the chatbot ran since the window's start. */

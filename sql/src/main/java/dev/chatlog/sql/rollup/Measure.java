@@ -20,7 +20,7 @@ public enum Measure {
     MAX_TOTAL_TOKENS(Kind.MAX),
     /** The slowest first token of a streamed model call of the bucket (V15 on). */
     MAX_TTFT_MS(Kind.MAX),
-    /** Steps other than tools ({@link dev.chatlog.core.CallType#isStep()}: retrievals, guardrails), V18 on. */
+    /** Steps other than tools ({@link dev.chatlog.core.CallType#isStep()}: retrievals, guardrails, stages), V18 on. */
     STEP_CALLS(Kind.COUNT), FAILED_STEP_CALLS(Kind.COUNT), STEP_DURATION_MS(Kind.AMOUNT);
 
     public enum Kind { COUNT, AMOUNT, MAX }

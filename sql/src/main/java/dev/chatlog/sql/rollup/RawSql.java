@@ -13,7 +13,7 @@ public final class RawSql {
     public static final String MODEL_CALL = "call_type IN (" + Arrays.stream(CallType.values()).filter(CallType::isModelCall)
             .map(t -> "'" + t.dbValue() + "'").collect(Collectors.joining(", ")) + ")";
 
-    /** The step predicate ({@link CallType#isStep()} in SQL): retrieval and guardrail rows. */
+    /** The step predicate ({@link CallType#isStep()} in SQL): retrieval, guardrail and stage rows. */
     public static final String STEP_CALL = "call_type IN (" + Arrays.stream(CallType.values()).filter(CallType::isStep)
             .map(t -> "'" + t.dbValue() + "'").collect(Collectors.joining(", ")) + ")";
 
