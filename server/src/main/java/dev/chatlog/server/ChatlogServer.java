@@ -57,7 +57,8 @@ import org.slf4j.LoggerFactory;
 public final class ChatlogServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ChatlogServer.class);
     /** The demo model is priced like gpt-4o-mini, so the dashboard shows what such traffic would cost. */
-    static final String DEMO_PRICE = DemoShopModel.NAME + "=0.15:0.60:0.075";
+    /** The demo model's price (gpt-4o-mini's), and the demo moderation model's: free, and said so (not unpriced). */
+    static final String DEMO_PRICE = DemoShopModel.NAME + "=0.15:0.60:0.075;" + DemoShopModel.MODERATION + "=0:0";
 
     private final ServerConfig config;
     private final EmbeddedMariaDb embedded;
@@ -124,7 +125,7 @@ public final class ChatlogServer implements AutoCloseable {
                 .clampToHeadroom(budgetSettings.clamp()).imageTokens(budgetSettings.imageTokens())
                 .otherPartTokens(budgetSettings.otherPartTokens()).build().guard(model);
         Duration ackTimeout = Duration.ofMillis(config.ackTimeoutMs());
-        ChatController chat = shop == null ? null : new ChatController(new ShopChatbot(model, shop, logger, database.jdbi()),
+        ChatController chat = shop == null ? null : new ChatController(new ShopChatbot(model, shop, logger, database.jdbi(), !config.usesOpenAi()),
                 config.durableAck() ? new ChatController.Durability(logger, ackTimeout) : null, traces == null ? ctx -> () -> { } : traces::join);
         Reports reports = new Reports(database.jdbi(), config.stageTargets()); // one per process: one planner, one set of day caches
         DashboardController dashboard = new DashboardController(reports, java.time.Clock.systemUTC());

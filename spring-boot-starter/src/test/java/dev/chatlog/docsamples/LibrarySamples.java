@@ -20,7 +20,9 @@ import dev.langchain4j.data.segment.TextSegment;
 import dev.langchain4j.guardrail.InputGuardrail;
 import dev.langchain4j.guardrail.InputGuardrailResult;
 import dev.langchain4j.model.moderation.ModerationModel;
+import dev.langchain4j.rag.content.Content;
 import dev.langchain4j.rag.content.retriever.EmbeddingStoreContentRetriever;
+import dev.langchain4j.rag.query.Query;
 import dev.langchain4j.store.embedding.EmbeddingStore;
 import dev.chatlog.sql.Database;
 import dev.chatlog.sql.DatabaseConfig;
@@ -117,6 +119,31 @@ final class LibrarySamples {
         // Moderation: a `moderation` row (a model call) per check, flagged or not.
         ModerationModel moderation = ChatLogModels.observe(moderationModel, new ChatLogModerationListener(chatLog));
         // end::retrieval[]
+    }
+
+    static void stages(ChatLogger chatLog, ChatModel model, ContentRetriever faq, byte[] audio) {
+        // tag::stages[]
+        try (MessageTurn turn = chatLog.beginMessage(null, "[voice message]")) {
+            String question;
+            try (StepScope stt = turn.stage("stt")) {                 // a `stage` row, timed against CHATLOG_STAGE_TARGETS
+                question = transcribe(audio);
+                stt.output(question);
+            }
+            List<Content> found = faq.retrieve(Query.from(question)); // a `retrieval` row (observed retriever)
+            String answer = model.chat(found.get(0).textSegment().text() + "\n\n" + question);
+            try (StepScope tts = turn.stage("tts")) {
+                speak(answer);
+            }
+            turn.output(answer, answer);
+        }
+        // end::stages[]
+    }
+
+    private static String transcribe(byte[] audio) {
+        return "";
+    }
+
+    private static void speak(String text) {
     }
 
     static final class PromptInjectionGuard implements InputGuardrail {

@@ -31,6 +31,8 @@ import java.util.regex.Pattern;
  */
 public final class DemoShopModel implements ChatModel {
     public static final String NAME = "chatlog-demo";
+    /** The demo's keyword moderation model ({@link DemoModeration}). */
+    public static final String MODERATION = DemoModeration.MODEL;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern NUMBER = Pattern.compile("\\b(\\d{1,3})\\b");
     private static final Pattern CUSTOMER = Pattern.compile("customer\\s*#?\\s*(\\d+)", Pattern.CASE_INSENSITIVE);

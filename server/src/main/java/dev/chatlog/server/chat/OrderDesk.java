@@ -52,7 +52,7 @@ final class OrderDesk {
 
     OrderDesk(ChatModel model, ShopDatabase shop, ChatLogger logger) {
         assistant = ChatLogAiServices.observe(logger, AiServices.builder(Assistant.class).chatModel(model)
-                .tools(new Tools(shop)).maxSequentialToolsInvocations(3)
+                .tools(new Tools(shop)).maxSequentialToolsInvocations(3).inputGuardrails(new DemoModeration.NoPromptInjection())
                 .chatRequestTransformer(r -> r.toBuilder().maxOutputTokens(MAX_TOKENS).build())).build();
     }
 

@@ -4,6 +4,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chatlog.core.ChatContext;
 import dev.chatlog.core.ChatLogger;
 import dev.chatlog.core.MessageTurn;
+import dev.chatlog.core.StepScope;
+import dev.chatlog.langchain4j.ChatLogModels;
+import dev.chatlog.langchain4j.ChatLogModerationListener;
+import dev.langchain4j.guardrail.InputGuardrailException;
+import dev.langchain4j.model.moderation.ModerationModel;
 import dev.chatlog.core.budget.BudgetExceededException;
 import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ChatMessage;
@@ -38,10 +43,18 @@ public final class ShopChatbot {
     private final ConversationMemory memory;
     private final ConversationOwners owners;
     private final OrderDesk orderDesk;
+    private final ProductCatalog catalog;
+    private final ModerationModel moderation;
 
-    public ShopChatbot(ChatModel model, ShopDatabase shop, ChatLogger logger, Jdbi chatlogJdbi) {
+    /**
+     * With the offline demo model, every question is first checked by the demo's keyword moderation model (a
+     * {@code moderation} row); with a provider's model there is no moderation step (it would cost a call per turn).
+     */
+    public ShopChatbot(ChatModel model, ShopDatabase shop, ChatLogger logger, Jdbi chatlogJdbi, boolean offlineDemo) {
         this.model = model;
         this.orderDesk = new OrderDesk(model, shop, logger);
+        this.catalog = new ProductCatalog(shop, logger);
+        this.moderation = offlineDemo ? ChatLogModels.observe(new DemoModeration(), new ChatLogModerationListener(logger)) : null;
         this.shop = shop;
         this.logger = logger;
         this.memory = new ConversationMemory(chatlogJdbi);
@@ -104,6 +117,11 @@ public final class ShopChatbot {
             if (q.conversationId() == null) owners.claim(turn.conversationId(), q.userId());
             try {
                 List<ConversationMemory.Turn> history = q.history() != null ? q.history() : memory.turns(turn.conversationId());
+                if (moderation != null && moderation.moderate(q.input()).content().flagged()) { // a `moderation` row either way
+                    String refusal = "I can't help with that.";
+                    turn.intent("flagged").classification("moderation_flagged").output("{\"type\":\"refused\"}", refusal);
+                    return new Answer(turn.conversationId(), turn.messageId(), "flagged", refusal, Map.of("type", "refused"), null);
+                }
                 String intent = normalizeIntent(call(turn, "classify_intent", Prompts.CLASSIFY, List.of(), q.input()));
                 boolean data = DATA_INTENTS.contains(intent);
                 turn.chatMode(data ? "tool" : "simple").intent(intent).classification(data ? "data_question" : "smalltalk");
@@ -113,27 +131,39 @@ public final class ShopChatbot {
                     turn.chatMode("agent").classification("order_lookup").databaseUsed(ShopDatabase.SCHEMA);
                     try (ChatContext.Scope s = turn.function("order_desk")) {
                         message = orderDesk.answer(q.input());
+                        output.put("type", "order_status");
+                    } catch (InputGuardrailException refused) { // the order desk's guardrail (a failed `guardrail` row)
+                        message = "I can't help with that.";
+                        turn.classification("guardrail_refused");
+                        output.put("type", "refused");
                     }
-                    output.put("type", "order_status");
                     output.put("text", message);
                 } else if (data) {
                     turn.databaseUsed(ShopDatabase.SCHEMA);
                     String sql = stripFences(call(turn, "generate_sql",
                             Prompts.GENERATE_SQL.formatted(ShopDatabase.SCHEMA_DESCRIPTION), history, q.input()));
-                    ShopDatabase.Result result = shop.query(sql, q.client());
+                    // products: what the catalog's retrieval finds for the question goes to the answer with the rows
+                    List<String> matches = intent.equals("products") ? catalog.find(q.input()) : List.of();
+                    ShopDatabase.Result result;
+                    try (StepScope run = turn.stage("run_sql")) {
+                        result = shop.query(sql, q.client());
+                        if (!result.query().success()) run.failed("sql_error", result.publicError());
+                    }
                     turn.sqlQuery(result.query()).sqlResultsCount(result.rows().size());
                     String rowsJson = JSON.writeValueAsString(result.rows().subList(0, Math.min(20, result.rows().size())));
                     if (rowsJson.length() > MAX_PROMPT_ROWS_CHARS) { // one question cannot inflate what the model is sent
                         rowsJson = rowsJson.substring(0, MAX_PROMPT_ROWS_CHARS) + "…[cut]";
                     }
                     String prompt = "QUESTION: " + q.input().replace('\n', ' ') + "\nSQL: " + sql.replace('\n', ' ')
-                            + (result.query().success() ? "\nROWS: " + rowsJson : "\nERROR: " + result.publicError());
+                            + (result.query().success() ? "\nROWS: " + rowsJson : "\nERROR: " + result.publicError())
+                            + (matches.isEmpty() ? "" : "\nCATALOG MATCHES: " + String.join("; ", matches).replace('\n', ' '));
                     message = call(turn, "summarize", Prompts.ANSWER, List.of(), prompt);
                     output.put("type", intent + "_summary");
                     output.put("sql", sql);
                     output.put("columns", result.columns());
                     output.put("rows", result.rows());
                     output.put("row_count", result.rows().size());
+                    if (!matches.isEmpty()) output.put("catalog_matches", matches);
                     if (result.truncated()) output.put("truncated", true);
                     if (!result.query().success()) {
                         output.put("error", result.publicError());

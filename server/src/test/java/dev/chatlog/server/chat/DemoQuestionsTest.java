@@ -115,11 +115,14 @@ class DemoQuestionsTest {
         List<Map<String, Object>> rows = db.withHandle(h -> h.createQuery("""
                 SELECT call_type, agent, function_name, parent_call_id, call_id FROM chatbot_llm_calls WHERE message_id = :m
                 ORDER BY call_sequence""").bind("m", messageId).mapToMap().list());
-        assertEquals(List.of("chat", "agent", "chat", "tool", "chat"), rows.stream().map(r -> r.get("call_type")).toList(), rows.toString());
-        assertEquals("classify_intent", rows.get(0).get("function_name"));
-        assertEquals("OrderDesk.Assistant.answer", rows.get(1).get("agent"));
-        assertEquals("lookup_order", rows.get(3).get("function_name"));
-        for (Map<String, Object> child : rows.subList(2, 5)) assertEquals(rows.get(1).get("call_id"), child.get("parent_call_id"));
+        // the demo moderation first; the order desk's input guardrail passes before its model is asked
+        assertEquals(List.of("moderation", "chat", "agent", "guardrail", "chat", "tool", "chat"), rows.stream().map(r -> r.get("call_type")).toList(),
+                rows.toString());
+        assertEquals("classify_intent", rows.get(1).get("function_name"));
+        assertEquals("OrderDesk.Assistant.answer", rows.get(2).get("agent"));
+        assertEquals("NoPromptInjection", rows.get(3).get("function_name"));
+        assertEquals("lookup_order", rows.get(5).get("function_name"));
+        for (Map<String, Object> child : rows.subList(3, 7)) assertEquals(rows.get(2).get("call_id"), child.get("parent_call_id"));
         JsonNode overview = http.get("/logging-dashboard/overview?hours=1").json();
         assertTrue(overview.get("by_agent").toString().contains("OrderDesk.Assistant.answer"), overview.get("by_agent").toString());
         assertTrue(overview.get("by_tool").toString().contains("lookup_order"), overview.get("by_tool").toString());

@@ -157,7 +157,7 @@ class DashboardBrowserTest {
                 SELECT (SELECT COUNT(*) FROM chatbot_conversation_messages) AS messages,
                        COUNT(*) AS calls, SUM(total_tokens) AS tokens, SUM(cost_estimate) AS cost,
                        SUM(NOT priced) AS unpriced, SUM(NOT success) AS failed
-                FROM chatbot_llm_calls WHERE call_type IN ('chat', 'streaming_chat', 'embedding')""").mapToMap().one());
+                FROM chatbot_llm_calls WHERE """ + dev.chatlog.sql.rollup.RawSql.MODEL_CALL).mapToMap().one());
     }
 
     private static long count(String sql, String conversation) {
@@ -217,6 +217,12 @@ class DashboardBrowserTest {
         WebElement error = b.findElement(By.cssSelector("#errors tbody tr"));
         assertTrue(error.getText().contains("RateLimitException"), error.getText());
         assertTrue(error.getText().contains("<b>429</b> too many requests"), error.getText()); // shown as text
+        assertTrue(error.getText().contains("rate_limited"), error.getText());
+        WebElement category = b.findElement(By.cssSelector("#error-categories tbody tr"));
+        assertTrue(category.getText().startsWith("rate_limited 1"), category.getText());
+        assertTrue(category.getText().contains(dev.chatlog.core.ErrorCategory.RATE_LIMITED.suggestion()), category.getText());
+        List<String> stages = b.findElements(By.cssSelector("#stages tbody tr")).stream().map(WebElement::getText).toList();
+        assertTrue(stages.stream().anyMatch(s -> s.startsWith("stage run_sql")), stages.toString());
         assertFalse(b.findElements(By.cssSelector("#slowest tbody tr")).isEmpty());
         // the alerts panel: the active alert with its summary and the call behind it
         WebElement alert = b.findElement(By.cssSelector("#alert-list .alert[data-rule='big-calls']"));
@@ -248,6 +254,10 @@ class DashboardBrowserTest {
         List<String> types = detail.findElements(By.cssSelector("ul.tree li")).stream().map(li -> li.getDomAttribute("data-type")).toList();
         assertEquals(count("SELECT COUNT(*) FROM chatbot_llm_calls WHERE conversation_id = :c", sqlConversation), types.size());
         assertTrue(detail.findElement(By.cssSelector("pre.sql")).getText().startsWith("SELECT name, city FROM customers"));
+        // its waterfall: one bar per row of the tree, the critical path marked
+        assertEquals(types.size(), detail.findElements(By.cssSelector(".waterfall .wf-row")).size());
+        assertFalse(detail.findElements(By.cssSelector(".waterfall .wf-row.critical")).isEmpty());
+        screenshot(b, "waterfall.png");
 
         // the failed batch call opens its conversation too: calls outside any message
         b.findElement(By.id("detail-close")).click();

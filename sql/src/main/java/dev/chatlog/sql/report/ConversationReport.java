@@ -60,7 +60,7 @@ final class ConversationReport {
                     SELECT message_id, call_id, parent_call_id, call_sequence, call_type, agent, function_name, chat_mode,
                            provider, model, response_model, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens,
                            total_tokens, token_source, cost_estimate, priced, price_version, duration_ms, time_to_first_token_ms,
-                           finish_reason, success, error_type, error_message, started_at, input_text, output_text, metadata
+                           finish_reason, success, error_type, error_category, error_message, started_at, input_text, output_text, metadata
                     FROM chatbot_llm_calls WHERE conversation_id = :c ORDER BY call_sequence, started_at""")
                     .bind("c", conversationId).map((rs, ctx) -> Rows.row(rs)).list();
             Map<Object, List<Map<String, Object>>> callsByMessage = new LinkedHashMap<>();
