@@ -141,15 +141,17 @@
     if (refreshing) return;
     refreshing = true;
     try {
-      const [overview, calls, conversations, budgets, alerts, stages] = await Promise.all([
+      const [overview, calls, conversations, budgets, alerts, stages, caches] = await Promise.all([
         api('/overview', callParams()),
         api('/llm-calls/analysis', callParams()),
         api('/conversations', { hours: state.range, limit: 25 }),
         api('/budgets', {}),
         api('/alerts', { limit: 30 }),
         api('/stages', { hours: state.range, agent: state.agent, chat_mode: state.chat_mode }),
+        api('/caches', callParams()),
       ]);
       renderStages(stages);
+      renderCaches(caches);
       renderBudgets(budgets.budgets);
       renderAlerts(alerts);
       lastOverview = overview;
@@ -477,6 +479,24 @@
       el('td', { class: 'num' }, r.target_ms === null || r.target_ms === undefined ? '–' : '< ' + fmtMs(r.target_ms)),
       el('td', { class: 'num' }, pct(r.over_target_rate)));
     fillTable('#stages', rows, rowOf, 6, null, 'no stages in this range');
+  }
+
+  function renderCaches(c) {
+    const pct = (v) => (v === null || v === undefined ? '–' : Number(v).toFixed(1) + ' %');
+    const rowOf = (r) => el('tr', { class: r.below_target ? 'below-target' : null, dataset: { cache: r.cache } },
+      el('td', {}, r.cache),
+      el('td', { class: 'num' }, fmtInt(r.lookups)),
+      el('td', { class: 'num hit-rate' }, pct(r.hit_rate)),
+      el('td', { class: 'num' }, r.target_rate === null || r.target_rate === undefined ? '–' : '≥ ' + pct(r.target_rate)),
+      el('td', { class: 'num' }, fmtMs(r.saved_ms)),
+      el('td', { class: 'num' }, fmtCost(r.saved_cost)));
+    fillTable('#caches', c.caches || [], rowOf, 6, null, 'no cache lookups in this range');
+    const promptRow = (r) => el('tr', {},
+      el('td', {}, orNone(r.model, '(unknown)')),
+      el('td', { class: 'num' }, fmtInt(r.input_tokens)),
+      el('td', { class: 'num' }, fmtInt(r.cached_input_tokens)),
+      el('td', { class: 'num' }, pct(r.cached_ratio)));
+    fillTable('#prompt-cache', c.prompt_cache || [], promptRow, 4, null, 'no model calls in this range');
   }
 
   function renderErrorCategories(rows) {

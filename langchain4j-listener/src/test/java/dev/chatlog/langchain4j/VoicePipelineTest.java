@@ -162,7 +162,7 @@ class VoicePipelineTest {
         voiceTurn(); // a second turn: two of each stage
         assertTrue(logger.flush(Duration.ofSeconds(20)));
         // 100 ms is a histogram edge (counted from the rollups), 250 ms is not (counted in the rows); 3 s is never missed
-        Reports reports = new Reports(jdbi, StageTargets.parse("stt=100ms,tts=250ms,retrieval=3s,turn=100ms"));
+        Reports reports = new Reports(jdbi, StageTargets.parse("stt=100ms,tts=250ms,retrieval=3s,turn=100ms"), dev.chatlog.sql.report.CacheTargets.NONE);
         Window all = Window.between(Instant.parse("2020-01-01T00:00:00Z"), Instant.now().plusSeconds(3600));
         Map<String, Object> stages = reports.stages(all, Filter.NONE);
         Map<String, Map<String, Object>> byKey = list(stages.get("stages")).stream()

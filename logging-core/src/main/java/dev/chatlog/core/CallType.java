@@ -17,7 +17,12 @@ public enum CallType {
      * A stage of the application's own pipeline ({@code stt}, {@code tts}, {@code render}...), opened with
      * {@link ChatLogger#beginStage} or {@link MessageTurn#stage}: timed against its target, everything under it its child.
      */
-    STAGE;
+    STAGE,
+    /**
+     * A lookup in one of the application's caches ({@link CacheLookup}): hit or miss ({@code finish_reason}), and for a
+     * hit the time and cost it saved.
+     */
+    CACHE;
 
     /** Whether this is a call to a model (counted in LLM-call totals), not a step or an agent. */
     public boolean isModelCall() {
@@ -29,7 +34,7 @@ public enum CallType {
      * grouped by kind and name in the step figures.
      */
     public boolean isStep() {
-        return this == RETRIEVAL || this == GUARDRAIL || this == STAGE;
+        return this == RETRIEVAL || this == GUARDRAIL || this == STAGE || this == CACHE;
     }
 
     /** The value stored in the database. */

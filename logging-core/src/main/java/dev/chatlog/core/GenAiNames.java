@@ -37,6 +37,7 @@ public final class GenAiNames {
             case GUARDRAIL -> "guardrail";
             case MODERATION -> "moderation";
             case STAGE -> "stage";
+            case CACHE -> "cache_lookup";
         };
     }
 

@@ -60,6 +60,8 @@ public final class ChatLogMeters implements MeterBinder {
     public static final String TOOL_EXECUTIONS = "chatlog.tool.executions";
     /** Steps other than tools (retrievals, guardrails, stages) by kind and name, timed: {@code chatlog.step.duration{kind, name, outcome}}. */
     public static final String STEP_DURATION = "chatlog.step.duration";
+    /** Lookups in the application's caches: {@code chatlog.cache.lookups{cache, result}} (hit or miss). */
+    public static final String CACHE_LOOKUPS = "chatlog.cache.lookups";
 
     /** [1, 4, 16, … 67108864]: the conventions' token buckets. */
     static final double[] TOKEN_BUCKETS = {1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864};
@@ -115,6 +117,11 @@ public final class ChatLogMeters implements MeterBinder {
                         "gen_ai.tool.name", bounded("tool", c.functionName()), "outcome", c.success() ? "success" : "error")))
                         .register(r).increment();
                 continue;
+            }
+            if (c.callType() == CallType.CACHE) {
+                Counter.builder(CACHE_LOOKUPS).description("lookups in the application's caches").tags(capped(CACHE_LOOKUPS, Tags.of(
+                        "cache", bounded("cache", c.functionName()), "result", "hit".equals(c.finishReason()) ? "hit" : "miss")))
+                        .register(r).increment();
             }
             if (c.callType().isStep()) {
                 seconds(r, STEP_DURATION, "duration of a pipeline step (retrieval, guardrail, stage)", capped(STEP_DURATION, Tags.of(
@@ -212,7 +219,7 @@ public final class ChatLogMeters implements MeterBinder {
     /** The meter names this binder registers, for a test or a dashboard to check against. */
     public static List<String> names() {
         return List.of(TOKEN_USAGE, OPERATION_DURATION, TIME_TO_FIRST_CHUNK, CACHED_INPUT_TOKENS, REASONING_TOKENS, COST, UNPRICED_CALLS,
-                TOOL_EXECUTIONS, STEP_DURATION, "chatlog.logger.records.accepted", "chatlog.logger.records.written", "chatlog.logger.records.dropped",
+                TOOL_EXECUTIONS, STEP_DURATION, CACHE_LOOKUPS, "chatlog.logger.records.accepted", "chatlog.logger.records.written", "chatlog.logger.records.dropped",
                 "chatlog.logger.records.rejected", "chatlog.logger.records.lost", "chatlog.logger.queue.depth", "chatlog.logger.spool.bytes",
                 "chatlog.logger.spool.max", "chatlog.logger.backlog.records");
     }

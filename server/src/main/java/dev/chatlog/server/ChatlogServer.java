@@ -127,7 +127,7 @@ public final class ChatlogServer implements AutoCloseable {
         Duration ackTimeout = Duration.ofMillis(config.ackTimeoutMs());
         ChatController chat = shop == null ? null : new ChatController(new ShopChatbot(model, shop, logger, database.jdbi(), !config.usesOpenAi()),
                 config.durableAck() ? new ChatController.Durability(logger, ackTimeout) : null, traces == null ? ctx -> () -> { } : traces::join);
-        Reports reports = new Reports(database.jdbi(), config.stageTargets()); // one per process: one planner, one set of day caches
+        Reports reports = new Reports(database.jdbi(), config.stageTargets(), config.cacheTargets()); // one per process: one planner, one set of day caches
         DashboardController dashboard = new DashboardController(reports, java.time.Clock.systemUTC());
         StatsController stats = new StatsController(reports, new Exporter(database.jdbi()), java.time.Clock.systemUTC());
         AccessControl access = new AccessControl(config.apiToken(), config.corsOrigins());

@@ -42,6 +42,7 @@ public record ServerConfig(
         dev.chatlog.budgets.BudgetSettings budgets,
         dev.chatlog.alerts.AlertSettings alerts,
         dev.chatlog.sql.report.StageTargets stageTargets,
+        dev.chatlog.sql.report.CacheTargets cacheTargets,
         boolean dailySummary,
         Map<String, String> env) {
 
@@ -103,6 +104,8 @@ public record ServerConfig(
                 dev.chatlog.server.alerts.AlertVariables.from(env),
                 InvalidDefinitionException.naming(Map.of("stage_targets", "CHATLOG_STAGE_TARGETS"),
                         () -> dev.chatlog.sql.report.StageTargets.parse(env.get("CHATLOG_STAGE_TARGETS"))),
+                InvalidDefinitionException.naming(Map.of("cache_targets", "CHATLOG_CACHE_TARGETS"),
+                        () -> dev.chatlog.sql.report.CacheTargets.parse(env.get("CHATLOG_CACHE_TARGETS"))),
                 Settings.onOff(env, "CHATLOG_DAILY_SUMMARY", true),
                 Map.copyOf(env));
     }

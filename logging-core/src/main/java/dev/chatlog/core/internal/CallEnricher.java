@@ -1,5 +1,6 @@
 package dev.chatlog.core.internal;
 
+import dev.chatlog.core.CacheLookup;
 import dev.chatlog.core.CallType;
 import dev.chatlog.core.ConversationMessage;
 import dev.chatlog.core.LlmCall;
@@ -63,9 +64,24 @@ public final class CallEnricher {
         }
         if (!call.callType().isModelCall()) {
             // Not a model call: no price applies (NULL, not a made-up $0); its children carry the cost.
-            return counted.toBuilder().priced(false).costEstimate(null).priceVersion(null).build();
+            LlmCall.Builder step = counted.toBuilder().priced(false).costEstimate(null).priceVersion(null);
+            if (call.callType() == CallType.CACHE) step.metadata(savedCost(counted.metadata()));
+            return step.build();
         }
         return prices.price(counted);
+    }
+
+    /** A cache hit's saved cost: the replaced call priced like any call, unless the application gave it (no price: none). */
+    private Map<String, Object> savedCost(Map<String, Object> meta) {
+        if (meta.containsKey(CacheLookup.SAVED_COST) || !(meta.get(CacheLookup.REPLACED_MODEL) instanceof String model)) return meta;
+        int in = meta.get(CacheLookup.REPLACED_INPUT_TOKENS) instanceof Number n ? n.intValue() : 0;
+        int out = meta.get(CacheLookup.REPLACED_OUTPUT_TOKENS) instanceof Number n ? n.intValue() : 0;
+        LlmCall replaced = prices.price(LlmCall.builder().callId("replaced").callType(CallType.CHAT).model(model)
+                .inputTokens(in).outputTokens(out).tokenSource(TokenSource.PROVIDER).build());
+        if (!replaced.priced() || replaced.costEstimate() == null) return meta;
+        Map<String, Object> priced = new LinkedHashMap<>(meta);
+        priced.put(CacheLookup.SAVED_COST, replaced.costEstimate().toPlainString());
+        return priced;
     }
 
     public ConversationMessage enrich(ConversationMessage m) {

@@ -67,7 +67,7 @@ public final class TurnSummaries implements java.util.function.Consumer<Batch> {
                 if (c.agent() != null) t.agents.add(c.agent());
                 switch (c.callType()) {
                     case TOOL -> t.tools.add(String.valueOf(c.functionName()));
-                    case AGENT, RETRIEVAL, GUARDRAIL, STAGE -> { }
+                    case AGENT, RETRIEVAL, GUARDRAIL, STAGE, CACHE -> { }
                     case CHAT, STREAMING_CHAT, EMBEDDING, MODERATION -> {
                         t.calls++;
                         if (!c.success()) t.failed++;

@@ -1,6 +1,7 @@
 package dev.chatlog.server.chat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chatlog.core.CacheLookup;
 import dev.chatlog.core.ChatContext;
 import dev.chatlog.core.ChatLogger;
 import dev.chatlog.core.MessageTurn;
@@ -16,6 +17,7 @@ import dev.langchain4j.data.message.SystemMessage;
 import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.model.chat.response.ChatResponse;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,6 +47,7 @@ public final class ShopChatbot {
     private final OrderDesk orderDesk;
     private final ProductCatalog catalog;
     private final ModerationModel moderation;
+    private final SqlCache sqlCache = new SqlCache();
 
     /**
      * With the offline demo model, every question is first checked by the demo's keyword moderation model (a
@@ -140,8 +143,7 @@ public final class ShopChatbot {
                     output.put("text", message);
                 } else if (data) {
                     turn.databaseUsed(ShopDatabase.SCHEMA);
-                    String sql = stripFences(call(turn, "generate_sql",
-                            Prompts.GENERATE_SQL.formatted(ShopDatabase.SCHEMA_DESCRIPTION), history, q.input()));
+                    String sql = sqlFor(turn, intent, history, q.input());
                     // products: what the catalog's retrieval finds for the question goes to the answer with the rows
                     List<String> matches = intent.equals("products") ? catalog.find(q.input()) : List.of();
                     ShopDatabase.Result result;
@@ -207,6 +209,11 @@ public final class ShopChatbot {
             "respond", 300, "summarize_conversation", 400);
 
     private String call(MessageTurn turn, String function, String system, List<ConversationMemory.Turn> history, String user) {
+        String text = respond(turn, function, system, history, user).aiMessage().text();
+        return text == null ? "" : text.trim();
+    }
+
+    private ChatResponse respond(MessageTurn turn, String function, String system, List<ConversationMemory.Turn> history, String user) {
         List<ChatMessage> messages = new ArrayList<>();
         messages.add(SystemMessage.from(system));
         for (var t : history) {
@@ -215,10 +222,34 @@ public final class ShopChatbot {
         }
         messages.add(UserMessage.from(user));
         try (ChatContext.Scope s = turn.function(function)) {
-            String text = model.chat(ChatRequest.builder().messages(messages).maxOutputTokens(MAX_TOKENS.get(function)).build())
-                    .aiMessage().text();
-            return text == null ? "" : text.trim();
+            return model.chat(ChatRequest.builder().messages(messages).maxOutputTokens(MAX_TOKENS.get(function)).build());
         }
+    }
+
+    /**
+     * The SQL for a question: from the demo's cache when the same question (same intent, no conversation before it) was
+     * answered already — a {@code cache} hit that saved the model call it replaced —, else written by the model (a miss).
+     */
+    private String sqlFor(MessageTurn turn, String intent, List<ConversationMemory.Turn> history, String input) {
+        String system = Prompts.GENERATE_SQL.formatted(ShopDatabase.SCHEMA_DESCRIPTION);
+        if (!history.isEmpty()) return stripFences(call(turn, "generate_sql", system, history, input)); // depends on the conversation
+        String key = intent + "|" + input.trim().toLowerCase(Locale.ROOT).replaceAll("\\s+", " ");
+        SqlCache.Entry cached = sqlCache.get(key);
+        if (cached != null) {
+            CacheLookup.hit(SqlCache.NAME).keyHash(SqlCache.hash(key)).replacing(cached.model(), cached.inputTokens(), cached.outputTokens())
+                    .saved(cached.took()).log(logger);
+            return cached.sql();
+        }
+        CacheLookup.miss(SqlCache.NAME).keyHash(SqlCache.hash(key)).log(logger);
+        long start = System.nanoTime();
+        ChatResponse r = respond(turn, "generate_sql", system, history, input);
+        String sql = stripFences(r.aiMessage().text() == null ? "" : r.aiMessage().text().trim());
+        var usage = r.tokenUsage();
+        if (usage != null && usage.inputTokenCount() != null && usage.outputTokenCount() != null) {
+            sqlCache.put(key, new SqlCache.Entry(sql, r.modelName(), usage.inputTokenCount(), usage.outputTokenCount(),
+                    java.time.Duration.ofNanos(System.nanoTime() - start)));
+        }
+        return sql;
     }
 
     static String normalizeIntent(String raw) {

@@ -27,6 +27,7 @@ public final class DashboardController {
         routes.get("/logging-dashboard/llm-calls/analysis", this::llmCalls);
         routes.get("/logging-dashboard/sql-queries/analysis", this::sqlQueries);
         routes.get("/logging-dashboard/stages", this::stages);
+        routes.get("/logging-dashboard/caches", this::caches);
     }
 
     private Window window(Context ctx) {
@@ -54,6 +55,10 @@ public final class DashboardController {
 
     void stages(Context ctx) {
         ctx.json(queries.stages(window(ctx), ReadParams.filter(ctx)));
+    }
+
+    void caches(Context ctx) {
+        ctx.json(queries.caches(window(ctx), ReadParams.filter(ctx)));
     }
 
     void sqlQueries(Context ctx) {

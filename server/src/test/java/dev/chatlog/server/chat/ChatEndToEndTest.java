@@ -102,13 +102,18 @@ class ChatEndToEndTest {
             assertEquals(3, m.at("/sql_queries/0/rowCount").asInt());
             assertEquals(0, perTurn.compareTo(m.get("total_cost").decimalValue()));
             JsonNode calls = m.get("llm_calls");
-            // the query runs in a `run_sql` stage between the two model calls around it (no moderation step with a provider's model)
-            assertEquals(List.of("classify_intent", "generate_sql", "run_sql", "summarize"),
-                    List.of(calls.get(0).get("function_name").asText(), calls.get(1).get("function_name").asText(),
-                            calls.get(2).get("function_name").asText(), calls.get(3).get("function_name").asText()));
-            assertEquals(List.of("chat", "chat", "stage", "chat"), types(calls));
-            assertEquals(List.of(1, 2, 3, 4), List.of(calls.get(0).get("call_sequence").asInt(), calls.get(1).get("call_sequence").asInt(),
-                    calls.get(2).get("call_sequence").asInt(), calls.get(3).get("call_sequence").asInt()));
+            // the query runs in a `run_sql` stage between the two model calls around it (no moderation step with a provider's
+            // model); the first question, with no conversation before it, is first looked up in the SQL cache (a miss)
+            List<String> names = new ArrayList<>();
+            List<Integer> sequences = new ArrayList<>();
+            for (JsonNode c : calls) {
+                names.add(c.get("function_name").asText());
+                sequences.add(c.get("call_sequence").asInt());
+            }
+            assertEquals(i == 0 ? List.of("classify_intent", "sql_for_question", "generate_sql", "run_sql", "summarize")
+                    : List.of("classify_intent", "generate_sql", "run_sql", "summarize"), names);
+            assertEquals(i == 0 ? List.of("chat", "cache", "chat", "stage", "chat") : List.of("chat", "chat", "stage", "chat"), types(calls));
+            assertEquals(i == 0 ? List.of(1, 2, 3, 4, 5) : List.of(1, 2, 3, 4), sequences);
         }
 
         JsonNode overview = h.get("/logging-dashboard/overview?hours=1").json();
@@ -160,6 +165,9 @@ class ChatEndToEndTest {
         assertEquals(List.of("moderation", "chat", "chat", "stage", "chat", "chat"), types(conv.at("/messages/1/llm_calls")));
         assertEquals("summarize_conversation", conv.at("/messages/1/llm_calls/5/function_name").asText());
         assertEquals("run_sql", conv.at("/messages/1/llm_calls/3/function_name").asText());
+        // the first question starts its conversation: its SQL is looked up in the demo's cache (a miss) before the model writes it
+        assertEquals(List.of("moderation", "chat", "cache", "chat", "stage", "chat"), types(conv.at("/messages/0/llm_calls")));
+        assertEquals("miss", conv.at("/messages/0/llm_calls/2/finish_reason").asText());
         assertEquals("chatlog-demo-moderation", conv.at("/messages/0/llm_calls/0/model").asText());
         assertEquals(0, conv.at("/messages/0/llm_calls/0/cost_estimate").decimalValue().signum());
         assertTrue(conv.at("/messages/0/llm_calls/0/priced").asBoolean(), "free and said so, not unpriced");
@@ -188,7 +196,7 @@ class ChatEndToEndTest {
         assertTrue(h.get("/logging-dashboard/stats/realtime?minutes=60").json().get("llm_calls").asLong() >= 9);
         Http.Response csv = h.get("/logging-dashboard/export/llm-calls?format=csv&window=session&conversation_id=" + conversation);
         assertEquals(200, csv.status());
-        assertEquals(1 + 9 + 3 + 2, csv.raw().split("\r\n").length, csv.raw()); // and the moderations and the run_sql stages
+        assertEquals(1 + 9 + 3 + 2 + 1, csv.raw().split("\r\n").length, csv.raw()); // and the moderations, run_sql stages, cache lookup
         Http.Response jsonl = h.get("/logging-dashboard/export/messages?format=jsonl&window=session&conversation_id=" + conversation);
         assertEquals(3, jsonl.raw().lines().count());
     }
@@ -215,13 +223,13 @@ class ChatEndToEndTest {
 
         JsonNode rag = h.get("/logging-dashboard/conversation/" + kitchen.json().get("conversation_id").asText() + "/detailed").json();
         JsonNode calls = rag.at("/messages/0/llm_calls");
-        assertEquals(List.of("moderation", "chat", "chat", "retrieval", "stage", "chat"), types(calls), calls.toString());
-        JsonNode retrieval = calls.get(3);
+        assertEquals(List.of("moderation", "chat", "cache", "chat", "retrieval", "stage", "chat"), types(calls), calls.toString());
+        JsonNode retrieval = calls.get(4);
         assertEquals("products", retrieval.get("function_name").asText());
         assertEquals(matches.size(), retrieval.at("/metadata/contents").asInt());
         assertEquals(List.of("embedding"), types(retrieval.get("children")), "the question's embedding, by the in-process model");
         JsonNode waterfall = rag.at("/messages/0/waterfall");
-        assertEquals(7, waterfall.get("rows").size(), waterfall.toString());
+        assertEquals(8, waterfall.get("rows").size(), waterfall.toString());
         assertTrue(waterfall.get("critical_path").size() >= 6, "a sequential turn waits for each step: " + waterfall);
 
         JsonNode refused = h.get("/logging-dashboard/conversation/" + weapon.json().get("conversation_id").asText() + "/detailed").json();
@@ -234,6 +242,22 @@ class ChatEndToEndTest {
         assertEquals(List.of("guardrail"), types(agent.get("children")), "the order desk's input guardrail refused before any model call");
         assertEquals("guardrail_refused", agent.at("/children/0/error_category").asText());
         assertEquals("refused", injection.json().at("/output/type").asText(), injection.raw());
+
+        // the same question in a new conversation: its SQL comes from the cache, the model is not asked for it
+        Http.Response again = h.post("/chat-chat/", body("Which products do you have for the kitchen?", null));
+        assertEquals(matches, again.json().at("/output/catalog_matches"));
+        assertTrue(demo.logger().flush(Duration.ofSeconds(20)));
+        JsonNode hit = h.get("/logging-dashboard/conversation/" + again.json().get("conversation_id").asText() + "/detailed").json();
+        assertEquals(List.of("moderation", "chat", "cache", "retrieval", "stage", "chat"), types(hit.at("/messages/0/llm_calls")));
+        JsonNode lookup = hit.at("/messages/0/llm_calls/2");
+        assertEquals("hit", lookup.get("finish_reason").asText());
+        assertEquals("chatlog-demo", lookup.at("/metadata/replaced_model").asText());
+        assertTrue(new java.math.BigDecimal(lookup.at("/metadata/saved_cost").asText()).signum() > 0, lookup.toString());
+        JsonNode caches = h.get("/logging-dashboard/caches?hours=1").json();
+        JsonNode sqlCache = null;
+        for (JsonNode c : caches.get("caches")) if (c.get("cache").asText().equals("sql_for_question")) sqlCache = c;
+        assertTrue(sqlCache != null && sqlCache.get("hits").asLong() >= 1 && sqlCache.get("misses").asLong() >= 1, caches.toString());
+        assertEquals(sqlCache.get("hits").asLong() + sqlCache.get("misses").asLong(), sqlCache.get("lookups").asLong());
 
         JsonNode stages = h.get("/logging-dashboard/stages?hours=1").json();
         List<String> kinds = new ArrayList<>();

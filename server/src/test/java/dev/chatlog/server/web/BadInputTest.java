@@ -118,7 +118,7 @@ class BadInputTest {
     @ValueSource(strings = {"abc", "-1", "0", "1.5", "99999999", "1e3", "24;DROP", "%27%20OR%201%3D1"})
     void should_reject_bad_hours_on_every_dashboard_route(String hours) throws Exception {
         for (String route : new String[] {"/logging-dashboard/overview", "/logging-dashboard/llm-calls/analysis",
-                "/logging-dashboard/sql-queries/analysis", "/logging-dashboard/stages"}) {
+                "/logging-dashboard/sql-queries/analysis", "/logging-dashboard/stages", "/logging-dashboard/caches"}) {
             Http.Response r = http.get(route + "?hours=" + hours);
             assertEquals(400, r.status(), route + " " + r.raw());
             assertEquals("hours", r.json().get("field").asText());
@@ -202,7 +202,7 @@ class BadInputTest {
         for (String route : new String[] {"/logging-dashboard/stats/range", "/logging-dashboard/stats/cost", "/logging-dashboard/stats/latency",
                 "/logging-dashboard/export/llm-calls", "/logging-dashboard/export/messages", "/logging-dashboard/overview",
                 "/logging-dashboard/llm-calls/analysis", "/logging-dashboard/conversations", "/logging-dashboard/sql-queries/analysis",
-                "/logging-dashboard/stages"}) {
+                "/logging-dashboard/stages", "/logging-dashboard/caches"}) {
             Http.Response r = http.get(route + "?" + window);
             assertEquals(400, r.status(), route + "?" + window + " " + r.raw());
             String field = window.contains("to=") && !window.startsWith("from=1969") && !window.startsWith("from=-") && !window.startsWith("from=%2B")

@@ -55,7 +55,7 @@ class HostileCorpusTest {
             "/logging-dashboard/llm-calls/analysis", "/logging-dashboard/sql-queries/analysis", "/logging-dashboard/stats/daily",
             "/logging-dashboard/stats/range", "/logging-dashboard/stats/cost", "/logging-dashboard/stats/latency",
             "/logging-dashboard/stats/realtime", "/logging-dashboard/export/llm-calls", "/logging-dashboard/export/messages",
-            "/logging-dashboard/prices", "/logging-dashboard/stages");
+            "/logging-dashboard/prices", "/logging-dashboard/stages", "/logging-dashboard/caches");
 
     static final List<String> PARAMS = List.of("hours", "window", "from", "to", "date", "group_by", "model", "agent", "function",
             "function_name", "chat_mode", "user", "success", "slow_ms", "minutes", "format", "conversation_id", "limit", "provider",

@@ -154,7 +154,7 @@ public final class Erasure {
         List<LlmCall> calls = h.createQuery("""
                 SELECT id, call_id, conversation_id, message_id, call_type, agent, function_name, chat_mode, user_id, provider, model,
                        input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, cost_estimate, priced, duration_ms,
-                       time_to_first_token_ms, success, started_at
+                       time_to_first_token_ms, success, started_at, finish_reason, IF(call_type = 'cache', metadata, NULL) AS metadata
                 FROM chatbot_llm_calls WHERE conversation_id = :c""" + mine + " ORDER BY id FOR UPDATE")
                 .bind("c", conv).bind("u", r.subject()).map((rs, ctx) -> {
                     callIds.add(rs.getLong("id"));
@@ -167,6 +167,7 @@ public final class Erasure {
                             .cachedInputTokens(rs.getInt("cached_input_tokens")).reasoningTokens(rs.getInt("reasoning_tokens"))
                             .costEstimate(rs.getBigDecimal("cost_estimate")).priced(rs.getBoolean("priced"))
                             .durationMs(rs.getDouble("duration_ms")).timeToFirstTokenMs(ttft).success(rs.getBoolean("success"))
+                            .finishReason(rs.getString("finish_reason")).metadata(lookupMetadata(rs.getString("metadata"))) // a cache hit's savings
                             .startedAt(rs.getObject("started_at", LocalDateTime.class).toInstant(ZoneOffset.UTC)).build();
                 }).list();
         List<Message> messages = h.createQuery("""
@@ -277,4 +278,16 @@ public final class Erasure {
     private static String clip(String s, int n) {
         return s.length() <= n ? s : s.substring(0, n);
     }
+
+    /** A cache row's stored metadata (what the rollups summed of it); empty for every other row or unreadable JSON. */
+    private static Map<String, Object> lookupMetadata(String json) {
+        if (json == null) return Map.of();
+        try {
+            return LOOKUP_JSON.readValue(json, new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() { });
+        } catch (java.io.IOException e) {
+            return Map.of();
+        }
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper LOOKUP_JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 }

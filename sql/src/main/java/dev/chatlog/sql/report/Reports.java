@@ -30,13 +30,14 @@ public final class Reports {
     private final ConversationReport conversations;
     private final SqlQueryReport sqlQueries;
     private final StageReport stages;
+    private final CacheReport caches;
 
-    /** Reports with no stage targets. */
+    /** Reports with no stage or cache targets. */
     public Reports(Jdbi jdbi) {
-        this(jdbi, StageTargets.NONE);
+        this(jdbi, StageTargets.NONE, CacheTargets.NONE);
     }
 
-    public Reports(Jdbi jdbi, StageTargets targets) {
+    public Reports(Jdbi jdbi, StageTargets targets, CacheTargets cacheTargets) {
         Planner planner = Planner.standard();
         this.daily = new DailyReport(jdbi, planner);
         this.range = new RangeReport(jdbi, planner);
@@ -48,6 +49,7 @@ public final class Reports {
         this.conversations = new ConversationReport(jdbi);
         this.sqlQueries = new SqlQueryReport(jdbi);
         this.stages = new StageReport(jdbi, planner, targets);
+        this.caches = new CacheReport(jdbi, planner, cacheTargets);
     }
 
     /** One UTC date: totals, breakdowns, the most expensive calls, calls slower than {@code slowMs}, error rates. */
@@ -101,6 +103,14 @@ public final class Reports {
      */
     public Map<String, Object> stages(Window w, Filter f) {
         return stages.stages(w, f);
+    }
+
+    /**
+     * The application's caches over the window (lookups, hits, misses, hit rate against its target, time and cost saved)
+     * and the providers' prompt caches per model (cached input tokens / input tokens).
+     */
+    public Map<String, Object> caches(Window w, Filter f) {
+        return caches.caches(w, f);
     }
 
     /** The SQL queries the chatbot ran since the window's start. */

@@ -21,7 +21,9 @@ public enum Measure {
     /** The slowest first token of a streamed model call of the bucket (V15 on). */
     MAX_TTFT_MS(Kind.MAX),
     /** Steps other than tools ({@link dev.chatlog.core.CallType#isStep()}: retrievals, guardrails, stages), V18 on. */
-    STEP_CALLS(Kind.COUNT), FAILED_STEP_CALLS(Kind.COUNT), STEP_DURATION_MS(Kind.AMOUNT);
+    STEP_CALLS(Kind.COUNT), FAILED_STEP_CALLS(Kind.COUNT), STEP_DURATION_MS(Kind.AMOUNT),
+    /** Cache lookups ({@code cache} rows), V20 on: hits, misses, and what the hits saved (time, and cost where known). */
+    CACHE_HITS(Kind.COUNT), CACHE_MISSES(Kind.COUNT), CACHE_SAVED_MS(Kind.AMOUNT), CACHE_SAVED_COST(Kind.AMOUNT);
 
     public enum Kind { COUNT, AMOUNT, MAX }
 

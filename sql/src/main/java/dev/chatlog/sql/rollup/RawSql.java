@@ -27,7 +27,7 @@ public final class RawSql {
 
     /** The {@code step} dimension's columns over step rows (durations in the latency histogram). */
     public static final String STEP_COLUMNS = "COUNT(*) AS step_calls, SUM(NOT success) AS failed_step_calls, "
-            + "SUM(duration_ms) AS step_duration_ms, MAX(duration_ms) AS max_duration_ms"
+            + "SUM(duration_ms) AS step_duration_ms, MAX(duration_ms) AS max_duration_ms, " + cacheColumns()
             + histogram(STEP_CALL, "duration_ms", Sums.LATENCY_COLUMNS);
 
     /** The {@code intent} dimension's columns over {@code chatbot_conversation_messages} rows. */
@@ -50,7 +50,7 @@ public final class RawSql {
                 .append(", SUM(call_type = 'tool') AS tool_calls, SUM(call_type = 'tool' AND NOT success) AS failed_tool_calls")
                 .append(", SUM(call_type = 'agent') AS agent_calls")
                 .append(", SUM(").append(STEP_CALL).append(") AS step_calls, SUM(").append(STEP_CALL).append(" AND NOT success) AS failed_step_calls")
-                .append(", SUM(IF(").append(STEP_CALL).append(", duration_ms, 0)) AS step_duration_ms");
+                .append(", SUM(IF(").append(STEP_CALL).append(", duration_ms, 0)) AS step_duration_ms, ").append(cacheColumns());
         for (Measure m : new Measure[] {Measure.INPUT_TOKENS, Measure.OUTPUT_TOKENS, Measure.CACHED_INPUT_TOKENS,
                 Measure.REASONING_TOKENS, Measure.TOTAL_TOKENS}) {
             sql.append(", SUM(IF(").append(mc).append(", ").append(m.column()).append(", 0)) AS ").append(m.column());
@@ -65,6 +65,17 @@ public final class RawSql {
         sql.append(histogram(mc, "duration_ms", Sums.LATENCY_COLUMNS));
         sql.append(histogram(mc, "time_to_first_token_ms", Sums.TTFT_COLUMNS));
         return sql.toString();
+    }
+
+    /**
+     * The cache lookups' columns ({@code cache} rows, V20): hits and misses by {@code finish_reason}, and what the hits
+     * saved from their metadata, rounded as {@link Sums} adds them.
+     */
+    private static String cacheColumns() {
+        String hit = "call_type = 'cache' AND finish_reason = 'hit'";
+        return "COALESCE(SUM(" + hit + "), 0) AS cache_hits, COALESCE(SUM(call_type = 'cache' AND finish_reason = 'miss'), 0) AS cache_misses, "
+                + "COALESCE(SUM(IF(" + hit + ", ROUND(CAST(JSON_VALUE(metadata, '$.saved_ms') AS DECIMAL(20,6)), 2), 0)), 0) AS cache_saved_ms, "
+                + "COALESCE(SUM(IF(" + hit + ", ROUND(CAST(JSON_VALUE(metadata, '$.saved_cost') AS DECIMAL(30,12)), 10), 0)), 0) AS cache_saved_cost";
     }
 
     /** {@code , SUM(rows in bucket i) AS name_i} for every bucket of the histogram. */

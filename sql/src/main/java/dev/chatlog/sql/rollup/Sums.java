@@ -171,6 +171,7 @@ public final class Sums {
         if (c.callType().isStep()) {
             add(Measure.STEP_CALLS, 1).add(Measure.FAILED_STEP_CALLS, c.success() ? 0 : 1);
             add(Measure.STEP_DURATION_MS, stored(c.durationMs()));
+            if (c.callType() == CallType.CACHE) addLookup(c);
             return;
         }
         if (c.callType() == CallType.TOOL) {
@@ -198,6 +199,26 @@ public final class Sums {
             add(Measure.TTFT_MS_SUM, c.timeToFirstTokenMs()).add(Measure.TTFT_COUNT, 1)
                     .add(Measure.MAX_TTFT_MS, BigDecimal.valueOf(c.timeToFirstTokenMs()));
             ttft[Histogram.bucket(c.timeToFirstTokenMs())]++;
+        }
+    }
+
+    /** A cache lookup: a hit or a miss (its {@code finish_reason}), and what a hit saved, as stored (metadata). */
+    private void addLookup(LlmCall c) {
+        boolean hit = "hit".equals(c.finishReason());
+        add(hit ? Measure.CACHE_HITS : Measure.CACHE_MISSES, 1);
+        if (!hit) return;
+        BigDecimal ms = decimal(c.metadata().get(dev.chatlog.core.CacheLookup.SAVED_MS));
+        BigDecimal cost = decimal(c.metadata().get(dev.chatlog.core.CacheLookup.SAVED_COST));
+        if (ms != null) add(Measure.CACHE_SAVED_MS, ms.setScale(2, java.math.RoundingMode.HALF_UP));
+        if (cost != null) add(Measure.CACHE_SAVED_COST, cost.setScale(10, java.math.RoundingMode.HALF_UP));
+    }
+
+    private static BigDecimal decimal(Object v) {
+        if (v == null) return null;
+        try {
+            return new BigDecimal(v.toString());
+        } catch (NumberFormatException e) {
+            return null;
         }
     }
 

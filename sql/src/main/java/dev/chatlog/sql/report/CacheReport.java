@@ -1,0 +1,89 @@
+package dev.chatlog.sql.report;
+
+import dev.chatlog.sql.query.Filter;
+import dev.chatlog.sql.query.Planner;
+import dev.chatlog.sql.query.Rows;
+import dev.chatlog.sql.query.Window;
+import dev.chatlog.sql.rollup.Dimension;
+import dev.chatlog.sql.rollup.Measure;
+import dev.chatlog.sql.rollup.Sums;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * {@code caches}: each of the application's caches over the window — lookups, hits, misses, hit rate against its
+ * target, and what the hits saved — from the {@code step} rollups ({@code cache:<name>}); and the providers' prompt
+ * caches per model: the share of input tokens read from the cache, from the model rollups.
+ */
+final class CacheReport {
+    private static final String PREFIX = "cache" + Dimension.STEP_SEPARATOR;
+
+    private final Jdbi jdbi;
+    private final Planner planner;
+    private final CacheTargets targets;
+
+    CacheReport(Jdbi jdbi, Planner planner, CacheTargets targets) {
+        this.jdbi = jdbi;
+        this.planner = planner;
+        this.targets = targets;
+    }
+
+    Map<String, Object> caches(Window w, Filter f) {
+        Filter steps = new Filter(null, f.agent(), null, f.chatMode(), null, null);
+        return jdbi.withHandle(h -> {
+            Map<String, Object> out = Shapes.hoursHeader(w);
+            List<Map<String, Object>> caches = new ArrayList<>();
+            planner.sums(h, w, steps, Dimension.STEP).forEach((key, s) -> {
+                if (!key.startsWith(PREFIX)) return;
+                long hits = s.count(Measure.CACHE_HITS), misses = s.count(Measure.CACHE_MISSES);
+                long lookups = hits + misses;
+                if (lookups == 0) return;
+                String name = key.substring(PREFIX.length());
+                BigDecimal rate = percent(hits, lookups);
+                BigDecimal target = targets.of(name);
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("cache", name);
+                m.put("lookups", lookups);
+                m.put("hits", hits);
+                m.put("misses", misses);
+                m.put("hit_rate", rate);
+                m.put("target_rate", target);
+                m.put("below_target", target == null ? null : rate.compareTo(target) < 0);
+                m.put("saved_ms", Rows.plain(s.amount(Measure.CACHE_SAVED_MS)));
+                m.put("saved_cost", Rows.plain(s.amount(Measure.CACHE_SAVED_COST)));
+                m.put("avg_lookup_ms", CallGroups.round2(s.amount(Measure.STEP_DURATION_MS).doubleValue() / lookups));
+                caches.add(m);
+            });
+            caches.sort(Comparator.comparing((Map<String, Object> m) -> -((Number) m.get("lookups")).longValue())
+                    .thenComparing(m -> (String) m.get("cache")));
+            out.put("caches", caches);
+            List<Map<String, Object>> prompt = new ArrayList<>();
+            planner.sums(h, w, new Filter(f.model(), f.agent(), f.function(), f.chatMode(), null, null), Dimension.MODEL, Sums.Columns.ALL)
+                    .forEach((model, s) -> {
+                        long input = s.count(Measure.INPUT_TOKENS);
+                        if (input == 0) return;
+                        long cached = s.count(Measure.CACHED_INPUT_TOKENS);
+                        Map<String, Object> m = new LinkedHashMap<>();
+                        m.put("model", model.isEmpty() ? null : model);
+                        m.put("input_tokens", input);
+                        m.put("cached_input_tokens", cached);
+                        m.put("cached_ratio", percent(cached, input));
+                        prompt.add(m);
+                    });
+            prompt.sort(Comparator.comparing((Map<String, Object> m) -> -((Number) m.get("input_tokens")).longValue()));
+            out.put("prompt_cache", prompt);
+            return out;
+        });
+    }
+
+    /** {@code part / whole} in percent, two decimals. */
+    private static BigDecimal percent(long part, long whole) {
+        return BigDecimal.valueOf(part * 100L).divide(BigDecimal.valueOf(whole), 2, RoundingMode.HALF_UP);
+    }
+}
