@@ -118,7 +118,13 @@ class ErrorCategoriesTest {
                 {"chat", "java.lang.RuntimeException", null, "java.net.ConnectException: Connection refused"},
                 {"agent", "dev.chatlog.core.budget.BudgetExceededException", null, "budget team-a has no room"},
                 {"guardrail", "guardrail_refused", null, "prompt injection"},
-                {"chat", "com.example.Weird", null, "no idea"}};
+                {"chat", "com.example.Weird", null, "no idea"},
+                // the edges: '_' is no wildcard, a status that is not a JSON integer is no status
+                {"chat", "java.lang.RuntimeException", null, "Input context length exceeded"},
+                {"chat", "java.lang.RuntimeException", "\"429\"", "x"},
+                {"chat", "java.lang.RuntimeException", "429.0", "x"},
+                {"chat", "java.lang.RuntimeException", "\"abc\"", "x"},
+                {"chat", "dev.langchain4j.exception.InvalidRequestException", 400, "code: content-filter"}};
         String conversation = "migration-" + System.nanoTime();
         jdbi.useHandle(h -> {
             for (int i = 0; i < rows.length; i++) {
@@ -128,7 +134,7 @@ class ErrorCategoriesTest {
                             started_at, ended_at, write_batch_id)
                         VALUES (:id, :c, '', :i, :t, 0, 0, 0, 'estimated', 0, 1, 0, :e, :m, :meta, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), 0)""")
                         .bind("id", "old-" + i).bind("c", conversation).bind("i", i).bind("t", rows[i][0]).bind("e", rows[i][1])
-                        .bind("m", rows[i][3]).bind("meta", rows[i][2] == null ? null : "{\"http_status\": " + rows[i][2] + "}").execute();
+                        .bind("m", rows[i][3]).bind("meta", meta(rows[i][2])).execute();
             }
         });
         String migration;
@@ -142,9 +148,16 @@ class ErrorCategoriesTest {
             int n = i;
             String stored = jdbi.withHandle(h -> h.createQuery("SELECT error_category FROM chatbot_llm_calls WHERE call_id = :id")
                     .bind("id", "old-" + n).mapTo(String.class).one());
-            ErrorCategory classified = ErrorCategory.classify(CallType.fromDb((String) rows[i][0]), (String) rows[i][1], (Integer) rows[i][2],
-                    (String) rows[i][3]);
+            // the store's path: the metadata as the JSON gives it back, then ErrorCategory.of
+            Map<String, Object> meta = rows[i][2] == null ? Map.of()
+                    : new com.fasterxml.jackson.databind.ObjectMapper().readValue(meta(rows[i][2]), Map.class);
+            ErrorCategory classified = ErrorCategory.of(dev.chatlog.core.LlmCall.builder().callId("x").callType(CallType.fromDb((String) rows[i][0]))
+                    .success(false).errorType((String) rows[i][1]).errorMessage((String) rows[i][3]).metadata(meta).build());
             assertEquals(classified.dbValue(), stored, java.util.Arrays.toString(rows[i]));
         }
+    }
+
+    private static String meta(Object status) {
+        return status == null ? null : "{\"http_status\": " + status + "}";
     }
 }

@@ -83,7 +83,7 @@ public final class CacheLookup {
         Map<String, Object> meta = new LinkedHashMap<>();
         meta.put("hit", hit);
         if (keyHash != null) meta.put("key_hash", keyHash);
-        if (hit && saved != null) meta.put(SAVED_MS, BigDecimal.valueOf(saved.toNanos(), 6).setScale(2, java.math.RoundingMode.HALF_UP));
+        if (hit && saved != null) meta.put(SAVED_MS, BigDecimal.valueOf(saved.toNanos(), 6).setScale(2, java.math.RoundingMode.HALF_UP).toPlainString());
         if (hit && savedCost != null) meta.put(SAVED_COST, savedCost.toPlainString());
         if (hit && replacedModel != null) {
             meta.put(REPLACED_MODEL, replacedModel);

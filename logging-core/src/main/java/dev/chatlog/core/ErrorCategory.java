@@ -50,7 +50,7 @@ public enum ErrorCategory {
     public static ErrorCategory of(LlmCall c) {
         if (c.success()) return null;
         Object status = c.metadata().get("http_status");
-        Integer http = status instanceof Number n ? n.intValue() : null;
+        Integer http = status instanceof Integer i ? i : status instanceof Long l ? Integer.valueOf(l.intValue()) : null; // a JSON integer
         return classify(c.callType(), c.errorType(), http, c.errorMessage());
     }
 

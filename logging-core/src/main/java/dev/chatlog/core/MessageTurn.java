@@ -86,10 +86,14 @@ public final class MessageTurn implements AutoCloseable {
 
     /**
      * Opens a stage of this turn ({@code try (StepScope stt = turn.stage("stt")) { ... }}): a {@code stage} row timed
-     * against its target, under whatever step is current on this thread (the turn itself at the top).
+     * against its target, under the step of this turn current on the calling thread (an agent, another stage), else
+     * under the turn itself — also on a thread that does not carry the turn (a speech-to-text callback).
      */
     public StepScope stage(String name) {
-        return logger.beginStage(name);
+        ChatContext current = logger.context();
+        boolean inThisTurn = java.util.Objects.equals(current.messageId(), context.messageId())
+                && java.util.Objects.equals(current.conversationId(), context.conversationId());
+        return new StepScope(logger, CallType.STAGE, name, null, inThisTurn ? current : context);
     }
 
     /** Calls made until the returned scope closes carry this function name. */

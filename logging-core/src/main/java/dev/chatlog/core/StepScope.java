@@ -30,8 +30,12 @@ public final class StepScope implements AutoCloseable {
     private boolean closed;
 
     StepScope(ChatLogger logger, CallType type, String name, String input) {
+        this(logger, type, name, input, logger.context());
+    }
+
+    /** A step under {@code parent} (a turn's own context when its stage is opened on another thread). */
+    StepScope(ChatLogger logger, CallType type, String name, String input, ChatContext parent) {
         this.logger = logger;
-        ChatContext parent = logger.context();
         String callId = Ids.newId();
         this.row = LlmCall.builder().callId(callId).callType(type).startedAt(Instant.now())
                 .context(parent).callSequence(parent.nextSequence())

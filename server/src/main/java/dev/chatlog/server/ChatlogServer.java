@@ -57,8 +57,9 @@ import org.slf4j.LoggerFactory;
 public final class ChatlogServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ChatlogServer.class);
     /** The demo model is priced like gpt-4o-mini, so the dashboard shows what such traffic would cost. */
-    /** The demo model's price (gpt-4o-mini's), and the demo moderation model's: free, and said so (not unpriced). */
-    static final String DEMO_PRICE = DemoShopModel.NAME + "=0.15:0.60:0.075;" + DemoShopModel.MODERATION + "=0:0";
+    /** The demo model's price (gpt-4o-mini's), and the demo moderation's and in-process embeddings': free, and said so (not unpriced). */
+    static final String DEMO_PRICE = DemoShopModel.NAME + "=0.15:0.60:0.075;" + DemoShopModel.MODERATION + "=0:0;"
+            + DemoShopModel.EMBEDDINGS + "=0:0";
 
     private final ServerConfig config;
     private final EmbeddedMariaDb embedded;

@@ -45,7 +45,7 @@ class ServerConfigTest {
                 {"CHATLOG_MASK_PATTERNS", "[\"(open\"]"}, {"CHATLOG_FSYNC_EVERY", "0"}, {"CHATLOG_SPOOL_MAX_MB", "0"},
                 {"CHATLOG_PRICE_DISCOUNTS", "openai=20%"}, {"CHATLOG_PRICES", "gpt=abc"}, {"CHATLOG_PRICES_FILE", "/nonexistent.json"},
                 {"CHATLOG_CONTENT_RETENTION_DAYS", "40"}, {"CHATLOG_RETENTION_DAYS", "-1"}, {"CHATLOG_STAGE_TARGETS", "stt=fast"},
-                {"CHATLOG_STAGE_TARGETS", "stt"}, {"CHATLOG_STAGE_TARGETS", "stt=0s"}, {"CHATLOG_STAGE_TARGETS", "s t=2s"},
+                {"CHATLOG_STAGE_TARGETS", "stt"}, {"CHATLOG_STAGE_TARGETS", "stt=0s"}, {"CHATLOG_STAGE_TARGETS", "s t=2s"}, {"CHATLOG_STAGE_TARGETS", "stage:stt=2s"},
                 {"CHATLOG_CACHE_TARGETS", "responses=lots"}, {"CHATLOG_CACHE_TARGETS", "responses=140%"}}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ServerConfig.from(Map.of(bad[0], bad[1])));
             assertEquals(bad[0] + ": ", e.getMessage().substring(0, Math.min(e.getMessage().length(), bad[0].length() + 2)), e.getMessage());

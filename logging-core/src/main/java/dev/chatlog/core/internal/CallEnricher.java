@@ -12,6 +12,8 @@ import dev.chatlog.core.text.Masker;
 import dev.chatlog.core.text.Text;
 import dev.chatlog.core.token.TokenCounter;
 
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -65,23 +67,46 @@ public final class CallEnricher {
         if (!call.callType().isModelCall()) {
             // Not a model call: no price applies (NULL, not a made-up $0); its children carry the cost.
             LlmCall.Builder step = counted.toBuilder().priced(false).costEstimate(null).priceVersion(null);
-            if (call.callType() == CallType.CACHE) step.metadata(savedCost(counted.metadata()));
+            if (call.callType() == CallType.CACHE) {
+                step.finishReason("hit".equals(call.finishReason()) ? "hit" : "miss").metadata(lookup(counted));
+            }
             return step.build();
         }
         return prices.price(counted);
     }
 
-    /** A cache hit's saved cost: the replaced call priced like any call, unless the application gave it (no price: none). */
-    private Map<String, Object> savedCost(Map<String, Object> meta) {
-        if (meta.containsKey(CacheLookup.SAVED_COST) || !(meta.get(CacheLookup.REPLACED_MODEL) instanceof String model)) return meta;
-        int in = meta.get(CacheLookup.REPLACED_INPUT_TOKENS) instanceof Number n ? n.intValue() : 0;
-        int out = meta.get(CacheLookup.REPLACED_OUTPUT_TOKENS) instanceof Number n ? n.intValue() : 0;
-        LlmCall replaced = prices.price(LlmCall.builder().callId("replaced").callType(CallType.CHAT).model(model)
-                .inputTokens(in).outputTokens(out).tokenSource(TokenSource.PROVIDER).build());
-        if (!replaced.priced() || replaced.costEstimate() == null) return meta;
-        Map<String, Object> priced = new LinkedHashMap<>(meta);
-        priced.put(CacheLookup.SAVED_COST, replaced.costEstimate().toPlainString());
-        return priced;
+    /**
+     * A cache lookup's metadata as stored, in the one form the rollups and their SQL twin read: a miss keeps no savings;
+     * a hit's {@code saved_ms} is a decimal string to the hundredth, its {@code saved_cost} one to 1e-10 — the given
+     * cost, else the replaced call priced like any call at the lookup's time (no price: no saved cost, never a made-up
+     * one). Values that are not numbers are dropped.
+     */
+    private Map<String, Object> lookup(LlmCall c) {
+        Map<String, Object> meta = new LinkedHashMap<>(c.metadata());
+        boolean hit = "hit".equals(c.finishReason());
+        BigDecimal ms = hit ? decimal(meta.get(CacheLookup.SAVED_MS)) : null;
+        BigDecimal cost = hit ? decimal(meta.get(CacheLookup.SAVED_COST)) : null;
+        if (hit && cost == null && meta.get(CacheLookup.REPLACED_MODEL) instanceof String model) {
+            int in = meta.get(CacheLookup.REPLACED_INPUT_TOKENS) instanceof Number n ? n.intValue() : 0;
+            int out = meta.get(CacheLookup.REPLACED_OUTPUT_TOKENS) instanceof Number n ? n.intValue() : 0;
+            LlmCall replaced = prices.price(LlmCall.builder().callId("replaced").callType(CallType.CHAT).model(model).startedAt(c.startedAt())
+                    .inputTokens(in).outputTokens(out).tokenSource(TokenSource.PROVIDER).build());
+            if (replaced.priced()) cost = replaced.costEstimate();
+        }
+        meta.remove(CacheLookup.SAVED_MS);
+        meta.remove(CacheLookup.SAVED_COST);
+        if (ms != null && ms.signum() >= 0) meta.put(CacheLookup.SAVED_MS, ms.setScale(2, RoundingMode.HALF_UP).toPlainString());
+        if (cost != null && cost.signum() >= 0) meta.put(CacheLookup.SAVED_COST, cost.setScale(10, RoundingMode.HALF_UP).toPlainString());
+        return meta;
+    }
+
+    private static BigDecimal decimal(Object v) {
+        if (v == null || v instanceof Boolean) return null;
+        try {
+            return new BigDecimal(v.toString().trim());
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
     public ConversationMessage enrich(ConversationMessage m) {

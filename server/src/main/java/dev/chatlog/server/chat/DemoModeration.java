@@ -8,7 +8,6 @@ import dev.langchain4j.model.moderation.Moderation;
 import dev.langchain4j.model.moderation.ModerationModel;
 import dev.langchain4j.model.moderation.ModerationRequest;
 import dev.langchain4j.model.moderation.ModerationResponse;
-import java.util.List;
 import java.util.Locale;
 
 /**
@@ -19,14 +18,14 @@ import java.util.Locale;
  */
 final class DemoModeration implements ModerationModel {
     static final String MODEL = "chatlog-demo-moderation";
-    private static final List<String> FLAGGED = List.of("weapon", "bomb", "kill", "hate you");
+    /** Whole words only: "skills" or "Bombay" are not flagged. */
+    private static final java.util.regex.Pattern FLAGGED = java.util.regex.Pattern.compile("\\b(weapons?|bombs?|kill|hate you)\\b");
 
     @Override
     public ModerationResponse doModerate(ModerationRequest request) {
         for (String text : request.texts()) {
-            String t = text.toLowerCase(Locale.ROOT);
-            for (String word : FLAGGED) {
-                if (t.contains(word)) return ModerationResponse.builder().moderation(Moderation.flagged(text)).build();
+            if (FLAGGED.matcher(text.toLowerCase(Locale.ROOT)).find()) {
+                return ModerationResponse.builder().moderation(Moderation.flagged(text)).build();
             }
         }
         return ModerationResponse.builder().moderation(Moderation.notFlagged()).build();

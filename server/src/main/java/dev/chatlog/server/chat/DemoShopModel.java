@@ -33,6 +33,8 @@ public final class DemoShopModel implements ChatModel {
     public static final String NAME = "chatlog-demo";
     /** The demo's keyword moderation model ({@link DemoModeration}). */
     public static final String MODERATION = DemoModeration.MODEL;
+    /** The in-process embedding model of the product catalog ({@link ProductCatalog}). */
+    public static final String EMBEDDINGS = ProductCatalog.MODEL;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern NUMBER = Pattern.compile("\\b(\\d{1,3})\\b");
     private static final Pattern CUSTOMER = Pattern.compile("customer\\s*#?\\s*(\\d+)", Pattern.CASE_INSENSITIVE);

@@ -143,13 +143,15 @@ public final class ShopChatbot {
                     output.put("text", message);
                 } else if (data) {
                     turn.databaseUsed(ShopDatabase.SCHEMA);
-                    String sql = sqlFor(turn, intent, history, q.input());
+                    Sql written = sqlFor(turn, intent, history, q.input());
+                    String sql = written.sql();
                     // products: what the catalog's retrieval finds for the question goes to the answer with the rows
                     List<String> matches = intent.equals("products") ? catalog.find(q.input()) : List.of();
                     ShopDatabase.Result result;
                     try (StepScope run = turn.stage("run_sql")) {
                         result = shop.query(sql, q.client());
-                        if (!result.query().success()) run.failed("sql_error", result.publicError());
+                        if (result.query().success()) written.keep().run(); // only SQL that ran is cached
+                        else run.failed("sql_error", result.publicError());
                     }
                     turn.sqlQuery(result.query()).sqlResultsCount(result.rows().size());
                     String rowsJson = JSON.writeValueAsString(result.rows().subList(0, Math.min(20, result.rows().size())));
@@ -230,26 +232,28 @@ public final class ShopChatbot {
      * The SQL for a question: from the demo's cache when the same question (same intent, no conversation before it) was
      * answered already — a {@code cache} hit that saved the model call it replaced —, else written by the model (a miss).
      */
-    private String sqlFor(MessageTurn turn, String intent, List<ConversationMemory.Turn> history, String input) {
+    /** SQL for a question, and what keeps it in the cache once it ran (nothing for SQL from the cache or a conversation). */
+    private record Sql(String sql, Runnable keep) {}
+
+    private Sql sqlFor(MessageTurn turn, String intent, List<ConversationMemory.Turn> history, String input) {
         String system = Prompts.GENERATE_SQL.formatted(ShopDatabase.SCHEMA_DESCRIPTION);
-        if (!history.isEmpty()) return stripFences(call(turn, "generate_sql", system, history, input)); // depends on the conversation
+        if (!history.isEmpty()) return new Sql(stripFences(call(turn, "generate_sql", system, history, input)), () -> { }); // depends on the conversation
         String key = intent + "|" + input.trim().toLowerCase(Locale.ROOT).replaceAll("\\s+", " ");
         SqlCache.Entry cached = sqlCache.get(key);
         if (cached != null) {
             CacheLookup.hit(SqlCache.NAME).keyHash(SqlCache.hash(key)).replacing(cached.model(), cached.inputTokens(), cached.outputTokens())
                     .saved(cached.took()).log(logger);
-            return cached.sql();
+            return new Sql(cached.sql(), () -> { });
         }
         CacheLookup.miss(SqlCache.NAME).keyHash(SqlCache.hash(key)).log(logger);
         long start = System.nanoTime();
         ChatResponse r = respond(turn, "generate_sql", system, history, input);
         String sql = stripFences(r.aiMessage().text() == null ? "" : r.aiMessage().text().trim());
         var usage = r.tokenUsage();
-        if (usage != null && usage.inputTokenCount() != null && usage.outputTokenCount() != null) {
-            sqlCache.put(key, new SqlCache.Entry(sql, r.modelName(), usage.inputTokenCount(), usage.outputTokenCount(),
-                    java.time.Duration.ofNanos(System.nanoTime() - start)));
-        }
-        return sql;
+        if (usage == null || usage.inputTokenCount() == null || usage.outputTokenCount() == null) return new Sql(sql, () -> { });
+        SqlCache.Entry entry = new SqlCache.Entry(sql, r.modelName(), usage.inputTokenCount(), usage.outputTokenCount(),
+                java.time.Duration.ofNanos(System.nanoTime() - start));
+        return new Sql(sql, () -> sqlCache.put(key, entry));
     }
 
     static String normalizeIntent(String raw) {

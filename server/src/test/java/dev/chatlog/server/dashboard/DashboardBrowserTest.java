@@ -157,7 +157,7 @@ class DashboardBrowserTest {
                 SELECT (SELECT COUNT(*) FROM chatbot_conversation_messages) AS messages,
                        COUNT(*) AS calls, SUM(total_tokens) AS tokens, SUM(cost_estimate) AS cost,
                        SUM(NOT priced) AS unpriced, SUM(NOT success) AS failed
-                FROM chatbot_llm_calls WHERE """ + dev.chatlog.sql.rollup.RawSql.MODEL_CALL).mapToMap().one());
+                FROM chatbot_llm_calls WHERE\s""" + dev.chatlog.sql.rollup.RawSql.MODEL_CALL).mapToMap().one());
     }
 
     private static long count(String sql, String conversation) {

@@ -63,11 +63,13 @@ class ReplayMetersTest {
 
     private static long storedCalls(ServerProcess s) throws Exception {
         try (Database db = Database.open(s.database(), 2)) {
-            return db.jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM chatbot_llm_calls").mapTo(Long.class).one());
+            // the model calls (the meters and the model-call spans count those; stages and cache lookups are not)
+            return db.jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM chatbot_llm_calls WHERE " + dev.chatlog.sql.rollup.RawSql.MODEL_CALL)
+                    .mapTo(Long.class).one());
         }
     }
 
-    /** A local OTLP receiver; counts the model-call spans ({@code chat ...}) it was sent. */
+    /** A local OTLP receiver; counts the model-call spans ({@code chat ...}, the demo's {@code moderation ...}) it was sent. */
     private static HttpReceiver receiver(java.util.concurrent.atomic.AtomicLong chatSpans) {
         return HttpReceiver.start().onRequest(r -> {
             if (!r.path().equals("/v1/traces")) return;
@@ -75,7 +77,8 @@ class ReplayMetersTest {
                 var req = io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest.parseFrom(r.body());
                 for (var rs : req.getResourceSpansList()) {
                     for (var ss : rs.getScopeSpansList()) {
-                        chatSpans.addAndGet(ss.getSpansList().stream().filter(sp -> sp.getName().startsWith("chat ")).count());
+                        chatSpans.addAndGet(ss.getSpansList().stream().filter(sp -> sp.getName().startsWith("chat ")
+                                || sp.getName().startsWith("moderation ") || sp.getName().startsWith("embeddings ")).count());
                     }
                 }
             } catch (com.google.protobuf.InvalidProtocolBufferException e) {

@@ -11,27 +11,27 @@ import java.util.regex.Pattern;
 
 /**
  * How long each stage of a turn should take at most: {@code stt < 2 s}, {@code retrieval < 3 s}, {@code turn < 8 s}.
- * A target named like a step (a stage, a retriever, a guardrail, a tool) applies to it; named like a kind of step
- * ({@code retrieval}, {@code guardrail}, {@code stage}), to every step of that kind without a target of its own;
- * {@code turn} applies to whole turns (their response time). The server reads them from {@code CHATLOG_STAGE_TARGETS}
- * ({@code stt=2s,retrieval=3s,tts=1500ms,turn=8s}), the Spring Boot starter from {@code chatlog.stage-targets.*}.
+ * A target named like a step (a stage, a retriever, a guardrail, a cache) applies to it; named like a kind of step
+ * ({@code retrieval}, {@code guardrail}, {@code stage}, {@code cache}), to every step of that kind without a target of
+ * its own; {@code turn} applies to whole turns (their response time). The server reads them from
+ * {@code CHATLOG_STAGE_TARGETS} ({@code stt=2s,retrieval=3s,tts=1500ms,turn=8s}) for its stages route.
  */
 public record StageTargets(Map<String, Duration> targets) {
     /** The name of the whole turn's target. */
     public static final String TURN = "turn";
     public static final StageTargets NONE = new StageTargets(Map.of());
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.:\\-]{1,255}");
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.\\-]{1,255}");
     private static final Pattern AMOUNT = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m)");
 
     public StageTargets {
         targets = Map.copyOf(targets == null ? Map.of() : targets);
     }
 
-    /** Every name a valid step name, every target above zero and at most a day; the field named on failure. */
+    /** Every name a step's or a kind's name (no {@code :}), every target above zero and at most a day; the field named on failure. */
     public StageTargets validate() {
         targets.forEach((name, d) -> {
             if (!NAME.matcher(name).matches()) {
-                throw new InvalidDefinitionException("stage_targets", "a stage name is letters, digits, '_', '.', ':' or '-': " + name);
+                throw new InvalidDefinitionException("stage_targets", "a stage name is letters, digits, '_', '.' or '-': " + name);
             }
             if (d == null || d.isZero() || d.isNegative() || d.compareTo(Duration.ofDays(1)) > 0) {
                 throw new InvalidDefinitionException("stage_targets", name + ": a target is above 0 and at most a day");

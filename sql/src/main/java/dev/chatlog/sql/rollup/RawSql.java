@@ -72,10 +72,20 @@ public final class RawSql {
      * saved from their metadata, rounded as {@link Sums} adds them.
      */
     private static String cacheColumns() {
-        String hit = "call_type = 'cache' AND finish_reason = 'hit'";
-        return "COALESCE(SUM(" + hit + "), 0) AS cache_hits, COALESCE(SUM(call_type = 'cache' AND finish_reason = 'miss'), 0) AS cache_misses, "
-                + "COALESCE(SUM(IF(" + hit + ", ROUND(CAST(JSON_VALUE(metadata, '$.saved_ms') AS DECIMAL(20,6)), 2), 0)), 0) AS cache_saved_ms, "
-                + "COALESCE(SUM(IF(" + hit + ", ROUND(CAST(JSON_VALUE(metadata, '$.saved_cost') AS DECIMAL(30,12)), 10), 0)), 0) AS cache_saved_cost";
+        String hit = "call_type = 'cache' AND BINARY finish_reason = 'hit'";
+        return "COALESCE(SUM(" + hit + "), 0) AS cache_hits, "
+                + "COALESCE(SUM(call_type = 'cache' AND BINARY finish_reason = 'miss'), 0) AS cache_misses, "
+                + "COALESCE(SUM(IF(" + hit + ", " + savedDecimal("saved_ms", 2) + ", 0)), 0) AS cache_saved_ms, "
+                + "COALESCE(SUM(IF(" + hit + ", " + savedDecimal("saved_cost", 10) + ", 0)), 0) AS cache_saved_cost";
+    }
+
+    /**
+     * A hit's saving as the enricher stores it (a decimal string of {@code scale} places; JSON_EXTRACT, not JSON_VALUE:
+     * MySQL 8.0 before 8.0.21 has no JSON_VALUE). Anything not a JSON string counts 0, as in {@link Sums}.
+     */
+    private static String savedDecimal(String key, int scale) {
+        String path = "JSON_EXTRACT(metadata, '$." + key + "')";
+        return "IF(JSON_TYPE(" + path + ") = 'STRING', CAST(JSON_UNQUOTE(" + path + ") AS DECIMAL(30," + scale + ")), 0)";
     }
 
     /** {@code , SUM(rows in bucket i) AS name_i} for every bucket of the histogram. */

@@ -202,19 +202,23 @@ public final class Sums {
         }
     }
 
-    /** A cache lookup: a hit or a miss (its {@code finish_reason}), and what a hit saved, as stored (metadata). */
+    /**
+     * A cache lookup as stored (the logger's enricher keeps {@code finish_reason} {@code hit} or {@code miss}, and a
+     * hit's savings as decimal strings of scale 2 and 10): a hit or a miss, and what a hit saved.
+     */
     private void addLookup(LlmCall c) {
         boolean hit = "hit".equals(c.finishReason());
+        if (!hit && !"miss".equals(c.finishReason())) return;
         add(hit ? Measure.CACHE_HITS : Measure.CACHE_MISSES, 1);
         if (!hit) return;
         BigDecimal ms = decimal(c.metadata().get(dev.chatlog.core.CacheLookup.SAVED_MS));
         BigDecimal cost = decimal(c.metadata().get(dev.chatlog.core.CacheLookup.SAVED_COST));
-        if (ms != null) add(Measure.CACHE_SAVED_MS, ms.setScale(2, java.math.RoundingMode.HALF_UP));
-        if (cost != null) add(Measure.CACHE_SAVED_COST, cost.setScale(10, java.math.RoundingMode.HALF_UP));
+        if (ms != null) add(Measure.CACHE_SAVED_MS, ms);
+        if (cost != null) add(Measure.CACHE_SAVED_COST, cost);
     }
 
     private static BigDecimal decimal(Object v) {
-        if (v == null) return null;
+        if (!(v instanceof String)) return null; // stored as strings; anything else was not written by chatlog
         try {
             return new BigDecimal(v.toString());
         } catch (NumberFormatException e) {
