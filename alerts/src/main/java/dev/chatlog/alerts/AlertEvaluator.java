@@ -50,6 +50,8 @@ public final class AlertEvaluator {
 
     private static final String COLUMNS = "SUM(llm_calls) AS llm_calls, SUM(failed_llm_calls) AS failed_llm_calls, "
             + "SUM(tool_calls) AS tool_calls, SUM(failed_tool_calls) AS failed_tool_calls, SUM(input_tokens) AS input_tokens, "
+            + "SUM(step_calls) AS step_calls, SUM(failed_step_calls) AS failed_step_calls, SUM(step_duration_ms) AS step_duration_ms, "
+            + "SUM(cache_hits) AS cache_hits, SUM(cache_misses) AS cache_misses, "
             + "SUM(output_tokens) AS output_tokens, SUM(total_tokens) AS total_tokens, SUM(cost) AS cost, "
             + "SUM(unpriced_calls) AS unpriced_calls, SUM(llm_duration_ms) AS llm_duration_ms, SUM(tool_duration_ms) AS tool_duration_ms, "
             + "SUM(ttft_ms_sum) AS ttft_ms_sum, SUM(ttft_count) AS ttft_count, MAX(max_duration_ms) AS max_duration_ms, "
@@ -68,6 +70,7 @@ public final class AlertEvaluator {
             case "model" -> Dimension.MODEL;
             case "function" -> Dimension.FUNCTION;
             case "tool" -> Dimension.TOOL;
+            case "step", "cache" -> Dimension.STEP; // a cache is the step "cache:<name>"
             default -> Dimension.ALL;
         };
     }
@@ -111,8 +114,9 @@ public final class AlertEvaluator {
 
     private static Observation observation(AlertRule r, String subject, Sums s) {
         boolean tool = r.by().equals("tool");
+        boolean step = r.by().equals("step"); // a stage, a retrieval, a guardrail, a cache lookup: kind:name
         Map<String, Object> f = new LinkedHashMap<>();
-        long calls = s.count(tool ? Measure.TOOL_CALLS : Measure.LLM_CALLS);
+        long calls = s.count(tool ? Measure.TOOL_CALLS : step ? Measure.STEP_CALLS : Measure.LLM_CALLS);
         BigDecimal value = null;
         switch (r.kind()) {
             case SLOW_CALLS -> {
@@ -123,7 +127,7 @@ public final class AlertEvaluator {
                     value = switch (r.stat()) {
                         case "max" -> max;
                         case "avg" -> (ttft ? BigDecimal.valueOf(s.count(Measure.TTFT_MS_SUM))
-                                : s.amount(tool ? Measure.TOOL_DURATION_MS : Measure.LLM_DURATION_MS))
+                                : s.amount(tool ? Measure.TOOL_DURATION_MS : step ? Measure.STEP_DURATION_MS : Measure.LLM_DURATION_MS))
                                 .divide(BigDecimal.valueOf(n), 2, RoundingMode.HALF_UP);
                         default -> {
                             Double p = Histogram.percentile(ttft ? s.ttft() : s.latency(), Double.parseDouble(r.stat().substring(1)),
@@ -146,8 +150,15 @@ public final class AlertEvaluator {
                 }
                 f.put("tokens", s.count(Measure.TOTAL_TOKENS));
             }
+            case CACHE_MISS_RATE -> {
+                long misses = s.count(Measure.CACHE_MISSES);
+                calls = s.count(Measure.CACHE_HITS) + misses;
+                if (calls > 0) value = BigDecimal.valueOf(misses).divide(BigDecimal.valueOf(calls), 4, RoundingMode.HALF_UP);
+                f.put("misses", misses);
+                f.put("lookups", calls);
+            }
             case FAILURE_RATE -> {
-                long failed = s.count(tool ? Measure.FAILED_TOOL_CALLS : Measure.FAILED_LLM_CALLS);
+                long failed = s.count(tool ? Measure.FAILED_TOOL_CALLS : step ? Measure.FAILED_STEP_CALLS : Measure.FAILED_LLM_CALLS);
                 if (calls > 0) value = BigDecimal.valueOf(failed).divide(BigDecimal.valueOf(calls), 4, RoundingMode.HALF_UP);
                 f.put("failed", failed);
             }
@@ -159,15 +170,23 @@ public final class AlertEvaluator {
 
     private Map<String, Sums> read(AlertRule r, Window w) {
         Dimension d = dimension(r);
+        boolean cache = r.kind() == AlertKind.CACHE_MISS_RATE; // the step rows "cache:<name>", subjects by cache name
         String sql = "SELECT dim_value AS k, " + COLUMNS + " FROM chatbot_usage_rollup WHERE granularity = 'm' AND dimension = :d"
-                + " AND bucket_start >= :from AND bucket_start < :to" + (r.match() == null ? "" : " AND dim_value = :v") + " GROUP BY dim_value";
-        return jdbi.withHandle(h -> {
+                + " AND bucket_start >= :from AND bucket_start < :to" + (r.match() == null ? cache ? " AND dim_value LIKE 'cache:%'" : ""
+                : " AND dim_value = :v") + " GROUP BY dim_value";
+        Map<String, Sums> read = jdbi.withHandle(h -> {
             var q = h.createQuery(sql).bind("d", d.rollupName()).bind("from", Utc.time(w.from()))
                     .bind("to", Utc.time(w.to()));
-            if (r.match() != null) q.bind("v", r.match());
+            if (r.match() != null) q.bind("v", cache ? CACHE + r.match() : r.match());
             return Sums.collect(q);
         });
+        if (!cache) return read;
+        Map<String, Sums> byCache = new LinkedHashMap<>();
+        read.forEach((k, s) -> { if (k.startsWith(CACHE)) byCache.put(k.substring(CACHE.length()), s); });
+        return byCache;
     }
+
+    private static final String CACHE = "cache" + Dimension.STEP_SEPARATOR;
 
     private static String sums(String[] cols) {
         StringBuilder sb = new StringBuilder();

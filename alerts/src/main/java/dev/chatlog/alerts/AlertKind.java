@@ -21,7 +21,12 @@ public enum AlertKind {
     /** This instance's logger: records dropped, rejected or lost in the window, the spool near its cap, the database down. */
     LOGGER_HEALTH("fraction of spool cap"),
     /** A drop in a quality score. Reserved: chatlog does not record scores yet, so a rule of this kind is refused. */
-    QUALITY_DROP("score");
+    QUALITY_DROP("score"),
+    /**
+     * Misses over lookups of one of the application's caches in the window, once it has {@code min_calls} lookups: a
+     * hit-rate target of 40% is a miss rate above 0.6.
+     */
+    CACHE_MISS_RATE("fraction");
 
     private final String unit;
 

@@ -67,6 +67,9 @@ final class AlertNotifications {
             case LOGGER_HEALTH -> "logger of instance " + subject + ": " + (o.figures().get("reasons") instanceof List<?> l && !l.isEmpty()
                     ? String.join("; ", l.stream().map(Object::toString).toList()) : "healthy");
             case QUALITY_DROP -> "quality score " + v;
+            case CACHE_MISS_RATE -> "miss rate of cache " + subject + " is " + pct(o.value()) + " over the last " + AlertRule.show(r.window())
+                    + " (" + o.figures().getOrDefault("misses", 0) + " of " + o.calls() + " lookups missed; alert above " + pct(r.alertAbove())
+                    + (r.warnAbove() == null ? "" : ", warning above " + pct(r.warnAbove())) + ", at least " + r.minCalls() + " lookups)";
         };
         if (next == AlertState.OK) return "resolved (was " + was + "): " + head;
         return head;
@@ -88,6 +91,8 @@ final class AlertNotifications {
             case "model" -> dev.chatlog.sql.rollup.RawSql.MODEL_CALL + " AND COALESCE(model, '') = :v";
             case "function" -> dev.chatlog.sql.rollup.RawSql.MODEL_CALL + " AND COALESCE(function_name, '') = :v";
             case "tool" -> "call_type = 'tool' AND COALESCE(function_name, '') = :v";
+            case "step" -> dev.chatlog.sql.rollup.RawSql.STEP_CALL + " AND " + dev.chatlog.sql.rollup.Dimension.STEP.callGroupSql() + " = :v";
+            case "cache" -> "call_type = 'cache' AND COALESCE(function_name, '') = :v";
             default -> dev.chatlog.sql.rollup.RawSql.MODEL_CALL;
         };
         String range = "started_at >= :from AND started_at < :to AND ";
@@ -103,7 +108,7 @@ final class AlertNotifications {
             case TOKEN_USAGE -> "total_tokens DESC";
             default -> "started_at DESC";
         };
-        String which = r.kind() == AlertKind.FAILURE_RATE ? " AND NOT success" : "";
+        String which = r.kind() == AlertKind.FAILURE_RATE ? " AND NOT success" : r.kind() == AlertKind.CACHE_MISS_RATE ? " AND finish_reason = 'miss'" : "";
         h.createQuery("SELECT call_id, conversation_id, model, function_name, duration_ms, time_to_first_token_ms, total_tokens, cost_estimate, "
                         + "success, error_type, started_at FROM chatbot_llm_calls WHERE " + range + filter + which + " ORDER BY " + order
                         + " LIMIT " + CAUSES)

@@ -48,13 +48,14 @@ public final class AlertRuleParser {
         }
         String by = string(body, "by", "all");
         Set<String> bys = switch (kind) {
-            case SLOW_CALLS, FAILURE_RATE -> Set.of("all", "model", "function", "tool");
+            case SLOW_CALLS, FAILURE_RATE -> Set.of("all", "model", "function", "tool", "step");
             case TOKEN_USAGE, COST_SPIKE -> Set.of("all", "model", "function");
             case BUDGET -> Set.of("budget");
+            case CACHE_MISS_RATE -> Set.of("cache");
             case LOGGER_HEALTH -> Set.of("instance");
             case QUALITY_DROP -> Set.of();
         };
-        if (kind == AlertKind.BUDGET || kind == AlertKind.LOGGER_HEALTH) {
+        if (kind == AlertKind.BUDGET || kind == AlertKind.LOGGER_HEALTH || kind == AlertKind.CACHE_MISS_RATE) {
             if (body.hasNonNull("by") && !bys.contains(by)) throw new AlertRule.Invalid("by", kind.label() + " rules are by " + bys.iterator().next());
             by = bys.iterator().next();
         } else if (!bys.contains(by)) {
@@ -64,14 +65,14 @@ public final class AlertRuleParser {
         if (mv != null && !mv.isNull() && !mv.isTextual()) throw new AlertRule.Invalid("match", "match must be a string, got " + mv);
         String match = mv == null || mv.isNull() ? null : mv.asText(); // a subject exactly as stored: not trimmed
         if (match != null && (match.isEmpty() || match.length() > 255)) throw new AlertRule.Invalid("match", "match is 1 to 255 characters");
-        if (match != null && by.equals("all")) throw new AlertRule.Invalid("match", "match names one " + "model, function or tool: set by too");
+        if (match != null && by.equals("all")) throw new AlertRule.Invalid("match", "match names one model, function, tool or step: set by too");
         String metric = switch (kind) {
             case SLOW_CALLS -> oneOf(body, "metric", "duration", Set.of("duration", "ttft"));
             case TOKEN_USAGE -> oneOf(body, "metric", "total", Set.of("total", "input", "output"));
             default -> none(body, "metric", kind);
         };
-        if (kind == AlertKind.SLOW_CALLS && metric.equals("ttft") && by.equals("tool")) {
-            throw new AlertRule.Invalid("metric", "tools have no time to first token: use metric duration with by tool");
+        if (kind == AlertKind.SLOW_CALLS && metric.equals("ttft") && (by.equals("tool") || by.equals("step"))) {
+            throw new AlertRule.Invalid("metric", by + "s have no time to first token: use metric duration with by " + by);
         }
         String stat = switch (kind) {
             case SLOW_CALLS -> oneOf(body, "stat", "max", STATS);
@@ -95,7 +96,7 @@ public final class AlertRuleParser {
                     "budget rules follow the budget's own thresholds (its warn_at and limit): set them on the budget");
         }
         switch (kind) {
-            case FAILURE_RATE, LOGGER_HEALTH -> {
+            case FAILURE_RATE, LOGGER_HEALTH, CACHE_MISS_RATE -> {
                 if (alert.signum() <= 0 || alert.compareTo(BigDecimal.ONE) > 0) throw new AlertRule.Invalid("alert_above", "alert_above is a fraction from 0 to 1 for " + kind.label());
             }
             case COST_SPIKE -> {
@@ -109,7 +110,7 @@ public final class AlertRuleParser {
             throw new AlertRule.Invalid("warn_above", "warn_above must be more than 0 and below alert_above (" + alert.toPlainString() + ")");
         }
         long dfltMin = switch (kind) {
-            case FAILURE_RATE -> 10;
+            case FAILURE_RATE, CACHE_MISS_RATE -> 10;
             case COST_SPIKE -> 20;
             default -> 1;
         };

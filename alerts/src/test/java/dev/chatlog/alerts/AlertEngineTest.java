@@ -6,6 +6,7 @@ import dev.chatlog.alerts.AlertDispatcher;
 import dev.chatlog.alerts.AlertOutbox;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -157,6 +158,60 @@ class AlertEngineTest {
         assertEquals(4, rows.size());
         assertEquals("RESOLVED", rows.get(3).get("state"));
         assertTrue(JSON.readTree((String) rows.get(3).get("body")).get("resolved").asBoolean());
+    }
+
+    @Test
+    void should_alert_on_a_slow_pipeline_stage_and_name_the_turns_behind_it() throws Exception {
+        AlertEngine engine = engine();
+        engine.rules().put(rule("slow-tts", "{\"kind\": \"slow_calls\", \"by\": \"step\", \"match\": \"stage:tts\", \"stat\": \"p95\","
+                + " \"window\": \"5m\", \"alert_above\": 2000}"));
+        List<LlmCall> rows = new ArrayList<>();
+        for (int i = 0; i < 20; i++) { // tts mostly 600 ms, two at 4.5 s; stt always fast
+            rows.add(LlmCall.builder().conversationId("voice-" + i).messageId("m" + i).callId("tts" + i).callType(dev.chatlog.core.CallType.STAGE)
+                    .functionName("tts").durationMs(i < 2 ? 4_500 : 600).inputTokens(0).outputTokens(0).startedAt(T0.minusSeconds(60 - i)).build());
+            rows.add(LlmCall.builder().conversationId("voice-" + i).messageId("m" + i).callId("stt" + i).callType(dev.chatlog.core.CallType.STAGE)
+                    .functionName("stt").durationMs(300).inputTokens(0).outputTokens(0).startedAt(T0.minusSeconds(60 - i)).build());
+        }
+        store.write(new Batch(rows, List.of()));
+        List<AlertEngine.Transition> fired = engine.evaluate();
+        assertEquals(1, fired.size(), fired.toString());
+        assertEquals("stage:tts", fired.get(0).subject());
+        assertEquals(AlertState.ALERT, fired.get(0).to());
+        assertTrue(fired.get(0).value().compareTo(new BigDecimal("2000")) > 0, "p95 of 20 with 2 at 4.5 s: " + fired.get(0).value());
+        JsonNode body = JSON.readTree((String) outbox().get(0).get("body"));
+        assertTrue(body.at("/causes/0/call_id").asText().matches("tts[01]"), "the slow stage rows are named: " + body);
+        assertThrows(AlertRule.Invalid.class, () -> rule("bad", "{\"kind\": \"slow_calls\", \"by\": \"step\", \"metric\": \"ttft\","
+                + " \"alert_above\": 1}"), "a stage has no first token");
+    }
+
+    @Test
+    void should_alert_when_a_cache_misses_more_than_its_target_allows_once_it_has_enough_lookups() throws Exception {
+        AlertEngine engine = engine();
+        // a 40% hit-rate target: alert above a 0.6 miss rate, with 10 lookups at least
+        engine.rules().put(rule("responses-cache", "{\"kind\": \"cache_miss_rate\", \"match\": \"responses\", \"window\": \"5m\","
+                + " \"alert_above\": 0.6, \"min_calls\": 10}"));
+        List<LlmCall> rows = new ArrayList<>();
+        for (int i = 0; i < 9; i++) rows.add(lookup("responses", i < 1, T0.minusSeconds(50 - i)));  // 8 of 9 missed: too few lookups
+        rows.add(lookup("audio", false, T0.minusSeconds(40)));                                       // another cache: not this rule's
+        store.write(new Batch(rows, List.of()));
+        assertTrue(engine.evaluate().isEmpty(), "9 lookups: below min_calls");
+        store.write(new Batch(List.of(lookup("responses", false, T0.minusSeconds(5))), List.of())); // the 10th: 9 of 10 missed
+        List<AlertEngine.Transition> fired = engine.evaluate();
+        assertEquals(1, fired.size(), fired.toString());
+        assertEquals("responses", fired.get(0).subject());
+        assertEquals(0, new BigDecimal("0.9").compareTo(fired.get(0).value()));
+        JsonNode body = JSON.readTree((String) outbox().get(0).get("body"));
+        assertTrue(body.get("summary").asText().startsWith("miss rate of cache responses is 90"), body.get("summary").asText());
+        assertTrue(body.at("/causes/0/call_id").asText().startsWith("lookup-responses"), body.toString());
+        assertThrows(AlertRule.Invalid.class, () -> rule("bad", "{\"kind\": \"cache_miss_rate\", \"alert_above\": 60}"),
+                "a miss rate is a fraction");
+    }
+
+    private LlmCall lookup(String cache, boolean hit, Instant at) {
+        seq++;
+        return LlmCall.builder().conversationId("conv-" + seq).messageId("m" + seq).callId("lookup-" + cache + "-" + seq)
+                .callType(dev.chatlog.core.CallType.CACHE).functionName(cache).finishReason(hit ? "hit" : "miss")
+                .inputTokens(0).outputTokens(0).durationMs(1).startedAt(at).build();
     }
 
     @Test

@@ -32,7 +32,7 @@ public final class RollupWriter {
     private static final int MAX_VALUE = 255; // dim_value / user_id column length
     /** The dimensions also kept by the minute (granularity 'm'), for the alert rules' short windows. */
     public static final java.util.Set<Dimension> MINUTE_DIMENSIONS = java.util.EnumSet.of(Dimension.ALL, Dimension.MODEL,
-            Dimension.FUNCTION, Dimension.TOOL);
+            Dimension.FUNCTION, Dimension.TOOL, Dimension.STEP);
 
     private static final String UPSERT_ROLLUP = upsertSql("chatbot_usage_rollup", "granularity, dimension, bucket_start, dim_value",
             ":g, :d, :b, :v", allColumns(), true);
