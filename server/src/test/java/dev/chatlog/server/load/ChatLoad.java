@@ -30,7 +30,12 @@ public final class ChatLoad {
         "/logging-dashboard/llm-calls/analysis?hours=24", "/health"
     };
 
-    public record Turn(String conversationId, String messageId) {}
+    /** An answered turn; {@code sqlCached}: its SQL came from the demo's cache (one model call fewer). */
+    public record Turn(String conversationId, String messageId, boolean sqlCached) {
+        public Turn(String conversationId, String messageId) {
+            this(conversationId, messageId, false);
+        }
+    }
 
     private final String base;
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -90,7 +95,7 @@ public final class ChatLoad {
                 if (r.statusCode() == 200) {
                     JsonNode j = JSON.readTree(r.body());
                     conversation = j.get("conversation_id").asText();
-                    acknowledged.add(new Turn(conversation, j.get("message_id").asText()));
+                    acknowledged.add(new Turn(conversation, j.get("message_id").asText(), j.at("/output/sql_cached").asBoolean(false)));
                     if (n == lat.length) lat = Arrays.copyOf(lat, n * 2);
                     lat[n++] = ns;
                 } else if (r.statusCode() == 503 && r.body().contains("message_id")) { // answered, not recorded in time

@@ -36,7 +36,9 @@ public final class WriteThroughputBenchmark {
                     .messageId("msg-" + (i / 3)).model(i % 2 == 0 ? "gpt-4o" : "gpt-4o-mini").functionName("summarize")
                     .inputTokens(100 + i % 400).outputTokens(20 + i % 80).durationMs(300 + i % 900)
                     .startedAt(t0.plusMillis(i * 10L)).inputText("What were last month's orders for customer " + i + "?")
-                    .outputText("There were " + (i % 17) + " orders.").build());
+                    .outputText("There were " + (i % 17) + " orders.")
+                    // what the listener records with a chat call: its parameters and the response's id (masked like texts)
+                    .metadata(java.util.Map.of("temperature", 0.2, "max_tokens", 500, "response_id", "chatcmpl-" + i)).build());
         }
 
         double plainRate;
