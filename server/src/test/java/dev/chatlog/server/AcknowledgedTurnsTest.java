@@ -171,19 +171,19 @@ class AcknowledgedTurnsTest {
             assertTrue(dropped > 0, "the queue overflowed (else this test shows nothing): " + h);
             try (Database db = Database.open(server.database(), 2)) {
                 Map<String, String[]> stored = turnsWithCalls(db);
-                // the demo model is deterministic: one input, one number of calls — one fewer when the answer says its SQL
-                // came from the demo's cache (the model was not asked for it)
+                // the demo model is deterministic: one input, one number of calls — given what the demo's SQL cache said, as
+                // the answer reports it (a hit: no model call for the SQL; a miss: a lookup row more; in a conversation: not asked)
                 Map<String, Integer> callsPerInput = new HashMap<>();
                 for (ChatLoad.Turn turn : load.acknowledged()) {
                     String[] t = stored.get(turn.conversationId() + " " + turn.messageId());
-                    if (t != null) callsPerInput.merge(t[0] + "|" + turn.sqlCached(), Integer.parseInt(t[1]), Math::max);
+                    if (t != null) callsPerInput.merge(t[0] + "|" + turn.sqlCache(), Integer.parseInt(t[1]), Math::max);
                 }
                 List<String> incomplete = new ArrayList<>();
                 for (ChatLoad.Turn turn : load.acknowledged()) {
                     String[] t = stored.get(turn.conversationId() + " " + turn.messageId());
                     if (t == null) incomplete.add(turn + ": no message row");
-                    else if (Integer.parseInt(t[1]) < callsPerInput.get(t[0] + "|" + turn.sqlCached())) {
-                        incomplete.add(turn + ": " + t[1] + " of " + callsPerInput.get(t[0] + "|" + turn.sqlCached()) + " calls");
+                    else if (Integer.parseInt(t[1]) < callsPerInput.get(t[0] + "|" + turn.sqlCache())) {
+                        incomplete.add(turn + ": " + t[1] + " of " + callsPerInput.get(t[0] + "|" + turn.sqlCache()) + " calls");
                     }
                 }
                 assertEquals(List.of(), incomplete.subList(0, Math.min(10, incomplete.size())),

@@ -164,7 +164,7 @@ public final class ShopChatbot {
                     message = call(turn, "summarize", Prompts.ANSWER, List.of(), prompt);
                     output.put("type", intent + "_summary");
                     output.put("sql", sql);
-                    if (written.cached()) output.put("sql_cached", true); // the model was not asked: the demo's cache answered
+                    if (written.lookup() != null) output.put("sql_cache", written.lookup()); // hit: the model was not asked for the SQL
                     output.put("columns", result.columns());
                     output.put("rows", result.rows());
                     output.put("row_count", result.rows().size());
@@ -233,28 +233,31 @@ public final class ShopChatbot {
      * The SQL for a question: from the demo's cache when the same question (same intent, no conversation before it) was
      * answered already — a {@code cache} hit that saved the model call it replaced —, else written by the model (a miss).
      */
-    /** SQL for a question, whether it came from the cache, and what keeps it there once it ran (nothing when it came from it). */
-    private record Sql(String sql, boolean cached, Runnable keep) {}
+    /**
+     * SQL for a question, what the cache said ({@code hit}, {@code miss}, or null when it was not asked: a question in a
+     * conversation), and what keeps the SQL there once it ran (nothing when it came from it).
+     */
+    private record Sql(String sql, String lookup, Runnable keep) {}
 
     private Sql sqlFor(MessageTurn turn, String intent, List<ConversationMemory.Turn> history, String input) {
         String system = Prompts.GENERATE_SQL.formatted(ShopDatabase.SCHEMA_DESCRIPTION);
-        if (!history.isEmpty()) return new Sql(stripFences(call(turn, "generate_sql", system, history, input)), false, () -> { }); // depends on the conversation
+        if (!history.isEmpty()) return new Sql(stripFences(call(turn, "generate_sql", system, history, input)), null, () -> { }); // depends on the conversation
         String key = intent + "|" + input.trim().toLowerCase(Locale.ROOT).replaceAll("\\s+", " ");
         SqlCache.Entry cached = sqlCache.get(key);
         if (cached != null) {
             CacheLookup.hit(SqlCache.NAME).keyHash(SqlCache.hash(key)).replacing(cached.model(), cached.inputTokens(), cached.outputTokens())
                     .saved(cached.took()).log(logger);
-            return new Sql(cached.sql(), true, () -> { });
+            return new Sql(cached.sql(), "hit", () -> { });
         }
         CacheLookup.miss(SqlCache.NAME).keyHash(SqlCache.hash(key)).log(logger);
         long start = System.nanoTime();
         ChatResponse r = respond(turn, "generate_sql", system, history, input);
         String sql = stripFences(r.aiMessage().text() == null ? "" : r.aiMessage().text().trim());
         var usage = r.tokenUsage();
-        if (usage == null || usage.inputTokenCount() == null || usage.outputTokenCount() == null) return new Sql(sql, false, () -> { });
+        if (usage == null || usage.inputTokenCount() == null || usage.outputTokenCount() == null) return new Sql(sql, "miss", () -> { });
         SqlCache.Entry entry = new SqlCache.Entry(sql, r.modelName(), usage.inputTokenCount(), usage.outputTokenCount(),
                 java.time.Duration.ofNanos(System.nanoTime() - start));
-        return new Sql(sql, false, () -> sqlCache.put(key, entry));
+        return new Sql(sql, "miss", () -> sqlCache.put(key, entry));
     }
 
     static String normalizeIntent(String raw) {

@@ -30,10 +30,13 @@ public final class ChatLoad {
         "/logging-dashboard/llm-calls/analysis?hours=24", "/health"
     };
 
-    /** An answered turn; {@code sqlCached}: its SQL came from the demo's cache (one model call fewer). */
-    public record Turn(String conversationId, String messageId, boolean sqlCached) {
+    /**
+     * An answered turn; {@code sqlCache}: what the demo's SQL cache said ({@code hit}: one model call fewer, {@code miss}:
+     * a lookup row more, empty: not asked, a question in a conversation), as the answer reports it.
+     */
+    public record Turn(String conversationId, String messageId, String sqlCache) {
         public Turn(String conversationId, String messageId) {
-            this(conversationId, messageId, false);
+            this(conversationId, messageId, "");
         }
     }
 
@@ -95,7 +98,7 @@ public final class ChatLoad {
                 if (r.statusCode() == 200) {
                     JsonNode j = JSON.readTree(r.body());
                     conversation = j.get("conversation_id").asText();
-                    acknowledged.add(new Turn(conversation, j.get("message_id").asText(), j.at("/output/sql_cached").asBoolean(false)));
+                    acknowledged.add(new Turn(conversation, j.get("message_id").asText(), j.at("/output/sql_cache").asText("")));
                     if (n == lat.length) lat = Arrays.copyOf(lat, n * 2);
                     lat[n++] = ns;
                 } else if (r.statusCode() == 503 && r.body().contains("message_id")) { // answered, not recorded in time
