@@ -44,7 +44,9 @@ class RunnableJarIT {
             Http http = new Http(again.baseUrl());
             var totals = http.get("/logging-dashboard/stats/range?window=all").json().get("totals");
             assertEquals(3, totals.get("requests").asLong(), "the three turns were written before the stop: " + totals);
-            assertEquals(9, totals.get("llm_calls").asLong(), "with their calls (classify, SQL, summarize): " + totals);
+            // with their model calls: each turn's moderation, classify and summarize, and the SQL written once — the same
+            // question's SQL came from the demo's cache the next two times
+            assertEquals(3 * 3 + 1, totals.get("llm_calls").asLong(), "with their calls: " + totals);
         }
     }
 }
