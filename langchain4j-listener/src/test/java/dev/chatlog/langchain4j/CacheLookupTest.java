@@ -3,7 +3,7 @@ package dev.chatlog.langchain4j;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.chatlog.core.CacheLookup;
+import dev.chatlog.core.cache.CacheLookup;
 import dev.chatlog.core.ChatLogger;
 import dev.chatlog.core.MessageTurn;
 import dev.chatlog.micrometer.ChatLogMeters;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.chatlog.core.CallType;
 import dev.chatlog.core.ChatLogger;
-import dev.chatlog.core.ErrorCategory;
+import dev.chatlog.core.error.ErrorCategory;
 import dev.chatlog.core.MessageTurn;
 import dev.chatlog.langchain4j.OpenAiStub.Reply;
 import dev.chatlog.sql.Database;

@@ -19,7 +19,7 @@ public enum CallType {
      */
     STAGE,
     /**
-     * A lookup in one of the application's caches ({@link CacheLookup}): hit or miss ({@code finish_reason}), and for a
+     * A lookup in one of the application's caches ({@link dev.chatlog.core.cache.CacheLookup}): hit or miss ({@code finish_reason}), and for a
      * hit the time and cost it saved.
      */
     CACHE;

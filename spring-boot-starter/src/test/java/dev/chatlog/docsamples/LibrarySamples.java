@@ -1,7 +1,7 @@
 package dev.chatlog.docsamples;
 
 import dev.chatlog.budgets.JdbcBudgetGate;
-import dev.chatlog.core.CacheLookup;
+import dev.chatlog.core.cache.CacheLookup;
 import dev.chatlog.core.ChatContext;
 import dev.chatlog.core.ChatLogger;
 import dev.chatlog.core.MessageTurn;

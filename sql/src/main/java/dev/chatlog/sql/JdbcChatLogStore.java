@@ -8,7 +8,7 @@ import dev.chatlog.core.Batch;
 import dev.chatlog.core.CallType;
 import dev.chatlog.core.ChatLogSink;
 import dev.chatlog.core.ConversationMessage;
-import dev.chatlog.core.ErrorCategory;
+import dev.chatlog.core.error.ErrorCategory;
 import dev.chatlog.core.LlmCall;
 import java.math.BigDecimal;
 import java.time.Instant;

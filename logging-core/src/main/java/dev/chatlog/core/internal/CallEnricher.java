@@ -1,6 +1,6 @@
 package dev.chatlog.core.internal;
 
-import dev.chatlog.core.CacheLookup;
+import dev.chatlog.core.cache.CacheLookup;
 import dev.chatlog.core.CallType;
 import dev.chatlog.core.ConversationMessage;
 import dev.chatlog.core.LlmCall;

@@ -1,7 +1,7 @@
 package dev.chatlog.server.chat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.chatlog.core.CacheLookup;
+import dev.chatlog.core.cache.CacheLookup;
 import dev.chatlog.core.ChatContext;
 import dev.chatlog.core.ChatLogger;
 import dev.chatlog.core.MessageTurn;

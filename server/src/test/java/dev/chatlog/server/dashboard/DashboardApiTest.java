@@ -130,7 +130,7 @@ class DashboardApiTest {
         assertEquals(1, errors.size());
         assertEquals("TimeoutException", errors.at("/0/error_type").asText());
         assertEquals("timeout", errors.at("/0/error_category").asText());
-        assertEquals(dev.chatlog.core.ErrorCategory.TIMEOUT.suggestion(), errors.at("/0/suggestion").asText());
+        assertEquals(dev.chatlog.core.error.ErrorCategory.TIMEOUT.suggestion(), errors.at("/0/suggestion").asText());
         assertEquals("api-1", errors.at("/0/conversation_id").asText());
         JsonNode categories = analysis.get("errors_by_category");
         assertEquals(1, categories.size(), categories.toString());

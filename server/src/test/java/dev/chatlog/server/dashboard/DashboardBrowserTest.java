@@ -220,7 +220,7 @@ class DashboardBrowserTest {
         assertTrue(error.getText().contains("rate_limited"), error.getText());
         WebElement category = b.findElement(By.cssSelector("#error-categories tbody tr"));
         assertTrue(category.getText().startsWith("rate_limited 1"), category.getText());
-        assertTrue(category.getText().contains(dev.chatlog.core.ErrorCategory.RATE_LIMITED.suggestion()), category.getText());
+        assertTrue(category.getText().contains(dev.chatlog.core.error.ErrorCategory.RATE_LIMITED.suggestion()), category.getText());
         List<String> stages = b.findElements(By.cssSelector("#stages tbody tr")).stream().map(WebElement::getText).toList();
         assertTrue(stages.stream().anyMatch(s -> s.startsWith("stage run_sql")), stages.toString());
         assertFalse(b.findElements(By.cssSelector("#slowest tbody tr")).isEmpty());

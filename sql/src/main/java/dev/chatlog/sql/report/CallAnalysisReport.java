@@ -1,6 +1,6 @@
 package dev.chatlog.sql.report;
 
-import dev.chatlog.core.ErrorCategory;
+import dev.chatlog.core.error.ErrorCategory;
 import dev.chatlog.sql.query.Breakdowns;
 import dev.chatlog.sql.query.Filter;
 import dev.chatlog.sql.query.Planner;

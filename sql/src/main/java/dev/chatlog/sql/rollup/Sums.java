@@ -211,8 +211,8 @@ public final class Sums {
         if (!hit && !"miss".equals(c.finishReason())) return;
         add(hit ? Measure.CACHE_HITS : Measure.CACHE_MISSES, 1);
         if (!hit) return;
-        BigDecimal ms = decimal(c.metadata().get(dev.chatlog.core.CacheLookup.SAVED_MS));
-        BigDecimal cost = decimal(c.metadata().get(dev.chatlog.core.CacheLookup.SAVED_COST));
+        BigDecimal ms = decimal(c.metadata().get(dev.chatlog.core.cache.CacheLookup.SAVED_MS));
+        BigDecimal cost = decimal(c.metadata().get(dev.chatlog.core.cache.CacheLookup.SAVED_COST));
         if (ms != null) add(Measure.CACHE_SAVED_MS, ms);
         if (cost != null) add(Measure.CACHE_SAVED_COST, cost);
     }

@@ -1,4 +1,11 @@
-package dev.chatlog.core;
+package dev.chatlog.core.cache;
+
+import dev.chatlog.core.CallType;
+import dev.chatlog.core.ChatContext;
+import dev.chatlog.core.ChatLogger;
+import dev.chatlog.core.Ids;
+import dev.chatlog.core.LlmCall;
+import dev.chatlog.core.TokenSource;
 
 import java.math.BigDecimal;
 import java.time.Duration;

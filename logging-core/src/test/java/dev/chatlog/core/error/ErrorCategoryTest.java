@@ -1,4 +1,7 @@
-package dev.chatlog.core;
+package dev.chatlog.core.error;
+
+import dev.chatlog.core.CallType;
+import dev.chatlog.core.LlmCall;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
