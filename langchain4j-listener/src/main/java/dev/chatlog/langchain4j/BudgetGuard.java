@@ -97,6 +97,7 @@ public final class BudgetGuard {
         String providerName = provider != null ? provider : CallRenderer.providerName(modelProvider);
         Optional<PriceCatalog.Quote> quote = model == null ? Optional.empty() : prices.quote(model, providerName, clock.instant());
         Integer prompt = quote.isEmpty() ? null : worstCase.promptTokens(model, request); // null: a part whose tokens cannot be bounded
+        if (quote.isPresent() && !quote.get().rates().pricesTokens()) quote = Optional.empty(); // priced per image or minute only
         if (quote.isEmpty() || prompt == null) {
             BigDecimal unbounded = null; // enforced budgets refuse what cannot be bounded; alert-only ones do not count it
             BudgetGate.Hold hold = gate.reserve(who, unbounded);
@@ -119,6 +120,34 @@ public final class BudgetGuard {
         BudgetGate.Hold hold = gate.reserve(who, worst);
         return new Admitted(completion != null ? request : capped(request, asked, maxTokens), hold, model, providerName, rates, prompt,
                 maxTokens);
+    }
+
+    /**
+     * Reserves what {@code units} of {@code model} cost (a model billed by the unit: images, seconds of audio,
+     * characters, searches), priced as the logger prices its row; an enforced budget refuses a call it cannot price.
+     *
+     * @throws BudgetExceededException when an enforced budget refuses (nothing stays held)
+     */
+    BudgetGate.Hold admitUnits(String model, String providerName, java.util.Map<String, BigDecimal> units) {
+        BudgetSubject who = BudgetSubject.of(ChatContext.current(), model);
+        if (!gate.covers(who)) return BudgetGate.NONE;
+        return gate.reserve(who, unitCost(model, providerName, units));
+    }
+
+    /** What {@code units} of {@code model} cost at today's prices; null when they have no price. */
+    BigDecimal unitCost(String model, String providerName, java.util.Map<String, BigDecimal> units) {
+        if (model == null || units.isEmpty()) return null;
+        return prices.quote(model, provider != null ? provider : providerName, clock.instant())
+                .map(q -> q.rates().unitCost(units)).orElse(null);
+    }
+
+    /** A unit-billed call ended: its hold settled to {@code costUsd} (what it made), never throwing. */
+    static void settle(BudgetGate.Hold hold, BigDecimal costUsd) {
+        try {
+            hold.settle(costUsd);
+        } catch (RuntimeException e) {
+            log.warn("chatlog: settling a budget reservation failed; its lease will release it: {}", e.toString());
+        }
     }
 
     /** The call ended with {@code response}: the hold is settled to its cost. Never throws. */

@@ -131,6 +131,9 @@ public final class OpenAiStub implements AutoCloseable {
         server.createContext("/v1/embeddings", this::embeddings);
         server.createContext("/v1/messages", this::anthropic);
         server.createContext("/v1/models/", this::gemini);
+        server.createContext("/v1/images/generations", this::images);
+        server.createContext("/v1/audio/transcriptions", this::transcription);
+        server.createContext("/v1/audio/speech", this::speech);
         server.setExecutor(Executors.newFixedThreadPool(32));
         server.start();
     }
@@ -246,6 +249,76 @@ public final class OpenAiStub implements AutoCloseable {
             root.putObject("usage").put("prompt_tokens", tokens).put("total_tokens", tokens);
             send(ex, 200, "application/json", JSON.writeValueAsString(root));
         }
+    }
+
+    /** What the transcription route answers. */
+    public static final String TRANSCRIPT = "which kettles do you have";
+    /** The size of the images the image route makes. */
+    public static final int IMAGE_WIDTH = 64, IMAGE_HEIGHT = 32;
+    private volatile int mediaStatus = 200;
+
+    /** The status the image and audio routes answer with from now on (200: they work). */
+    public void mediaStatus(int status) {
+        this.mediaStatus = status;
+    }
+
+    private boolean mediaFailed(HttpExchange ex) throws IOException {
+        if (mediaStatus == 200) return false;
+        send(ex, mediaStatus, "application/json", "{\"error\":{\"message\":\"media refused\",\"type\":\"rate_limit_exceeded\"}}");
+        return true;
+    }
+
+    /** OpenAI's image generation: {@code n} PNG images of {@link #IMAGE_WIDTH} x {@link #IMAGE_HEIGHT}, as base64 and a URL. */
+    private void images(HttpExchange ex) throws IOException {
+        try (ex) {
+            JsonNode body = JSON.readTree(ex.getRequestBody());
+            requests.add(new Request(body));
+            if (mediaFailed(ex)) return;
+            java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(IMAGE_WIDTH, IMAGE_HEIGHT, java.awt.image.BufferedImage.TYPE_INT_RGB);
+            java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
+            javax.imageio.ImageIO.write(img, "png", png);
+            ObjectNode root = JSON.createObjectNode().put("created", 1_700_000_000L);
+            ArrayNode data = root.putArray("data");
+            for (int i = 0; i < Math.max(1, body.path("n").asInt(1)); i++) {
+                data.addObject().put("b64_json", java.util.Base64.getEncoder().encodeToString(png.toByteArray()))
+                        .put("revised_prompt", body.path("prompt").asText());
+            }
+            send(ex, 200, "application/json", JSON.writeValueAsString(root));
+        }
+    }
+
+    /** OpenAI's transcription (a multipart upload): {@link #TRANSCRIPT}. */
+    private void transcription(HttpExchange ex) throws IOException {
+        try (ex) {
+            byte[] upload = ex.getRequestBody().readAllBytes();
+            requests.add(new Request(JSON.createObjectNode().put("bytes", upload.length)));
+            if (mediaFailed(ex)) return;
+            send(ex, 200, "application/json", JSON.writeValueAsString(JSON.createObjectNode().put("text", TRANSCRIPT)));
+        }
+    }
+
+    /** OpenAI's speech: a WAV of silence, 8 kHz mono, one second per 20 characters of the input. */
+    private void speech(HttpExchange ex) throws IOException {
+        try (ex) {
+            JsonNode body = JSON.readTree(ex.getRequestBody());
+            requests.add(new Request(body));
+            if (mediaFailed(ex)) return;
+            byte[] wav = wav(Math.max(1, body.path("input").asText().length() / 20.0));
+            ex.getResponseHeaders().set("Content-Type", "audio/wav");
+            ex.sendResponseHeaders(200, wav.length);
+            ex.getResponseBody().write(wav);
+        }
+    }
+
+    /** A WAV file of {@code seconds} of silence, 8 kHz, 16-bit mono. */
+    public static byte[] wav(double seconds) throws IOException {
+        javax.sound.sampled.AudioFormat f = new javax.sound.sampled.AudioFormat(8_000, 16, 1, true, false);
+        long frames = Math.round(seconds * 8_000);
+        byte[] pcm = new byte[(int) frames * 2];
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        javax.sound.sampled.AudioSystem.write(new javax.sound.sampled.AudioInputStream(new java.io.ByteArrayInputStream(pcm), f, frames),
+                javax.sound.sampled.AudioFileFormat.Type.WAVE, out);
+        return out.toByteArray();
     }
 
     private static void send(HttpExchange ex, int status, String type, String body) throws IOException {

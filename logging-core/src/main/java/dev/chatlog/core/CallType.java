@@ -3,7 +3,8 @@ package dev.chatlog.core;
 /**
  * What kind of work one row of {@code chatbot_llm_calls} records: a call to a model (counted in the LLM-call
  * totals, with tokens and a price), an agent, or a step of the pipeline around the models (a tool execution, a
- * retrieval, a guardrail, a stage of the application's pipeline), timed and counted as such, with no tokens and no price of its own.
+ * retrieval, a guardrail, a stage of the application's pipeline, an external service), timed and counted as such, with no
+ * tokens and no price of its own (a service's cost is the one the application gives).
  */
 public enum CallType {
     CHAT, STREAMING_CHAT, EMBEDDING, TOOL, AGENT,
@@ -22,11 +23,32 @@ public enum CallType {
      * A lookup in one of the application's caches ({@link dev.chatlog.core.cache.CacheLookup}): hit or miss ({@code finish_reason}), and for a
      * hit the time and cost it saved.
      */
-    CACHE;
+    CACHE,
+    /** Images generated or edited by an image model ({@code ImageModel}): how many, their size; priced per image. */
+    IMAGE,
+    /** Speech transcribed to text ({@code AudioTranscriptionModel}): the audio's duration and format; priced per minute. */
+    TRANSCRIPTION,
+    /** Text synthesized to speech ({@code TextToSpeechModel}): the characters read; priced per character. */
+    SPEECH,
+    /** Documents re-ranked by a scoring model ({@code ScoringModel}): how many, the best score; priced per search. */
+    RERANK,
+    /**
+     * A call to an external service that is not a model (a speech service, a search API, a payment API): its duration,
+     * success and, when the application gives one, its cost; counted and grouped by service like the other steps.
+     */
+    SERVICE;
 
     /** Whether this is a call to a model (counted in LLM-call totals), not a step or an agent. */
     public boolean isModelCall() {
-        return this == CHAT || this == STREAMING_CHAT || this == EMBEDDING || this == MODERATION;
+        return this == CHAT || this == STREAMING_CHAT || this == EMBEDDING || this == MODERATION || billsByUnit();
+    }
+
+    /**
+     * Whether this is a model call billed by the unit (images, seconds of audio, characters, searches) rather than by
+     * the token: priced from the {@code billable_units} it records and a per-unit price, unpriced without one.
+     */
+    public boolean billsByUnit() {
+        return this == IMAGE || this == TRANSCRIPTION || this == SPEECH || this == RERANK;
     }
 
     /**
@@ -34,7 +56,7 @@ public enum CallType {
      * grouped by kind and name in the step figures.
      */
     public boolean isStep() {
-        return this == RETRIEVAL || this == GUARDRAIL || this == STAGE || this == CACHE;
+        return this == RETRIEVAL || this == GUARDRAIL || this == STAGE || this == CACHE || this == SERVICE;
     }
 
     /** The value stored in the database. */

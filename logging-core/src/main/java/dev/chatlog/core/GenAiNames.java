@@ -23,9 +23,9 @@ public final class GenAiNames {
     private GenAiNames() {}
 
     /**
-     * {@code gen_ai.operation.name}: chat, embeddings, execute_tool, invoke_agent, retrieval; the conventions name no
-     * operation for guardrails, moderation and pipeline stages, so these are {@code guardrail}, {@code moderation} and
-     * {@code stage} (custom values).
+     * {@code gen_ai.operation.name}: chat, embeddings, execute_tool, invoke_agent, retrieval, generate_content (images);
+     * the conventions name no operation for guardrails, moderation, pipeline stages, cache lookups, transcription,
+     * speech, re-ranking and external services, so these are custom values named for what they do.
      */
     public static String operation(CallType type) {
         return switch (type) {
@@ -38,6 +38,11 @@ public final class GenAiNames {
             case MODERATION -> "moderation";
             case STAGE -> "stage";
             case CACHE -> "cache_lookup";
+            case IMAGE -> "generate_content";
+            case TRANSCRIPTION -> "transcription";
+            case SPEECH -> "speech";
+            case RERANK -> "rerank";
+            case SERVICE -> "service";
         };
     }
 

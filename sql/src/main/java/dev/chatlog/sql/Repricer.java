@@ -107,11 +107,25 @@ public final class Repricer {
         }
     }
 
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    /** A unit-billed call's {@code billable_units} (what it is priced by) as its metadata; none for the others. */
+    private static Map<String, Object> units(String json) {
+        if (json == null) return Map.of();
+        try {
+            Object units = JSON.readValue(json, Object.class);
+            return units instanceof Map<?, ?> ? Map.of(dev.chatlog.core.price.BillableUnits.KEY, units) : Map.of();
+        } catch (java.io.IOException e) {
+            return Map.of();
+        }
+    }
+
     private Batch batch(Handle h, List<Long> ids, boolean dryRun) {
         List<Row> rows = h.createQuery("""
                         SELECT c.id, c.call_id, c.conversation_id, c.message_id, c.call_type, c.agent, c.function_name, c.chat_mode,
                                c.user_id, c.provider, c.model, c.response_model, c.input_tokens, c.output_tokens,
                                c.cached_input_tokens, c.cache_write_tokens, c.cost_estimate, c.priced, c.price_version, c.started_at,
+                               JSON_EXTRACT(c.metadata, '$.billable_units') AS units,
                                m.intent, m.`timestamp` AS message_at
                         FROM chatbot_llm_calls c
                         LEFT JOIN chatbot_conversation_messages m ON m.conversation_id = c.conversation_id AND m.message_id = c.message_id
@@ -126,7 +140,8 @@ public final class Repricer {
                             .outputTokens(rs.getInt("output_tokens")).cachedInputTokens(rs.getInt("cached_input_tokens"))
                             .cacheWriteTokens(rs.getInt("cache_write_tokens")).costEstimate(rs.getBigDecimal("cost_estimate"))
                             .priced(rs.getBoolean("priced")).priceVersion(rs.getString("price_version"))
-                            .startedAt(rs.getObject("started_at", LocalDateTime.class).toInstant(ZoneOffset.UTC)).build();
+                            .startedAt(rs.getObject("started_at", LocalDateTime.class).toInstant(ZoneOffset.UTC))
+                            .metadata(units(rs.getString("units"))).build();
                     LocalDateTime at = rs.getObject("message_at", LocalDateTime.class);
                     return new Row(rs.getLong("id"), call, rs.getString("intent"), at == null ? null : at.toInstant(ZoneOffset.UTC));
                 }).list();

@@ -77,22 +77,42 @@ public final class PriceCatalog {
         }
     }
 
-    /** This catalog with {@code model=input:output[:cached]} entries separated by {@code ;} on top. */
+    /**
+     * This catalog with entries separated by {@code ;} on top: {@code model=input:output[:cached]} (USD per million
+     * tokens) or {@code model=price/unit} (USD per image, minute, 1m_characters, 1k_searches...: {@link BillableUnits});
+     * several entries for one model add up (a model may have a price per token and per image).
+     */
     public PriceCatalog withInlineOverrides(String spec) {
         Map<String, ModelPrice> merged = new HashMap<>(overrides);
         for (String entry : spec.split(";")) {
             if (entry.isBlank()) continue;
             String[] kv = entry.split("=", 2);
-            String[] p = kv.length == 2 ? kv[1].split(":") : new String[0];
-            if (p.length < 2 || p.length > 3 || kv[0].isBlank()) {
-                throw new IllegalArgumentException("bad price override '" + entry + "': want model=input:output[:cached]");
+            if (kv.length != 2 || kv[0].isBlank()) {
+                throw new IllegalArgumentException("bad price override '" + entry + "': want model=input:output[:cached] or model=price/unit");
             }
+            String model = kv[0].trim().toLowerCase(Locale.ROOT);
+            ModelPrice had = merged.get(model);
             try {
-                String model = kv[0].trim().toLowerCase(Locale.ROOT);
+                if (kv[1].contains("/")) {
+                    String[] pu = kv[1].split("/", 2);
+                    BillableUnits.UnitPrice up = BillableUnits.parsePrice(new BigDecimal(pu[0].trim()), pu[1]);
+                    Map<String, BigDecimal> units = new HashMap<>(had == null ? Map.of() : had.perUnit());
+                    units.put(up.unit(), up.perUnit());
+                    merged.put(model, had == null ? new ModelPrice(model, null, null, null, null, null, units)
+                            : new ModelPrice(model, had.provider(), had.input(), had.output(), had.cachedInput(), had.cacheWrite(), units));
+                    continue;
+                }
+                String[] p = kv[1].split(":");
+                if (p.length < 2 || p.length > 3) {
+                    throw new IllegalArgumentException("bad price override '" + entry + "': want model=input:output[:cached] or model=price/unit");
+                }
                 merged.put(model, new ModelPrice(model, null, new BigDecimal(p[0].trim()), new BigDecimal(p[1].trim()),
-                        p.length == 3 ? new BigDecimal(p[2].trim()) : null, null));
+                        p.length == 3 ? new BigDecimal(p[2].trim()) : null, null, had == null ? null : had.perUnit()));
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("bad price override '" + entry + "': prices must be numbers");
+            } catch (IllegalArgumentException e) {
+                if (e.getMessage() != null && e.getMessage().startsWith("bad price override")) throw e;
+                throw new IllegalArgumentException("bad price override '" + entry + "': " + e.getMessage());
             }
         }
         return new PriceCatalog(version + "+env-" + Integer.toHexString(spec.hashCode()), merged, data, discounts);
@@ -129,13 +149,22 @@ public final class PriceCatalog {
             Map.Entry<String, JsonNode> e = it.next();
             String name = e.getKey().toLowerCase(Locale.ROOT);
             JsonNode p = e.getValue();
-            if (!p.hasNonNull("input") || !p.hasNonNull("output")) {
-                throw new IllegalArgumentException("price of " + name + " needs input and output");
+            Map<String, BigDecimal> units = new HashMap<>();
+            for (Iterator<String> keys = p.fieldNames(); keys.hasNext(); ) {
+                String key = keys.next();
+                if (!key.startsWith("per_")) continue;
+                if (!p.get(key).isNumber()) throw new IllegalArgumentException("price of " + name + ": " + key + " must be a number");
+                BillableUnits.UnitPrice up = BillableUnits.parsePrice(p.get(key).decimalValue(), key.substring(4));
+                units.put(up.unit(), up.perUnit());
+            }
+            boolean tokens = p.hasNonNull("input") || p.hasNonNull("output");
+            if ((tokens || units.isEmpty()) && (!p.hasNonNull("input") || !p.hasNonNull("output"))) {
+                throw new IllegalArgumentException("price of " + name + " needs input and output (or a per-unit price such as per_image)");
             }
             prices.put(name, new ModelPrice(name, p.path("provider").asText(null),
-                    p.get("input").decimalValue(), p.get("output").decimalValue(),
+                    tokens ? p.get("input").decimalValue() : null, tokens ? p.get("output").decimalValue() : null,
                     p.hasNonNull("cached_input") ? p.get("cached_input").decimalValue() : null,
-                    p.hasNonNull("cache_write") ? p.get("cache_write").decimalValue() : null));
+                    p.hasNonNull("cache_write") ? p.get("cache_write").decimalValue() : null, units));
         }
         return prices;
     }
@@ -207,7 +236,7 @@ public final class PriceCatalog {
     private static Rates discounted(Rates r, BigDecimal factor) {
         if (factor == null) return r;
         return new Rates(scale(r.input(), factor), scale(r.cacheWrite(), factor), scale(r.cacheRead(), factor),
-                scale(r.output(), factor), r.requestsPerThousand() == null ? null : r.requestsPerThousand().multiply(factor));
+                scale(r.output(), factor), r.requestsPerThousand() == null ? null : r.requestsPerThousand().multiply(factor), r.perUnit());
     }
 
     private static Rates.Rate scale(Rates.Rate rate, BigDecimal factor) {
@@ -253,7 +282,12 @@ public final class PriceCatalog {
         Optional<Quote> q = quote(call.responseModel(), call.provider(), at, false).or(() -> quote(call.model(), call.provider(), at, false))
                 .or(() -> quote(call.responseModel(), call.provider(), at, true)).or(() -> quote(call.model(), call.provider(), at, true));
         LlmCall.Builder b = call.toBuilder().priceVersion(version);
-        if (q.isEmpty()) {
+        Map<String, BigDecimal> units = BillableUnits.of(call.metadata());
+        if (call.callType().billsByUnit() || !units.isEmpty()) { // priced by what it made, never by tokens it estimated
+            BigDecimal cost = q.map(x -> x.rates().unitCost(units)).orElse(null);
+            return cost == null ? b.priced(false).costEstimate(null).build() : b.priced(true).costEstimate(cost).build();
+        }
+        if (q.isEmpty() || !q.get().rates().pricesTokens()) {
             return b.priced(false).costEstimate(null).build();
         }
         int in = call.inputTokens() == null ? 0 : call.inputTokens();

@@ -7,11 +7,42 @@ import java.util.List;
 /**
  * What one model costs, in USD per million tokens (and per thousand requests): the rates of the
  * genai-prices data model, whichever source they came from. A null rate is a kind of token the
- * model has no price for: cache reads then cost the input rate, cache writes the input rate.
+ * model has no price for: cache reads then cost the input rate, cache writes the input rate. {@code perUnit} prices
+ * models billed by the unit ({@link BillableUnits}: USD per image, per second of audio, per character, per search).
  */
-public record Rates(Rate input, Rate cacheWrite, Rate cacheRead, Rate output, BigDecimal requestsPerThousand) {
+public record Rates(Rate input, Rate cacheWrite, Rate cacheRead, Rate output, BigDecimal requestsPerThousand,
+                    java.util.Map<String, BigDecimal> perUnit) {
     private static final BigDecimal MILLION = BigDecimal.valueOf(1_000_000);
     private static final BigDecimal THOUSAND = BigDecimal.valueOf(1_000);
+
+    public Rates {
+        perUnit = perUnit == null ? java.util.Map.of() : java.util.Map.copyOf(perUnit);
+    }
+
+    /** Token rates only (the price data's kind). */
+    public Rates(Rate input, Rate cacheWrite, Rate cacheRead, Rate output, BigDecimal requestsPerThousand) {
+        this(input, cacheWrite, cacheRead, output, requestsPerThousand, null);
+    }
+
+    /** Whether these rates price tokens at all (a price given only per image or per minute does not). */
+    public boolean pricesTokens() {
+        return input != null || output != null;
+    }
+
+    /**
+     * The cost of {@code units} ({@link BillableUnits}): each quantity times its price per unit; null (unpriced, never
+     * $0) when there are none or one of them has no price here.
+     */
+    public BigDecimal unitCost(java.util.Map<String, BigDecimal> units) {
+        if (units == null || units.isEmpty()) return null;
+        BigDecimal usd = BigDecimal.ZERO;
+        for (var e : units.entrySet()) {
+            BigDecimal price = perUnit.get(e.getKey());
+            if (price == null) return null;
+            usd = usd.add(price.multiply(e.getValue()));
+        }
+        return usd.setScale(10, RoundingMode.HALF_UP);
+    }
 
     /**
      * One rate, flat or with long-context tiers. Tiers are cliffs, as genai-prices and the vendors
