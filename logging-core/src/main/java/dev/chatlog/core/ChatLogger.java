@@ -1,7 +1,6 @@
 package dev.chatlog.core;
 
 import dev.chatlog.core.internal.spool.DiskSpool;
-
 import dev.chatlog.core.internal.CallEnricher;
 import dev.chatlog.core.internal.Handoff;
 import dev.chatlog.core.internal.MemoryWriter;
@@ -13,7 +12,6 @@ import dev.chatlog.core.internal.SpoolShipper;
 import dev.chatlog.core.internal.Spooler;
 import dev.chatlog.core.internal.StoreWriter;
 import dev.chatlog.core.internal.TurnSummaries;
-
 import dev.chatlog.core.price.PriceCatalog;
 import dev.chatlog.core.text.Masker;
 import dev.chatlog.core.token.TokenCounter;
@@ -125,10 +123,7 @@ public final class ChatLogger implements AutoCloseable {
         if (pipeline.durable()) handoff.offerMarker(new RecordCodec.TurnOpened(conversationId, messageId, userInput, at));
     }
 
-    /**
-     * Opens an agent step (an {@code agent} row) under the current context; calls made on this
-     * thread until it closes are its children. Nestable.
-     */
+    /** Opens an agent step (an {@code agent} row) under the current context: calls on this thread until it closes are its children. */
     public StepScope beginAgent(String name) {
         return new StepScope(this, CallType.AGENT, name, null);
     }
@@ -138,13 +133,16 @@ public final class ChatLogger implements AutoCloseable {
         return new StepScope(this, CallType.TOOL, name, arguments);
     }
 
-    /**
-     * Opens a stage of the pipeline (a {@code stage} row named {@code name}, e.g. {@code stt}, {@code tts}) under the
-     * current context: everything done on this thread until it closes is its child; nestable with agents, tools and
-     * other stages; on another thread, hand over {@link StepScope#context()}.
-     */
+    /** Opens a pipeline stage ({@code stage} row {@code stt}, {@code tts}) under the current context, nestable like agents
+     *  and tools: what this thread does until it closes is its child; on another thread, hand over {@link StepScope#context()}. */
     public StepScope beginStage(String name) {
         return new StepScope(this, CallType.STAGE, name, null);
+    }
+
+    /** Opens a call to a service that is not a model ({@code service} row {@code stripe}, input {@code POST /v1/charges}):
+     *  its cost by {@link StepScope#cost}, its failure by {@link StepScope#failed}. */
+    public StepScope beginService(String service, String operation) {
+        return new StepScope(this, CallType.SERVICE, service, operation);
     }
 
     /**

@@ -77,6 +77,13 @@ public final class StepScope implements AutoCloseable {
         return this;
     }
 
+    /** What this step cost in USD, for a service the application pays per call (stored as priced by the caller). */
+    public StepScope cost(java.math.BigDecimal usd) {
+        if (usd != null && usd.signum() < 0) throw new IllegalArgumentException("a cost cannot be negative: " + usd);
+        row.costEstimate(usd);
+        return this;
+    }
+
     public StepScope failed(Throwable error) {
         row.success(false).errorType(error.getClass().getName()).errorMessage(error.getMessage());
         return this;

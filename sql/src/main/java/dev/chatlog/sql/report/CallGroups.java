@@ -3,6 +3,7 @@ package dev.chatlog.sql.report;
 import dev.chatlog.sql.query.Breakdowns;
 import dev.chatlog.sql.query.Filter;
 import dev.chatlog.sql.query.Planner;
+import dev.chatlog.sql.query.Rows;
 import dev.chatlog.sql.query.Window;
 import dev.chatlog.sql.rollup.Dimension;
 import dev.chatlog.sql.rollup.Histogram;
@@ -71,8 +72,8 @@ final class CallGroups {
     }
 
     /**
-     * Steps other than tools (retrievals, guardrails, stages) by kind and name: executions, failures, average duration
-     * (exact) and p95 (from the step histogram), busiest first. From the {@code step} rollups; under an agent or
+     * Steps other than tools (retrievals, guardrails, stages, cache lookups, external services) by kind and name:
+     * executions, failures, cost (services the application priced), average duration (exact) and p95 (from the step histogram), busiest first. From the {@code step} rollups; under an agent or
      * chat-mode filter, from the step rows that match it (a step has no model, and its name is not a function: like
      * the tools, those two filters do not apply).
      */
@@ -88,6 +89,7 @@ final class CallGroups {
             m.put("executions", executions);
             m.put("failures", s.count(Measure.FAILED_STEP_CALLS));
             m.put("avg_duration_ms", round2(s.amount(Measure.STEP_DURATION_MS).doubleValue() / executions));
+            m.put("cost", Rows.plain(s.amount(Measure.STEP_COST))); // an external service's, where the application priced it
             BigDecimal max = s.amount(Measure.MAX_DURATION_MS);
             m.put("p95_duration_ms", Histogram.percentile(s.latency(), 95, max.signum() > 0 ? max.doubleValue() : null));
             out.add(m);
@@ -109,7 +111,7 @@ final class CallGroups {
             m.put("successful_messages", messages - s.count(Measure.FAILED_MESSAGES));
             m.put("llm_calls", s.count(Measure.LLM_CALLS));
             m.put("tokens", s.count(Measure.TOTAL_TOKENS));
-            m.put("cost", dev.chatlog.sql.query.Rows.plain(s.amount(Measure.COST)));
+            m.put("cost", Rows.plain(s.amount(Measure.COST)));
             m.put("avg_response_time_ms", round2(s.amount(Measure.MESSAGE_DURATION_MS).doubleValue() / messages));
             out.add(m);
         });

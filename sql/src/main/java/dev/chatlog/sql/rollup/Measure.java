@@ -23,7 +23,9 @@ public enum Measure {
     /** Steps other than tools ({@link dev.chatlog.core.CallType#isStep()}: retrievals, guardrails, stages), V18 on. */
     STEP_CALLS(Kind.COUNT), FAILED_STEP_CALLS(Kind.COUNT), STEP_DURATION_MS(Kind.AMOUNT),
     /** Cache lookups ({@code cache} rows), V20 on: hits, misses, and what the hits saved (time, and cost where known). */
-    CACHE_HITS(Kind.COUNT), CACHE_MISSES(Kind.COUNT), CACHE_SAVED_MS(Kind.AMOUNT), CACHE_SAVED_COST(Kind.AMOUNT);
+    CACHE_HITS(Kind.COUNT), CACHE_MISSES(Kind.COUNT), CACHE_SAVED_MS(Kind.AMOUNT), CACHE_SAVED_COST(Kind.AMOUNT),
+    /** What priced steps cost ({@code service} rows with the application's cost), V21 on; model calls' cost is {@link #COST}. */
+    STEP_COST(Kind.AMOUNT);
 
     public enum Kind { COUNT, AMOUNT, MAX }
 

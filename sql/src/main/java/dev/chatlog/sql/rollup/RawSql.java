@@ -27,7 +27,8 @@ public final class RawSql {
 
     /** The {@code step} dimension's columns over step rows (durations in the latency histogram). */
     public static final String STEP_COLUMNS = "COUNT(*) AS step_calls, SUM(NOT success) AS failed_step_calls, "
-            + "SUM(duration_ms) AS step_duration_ms, MAX(duration_ms) AS max_duration_ms, " + cacheColumns()
+            + "SUM(duration_ms) AS step_duration_ms, MAX(duration_ms) AS max_duration_ms, "
+            + "COALESCE(SUM(IF(priced, cost_estimate, 0)), 0) AS step_cost, " + cacheColumns()
             + histogram(STEP_CALL, "duration_ms", Sums.LATENCY_COLUMNS);
 
     /** The {@code intent} dimension's columns over {@code chatbot_conversation_messages} rows. */
@@ -50,7 +51,8 @@ public final class RawSql {
                 .append(", SUM(call_type = 'tool') AS tool_calls, SUM(call_type = 'tool' AND NOT success) AS failed_tool_calls")
                 .append(", SUM(call_type = 'agent') AS agent_calls")
                 .append(", SUM(").append(STEP_CALL).append(") AS step_calls, SUM(").append(STEP_CALL).append(" AND NOT success) AS failed_step_calls")
-                .append(", SUM(IF(").append(STEP_CALL).append(", duration_ms, 0)) AS step_duration_ms, ").append(cacheColumns());
+                .append(", SUM(IF(").append(STEP_CALL).append(", duration_ms, 0)) AS step_duration_ms")
+                .append(", COALESCE(SUM(IF(").append(STEP_CALL).append(" AND priced, cost_estimate, 0)), 0) AS step_cost, ").append(cacheColumns());
         for (Measure m : new Measure[] {Measure.INPUT_TOKENS, Measure.OUTPUT_TOKENS, Measure.CACHED_INPUT_TOKENS,
                 Measure.REASONING_TOKENS, Measure.TOTAL_TOKENS}) {
             sql.append(", SUM(IF(").append(mc).append(", ").append(m.column()).append(", 0)) AS ").append(m.column());

@@ -171,6 +171,7 @@ public final class Sums {
         if (c.callType().isStep()) {
             add(Measure.STEP_CALLS, 1).add(Measure.FAILED_STEP_CALLS, c.success() ? 0 : 1);
             add(Measure.STEP_DURATION_MS, stored(c.durationMs()));
+            if (c.priced() && c.costEstimate() != null) add(Measure.STEP_COST, c.costEstimate());
             if (c.callType() == CallType.CACHE) addLookup(c);
             return;
         }
