@@ -40,15 +40,18 @@ final class CallRenderer {
                 .finishReason(response.finishReason() == null ? null : response.finishReason().name().toLowerCase(Locale.ROOT))
                 .outputText(output);
         TokenUsage usage = response.tokenUsage();
-        if (usage != null && usage.inputTokenCount() != null && usage.outputTokenCount() != null) {
+        PromptParts parts = PromptParts.of(request.messages(), providerName(provider), model);
+        boolean reported = usage != null && usage.inputTokenCount() != null && usage.outputTokenCount() != null;
+        if (reported) {
             UsageDetails d = UsageDetails.of(usage);
             b.inputTokens(d.inputTokens()).outputTokens(d.outputTokens()).cachedInputTokens(d.cachedInputTokens()).cacheWriteTokens(d.cacheWriteTokens())
                     .reasoningTokens(d.reasoningTokens()).tokenSource(TokenSource.PROVIDER);
         } else {
-            b.inputTokens(tokens.countChat(model, prompt(request))).outputTokens(tokens.countText(model, output))
+            b.inputTokens(tokens.countChat(model, prompt(request)) + parts.imageTokens()).outputTokens(tokens.countText(model, output))
                     .tokenSource(TokenSource.ESTIMATED);
         }
         Map<String, Object> meta = parameters(request);
+        if (!parts.isEmpty()) meta.putAll(parts.metadata(!reported)); // a vision or multimodal call: what it sent besides text
         if (ai != null && ai.hasToolExecutionRequests()) {
             meta.put("tool_calls", ai.toolExecutionRequests().stream().map(ToolExecutionRequest::name).toList());
         }
@@ -71,7 +74,9 @@ final class CallRenderer {
             shown = shown.getCause();
         }
         // The prompt was sent (or would have been): estimate its tokens; nothing came back.
-        return b.inputTokens(tokens.countChat(request.modelName(), prompt(request))).outputTokens(0)
+        PromptParts parts = PromptParts.of(request.messages(), providerName(provider), request.modelName());
+        if (!parts.isEmpty()) meta.putAll(parts.metadata(true));
+        return b.inputTokens(tokens.countChat(request.modelName(), prompt(request)) + parts.imageTokens()).outputTokens(0)
                 .tokenSource(TokenSource.ESTIMATED).success(false).errorType(error.getClass().getName())
                 .errorMessage(shown.getMessage()).finishReason("error").metadata(meta).build();
     }

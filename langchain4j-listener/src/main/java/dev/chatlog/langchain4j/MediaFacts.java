@@ -33,7 +33,13 @@ final class MediaFacts {
     }
 
     static String imageSize(Image image) {
-        byte[] bytes = decode(image.base64Data());
+        int[] d = imageDimensions(image);
+        return d == null ? null : d[0] + "x" + d[1];
+    }
+
+    /** The image's width and height from its header; null when it is given by URL or cannot be read. */
+    static int[] imageDimensions(Image image) {
+        byte[] bytes = image == null ? null : decode(image.base64Data());
         if (bytes == null) return null;
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
             var readers = ImageIO.getImageReaders(in);
@@ -41,7 +47,7 @@ final class MediaFacts {
             ImageReader reader = readers.next();
             try {
                 reader.setInput(in, true, true);
-                return reader.getWidth(0) + "x" + reader.getHeight(0);
+                return new int[] {reader.getWidth(0), reader.getHeight(0)};
             } finally {
                 reader.dispose();
             }
@@ -78,7 +84,8 @@ final class MediaFacts {
         }
     }
 
-    private static byte[] decode(String base64) {
+    /** The bytes of base64 data (null when there is none, or it is not base64). */
+    static byte[] decode(String base64) {
         if (base64 == null || base64.isEmpty()) return null;
         try {
             return Base64.getDecoder().decode(base64);
