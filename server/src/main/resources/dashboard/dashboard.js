@@ -648,9 +648,13 @@
       n.children && n.children.length ? tree(n.children, false) : null)));
   }
 
+  /** The call types that are model calls (CallType.isModelCall): tokens and a price of their own. */
+  const MODEL_CALLS = new Set(['chat', 'streaming_chat', 'embedding', 'moderation', 'image', 'transcription', 'speech', 'rerank']);
+
   function nodeLine(n) {
     const r = n.rollup || {};
-    const model = n.call_type === 'chat' || n.call_type === 'streaming_chat' || n.call_type === 'embedding' || n.call_type === 'moderation';
+    const model = MODEL_CALLS.has(n.call_type);
+    const costed = model || (n.call_type === 'service' && n.priced); // an external service the application priced
     const name = n.call_type === 'agent' ? orNone(n.agent, 'agent') : orNone(n.function_name, orNone(n.model, n.call_type));
     const hasChildren = n.children && n.children.length > 0;
     return el('div', { class: 'node-line' },
@@ -658,7 +662,7 @@
       el('span', { class: 'name' }, name),
       model && n.model ? el('span', { class: 'fig' }, n.model) : null,
       model ? el('span', { class: 'fig' }, fmtInt(n.input_tokens) + ' in / ' + fmtInt(n.output_tokens) + ' out') : null,
-      model ? el('span', { class: 'fig cost' }, n.priced === false ? 'unpriced' : fmtCost(n.cost_estimate)) : null,
+      costed ? el('span', { class: 'fig cost' }, n.priced === false ? 'unpriced' : fmtCost(n.cost_estimate)) : null,
       el('span', { class: 'fig' }, fmtMs(n.duration_ms)),
       hasChildren ? el('span', { class: 'fig' }, 'subtree ' + fmtInt(r.llm_calls) + ' calls · ' + fmtInt(r.total_tokens) + ' tokens · ' + fmtCost(r.cost)) : null,
       n.success === false ? el('span', { class: 'badge failed' }, orNone(n.error_type, 'failed')) : null);

@@ -141,6 +141,15 @@ public final class BudgetGuard {
                 .map(q -> q.rates().unitCost(units)).orElse(null);
     }
 
+    /** A unit-billed call failed before making anything: its hold released, never throwing. */
+    static void release(BudgetGate.Hold hold) {
+        try {
+            hold.release();
+        } catch (RuntimeException e) {
+            log.warn("chatlog: releasing a budget reservation failed; its lease will release it: {}", e.toString());
+        }
+    }
+
     /** A unit-billed call ended: its hold settled to {@code costUsd} (what it made), never throwing. */
     static void settle(BudgetGate.Hold hold, BigDecimal costUsd) {
         try {

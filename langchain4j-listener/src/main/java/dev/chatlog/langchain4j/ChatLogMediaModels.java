@@ -24,11 +24,13 @@ import java.util.Map;
  * Records the models LangChain4j has no listener for, by wrapping them: an {@link ImageModel} ({@code image} rows:
  * images made, their size), an {@link AudioTranscriptionModel} ({@code transcription}: the audio's duration and
  * format), a {@link TextToSpeechModel} ({@code speech}: characters read, audio made) and a {@link ScoringModel}
- * ({@code rerank}: documents scored, the best score). Each row records its {@link BillableUnits} and is priced by
+ * ({@code rerank}: documents scored, the best score; a search per 100 documents). Each row records its {@link BillableUnits} and is priced by
  * them at the model's per-unit price ({@code CHATLOG_PRICES=dall-e-3=0.04/image;whisper-1=0.006/minute}); the bundled
  * price data has no per-unit prices, so without one the row is unpriced, never $0. With a {@link BudgetGuard}, each
  * call is admitted at what its request will make (an enforced budget refuses what it cannot price) and settled at
- * what it made. These interfaces do not name their model: {@code modelName} is the name the row and the prices use.
+ * what it made (a transcription's seconds are read from its header: WAV, AIFF or AU; audio in another format, or by
+ * URL, has no known duration, so it stays unpriced and an enforced budget refuses it). These interfaces do not name
+ * their model: {@code modelName} is the name the row and the prices use.
  */
 public final class ChatLogMediaModels {
     private ChatLogMediaModels() {}
@@ -78,25 +80,37 @@ public final class ChatLogMediaModels {
         return Map.of(unit, BigDecimal.valueOf(quantity));
     }
 
+    private static List<Image> images(List<Image> images) {
+        return images == null ? List.of() : images.stream().filter(java.util.Objects::nonNull).toList();
+    }
+
     private record ObservedImages(ImageModel delegate, MediaCall call) implements ImageModel {
         @Override
         public Response<Image> generate(String prompt) {
-            return call.run(prompt, () -> asked("generate", 1), () -> delegate.generate(prompt), r -> made("generate", r == null ? List.of() : List.of(r.content())));
+            return call.run(prompt, one("generate"), () -> delegate.generate(prompt));
         }
 
         @Override
         public Response<List<Image>> generate(String prompt, int n) {
-            return call.run(prompt, () -> asked("generate", n), () -> delegate.generate(prompt, n), r -> made("generate", r == null ? List.of() : r.content()));
+            return call.run(prompt, new MediaCall.Parts<>(() -> units(BillableUnits.IMAGE, n),
+                    r -> units(BillableUnits.IMAGE, r == null ? 0 : images(r.content()).size()),
+                    () -> asked("generate", n), r -> made("generate", r == null ? List.of() : r.content())), () -> delegate.generate(prompt, n));
         }
 
         @Override
         public Response<Image> edit(Image image, String prompt) {
-            return call.run(prompt, () -> asked("edit", 1), () -> delegate.edit(image, prompt), r -> made("edit", r == null ? List.of() : List.of(r.content())));
+            return call.run(prompt, one("edit"), () -> delegate.edit(image, prompt));
         }
 
         @Override
         public Response<Image> edit(Image image, Image mask, String prompt) {
-            return call.run(prompt, () -> asked("edit", 1), () -> delegate.edit(image, mask, prompt), r -> made("edit", r == null ? List.of() : List.of(r.content())));
+            return call.run(prompt, one("edit"), () -> delegate.edit(image, mask, prompt));
+        }
+
+        private static MediaCall.Parts<Response<Image>> one(String operation) {
+            return new MediaCall.Parts<>(() -> units(BillableUnits.IMAGE, 1),
+                    r -> units(BillableUnits.IMAGE, r == null || r.content() == null ? 0 : 1),
+                    () -> asked(operation, 1), r -> made(operation, r == null || r.content() == null ? List.of() : List.of(r.content())));
         }
 
         private static MediaCall.Outcome asked(String operation, int n) {
@@ -104,7 +118,7 @@ public final class ChatLogMediaModels {
         }
 
         private static MediaCall.Outcome made(String operation, List<Image> images) {
-            List<Image> real = images == null ? List.of() : images.stream().filter(java.util.Objects::nonNull).toList();
+            List<Image> real = images(images);
             Map<String, Object> meta = new LinkedHashMap<>();
             meta.put("operation", operation);
             meta.put("images", real.size());
@@ -119,10 +133,11 @@ public final class ChatLogMediaModels {
     private record ObservedTranscription(AudioTranscriptionModel delegate, MediaCall call) implements AudioTranscriptionModel {
         @Override
         public AudioTranscriptionResponse transcribe(AudioTranscriptionRequest request) {
-            return call.run(request.prompt(), () -> audio(request), () -> delegate.transcribe(request), r -> {
-                MediaCall.Outcome a = audio(request);
-                return new MediaCall.Outcome(r == null ? null : r.text(), a.metadata(), a.units());
-            });
+            return call.run(request.prompt(), new MediaCall.Parts<>(() -> audio(request).units(), r -> audio(request).units(),
+                    () -> audio(request), r -> {
+                        MediaCall.Outcome a = audio(request);
+                        return new MediaCall.Outcome(r == null ? null : r.text(), a.metadata(), a.units());
+                    }), () -> delegate.transcribe(request));
         }
 
         @Override
@@ -130,6 +145,7 @@ public final class ChatLogMediaModels {
             return delegate.provider();
         }
 
+        /** The audio's facts: billed by its seconds, known from its header (WAV, AIFF, AU); other formats stay unpriced. */
         private static MediaCall.Outcome audio(AudioTranscriptionRequest request) {
             MediaFacts.AudioFacts a = MediaFacts.audio(request.audio());
             Map<String, Object> meta = new LinkedHashMap<>(a.metadata());
@@ -141,13 +157,14 @@ public final class ChatLogMediaModels {
     private record ObservedSpeech(TextToSpeechModel delegate, MediaCall call) implements TextToSpeechModel {
         @Override
         public TextToSpeechResponse synthesize(TextToSpeechRequest request) {
-            return call.run(request.text(), () -> asked(request), () -> delegate.synthesize(request), r -> {
-                MediaCall.Outcome asked = asked(request);
-                Map<String, Object> meta = new LinkedHashMap<>(asked.metadata());
-                MediaFacts.AudioFacts made = MediaFacts.audio(r == null ? null : r.audio());
-                made.metadata().forEach((k, v) -> meta.put("output_" + k, v));
-                return new MediaCall.Outcome(made.describe(), meta, asked.units());
-            });
+            return call.run(request.text(), new MediaCall.Parts<>(() -> asked(request).units(), r -> asked(request).units(),
+                    () -> asked(request), r -> {
+                        MediaCall.Outcome asked = asked(request);
+                        Map<String, Object> meta = new LinkedHashMap<>(asked.metadata());
+                        MediaFacts.AudioFacts made = MediaFacts.audio(r == null ? null : r.audio());
+                        made.metadata().forEach((k, v) -> meta.put("output_" + k, v));
+                        return new MediaCall.Outcome(made.describe(), meta, asked.units());
+                    }), () -> delegate.synthesize(request));
         }
 
         @Override
@@ -165,20 +182,23 @@ public final class ChatLogMediaModels {
         }
     }
 
+    /** Re-ranking services bill a search per query with up to this many documents (Cohere's definition). */
+    static final int DOCUMENTS_PER_SEARCH = 100;
+
     private record ObservedScoring(ScoringModel delegate, MediaCall call) implements ScoringModel {
         @Override
         public Response<List<Double>> scoreAll(List<TextSegment> segments, String query) {
             int n = segments == null ? 0 : segments.size();
-            return call.run(query, () -> new MediaCall.Outcome(null, Map.of("documents", n), units(BillableUnits.SEARCH, 1)),
-                    () -> delegate.scoreAll(segments, query), r -> {
+            Map<String, BigDecimal> searches = units(BillableUnits.SEARCH, Math.max(1, (n + DOCUMENTS_PER_SEARCH - 1) / DOCUMENTS_PER_SEARCH));
+            return call.run(query, new MediaCall.Parts<>(() -> searches, r -> searches,
+                    () -> new MediaCall.Outcome(null, Map.of("documents", n), searches), r -> {
                         Map<String, Object> meta = new LinkedHashMap<>();
                         meta.put("documents", n);
                         List<Double> scores = r == null || r.content() == null ? List.of() : r.content();
                         Double best = scores.stream().filter(java.util.Objects::nonNull).max(Double::compare).orElse(null);
                         if (best != null) meta.put("best_score", best);
-                        return new MediaCall.Outcome(n + " document(s) scored" + (best == null ? "" : ", best " + best), meta,
-                                units(BillableUnits.SEARCH, 1));
-                    });
+                        return new MediaCall.Outcome(n + " document(s) scored" + (best == null ? "" : ", best " + best), meta, searches);
+                    }), () -> delegate.scoreAll(segments, query));
         }
     }
 }

@@ -5,6 +5,7 @@ import dev.chatlog.core.ChatContext;
 import dev.chatlog.core.ChatLogger;
 import dev.chatlog.core.Ids;
 import dev.chatlog.core.LlmCall;
+import dev.chatlog.core.budget.BudgetException;
 import dev.chatlog.core.budget.BudgetGate;
 import dev.chatlog.core.price.BillableUnits;
 import java.math.BigDecimal;
@@ -17,19 +18,25 @@ import java.util.function.Supplier;
 /**
  * One call of a model that has no LangChain4j listener (images, transcription, speech, re-ranking), run and recorded
  * by the decorators of {@link ChatLogMediaModels}: admitted by the budgets at what its request will make, sent, settled
- * at what it made, and logged as a row of its type under the current context. The caller thread only captures
- * references: what needs reading (an image's size, an audio's duration) is read on the logger's thread. Nothing here
- * throws into the application but the model's own error and a budget's refusal.
+ * at what it made, and logged as a row of its type under the current context. On the caller's thread: the context,
+ * and, under budgets only, the units asked and made (counts; for audio, its header read for the duration). Everything
+ * the row shows is read on the logger's thread. Nothing reaches the application but the model's own error and a
+ * budget's refusal (or its being unavailable, when the budgets fail closed).
  */
 final class MediaCall {
-    /** What a finished call made: its output text, its metadata, the units it is billed for. */
+    /** What a call made (or, failed, asked for): its output text, its metadata, the units it is billed for. */
     record Outcome(String output, Map<String, Object> metadata, Map<String, BigDecimal> units) {}
+
+    /** The call's parts: the units its request asks (budgets), what it made (budgets), and its row's content. */
+    record Parts<T>(Supplier<Map<String, BigDecimal>> asked, Function<T, Map<String, BigDecimal>> made,
+                    Supplier<Outcome> request, Function<T, Outcome> outcome) {}
 
     private final ChatLogger logger;
     private final CallType type;
     private final String model;
     private final String provider;
     private final BudgetGuard budgets;
+    private final java.util.concurrent.atomic.AtomicLong failures = new java.util.concurrent.atomic.AtomicLong();
 
     MediaCall(ChatLogger logger, CallType type, String model, String provider, BudgetGuard budgets) {
         this.logger = java.util.Objects.requireNonNull(logger, "logger");
@@ -39,75 +46,102 @@ final class MediaCall {
         this.budgets = budgets;
     }
 
-    /**
-     * Runs {@code call}: {@code request} is what is sent (its units reserved in the budgets), {@code outcome} reads the
-     * result on the logger's thread.
-     */
-    <T> T run(String input, Supplier<Outcome> request, Supplier<T> call, Function<T, Outcome> outcome) {
-        ChatContext c;
-        int sequence;
-        try {
-            c = logger.context();
-            sequence = c.nextSequence();
-        } catch (RuntimeException e) {
-            return call.get(); // never break the caller: unrecorded, as any listener failure
-        }
-        Instant at = Instant.now();
-        long start = System.nanoTime();
+    /** chatlog's own failures while recording (never the application's). */
+    long failures() {
+        return failures.get();
+    }
+
+    private record Start(ChatContext context, int sequence, Instant at, long nanos) {}
+
+    <T> T run(String input, Parts<T> parts, Supplier<T> call) {
+        Start start = start();
+        Map<String, BigDecimal> asked = Map.of();
         BudgetGate.Hold hold = BudgetGate.NONE;
         if (budgets != null) {
-            Map<String, BigDecimal> asked = request.get().units();
+            asked = quietly(parts.asked(), Map.of()); // unknown: unpriced, which an enforced budget refuses
             try {
                 hold = budgets.admitUnits(model, provider, asked);
-            } catch (dev.chatlog.core.budget.BudgetExceededException refused) {
-                failed(c, sequence, at, start, input, request, refused);
+            } catch (BudgetException refused) {
+                failed(start, input, parts, refused);
                 throw refused;
+            } catch (RuntimeException e) {
+                failures.incrementAndGet(); // chatlog's own failure: the call goes on, unbudgeted
             }
         }
         T result;
         try {
             result = call.get();
         } catch (RuntimeException | Error e) {
-            hold.release();
-            failed(c, sequence, at, start, input, request, e);
+            if (budgets != null && WorstCase.isTimeout(e)) {
+                Map<String, BigDecimal> a = asked; // the provider may have made (and billed) what never arrived
+                BudgetGuard.settle(hold, quietly(() -> budgets.unitCost(model, provider, a), null));
+            } else {
+                BudgetGuard.release(hold);
+            }
+            failed(start, input, parts, e);
             throw e;
         }
-        long end = System.nanoTime();
         if (budgets != null) {
-            BudgetGate.Hold h = hold;
-            BigDecimal cost;
-            try {
-                cost = budgets.unitCost(model, provider, outcome.apply(result).units());
-            } catch (RuntimeException e) {
-                cost = null;
-            }
-            BudgetGuard.settle(h, cost);
+            BudgetGuard.settle(hold, quietly(() -> budgets.unitCost(model, provider, parts.made().apply(result)), null));
         }
-        logger.logCall(() -> {
-            Outcome o = outcome.apply(result);
-            return row(c, sequence, at, start, end, input, o).outputText(o.output()).build();
-        });
+        if (start != null) {
+            long end = System.nanoTime();
+            log(() -> {
+                Outcome o = parts.outcome().apply(result);
+                return row(start, end, input, o).outputText(o.output()).build();
+            });
+        }
         return result;
     }
 
-    private void failed(ChatContext c, int sequence, Instant at, long start, String input, Supplier<Outcome> request, Throwable error) {
+    private Start start() {
+        try {
+            ChatContext c = logger.context();
+            return new Start(c, c.nextSequence(), Instant.now(), System.nanoTime());
+        } catch (Throwable t) {
+            failures.incrementAndGet();
+            return null; // unrecorded, as any listener failure; the call itself goes on
+        }
+    }
+
+    private <T> void failed(Start start, String input, Parts<T> parts, Throwable error) {
+        if (start == null) return;
         long end = System.nanoTime();
-        logger.logCall(() -> {
-            Outcome asked = request.get();
+        log(() -> {
+            Outcome asked = parts.request().get();
             Map<String, Object> meta = new LinkedHashMap<>(asked.metadata());
             Integer status = CallRenderer.httpStatus(error);
             if (status != null) meta.put("http_status", status);
             Map<String, BigDecimal> none = new LinkedHashMap<>();
             asked.units().keySet().forEach(u -> none.put(u, BigDecimal.ZERO)); // a failed call made nothing to bill
-            return row(c, sequence, at, start, end, input, new Outcome(null, meta, none)).success(false)
+            return row(start, end, input, new Outcome(null, meta, none)).success(false)
                     .errorType(error.getClass().getName()).errorMessage(error.getMessage()).build();
         });
     }
 
-    private LlmCall.Builder row(ChatContext c, int sequence, Instant at, long start, long end, String input, Outcome o) {
+    private void log(Supplier<LlmCall> row) {
+        try {
+            logger.logCall(row);
+        } catch (Throwable t) {
+            failures.incrementAndGet();
+        }
+    }
+
+    private <V> V quietly(Supplier<V> s, V otherwise) {
+        try {
+            return s.get();
+        } catch (Throwable t) {
+            failures.incrementAndGet();
+            return otherwise;
+        }
+    }
+
+    private LlmCall.Builder row(Start s, long end, String input, Outcome o) {
         Map<String, Object> meta = new LinkedHashMap<>(o.metadata());
         if (!o.units().isEmpty()) meta.put(BillableUnits.KEY, new LinkedHashMap<>(o.units()));
-        return LlmCall.builder().callId(Ids.newId()).callType(type).startedAt(at).durationMs((end - start) / 1e6).context(c)
-                .callSequence(sequence).provider(provider).model(model).inputText(input).outputTokens(0).metadata(meta);
+        // billed by the unit: no tokens of its own (the prompt's would be an estimate of nothing the provider bills)
+        return LlmCall.builder().callId(Ids.newId()).callType(type).startedAt(s.at()).durationMs((end - s.nanos()) / 1e6).context(s.context())
+                .callSequence(s.sequence()).provider(provider).model(model).inputText(input).inputTokens(0).outputTokens(0)
+                .metadata(meta);
     }
 }

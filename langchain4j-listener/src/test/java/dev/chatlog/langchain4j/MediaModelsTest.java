@@ -256,5 +256,16 @@ class MediaModelsTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> PriceCatalog.bundled().withInlineOverrides("dall-e-3=0.04/picture"));
         assertTrue(e.getMessage().contains("picture") && e.getMessage().contains("1k_searches"), e.getMessage());
+        for (String bad : List.of("x=/image", "x=abc/image", "x=0.04/", "x=-1/image", "x=-1:2", "x=1:2:3:4")) {
+            assertThrows(IllegalArgumentException.class, () -> PriceCatalog.bundled().withInlineOverrides(bad), bad);
+        }
+        java.nio.file.Files.writeString(file, "{\"models\": {\"dall-e-3\": {\"PER_IMAGE\": -1}}}");
+        e = assertThrows(IllegalArgumentException.class, () -> PriceCatalog.bundled().withOverrides(file));
+        assertTrue(e.getMessage().contains("dall-e-3") && e.getMessage().contains("PER_IMAGE"), e.getMessage());
+        // a per-unit price beside a model the data prices by the token: both hold
+        PriceCatalog both = PriceCatalog.bundled().withInlineOverrides("gpt-4o=0.01/image");
+        var q = both.quote("gpt-4o", "openai", Instant.now()).orElseThrow();
+        assertTrue(q.rates().pricesTokens(), "the data's token prices stay");
+        assertEquals(0, new BigDecimal("0.01").compareTo(q.rates().perUnit().get("image")));
     }
 }

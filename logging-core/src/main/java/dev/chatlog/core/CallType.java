@@ -36,7 +36,12 @@ public enum CallType {
      * A call to an external service that is not a model (a speech service, a search API, a payment API): its duration,
      * success and, when the application gives one, its cost; counted and grouped by service like the other steps.
      */
-    SERVICE;
+    SERVICE,
+    /**
+     * An operation on an embedding store (a LangChain4j {@code EmbeddingStore}): a search with its matches and best
+     * score, an add or a remove with its count; a step named by its store.
+     */
+    VECTOR_STORE;
 
     /** Whether this is a call to a model (counted in LLM-call totals), not a step or an agent. */
     public boolean isModelCall() {
@@ -56,7 +61,7 @@ public enum CallType {
      * grouped by kind and name in the step figures.
      */
     public boolean isStep() {
-        return this == RETRIEVAL || this == GUARDRAIL || this == STAGE || this == CACHE || this == SERVICE;
+        return this == RETRIEVAL || this == GUARDRAIL || this == STAGE || this == CACHE || this == SERVICE || this == VECTOR_STORE;
     }
 
     /** The value stored in the database. */

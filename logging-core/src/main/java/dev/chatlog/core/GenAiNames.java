@@ -25,7 +25,7 @@ public final class GenAiNames {
     /**
      * {@code gen_ai.operation.name}: chat, embeddings, execute_tool, invoke_agent, retrieval, generate_content (images);
      * the conventions name no operation for guardrails, moderation, pipeline stages, cache lookups, transcription,
-     * speech, re-ranking and external services, so these are custom values named for what they do.
+     * speech, re-ranking, external services and embedding stores, so these are custom values named for what they do.
      */
     public static String operation(CallType type) {
         return switch (type) {
@@ -43,6 +43,7 @@ public final class GenAiNames {
             case SPEECH -> "speech";
             case RERANK -> "rerank";
             case SERVICE -> "service";
+            case VECTOR_STORE -> "vector_store";
         };
     }
 

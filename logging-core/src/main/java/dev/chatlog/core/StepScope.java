@@ -27,6 +27,7 @@ public final class StepScope implements AutoCloseable {
     private final ChatContext.Bound scope;
     private final ChatContext.Scope span;
     private final Map<String, Object> metadata = new LinkedHashMap<>();
+    private final CallType type;
     private boolean closed;
 
     StepScope(ChatLogger logger, CallType type, String name, String input) {
@@ -36,6 +37,7 @@ public final class StepScope implements AutoCloseable {
     /** A step under {@code parent} (a turn's own context when its stage is opened on another thread). */
     StepScope(ChatLogger logger, CallType type, String name, String input, ChatContext parent) {
         this.logger = logger;
+        this.type = type;
         String callId = Ids.newId();
         this.row = LlmCall.builder().callId(callId).callType(type).startedAt(Instant.now())
                 .context(parent).callSequence(parent.nextSequence())
@@ -77,10 +79,21 @@ public final class StepScope implements AutoCloseable {
         return this;
     }
 
-    /** What this step cost in USD, for a service the application pays per call (stored as priced by the caller). */
+    /** The largest cost one row can hold (the column's precision). */
+    private static final java.math.BigDecimal MAX_COST = new java.math.BigDecimal("99999999");
+
+    /**
+     * What this step cost in USD, for a service the application pays per call: stored as priced by the caller, to
+     * 10 decimals like every cost. Steps only (a service, a stage...): an agent's or a tool's cost is its children's,
+     * so it is not taken. A negative, or absurd (1e8 or more), cost is not taken either, and the row says so.
+     */
     public StepScope cost(java.math.BigDecimal usd) {
-        if (usd != null && usd.signum() < 0) throw new IllegalArgumentException("a cost cannot be negative: " + usd);
-        row.costEstimate(usd);
+        if (usd == null || !type.isStep()) return this;
+        if (usd.signum() < 0 || usd.compareTo(MAX_COST) > 0) {
+            metadata.put("invalid_cost", usd.toPlainString());
+            return this;
+        }
+        row.costEstimate(usd.setScale(10, java.math.RoundingMode.HALF_UP));
         return this;
     }
 

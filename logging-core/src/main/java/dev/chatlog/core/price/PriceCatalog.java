@@ -106,8 +106,13 @@ public final class PriceCatalog {
                 if (p.length < 2 || p.length > 3) {
                     throw new IllegalArgumentException("bad price override '" + entry + "': want model=input:output[:cached] or model=price/unit");
                 }
-                merged.put(model, new ModelPrice(model, null, new BigDecimal(p[0].trim()), new BigDecimal(p[1].trim()),
-                        p.length == 3 ? new BigDecimal(p[2].trim()) : null, null, had == null ? null : had.perUnit()));
+                BigDecimal[] rates = new BigDecimal[p.length];
+                for (int i = 0; i < p.length; i++) {
+                    rates[i] = new BigDecimal(p[i].trim());
+                    if (rates[i].signum() < 0) throw new IllegalArgumentException("bad price override '" + entry + "': a price cannot be negative");
+                }
+                merged.put(model, new ModelPrice(model, had == null ? null : had.provider(), rates[0], rates[1], p.length == 3 ? rates[2] : null,
+                        had == null ? null : had.cacheWrite(), had == null ? null : had.perUnit()));
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("bad price override '" + entry + "': prices must be numbers");
             } catch (IllegalArgumentException e) {
@@ -152,14 +157,23 @@ public final class PriceCatalog {
             Map<String, BigDecimal> units = new HashMap<>();
             for (Iterator<String> keys = p.fieldNames(); keys.hasNext(); ) {
                 String key = keys.next();
-                if (!key.startsWith("per_")) continue;
+                if (!key.toLowerCase(Locale.ROOT).startsWith("per_")) continue;
                 if (!p.get(key).isNumber()) throw new IllegalArgumentException("price of " + name + ": " + key + " must be a number");
-                BillableUnits.UnitPrice up = BillableUnits.parsePrice(p.get(key).decimalValue(), key.substring(4));
-                units.put(up.unit(), up.perUnit());
+                try {
+                    BillableUnits.UnitPrice up = BillableUnits.parsePrice(p.get(key).decimalValue(), key.substring(4));
+                    units.put(up.unit(), up.perUnit());
+                } catch (IllegalArgumentException bad) {
+                    throw new IllegalArgumentException("price of " + name + ": " + key + ": " + bad.getMessage());
+                }
             }
             boolean tokens = p.hasNonNull("input") || p.hasNonNull("output");
             if ((tokens || units.isEmpty()) && (!p.hasNonNull("input") || !p.hasNonNull("output"))) {
                 throw new IllegalArgumentException("price of " + name + " needs input and output (or a per-unit price such as per_image)");
+            }
+            for (String field : new String[] {"input", "output", "cached_input", "cache_write"}) {
+                if (p.hasNonNull(field) && p.get(field).decimalValue().signum() < 0) {
+                    throw new IllegalArgumentException("price of " + name + ": " + field + " cannot be negative");
+                }
             }
             prices.put(name, new ModelPrice(name, p.path("provider").asText(null),
                     tokens ? p.get("input").decimalValue() : null, tokens ? p.get("output").decimalValue() : null,
@@ -196,7 +210,18 @@ public final class PriceCatalog {
     private Optional<Quote> quote(String model, String provider, Instant at, boolean elsewhere) {
         if (model == null || model.isBlank()) return Optional.empty();
         ModelPrice own = override(model);
-        if (own != null) return Optional.of(new Quote(Quote.OVERRIDE, own.provider(), own.model(), own.rates()));
+        if (own != null && (own.input() != null || own.output() != null)) {
+            return Optional.of(new Quote(Quote.OVERRIDE, own.provider(), own.model(), own.rates()));
+        }
+        if (own != null) { // a price per image or minute only: its tokens (if any) keep the data's prices
+            Optional<Quote> tokens = dataQuote(model, provider, at, elsewhere);
+            return Optional.of(tokens.map(q -> new Quote(q.source(), q.provider(), q.model(), q.rates().withPerUnit(own.perUnit())))
+                    .orElse(new Quote(Quote.OVERRIDE, own.provider(), own.model(), own.rates())));
+        }
+        return dataQuote(model, provider, at, elsewhere);
+    }
+
+    private Optional<Quote> dataQuote(String model, String provider, Instant at, boolean elsewhere) {
         String p = dataProvider(provider);
         if (NOT_PRICED.equals(p)) return Optional.empty();
         String ref = model.trim().toLowerCase(Locale.ROOT);

@@ -24,6 +24,13 @@ public record Rates(Rate input, Rate cacheWrite, Rate cacheRead, Rate output, Bi
         this(input, cacheWrite, cacheRead, output, requestsPerThousand, null);
     }
 
+    /** These rates with {@code units} priced per unit too (a user's per-image price on top of the data's token rates). */
+    public Rates withPerUnit(java.util.Map<String, BigDecimal> units) {
+        java.util.Map<String, BigDecimal> all = new java.util.HashMap<>(perUnit);
+        all.putAll(units);
+        return new Rates(input, cacheWrite, cacheRead, output, requestsPerThousand, all);
+    }
+
     /** Whether these rates price tokens at all (a price given only per image or per minute does not). */
     public boolean pricesTokens() {
         return input != null || output != null;

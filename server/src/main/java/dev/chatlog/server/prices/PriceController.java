@@ -106,7 +106,9 @@ public final class PriceController {
         if (q.isEmpty()) {
             body.put("hint", "no price for this model" + (provider == null ? "" : " on " + provider) + ": the price data does not know it "
                     + "(local and self-hosted providers are never priced). Price it with CHATLOG_PRICES=" + model.toLowerCase(java.util.Locale.ROOT)
-                    + "=<input>:<output>[:<cached>] (USD per 1M tokens) or a CHATLOG_PRICES_FILE; calls stay unpriced (not $0) until then");
+                    + "=<input>:<output>[:<cached>] (USD per 1M tokens), " + model.toLowerCase(java.util.Locale.ROOT)
+                    + "=<price>/<unit> (a model billed per image, minute, 1m_characters or 1k_searches) or a CHATLOG_PRICES_FILE; "
+                    + "calls stay unpriced (not $0) until then");
             ctx.json(body);
             return;
         }
@@ -122,8 +124,14 @@ public final class PriceController {
         rates.put("requests_per_thousand", r.requestsPerThousand());
         rates.put("unit", "USD per 1M tokens (requests: per 1,000); cache rates null: those tokens cost the input rate");
         body.put("rates", rates);
+        if (!r.perUnit().isEmpty()) {
+            body.put("per_unit", new java.util.TreeMap<>(r.perUnit()));
+            body.put("per_unit_unit", "USD per one unit: image, audio_second, character, search, request");
+        }
         body.put("tokens", Map.of("input", in, "cached_input", cached, "cache_write", written, "output", out));
-        body.put("cost", r.cost(in, cached, written, out));
+        // a model priced only per unit has no token price: a call billed by tokens would be unpriced, never $0
+        body.put("cost", r.pricesTokens() ? r.cost(in, cached, written, out) : null);
+        if (!r.pricesTokens()) body.put("hint", "priced per unit only (see per_unit): calls billed by tokens stay unpriced");
         ctx.json(body);
     }
 

@@ -24,7 +24,8 @@ class PriceQuoteTest {
 
     @BeforeAll
     static void start() {
-        server = ServerTestSupport.start(Map.of("CHATLOG_PRICE_DISCOUNTS", "azure-open-ai=-20%"));
+        server = ServerTestSupport.start(Map.of("CHATLOG_PRICE_DISCOUNTS", "azure-open-ai=-20%",
+                "CHATLOG_PRICES", "dall-e-3=0.04/image;gpt-4o=0.01/image"));
         http = new Http("http://127.0.0.1:" + server.port());
     }
 
@@ -50,6 +51,18 @@ class PriceQuoteTest {
         assertEquals(0, new BigDecimal("1.25").compareTo(q.at("/rates/cache_read/applied").decimalValue()));
         assertEquals(0, new BigDecimal("0.004").compareTo(q.get("cost").decimalValue()), q.toString());
         assertTrue(q.get("price_version").asText().startsWith("genai-prices@47df840"), q.toString());
+    }
+
+    @Test
+    void should_quote_a_per_unit_price_with_no_token_cost_and_keep_the_datas_token_prices_beside_one() throws Exception {
+        JsonNode images = quote("model=dall-e-3&input_tokens=1000");
+        assertTrue(images.get("priced").asBoolean());
+        assertEquals(0, new BigDecimal("0.04").compareTo(images.at("/per_unit/image").decimalValue()), images.toString());
+        assertTrue(images.get("cost").isNull(), "no token price: no token cost, never $0");
+        JsonNode both = quote("model=gpt-4o&provider=openai&input_tokens=1000&output_tokens=200");
+        assertEquals("genai-prices", both.get("source").asText(), "a per-image price does not hide the data's token prices");
+        assertEquals(0, new BigDecimal("0.0045").compareTo(both.get("cost").decimalValue()), both.toString());
+        assertEquals(0, new BigDecimal("0.01").compareTo(both.at("/per_unit/image").decimalValue()));
     }
 
     @Test
