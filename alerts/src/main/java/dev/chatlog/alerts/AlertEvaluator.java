@@ -78,6 +78,7 @@ public final class AlertEvaluator {
     /** The rule's figure for every subject with rollup rows in its window (or its baseline). */
     public List<Observation> observe(AlertRule r, Instant now) {
         Window w = Window.ending(now, r.window());
+        if (r.kind() == AlertKind.ERROR_CATEGORY) return errors(r, w);
         Map<String, Sums> current = read(r, w);
         List<Observation> out = new ArrayList<>();
         if (r.kind() == AlertKind.COST_SPIKE) {
@@ -110,6 +111,28 @@ public final class AlertEvaluator {
             out.add(observation(r, e.getKey(), s));
         }
         return out;
+    }
+
+    /**
+     * Failed rows per error category in the window, from the failed rows themselves (the {@code (success, started_at)}
+     * index: failures are few); a category with none in the window is absent, which resolves an open alert on it.
+     */
+    private List<Observation> errors(AlertRule r, Window w) {
+        String only = r.match() == null ? "" : " AND error_category = :c";
+        return jdbi.withHandle(h -> {
+            var q = h.createQuery("SELECT COALESCE(error_category, 'other') c, COUNT(*) n, COUNT(DISTINCT conversation_id) convs FROM chatbot_llm_calls "
+                    + "WHERE success = 0 AND started_at >= :from AND started_at < :to" + only + " GROUP BY COALESCE(error_category, 'other')")
+                    .bind("from", Utc.time(w.from())).bind("to", Utc.time(w.to()));
+            if (r.match() != null) q.bind("c", r.match());
+            return q.map((rs, ctx) -> {
+                String category = rs.getString("c");
+                Map<String, Object> f = new LinkedHashMap<>();
+                f.put("failed", rs.getLong("n"));
+                f.put("conversations", rs.getLong("convs"));
+                f.put("suggestion", dev.chatlog.core.error.ErrorCategory.fromDb(category).suggestion());
+                return new Observation(category, BigDecimal.valueOf(rs.getLong("n")), rs.getLong("n"), f);
+            }).list();
+        });
     }
 
     private static Observation observation(AlertRule r, String subject, Sums s) {

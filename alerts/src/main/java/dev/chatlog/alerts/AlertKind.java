@@ -26,7 +26,12 @@ public enum AlertKind {
      * Misses over lookups of one of the application's caches in the window, once it has {@code min_calls} lookups: a
      * hit-rate target of 40% is a miss rate above 0.6.
      */
-    CACHE_MISS_RATE("fraction");
+    CACHE_MISS_RATE("fraction"),
+    /**
+     * Failed calls of one error category ({@code rate_limited}, {@code context_length_exceeded}...) in the window, per
+     * category: every failed row counts, model calls and steps alike. Read from the failed rows (indexed), not the rollups.
+     */
+    ERROR_CATEGORY("failed calls");
 
     private final String unit;
 

@@ -46,7 +46,7 @@ public record AlertRule(String name, AlertKind kind, Severity severity, Duration
 
     /** Whether a subject's evaluation is made of calls (its {@code min_calls} applies). */
     public boolean countsCalls() {
-        return kind != AlertKind.BUDGET && kind != AlertKind.LOGGER_HEALTH;
+        return kind != AlertKind.BUDGET && kind != AlertKind.LOGGER_HEALTH && kind != AlertKind.ERROR_CATEGORY;
     }
 
     /** The state {@code value} puts a subject in (given enough calls). */

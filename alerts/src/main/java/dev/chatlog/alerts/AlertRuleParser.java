@@ -52,10 +52,11 @@ public final class AlertRuleParser {
             case TOKEN_USAGE, COST_SPIKE -> Set.of("all", "model", "function");
             case BUDGET -> Set.of("budget");
             case CACHE_MISS_RATE -> Set.of("cache");
+            case ERROR_CATEGORY -> Set.of("category");
             case LOGGER_HEALTH -> Set.of("instance");
             case QUALITY_DROP -> Set.of();
         };
-        if (kind == AlertKind.BUDGET || kind == AlertKind.LOGGER_HEALTH || kind == AlertKind.CACHE_MISS_RATE) {
+        if (kind == AlertKind.BUDGET || kind == AlertKind.LOGGER_HEALTH || kind == AlertKind.CACHE_MISS_RATE || kind == AlertKind.ERROR_CATEGORY) {
             if (body.hasNonNull("by") && !bys.contains(by)) throw new AlertRule.Invalid("by", kind.label() + " rules are by " + bys.iterator().next());
             by = bys.iterator().next();
         } else if (!bys.contains(by)) {
@@ -66,6 +67,9 @@ public final class AlertRuleParser {
         String match = mv == null || mv.isNull() ? null : mv.asText(); // a subject exactly as stored: not trimmed
         if (match != null && (match.isEmpty() || match.length() > 255)) throw new AlertRule.Invalid("match", "match is 1 to 255 characters");
         if (match != null && by.equals("all")) throw new AlertRule.Invalid("match", "match names one model, function, tool or step: set by too");
+        if (match != null && kind == AlertKind.ERROR_CATEGORY && dev.chatlog.core.error.ErrorCategory.fromLabel(match).isEmpty()) {
+            throw new AlertRule.Invalid("match", "match is an error category: one of " + dev.chatlog.core.error.ErrorCategory.labels() + ", got '" + match + "'");
+        }
         String metric = switch (kind) {
             case SLOW_CALLS -> oneOf(body, "metric", "duration", Set.of("duration", "ttft"));
             case TOKEN_USAGE -> oneOf(body, "metric", "total", Set.of("total", "input", "output"));

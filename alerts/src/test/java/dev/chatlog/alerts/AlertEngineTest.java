@@ -207,6 +207,38 @@ class AlertEngineTest {
                 "a miss rate is a fraction");
     }
 
+    @Test
+    void should_alert_on_the_failures_of_one_error_category_with_what_to_do() throws Exception {
+        AlertEngine engine = engine();
+        engine.rules().put(rule("rate-limits", "{\"kind\": \"error_category\", \"match\": \"rate_limited\", \"window\": \"5m\","
+                + " \"alert_above\": 2}"));
+        engine.rules().put(rule("any-errors", "{\"kind\": \"error_category\", \"window\": \"5m\", \"alert_above\": 0.5, \"channels\": [\"log\"]}"));
+        List<LlmCall> rows = new ArrayList<>();
+        for (int i = 0; i < 3; i++) rows.add(failed("dev.langchain4j.exception.RateLimitException", null, T0.minusSeconds(30 - i)));
+        rows.add(failed("dev.langchain4j.exception.HttpException", 401, T0.minusSeconds(20)));
+        rows.add(failed("dev.langchain4j.exception.RateLimitException", null, T0.minusSeconds(900))); // before the window
+        store.write(new Batch(rows, List.of()));
+        List<AlertEngine.Transition> fired = engine.evaluate();
+        List<String> subjects = fired.stream().map(t -> t.rule() + "/" + t.subject() + "=" + t.value()).sorted().toList();
+        assertEquals(List.of("any-errors/authentication=1", "any-errors/rate_limited=3", "rate-limits/rate_limited=3"), subjects);
+        JsonNode body = outbox().stream().map(o -> { try { return JSON.readTree((String) o.get("body")); } catch (Exception e) { throw new RuntimeException(e); } })
+                .filter(b -> b.get("rule").asText().equals("rate-limits")).findFirst().orElseThrow();
+        assertTrue(body.get("summary").asText().startsWith("3 call(s) failed as rate_limited over the last 5m"), body.get("summary").asText());
+        assertTrue(body.get("summary").asText().contains("Back off"), "the category's suggestion");
+        assertTrue(body.at("/causes/0/call_id").asText().startsWith("failed-"), body.toString());
+        AlertRule.Invalid bad = assertThrows(AlertRule.Invalid.class,
+                () -> rule("bad", "{\"kind\": \"error_category\", \"match\": \"slow\", \"alert_above\": 1}"));
+        assertEquals("match", bad.field());
+    }
+
+    private LlmCall failed(String errorType, Integer status, Instant at) {
+        seq++;
+        return LlmCall.builder().conversationId("conv-" + seq).messageId("m" + seq).callId("failed-" + seq).model("gpt-4o")
+                .callType(dev.chatlog.core.CallType.CHAT).success(false).errorType(errorType).errorMessage("refused")
+                .metadata(status == null ? Map.of() : Map.of("http_status", status))
+                .inputTokens(10).outputTokens(0).durationMs(5).startedAt(at).build();
+    }
+
     private LlmCall lookup(String cache, boolean hit, Instant at) {
         seq++;
         return LlmCall.builder().conversationId("conv-" + seq).messageId("m" + seq).callId("lookup-" + cache + "-" + seq)

@@ -49,6 +49,17 @@ public enum ErrorCategory {
         return OTHER;
     }
 
+    /** The category a stored value names exactly; empty for anything else. */
+    public static java.util.Optional<ErrorCategory> fromLabel(String value) {
+        for (ErrorCategory c : values()) if (c.dbValue().equals(value)) return java.util.Optional.of(c);
+        return java.util.Optional.empty();
+    }
+
+    /** Every category's value, for messages. */
+    public static String labels() {
+        return String.join(", ", java.util.Arrays.stream(values()).map(ErrorCategory::dbValue).toList());
+    }
+
     /** The category of a failed call; null for a successful one. */
     public static ErrorCategory of(LlmCall c) {
         if (c.success()) return null;
