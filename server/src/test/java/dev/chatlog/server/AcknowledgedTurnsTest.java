@@ -90,6 +90,11 @@ class AcknowledgedTurnsTest {
                     assertEquals(List.of(), missing, "round " + round + ": acknowledged turns not stored exactly once");
                     assertEquals(List.of(), new ConsistencyCheck(db.jdbi()).mismatches(), "round " + round);
                     assertEquals(0, callsWithoutMessage(db), "round " + round + ": calls without a visible message");
+                    // the check above covered every kind of row the demo makes, the pipeline's steps too
+                    List<String> types = db.jdbi().withHandle(h -> h.createQuery("SELECT DISTINCT call_type FROM chatbot_llm_calls")
+                            .mapTo(String.class).list());
+                    assertTrue(types.containsAll(List.of("chat", "moderation", "retrieval", "embedding", "vector_store", "stage", "cache")),
+                            "round " + round + ": " + types);
                 }
             }
         } finally {

@@ -13,6 +13,8 @@ import dev.chatlog.langchain4j.BudgetGuard;
 import dev.chatlog.langchain4j.ChatLogAiServices;
 import dev.chatlog.langchain4j.ChatLogEmbeddingListener;
 import dev.chatlog.langchain4j.ChatLogListener;
+import dev.chatlog.langchain4j.ChatLogEmbeddingStoreListener;
+import dev.chatlog.langchain4j.ChatLogMediaModels;
 import dev.chatlog.langchain4j.ChatLogModels;
 import dev.chatlog.langchain4j.ChatLogModerationListener;
 import dev.chatlog.langchain4j.ChatLogRetrieverListener;
@@ -20,7 +22,12 @@ import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.data.segment.TextSegment;
 import dev.langchain4j.guardrail.InputGuardrail;
 import dev.langchain4j.guardrail.InputGuardrailResult;
+import dev.langchain4j.model.audio.AudioTranscriptionModel;
+import dev.langchain4j.model.audio.TextToSpeechModel;
+import dev.langchain4j.model.image.ImageModel;
 import dev.langchain4j.model.moderation.ModerationModel;
+import dev.langchain4j.model.scoring.ScoringModel;
+import java.math.BigDecimal;
 import dev.langchain4j.rag.content.Content;
 import dev.langchain4j.rag.content.retriever.EmbeddingStoreContentRetriever;
 import dev.langchain4j.rag.query.Query;
@@ -139,6 +146,30 @@ final class LibrarySamples {
             turn.output(answer, answer);
         }
         // end::stages[]
+    }
+
+    static void media(ChatLogger chatLog, BudgetGuard budgets, ImageModel dallE, AudioTranscriptionModel whisper,
+                      TextToSpeechModel tts, ScoringModel reranker, EmbeddingStore<TextSegment> store) {
+        // tag::media[]
+        // Models LangChain4j has no listener for, wrapped: rows `image`, `transcription`, `speech`, `rerank`, each billed
+        // by the unit at your price (CHATLOG_PRICES=dall-e-3=0.04/image;whisper-1=0.006/minute) and, with a guard, budgeted.
+        ImageModel images = ChatLogMediaModels.observe(dallE, "dall-e-3", chatLog, budgets);
+        AudioTranscriptionModel stt = ChatLogMediaModels.observe(whisper, "whisper-1", chatLog);
+        TextToSpeechModel speech = ChatLogMediaModels.observe(tts, "tts-1", chatLog);
+        ScoringModel rerank = ChatLogMediaModels.observe(reranker, "rerank-v3.5", chatLog);
+
+        // An embedding store's searches, adds and removes: `vector_store` rows (under a retrieval when one runs them).
+        EmbeddingStore<TextSegment> products = ChatLogEmbeddingStoreListener.observe(store, chatLog, "products");
+
+        // An external service that is not a model: a `service` row with its duration, failure and cost per call.
+        try (StepScope payment = chatLog.beginService("stripe", "POST /v1/charges")) {
+            payment.cost(new BigDecimal("0.30")).output(charge());
+        }
+        // end::media[]
+    }
+
+    private static String charge() {
+        return "ch_1";
     }
 
     static String caches(ChatLogger chatLog, Map<String, String> cache, String key, String hash, ChatModel model, String question) {

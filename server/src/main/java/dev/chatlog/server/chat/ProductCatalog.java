@@ -2,6 +2,7 @@ package dev.chatlog.server.chat;
 
 import dev.chatlog.core.ChatLogger;
 import dev.chatlog.langchain4j.ChatLogEmbeddingListener;
+import dev.chatlog.langchain4j.ChatLogEmbeddingStoreListener;
 import dev.chatlog.langchain4j.ChatLogModels;
 import dev.chatlog.langchain4j.ChatLogRetrieverListener;
 import dev.langchain4j.data.document.Metadata;
@@ -11,6 +12,7 @@ import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2Embedding
 import dev.langchain4j.rag.content.retriever.ContentRetriever;
 import dev.langchain4j.rag.content.retriever.EmbeddingStoreContentRetriever;
 import dev.langchain4j.rag.query.Query;
+import dev.langchain4j.store.embedding.EmbeddingStore;
 import dev.langchain4j.store.embedding.inmemory.InMemoryEmbeddingStore;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +20,7 @@ import java.util.Map;
 /**
  * The demo shop's products as a retrieval index, offline: each product's line embedded by the in-process
  * all-MiniLM-L6-v2 model into an in-memory store, searched by an observed {@code EmbeddingStoreContentRetriever}
- * (a {@code retrieval} row named {@code products}, the query's embedding its child). Built on the first product
+ * (a {@code retrieval} row named {@code products}, the query's embedding and the store's search its children). Built on the first product
  * question, not at start (loading the model takes a second or two), with the model unobserved: indexing is not part
  * of any turn.
  */
@@ -87,7 +89,8 @@ final class ProductCatalog {
             store.add(model.embed(s).content(), s);
         }
         EmbeddingModel observed = ChatLogModels.observe(model, new ChatLogEmbeddingListener(logger));
-        return ChatLogRetrieverListener.observe(EmbeddingStoreContentRetriever.builder().embeddingStore(store)
+        EmbeddingStore<TextSegment> searched = ChatLogEmbeddingStoreListener.observe(store, logger, "products"); // after indexing
+        return ChatLogRetrieverListener.observe(EmbeddingStoreContentRetriever.builder().embeddingStore(searched)
                 .embeddingModel(observed).maxResults(3).minScore(0.3).build(), logger, "products");
     }
 }

@@ -227,9 +227,11 @@ class ChatEndToEndTest {
         JsonNode retrieval = calls.get(4);
         assertEquals("products", retrieval.get("function_name").asText());
         assertEquals(matches.size(), retrieval.at("/metadata/contents").asInt());
-        assertEquals(List.of("embedding"), types(retrieval.get("children")), "the question's embedding, by the in-process model");
+        assertEquals(List.of("embedding", "vector_store"), types(retrieval.get("children")),
+                "the question's embedding, by the in-process model, and the store's search");
+        assertEquals(matches.size(), retrieval.at("/children/1/metadata/matches").asInt());
         JsonNode waterfall = rag.at("/messages/0/waterfall");
-        assertEquals(8, waterfall.get("rows").size(), waterfall.toString());
+        assertEquals(9, waterfall.get("rows").size(), waterfall.toString());
         assertTrue(waterfall.get("critical_path").size() >= 6, "a sequential turn waits for each step: " + waterfall);
 
         JsonNode refused = h.get("/logging-dashboard/conversation/" + weapon.json().get("conversation_id").asText() + "/detailed").json();

@@ -23,7 +23,8 @@ public final class ChatLoad {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String[] INPUTS = {
         "Show me recent orders", "hello there", "top customers by revenue", "which products sell best",
-        "pending orders for customer 12", "how much revenue this month", "thanks, that helps", "orders over 100"
+        "pending orders for customer 12", "how much revenue this month", "thanks, that helps", "orders over 100",
+        "Which products do you have for the kitchen?" // the catalog: a retrieval, its embedding and its store search
     };
     private static final String[] READS = {
         "/logging-dashboard/overview?hours=24", "/logging-dashboard/stats/realtime", "/logging-dashboard/conversations?limit=20",
