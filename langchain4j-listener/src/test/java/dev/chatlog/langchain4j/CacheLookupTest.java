@@ -81,6 +81,16 @@ class CacheLookupTest {
                     .mapToDouble(c -> c.count()).sum());
             assertEquals(4.0, registry.get(ChatLogMeters.CACHE_LOOKUPS).tags("cache", "responses", "result", "hit").counter().count());
             assertEquals(List.of(), new ConsistencyCheck(jdbi).mismatches());
+            // per minute over the last hour, per day over all time: the buckets add up to the window's figures
+            Window lastHour = Window.between(Instant.now().minusSeconds(3600), Instant.now().plusSeconds(60));
+            for (Window w : List.of(lastHour, all)) {
+                Map<String, Object> c = reports.caches(w, Filter.NONE);
+                assertEquals(w == all ? "day" : "minute", c.get("series_bucket"));
+                List<Map<String, Object>> series = list(c.get("series"));
+                assertEquals(4L, series.stream().filter(b -> b.get("cache").equals("responses")).mapToLong(b -> (Long) b.get("hits")).sum(), series.toString());
+                assertEquals(2L, series.stream().filter(b -> b.get("cache").equals("responses")).mapToLong(b -> (Long) b.get("misses")).sum());
+                assertEquals(1L, series.stream().filter(b -> b.get("cache").equals("audio")).mapToLong(b -> (Long) b.get("hits")).sum());
+            }
 
             // the turn erased: its three hits leave the rollups exactly
             new Erasure(jdbi).erase(new Erasure.Request(Erasure.Scope.CONVERSATION, conversation, "test", null, false));

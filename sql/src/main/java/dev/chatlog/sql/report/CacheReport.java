@@ -78,8 +78,41 @@ final class CacheReport {
                     });
             prompt.sort(Comparator.comparing((Map<String, Object> m) -> -((Number) m.get("input_tokens")).longValue()));
             out.put("prompt_cache", prompt);
+            String bucket = w.allTime() || w.hours() > 168 ? "day" : w.hours() > 2 ? "hour" : "minute";
+            out.put("series_bucket", bucket);
+            out.put("series", series(h, w, bucket));
             return out;
         });
+    }
+
+    /**
+     * Each cache's hits, misses and hit rate per minute (windows up to 2 hours: minute rows are kept two days), hour
+     * (up to 7 days) or day, read from the {@code step} rollups of its buckets; filters do not apply to it. Buckets
+     * without lookups are left out.
+     */
+    private static List<Map<String, Object>> series(org.jdbi.v3.core.Handle h, Window w, String bucket) {
+        java.time.temporal.ChronoUnit unit = switch (bucket) {
+            case "minute" -> java.time.temporal.ChronoUnit.MINUTES;
+            case "hour" -> java.time.temporal.ChronoUnit.HOURS;
+            default -> java.time.temporal.ChronoUnit.DAYS;
+        };
+        List<Map<String, Object>> out = new ArrayList<>();
+        h.createQuery("SELECT bucket_start, dim_value, SUM(cache_hits) hits, SUM(cache_misses) misses FROM chatbot_usage_rollup "
+                        + "WHERE granularity = :g AND dimension = :d AND dim_value LIKE 'cache:%' AND bucket_start >= :from AND bucket_start < :to "
+                        + "GROUP BY bucket_start, dim_value HAVING SUM(cache_hits) + SUM(cache_misses) > 0 ORDER BY bucket_start, dim_value")
+                .bind("g", bucket.substring(0, 1)).bind("d", Dimension.STEP.rollupName())
+                .bind("from", dev.chatlog.sql.Utc.time(w.from().truncatedTo(unit))).bind("to", dev.chatlog.sql.Utc.time(w.to()))
+                .map((rs, ctx) -> {
+                    long hits = rs.getLong("hits"), misses = rs.getLong("misses");
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put(bucket, dev.chatlog.sql.Utc.instant(rs.getObject("bucket_start", java.time.LocalDateTime.class)).toString());
+                    m.put("cache", rs.getString("dim_value").substring(PREFIX.length()));
+                    m.put("hits", hits);
+                    m.put("misses", misses);
+                    m.put("hit_rate", percent(hits, hits + misses));
+                    return out.add(m);
+                }).list();
+        return out;
     }
 
     /** {@code part / whole} in percent, two decimals. */
