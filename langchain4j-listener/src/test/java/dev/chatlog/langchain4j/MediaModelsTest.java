@@ -61,6 +61,7 @@ class MediaModelsTest {
     private static ChatLogger logger;
     private static JdbcBudgetGate gate;
     private static BudgetDefinitions definitions;
+    private static final io.micrometer.core.instrument.simple.SimpleMeterRegistry registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
 
     @BeforeAll
     static void start() throws Exception {
@@ -68,6 +69,7 @@ class MediaModelsTest {
         jdbi = db.jdbi();
         stub = new OpenAiStub();
         logger = ChatLogger.builder(new JdbcChatLogStore(jdbi)).prices(PRICES).build();
+        new dev.chatlog.micrometer.ChatLogMeters(logger).bindTo(registry);
         gate = JdbcBudgetGate.builder(jdbi).refresh(Duration.ofMinutes(10)).build();
         definitions = new BudgetDefinitions(jdbi);
     }
@@ -131,6 +133,12 @@ class MediaModelsTest {
         assertEquals(2, m.path("billable_units").path("image").asInt());
         assertEquals(0, new BigDecimal("0.08").compareTo(cost(row)), "2 images x $0.04");
         assertTrue((Boolean) row.get("priced"));
+        // the meters: an operation with its cost, and no token counts (none are billed)
+        var ops = registry.find(dev.chatlog.micrometer.ChatLogMeters.OPERATION_DURATION).tag("gen_ai.operation.name", "generate_content").timers();
+        assertTrue(ops.stream().mapToLong(t -> t.count()).sum() >= 1, "an image operation timed");
+        assertTrue(registry.find(dev.chatlog.micrometer.ChatLogMeters.TOKEN_USAGE).tag("gen_ai.operation.name", "generate_content").summaries().isEmpty());
+        assertTrue(registry.find(dev.chatlog.micrometer.ChatLogMeters.COST).tag("gen_ai.request.model", "dall-e-3").counters().stream()
+                .mapToDouble(c -> c.count()).sum() >= 0.08 - 1e-9);
     }
 
     @Test

@@ -124,7 +124,7 @@ public final class ChatLogMeters implements MeterBinder {
                         .register(r).increment();
             }
             if (c.callType().isStep()) {
-                seconds(r, STEP_DURATION, "duration of a pipeline step (retrieval, guardrail, stage)", capped(STEP_DURATION, Tags.of(
+                seconds(r, STEP_DURATION, "duration of a pipeline step (retrieval, guardrail, stage, cache lookup, service, vector store)", capped(STEP_DURATION, Tags.of(
                         "kind", c.callType().dbValue(), "name", bounded("step", c.functionName()), "outcome", c.success() ? "success" : "error")),
                         (long) (c.durationMs() * 1_000_000));
                 continue;
@@ -133,8 +133,9 @@ public final class ChatLogMeters implements MeterBinder {
             String op = GenAiNames.operation(c.callType());
             Tags base = Tags.of("gen_ai.operation.name", op, "gen_ai.provider.name", provider(c.provider()),
                     "gen_ai.request.model", bounded("model", c.model()), "gen_ai.response.model", bounded("model", c.responseModel()));
-            if (c.inputTokens() != null) tokens(r, TOKEN_USAGE, capped(TOKEN_USAGE, base.and("gen_ai.token.type", "input")), c.inputTokens());
-            if (c.outputTokens() != null && c.callType() != CallType.EMBEDDING && c.callType() != CallType.MODERATION) {
+            boolean tokensBilled = !c.callType().billsByUnit(); // images, audio, re-ranking: billed by the unit, no tokens to count
+            if (tokensBilled && c.inputTokens() != null) tokens(r, TOKEN_USAGE, capped(TOKEN_USAGE, base.and("gen_ai.token.type", "input")), c.inputTokens());
+            if (tokensBilled && c.outputTokens() != null && c.callType() != CallType.EMBEDDING && c.callType() != CallType.MODERATION) {
                 tokens(r, TOKEN_USAGE, capped(TOKEN_USAGE, base.and("gen_ai.token.type", "output")), c.outputTokens());
             }
             if (c.cachedInputTokens() != null && c.cachedInputTokens() > 0) {

@@ -86,8 +86,10 @@ final class RecordSpans {
             put(a, PROVIDER, GenAiNames.provider(c.provider()));
             put(a, REQUEST_MODEL, c.model());
             put(a, RESPONSE_MODEL, c.responseModel());
-            put(a, INPUT_TOKENS, c.inputTokens());
-            if (c.callType() != CallType.EMBEDDING && c.callType() != CallType.MODERATION) put(a, OUTPUT_TOKENS, c.outputTokens());
+            if (!c.callType().billsByUnit()) put(a, INPUT_TOKENS, c.inputTokens()); // images, audio: billed by the unit
+            if (!c.callType().billsByUnit() && c.callType() != CallType.EMBEDDING && c.callType() != CallType.MODERATION) {
+                put(a, OUTPUT_TOKENS, c.outputTokens());
+            }
             put(a, CACHE_READ_TOKENS, c.cachedInputTokens());
             put(a, CACHE_CREATION_TOKENS, c.cacheWriteTokens());
             put(a, REASONING_TOKENS, c.reasoningTokens());
