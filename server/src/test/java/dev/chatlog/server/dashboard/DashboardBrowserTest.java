@@ -231,6 +231,11 @@ class DashboardBrowserTest {
         assertTrue(alert.getText().contains("the most tokens of one call of function nightly_digest is 1200"), alert.getText());
         assertTrue(b.findElement(By.id("alerts-empty")).getDomAttribute("hidden") != null);
         screenshot(b, "dashboard.png");
+        // the caches panel: the demo's SQL cache, looked up (a miss) on the first question of a conversation
+        WebElement cache = b.findElement(By.cssSelector("#caches tbody tr"));
+        assertTrue(cache.getText().matches("(?s)sql_for_question \\d+ \\d+\\.\\d %.*"), cache.getText());
+        js(b, "document.getElementById('caches').scrollIntoView({block: 'start'});");
+        screenshot(b, "caches-and-error-categories.png");
 
         // a click on the conversation with the <script> message opens its detail and tree
         WebElement row = b.findElement(By.cssSelector("#conversations tr[data-conversation='" + scriptConversation + "']"));
