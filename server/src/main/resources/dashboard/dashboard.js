@@ -651,6 +651,15 @@
   /** The call types that are model calls (CallType.isModelCall): tokens and a price of their own. */
   const MODEL_CALLS = new Set(['chat', 'streaming_chat', 'embedding', 'moderation', 'image', 'transcription', 'speech', 'rerank']);
 
+  /** Model calls billed by the unit (images, seconds of audio, characters, searches), not by the token. */
+  const UNIT_BILLED = new Set(['image', 'transcription', 'speech', 'rerank']);
+
+  function units(meta) {
+    const u = (meta && meta.billable_units) || {};
+    const parts = Object.keys(u).map((k) => u[k] + ' ' + k.replace('_', ' ') + (Number(u[k]) === 1 ? '' : 's'));
+    return parts.length ? parts.join(', ') : 'no units known';
+  }
+
   function nodeLine(n) {
     const r = n.rollup || {};
     const model = MODEL_CALLS.has(n.call_type);
@@ -661,7 +670,8 @@
       el('span', { class: 'badge ' + n.call_type }, n.call_type),
       el('span', { class: 'name' }, name),
       model && n.model ? el('span', { class: 'fig' }, n.model) : null,
-      model ? el('span', { class: 'fig' }, fmtInt(n.input_tokens) + ' in / ' + fmtInt(n.output_tokens) + ' out') : null,
+      model ? el('span', { class: 'fig' }, UNIT_BILLED.has(n.call_type) ? units(n.metadata)
+        : fmtInt(n.input_tokens) + ' in / ' + fmtInt(n.output_tokens) + ' out') : null,
       costed ? el('span', { class: 'fig cost' }, n.priced === false ? 'unpriced' : fmtCost(n.cost_estimate)) : null,
       el('span', { class: 'fig' }, fmtMs(n.duration_ms)),
       hasChildren ? el('span', { class: 'fig' }, 'subtree ' + fmtInt(r.llm_calls) + ' calls · ' + fmtInt(r.total_tokens) + ' tokens · ' + fmtCost(r.cost)) : null,

@@ -78,7 +78,7 @@ public final class AlertEvaluator {
     /** The rule's figure for every subject with rollup rows in its window (or its baseline). */
     public List<Observation> observe(AlertRule r, Instant now) {
         Window w = Window.ending(now, r.window());
-        if (r.kind() == AlertKind.ERROR_CATEGORY) return errors(r, w);
+        if (r.kind() == AlertKind.ERROR_CATEGORY) return errors(r, now);
         Map<String, Sums> current = read(r, w);
         List<Observation> out = new ArrayList<>();
         if (r.kind() == AlertKind.COST_SPIKE) {
@@ -114,15 +114,18 @@ public final class AlertEvaluator {
     }
 
     /**
-     * Failed rows per error category in the window, from the failed rows themselves (the {@code (success, started_at)}
-     * index: failures are few); a category with none in the window is absent, which resolves an open alert on it.
+     * Failed rows per error category in exactly the last {@code window}, from the failed rows themselves (the
+     * {@code (success, started_at)} index: failures are few); a category with none in the window is absent, which
+     * resolves an open alert on it. Agent rows are left out: an agent fails with its failed call's exception, and one
+     * failure would count twice.
      */
-    private List<Observation> errors(AlertRule r, Window w) {
-        String only = r.match() == null ? "" : " AND error_category = :c";
+    private List<Observation> errors(AlertRule r, Instant now) {
+        String only = r.match() == null ? "" : " AND COALESCE(error_category, 'other') = :c";
         return jdbi.withHandle(h -> {
             var q = h.createQuery("SELECT COALESCE(error_category, 'other') c, COUNT(*) n, COUNT(DISTINCT conversation_id) convs FROM chatbot_llm_calls "
-                    + "WHERE success = 0 AND started_at >= :from AND started_at < :to" + only + " GROUP BY COALESCE(error_category, 'other')")
-                    .bind("from", Utc.time(w.from())).bind("to", Utc.time(w.to()));
+                    + "WHERE success = 0 AND started_at >= :from AND started_at <= :to AND call_type <> 'agent'" + only
+                    + " GROUP BY COALESCE(error_category, 'other')")
+                    .bind("from", Utc.time(now.minus(r.window()))).bind("to", Utc.time(now));
             if (r.match() != null) q.bind("c", r.match());
             return q.map((rs, ctx) -> {
                 String category = rs.getString("c");

@@ -96,7 +96,7 @@ final class AlertNotifications {
             case "tool" -> "call_type = 'tool' AND COALESCE(function_name, '') = :v";
             case "step" -> dev.chatlog.sql.rollup.RawSql.STEP_CALL + " AND " + dev.chatlog.sql.rollup.Dimension.STEP.callGroupSql() + " = :v";
             case "cache" -> "call_type = 'cache' AND COALESCE(function_name, '') = :v";
-            case "category" -> "COALESCE(error_category, 'other') = :v";
+            case "category" -> "COALESCE(error_category, 'other') = :v AND call_type <> 'agent'";
             default -> dev.chatlog.sql.rollup.RawSql.MODEL_CALL;
         };
         String range = "started_at >= :from AND started_at < :to AND ";
@@ -112,7 +112,7 @@ final class AlertNotifications {
             case TOKEN_USAGE -> "total_tokens DESC";
             default -> "started_at DESC";
         };
-        String which = r.kind() == AlertKind.FAILURE_RATE || r.kind() == AlertKind.ERROR_CATEGORY ? " AND NOT success" : r.kind() == AlertKind.CACHE_MISS_RATE ? " AND finish_reason = 'miss'" : "";
+        String which = r.kind() == AlertKind.FAILURE_RATE || r.kind() == AlertKind.ERROR_CATEGORY ? " AND success = 0" : r.kind() == AlertKind.CACHE_MISS_RATE ? " AND finish_reason = 'miss'" : "";
         h.createQuery("SELECT call_id, conversation_id, model, function_name, duration_ms, time_to_first_token_ms, total_tokens, cost_estimate, "
                         + "success, error_type, started_at FROM chatbot_llm_calls WHERE " + range + filter + which + " ORDER BY " + order
                         + " LIMIT " + CAUSES)

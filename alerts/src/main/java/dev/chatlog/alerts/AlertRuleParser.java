@@ -106,6 +106,11 @@ public final class AlertRuleParser {
             case COST_SPIKE -> {
                 if (alert.compareTo(BigDecimal.ONE) <= 0) throw new AlertRule.Invalid("alert_above", "alert_above is the multiple of the baseline, more than 1, such as 3");
             }
+            case ERROR_CATEGORY -> { // a count: alert_above 0 alerts on the first failure
+                if (alert.signum() < 0 || alert.stripTrailingZeros().scale() > 0) {
+                    throw new AlertRule.Invalid("alert_above", "alert_above is a whole number of failed calls (0: alert on the first)");
+                }
+            }
             default -> {
                 if (alert.signum() <= 0) throw new AlertRule.Invalid("alert_above", "alert_above must be more than 0 (" + kind.unit() + ")");
             }
@@ -118,6 +123,9 @@ public final class AlertRuleParser {
             case COST_SPIKE -> 20;
             default -> 1;
         };
+        if (kind == AlertKind.ERROR_CATEGORY && body.hasNonNull("min_calls")) {
+            throw new AlertRule.Invalid("min_calls", "min_calls is not for error_category rules: alert_above is already a count of failed calls");
+        }
         long minCalls = whole(body, "min_calls", dfltMin, 1, 1_000_000_000L);
         Duration baseline = null;
         if (kind == AlertKind.COST_SPIKE) {

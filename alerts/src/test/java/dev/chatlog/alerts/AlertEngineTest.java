@@ -212,11 +212,13 @@ class AlertEngineTest {
         AlertEngine engine = engine();
         engine.rules().put(rule("rate-limits", "{\"kind\": \"error_category\", \"match\": \"rate_limited\", \"window\": \"5m\","
                 + " \"alert_above\": 2}"));
-        engine.rules().put(rule("any-errors", "{\"kind\": \"error_category\", \"window\": \"5m\", \"alert_above\": 0.5, \"channels\": [\"log\"]}"));
+        engine.rules().put(rule("any-errors", "{\"kind\": \"error_category\", \"window\": \"5m\", \"alert_above\": 0, \"channels\": [\"log\"]}"));
         List<LlmCall> rows = new ArrayList<>();
         for (int i = 0; i < 3; i++) rows.add(failed("dev.langchain4j.exception.RateLimitException", null, T0.minusSeconds(30 - i)));
         rows.add(failed("dev.langchain4j.exception.HttpException", 401, T0.minusSeconds(20)));
         rows.add(failed("dev.langchain4j.exception.RateLimitException", null, T0.minusSeconds(900))); // before the window
+        LlmCall agent = failed("dev.langchain4j.exception.RateLimitException", null, T0.minusSeconds(10));
+        rows.add(agent.toBuilder().callType(dev.chatlog.core.CallType.AGENT).agent("Desk").build()); // its call's failure, not another
         store.write(new Batch(rows, List.of()));
         List<AlertEngine.Transition> fired = engine.evaluate();
         List<String> subjects = fired.stream().map(t -> t.rule() + "/" + t.subject() + "=" + t.value()).sorted().toList();
@@ -229,6 +231,10 @@ class AlertEngineTest {
         AlertRule.Invalid bad = assertThrows(AlertRule.Invalid.class,
                 () -> rule("bad", "{\"kind\": \"error_category\", \"match\": \"slow\", \"alert_above\": 1}"));
         assertEquals("match", bad.field());
+        assertEquals("min_calls", assertThrows(AlertRule.Invalid.class,
+                () -> rule("bad", "{\"kind\": \"error_category\", \"min_calls\": 5, \"alert_above\": 1}")).field());
+        assertEquals("alert_above", assertThrows(AlertRule.Invalid.class,
+                () -> rule("bad", "{\"kind\": \"error_category\", \"alert_above\": 0.5}")).field());
     }
 
     private LlmCall failed(String errorType, Integer status, Instant at) {

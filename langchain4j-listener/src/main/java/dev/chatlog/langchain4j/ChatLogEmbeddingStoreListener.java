@@ -27,7 +27,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link #observe(EmbeddingStore, ChatLogger, String)} (LangChain4j's {@code addListener}).
  */
 public final class ChatLogEmbeddingStoreListener implements EmbeddingStoreListener {
-    private static final String ATTRIBUTE = "dev.chatlog.vector-store";
     private final ChatLogger logger;
     private final String store;
     private final AtomicLong failures = new AtomicLong();
@@ -37,7 +36,7 @@ public final class ChatLogEmbeddingStoreListener implements EmbeddingStoreListen
         this.store = store == null || store.isBlank() ? "embedding-store" : store;
     }
 
-    /** {@code store} with chatlog's listener, its rows named {@code name} (attach once: each listener logs each operation). */
+    /** {@code store} with chatlog's listener, its rows named {@code name} (each listener attached logs each operation). */
     public static <T> EmbeddingStore<T> observe(EmbeddingStore<T> store, ChatLogger logger, String name) {
         return store.addListener(new ChatLogEmbeddingStoreListener(logger, name));
     }
@@ -69,8 +68,12 @@ public final class ChatLogEmbeddingStoreListener implements EmbeddingStoreListen
                 meta.put("requested", r.ids() == null ? 0 : r.ids().size());
             } else if (ctx instanceof EmbeddingStoreRequestContext.RemoveAllFilter<?> r) {
                 meta.put("filter", String.valueOf(r.filter()));
+            } else if (ctx instanceof EmbeddingStoreRequestContext.Remove<?>) {
+                meta.put("requested", 1);
+            } else if (ctx instanceof EmbeddingStoreRequestContext.RemoveAll<?>) {
+                meta.put("requested", "all");
             }
-            ctx.attributes().put(ATTRIBUTE, new Started(Ids.newId(), Instant.now(), System.nanoTime(), c, c.nextSequence(), operation,
+            ctx.attributes().put(this, new Started(Ids.newId(), Instant.now(), System.nanoTime(), c, c.nextSequence(), operation,
                     input == null ? operation : input, meta));
         } catch (Throwable t) {
             failures.incrementAndGet();
@@ -81,7 +84,7 @@ public final class ChatLogEmbeddingStoreListener implements EmbeddingStoreListen
     public void onResponse(EmbeddingStoreResponseContext<?> ctx) {
         try {
             long end = System.nanoTime();
-            if (!(ctx.attributes().remove(ATTRIBUTE) instanceof Started s)) return;
+            if (!(ctx.attributes().remove(this) instanceof Started s)) return;
             Map<String, Object> meta = new LinkedHashMap<>(s.metadata());
             String output;
             if (ctx instanceof EmbeddingStoreResponseContext.Search<?> r) {
@@ -110,7 +113,7 @@ public final class ChatLogEmbeddingStoreListener implements EmbeddingStoreListen
     public void onError(EmbeddingStoreErrorContext<?> ctx) {
         try {
             long end = System.nanoTime();
-            if (!(ctx.attributes().remove(ATTRIBUTE) instanceof Started s)) return;
+            if (!(ctx.attributes().remove(this) instanceof Started s)) return;
             Throwable error = ctx.error();
             Map<String, Object> meta = new LinkedHashMap<>(s.metadata());
             Integer status = error == null ? null : CallRenderer.httpStatus(error);

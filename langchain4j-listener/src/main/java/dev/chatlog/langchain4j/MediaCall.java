@@ -62,7 +62,7 @@ final class MediaCall {
             try {
                 hold = budgets.admitUnits(model, provider, asked);
             } catch (BudgetException refused) {
-                failed(start, input, parts, refused);
+                failed(start, input, parts, refused, false);
                 throw refused;
             } catch (RuntimeException e) {
                 failures.incrementAndGet(); // chatlog's own failure: the call goes on, unbudgeted
@@ -72,13 +72,14 @@ final class MediaCall {
         try {
             result = call.get();
         } catch (RuntimeException | Error e) {
-            if (budgets != null && WorstCase.isTimeout(e)) {
-                Map<String, BigDecimal> a = asked; // the provider may have made (and billed) what never arrived
+            boolean timeout = WorstCase.isTimeout(e); // the provider may have made (and billed) what never arrived
+            if (budgets != null && timeout) {
+                Map<String, BigDecimal> a = asked;
                 BudgetGuard.settle(hold, quietly(() -> budgets.unitCost(model, provider, a), null));
             } else {
                 BudgetGuard.release(hold);
             }
-            failed(start, input, parts, e);
+            failed(start, input, parts, e, timeout);
             throw e;
         }
         if (budgets != null) {
@@ -104,7 +105,8 @@ final class MediaCall {
         }
     }
 
-    private <T> void failed(Start start, String input, Parts<T> parts, Throwable error) {
+    /** A failed call's row: billed nothing, or (timed out) what it asked, as its budget was settled. */
+    private <T> void failed(Start start, String input, Parts<T> parts, Throwable error, boolean billedAsAsked) {
         if (start == null) return;
         long end = System.nanoTime();
         log(() -> {
@@ -112,9 +114,9 @@ final class MediaCall {
             Map<String, Object> meta = new LinkedHashMap<>(asked.metadata());
             Integer status = CallRenderer.httpStatus(error);
             if (status != null) meta.put("http_status", status);
-            Map<String, BigDecimal> none = new LinkedHashMap<>();
-            asked.units().keySet().forEach(u -> none.put(u, BigDecimal.ZERO)); // a failed call made nothing to bill
-            return row(start, end, input, new Outcome(null, meta, none)).success(false)
+            Map<String, BigDecimal> billed = new LinkedHashMap<>(asked.units());
+            if (!billedAsAsked) billed.replaceAll((u, q) -> BigDecimal.ZERO); // refused or failed: it made nothing to bill
+            return row(start, end, input, new Outcome(null, meta, billed)).success(false)
                     .errorType(error.getClass().getName()).errorMessage(error.getMessage()).build();
         });
     }

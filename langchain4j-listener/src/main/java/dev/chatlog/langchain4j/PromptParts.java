@@ -19,14 +19,16 @@ import java.util.Map;
  * the request carries them, the images' pixel sizes, and the prompt tokens the images cost by the provider's published
  * rule, for when the provider reports no usage. The rules: OpenAI (and a provider with no rule of its own) 85 tokens
  * at low detail, else 85 + 170 per 512-pixel tile of the image scaled to fit 2048x2048 and then to a shortest side of
- * at most 768; Anthropic width x height / 750 after scaling the long edge to at most 1568; Gemini 258 per image up to
- * 384x384, else 258 per 768x768 tile. An image given by URL has no known size: it is estimated as 1024x1024 and
+ * at most 768 (gpt-4o-mini: 2833 and 5667, its published figures); Anthropic width x height / 750 after scaling to a
+ * long edge of at most 1568 and about 1.19 megapixels; Gemini 258 per image up to 384x384, else 258 per 768x768 tile.
+ * OpenAI's patch-based models (gpt-4.1-mini and the like) are estimated by the tile rule. An image given by URL has no known size: it is estimated as 1024x1024 and
  * the row says so. Audio, video and PDF parts are counted and sized, not estimated in tokens ({@code
  * unestimated_parts}): their rules need a duration or a page count the request does not carry.
  */
 record PromptParts(Map<String, Integer> counts, Map<String, Long> bytes, List<String> imageSizes, int imageTokens,
                    String rule, int imagesOfUnknownSize) {
     private static final int UNKNOWN = 1024;
+    private static final double ANTHROPIC_MAX_PIXELS = 1092.0 * 1092.0;
 
     boolean isEmpty() {
         return counts.isEmpty();
@@ -80,31 +82,34 @@ record PromptParts(Map<String, Integer> counts, Map<String, Long> bytes, List<St
     static String rule(String provider, String model) {
         String p = provider == null ? "" : provider;
         String name = model == null ? "" : model.toLowerCase(Locale.ROOT);
-        if (p.contains("anthropic") || name.startsWith("claude")) return "anthropic";
-        if (p.contains("google") || p.contains("gemini") || name.startsWith("gemini")) return "gemini";
+        if (p.contains("anthropic") || name.contains("claude")) return "anthropic"; // Bedrock's anthropic.claude-... too
+        if (p.contains("google") || p.contains("gemini") || name.contains("gemini")) return "gemini";
+        if (name.contains("gpt-4o-mini")) return "openai-4o-mini"; // billed as 2833 + 5667 per tile (same price as gpt-4o's)
         return "openai";
     }
 
     static int imageTokens(String rule, int width, int height, boolean lowDetail) {
         double w = Math.max(1, width), h = Math.max(1, height);
         switch (rule) {
-            case "anthropic" -> {
-                double scale = Math.min(1, 1568 / Math.max(w, h));
-                return (int) Math.ceil(Math.round(w * scale) * Math.round(h * scale) / 750.0);
+            case "anthropic" -> { // resized to a long edge of 1568 px and about 1.19 megapixels (1092 x 1092, ~1,590 tokens)
+                double scale = Math.min(1, Math.min(1568 / Math.max(w, h), Math.sqrt(ANTHROPIC_MAX_PIXELS / (w * h))));
+                return (int) Math.ceil(Math.floor(w * scale) * Math.floor(h * scale) / 750.0);
             }
             case "gemini" -> {
                 if (w <= 384 && h <= 384) return 258;
                 return (int) (Math.ceil(w / 768) * Math.ceil(h / 768) * 258);
             }
             default -> {
-                if (lowDetail) return 85;
+                boolean mini = rule.equals("openai-4o-mini");
+                int base = mini ? 2833 : 85, perTile = mini ? 5667 : 170;
+                if (lowDetail) return base;
                 double fit = Math.min(1, 2048 / Math.max(w, h));
                 w *= fit;
                 h *= fit;
                 double shortSide = Math.min(1, 768 / Math.min(w, h));
                 w *= shortSide;
                 h *= shortSide;
-                return 85 + 170 * (int) (Math.ceil(Math.round(w) / 512.0) * Math.ceil(Math.round(h) / 512.0));
+                return base + perTile * (int) (Math.ceil(Math.round(w) / 512.0) * Math.ceil(Math.round(h) / 512.0));
             }
         }
     }

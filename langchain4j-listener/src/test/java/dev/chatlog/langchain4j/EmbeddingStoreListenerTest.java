@@ -71,11 +71,19 @@ class EmbeddingStoreListenerTest {
                     turn.output("{}", "a kettle and a pan");
                 }
                 store.removeAll(List.of(ids.get(2)));
+                // observed twice (two listeners share LangChain4j's attributes of a call): each logs its own row
+                EmbeddingStore<TextSegment> twice = ChatLogEmbeddingStoreListener.observe(
+                        ChatLogEmbeddingStoreListener.observe(new InMemoryEmbeddingStore<>(), logger, "inner"), logger, "outer");
+                twice.add(vectors.get(0));
                 assertTrue(logger.flush(Duration.ofSeconds(20)));
             }
             List<Map<String, Object>> rows = jdbi.withHandle(h -> h.createQuery("""
                     SELECT call_id, call_type, function_name, parent_call_id, conversation_id, success, input_text, output_text, metadata
-                    FROM chatbot_llm_calls WHERE call_type = 'vector_store' ORDER BY started_at, call_sequence""").mapToMap().list());
+                    FROM chatbot_llm_calls WHERE call_type = 'vector_store' AND function_name IN ('products', 'backup')
+                    ORDER BY started_at, call_sequence""").mapToMap().list());
+            List<String> twice = jdbi.withHandle(h -> h.createQuery(
+                    "SELECT function_name FROM chatbot_llm_calls WHERE function_name IN ('inner', 'outer') ORDER BY function_name").mapTo(String.class).list());
+            assertEquals(List.of("inner", "outer"), twice);
             assertEquals(4, rows.size(), rows.toString());
             Map<String, Object> add = rows.get(0), search = rows.get(1), failed = rows.get(2), remove = rows.get(3);
             assertEquals(3, JSON.readTree((String) add.get("metadata")).path("added").asInt());

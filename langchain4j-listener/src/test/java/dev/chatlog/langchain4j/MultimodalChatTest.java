@@ -49,7 +49,7 @@ class MultimodalChatTest {
         jdbi = db.jdbi();
         stub = new OpenAiStub();
         logger = ChatLogger.builder(new JdbcChatLogStore(jdbi)).build();
-        model = OpenAiChatModel.builder().baseUrl(stub.baseUrl()).apiKey("k").modelName("gpt-4o-mini").maxRetries(0)
+        model = OpenAiChatModel.builder().baseUrl(stub.baseUrl()).apiKey("k").modelName("gpt-4o").maxRetries(0)
                 .listeners(List.of(ChatLogListener.builder(logger).build())).build();
     }
 
@@ -94,7 +94,7 @@ class MultimodalChatTest {
         assertEquals(255 + 765, m.path("image_tokens_estimated").asInt());
         assertEquals("openai", m.path("image_token_rule").asText());
         assertEquals("estimated", row.get("token_source"));
-        int text = TokenCounter.shared().countChat("gpt-4o-mini", CallRenderer.prompt(
+        int text = TokenCounter.shared().countChat("gpt-4o", CallRenderer.prompt(
                 dev.langchain4j.model.chat.request.ChatRequest.builder().messages(question).build()));
         assertEquals(text + 1020, ((Number) row.get("input_tokens")).intValue(), "the text's tokens plus the images' estimate");
     }
@@ -120,7 +120,11 @@ class MultimodalChatTest {
         assertEquals(85, PromptParts.imageTokens("openai", 4000, 3000, true), "low detail: a flat 85");
         assertEquals(1105, PromptParts.imageTokens("openai", 2048, 4096, false), "OpenAI's own example: 2048x4096 is 1105");
         assertEquals(1334, PromptParts.imageTokens("anthropic", 1000, 1000, false), "Anthropic: 1000x1000 / 750");
-        assertEquals(1568 * 784 / 750 + 1, PromptParts.imageTokens("anthropic", 3136, 1568, false), "scaled to a long edge of 1568 first");
+        assertEquals(1590, PromptParts.imageTokens("anthropic", 1092, 1092, false), "Anthropic's table: 1092x1092 is about 1,590");
+        assertTrue(PromptParts.imageTokens("anthropic", 3136, 1568, false) <= 1600, "scaled to 1568 and ~1.19 megapixels first");
+        assertTrue(PromptParts.imageTokens("anthropic", 1568, 1568, false) <= 1600);
+        assertEquals(2833 + 4 * 5667, PromptParts.imageTokens(PromptParts.rule("openai", "gpt-4o-mini"), 1024, 1024, false), "gpt-4o-mini's figures");
+        assertEquals("anthropic", PromptParts.rule("amazon-bedrock", "us.anthropic.claude-sonnet-4-5-v1:0"));
         assertEquals(258, PromptParts.imageTokens("gemini", 384, 200, false));
         assertEquals(4 * 258, PromptParts.imageTokens("gemini", 1024, 1024, false), "two by two 768 tiles");
         assertEquals("anthropic", PromptParts.rule("anthropic", "claude-sonnet-4-5"));

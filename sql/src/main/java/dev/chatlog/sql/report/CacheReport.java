@@ -78,17 +78,20 @@ final class CacheReport {
                     });
             prompt.sort(Comparator.comparing((Map<String, Object> m) -> -((Number) m.get("input_tokens")).longValue()));
             out.put("prompt_cache", prompt);
-            String bucket = w.allTime() || w.hours() > 168 ? "day" : w.hours() > 2 ? "hour" : "minute";
-            out.put("series_bucket", bucket);
-            out.put("series", series(h, w, bucket));
+            // minute rows are kept two days: a window that starts before that reads hours
+            boolean minutesKept = !w.allTime() && w.from().isAfter(java.time.Instant.now().minus(java.time.Duration.ofHours(47)));
+            String bucket = w.allTime() || w.hours() > 168 ? "day" : w.hours() > 2 || !minutesKept ? "hour" : "minute";
+            out.put("series_bucket", w.session() ? null : bucket);
+            out.put("series", w.session() ? List.of() : series(h, w, bucket));
             return out;
         });
     }
 
     /**
-     * Each cache's hits, misses and hit rate per minute (windows up to 2 hours: minute rows are kept two days), hour
-     * (up to 7 days) or day, read from the {@code step} rollups of its buckets; filters do not apply to it. Buckets
-     * without lookups are left out.
+     * Each cache's hits, misses and hit rate per minute (windows up to 2 hours in the last two days: minute rows are
+     * kept two days), hour (up to 7 days) or day, read from the {@code step} rollups of the buckets the window overlaps,
+     * whole (the first and the last may reach outside it); filters do not apply to it. Buckets without lookups are
+     * left out.
      */
     private static List<Map<String, Object>> series(org.jdbi.v3.core.Handle h, Window w, String bucket) {
         java.time.temporal.ChronoUnit unit = switch (bucket) {
