@@ -198,21 +198,24 @@ public final class AlertEvaluator {
         Dimension d = dimension(r);
         boolean cache = r.kind() == AlertKind.CACHE_MISS_RATE; // the step rows "cache:<name>", subjects by cache name
         String sql = "SELECT dim_value AS k, " + COLUMNS + " FROM chatbot_usage_rollup WHERE granularity = 'm' AND dimension = :d"
-                + " AND bucket_start >= :from AND bucket_start < :to" + (r.match() == null ? cache ? " AND dim_value LIKE 'cache:%'" : ""
+                + " AND bucket_start >= :from AND bucket_start < :to" + (r.match() == null ? cache ? " AND dim_value LIKE :prefix" : ""
                 : " AND dim_value = :v") + " GROUP BY dim_value";
         Map<String, Sums> read = jdbi.withHandle(h -> {
             var q = h.createQuery(sql).bind("d", d.rollupName()).bind("from", Utc.time(w.from()))
                     .bind("to", Utc.time(w.to()));
-            if (r.match() != null) q.bind("v", cache ? CACHE + r.match() : r.match());
+            if (r.match() == null && cache) q.bind("prefix", dev.chatlog.sql.rollup.StepKey.of(dev.chatlog.core.CallType.CACHE, null) + "%");
+            if (r.match() != null) q.bind("v", cache ? dev.chatlog.sql.rollup.StepKey.of(dev.chatlog.core.CallType.CACHE, r.match()) : r.match());
             return Sums.collect(q);
         });
         if (!cache) return read;
         Map<String, Sums> byCache = new LinkedHashMap<>();
-        read.forEach((k, s) -> { if (k.startsWith(CACHE)) byCache.put(k.substring(CACHE.length()), s); });
+        read.forEach((k, s) -> {
+            String name = dev.chatlog.sql.rollup.StepKey.nameIf(dev.chatlog.core.CallType.CACHE, k);
+            if (name != null) byCache.put(name, s);
+        });
         return byCache;
     }
 
-    private static final String CACHE = "cache" + Dimension.STEP_SEPARATOR;
 
     private static String sums(String[] cols) {
         StringBuilder sb = new StringBuilder();

@@ -5,6 +5,7 @@ import dev.chatlog.sql.query.Planner;
 import dev.chatlog.sql.query.Rows;
 import dev.chatlog.sql.query.Window;
 import dev.chatlog.sql.rollup.Dimension;
+import dev.chatlog.sql.rollup.StepKey;
 import dev.chatlog.sql.rollup.Measure;
 import dev.chatlog.sql.rollup.Sums;
 import java.math.BigDecimal;
@@ -22,7 +23,6 @@ import org.jdbi.v3.core.Jdbi;
  * caches per model: the share of input tokens read from the cache, from the model rollups.
  */
 final class CacheReport {
-    private static final String PREFIX = "cache" + Dimension.STEP_SEPARATOR;
 
     private final Jdbi jdbi;
     private final Planner planner;
@@ -40,11 +40,11 @@ final class CacheReport {
             Map<String, Object> out = Shapes.hoursHeader(w);
             List<Map<String, Object>> caches = new ArrayList<>();
             planner.sums(h, w, steps, Dimension.STEP).forEach((key, s) -> {
-                if (!key.startsWith(PREFIX)) return;
+                String name = StepKey.nameIf(dev.chatlog.core.CallType.CACHE, key);
+                if (name == null) return;
                 long hits = s.count(Measure.CACHE_HITS), misses = s.count(Measure.CACHE_MISSES);
                 long lookups = hits + misses;
                 if (lookups == 0) return;
-                String name = key.substring(PREFIX.length());
                 BigDecimal rate = percent(hits, lookups);
                 BigDecimal target = targets.of(name);
                 Map<String, Object> m = new LinkedHashMap<>();
@@ -101,15 +101,15 @@ final class CacheReport {
         };
         List<Map<String, Object>> out = new ArrayList<>();
         h.createQuery("SELECT bucket_start, dim_value, SUM(cache_hits) hits, SUM(cache_misses) misses FROM chatbot_usage_rollup "
-                        + "WHERE granularity = :g AND dimension = :d AND dim_value LIKE 'cache:%' AND bucket_start >= :from AND bucket_start < :to "
+                        + "WHERE granularity = :g AND dimension = :d AND dim_value LIKE :prefix AND bucket_start >= :from AND bucket_start < :to "
                         + "GROUP BY bucket_start, dim_value HAVING SUM(cache_hits) + SUM(cache_misses) > 0 ORDER BY bucket_start, dim_value")
-                .bind("g", bucket.substring(0, 1)).bind("d", Dimension.STEP.rollupName())
+                .bind("g", bucket.substring(0, 1)).bind("d", Dimension.STEP.rollupName()).bind("prefix", StepKey.of(dev.chatlog.core.CallType.CACHE, null) + "%")
                 .bind("from", dev.chatlog.sql.Utc.time(w.from().truncatedTo(unit))).bind("to", dev.chatlog.sql.Utc.time(w.to()))
                 .map((rs, ctx) -> {
                     long hits = rs.getLong("hits"), misses = rs.getLong("misses");
                     Map<String, Object> m = new LinkedHashMap<>();
                     m.put(bucket, dev.chatlog.sql.Utc.instant(rs.getObject("bucket_start", java.time.LocalDateTime.class)).toString());
-                    m.put("cache", rs.getString("dim_value").substring(PREFIX.length()));
+                    m.put("cache", StepKey.nameIf(dev.chatlog.core.CallType.CACHE, rs.getString("dim_value")));
                     m.put("hits", hits);
                     m.put("misses", misses);
                     m.put("hit_rate", percent(hits, hits + misses));

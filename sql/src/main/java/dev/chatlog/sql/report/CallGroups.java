@@ -6,6 +6,7 @@ import dev.chatlog.sql.query.Planner;
 import dev.chatlog.sql.query.Rows;
 import dev.chatlog.sql.query.Window;
 import dev.chatlog.sql.rollup.Dimension;
+import dev.chatlog.sql.rollup.StepKey;
 import dev.chatlog.sql.rollup.Histogram;
 import dev.chatlog.sql.rollup.Measure;
 import dev.chatlog.sql.rollup.Sums;
@@ -82,10 +83,10 @@ final class CallGroups {
         planner.sums(h, w, new Filter(null, f.agent(), null, f.chatMode(), null, null), Dimension.STEP).forEach((key, s) -> {
             long executions = s.count(Measure.STEP_CALLS);
             if (executions == 0) return;
-            int sep = key.indexOf(Dimension.STEP_SEPARATOR);
+            StepKey step = StepKey.parse(key);
             Map<String, Object> m = new LinkedHashMap<>();
-            m.put("kind", sep < 0 ? key : key.substring(0, sep));
-            m.put("name", sep < 0 || sep == key.length() - 1 ? null : key.substring(sep + 1));
+            m.put("kind", step.kind());
+            m.put("name", step.name());
             m.put("executions", executions);
             m.put("failures", s.count(Measure.FAILED_STEP_CALLS));
             m.put("avg_duration_ms", round2(s.amount(Measure.STEP_DURATION_MS).doubleValue() / executions));

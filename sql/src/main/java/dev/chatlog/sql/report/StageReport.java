@@ -4,6 +4,7 @@ import dev.chatlog.sql.query.Filter;
 import dev.chatlog.sql.query.Planner;
 import dev.chatlog.sql.query.Window;
 import dev.chatlog.sql.rollup.Dimension;
+import dev.chatlog.sql.rollup.StepKey;
 import dev.chatlog.sql.rollup.Histogram;
 import dev.chatlog.sql.rollup.Measure;
 import dev.chatlog.sql.rollup.Sums;
@@ -53,9 +54,9 @@ final class StageReport {
             planner.sums(h, w, steps, Dimension.STEP).forEach((key, s) -> {
                 long n = s.count(Measure.STEP_CALLS);
                 if (n == 0) return;
-                int sep = key.indexOf(Dimension.STEP_SEPARATOR);
-                String kind = sep < 0 ? key : key.substring(0, sep);
-                String name = sep < 0 || sep == key.length() - 1 ? null : key.substring(sep + 1);
+                StepKey step = StepKey.parse(key);
+                String kind = step.kind();
+                String name = step.name();
                 BigDecimal max = s.amount(Measure.MAX_DURATION_MS);
                 Double top = max.signum() > 0 ? max.doubleValue() : null;
                 Map<String, Object> m = new LinkedHashMap<>();

@@ -29,7 +29,7 @@ public enum Dimension {
      * Steps other than tools by kind and name ({@code retrieval:products}, {@code guardrail:PromptInjection}), their
      * durations in the latency histogram.
      */
-    STEP("function_name", c -> c.callType().isStep() ? c.callType().dbValue() + Dimension.STEP_SEPARATOR + nz(c.functionName()) : null),
+    STEP("function_name", c -> c.callType().isStep() ? StepKey.of(c.callType(), c.functionName()) : null),
     /** Messages by intent (by message time), with the model calls counted in their totals. */
     INTENT("intent", c -> null),
     MODEL_AGENT(MODEL, AGENT), MODEL_FUNCTION(MODEL, FUNCTION), MODEL_CHAT_MODE(MODEL, CHAT_MODE),
@@ -42,8 +42,6 @@ public enum Dimension {
 
     /** The separator of a pair's two values in its key and in {@code dim_value}. */
     public static final char PAIR_SEPARATOR = '|';
-    /** The separator of a step's kind and name in its {@link #STEP} key. */
-    public static final char STEP_SEPARATOR = ':';
     /** The dimensions a filter and a breakdown can combine through a pair rollup. */
     public static final List<Dimension> PAIRED = List.of(MODEL, AGENT, FUNCTION, CHAT_MODE);
 
@@ -144,7 +142,7 @@ public enum Dimension {
             case ALL -> "''";
             case DAY -> "DATE_FORMAT(started_at, '%Y-%m-%d')";
             case HOUR -> "DATE_FORMAT(started_at, '%Y-%m-%dT%H:00:00Z')";
-            case STEP -> "LEFT(CONCAT(call_type, '" + STEP_SEPARATOR + "', COALESCE(function_name, '')), 255)"; // cut like dim_value
+            case STEP -> "LEFT(CONCAT(call_type, '" + StepKey.SEPARATOR + "', COALESCE(function_name, '')), 255)"; // cut like dim_value
             default -> isPair() ? "CONCAT(" + first.callGroupSql() + ", '" + PAIR_SEPARATOR + "', " + second.callGroupSql() + ")"
                     : "COALESCE(" + column + ", '')";
         };

@@ -31,6 +31,15 @@ class DimensionTest {
     }
 
     @Test
+    void should_write_and_read_a_step_key_in_one_form() {
+        assertEquals("stage:tts", StepKey.of(dev.chatlog.core.CallType.STAGE, "tts"));
+        assertEquals(new StepKey("service", "stripe:eu"), StepKey.parse("service:stripe:eu"), "a name may hold the separator");
+        assertEquals(new StepKey("retrieval", null), StepKey.parse(StepKey.of(dev.chatlog.core.CallType.RETRIEVAL, null)));
+        assertEquals("responses", StepKey.nameIf(dev.chatlog.core.CallType.CACHE, "cache:responses"));
+        assertEquals(null, StepKey.nameIf(dev.chatlog.core.CallType.CACHE, "cached:responses"));
+    }
+
+    @Test
     void should_name_pairs_in_one_order_and_group_raw_rows_like_the_rollups() {
         assertEquals(Optional.of(Dimension.MODEL_AGENT), Dimension.pair(Dimension.AGENT, Dimension.MODEL));
         assertEquals(Optional.of(Dimension.FUNCTION_CHAT_MODE), Dimension.pair(Dimension.FUNCTION, Dimension.CHAT_MODE));
