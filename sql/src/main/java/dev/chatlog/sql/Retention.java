@@ -37,6 +37,8 @@ public final class Retention {
         long messages = repeat("DELETE FROM chatbot_conversation_messages WHERE `timestamp` < :cut ORDER BY `timestamp` LIMIT " + BATCH, cut);
         long summaries = repeat("DELETE FROM chatbot_conversation_summary WHERE last_message_at < :cut LIMIT " + BATCH, cut)
                 + orphanedCallOnlySummaries();
+        // scores given before the cut (a score comes after its target: theirs are gone too)
+        repeat("DELETE FROM chatbot_scores WHERE scored_at < :cut ORDER BY scored_at LIMIT " + BATCH, cut);
         // notifications sent (or given up) past retention; those still to send stay
         repeat("DELETE FROM chatbot_alert_outbox WHERE created_at < :cut AND status IN ('delivered', 'failed', 'digested') LIMIT " + BATCH, cut);
         long callTexts = repeat("UPDATE chatbot_llm_calls SET input_text = NULL, output_text = NULL, error_message = NULL"

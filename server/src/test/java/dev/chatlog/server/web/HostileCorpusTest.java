@@ -55,7 +55,7 @@ class HostileCorpusTest {
             "/logging-dashboard/llm-calls/analysis", "/logging-dashboard/sql-queries/analysis", "/logging-dashboard/stats/daily",
             "/logging-dashboard/stats/range", "/logging-dashboard/stats/cost", "/logging-dashboard/stats/latency",
             "/logging-dashboard/stats/realtime", "/logging-dashboard/export/llm-calls", "/logging-dashboard/export/messages",
-            "/logging-dashboard/prices", "/logging-dashboard/stages", "/logging-dashboard/caches");
+            "/logging-dashboard/prices", "/logging-dashboard/stages", "/logging-dashboard/caches", "/logging-dashboard/score-definitions");
 
     static final List<String> PARAMS = List.of("hours", "window", "from", "to", "date", "group_by", "model", "agent", "function",
             "function_name", "chat_mode", "user", "success", "slow_ms", "minutes", "format", "conversation_id", "limit", "provider",
@@ -99,6 +99,22 @@ class HostileCorpusTest {
         }
         for (String body : STRUCTURAL_BODIES) {
             cases.add(DynamicTest.dynamicTest("POST chat body " + shown(body), () -> check(body, "", () -> post(body))));
+        }
+        for (String field : List.of("message_id", "call_id", "conversation_id", "name", "value", "source", "evaluator", "key", "comment", "at")) {
+            for (int j = 0; j < HostileInputs.VALUES.size(); j += 3) {
+                String v = HostileInputs.VALUES.get(j);
+                String body = scoreBody(field, v);
+                cases.add(DynamicTest.dynamicTest("POST score " + field + "=" + shown(v), () -> check(body, v, () -> postTo("/logging-dashboard/scores", body))));
+            }
+        }
+        for (String body : STRUCTURAL_BODIES) {
+            cases.add(DynamicTest.dynamicTest("POST score body " + shown(body), () -> check(body, "", () -> postTo("/logging-dashboard/scores", body))));
+        }
+        for (int j = 0; j < HostileInputs.VALUES.size(); j += 2) {
+            String v = HostileInputs.VALUES.get(j);
+            String url = "/logging-dashboard/score-definitions/" + URLEncoder.encode(v, StandardCharsets.UTF_8).replace("+", "%20");
+            String body = "{\"type\": \"categorical\", \"labels\": [" + Http.JSON.valueToTree(v) + "]}";
+            cases.add(DynamicTest.dynamicTest("PUT score definition " + shown(v), () -> check(url + " " + body, v, () -> put(url, body))));
         }
         for (String raw : RAW_REQUESTS) {
             cases.add(DynamicTest.dynamicTest("raw " + shown(raw.lines().findFirst().orElse(raw)), () -> check(raw, "", () -> raw(raw))));
@@ -188,6 +204,15 @@ class HostileCorpusTest {
                 + (framed ? "" : "Content-Length: " + body.getBytes(StandardCharsets.UTF_8).length + "\r\n") + "Connection: close\r\n\r\n" + body;
     }
 
+    /** A score for a message that is not in the log, with {@code field} set to {@code v}. */
+    private static String scoreBody(String field, String v) {
+        JsonNode value = Http.JSON.valueToTree(v);
+        Map<String, Object> body = new java.util.LinkedHashMap<>(Map.of("name", "helpful", "value", 1, "source", "human"));
+        if (!field.endsWith("_id")) body.put("message_id", "m-1");
+        body.put(field, value);
+        return Http.JSON.valueToTree(body).toString();
+    }
+
     private static String chatBody(String field, String v) {
         JsonNode value = Http.JSON.valueToTree(v);
         return switch (field) {
@@ -231,6 +256,16 @@ class HostileCorpusTest {
 
     private static Answer get(String path) throws Exception {
         return http(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path)).GET());
+    }
+
+    private static Answer postTo(String path, String body) throws Exception {
+        return http(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)));
+    }
+
+    private static Answer put(String path, String body) throws Exception {
+        return http(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+                .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString(body)));
     }
 
     private static Answer post(String body) throws Exception {

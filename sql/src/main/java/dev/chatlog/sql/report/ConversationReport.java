@@ -90,6 +90,7 @@ final class ConversationReport {
             if (outside != null) {
                 out.put("calls_outside_messages", tree(outside));
             }
+            out.put("scores", scores(h, conversationId));
             return Optional.of(out);
         });
     }
@@ -176,5 +177,28 @@ final class ConversationReport {
             return array ? List.of() : Map.of();
         }
         return parse(json.toString());
+    }
+
+    /** Every score of the conversation (its own, its messages' and its calls'), oldest first (V22). */
+    static List<Map<String, Object>> scores(org.jdbi.v3.core.Handle h, String conversationId) {
+        return h.createQuery("SELECT target_type, target_id, message_id, call_id, name, value, label, source, evaluator, evaluator_version,"
+                        + " score_key, comment, scored_at FROM chatbot_scores WHERE conversation_id = :c ORDER BY scored_at, id")
+                .bind("c", conversationId).map((rs, ctx) -> {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("target", rs.getString("target_type"));
+                    m.put("target_id", rs.getString("target_id"));
+                    m.put("message_id", rs.getString("message_id"));
+                    m.put("call_id", rs.getString("call_id"));
+                    m.put("name", rs.getString("name"));
+                    java.math.BigDecimal v = rs.getBigDecimal("value");
+                    m.put("value", v == null ? rs.getString("label") : Rows.plain(v.stripTrailingZeros()));
+                    m.put("source", rs.getString("source"));
+                    m.put("evaluator", rs.getString("evaluator"));
+                    m.put("evaluator_version", rs.getString("evaluator_version"));
+                    m.put("key", rs.getString("score_key"));
+                    m.put("comment", rs.getString("comment"));
+                    m.put("scored_at", dev.chatlog.sql.Utc.instant(rs.getObject("scored_at", java.time.LocalDateTime.class)).toString());
+                    return m;
+                }).list();
     }
 }

@@ -1,0 +1,86 @@
+package dev.chatlog.quality;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.chatlog.core.CallType;
+import dev.chatlog.core.ChatLogger;
+import dev.chatlog.core.InvalidDefinitionException;
+import dev.chatlog.core.LlmCall;
+import dev.chatlog.core.MessageTurn;
+import dev.chatlog.core.score.Score;
+import dev.chatlog.core.score.ScoreDefinition;
+import dev.chatlog.sql.Database;
+import dev.chatlog.sql.JdbcChatLogStore;
+import dev.chatlog.sql.TestDatabase;
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Scores stored once per identity against a real MariaDB: replaced when scored again, checked against their definition. */
+class ScoresTest {
+
+    private static Score score(Score.Target t, String id, String name, BigDecimal value, String label, String evaluator) {
+        return new Score(t, id, name, value, label, Score.Source.HUMAN, evaluator, null, null, null, Instant.parse("2026-12-05T10:00:00Z"));
+    }
+
+    @Test
+    void should_replace_a_score_of_the_same_identity_and_check_it_against_its_definition() {
+        try (Database db = TestDatabase.freshDatabase()) {
+            String conv, message, call = "call-1";
+            try (ChatLogger logger = ChatLogger.builder(new JdbcChatLogStore(db.jdbi())).build()) {
+                try (MessageTurn turn = logger.beginMessage(null, "is the kettle in stock?")) {
+                    conv = turn.conversationId();
+                    message = turn.messageId();
+                    logger.logCall(LlmCall.builder().callId(call).callType(CallType.CHAT).context(turn.context()).model("gpt-4o-mini")
+                            .startedAt(Instant.now()).inputTokens(10).outputTokens(5).durationMs(100).build());
+                    turn.output("{}", "yes");
+                }
+                assertTrue(logger.flush(Duration.ofSeconds(20)));
+            }
+            ScoreDefinitions defs = new ScoreDefinitions(db.jdbi(), Clock.systemUTC());
+            Scores scores = new Scores(db.jdbi(), defs, Clock.systemUTC());
+            assertTrue(defs.put(new ScoreDefinition("correctness", ScoreDefinition.Type.CATEGORICAL, null, null,
+                    List.of("correct", "partially", "wrong"), "the answer against the shop's data")));
+            assertFalse(defs.put(new ScoreDefinition("correctness", ScoreDefinition.Type.CATEGORICAL, null, null,
+                    List.of("correct", "wrong"), null)), "a second put replaces");
+
+            Scores.Stored first = scores.record(score(Score.Target.MESSAGE, message, "helpful", BigDecimal.ONE, null, null));
+            assertTrue(first.created());
+            assertEquals(conv, first.conversationId());
+            Scores.Stored again = scores.record(score(Score.Target.MESSAGE, message, "helpful", BigDecimal.ZERO, null, null));
+            assertFalse(again.created(), "the same identity: replaced");
+            scores.record(score(Score.Target.MESSAGE, message, "helpful", BigDecimal.ONE, null, "reviewer-2")); // another evaluator: its own
+            Scores.Stored onCall = scores.record(score(Score.Target.CALL, call, "correctness", null, "correct", "judge"));
+            assertEquals(message, onCall.messageId(), "a call's score lists under its message");
+            scores.record(score(Score.Target.CONVERSATION, conv, "resolved", BigDecimal.ONE, null, null));
+
+            @SuppressWarnings("unchecked")
+            List<Map<String, Object>> all = (List<Map<String, Object>>) new dev.chatlog.sql.report.Reports(db.jdbi()).conversation(conv)
+                    .orElseThrow().get("scores");
+            assertEquals(4, all.size(), all.toString());
+            assertEquals(0, BigDecimal.ZERO.compareTo((BigDecimal) all.get(0).get("value")), "the re-score's value");
+            assertEquals("correct", all.get(2).get("value"));
+
+            InvalidDefinitionException outside = assertThrows(InvalidDefinitionException.class,
+                    () -> scores.record(score(Score.Target.CALL, call, "correctness", null, "partially", "judge")));
+            assertEquals("value", outside.field(), "a label outside the declared set");
+            assertEquals("value", assertThrows(InvalidDefinitionException.class,
+                    () -> scores.record(score(Score.Target.CALL, call, "tone", null, "friendly", null))).field(), "a label needs a definition");
+            assertEquals("message_id", assertThrows(Scores.UnknownTarget.class,
+                    () -> scores.record(score(Score.Target.MESSAGE, "no-such-message", "helpful", BigDecimal.ONE, null, null))).field());
+            int rows = db.jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM chatbot_scores").mapTo(Integer.class).one());
+            assertEquals(4, rows, "one row per identity");
+            new dev.chatlog.sql.erasure.Erasure(db.jdbi()).erase(new dev.chatlog.sql.erasure.Erasure.Request(
+                    dev.chatlog.sql.erasure.Erasure.Scope.CONVERSATION, conv, "test", null, false));
+            int left = db.jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM chatbot_scores").mapTo(Integer.class).one());
+            assertEquals(0, left, "erasing the conversation erases its scores");
+        }
+    }
+}

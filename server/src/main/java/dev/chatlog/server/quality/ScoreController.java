@@ -1,0 +1,93 @@
+package dev.chatlog.server.quality;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chatlog.core.InvalidDefinitionException;
+import dev.chatlog.core.score.Score;
+import dev.chatlog.core.score.ScoreDefinition;
+import dev.chatlog.quality.ScoreDefinitions;
+import dev.chatlog.quality.ScoreJson;
+import dev.chatlog.quality.Scores;
+import dev.chatlog.server.web.ApiError;
+import dev.chatlog.server.web.Params;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Scores and their definitions over HTTP: {@code POST /logging-dashboard/scores} (a thumbs up from a UI, a reviewer's
+ * label: 201 when new, 200 when it replaced the score of the same target, name, evaluator and key), and
+ * {@code GET}, {@code PUT}, {@code DELETE /logging-dashboard/score-definitions[/{name}]}. Behind the dashboard's bearer
+ * token like every {@code /logging-dashboard} route; a wrong field, a value outside its definition or a target not in
+ * the log is a 400 naming the field.
+ */
+public final class ScoreController {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final Scores scores;
+    private final ScoreDefinitions definitions;
+    private final Clock clock;
+
+    public ScoreController(Scores scores, ScoreDefinitions definitions, Clock clock) {
+        this.scores = scores;
+        this.definitions = definitions;
+        this.clock = clock;
+    }
+
+    public void register(RoutesConfig routes) {
+        routes.post("/logging-dashboard/scores", this::post);
+        routes.get("/logging-dashboard/score-definitions", ctx -> ctx.json(Map.of("definitions",
+                definitions.list().stream().map(ScoreJson::json).toList())));
+        routes.put("/logging-dashboard/score-definitions/{name}", this::putDefinition);
+        routes.delete("/logging-dashboard/score-definitions/{name}", ctx -> {
+            if (!definitions.delete(ctx.pathParam("name"))) throw ApiError.notFound("no score definition named " + ctx.pathParam("name"));
+            ctx.status(204);
+        });
+    }
+
+    void post(Context ctx) {
+        JsonNode body = body(ctx, "{\"message_id\": \"...\", \"name\": \"helpful\", \"value\": 1, \"source\": \"human\"}");
+        Score s = checked(() -> ScoreJson.score(body, clock.instant()));
+        Scores.Stored stored = checked(() -> scores.record(s));
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("created", stored.created());
+        out.put("target", s.target().dbValue());
+        out.put("target_id", s.targetId());
+        out.put("conversation_id", stored.conversationId());
+        out.put("message_id", stored.messageId());
+        out.put("call_id", stored.callId());
+        out.put("name", s.name());
+        out.put("value", s.label() != null ? s.label() : s.value().stripTrailingZeros());
+        out.put("source", s.source().dbValue());
+        out.put("evaluator", s.evaluator());
+        out.put("scored_at", s.at().toString());
+        ctx.status(stored.created() ? 201 : 200).json(out);
+    }
+
+    void putDefinition(Context ctx) {
+        String name = ctx.pathParam("name");
+        JsonNode body = body(ctx, "{\"type\": \"numeric\", \"min\": 1, \"max\": 5}");
+        ScoreDefinition d = checked(() -> ScoreJson.definition(name, body));
+        boolean created = definitions.put(d);
+        ctx.status(created ? 201 : 200).json(ScoreJson.json(d));
+    }
+
+    private static JsonNode body(Context ctx, String example) {
+        Params.requireJson(ctx.header("Content-Type"));
+        try {
+            return JSON.readTree(ctx.body());
+        } catch (Exception e) {
+            throw ApiError.badRequest("the body is not valid JSON (one object, each field once): want " + example, null);
+        }
+    }
+
+    private static <T> T checked(Supplier<T> s) {
+        try {
+            return s.get();
+        } catch (InvalidDefinitionException e) {
+            throw ApiError.badRequest(e.getMessage(), e.field());
+        }
+    }
+}
