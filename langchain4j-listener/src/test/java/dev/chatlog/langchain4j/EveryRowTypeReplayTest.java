@@ -74,6 +74,9 @@ class EveryRowTypeReplayTest {
                         "SELECT COUNT(*) FROM chatbot_conversation_messages WHERE conversation_id = :c AND message_id = :m")
                         .bind("c", t[0]).bind("m", t[1]).mapTo(Integer.class).one());
                 assertEquals(1, messages);
+                List<String> scores = db.jdbi().withHandle(h -> h.createQuery(
+                        "SELECT CONCAT(name, '=', CAST(value AS SIGNED), ' ', comment) FROM chatbot_scores WHERE message_id = :m").bind("m", t[1]).mapTo(String.class).list());
+                assertEquals(List.of("helpful=1 on reflection"), scores, "the turn's score, once, as re-scored");
             }
             long duplicates = db.jdbi().withHandle(h -> h.createQuery(
                     "SELECT COUNT(*) FROM (SELECT call_id FROM chatbot_llm_calls GROUP BY call_id HAVING COUNT(*) > 1) d").mapTo(Long.class).one());

@@ -4,6 +4,7 @@ import dev.chatlog.core.ChatLogger;
 import dev.chatlog.core.MessageTurn;
 import dev.chatlog.core.StepScope;
 import dev.chatlog.core.cache.CacheLookup;
+import dev.chatlog.core.score.Score;
 import dev.chatlog.core.price.PriceCatalog;
 import dev.chatlog.sql.Database;
 import dev.chatlog.sql.DatabaseConfig;
@@ -120,6 +121,11 @@ public final class RowTypesWorker {
                     tts.synthesize(answer);
                 }
                 turn.output(answer, answer);
+                turn.close(); // the message first, then its scores: the second replaces the first (same identity)
+                logger.score(new Score(Score.Target.MESSAGE, turn.messageId(), "helpful", BigDecimal.ZERO, null, Score.Source.HUMAN,
+                        null, null, null, "first thought", java.time.Instant.now()));
+                logger.score(new Score(Score.Target.MESSAGE, turn.messageId(), "helpful", BigDecimal.ONE, null, Score.Source.HUMAN,
+                        null, null, null, "on reflection", java.time.Instant.now()));
                 if (turn.awaitDurable(Duration.ofSeconds(30))) {
                     System.out.println("TURN " + turn.conversationId() + " " + turn.messageId());
                     System.out.flush();

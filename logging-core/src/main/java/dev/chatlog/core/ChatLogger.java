@@ -105,6 +105,11 @@ public final class ChatLogger implements AutoCloseable {
         handoff.offerDeferred(deferred);
     }
 
+    /** Records a score (replacing the score of its identity once stored), through the queue and the spool like calls. Never blocks, never throws. */
+    public void score(dev.chatlog.core.score.Score score) {
+        handoff.offer(score);
+    }
+
     /** Records a chat turn. Never blocks, never throws. */
     public void logMessage(ConversationMessage message) {
         handoff.offer(message);

@@ -15,6 +15,8 @@ import dev.chatlog.core.score.ScoreDefinition;
 import dev.chatlog.sql.Database;
 import dev.chatlog.sql.JdbcChatLogStore;
 import dev.chatlog.sql.TestDatabase;
+import dev.chatlog.sql.score.ScoreDefinitions;
+import dev.chatlog.sql.score.ScoreRows;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
@@ -45,19 +47,19 @@ class ScoresTest {
                 assertTrue(logger.flush(Duration.ofSeconds(20)));
             }
             ScoreDefinitions defs = new ScoreDefinitions(db.jdbi(), Clock.systemUTC());
-            Scores scores = new Scores(db.jdbi(), defs, Clock.systemUTC());
+            Scores scores = new Scores(db.jdbi(), Clock.systemUTC());
             assertTrue(defs.put(new ScoreDefinition("correctness", ScoreDefinition.Type.CATEGORICAL, null, null,
                     List.of("correct", "partially", "wrong"), "the answer against the shop's data")));
             assertFalse(defs.put(new ScoreDefinition("correctness", ScoreDefinition.Type.CATEGORICAL, null, null,
                     List.of("correct", "wrong"), null)), "a second put replaces");
 
-            Scores.Stored first = scores.record(score(Score.Target.MESSAGE, message, "helpful", BigDecimal.ONE, null, null));
+            ScoreRows.Stored first = scores.record(score(Score.Target.MESSAGE, message, "helpful", BigDecimal.ONE, null, null));
             assertTrue(first.created());
             assertEquals(conv, first.conversationId());
-            Scores.Stored again = scores.record(score(Score.Target.MESSAGE, message, "helpful", BigDecimal.ZERO, null, null));
+            ScoreRows.Stored again = scores.record(score(Score.Target.MESSAGE, message, "helpful", BigDecimal.ZERO, null, null));
             assertFalse(again.created(), "the same identity: replaced");
             scores.record(score(Score.Target.MESSAGE, message, "helpful", BigDecimal.ONE, null, "reviewer-2")); // another evaluator: its own
-            Scores.Stored onCall = scores.record(score(Score.Target.CALL, call, "correctness", null, "correct", "judge"));
+            ScoreRows.Stored onCall = scores.record(score(Score.Target.CALL, call, "correctness", null, "correct", "judge"));
             assertEquals(message, onCall.messageId(), "a call's score lists under its message");
             scores.record(score(Score.Target.CONVERSATION, conv, "resolved", BigDecimal.ONE, null, null));
 
@@ -73,7 +75,7 @@ class ScoresTest {
             assertEquals("value", outside.field(), "a label outside the declared set");
             assertEquals("value", assertThrows(InvalidDefinitionException.class,
                     () -> scores.record(score(Score.Target.CALL, call, "tone", null, "friendly", null))).field(), "a label needs a definition");
-            assertEquals("message_id", assertThrows(Scores.UnknownTarget.class,
+            assertEquals("message_id", assertThrows(ScoreRows.UnknownTarget.class,
                     () -> scores.record(score(Score.Target.MESSAGE, "no-such-message", "helpful", BigDecimal.ONE, null, null))).field());
             int rows = db.jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM chatbot_scores").mapTo(Integer.class).one());
             assertEquals(4, rows, "one row per identity");
@@ -81,6 +83,29 @@ class ScoresTest {
                     dev.chatlog.sql.erasure.Erasure.Scope.CONVERSATION, conv, "test", null, false));
             int left = db.jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM chatbot_scores").mapTo(Integer.class).one());
             assertEquals(0, left, "erasing the conversation erases its scores");
+        }
+    }
+
+    @Test
+    void should_store_a_score_given_through_the_logger_once_and_reject_one_without_a_target() {
+        try (Database db = TestDatabase.freshDatabase()) {
+            dev.chatlog.core.LoggerStats stats;
+            String message;
+            try (ChatLogger logger = ChatLogger.builder(new JdbcChatLogStore(db.jdbi())).build()) {
+                try (MessageTurn turn = logger.beginMessage(null, "hi")) {
+                    message = turn.messageId();
+                    turn.output("{}", "hello");
+                }
+                logger.score(score(Score.Target.MESSAGE, message, "helpful", BigDecimal.ONE, null, "ui"));
+                logger.score(score(Score.Target.MESSAGE, message, "helpful", BigDecimal.ONE, null, "ui")); // the same, twice
+                logger.score(score(Score.Target.MESSAGE, "never-logged", "helpful", BigDecimal.ONE, null, "ui"));
+                assertTrue(logger.flush(Duration.ofSeconds(20)));
+                stats = logger.stats();
+            }
+            int rows = db.jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM chatbot_scores WHERE message_id = :m").bind("m", message)
+                    .mapTo(Integer.class).one());
+            assertEquals(1, rows, "one identity, one row");
+            assertEquals(1, stats.rejected(), "the score of a message never logged is rejected, and counted: " + stats);
         }
     }
 }

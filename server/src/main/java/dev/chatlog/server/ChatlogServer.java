@@ -137,9 +137,9 @@ public final class ChatlogServer implements AutoCloseable {
         PriceController priceQuotes = new PriceController(prices, java.time.Clock.systemUTC(), database.jdbi(), config.apiToken() != null);
         var erasures = new dev.chatlog.server.erasure.ErasureController(database.jdbi(), config.apiToken() != null);
         BudgetController budgetRoutes = new BudgetController(budgets.definitions(), budgets.report(), budgets.gate(), java.time.Clock.systemUTC());
-        var scoreDefinitions = new dev.chatlog.quality.ScoreDefinitions(database.jdbi(), java.time.Clock.systemUTC());
+        var scoreDefinitions = new dev.chatlog.sql.score.ScoreDefinitions(database.jdbi(), java.time.Clock.systemUTC());
         var scoreRoutes = new dev.chatlog.server.quality.ScoreController(
-                new dev.chatlog.quality.Scores(database.jdbi(), scoreDefinitions, java.time.Clock.systemUTC()), scoreDefinitions, java.time.Clock.systemUTC());
+                new dev.chatlog.quality.Scores(database.jdbi(), java.time.Clock.systemUTC()), scoreDefinitions, java.time.Clock.systemUTC());
         this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "chatlog-housekeeping");
             t.setDaemon(true);

@@ -109,7 +109,14 @@ public final class JdbcChatLogStore implements ChatLogSink {
         MessageTotals.setOfNewMessages(h, newMessageKeys, messages, intents);
         MessageTotals.addCallsToOlderMessages(h, newCalls, newMessageKeys, intents);
         RollupWriter.apply(h, newCalls, newMessages, intents); // rollup rows last: every writer locks in the same order
-        return new Batch(newCalls, newMessages);
+        java.time.Instant now = java.time.Instant.now();
+        for (dev.chatlog.core.score.Score s : batch.scores()) {
+            // after the calls and messages of the batch (a turn's score finds its message); idempotent by identity, so a
+            // replayed batch writes nothing twice. A score whose target is not in the log fails the batch, which the
+            // writer narrows down to that score and rejects
+            dev.chatlog.sql.score.ScoreRows.upsert(h, s, now);
+        }
+        return new Batch(newCalls, newMessages, batch.scores());
     }
 
     private static long newBatchId() {

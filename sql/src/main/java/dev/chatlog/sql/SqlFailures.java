@@ -51,6 +51,7 @@ public final class SqlFailures {
     public static boolean retryable(Throwable failure) {
         for (Throwable t = failure; t != null; t = next(t)) {
             if (t instanceof JsonProcessingException) return false;
+            if (t instanceof dev.chatlog.core.InvalidDefinitionException) return false; // a record refused for what it holds (a score without its target)
             if (t instanceof SQLTransientException || t instanceof SQLRecoverableException) return true;
             if (t instanceof SQLException sql && sql.getSQLState() != null
                     && (sql.getSQLState().startsWith("22") || sql.getSQLState().startsWith("23"))) {

@@ -109,6 +109,13 @@ public final class CallEnricher {
         }
     }
 
+    /** A score with its comment masked and cut like every text. */
+    public dev.chatlog.core.score.Score enrich(dev.chatlog.core.score.Score s) {
+        if (s.comment() == null) return s;
+        return new dev.chatlog.core.score.Score(s.target(), s.targetId(), s.name(), s.value(), s.label(), s.source(), s.evaluator(),
+                s.evaluatorVersion(), s.key(), clean(s.comment()), s.at());
+    }
+
     public ConversationMessage enrich(ConversationMessage m) {
         List<SqlQuery> queries = new ArrayList<>(m.sqlQueries().size());
         for (SqlQuery q : m.sqlQueries()) {

@@ -26,7 +26,7 @@ public final class Handoff {
     public sealed interface Item permits Entry, Barrier {}
 
     /** A record or marker as queued, with when it was accepted. */
-    public sealed interface Entry extends Item permits CallEntry, MessageEntry, DeferredEntry, TurnEntry {
+    public sealed interface Entry extends Item permits CallEntry, MessageEntry, DeferredEntry, TurnEntry, ScoreEntry {
         long acceptedNanos();
     }
 
@@ -38,6 +38,9 @@ public final class Handoff {
 
     /** A call whose making is deferred to the stage thread (the caller captured references only). */
     public record DeferredEntry(Supplier<LlmCall> supplier, long acceptedNanos) implements Entry {}
+
+    /** A score on a call, a message or a conversation. */
+    public record ScoreEntry(dev.chatlog.core.score.Score score, long acceptedNanos) implements Entry {}
 
     /** The marker of an opened turn (not counted as a record). */
     public record TurnEntry(RecordCodec.TurnOpened turn, long acceptedNanos) implements Entry {}
@@ -89,6 +92,11 @@ public final class Handoff {
     /** Queues a message row, as {@link #offer(LlmCall)}. */
     public void offer(ConversationMessage message) {
         if (message != null) offer(new MessageEntry(message, System.nanoTime()));
+    }
+
+    /** Queues a score, as {@link #offer(LlmCall)}. */
+    public void offer(dev.chatlog.core.score.Score score) {
+        if (score != null) offer(new ScoreEntry(score, System.nanoTime()));
     }
 
     /** Queues a call made later on the stage thread, as {@link #offer(LlmCall)}. */

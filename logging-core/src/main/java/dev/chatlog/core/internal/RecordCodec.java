@@ -8,6 +8,7 @@ import dev.chatlog.core.LlmCall;
 import dev.chatlog.core.SqlQuery;
 import dev.chatlog.core.TokenSource;
 import dev.chatlog.core.TraceParent;
+import dev.chatlog.core.score.Score;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -26,7 +27,7 @@ import java.util.Map;
 /**
  * Compact binary form of the records, for the spool. Maps and lists go as JSON text.
  *
- * <p>Layouts by spool format ({@link DiskSpool#VERSION}): 3 (current) is 2 with the trace (trace id,
+ * <p>Layouts by spool format ({@link DiskSpool#VERSION}): 4 (current) is 3 with score records; 3 is 2 with the trace (trace id,
  * span id) at the end of a call and of a message; 2 is 1 with a call's cache-write tokens at its end; 1 names enums by their database value, so reordering or adding constants cannot change what a spooled record means, and knows
  * {@link TurnOpened} markers; 0 (the first format) gave enums as ordinals of the order frozen in
  * {@link #V0_CALL_TYPES} and {@link #V0_TOKEN_SOURCES}. A new layout gets a new version, and the
@@ -37,6 +38,7 @@ public final class RecordCodec {
     private static final byte CALL = 1;
     private static final byte MESSAGE = 2;
     private static final byte TURN_OPENED = 3;
+    private static final byte SCORE = 4;
     /** {@link CallType} and {@link TokenSource} in the order format 0 wrote their ordinals. */
     public static final List<CallType> V0_CALL_TYPES = List.of(CallType.CHAT, CallType.STREAMING_CHAT, CallType.EMBEDDING,
             CallType.TOOL, CallType.AGENT);
@@ -83,6 +85,13 @@ public final class RecordCodec {
                 out.writeLong(m.timestamp().getEpochSecond()); out.writeInt(m.timestamp().getNano());
                 out.writeDouble(m.responseTimeMs());
                 trace(out, m.trace()); // format 3
+            } else if (record instanceof PipelineRecord.Scored scored) { // format 4
+                Score s = scored.score();
+                out.writeByte(SCORE);
+                str(out, s.target().dbValue()); str(out, s.targetId()); str(out, s.name());
+                str(out, s.value() == null ? null : s.value().toPlainString()); str(out, s.label()); str(out, s.source().dbValue());
+                str(out, s.evaluator()); str(out, s.evaluatorVersion()); str(out, s.key()); str(out, s.comment());
+                out.writeLong(s.at().getEpochSecond()); out.writeInt(s.at().getNano());
             } else if (record instanceof TurnOpened t) {
                 out.writeByte(TURN_OPENED);
                 str(out, t.conversationId()); str(out, t.messageId()); str(out, t.userInput());
@@ -128,6 +137,13 @@ public final class RecordCodec {
             }
             if (type == TURN_OPENED) {
                 return new TurnOpened(str(in), str(in), str(in), Instant.ofEpochSecond(in.readLong(), in.readInt()));
+            }
+            if (type == SCORE && version >= 4) {
+                Score.Target target = Score.Target.fromDb(str(in));
+                String id = str(in), name = str(in), value = str(in), label = str(in);
+                Score.Source source = Score.Source.fromDb(str(in));
+                return new PipelineRecord.Scored(new Score(target, id, name, value == null ? null : new BigDecimal(value), label, source,
+                        str(in), str(in), str(in), str(in), Instant.ofEpochSecond(in.readLong(), in.readInt())));
             }
             throw new IOException("unknown record type " + type);
         } catch (IOException e) {

@@ -91,6 +91,8 @@ public final class RecordConverter implements AutoCloseable {
                     out[i] = new PipelineRecord.Message(enricher.enrich(m.message()));
                 } else if (e instanceof Handoff.DeferredEntry d) {
                     out[i] = new PipelineRecord.Call(enricher.enrich(Objects.requireNonNull(d.supplier().get(), "deferred call")));
+                } else if (e instanceof Handoff.ScoreEntry s) {
+                    out[i] = new PipelineRecord.Scored(enricher.enrich(s.score()));
                 } else if (e instanceof Handoff.TurnEntry t) {
                     RecordCodec.TurnOpened o = t.turn();
                     out[i] = new RecordCodec.TurnOpened(o.conversationId(), o.messageId(), enricher.clean(o.userInput()), o.openedAt());
@@ -106,15 +108,17 @@ public final class RecordConverter implements AutoCloseable {
         }
     }
 
-    /** Calls and messages of converted records, as a batch for the sink (markers left out). */
+    /** Calls, messages and scores of converted records, as a batch for the sink (markers left out). */
     public static Batch batchOf(List<PipelineRecord> records) {
         List<LlmCall> calls = new ArrayList<>();
         List<ConversationMessage> messages = new ArrayList<>();
+        List<dev.chatlog.core.score.Score> scores = new ArrayList<>();
         for (PipelineRecord r : records) {
             if (r instanceof PipelineRecord.Call c) calls.add(c.call());
             else if (r instanceof PipelineRecord.Message m) messages.add(m.message());
+            else if (r instanceof PipelineRecord.Scored s) scores.add(s.score());
         }
-        return new Batch(calls, messages);
+        return new Batch(calls, messages, scores);
     }
 
     @Override

@@ -142,6 +142,7 @@ public final class SpoolShipper implements Runnable {
     private boolean ship(SpoolReader.Chunk chunk) {
         List<LlmCall> calls = new ArrayList<>();
         List<ConversationMessage> messages = new ArrayList<>();
+        List<dev.chatlog.core.score.Score> scores = new ArrayList<>();
         long first = chunk.frames().get(0).appendedAtMillis();
         oldestUnshippedMillis = first == 0 ? System.currentTimeMillis() : first;
         for (SpoolReader.Frame f : chunk.frames()) {
@@ -152,6 +153,8 @@ public final class SpoolShipper implements Runnable {
                 } else if (o instanceof PipelineRecord.Message m) {
                     messages.add(m.message());
                     openTurns.remove(key(m.message().conversationId(), m.message().messageId()));
+                } else if (o instanceof PipelineRecord.Scored s) {
+                    scores.add(s.score());
                 } else if (o instanceof RecordCodec.TurnOpened t) {
                     opened(t);
                 }
@@ -160,7 +163,7 @@ public final class SpoolShipper implements Runnable {
                 log.error("chatlog could not decode a spooled record; it is skipped", e);
             }
         }
-        if (!store.write(new Batch(calls, messages), true)) {
+        if (!store.write(new Batch(calls, messages, scores), true)) {
             return false;
         }
         spool.shipped(chunk.end(), chunk.frames().size());

@@ -107,6 +107,9 @@ public final class StoreWriter {
         for (ConversationMessage m : batch.messages()) {
             all &= write(new Batch(List.of(), List.of(m)), durable);
         }
+        for (dev.chatlog.core.score.Score s : batch.scores()) {
+            all &= write(new Batch(List.of(), List.of(), List.of(s)), durable);
+        }
         return all;
     }
 }

@@ -106,7 +106,15 @@ class DurabilityTest {
         PipelineRecord.Message m = new PipelineRecord.Message(message);
         assertEquals(c, RecordCodec.decode(DiskSpool.VERSION, RecordCodec.encode(c)));
         assertEquals(m, RecordCodec.decode(DiskSpool.VERSION, RecordCodec.encode(m)));
-        assertEquals(3, DiskSpool.VERSION);
+        assertEquals(4, DiskSpool.VERSION, "4: format 3 and score records");
+        assertEquals(c, RecordCodec.decode(3, RecordCodec.encode(c)), "a call of format 3 is read as it was");
+        dev.chatlog.core.score.Score score = new dev.chatlog.core.score.Score(dev.chatlog.core.score.Score.Target.MESSAGE, "m", "helpful",
+                new java.math.BigDecimal("0.5"), null, dev.chatlog.core.score.Score.Source.LLM_JUDGE, "judge", "v2", "k", "a comment",
+                java.time.Instant.ofEpochSecond(1_700_000_000L, 123));
+        PipelineRecord.Scored sc = new PipelineRecord.Scored(score);
+        assertEquals(sc, RecordCodec.decode(DiskSpool.VERSION, RecordCodec.encode(sc)), "a score round-trips");
+        org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class, () -> RecordCodec.decode(3, RecordCodec.encode(sc)),
+                "format 3 has no scores");
         // a format-2 reader stops before the trace: what format 2 wrote is read as it was
         assertEquals(new PipelineRecord.Call(call.toBuilder().trace(null).build()), RecordCodec.decode(2, RecordCodec.encode(c)));
         assertEquals(new PipelineRecord.Message(message.toBuilder().trace(null).build()), RecordCodec.decode(2, RecordCodec.encode(m)));

@@ -5,9 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chatlog.core.InvalidDefinitionException;
 import dev.chatlog.core.score.Score;
 import dev.chatlog.core.score.ScoreDefinition;
-import dev.chatlog.quality.ScoreDefinitions;
 import dev.chatlog.quality.ScoreJson;
 import dev.chatlog.quality.Scores;
+import dev.chatlog.sql.score.ScoreDefinitions;
+import dev.chatlog.sql.score.ScoreRows;
 import dev.chatlog.server.web.ApiError;
 import dev.chatlog.server.web.Params;
 import io.javalin.config.RoutesConfig;
@@ -50,7 +51,7 @@ public final class ScoreController {
     void post(Context ctx) {
         JsonNode body = body(ctx, "{\"message_id\": \"...\", \"name\": \"helpful\", \"value\": 1, \"source\": \"human\"}");
         Score s = checked(() -> ScoreJson.score(body, clock.instant()));
-        Scores.Stored stored = checked(() -> scores.record(s));
+        ScoreRows.Stored stored = checked(() -> scores.record(s));
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("created", stored.created());
         out.put("target", s.target().dbValue());

@@ -60,7 +60,7 @@ public final class Tombstones {
         for (ConversationMessage m : batch.messages()) {
             if (!gone(erased, hashes, m.conversationId(), m.userId(), m.timestamp())) messages.add(m);
         }
-        return new Batch(calls, messages);
+        return new Batch(calls, messages, batch.scores()); // a score of an erased target finds no target: the writer rejects it
     }
 
     private static void subjects(Map<String, String> hashes, String conversation, String user) {

@@ -1,4 +1,4 @@
-package dev.chatlog.quality;
+package dev.chatlog.sql.score;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
@@ -46,7 +46,12 @@ public final class ScoreDefinitions {
     }
 
     public Optional<ScoreDefinition> get(String name) {
-        return jdbi.withHandle(h -> h.createQuery("SELECT * FROM chatbot_score_definitions WHERE name = :n").bind("n", name).map(MAPPER).findOne());
+        return jdbi.withHandle(h -> get(h, name));
+    }
+
+    /** The definition of {@code name} as {@code h} sees it. */
+    static Optional<ScoreDefinition> get(org.jdbi.v3.core.Handle h, String name) {
+        return h.createQuery("SELECT * FROM chatbot_score_definitions WHERE name = :n").bind("n", name).map(MAPPER).findOne();
     }
 
     public List<ScoreDefinition> list() {
