@@ -88,6 +88,10 @@ class ServiceRowsTest {
             assertEquals(4L, ((Number) payments4.get("executions")).longValue(), "three charges and the refund that closed unpriced");
             assertEquals(1L, ((Number) payments4.get("failures")).longValue());
             assertEquals(0, new BigDecimal("0.60").compareTo((BigDecimal) payments4.get("cost")), payments4.toString());
+            double slowest = jdbi.withHandle(h -> h.createQuery("SELECT MAX(duration_ms) FROM chatbot_llm_calls WHERE call_type = 'service'")
+                    .mapTo(Double.class).one());
+            assertTrue(((Number) payments4.get("p95_duration_ms")).doubleValue() <= slowest + 0.01,
+                    "a percentile never above the slowest step: " + payments4 + " slowest " + slowest);
             assertEquals(List.of(), new ConsistencyCheck(jdbi).mismatches());
         } finally {
             payments.stop(0);

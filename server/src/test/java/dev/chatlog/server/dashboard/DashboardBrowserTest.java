@@ -236,6 +236,7 @@ class DashboardBrowserTest {
         assertTrue(cache.getText().matches("(?s)sql_for_question \\d+ \\d+\\.\\d %.*"), cache.getText());
         js(b, "document.getElementById('caches').scrollIntoView({block: 'start'});");
         screenshot(b, "caches-and-error-categories.png");
+        js(b, "window.scrollTo(0, 0);"); // back to where a user clicks from (the filter bar stays on top of the page)
 
         // a click on the conversation with the <script> message opens its detail and tree
         WebElement row = b.findElement(By.cssSelector("#conversations tr[data-conversation='" + scriptConversation + "']"));

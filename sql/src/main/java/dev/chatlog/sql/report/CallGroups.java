@@ -92,7 +92,7 @@ final class CallGroups {
             m.put("avg_duration_ms", round2(s.amount(Measure.STEP_DURATION_MS).doubleValue() / executions));
             m.put("cost", Rows.plain(s.amount(Measure.STEP_COST))); // an external service's, where the application priced it
             BigDecimal max = s.amount(Measure.MAX_DURATION_MS);
-            m.put("p95_duration_ms", Histogram.percentile(s.latency(), 95, max.signum() > 0 ? max.doubleValue() : null));
+            m.put("p95_duration_ms", Histogram.percentile(s.latency(), 95, max.doubleValue()));
             out.add(m);
         });
         out.sort(Comparator.comparing((Map<String, Object> m) -> -((Number) m.get("executions")).longValue())

@@ -49,8 +49,8 @@ public final class Histogram {
 
     /**
      * As {@link #percentile(long[], double)}, knowing the largest value counted ({@code maxMs}, null
-     * or 0 when unknown): the bucket that holds it ends there, so fast calls are not reported at
-     * their bucket's edge (3 ms calls read as 3 ms, not 25).
+     * when unknown; 0 is a known 0: lookups that took no time): the bucket that holds it ends there, so fast calls are not
+     * reported at their bucket's edge (3 ms calls read as 3 ms, not 25; 0 ms lookups as 0, not 47.5).
      */
     public static Double percentile(long[] counts, double p, Double maxMs) {
         long n = 0;
@@ -63,7 +63,7 @@ public final class Histogram {
             if (seen + counts[i] >= rank) {
                 double lo = lowerBound(i);
                 double hi = i < EDGES.length ? EDGES[i] : EDGES[EDGES.length - 1] * 2.0;
-                if (maxMs != null && maxMs > 0 && bucket(maxMs) == i) hi = Math.max(lo, maxMs);
+                if (maxMs != null && maxMs >= 0 && bucket(maxMs) == i) hi = Math.max(lo, maxMs);
                 double within = (rank - seen) / counts[i];
                 return Math.round((lo + (hi - lo) * Math.max(0, Math.min(1, within))) * 100) / 100.0;
             }
