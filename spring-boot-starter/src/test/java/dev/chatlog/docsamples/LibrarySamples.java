@@ -28,6 +28,8 @@ import dev.langchain4j.model.image.ImageModel;
 import dev.langchain4j.model.moderation.ModerationModel;
 import dev.langchain4j.model.scoring.ScoringModel;
 import java.math.BigDecimal;
+import java.time.Instant;
+import dev.chatlog.core.score.Score;
 import dev.langchain4j.rag.content.Content;
 import dev.langchain4j.rag.content.retriever.EmbeddingStoreContentRetriever;
 import dev.langchain4j.rag.query.Query;
@@ -166,6 +168,14 @@ final class LibrarySamples {
             payment.cost(new BigDecimal("0.30")).output(charge());
         }
         // end::media[]
+    }
+
+    static void scores(ChatLogger chatLog, MessageTurn turn) {
+        // tag::scores[]
+        // A thumbs up on the turn's answer: queued and spooled like calls, stored once; scoring it again replaces it.
+        chatLog.score(new Score(Score.Target.MESSAGE, turn.messageId(), "helpful", BigDecimal.ONE, null, Score.Source.HUMAN,
+                "support-ui", null, null, "solved my problem", Instant.now()));
+        // end::scores[]
     }
 
     private static String charge() {
