@@ -79,10 +79,22 @@ class ScoresTest {
                     () -> scores.record(score(Score.Target.MESSAGE, "no-such-message", "helpful", BigDecimal.ONE, null, null))).field());
             int rows = db.jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM chatbot_scores").mapTo(Integer.class).one());
             assertEquals(4, rows, "one row per identity");
+            // the rollups follow the replacement exactly: helpful by model-less message, 2 scores (0 and 1) in the day
+            Map<String, Object> helpful = db.jdbi().withHandle(h -> h.createQuery("""
+                    SELECT SUM(scores) n, SUM(value_sum) s FROM chatbot_score_rollup
+                    WHERE granularity = 'd' AND dimension = 'all' AND name = 'helpful'""").mapToMap().one());
+            assertEquals(2, ((Number) helpful.get("n")).intValue(), helpful.toString());
+            assertEquals(0, BigDecimal.ONE.compareTo((BigDecimal) helpful.get("s")), "0 (replaced 1) + 1: " + helpful);
+            int correct = db.jdbi().withHandle(h -> h.createQuery("""
+                    SELECT scores FROM chatbot_score_rollup WHERE granularity = 'h' AND dimension = 'model' AND dim_value = 'gpt-4o-mini'
+                      AND name = 'correctness' AND label = 'correct'""").mapTo(Integer.class).one());
+            assertEquals(1, correct, "a call's label by its model");
+            assertEquals(List.of(), new dev.chatlog.sql.rollup.ConsistencyCheck(db.jdbi()).mismatches());
             new dev.chatlog.sql.erasure.Erasure(db.jdbi()).erase(new dev.chatlog.sql.erasure.Erasure.Request(
                     dev.chatlog.sql.erasure.Erasure.Scope.CONVERSATION, conv, "test", null, false));
             int left = db.jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM chatbot_scores").mapTo(Integer.class).one());
             assertEquals(0, left, "erasing the conversation erases its scores");
+            assertEquals(List.of(), new dev.chatlog.sql.rollup.ConsistencyCheck(db.jdbi()).mismatches(), "and takes them out of the rollups");
         }
     }
 

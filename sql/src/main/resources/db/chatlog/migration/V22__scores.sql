@@ -29,11 +29,36 @@ CREATE TABLE chatbot_scores (
     score_key          VARCHAR(100)  NULL,
     comment            TEXT          NULL,
     scored_at          DATETIME(3)   NOT NULL,
+    -- the target's attribution and time as the score was stored: what the score rollups group it by
+    model              VARCHAR(255)  NULL,
+    agent              VARCHAR(255)  NULL,
+    function_name      VARCHAR(255)  NULL,
+    chat_mode          VARCHAR(255)  NULL,
+    intent             VARCHAR(255)  NULL,
+    user_id            VARCHAR(255)  NULL,
+    target_at          DATETIME(3)   NOT NULL,
     updated_at         DATETIME(3)   NOT NULL,
     UNIQUE KEY uk_scores_identity (identity_hash),
     KEY idx_scores_conversation (conversation_id, message_id),
     KEY idx_scores_name_time (name, scored_at),
     KEY idx_scores_time (scored_at)
+);
+
+-- Scores per dimension (all, model, agent, function, chat_mode, intent, user), name and hour or day of their
+-- target: numbers (booleans as 0 and 1) as a count, a sum and a sum of squares (label ''); labels as a count each.
+-- Re-scoring moves a score's contribution, erasure removes it: averages and distributions are a rollup read.
+CREATE TABLE chatbot_score_rollup (
+    granularity   CHAR(1)        NOT NULL,
+    dimension     VARCHAR(16)    NOT NULL,
+    bucket_start  DATETIME       NOT NULL,
+    dim_value     VARCHAR(255)   NOT NULL,
+    name          VARCHAR(100)   NOT NULL,
+    label         VARCHAR(100)   NOT NULL,
+    scores        BIGINT         NOT NULL DEFAULT 0,
+    value_sum     DECIMAL(30,6)  NOT NULL DEFAULT 0,
+    value_sq_sum  DECIMAL(38,6)  NOT NULL DEFAULT 0,
+    PRIMARY KEY (granularity, dimension, bucket_start, dim_value, name, label),
+    KEY idx_score_rollup_name (name, granularity, bucket_start)
 );
 
 ALTER TABLE chatbot_llm_calls ADD KEY idx_llm_calls_call_id (call_id);

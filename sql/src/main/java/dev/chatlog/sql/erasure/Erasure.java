@@ -227,24 +227,11 @@ public final class Erasure {
                     .bindList("ids", messages.stream().map(Message::id).toList()).execute();
         }
         if (!conv.isEmpty()) summary(h, conv);
-        scores(h, conv, calls.stream().map(LlmCall::callId).toList(), messages.stream().map(m -> m.message().messageId()).toList());
+        dev.chatlog.sql.score.ScoreRows.erase(h, conv, calls.stream().map(LlmCall::callId).toList(),
+                messages.stream().map(m -> m.message().messageId()).toList());
         RollupRemoval.remove(h, calls, messages.stream().map(Message::message).toList(), intents,
                 r.scope() == Scope.USER ? Set.of(r.subject()) : Set.of());
         return new Deleted(messages.size(), calls.size(), cost);
-    }
-
-    /** The scores of the erased calls and messages, and the conversation's own once nothing of it is left. */
-    private static void scores(Handle h, String conv, List<String> callIds, List<String> messageIds) {
-        if (!callIds.isEmpty()) {
-            h.createUpdate("DELETE FROM chatbot_scores WHERE conversation_id = :c AND call_id IN (<ids>)").bind("c", conv).bindList("ids", callIds).execute();
-        }
-        if (!messageIds.isEmpty()) {
-            h.createUpdate("DELETE FROM chatbot_scores WHERE conversation_id = :c AND message_id IN (<ids>)").bind("c", conv)
-                    .bindList("ids", messageIds).execute();
-        }
-        h.createUpdate("DELETE FROM chatbot_scores WHERE conversation_id = :c AND target_type = 'conversation'"
-                + " AND NOT EXISTS (SELECT 1 FROM chatbot_conversation_messages WHERE conversation_id = :c)"
-                + " AND NOT EXISTS (SELECT 1 FROM chatbot_llm_calls WHERE conversation_id = :c)").bind("c", conv).execute();
     }
 
     /** The conversation's summary recomputed from the rows left, or deleted when none is. */

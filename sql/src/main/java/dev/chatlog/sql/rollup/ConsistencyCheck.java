@@ -62,6 +62,31 @@ public final class ConsistencyCheck {
                    OR m.total_cost <> COALESCE(SUM(c.cost_estimate), 0) OR m.unpriced_calls <> COALESCE(SUM(NOT c.priced), 0)
                    OR m.total_duration_ms <> COALESCE(SUM(c.duration_ms), 0)""".replace("{model_call}", RawSql.MODEL_CALL)).mapTo(String.class).list()));
         out.addAll(rollupMismatches());
+        out.addAll(scoreRollupMismatches());
+        return out;
+    }
+
+    /**
+     * Every hourly and daily score rollup row (V22) against the same figures from the score rows: per dimension, name
+     * and label, the count, the sum and the sum of squares of the numbers.
+     */
+    public List<String> scoreRollupMismatches() {
+        List<String> out = new ArrayList<>();
+        Map<String, String> columns = Map.of("all", "''", "model", "COALESCE(model, '')", "agent", "COALESCE(agent, '')",
+                "function", "COALESCE(function_name, '')", "chat_mode", "COALESCE(chat_mode, '')", "intent", "COALESCE(intent, '')",
+                "user", "COALESCE(user_id, '')");
+        for (String g : List.of("h", "d")) {
+            String bucket = g.equals("h") ? "DATE_FORMAT(target_at, '%Y-%m-%d %H:00:00')" : "DATE_FORMAT(target_at, '%Y-%m-%d 00:00:00')";
+            for (dev.chatlog.sql.rollup.Dimension d : dev.chatlog.sql.score.ScoreRollups.DIMENSIONS) {
+                String dim = columns.get(d.rollupName());
+                String raw = "SELECT CONCAT(" + bucket + ", '|', LEFT(" + dim + ", 255), '|', name, '|', COALESCE(label, '')) k, COUNT(*) scores,"
+                        + " SUM(IF(label IS NULL, value, 0)) value_sum, SUM(IF(label IS NULL, ROUND(value * value, 6), 0)) value_sq_sum"
+                        + " FROM chatbot_scores GROUP BY k";
+                String rolled = "SELECT CONCAT(DATE_FORMAT(bucket_start, '%Y-%m-%d %H:%i:%s'), '|', dim_value, '|', name, '|', label) k, scores,"
+                        + " value_sum, value_sq_sum FROM chatbot_score_rollup WHERE granularity = '" + g + "' AND dimension = '" + d.rollupName() + "'";
+                compare(out, "score " + g + "/" + d.rollupName(), raw, rolled, List.of("scores", "value_sum", "value_sq_sum"));
+            }
+        }
         return out;
     }
 

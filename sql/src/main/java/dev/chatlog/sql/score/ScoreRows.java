@@ -47,32 +47,92 @@ public final class ScoreRows {
         Located at = locate(h, s).orElseThrow(() -> new UnknownTarget(field(s.target()), "no " + s.target().dbValue() + " "
                 + s.targetId() + " in the log (its records may not be written yet: retry in a moment)"));
         byte[] identity = identityHash(s);
-        boolean existed = h.createQuery("SELECT COUNT(*) FROM chatbot_scores WHERE identity_hash = :h FOR UPDATE")
-                .bind("h", identity).mapTo(Integer.class).one() > 0;
+        ScoreRollups.Contribution before = h.createQuery("""
+                        SELECT model, agent, function_name, chat_mode, intent, user_id, target_at, name, value, label
+                        FROM chatbot_scores WHERE identity_hash = :h FOR UPDATE""")
+                .bind("h", identity).map((rs, ctx) -> contribution(rs)).findOne().orElse(null);
         h.createUpdate("""
                 INSERT INTO chatbot_scores (identity_hash, target_type, target_id, conversation_id, message_id, call_id, name, value, label,
-                  source, evaluator, evaluator_version, score_key, comment, scored_at, updated_at)
-                VALUES (:h, :tt, :tid, :c, :m, :k, :n, :v, :l, :src, :e, :ev, :key, :comment, :at, :now)
+                  source, evaluator, evaluator_version, score_key, comment, scored_at, updated_at,
+                  model, agent, function_name, chat_mode, intent, user_id, target_at)
+                VALUES (:h, :tt, :tid, :c, :m, :k, :n, :v, :l, :src, :e, :ev, :key, :comment, :at, :now,
+                  :model, :agent, :fn, :mode, :intent, :user, :tat)
                 ON DUPLICATE KEY UPDATE value = VALUES(value), label = VALUES(label), source = VALUES(source),
                   evaluator_version = VALUES(evaluator_version), comment = VALUES(comment), scored_at = VALUES(scored_at),
                   updated_at = VALUES(updated_at)""")
                 .bind("h", identity).bind("tt", s.target().dbValue()).bind("tid", s.targetId()).bind("c", at.conversation())
                 .bind("m", at.message()).bind("k", at.call()).bind("n", s.name()).bind("v", s.value()).bind("l", s.label())
                 .bind("src", s.source().dbValue()).bind("e", s.evaluator()).bind("ev", s.evaluatorVersion()).bind("key", s.key())
-                .bind("comment", s.comment()).bind("at", Utc.time(s.at())).bind("now", Utc.time(now)).execute();
+                .bind("comment", s.comment()).bind("at", Utc.time(s.at())).bind("now", Utc.time(now))
+                .bind("model", at.model()).bind("agent", at.agent()).bind("fn", at.function()).bind("mode", at.chatMode())
+                .bind("intent", at.intent()).bind("user", at.user()).bind("tat", Utc.time(at.at())).execute();
+        // the rollups follow: a replaced score's old contribution out (its target's facts as stored then), the new one in
+        if (before != null) ScoreRollups.remove(h, before);
+        ScoreRollups.add(h, before != null
+                ? new ScoreRollups.Contribution(before.attribution(), before.at(), s.name(), s.value(), s.label())
+                : new ScoreRollups.Contribution(ScoreRollups.Contribution.attribution(at.model(), at.agent(), at.function(), at.chatMode(),
+                        at.intent(), at.user()), at.at(), s.name(), s.value(), s.label()));
+        boolean existed = before != null;
         return new Stored(at.conversation(), at.message(), at.call(), !existed);
     }
 
-    private record Located(String conversation, String message, String call) {}
+    /**
+     * Erases the scores of erased calls and messages of {@code conv}, and the conversation's own once nothing of it is
+     * left, taking each out of the rollups.
+     */
+    public static void erase(Handle h, String conv, java.util.List<String> callIds, java.util.List<String> messageIds) {
+        java.util.List<String> where = new java.util.ArrayList<>();
+        if (!callIds.isEmpty()) where.add("call_id IN (<calls>)");
+        if (!messageIds.isEmpty()) where.add("message_id IN (<messages>)");
+        boolean nothingLeft = h.createQuery("SELECT NOT EXISTS (SELECT 1 FROM chatbot_conversation_messages WHERE conversation_id = :c)"
+                + " AND NOT EXISTS (SELECT 1 FROM chatbot_llm_calls WHERE conversation_id = :c)").bind("c", conv).mapTo(Boolean.class).one();
+        if (nothingLeft) where.add("target_type = 'conversation'");
+        if (where.isEmpty()) return;
+        String filter = "conversation_id = :c AND (" + String.join(" OR ", where) + ")";
+        var select = h.createQuery("SELECT id, model, agent, function_name, chat_mode, intent, user_id, target_at, name, value, label "
+                + "FROM chatbot_scores WHERE " + filter + " FOR UPDATE").bind("c", conv);
+        if (!callIds.isEmpty()) select.bindList("calls", callIds);
+        if (!messageIds.isEmpty()) select.bindList("messages", messageIds);
+        java.util.List<Long> ids = new java.util.ArrayList<>();
+        for (ScoreRollups.Contribution c : select.map((rs, ctx) -> {
+            ids.add(rs.getLong("id"));
+            return contribution(rs);
+        }).list()) {
+            ScoreRollups.remove(h, c);
+        }
+        if (!ids.isEmpty()) h.createUpdate("DELETE FROM chatbot_scores WHERE id IN (<ids>)").bindList("ids", ids).execute();
+    }
+
+    private record Located(String conversation, String message, String call, String model, String agent, String function,
+                           String chatMode, String intent, String user, Instant at) {}
+
+    /** A stored score's contribution to the rollups, from its row. */
+    static ScoreRollups.Contribution contribution(java.sql.ResultSet rs) throws java.sql.SQLException {
+        return new ScoreRollups.Contribution(ScoreRollups.Contribution.attribution(rs.getString("model"), rs.getString("agent"),
+                rs.getString("function_name"), rs.getString("chat_mode"), rs.getString("intent"), rs.getString("user_id")),
+                Utc.instant(rs.getObject("target_at", java.time.LocalDateTime.class)), rs.getString("name"), rs.getBigDecimal("value"),
+                rs.getString("label"));
+    }
 
     private static Optional<Located> locate(Handle h, Score s) {
         return switch (s.target()) {
-            case CALL -> h.createQuery("SELECT conversation_id, message_id FROM chatbot_llm_calls WHERE call_id = :id LIMIT 1")
-                    .bind("id", s.targetId()).map((rs, ctx) -> new Located(rs.getString(1), blankToNull(rs.getString(2)), s.targetId())).findOne();
-            case MESSAGE -> h.createQuery("SELECT conversation_id FROM chatbot_conversation_messages WHERE message_id = :id LIMIT 1")
-                    .bind("id", s.targetId()).map((rs, ctx) -> new Located(rs.getString(1), s.targetId(), null)).findOne();
-            case CONVERSATION -> h.createQuery("SELECT 1 FROM chatbot_conversation_messages WHERE conversation_id = :id LIMIT 1")
-                    .bind("id", s.targetId()).map((rs, ctx) -> new Located(s.targetId(), null, null)).findOne();
+            case CALL -> h.createQuery("""
+                            SELECT c.conversation_id, c.message_id, c.model, c.agent, c.function_name, c.chat_mode, c.user_id, c.started_at, m.intent
+                            FROM chatbot_llm_calls c LEFT JOIN chatbot_conversation_messages m
+                              ON m.conversation_id = c.conversation_id AND m.message_id = c.message_id
+                            WHERE c.call_id = :id LIMIT 1""")
+                    .bind("id", s.targetId()).map((rs, ctx) -> new Located(rs.getString(1), blankToNull(rs.getString(2)), s.targetId(),
+                            rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(9), rs.getString(7),
+                            Utc.instant(rs.getObject(8, java.time.LocalDateTime.class)))).findOne();
+            case MESSAGE -> h.createQuery("SELECT conversation_id, chat_mode, intent, user_id, `timestamp` FROM chatbot_conversation_messages "
+                            + "WHERE message_id = :id LIMIT 1")
+                    .bind("id", s.targetId()).map((rs, ctx) -> new Located(rs.getString(1), s.targetId(), null, null, null, null,
+                            rs.getString(2), rs.getString(3), rs.getString(4), Utc.instant(rs.getObject(5, java.time.LocalDateTime.class)))).findOne();
+            case CONVERSATION -> h.createQuery("""
+                            SELECT MIN(`timestamp`) first_at, MAX(user_id) user_id, MAX(chat_mode) chat_mode
+                            FROM chatbot_conversation_messages WHERE conversation_id = :id HAVING COUNT(*) > 0""")
+                    .bind("id", s.targetId()).map((rs, ctx) -> new Located(s.targetId(), null, null, null, null, null, rs.getString("chat_mode"),
+                            null, rs.getString("user_id"), Utc.instant(rs.getObject("first_at", java.time.LocalDateTime.class)))).findOne();
         };
     }
 
