@@ -139,7 +139,7 @@ public final class ChatlogServer implements AutoCloseable {
         BudgetController budgetRoutes = new BudgetController(budgets.definitions(), budgets.report(), budgets.gate(), java.time.Clock.systemUTC());
         var scoreDefinitions = new dev.chatlog.sql.score.ScoreDefinitions(database.jdbi(), java.time.Clock.systemUTC());
         var scoreRoutes = new dev.chatlog.server.quality.ScoreController(
-                new dev.chatlog.quality.Scores(database.jdbi(), java.time.Clock.systemUTC()), scoreDefinitions, java.time.Clock.systemUTC());
+                new dev.chatlog.quality.Scores(database.jdbi(), java.time.Clock.systemUTC()), scoreDefinitions, reports, java.time.Clock.systemUTC());
         this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "chatlog-housekeeping");
             t.setDaemon(true);

@@ -30,15 +30,18 @@ public final class ScoreController {
     private final Scores scores;
     private final ScoreDefinitions definitions;
     private final Clock clock;
+    private final dev.chatlog.sql.report.Reports reports;
 
-    public ScoreController(Scores scores, ScoreDefinitions definitions, Clock clock) {
+    public ScoreController(Scores scores, ScoreDefinitions definitions, dev.chatlog.sql.report.Reports reports, Clock clock) {
         this.scores = scores;
         this.definitions = definitions;
+        this.reports = reports;
         this.clock = clock;
     }
 
     public void register(RoutesConfig routes) {
         routes.post("/logging-dashboard/scores", this::post);
+        routes.get("/logging-dashboard/scores", this::summary);
         routes.get("/logging-dashboard/score-definitions", ctx -> ctx.json(Map.of("definitions",
                 definitions.list().stream().map(ScoreJson::json).toList())));
         routes.put("/logging-dashboard/score-definitions/{name}", this::putDefinition);
@@ -65,6 +68,18 @@ public final class ScoreController {
         out.put("evaluator", s.evaluator());
         out.put("scored_at", s.at().toString());
         ctx.status(stored.created() ? 201 : 200).json(out);
+    }
+
+    /** {@code GET /logging-dashboard/scores?hours=24&group_by=model&name=helpful}: averages and label counts from the rollups. */
+    void summary(Context ctx) {
+        String group = ctx.queryParam("group_by");
+        java.util.List<String> allowed = dev.chatlog.sql.score.ScoreRollups.DIMENSIONS.stream().map(d -> d.rollupName()).toList();
+        if (group != null && !group.isBlank() && !allowed.contains(group)) {
+            throw ApiError.badRequest("group_by must be one of " + String.join(", ", allowed), "group_by");
+        }
+        var by = dev.chatlog.sql.rollup.Dimension.named(group == null || group.isBlank() ? "all" : group).orElseThrow();
+        ctx.json(reports.scores(dev.chatlog.server.web.ReadParams.window(ctx, clock, dev.chatlog.server.web.ReadParams.Default.LAST_7_DAYS),
+                by, Params.name(ctx, "name")));
     }
 
     void putDefinition(Context ctx) {

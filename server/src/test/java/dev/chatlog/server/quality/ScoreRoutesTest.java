@@ -63,6 +63,17 @@ class ScoreRoutesTest {
         assertEquals("listed cancelled orders too", scores.get(0).get("comment").asText());
         assertEquals("partially", scores.get(1).get("value").asText());
         assertEquals("correctness", http.get("/logging-dashboard/score-definitions").json().at("/definitions/0/name").asText());
+
+        // the conversation's own aggregate, and the window's by model from the rollups
+        JsonNode summary = http.get("/logging-dashboard/conversation/" + conv + "/detailed").json().get("score_summary");
+        assertEquals("correctness", summary.get(0).get("name").asText());
+        assertEquals(1, summary.get(0).at("/labels/partially").asInt());
+        assertEquals(0.0, summary.get(1).get("average").asDouble(), 1e-9, "helpful: the thumbs down that replaced the up");
+        JsonNode byModel = http.get("/logging-dashboard/scores?hours=24&group_by=model&name=correctness").json();
+        assertEquals("hour", byModel.get("bucket").asText());
+        assertEquals(1, byModel.get("scores").size(), byModel.toString());
+        assertEquals(1, byModel.at("/scores/0/labels/partially").asInt());
+        assertEquals(400, http.get("/logging-dashboard/scores?group_by=tool").status(), "scores do not roll up by tool");
     }
 
     @Test

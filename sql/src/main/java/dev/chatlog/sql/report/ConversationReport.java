@@ -91,6 +91,7 @@ final class ConversationReport {
                 out.put("calls_outside_messages", tree(outside));
             }
             out.put("scores", scores(h, conversationId));
+            out.put("score_summary", ScoreReport.ofConversation(h, conversationId));
             return Optional.of(out);
         });
     }

@@ -31,6 +31,7 @@ public final class Reports {
     private final SqlQueryReport sqlQueries;
     private final StageReport stages;
     private final CacheReport caches;
+    private final ScoreReport scores;
 
     /** Reports with no stage or cache targets. */
     public Reports(Jdbi jdbi) {
@@ -50,6 +51,7 @@ public final class Reports {
         this.sqlQueries = new SqlQueryReport(jdbi);
         this.stages = new StageReport(jdbi, planner, targets);
         this.caches = new CacheReport(jdbi, planner, cacheTargets);
+        this.scores = new ScoreReport(jdbi);
     }
 
     /** One UTC date: totals, breakdowns, the most expensive calls, calls slower than {@code slowMs}, error rates. */
@@ -111,6 +113,17 @@ public final class Reports {
      */
     public Map<String, Object> caches(Window w, Filter f) {
         return caches.caches(w, f);
+    }
+
+    /**
+     * Scores per name and group of {@code groupBy} (all, model, agent, function, chat_mode, intent, user) over the
+     * window, from the score rollups; {@code name} one score's only (null: every name).
+     */
+    public Map<String, Object> scores(Window w, Dimension groupBy, String name) {
+        if (!dev.chatlog.sql.score.ScoreRollups.DIMENSIONS.contains(groupBy)) {
+            throw new IllegalArgumentException("scores roll up by " + dev.chatlog.sql.score.ScoreRollups.DIMENSIONS);
+        }
+        return scores.scores(w, groupBy, name);
     }
 
     /** The SQL queries the chatbot ran since the window's start. */
