@@ -26,6 +26,7 @@ public final class Scores {
      * @throws ScoreRows.UnknownTarget when its target is not stored
      */
     public ScoreRows.Stored record(Score s) {
-        return jdbi.inTransaction(h -> ScoreRows.upsert(h, s, clock.instant()));
+        // a deadlock with a logger's batch (or another instance) scoring the same rows: the whole transaction again
+        return dev.chatlog.sql.SqlFailures.retryingLockConflicts(5, () -> jdbi.inTransaction(h -> ScoreRows.upsert(h, s, clock.instant())));
     }
 }

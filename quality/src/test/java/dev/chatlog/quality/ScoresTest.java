@@ -120,4 +120,56 @@ class ScoresTest {
             assertEquals(1, stats.rejected(), "the score of a message never logged is rejected, and counted: " + stats);
         }
     }
+
+    @Test
+    void should_count_a_score_once_when_writers_race_keep_the_newest_and_refuse_a_time_out_of_range() throws Exception {
+        try (Database db = TestDatabase.freshDatabase()) {
+            String message;
+            try (ChatLogger logger = ChatLogger.builder(new JdbcChatLogStore(db.jdbi())).build()) {
+                try (MessageTurn turn = logger.beginMessage(null, "hi").user("alice")) {
+                    message = turn.messageId();
+                    turn.output("{}", "hello");
+                }
+                assertTrue(logger.flush(Duration.ofSeconds(20)));
+            }
+            Scores scores = new Scores(db.jdbi(), Clock.systemUTC());
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+            try {
+                for (int round = 0; round < 20; round++) { // 8 writers giving one new identity at once (a double-clicked thumbs up)
+                    String name = "race" + round;
+                    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+                    List<java.util.concurrent.Future<ScoreRows.Stored>> all = new java.util.ArrayList<>();
+                    for (int t = 0; t < 8; t++) {
+                        all.add(pool.submit(() -> {
+                            go.await();
+                            return scores.record(score(Score.Target.MESSAGE, message, name, BigDecimal.ONE, null, null));
+                        }));
+                    }
+                    go.countDown();
+                    long created = 0;
+                    for (var f : all) created += f.get().created() ? 1 : 0;
+                    assertEquals(1, created, "one writer created it, the others replaced it");
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            assertEquals(List.of(), new dev.chatlog.sql.rollup.ConsistencyCheck(db.jdbi()).mismatches(), "each counted once in the rollups");
+
+            Instant later = Instant.parse("2026-12-05T12:00:00Z");
+            scores.record(new Score(Score.Target.MESSAGE, message, "helpful", BigDecimal.ZERO, null, Score.Source.HUMAN, null, null, null, "newer", later));
+            scores.record(new Score(Score.Target.MESSAGE, message, "helpful", BigDecimal.ONE, null, Score.Source.HUMAN, null, null, null, "older",
+                    later.minusSeconds(60))); // a spool replaying a score given before the one stored
+            String kept = db.jdbi().withHandle(h -> h.createQuery("SELECT comment FROM chatbot_scores WHERE name = 'helpful'").mapTo(String.class).one());
+            assertEquals("newer", kept, "an older score never replaces a newer one");
+            assertEquals("at", assertThrows(InvalidDefinitionException.class, () -> new Score(Score.Target.MESSAGE, message, "helpful",
+                    BigDecimal.ONE, null, Score.Source.HUMAN, null, null, null, null, Instant.MAX)).field());
+
+            new dev.chatlog.sql.erasure.Erasure(db.jdbi()).erase(new dev.chatlog.sql.erasure.Erasure.Request(
+                    dev.chatlog.sql.erasure.Erasure.Scope.USER, "alice", "test", null, false));
+            int aliceRows = db.jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM chatbot_score_rollup WHERE dimension = 'user' AND dim_value = 'alice'")
+                    .mapTo(Integer.class).one());
+            assertEquals(0, aliceRows, "no rollup row keyed by an erased user");
+            assertEquals(List.of(), new dev.chatlog.sql.rollup.ConsistencyCheck(db.jdbi()).mismatches());
+        }
+    }
 }

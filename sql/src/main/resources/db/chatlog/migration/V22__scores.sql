@@ -10,7 +10,7 @@ CREATE TABLE chatbot_score_definitions (
     labels       JSON          NULL,
     description  VARCHAR(500)  NULL,
     updated_at   DATETIME(3)   NOT NULL
-);
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE chatbot_scores (
     id                 BIGINT AUTO_INCREMENT PRIMARY KEY,
@@ -42,7 +42,7 @@ CREATE TABLE chatbot_scores (
     KEY idx_scores_conversation (conversation_id, message_id),
     KEY idx_scores_name_time (name, scored_at),
     KEY idx_scores_time (scored_at)
-);
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 -- Scores per dimension (all, model, agent, function, chat_mode, intent, user), name and hour or day of their
 -- target: numbers (booleans as 0 and 1) as a count, a sum and a sum of squares (label ''); labels as a count each.
@@ -59,7 +59,7 @@ CREATE TABLE chatbot_score_rollup (
     value_sq_sum  DECIMAL(38,6)  NOT NULL DEFAULT 0,
     PRIMARY KEY (granularity, dimension, bucket_start, dim_value, name, label),
     KEY idx_score_rollup_name (name, granularity, bucket_start)
-);
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 ALTER TABLE chatbot_llm_calls ADD KEY idx_llm_calls_call_id (call_id);
 ALTER TABLE chatbot_conversation_messages ADD KEY idx_messages_message_id (message_id);

@@ -53,6 +53,7 @@ public record Score(Target target, String targetId, String name, BigDecimal valu
         Objects.requireNonNull(target, "target");
         targetId = required(targetId, target == Target.CALL ? "call_id" : target == Target.MESSAGE ? "message_id" : "conversation_id", 255);
         name = required(name, "name", MAX_NAME);
+        if (!NAME.matcher(name).matches()) throw new InvalidDefinitionException("name", "a score name is 1 to 100 of letters, digits and . _ : -");
         if ((value == null) == (label == null)) throw new InvalidDefinitionException("value", "a score has a number or a label as its value");
         if (label != null) label = required(label, "value", MAX_NAME);
         if (source == null) throw new InvalidDefinitionException("source", "source is required: human, llm_judge or code");
@@ -66,7 +67,14 @@ public record Score(Target target, String targetId, String name, BigDecimal valu
             throw new InvalidDefinitionException("value", "value is a number below 1e12 with at most 6 decimals, got " + value.toPlainString());
         }
         Objects.requireNonNull(at, "at");
+        if (at.isBefore(EARLIEST) || at.isAfter(LATEST)) {
+            throw new InvalidDefinitionException("at", "at is a time from 1970 to 9999, got " + at);
+        }
     }
+
+    private static final Instant EARLIEST = Instant.parse("1970-01-01T00:00:00Z");
+    private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
+    private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9._:-]{1,100}");
 
     /** What makes two scores the same score: the second replaces the first. */
     public String identity() {

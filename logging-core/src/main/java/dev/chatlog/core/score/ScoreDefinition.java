@@ -38,15 +38,23 @@ public record ScoreDefinition(String name, Type type, BigDecimal min, BigDecimal
             if (labels.isEmpty() || labels.size() > 50) throw new InvalidDefinitionException("labels", "a categorical score has 1 to 50 labels");
             if (new LinkedHashSet<>(labels).size() != labels.size()) throw new InvalidDefinitionException("labels", "labels are distinct");
             for (String l : labels) {
-                if (l == null || l.isBlank() || l.length() > Score.MAX_NAME) throw new InvalidDefinitionException("labels", "a label is 1 to 100 characters");
+                if (l == null || l.isBlank() || l.length() > Score.MAX_NAME || !l.equals(l.strip()) || l.chars().anyMatch(Character::isISOControl)) {
+                    throw new InvalidDefinitionException("labels", "a label is 1 to 100 characters, no control characters, no spaces around");
+                }
             }
             if (min != null || max != null) throw new InvalidDefinitionException(min != null ? "min" : "max", "a categorical score has labels, not a range");
         } else {
             if (!labels.isEmpty()) throw new InvalidDefinitionException("labels", "labels are for categorical scores");
             if (type == Type.BOOLEAN) {
                 if (min != null || max != null) throw new InvalidDefinitionException(min != null ? "min" : "max", "a boolean score is 0 or 1");
-            } else if (min != null && max != null && min.compareTo(max) >= 0) {
-                throw new InvalidDefinitionException("max", "max must be more than min");
+            } else {
+                for (String f : new String[] {"min", "max"}) {
+                    BigDecimal v = f.equals("min") ? min : max;
+                    if (v != null && (v.abs().compareTo(new BigDecimal("1e12")) >= 0 || v.stripTrailingZeros().scale() > 6)) {
+                        throw new InvalidDefinitionException(f, f + " is a number below 1e12 with at most 6 decimals, as scores are");
+                    }
+                }
+                if (min != null && max != null && min.compareTo(max) >= 0) throw new InvalidDefinitionException("max", "max must be more than min");
             }
         }
         if (description != null && description.length() > 500) throw new InvalidDefinitionException("description", "description is at most 500 characters");

@@ -26,7 +26,10 @@ import java.util.function.Supplier;
  * the log is a 400 naming the field.
  */
 public final class ScoreController {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Decimals read exactly (not as doubles), each field once. */
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     private final Scores scores;
     private final ScoreDefinitions definitions;
     private final Clock clock;

@@ -228,7 +228,7 @@ public final class Erasure {
         }
         if (!conv.isEmpty()) summary(h, conv);
         dev.chatlog.sql.score.ScoreRows.erase(h, conv, calls.stream().map(LlmCall::callId).toList(),
-                messages.stream().map(m -> m.message().messageId()).toList());
+                messages.stream().map(m -> m.message().messageId()).toList(), r.scope() == Scope.USER ? r.subject() : null);
         RollupRemoval.remove(h, calls, messages.stream().map(Message::message).toList(), intents,
                 r.scope() == Scope.USER ? Set.of(r.subject()) : Set.of());
         return new Deleted(messages.size(), calls.size(), cost);
