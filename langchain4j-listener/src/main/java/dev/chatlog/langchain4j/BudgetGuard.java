@@ -141,24 +141,6 @@ public final class BudgetGuard {
                 .map(q -> q.rates().unitCost(units)).orElse(null);
     }
 
-    /** A unit-billed call failed before making anything: its hold released, never throwing. */
-    static void release(BudgetGate.Hold hold) {
-        try {
-            hold.release();
-        } catch (RuntimeException e) {
-            log.warn("chatlog: releasing a budget reservation failed; its lease will release it: {}", e.toString());
-        }
-    }
-
-    /** A unit-billed call ended: its hold settled to {@code costUsd} (what it made), never throwing. */
-    static void settle(BudgetGate.Hold hold, BigDecimal costUsd) {
-        try {
-            hold.settle(costUsd);
-        } catch (RuntimeException e) {
-            log.warn("chatlog: settling a budget reservation failed; its lease will release it: {}", e.toString());
-        }
-    }
-
     /** The call ended with {@code response}: the hold is settled to its cost. Never throws. */
     void settle(Admitted a, ChatResponse response) {
         try {

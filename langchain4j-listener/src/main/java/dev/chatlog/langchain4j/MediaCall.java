@@ -24,6 +24,7 @@ import java.util.function.Supplier;
  * budget's refusal (or its being unavailable, when the budgets fail closed).
  */
 final class MediaCall {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(MediaCall.class);
     /** What a call made (or, failed, asked for): its output text, its metadata, the units it is billed for. */
     record Outcome(String output, Map<String, Object> metadata, Map<String, BigDecimal> units) {}
 
@@ -75,15 +76,15 @@ final class MediaCall {
             boolean timeout = WorstCase.isTimeout(e); // the provider may have made (and billed) what never arrived
             if (budgets != null && timeout) {
                 Map<String, BigDecimal> a = asked;
-                BudgetGuard.settle(hold, quietly(() -> budgets.unitCost(model, provider, a), null));
+                settle(hold, quietly(() -> budgets.unitCost(model, provider, a), null));
             } else {
-                BudgetGuard.release(hold);
+                release(hold);
             }
             failed(start, input, parts, e, timeout);
             throw e;
         }
         if (budgets != null) {
-            BudgetGuard.settle(hold, quietly(() -> budgets.unitCost(model, provider, parts.made().apply(result)), null));
+            settle(hold, quietly(() -> budgets.unitCost(model, provider, parts.made().apply(result)), null));
         }
         if (start != null) {
             long end = System.nanoTime();
@@ -145,5 +146,23 @@ final class MediaCall {
         return LlmCall.builder().callId(Ids.newId()).callType(type).startedAt(s.at()).durationMs((end - s.nanos()) / 1e6).context(s.context())
                 .callSequence(s.sequence()).provider(provider).model(model).inputText(input).inputTokens(0).outputTokens(0)
                 .metadata(meta);
+    }
+
+    /** A unit-billed call failed before making anything: its hold released, never throwing. */
+    private static void release(BudgetGate.Hold hold) {
+        try {
+            hold.release();
+        } catch (RuntimeException e) {
+            log.warn("chatlog: releasing a budget reservation failed; its lease will release it: {}", e.toString());
+        }
+    }
+
+    /** A unit-billed call ended: its hold settled to {@code costUsd} (what it made), never throwing. */
+    private static void settle(BudgetGate.Hold hold, BigDecimal costUsd) {
+        try {
+            hold.settle(costUsd);
+        } catch (RuntimeException e) {
+            log.warn("chatlog: settling a budget reservation failed; its lease will release it: {}", e.toString());
+        }
     }
 }

@@ -105,10 +105,8 @@ public final class ChatLogger implements AutoCloseable {
         handoff.offerDeferred(deferred);
     }
 
-    /** Records a score (replacing the score of its identity once stored), through the queue and the spool like calls. Never blocks, never throws. */
-    public void score(dev.chatlog.core.score.Score score) {
-        handoff.offer(score);
-    }
+    /** Records a score (replacing the one of its identity), queued and spooled like calls. Never blocks, never throws. */
+    public void score(dev.chatlog.core.score.Score score) { handoff.offer(score); }
 
     /** Records a chat turn. Never blocks, never throws. */
     public void logMessage(ConversationMessage message) {
