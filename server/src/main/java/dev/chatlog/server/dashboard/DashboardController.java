@@ -28,6 +28,7 @@ public final class DashboardController {
         routes.get("/logging-dashboard/sql-queries/analysis", this::sqlQueries);
         routes.get("/logging-dashboard/stages", this::stages);
         routes.get("/logging-dashboard/caches", this::caches);
+        routes.get("/logging-dashboard/compare", this::compare);
     }
 
     private Window window(Context ctx) {
@@ -47,6 +48,14 @@ public final class DashboardController {
     void conversation(Context ctx) {
         String id = Params.id(ctx.pathParam("conversation_id"), "conversation_id");
         ctx.json(queries.conversation(id).orElseThrow(() -> ApiError.notFound("no conversation with id " + id)));
+    }
+
+    /** {@code GET /logging-dashboard/compare?a=<message or conversation id>&b=...}: the differences of two call trees. */
+    void compare(Context ctx) {
+        String a = Params.id(ctx.queryParam("a"), "a");
+        String b = Params.id(ctx.queryParam("b"), "b");
+        ctx.json(queries.compare(a, b).orElseThrow(() -> ApiError.notFound("a and b are message or conversation ids of the log: "
+                + "one of them is not there")));
     }
 
     void llmCalls(Context ctx) {

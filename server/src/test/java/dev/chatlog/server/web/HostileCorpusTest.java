@@ -56,11 +56,11 @@ class HostileCorpusTest {
             "/logging-dashboard/stats/range", "/logging-dashboard/stats/cost", "/logging-dashboard/stats/latency",
             "/logging-dashboard/stats/realtime", "/logging-dashboard/export/llm-calls", "/logging-dashboard/export/messages",
             "/logging-dashboard/prices", "/logging-dashboard/stages", "/logging-dashboard/caches", "/logging-dashboard/score-definitions",
-            "/logging-dashboard/scores");
+            "/logging-dashboard/scores", "/logging-dashboard/compare");
 
     static final List<String> PARAMS = List.of("hours", "window", "from", "to", "date", "group_by", "model", "agent", "function",
             "function_name", "chat_mode", "user", "success", "slow_ms", "minutes", "format", "conversation_id", "limit", "provider",
-            "input_tokens", "output_tokens", "cached_input_tokens", "cache_write_tokens", "at", "name");
+            "input_tokens", "output_tokens", "cached_input_tokens", "cache_write_tokens", "at", "name", "a", "b");
 
     /** What an answer must not show unless the request itself carried it: traces, classes, SQL state, paths. */
     private static final Pattern INTERNAL = Pattern.compile(

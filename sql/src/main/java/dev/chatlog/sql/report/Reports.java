@@ -7,6 +7,7 @@ import dev.chatlog.sql.rollup.Dimension;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.Map;
+import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Jdbi;
 
@@ -32,6 +33,7 @@ public final class Reports {
     private final StageReport stages;
     private final CacheReport caches;
     private final ScoreReport scores;
+    private final Jdbi jdbi;
 
     /** Reports with no stage or cache targets. */
     public Reports(Jdbi jdbi) {
@@ -52,6 +54,7 @@ public final class Reports {
         this.stages = new StageReport(jdbi, planner, targets);
         this.caches = new CacheReport(jdbi, planner, cacheTargets);
         this.scores = new ScoreReport(jdbi);
+        this.jdbi = jdbi;
     }
 
     /** One UTC date: totals, breakdowns, the most expensive calls, calls slower than {@code slowMs}, error rates. */
@@ -124,6 +127,52 @@ public final class Reports {
             throw new IllegalArgumentException("scores roll up by " + dev.chatlog.sql.score.ScoreRollups.DIMENSIONS);
         }
         return scores.scores(w, groupBy, name);
+    }
+
+    /**
+     * The differences between two turns or conversations ({@code a} and {@code b}: a message id, or a conversation id
+     * whose turns are compared in order): every step changed (model, tokens, cost, duration, outcome) or found in only
+     * one of them; empty when either is not in the log.
+     */
+    public Optional<Map<String, Object>> compare(String a, String b) {
+        Optional<Trace> x = trace(a), y = trace(b);
+        if (x.isEmpty() || y.isEmpty()) return Optional.empty();
+        List<Map<String, Object>> differences = TraceDiff.diff(x.get().roots(), y.get().roots());
+        Map<String, Object> out = new java.util.LinkedHashMap<>();
+        out.put("a", x.get().describe());
+        out.put("b", y.get().describe());
+        Map<String, Long> counts = new java.util.LinkedHashMap<>();
+        for (String k : List.of("changed", "only_in_a", "only_in_b")) counts.put(k, differences.stream().filter(d -> k.equals(d.get("kind"))).count());
+        out.put("counts", counts);
+        out.put("differences", differences);
+        return Optional.of(out);
+    }
+
+    private record Trace(String kind, String id, String conversationId, List<Map<String, Object>> roots) {
+        Map<String, Object> describe() {
+            Map<String, Object> m = new java.util.LinkedHashMap<>();
+            m.put("kind", kind);
+            m.put("id", id);
+            m.put("conversation_id", conversationId);
+            m.put("steps", TraceDiff.count(roots));
+            return m;
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private Optional<Trace> trace(String id) {
+        List<String> convs = jdbi.withHandle(h -> h.createQuery(
+                "SELECT conversation_id FROM chatbot_conversation_messages WHERE message_id = :id LIMIT 2").bind("id", id).mapTo(String.class).list());
+        String conv = convs.size() == 1 ? convs.get(0) : id;
+        Optional<Map<String, Object>> detail = conversation(conv);
+        if (detail.isEmpty()) return Optional.empty();
+        List<Map<String, Object>> messages = (List<Map<String, Object>>) detail.get().get("messages");
+        List<Map<String, Object>> roots = new java.util.ArrayList<>();
+        for (Map<String, Object> m : messages) {
+            if (convs.size() == 1 && !id.equals(m.get("message_id"))) continue;
+            roots.addAll((List<Map<String, Object>>) m.get("llm_calls"));
+        }
+        return Optional.of(new Trace(convs.size() == 1 ? "message" : "conversation", id, conv, roots));
     }
 
     /** The SQL queries the chatbot ran since the window's start. */
