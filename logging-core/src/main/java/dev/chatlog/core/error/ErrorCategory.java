@@ -44,9 +44,7 @@ public enum ErrorCategory {
 
     /** The category of a stored value; {@link #OTHER} for an unknown one. */
     public static ErrorCategory fromDb(String value) {
-        if (value == null) return OTHER;
-        for (ErrorCategory c : values()) if (c.dbValue().equals(value)) return c;
-        return OTHER;
+        return fromLabel(value).orElse(OTHER);
     }
 
     /** The category a stored value names exactly; empty for anything else. */

@@ -74,7 +74,8 @@ public record Score(Target target, String targetId, String name, BigDecimal valu
 
     private static final Instant EARLIEST = Instant.parse("1970-01-01T00:00:00Z");
     private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
-    private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9._:-]{1,100}");
+    /** What a score name (and a definition's) is: 1 to 100 of letters, digits and . _ : - */
+    static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9._:-]{1,100}");
 
     /** What makes two scores the same score: the second replaces the first. */
     public String identity() {

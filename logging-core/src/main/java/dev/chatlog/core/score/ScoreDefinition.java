@@ -5,7 +5,6 @@ import java.math.BigDecimal;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.regex.Pattern;
 
 /**
  * What the scores of one name may hold: numbers in a range ({@code NUMERIC}, e.g. 1 to 5), 0 or 1 ({@code BOOLEAN},
@@ -13,7 +12,6 @@ import java.util.regex.Pattern;
  * {@code wrong}). {@link #check} refuses a score that does not fit, naming the field.
  */
 public record ScoreDefinition(String name, Type type, BigDecimal min, BigDecimal max, List<String> labels, String description) {
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._:-]{1,100}");
 
     /** The kinds of values. */
     public enum Type {
@@ -29,7 +27,7 @@ public record ScoreDefinition(String name, Type type, BigDecimal min, BigDecimal
     }
 
     public ScoreDefinition {
-        if (name == null || !NAME.matcher(name).matches()) {
+        if (name == null || !Score.NAME.matcher(name).matches()) {
             throw new InvalidDefinitionException("name", "a score name is 1 to 100 of letters, digits and . _ : -");
         }
         if (type == null) throw new InvalidDefinitionException("type", "type is required: numeric, boolean or categorical");

@@ -84,8 +84,7 @@ public final class ScoreRows {
             ScoreRollups.remove(h, before);
             ScoreRollups.add(h, new ScoreRollups.Contribution(before.attribution(), before.at(), s.name(), s.value(), s.label()));
         }
-        boolean existed = true;
-        return new Stored(at.conversation(), at.message(), at.call(), !existed);
+        return new Stored(at.conversation(), at.message(), at.call(), false);
     }
 
     /**
