@@ -649,7 +649,7 @@
   }
 
   /** The call types that are model calls (CallType.isModelCall): tokens and a price of their own. */
-  const MODEL_CALLS = new Set(['chat', 'streaming_chat', 'embedding', 'moderation', 'image', 'transcription', 'speech', 'rerank']);
+  const MODEL_CALLS = new Set(['chat', 'streaming_chat', 'embedding', 'moderation', 'image', 'transcription', 'speech', 'rerank', 'evaluation']);
 
   /** Model calls billed by the unit (images, seconds of audio, characters, searches), not by the token. */
   const UNIT_BILLED = new Set(['image', 'transcription', 'speech', 'rerank']);

@@ -89,7 +89,7 @@ final class CallRenderer {
         return LlmCall.builder().callId(s.callId()).startedAt(s.startedAt())
                 .durationMs((endNanos - s.startNanos()) / 1e6)
                 .timeToFirstTokenMs(ttft < 0 ? null : ttft)
-                .callType(streaming ? CallType.STREAMING_CHAT : CallType.CHAT)
+                .callType(c.evaluation() ? CallType.EVALUATION : streaming ? CallType.STREAMING_CHAT : CallType.CHAT)
                 .context(c).callSequence(s.sequence())
                 .provider(providerName(provider)).model(request.modelName())
                 .inputText(renderPrompt(request.messages()));

@@ -41,11 +41,25 @@ public enum CallType {
      * An operation on an embedding store (a LangChain4j {@code EmbeddingStore}): a search with its matches and best
      * score, an add or a remove with its count; a step named by its store.
      */
-    VECTOR_STORE;
+    VECTOR_STORE,
+    /**
+     * A model call made by an evaluator (an LLM judge) to rate a call or a message of the log: a child of what it
+     * rates, priced by its tokens like a chat call, its cost the evaluator's, told apart from the product's.
+     */
+    EVALUATION;
 
     /** Whether this is a call to a model (counted in LLM-call totals), not a step or an agent. */
     public boolean isModelCall() {
-        return this == CHAT || this == STREAMING_CHAT || this == EMBEDDING || this == MODERATION || billsByUnit();
+        return this == CHAT || this == STREAMING_CHAT || this == EMBEDDING || this == MODERATION || this == EVALUATION || billsByUnit();
+    }
+
+    /**
+     * Whether this call counts in its turn's and its conversation's totals (calls, tokens, cost): the product's own
+     * model calls; an evaluator's ({@link #EVALUATION}) rates the turn, maybe long after, and counts only in the
+     * figures over time (by model, by function, the budgets), where its spend is real.
+     */
+    public boolean countsInTurn() {
+        return isModelCall() && this != EVALUATION;
     }
 
     /**

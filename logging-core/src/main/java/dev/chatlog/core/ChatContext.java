@@ -33,7 +33,7 @@ public final class ChatContext {
         }
     }
     /** Calls made outside any context: stored without conversation or message. */
-    public static final ChatContext EMPTY = new ChatContext(null, null, null, null, null, null, null, Set.of(), new AtomicInteger(), null);
+    public static final ChatContext EMPTY = new ChatContext(null, null, null, null, null, null, null, Set.of(), new AtomicInteger(), null, false);
 
     private final String conversationId;
     private final String messageId;
@@ -45,10 +45,11 @@ public final class ChatContext {
     private final Set<String> tags;
     private final AtomicInteger sequence; // shared by every context of one message
     private final TraceParent trace;
+    private final boolean evaluation;
 
     private ChatContext(String conversationId, String messageId, String userId, String chatMode,
                         String agent, String functionName, String parentCallId, Set<String> tags, AtomicInteger sequence,
-                        TraceParent trace) {
+                        TraceParent trace, boolean evaluation) {
         this.conversationId = conversationId;
         this.messageId = messageId;
         this.userId = userId;
@@ -59,11 +60,12 @@ public final class ChatContext {
         this.tags = tags;
         this.sequence = sequence;
         this.trace = trace;
+        this.evaluation = evaluation;
     }
 
     /** A context for one message of a conversation, with its own call sequence. */
     public static ChatContext forMessage(String conversationId, String messageId) {
-        return new ChatContext(conversationId, messageId, null, null, null, null, null, Set.of(), new AtomicInteger(), null);
+        return new ChatContext(conversationId, messageId, null, null, null, null, null, Set.of(), new AtomicInteger(), null, false);
     }
 
     public static ChatContext current() {
@@ -98,6 +100,17 @@ public final class ChatContext {
      */
     public TraceParent trace() { return trace; }
 
+    /**
+     * Whether model calls made in this context are an evaluator's (an LLM judge rating the log), stored as
+     * {@link CallType#EVALUATION} rows: counted and priced like any model call, told apart from the product's own.
+     */
+    public boolean evaluation() { return evaluation; }
+
+    /** This context for an evaluator's calls: a chat call made in it is an {@link CallType#EVALUATION} row. */
+    public ChatContext asEvaluation() {
+        return new ChatContext(conversationId, messageId, userId, chatMode, agent, functionName, parentCallId, tags, sequence, trace, true);
+    }
+
     /** The next position of a call within its message (1, 2, 3 ...). */
     public int nextSequence() {
         return sequence.incrementAndGet();
@@ -109,12 +122,12 @@ public final class ChatContext {
     public ChatContext withFunction(String v) { return copy(conversationId, messageId, userId, chatMode, agent, v, parentCallId); }
     public ChatContext withParent(String v) {
         return new ChatContext(conversationId, messageId, userId, chatMode, agent, functionName, v, tags, sequence,
-                trace == null || v == null ? trace : trace.under(v));
+                trace == null || v == null ? trace : trace.under(v), evaluation);
     }
 
     /** This context in a trace: calls made in it are spans under {@code t}'s span. */
     public ChatContext withTrace(TraceParent t) {
-        return new ChatContext(conversationId, messageId, userId, chatMode, agent, functionName, parentCallId, tags, sequence, t);
+        return new ChatContext(conversationId, messageId, userId, chatMode, agent, functionName, parentCallId, tags, sequence, t, evaluation);
     }
 
     /** This context with one more tag ({@code team:payments}, {@code tenant:acme}): a tag budget covers calls carrying its tag. */
@@ -123,11 +136,11 @@ public final class ChatContext {
         Set<String> more = new LinkedHashSet<>(tags);
         more.add(tag);
         return new ChatContext(conversationId, messageId, userId, chatMode, agent, functionName, parentCallId,
-                java.util.Collections.unmodifiableSet(more), sequence, trace);
+                java.util.Collections.unmodifiableSet(more), sequence, trace, evaluation);
     }
 
     private ChatContext copy(String conv, String msg, String user, String mode, String ag, String fn, String parent) {
-        return new ChatContext(conv, msg, user, mode, ag, fn, parent, tags, sequence, trace);
+        return new ChatContext(conv, msg, user, mode, ag, fn, parent, tags, sequence, trace, evaluation);
     }
 
     /** Makes this the current context of the calling thread until the scope is closed. */

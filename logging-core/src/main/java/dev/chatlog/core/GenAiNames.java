@@ -29,7 +29,7 @@ public final class GenAiNames {
      */
     public static String operation(CallType type) {
         return switch (type) {
-            case CHAT, STREAMING_CHAT -> "chat";
+            case CHAT, STREAMING_CHAT, EVALUATION -> "chat"; // a judge's call is a chat completion
             case EMBEDDING -> "embeddings";
             case TOOL -> "execute_tool";
             case AGENT -> "invoke_agent";

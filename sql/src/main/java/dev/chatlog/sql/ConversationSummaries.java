@@ -54,7 +54,7 @@ final class ConversationSummaries {
         TreeMap<String, SummaryDelta> deltas = new TreeMap<>();
         for (LlmCall c : newCalls) {
             String conv = JdbcChatLogStore.conv(c.conversationId());
-            if (!conv.isEmpty() && c.callType().isModelCall()) {
+            if (!conv.isEmpty() && c.callType().countsInTurn()) {
                 deltas.computeIfAbsent(conv, x -> new SummaryDelta()).calls.addCall(c);
             }
         }

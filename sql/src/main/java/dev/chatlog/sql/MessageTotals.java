@@ -56,7 +56,7 @@ final class MessageTotals {
                 FROM chatbot_llm_calls
                 WHERE <model_call>
                   AND conversation_id IN (<convs>) AND message_id IN (<ids>)
-                GROUP BY conversation_id, message_id""").define("model_call", RawSql.MODEL_CALL).bindList("convs", keys.conversations()).bindList("ids", keys.messageIds());
+                GROUP BY conversation_id, message_id""").define("model_call", RawSql.TURN_CALL).bindList("convs", keys.conversations()).bindList("ids", keys.messageIds());
         q.map((rs, ctx) -> {
             Sums t = totals.get(JdbcChatLogStore.key(rs.getString("conversation_id"), rs.getString("message_id")));
             if (t == null) {
@@ -87,7 +87,7 @@ final class MessageTotals {
                                                 List<RollupWriter.IntentDelta> intents) {
         TreeMap<String, Sums> deltas = new TreeMap<>();
         for (LlmCall c : newCalls) {
-            if (c.messageId() == null || c.messageId().isEmpty() || !c.callType().isModelCall()) {
+            if (c.messageId() == null || c.messageId().isEmpty() || !c.callType().countsInTurn()) {
                 continue;
             }
             String k = JdbcChatLogStore.key(JdbcChatLogStore.conv(c.conversationId()), c.messageId());

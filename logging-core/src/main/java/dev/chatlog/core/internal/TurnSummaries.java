@@ -1,6 +1,7 @@
 package dev.chatlog.core.internal;
 
 import dev.chatlog.core.Batch;
+import dev.chatlog.core.CallType;
 import dev.chatlog.core.ConversationMessage;
 import dev.chatlog.core.LlmCall;
 
@@ -62,7 +63,8 @@ public final class TurnSummaries implements java.util.function.Consumer<Batch> {
     private void summarize(Batch batch) {
         try {
             for (LlmCall c : batch.calls()) {
-                if (c.messageId() == null || c.messageId().isEmpty()) continue;
+                // a judge's call rates a turn that may have closed long ago: it is not part of the turn's work
+                if (c.messageId() == null || c.messageId().isEmpty() || c.callType() == CallType.EVALUATION) continue;
                 Turn t = open.computeIfAbsent(c.conversationId() + " " + c.messageId(), k -> new Turn());
                 if (c.agent() != null) t.agents.add(c.agent());
                 switch (c.callType()) {

@@ -204,7 +204,7 @@ public final class Erasure {
         for (LlmCall c : calls) {
             if (!c.callType().isModelCall()) continue;
             if (c.priced() && c.costEstimate() != null) cost = cost.add(c.costEstimate());
-            if (c.messageId() != null && !c.messageId().isEmpty() && !gone.contains(c.messageId())) {
+            if (c.callType().countsInTurn() && c.messageId() != null && !c.messageId().isEmpty() && !gone.contains(c.messageId())) {
                 ofKept.computeIfAbsent(c.messageId(), k -> new Sums()).addCall(c);
             }
         }
@@ -254,7 +254,7 @@ public final class Erasure {
                                            WHERE conversation_id = :c ORDER BY `timestamp` DESC, id DESC LIMIT 1),
                     s.user_id = (SELECT user_id FROM chatbot_conversation_messages WHERE conversation_id = :c AND user_id IS NOT NULL
                                  ORDER BY `timestamp`, id LIMIT 1)
-                WHERE s.conversation_id = :c""".replace("{model_call}", RawSql.MODEL_CALL)).bind("c", conv).execute();
+                WHERE s.conversation_id = :c""".replace("{model_call}", RawSql.TURN_CALL)).bind("c", conv).execute();
         if (left > 0) {
             h.createUpdate("DELETE FROM chatbot_conversation_summary WHERE conversation_id = :c AND total_messages = 0 "
                     + "AND NOT EXISTS (SELECT 1 FROM chatbot_llm_calls WHERE conversation_id = :c)").bind("c", conv).execute();

@@ -41,7 +41,7 @@ public final class ConsistencyCheck {
                    OR s.failed_llm_calls <> COALESCE(c.failed, 0) OR s.total_duration_ms <> COALESCE(c.dur, 0)
                    OR s.total_messages <> COALESCE(m.n, 0) OR s.successful_messages <> COALESCE(m.ok, 0)
                    OR s.success_rate <> IF(COALESCE(m.n, 0) = 0, 100.00, ROUND(100 * m.ok / m.n, 2))
-                   OR NOT (s.first_message_at <=> m.first_at) OR NOT (s.last_message_at <=> m.last_at)""".replace("{model_call}", RawSql.MODEL_CALL))
+                   OR NOT (s.first_message_at <=> m.first_at) OR NOT (s.last_message_at <=> m.last_at)""".replace("{model_call}", RawSql.TURN_CALL))
                 .mapTo(String.class).list()));
         out.addAll(jdbi.withHandle(h -> h.createQuery("""
                 SELECT CONCAT('conversation ', x.conversation_id, ' has rows but no summary')
@@ -60,7 +60,7 @@ public final class ConsistencyCheck {
                 GROUP BY m.id, m.message_id, m.total_llm_calls, m.total_tokens_used, m.total_cost, m.unpriced_calls, m.total_duration_ms
                 HAVING m.total_llm_calls <> COUNT(c.id) OR m.total_tokens_used <> COALESCE(SUM(c.total_tokens), 0)
                    OR m.total_cost <> COALESCE(SUM(c.cost_estimate), 0) OR m.unpriced_calls <> COALESCE(SUM(NOT c.priced), 0)
-                   OR m.total_duration_ms <> COALESCE(SUM(c.duration_ms), 0)""".replace("{model_call}", RawSql.MODEL_CALL)).mapTo(String.class).list()));
+                   OR m.total_duration_ms <> COALESCE(SUM(c.duration_ms), 0)""".replace("{model_call}", RawSql.TURN_CALL)).mapTo(String.class).list()));
         out.addAll(rollupMismatches());
         out.addAll(scoreRollupMismatches());
         return out;

@@ -13,6 +13,10 @@ public final class RawSql {
     public static final String MODEL_CALL = "call_type IN (" + Arrays.stream(CallType.values()).filter(CallType::isModelCall)
             .map(t -> "'" + t.dbValue() + "'").collect(Collectors.joining(", ")) + ")";
 
+    /** The turn-total predicate ({@link CallType#countsInTurn()} in SQL): model calls other than an evaluator's. */
+    public static final String TURN_CALL = "call_type IN (" + Arrays.stream(CallType.values()).filter(CallType::countsInTurn)
+            .map(t -> "'" + t.dbValue() + "'").collect(Collectors.joining(", ")) + ")";
+
     /** The step predicate ({@link CallType#isStep()} in SQL): retrieval, guardrail and stage rows. */
     public static final String STEP_CALL = "call_type IN (" + Arrays.stream(CallType.values()).filter(CallType::isStep)
             .map(t -> "'" + t.dbValue() + "'").collect(Collectors.joining(", ")) + ")";

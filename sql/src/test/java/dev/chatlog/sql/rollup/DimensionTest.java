@@ -50,7 +50,7 @@ class DimensionTest {
         assertEquals("CONCAT(COALESCE(model, ''), '|', COALESCE(function_name, ''))", Dimension.MODEL_FUNCTION.callGroupSql());
         assertEquals("COALESCE(user_id, '')", Dimension.USER.callGroupSql());
         assertNull(Dimension.MODEL.messageGroupSql());
-        assertEquals("call_type IN ('chat', 'streaming_chat', 'embedding', 'moderation', 'image', 'transcription', 'speech', 'rerank')", RawSql.MODEL_CALL);
+        assertEquals("call_type IN ('chat', 'streaming_chat', 'embedding', 'moderation', 'image', 'transcription', 'speech', 'rerank', 'evaluation')", RawSql.MODEL_CALL);
         assertEquals("call_type IN ('retrieval', 'guardrail', 'stage', 'cache', 'service', 'vector_store')", RawSql.STEP_CALL);
         assertEquals("LEFT(CONCAT(call_type, ':', COALESCE(function_name, '')), 255)", Dimension.STEP.callGroupSql());
         assertEquals("retrieval:products", Dimension.STEP.key(dev.chatlog.core.LlmCall.builder().callId("r")

@@ -1,0 +1,228 @@
+package dev.chatlog.judge;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.chatlog.budgets.Budget;
+import dev.chatlog.budgets.BudgetDefinitions;
+import dev.chatlog.budgets.BudgetLedger;
+import dev.chatlog.budgets.BudgetPeriod;
+import dev.chatlog.budgets.JdbcBudgetGate;
+import dev.chatlog.core.ChatLogger;
+import dev.chatlog.core.MessageTurn;
+import dev.chatlog.core.price.PriceCatalog;
+import dev.chatlog.core.score.Score;
+import dev.chatlog.core.token.TokenCounter;
+import dev.chatlog.sql.Database;
+import dev.chatlog.langchain4j.BudgetGuard;
+import dev.chatlog.langchain4j.ChatLogListener;
+import dev.chatlog.langchain4j.OpenAiStub;
+import dev.chatlog.sql.JdbcChatLogStore;
+import dev.chatlog.sql.TestDatabase;
+import dev.chatlog.sql.rollup.ConsistencyCheck;
+import dev.langchain4j.model.chat.ChatModel;
+import dev.langchain4j.model.openai.OpenAiChatModel;
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jdbi.v3.core.Jdbi;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The judge through LangChain4j's real OpenAI client on the stub: the product's turns answered by {@code shop-model}, the
+ * judge's by {@code judge-mini} ($1 per million input tokens, $2 per million output) with 200 prompt tokens and 20 of
+ * reply, so each rating costs exactly $0.00024.
+ */
+class LlmJudgeTest {
+    private static final PriceCatalog PRICES = PriceCatalog.bundled().withInlineOverrides("shop-model=10:20;judge-mini=1:2");
+    private static final BigDecimal ONE_RATING = new BigDecimal("0.00024");
+    private static Database db;
+    private static Jdbi jdbi;
+    private static OpenAiStub stub;
+    private static ChatLogger logger;
+    private static ChatModel product;
+    private static ChatModel judgeModel;
+
+    @BeforeAll
+    static void start() throws Exception {
+        db = TestDatabase.freshDatabase();
+        jdbi = db.jdbi();
+        stub = new OpenAiStub();
+        stub.respond(r -> r.body().path("messages").get(0).path("content").asText().contains("evaluator")
+                ? OpenAiStub.Reply.text(r.lastUserMessage().contains("kettle") ? "{\"score\": 4, \"reason\": \"Answers the question.\"}"
+                        : "I would give it a good mark", OpenAiStub.Usage.of(200, 20)).model("judge-mini")
+                : OpenAiStub.Reply.text("We have the Steel Kettle at 39 EUR.", OpenAiStub.Usage.of(50, 10)).model("shop-model"));
+        logger = ChatLogger.builder(new JdbcChatLogStore(jdbi)).prices(PRICES).build();
+        ChatLogListener listener = ChatLogListener.builder(logger).build();
+        product = OpenAiChatModel.builder().baseUrl(stub.baseUrl()).apiKey("k").modelName("shop-model").maxRetries(0)
+                .listeners(List.of(listener)).build();
+        judgeModel = OpenAiChatModel.builder().baseUrl(stub.baseUrl()).apiKey("k").modelName("judge-mini").maxRetries(0)
+                .listeners(List.of(listener)).build();
+    }
+
+    @AfterAll
+    static void stop() {
+        logger.close();
+        stub.close();
+        db.close();
+    }
+
+    /** One turn of the product; returns {conversation, message, call}. */
+    private static String[] turn(String input) {
+        String conv = "c-" + System.nanoTime();
+        String msg;
+        try (MessageTurn t = logger.beginMessage(conv, input)) {
+            msg = t.messageId();
+            t.output(product.chat(input), null);
+        }
+        assertTrue(logger.flush(Duration.ofSeconds(20)));
+        String call = jdbi.withHandle(h -> h.createQuery("SELECT call_id FROM chatbot_llm_calls WHERE message_id = :m AND call_type = 'chat'")
+                .bind("m", msg).mapTo(String.class).one());
+        return new String[] {conv, msg, call};
+    }
+
+    private static LlmJudge judge(String name, ChatModel model) {
+        return new LlmJudge(name, model, Rubric.helpfulness(), logger, PRICES, Clock.systemUTC());
+    }
+
+    @Test
+    void should_score_a_message_and_record_its_own_call_as_an_evaluation_outside_the_turn_totals() {
+        String[] t = turn("Which kettle do you have?");
+        Map<String, Object> before = message(t[1]);
+        Verdict v = judge("qa-judge", judgeModel).judge(JudgeTarget.message(t[0], t[1], "Which kettle do you have?", "We have the Steel Kettle."));
+        assertEquals(Verdict.Outcome.SCORED, v.outcome());
+        assertEquals(0, ONE_RATING.compareTo(v.costUsd()));
+        assertTrue(logger.flush(Duration.ofSeconds(20)));
+
+        Map<String, Object> score = jdbi.withHandle(h -> h.createQuery("SELECT * FROM chatbot_scores WHERE target_id = :m").bind("m", t[1]).mapToMap().one());
+        assertEquals("message", score.get("target_type"));
+        assertEquals("helpfulness", score.get("name"));
+        assertEquals(0, new BigDecimal("4").compareTo((BigDecimal) score.get("value")));
+        assertEquals("llm_judge", score.get("source"));
+        assertEquals("qa-judge", score.get("evaluator"));
+        assertEquals("v1 judge-mini", score.get("evaluator_version"));
+        assertEquals("v1", score.get("score_key"));
+        assertEquals("Answers the question.", score.get("comment"));
+
+        Map<String, Object> row = jdbi.withHandle(h -> h.createQuery("SELECT * FROM chatbot_llm_calls WHERE message_id = :m AND call_type = 'evaluation'")
+                .bind("m", t[1]).mapToMap().one());
+        assertEquals(t[0], row.get("conversation_id"));
+        assertNull(row.get("parent_call_id"));
+        assertEquals("judge:qa-judge", row.get("function_name"));
+        assertEquals("judge-mini", row.get("model"));
+        assertEquals(200, row.get("input_tokens"));
+        assertEquals(20, row.get("output_tokens"));
+        assertEquals(0, ONE_RATING.compareTo((BigDecimal) row.get("cost_estimate")));
+        assertEquals(before, message(t[1]), "the turn's totals are the product's: the judge's call is not part of the turn");
+        assertEquals(List.of(), new ConsistencyCheck(jdbi).mismatches());
+    }
+
+    @Test
+    void should_hang_a_call_judgement_under_the_call_and_read_nothing_into_a_reply_that_is_not_a_rating() {
+        String[] t = turn("Which kettle do you have?");
+        LlmJudge judge = judge("call-judge", judgeModel);
+        assertEquals(Verdict.Outcome.SCORED, judge.judge(JudgeTarget.call(t[0], t[1], t[2], "Which kettle do you have?", "Steel Kettle")).outcome());
+        Verdict unreadable = judge.judge(JudgeTarget.message(t[0], t[1], "Hello", "Hi")); // the stub's judge answers in prose
+        assertEquals(Verdict.Outcome.UNREADABLE, unreadable.outcome());
+        assertEquals(0, ONE_RATING.compareTo(unreadable.costUsd()), "an unreadable rating still cost its call");
+        assertTrue(logger.flush(Duration.ofSeconds(20)));
+        assertEquals(t[2], jdbi.withHandle(h -> h.createQuery("SELECT parent_call_id FROM chatbot_llm_calls WHERE message_id = :m "
+                + "AND call_type = 'evaluation' AND parent_call_id IS NOT NULL").bind("m", t[1]).mapTo(String.class).one()));
+        assertEquals(Long.valueOf(1), jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM chatbot_scores WHERE conversation_id = :c").bind("c", t[0])
+                .mapTo(Long.class).one()), "one score: the call's; the unreadable reply gave none");
+    }
+
+    @Test
+    void should_plan_a_backfill_without_sending_anything_and_keep_to_its_caps() {
+        Instant from = Instant.now().minus(1, ChronoUnit.MINUTES);
+        for (int i = 0; i < 5; i++) turn("Which kettle do you have?");
+        Instant to = Instant.now().plusSeconds(1);
+        Backfill backfill = new Backfill(judge("backfill-judge", judgeModel), jdbi, TokenCounter.shared());
+        int requests = stub.requests().size();
+
+        Backfill.Result dry = backfill.run(new Backfill.Request(from, to, Score.Target.MESSAGE, Set.of(), Set.of(), Set.of(), 3, null, true));
+        assertEquals(requests, stub.requests().size(), "a dry run sends nothing");
+        assertTrue(dry.plan().unrated() >= 5, dry.toString());
+        assertEquals(3, dry.plan().selected());
+        assertEquals("max_targets", dry.plan().cappedBy());
+        BigDecimal each = dry.plan().estimatedCostUsd().divide(BigDecimal.valueOf(3));
+        assertTrue(each.signum() > 0, dry.toString());
+
+        // room for two and a half estimates: two are judged
+        BigDecimal cap = each.multiply(new BigDecimal("2.5"));
+        Backfill.Result run = backfill.run(new Backfill.Request(from, to, Score.Target.MESSAGE, Set.of(), Set.of(), Set.of(), 100, cap, false));
+        assertEquals(2, run.plan().selected());
+        assertEquals("max_cost", run.plan().cappedBy());
+        assertEquals(2, run.scored());
+        assertEquals(requests + 2, stub.requests().size());
+        assertEquals(0, ONE_RATING.multiply(BigDecimal.valueOf(2)).compareTo(run.spentUsd()));
+
+        Backfill.Result after = backfill.run(new Backfill.Request(from, to, Score.Target.MESSAGE, Set.of(), Set.of(), Set.of(), 100, null, true));
+        assertEquals(dry.plan().unrated() - 2, after.plan().unrated(), "what was rated is not rated again");
+    }
+
+    @Test
+    void should_stop_the_judges_spend_at_its_budget() {
+        Instant from = Instant.now().minus(1, ChronoUnit.MINUTES);
+        for (int i = 0; i < 4; i++) turn("Which kettle do you have?");
+        JdbcBudgetGate gate = JdbcBudgetGate.builder(jdbi).refresh(Duration.ofMinutes(10)).build();
+        try {
+            BigDecimal limit = new BigDecimal("0.001"); // a call reserves ~$0.00067 (its prompt and 256 tokens of reply) and spends $0.00024
+            new BudgetDefinitions(jdbi).put(new Budget("judges", Budget.Scope.TAG, "judge", BudgetPeriod.DAY, ZoneOffset.UTC, limit, null,
+                    Budget.Action.ENFORCE));
+            gate.refresh();
+            ChatModel guarded = BudgetGuard.builder(gate, PRICES).build().guard(judgeModel);
+            Backfill.Result run = new Backfill(judge("budget-judge", guarded), jdbi, TokenCounter.shared())
+                    .run(new Backfill.Request(from, Instant.now().plusSeconds(1), Score.Target.MESSAGE, Set.of(), Set.of(), Set.of(), 100, null, false));
+            assertEquals("budget", run.stoppedBy(), run.toString());
+            assertEquals(1, run.refusedByBudget());
+            assertTrue(run.scored() >= 1, run.toString());
+            BudgetLedger.WindowState w = new BudgetLedger(jdbi).window(new BudgetDefinitions(jdbi).list().get(0), Instant.now());
+            assertTrue(w.spent().compareTo(limit) <= 0, "spent " + w.spent() + " under " + limit);
+            assertEquals(0, ONE_RATING.multiply(BigDecimal.valueOf(run.scored())).compareTo(w.spent()), w.toString());
+        } finally {
+            gate.close();
+        }
+    }
+
+    @Test
+    void should_judge_online_a_sample_of_what_is_stored_and_never_its_own_calls() throws Exception {
+        LlmJudge judge = judge("online-judge", judgeModel);
+        try (OnlineJudge online = OnlineJudge.attach(logger, judge, new OnlineJudge.Sampling(1, Score.Target.CALL, Set.of("shop-model"),
+                Set.of(), Set.of()), 100)) {
+            String[] a = turn("Which kettle do you have?");
+            String[] b = turn("Which kettle do you have in steel?");
+            assertTrue(online.awaitIdle(Duration.ofSeconds(20)));
+            assertTrue(logger.flush(Duration.ofSeconds(20)));
+            for (String[] t : List.of(a, b)) {
+                assertEquals(List.of(t[2]), jdbi.withHandle(h -> h.createQuery("SELECT target_id FROM chatbot_scores WHERE conversation_id = :c "
+                        + "AND evaluator = 'online-judge'").bind("c", t[0]).mapTo(String.class).list()), "the product's call, once");
+            }
+            assertEquals(2, online.stats().scored(), online.stats().toString());
+        }
+        // a share: the same ids always in or out, about the rate of them
+        try (OnlineJudge half = OnlineJudge.attach(logger, judge, new OnlineJudge.Sampling(0.25, null, null, null, null), 1)) {
+            int in = 0;
+            for (int i = 0; i < 4000; i++) {
+                boolean s = half.sampled("id-" + i);
+                assertEquals(s, half.sampled("id-" + i));
+                if (s) in++;
+            }
+            assertTrue(in > 900 && in < 1100, in + " of 4000 sampled at 0.25");
+        }
+    }
+
+    private static Map<String, Object> message(String id) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT total_llm_calls, total_tokens_used, total_cost FROM chatbot_conversation_messages WHERE message_id = :m")
+                .bind("m", id).mapToMap().one());
+    }
+}
