@@ -59,7 +59,7 @@ public final class ChatlogServer implements AutoCloseable {
     /** The demo model is priced like gpt-4o-mini, so the dashboard shows what such traffic would cost. */
     /** The demo model's price (gpt-4o-mini's), and the demo moderation's and in-process embeddings': free, and said so (not unpriced). */
     static final String DEMO_PRICE = DemoShopModel.NAME + "=0.15:0.60:0.075;" + DemoShopModel.MODERATION + "=0:0;"
-            + DemoShopModel.EMBEDDINGS + "=0:0";
+            + DemoShopModel.EMBEDDINGS + "=0:0;" + dev.chatlog.server.quality.DemoJudgeModel.NAME + "=0.15:0.60";
 
     private final ServerConfig config;
     private final EmbeddedMariaDb embedded;
@@ -74,6 +74,7 @@ public final class ChatlogServer implements AutoCloseable {
     private final Budgets budgets;
     private final ServerMeters meters;
     private final ServerTraces traces;
+    private final ServerJudge judge;
     private final Alerts alerts;
 
     private ChatlogServer(ServerConfig config, EmbeddedMariaDb shared, String schema) throws Exception {
@@ -122,9 +123,11 @@ public final class ChatlogServer implements AutoCloseable {
         }
         BudgetSettings budgetSettings = config.budgets();
         this.budgets = new Budgets(database.jdbi(), budgetSettings); // CHATLOG_BUDGETS: defined at start
-        model = BudgetGuard.builder(budgets.gate(), prices).defaultMaxTokens(budgetSettings.defaultMaxTokens())
+        BudgetGuard guard = BudgetGuard.builder(budgets.gate(), prices).defaultMaxTokens(budgetSettings.defaultMaxTokens())
                 .clampToHeadroom(budgetSettings.clamp()).imageTokens(budgetSettings.imageTokens())
-                .otherPartTokens(budgetSettings.otherPartTokens()).build().guard(model);
+                .otherPartTokens(budgetSettings.otherPartTokens()).build();
+        model = guard.guard(model);
+        this.judge = ServerJudge.start(config, logger, listener, guard, prices, database.jdbi());
         Duration ackTimeout = Duration.ofMillis(config.ackTimeoutMs());
         ChatController chat = shop == null ? null : new ChatController(new ShopChatbot(model, shop, logger, database.jdbi(), !config.usesOpenAi()),
                 config.durableAck() ? new ChatController.Durability(logger, ackTimeout) : null, traces == null ? ctx -> () -> { } : traces::join);
@@ -175,6 +178,7 @@ public final class ChatlogServer implements AutoCloseable {
             budgetRoutes.register(c.routes);
             alertRoutes.register(c.routes);
             scoreRoutes.register(c.routes);
+            judge.routes().register(c.routes);
             c.routes.get("/health", this::health);
             c.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(meters.scrape()));
             page.register(c.routes);
@@ -316,6 +320,7 @@ public final class ChatlogServer implements AutoCloseable {
     public void close() {
         try {
             housekeeping.shutdownNow();
+            judge.close();
             alerts.close();
             budgets.close();
             meters.close(); // an OTLP push sends what it has

@@ -11,6 +11,8 @@ public final class ServerTestSupport {
     public static ChatlogServer start(Map<String, String> env) {
         Map<String, String> e = new HashMap<>(env);
         e.put("CHATLOG_PORT", "0");
+        // the demo judge rates every demo turn (its scores and evaluation rows); the tests of other features count without them
+        e.putIfAbsent("CHATLOG_JUDGE", "off");
         try {
             e.putIfAbsent("CHATLOG_SPOOL_DIR", java.nio.file.Files.createTempDirectory("chatlog-spool").toString());
         } catch (java.io.IOException x) {
