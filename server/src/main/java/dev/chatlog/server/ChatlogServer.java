@@ -179,6 +179,7 @@ public final class ChatlogServer implements AutoCloseable {
             alertRoutes.register(c.routes);
             scoreRoutes.register(c.routes);
             judge.routes().register(c.routes);
+            new dev.chatlog.server.quality.QualityController(database.jdbi(), scoreDefinitions, java.time.Clock.systemUTC()).register(c.routes);
             c.routes.get("/health", this::health);
             c.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(meters.scrape()));
             page.register(c.routes);

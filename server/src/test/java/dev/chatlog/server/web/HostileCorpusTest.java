@@ -40,7 +40,8 @@ class HostileCorpusTest {
 
     @BeforeAll
     static void start() {
-        server = ServerTestSupport.start(Map.of());
+        // a judge for its routes, sampling nothing: no rating runs behind a refused request's back
+        server = ServerTestSupport.start(Map.of("CHATLOG_JUDGE", "on", "CHATLOG_JUDGE_SAMPLE_RATE", "0"));
     }
 
     private static final java.util.TreeMap<Integer, Integer> STATUSES = new java.util.TreeMap<>();
@@ -56,11 +57,13 @@ class HostileCorpusTest {
             "/logging-dashboard/stats/range", "/logging-dashboard/stats/cost", "/logging-dashboard/stats/latency",
             "/logging-dashboard/stats/realtime", "/logging-dashboard/export/llm-calls", "/logging-dashboard/export/messages",
             "/logging-dashboard/prices", "/logging-dashboard/stages", "/logging-dashboard/caches", "/logging-dashboard/score-definitions",
-            "/logging-dashboard/scores", "/logging-dashboard/compare");
+            "/logging-dashboard/scores", "/logging-dashboard/compare", "/logging-dashboard/scores/agreement", "/logging-dashboard/trends",
+            "/logging-dashboard/bands", "/logging-dashboard/warnings", "/logging-dashboard/judge");
 
     static final List<String> PARAMS = List.of("hours", "window", "from", "to", "date", "group_by", "model", "agent", "function",
             "function_name", "chat_mode", "user", "success", "slow_ms", "minutes", "format", "conversation_id", "limit", "provider",
-            "input_tokens", "output_tokens", "cached_input_tokens", "cache_write_tokens", "at", "name", "a", "b");
+            "input_tokens", "output_tokens", "cached_input_tokens", "cache_write_tokens", "at", "name", "a", "b", "measure", "days", "kind",
+            "latency_ms", "tokens", "steps");
 
     /** What an answer must not show unless the request itself carried it: traces, classes, SQL state, paths. */
     private static final Pattern INTERNAL = Pattern.compile(
@@ -110,6 +113,18 @@ class HostileCorpusTest {
         }
         for (String body : STRUCTURAL_BODIES) {
             cases.add(DynamicTest.dynamicTest("POST score body " + shown(body), () -> check(body, "", () -> postTo("/logging-dashboard/scores", body))));
+        }
+        for (String field : List.of("hours", "target", "models", "agents", "intents", "max_targets", "max_cost_usd")) {
+            for (int j = 1; j < HostileInputs.VALUES.size(); j += 3) {
+                String v = HostileInputs.VALUES.get(j);
+                Map<String, Object> b = new java.util.LinkedHashMap<>(Map.of("dry_run", true));
+                b.put(field, field.endsWith("s") && !field.equals("hours") ? List.of(v) : v);
+                String body = Http.JSON.valueToTree(b).toString();
+                cases.add(DynamicTest.dynamicTest("POST backfill " + field + "=" + shown(v), () -> check(body, v, () -> postTo("/logging-dashboard/judge/backfill", body))));
+            }
+        }
+        for (String body : STRUCTURAL_BODIES) {
+            cases.add(DynamicTest.dynamicTest("POST backfill body " + shown(body), () -> check(body, "", () -> postTo("/logging-dashboard/judge/backfill", body))));
         }
         for (int j = 0; j < HostileInputs.VALUES.size(); j += 2) {
             String v = HostileInputs.VALUES.get(j);

@@ -20,6 +20,7 @@ final class ConversationReport {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Jdbi jdbi;
+    private final dev.chatlog.sql.score.Warnings.Limits warningLimits = dev.chatlog.sql.score.Warnings.Limits.SEED;
 
     ConversationReport(Jdbi jdbi) {
         this.jdbi = jdbi;
@@ -75,7 +76,11 @@ final class ConversationReport {
                            total_duration_ms, response_time_ms, success, error_message, debug_info
                     FROM chatbot_conversation_messages WHERE conversation_id = :c ORDER BY `timestamp`, id""")
                     .bind("c", conversationId).map((rs, ctx) -> Rows.row(rs)).list();
+            List<Map<String, Object>> scores = scores(h, conversationId);
+            Map<String, dev.chatlog.core.score.ScoreDefinition> defs = scores.isEmpty() ? Map.of() : dev.chatlog.sql.score.Warnings.definitions(h);
             for (Map<String, Object> m : messages) {
+                m.put("warnings", dev.chatlog.sql.score.Warnings.of(m, scores.stream().filter(x -> m.get("message_id").equals(x.get("message_id"))).toList(),
+                        defs, warningLimits));
                 m.put("sql_queries", parseJson(m.get("sql_queries"), true));
                 m.put("debug_info", parseJson(m.get("debug_info"), false));
                 List<Map<String, Object>> roots = tree(callsByMessage.getOrDefault(m.get("message_id"), new ArrayList<>()));
@@ -90,7 +95,7 @@ final class ConversationReport {
             if (outside != null) {
                 out.put("calls_outside_messages", tree(outside));
             }
-            out.put("scores", scores(h, conversationId));
+            out.put("scores", scores);
             out.put("score_summary", ScoreReport.ofConversation(h, conversationId));
             return Optional.of(out);
         });

@@ -55,7 +55,12 @@ public final class ScoreDefinitions {
     }
 
     public List<ScoreDefinition> list() {
-        return jdbi.withHandle(h -> h.createQuery("SELECT * FROM chatbot_score_definitions ORDER BY name").map(MAPPER).list());
+        return jdbi.withHandle(ScoreDefinitions::list);
+    }
+
+    /** Every definition as {@code h} sees it, by name. */
+    static List<ScoreDefinition> list(org.jdbi.v3.core.Handle h) {
+        return h.createQuery("SELECT * FROM chatbot_score_definitions ORDER BY name").map(MAPPER).list();
     }
 
     /** Deletes the definition of {@code name} (its scores stay); false when there was none. */
