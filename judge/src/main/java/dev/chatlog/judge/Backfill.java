@@ -14,10 +14,11 @@ import org.jdbi.v3.core.Jdbi;
 /**
  * Rates what a judge has not yet rated in a window of the past — never without a cap. The plan comes first: how many
  * targets are unrated, how many the caps let through (at most {@code maxTargets}, and, with {@code maxCostUsd}, as
- * many as their estimated cost fits in), and that estimate: each target's prompt counted by tokenizer plus
- * {@link #ASSUMED_OUTPUT_TOKENS} of reply, priced at the judge model's price. A dry run stops there. A run then judges
- * the selected targets oldest first and stops before a target whose estimate would take the actual spend over the cost
- * cap, or at the first refusal of the judge's budget. With a cost cap and no price for the judge's model nothing is
+ * many as fit in it at the longest reply the judge is allowed, {@link LlmJudge#MAX_REPLY_TOKENS}), and the expected
+ * cost: each target's prompt counted by tokenizer plus {@link #ASSUMED_OUTPUT_TOKENS} of reply, priced at the judge
+ * model's price. A dry run stops there. A run then judges the selected targets oldest first — one backfill of a judge
+ * at a time ({@link Busy}) — and stops before a target whose longest reply could take the actual spend (a failed call
+ * counted at its longest, as a timeout may be billed) over the cost cap, or at the first refusal of the judge's budget. With a cost cap and no price for the judge's model nothing is
  * judged: a spend that cannot be estimated cannot be capped.
  */
 public final class Backfill {
@@ -25,6 +26,13 @@ public final class Backfill {
     public static final int ASSUMED_OUTPUT_TOKENS = 64;
     /** The most targets one backfill rates. */
     public static final int MAX_TARGETS = 10_000;
+
+    /** Another backfill of the same judge is running: one at a time, so no target is paid for twice. */
+    public static final class Busy extends IllegalStateException {
+        Busy(String judge) {
+            super("a backfill of judge " + judge + " is running: one at a time");
+        }
+    }
 
     /** A backfill's window, targets, filters and caps. */
     public record Request(Instant from, Instant to, Score.Target target, Set<String> models, Set<String> agents, Set<String> intents,
@@ -66,40 +74,53 @@ public final class Backfill {
         JudgeTargets.Filter f = new JudgeTargets.Filter(r.models(), r.agents(), r.intents());
         long unrated = jdbi.withHandle(h -> JudgeTargets.count(h, judge, r.target(), r.from(), r.to(), f));
         List<JudgeTarget> oldest = jdbi.withHandle(h -> JudgeTargets.oldest(h, judge, r.target(), r.from(), r.to(), f, r.maxTargets()));
+        judge.checkDefinition(new dev.chatlog.sql.score.ScoreDefinitions(jdbi, java.time.Clock.systemUTC()).get(judge.rubric().name()).orElse(null));
         List<JudgeTarget> selected = new ArrayList<>();
-        List<BigDecimal> estimates = new ArrayList<>();
+        List<BigDecimal> worst = new ArrayList<>();
         long in = 0, out = 0;
-        BigDecimal total = BigDecimal.ZERO;
+        BigDecimal total = BigDecimal.ZERO, worstTotal = BigDecimal.ZERO;
         String cappedBy = unrated > oldest.size() ? "max_targets" : null;
         for (JudgeTarget t : oldest) {
             long tin = promptTokens(t);
             BigDecimal est = judge.cost(judge.modelName(), tin, ASSUMED_OUTPUT_TOKENS);
+            BigDecimal most = judge.cost(judge.modelName(), tin, LlmJudge.MAX_REPLY_TOKENS); // what the cap must allow for
             if (est == null && r.maxCostUsd() != null) {
                 return new Result(new Plan(unrated, 0, 0, 0, null, "unpriced"), r.dryRun(), 0, 0, 0, 0, BigDecimal.ZERO, "unpriced");
             }
-            if (r.maxCostUsd() != null && total.add(est).compareTo(r.maxCostUsd()) > 0) {
+            if (r.maxCostUsd() != null && worstTotal.add(most).compareTo(r.maxCostUsd()) > 0) {
                 cappedBy = "max_cost";
                 break;
             }
+            if (most != null) worstTotal = worstTotal.add(most);
             selected.add(t);
-            estimates.add(est);
+            worst.add(most);
             in += tin;
             out += ASSUMED_OUTPUT_TOKENS;
             total = est == null || total == null ? null : total.add(est);
         }
         Plan plan = new Plan(unrated, selected.size(), in, out, total, cappedBy);
         if (r.dryRun()) return new Result(plan, true, 0, 0, 0, 0, BigDecimal.ZERO, null);
+        if (!judge.startBackfill()) throw new Busy(judge.name());
+        try {
+            return judge(r, plan, selected, worst);
+        } finally {
+            judge.endBackfill();
+        }
+    }
+
+    private Result judge(Request r, Plan plan, List<JudgeTarget> selected, List<BigDecimal> worst) {
         int scored = 0, unreadable = 0, failed = 0, refused = 0;
         BigDecimal spent = BigDecimal.ZERO;
         String stopped = null;
         for (int i = 0; i < selected.size(); i++) {
-            if (r.maxCostUsd() != null && spent.add(estimates.get(i)).compareTo(r.maxCostUsd()) > 0) {
-                stopped = "max_cost"; // replies longer than assumed: the actual spend leaves no room for the next estimate
+            if (r.maxCostUsd() != null && spent.add(worst.get(i)).compareTo(r.maxCostUsd()) > 0) {
+                stopped = "max_cost"; // the actual spend leaves no room for the next call's longest reply
                 break;
             }
             Verdict v = judge.judge(selected.get(i));
             if (v.costUsd() != null) spent = spent == null ? null : spent.add(v.costUsd());
-            else if (v.outcome() != Verdict.Outcome.FAILED) spent = null; // answered by a model with no price
+            else if (v.outcome() == Verdict.Outcome.FAILED) spent = spent == null || worst.get(i) == null ? spent : spent.add(worst.get(i)); // a timeout may be billed
+            else spent = null; // answered by a model with no price
             switch (v.outcome()) {
                 case SCORED -> scored++;
                 case UNREADABLE -> unreadable++;

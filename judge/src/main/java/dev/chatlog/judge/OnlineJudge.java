@@ -39,6 +39,7 @@ public final class OnlineJudge implements AutoCloseable {
 
     private final LlmJudge judge;
     private final Sampling sampling;
+    private volatile boolean closed;
     private final ThreadPoolExecutor worker;
     private final AtomicLong sampled = new AtomicLong(), scored = new AtomicLong(), unreadable = new AtomicLong(),
             failed = new AtomicLong(), refused = new AtomicLong(), skipped = new AtomicLong(), pending = new AtomicLong();
@@ -51,7 +52,7 @@ public final class OnlineJudge implements AutoCloseable {
             t.setDaemon(true);
             return t;
         }, (r, e) -> {
-            skipped.incrementAndGet();
+            if (!closed) skipped.incrementAndGet(); // a full queue; after close, simply not run
             pending.decrementAndGet();
         });
     }
@@ -68,7 +69,7 @@ public final class OnlineJudge implements AutoCloseable {
         if (sampling.target() == Score.Target.MESSAGE) {
             for (ConversationMessage m : b.messages()) {
                 if (m.success() && (sampling.intents().isEmpty() || sampling.intents().contains(m.intent())) && sampled(m.messageId())) {
-                    submit(JudgeTarget.message(m.conversationId(), m.messageId(), m.userInput(), m.finalOutput()));
+                    submit(JudgeTarget.message(m.conversationId(), m.messageId(), m.userInput(), m.finalOutput()).ofUser(m.userId()));
                 }
             }
         } else {
@@ -76,7 +77,7 @@ public final class OnlineJudge implements AutoCloseable {
                 if ((c.callType() == CallType.CHAT || c.callType() == CallType.STREAMING_CHAT) && c.success()
                         && (sampling.models().isEmpty() || sampling.models().contains(c.model()))
                         && (sampling.agents().isEmpty() || sampling.agents().contains(c.agent())) && sampled(c.callId())) {
-                    submit(JudgeTarget.call(Objects.toString(c.conversationId(), ""), c.messageId(), c.callId(), c.inputText(), c.outputText()));
+                    submit(JudgeTarget.call(Objects.toString(c.conversationId(), ""), c.messageId(), c.callId(), c.inputText(), c.outputText()).ofUser(c.userId()));
                 }
             }
         }
@@ -100,7 +101,7 @@ public final class OnlineJudge implements AutoCloseable {
                 }
             });
         } catch (RuntimeException e) {
-            pending.decrementAndGet(); // shut down meanwhile
+            pending.decrementAndGet();
         }
     }
 
@@ -131,8 +132,15 @@ public final class OnlineJudge implements AutoCloseable {
         return true;
     }
 
+    /** Stops: what waits in the queue is dropped (it was never sent), a rating under way finishes within 5 s. */
     @Override
     public void close() {
-        worker.shutdownNow();
+        closed = true;
+        pending.addAndGet(-worker.shutdownNow().size());
+        try {
+            worker.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

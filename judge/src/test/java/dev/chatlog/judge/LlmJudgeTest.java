@@ -110,7 +110,7 @@ class LlmJudgeTest {
         assertEquals("llm_judge", score.get("source"));
         assertEquals("qa-judge", score.get("evaluator"));
         assertEquals("v1 judge-mini", score.get("evaluator_version"));
-        assertEquals("v1", score.get("score_key"));
+        assertEquals("v1 judge-mini", score.get("score_key"));
         assertEquals("Answers the question.", score.get("comment"));
 
         Map<String, Object> row = jdbi.withHandle(h -> h.createQuery("SELECT * FROM chatbot_llm_calls WHERE message_id = :m AND call_type = 'evaluation'")
@@ -157,8 +157,9 @@ class LlmJudgeTest {
         BigDecimal each = dry.plan().estimatedCostUsd().divide(BigDecimal.valueOf(3));
         assertTrue(each.signum() > 0, dry.toString());
 
-        // room for two and a half estimates: two are judged
-        BigDecimal cap = each.multiply(new BigDecimal("2.5"));
+        // the cap must hold the longest reply a rating may have: each target's estimate with 256 reply tokens, not 64, at $2/M
+        BigDecimal longest = each.add(BigDecimal.valueOf(LlmJudge.MAX_REPLY_TOKENS - Backfill.ASSUMED_OUTPUT_TOKENS).multiply(new BigDecimal("0.000002")));
+        BigDecimal cap = longest.multiply(new BigDecimal("2.5")); // room for two and a half: two are judged
         Backfill.Result run = backfill.run(new Backfill.Request(from, to, Score.Target.MESSAGE, Set.of(), Set.of(), Set.of(), 100, cap, false));
         assertEquals(2, run.plan().selected());
         assertEquals("max_cost", run.plan().cappedBy());

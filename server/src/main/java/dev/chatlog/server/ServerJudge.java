@@ -43,6 +43,7 @@ record ServerJudge(JudgeController routes, OnlineJudge online) implements AutoCl
                     java.math.BigDecimal.ONE, java.math.BigDecimal.valueOf(5), null, "the LLM judge's rubric " + rubric.version() + ", 1 to 5"));
         }
         LlmJudge judge = new LlmJudge(s.name(), guard.guard(model), rubric, logger, prices, Clock.systemUTC());
+        judge.checkDefinition(definitions.get(rubric.name()).orElse(null)); // a definition that refuses its ratings: said at start
         OnlineJudge online = s.sampling().rate() > 0 ? OnlineJudge.attach(logger, judge, s.sampling(), s.queue()) : null;
         return new ServerJudge(new JudgeController(judge, online, jdbi, Clock.systemUTC()), online);
     }

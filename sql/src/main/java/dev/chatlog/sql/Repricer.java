@@ -171,10 +171,13 @@ public final class Repricer {
             changed++;
             if (isPriced && !wasPriced) newlyPriced++;
             if (wasPriced && !isPriced) newlyUnpriced++;
+            boolean inTurn = old.callType().countsInTurn(); // an evaluator's call moves the figures over time, not its turn's
             moves.add(new RollupWriter.Repricing(now.toBuilder().costEstimate(isPriced ? newCost : null).build(), delta, unpricedDelta,
-                    newCost.compareTo(oldCost) < 0, r.intent(), r.messageAt()));
-            add(byMessage, old.conversationId() + '\u0000' + old.messageId(), delta, unpricedDelta);
-            add(byConversation, old.conversationId(), delta, unpricedDelta);
+                    newCost.compareTo(oldCost) < 0, r.intent(), inTurn ? r.messageAt() : null));
+            if (inTurn) {
+                add(byMessage, old.conversationId() + '\u0000' + old.messageId(), delta, unpricedDelta);
+                add(byConversation, old.conversationId(), delta, unpricedDelta);
+            }
         }
         if (!dryRun) {
             if (update.size() > 0) update.execute();

@@ -13,8 +13,13 @@ public record BudgetSubject(String userId, String conversationId, String chatMod
         tags = tags == null ? Set.of() : tags;
     }
 
-    /** The subject of a call to {@code model} made in {@code context}. */
+    /**
+     * The subject of a call to {@code model} made in {@code context}. An evaluator's call (an LLM judge rating a turn,
+     * {@link ChatContext#evaluation()}) is no spend of the turn's user or conversation: it counts in the global, model
+     * and tag budgets only (a {@code tag} budget on {@code judge} caps the judge).
+     */
     public static BudgetSubject of(ChatContext context, String model) {
+        if (context.evaluation()) return new BudgetSubject(null, null, null, null, model, context.tags());
         return new BudgetSubject(context.userId(), context.conversationId(), context.chatMode(), context.agent(), model, context.tags());
     }
 }

@@ -155,7 +155,9 @@ public final class Erasure {
                 SELECT id, call_id, conversation_id, message_id, call_type, agent, function_name, chat_mode, user_id, provider, model,
                        input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, cost_estimate, priced, duration_ms,
                        time_to_first_token_ms, success, started_at, finish_reason, IF(call_type = 'cache', metadata, NULL) AS metadata
-                FROM chatbot_llm_calls WHERE conversation_id = :c""" + mine + " ORDER BY id FOR UPDATE")
+                FROM chatbot_llm_calls WHERE conversation_id = :c""" + (user ? " AND (user_id = :u OR (call_type = 'evaluation' AND message_id IN "
+                        + "(SELECT message_id FROM chatbot_conversation_messages WHERE conversation_id = :c AND user_id = :u)))" : "")
+                + " ORDER BY id FOR UPDATE")
                 .bind("c", conv).bind("u", r.subject()).map((rs, ctx) -> {
                     callIds.add(rs.getLong("id"));
                     Long ttft = rs.getObject("time_to_first_token_ms", Long.class);

@@ -65,9 +65,12 @@ final class ConversationReport {
                     FROM chatbot_llm_calls WHERE conversation_id = :c ORDER BY call_sequence, started_at""")
                     .bind("c", conversationId).map((rs, ctx) -> Rows.row(rs)).list();
             Map<Object, List<Map<String, Object>>> callsByMessage = new LinkedHashMap<>();
+            Map<Object, List<Map<String, Object>>> evaluationsByMessage = new LinkedHashMap<>();
             for (Map<String, Object> c : calls) {
                 c.put("metadata", parseJson(c.get("metadata"), false)); // e.g. a retrieval's sources and scores, a guardrail's result
-                callsByMessage.computeIfAbsent(c.remove("message_id"), k -> new ArrayList<>()).add(c);
+                // a judge's call rates the turn, maybe long after: listed beside the turn's tree, never in it (its totals, its waterfall, a diff)
+                boolean evaluation = "evaluation".equals(c.get("call_type"));
+                (evaluation ? evaluationsByMessage : callsByMessage).computeIfAbsent(c.remove("message_id"), k -> new ArrayList<>()).add(c);
             }
             List<Map<String, Object>> messages = h.createQuery("""
                     SELECT message_id, user_id, chat_mode, `timestamp`, user_input, final_output, conversation_message,
@@ -85,6 +88,7 @@ final class ConversationReport {
                 m.put("debug_info", parseJson(m.get("debug_info"), false));
                 List<Map<String, Object>> roots = tree(callsByMessage.getOrDefault(m.get("message_id"), new ArrayList<>()));
                 m.put("llm_calls", roots);
+                m.put("evaluations", evaluationsByMessage.getOrDefault(m.get("message_id"), List.of()));
                 m.put("waterfall", Waterfall.of(m.get("timestamp"), m.get("response_time_ms"), roots));
             }
             Map<String, Object> out = new LinkedHashMap<>();

@@ -46,7 +46,7 @@ public final class ConsistencyCheck {
         out.addAll(jdbi.withHandle(h -> h.createQuery("""
                 SELECT CONCAT('conversation ', x.conversation_id, ' has rows but no summary')
                 FROM (SELECT DISTINCT conversation_id FROM chatbot_conversation_messages
-                      UNION SELECT DISTINCT conversation_id FROM chatbot_llm_calls WHERE conversation_id <> '') x
+                      UNION SELECT DISTINCT conversation_id FROM chatbot_llm_calls WHERE conversation_id <> '' AND call_type <> 'evaluation') x
                 LEFT JOIN chatbot_conversation_summary s ON s.conversation_id = x.conversation_id
                 WHERE s.conversation_id IS NULL""").mapTo(String.class).list()));
         out.addAll(jdbi.withHandle(h -> h.createQuery("""
