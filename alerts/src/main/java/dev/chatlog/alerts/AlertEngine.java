@@ -36,6 +36,7 @@ public final class AlertEngine {
     private final Jdbi jdbi;
     private final AlertRules rules;
     private final AlertEvaluator evaluator;
+    private final QualityObservations quality;
     private final Supplier<List<String>> channels;
     private final Supplier<List<BudgetStatus>> budgets;
     private final Supplier<LoggerStats> logger;
@@ -50,6 +51,7 @@ public final class AlertEngine {
         this.jdbi = b.jdbi;
         this.rules = new AlertRules(b.jdbi);
         this.evaluator = new AlertEvaluator(b.jdbi);
+        this.quality = new QualityObservations(b.jdbi);
         this.channels = b.channels;
         this.budgets = b.budgets;
         this.logger = b.logger;
@@ -104,7 +106,7 @@ public final class AlertEngine {
                         yield BudgetObservations.of(r, budgetStates);
                     }
                     case LOGGER_HEALTH -> List.of(health.observe(r, stats, now));
-                    case QUALITY_DROP -> List.of(); // reserved: no scores are recorded yet
+                    case QUALITY_DROP -> quality.observe(r, now);
                     default -> evaluator.observe(r, now);
                 };
                 out.addAll(apply(r, obs, now));

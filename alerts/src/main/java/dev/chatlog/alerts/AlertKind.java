@@ -20,7 +20,11 @@ public enum AlertKind {
     BUDGET("fraction of limit"),
     /** This instance's logger: records dropped, rejected or lost in the window, the spool near its cap, the database down. */
     LOGGER_HEALTH("fraction of spool cap"),
-    /** A drop in a quality score. Reserved: chatlog does not record scores yet, so a rule of this kind is refused. */
+    /**
+     * A score's average ({@code metric}: its name) over the window, per group: ALERT below {@code alert_below}, or when
+     * it is {@code alert_above} (WARNING: {@code warn_above}) or more below its baseline's average and Welch's one-sided
+     * t-test says the drop is real (p &lt; 0.05), once the window has {@code min_calls} scores. From the hourly score rollups.
+     */
     QUALITY_DROP("score"),
     /**
      * Misses over lookups of one of the application's caches in the window, once it has {@code min_calls} lookups: a

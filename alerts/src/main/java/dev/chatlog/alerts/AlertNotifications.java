@@ -66,7 +66,12 @@ final class AlertNotifications {
                     + (Boolean.TRUE.equals(o.figures().get("projected_to_exceed")) ? ", projected to reach $" + o.figures().get("projected_usd") : "");
             case LOGGER_HEALTH -> "logger of instance " + subject + ": " + (o.figures().get("reasons") instanceof List<?> l && !l.isEmpty()
                     ? String.join("; ", l.stream().map(Object::toString).toList()) : "healthy");
-            case QUALITY_DROP -> "quality score " + v;
+            case QUALITY_DROP -> "average " + r.metric() + " of " + who + " is " + v + " over the last " + AlertRule.show(r.window())
+                    + " (" + o.calls() + " scores" + (o.figures().get("drop") == null ? "" : "; " + o.figures().get("drop") + " below its "
+                    + o.figures().get("baseline_average") + " of the " + AlertRule.show(r.baseline()) + " before, p = "
+                    + (o.figures().get("p_value") instanceof Number p ? String.format(java.util.Locale.ROOT, "%.4f", p.doubleValue()) : "n/a"))
+                    + (r.alertBelow() == null ? "" : "; alert below " + r.alertBelow().toPlainString())
+                    + (r.alertAbove() == null ? "" : "; alert at a real drop above " + r.alertAbove().toPlainString()) + ")";
             case CACHE_MISS_RATE -> "miss rate of cache " + subject + " is " + pct(o.value()) + " over the last " + AlertRule.show(r.window())
                     + " (" + o.figures().getOrDefault("misses", 0) + " of " + o.calls() + " lookups missed; alert above " + pct(r.alertAbove())
                     + (r.warnAbove() == null ? "" : ", warning above " + pct(r.warnAbove())) + ", at least " + r.minCalls() + " lookups)";
@@ -89,7 +94,25 @@ final class AlertNotifications {
             }
             return out;
         }
-        if (r.kind() == AlertKind.LOGGER_HEALTH || r.kind() == AlertKind.QUALITY_DROP) return out;
+        if (r.kind() == AlertKind.LOGGER_HEALTH) return out;
+        if (r.kind() == AlertKind.QUALITY_DROP) { // the conversations with the lowest of the score in the window, to read first
+            String group = r.by().equals("all") ? "" : " AND COALESCE(" + (r.by().equals("function") ? "function_name" : r.by()) + ", '') = :v";
+            h.createQuery("SELECT conversation_id, AVG(value) a, COUNT(*) n FROM chatbot_scores WHERE name = :name AND value IS NOT NULL "
+                            + "AND target_at >= :from AND target_at < :to" + group + " GROUP BY conversation_id ORDER BY a, conversation_id LIMIT " + CAUSES)
+                    .bind("name", r.metric()).bind("from", Utc.time(qualityFrom(w, r))).bind("to", Utc.time(w.to())).bind("v", subject)
+                    .map((rs, ctx) -> {
+                        Map<String, Object> c = new LinkedHashMap<>();
+                        c.put("type", "conversation");
+                        c.put("conversation_id", rs.getString(1));
+                        c.put("average", rs.getBigDecimal(2).stripTrailingZeros().toPlainString());
+                        c.put("scores", rs.getInt(3));
+                        c.put("description", "conversation " + rs.getString(1) + ": average " + r.metric() + " "
+                                + rs.getBigDecimal(2).setScale(2, java.math.RoundingMode.HALF_UP).toPlainString() + " of " + rs.getInt(3) + " score(s)");
+                        c.put("link", dashboardUrl + "/dashboard#conversation=" + enc(rs.getString(1)));
+                        return out.add(c);
+                    }).list();
+            return out;
+        }
         String filter = switch (r.by()) {
             case "model" -> dev.chatlog.sql.rollup.RawSql.MODEL_CALL + " AND COALESCE(model, '') = :v";
             case "function" -> dev.chatlog.sql.rollup.RawSql.MODEL_CALL + " AND COALESCE(function_name, '') = :v";
@@ -140,6 +163,11 @@ final class AlertNotifications {
         return out;
     }
 
+    /** A quality_drop window's start: whole hours, as its scores roll up. */
+    private static java.time.Instant qualityFrom(AlertEvaluator.Window w, AlertRule r) {
+        return w.to().minus(r.window()).truncatedTo(java.time.temporal.ChronoUnit.HOURS);
+    }
+
     private Map<String, Object> conversation(String id, BigDecimal cost, int calls) {
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("type", "conversation");
@@ -160,7 +188,7 @@ final class AlertNotifications {
     }
 
     private static String plain(BigDecimal b) {
-        return b.stripTrailingZeros().toPlainString();
+        return b == null ? "none" : b.stripTrailingZeros().toPlainString();
     }
 
     private static String pct(BigDecimal fraction) {

@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  */
 public record AlertRule(String name, AlertKind kind, Severity severity, Duration window, String by, String match, String metric,
                         String stat, BigDecimal alertAbove, BigDecimal warnAbove, long minCalls, Duration baseline,
-                        Duration suppress, Duration digest, List<String> channels, boolean enabled) {
+                        Duration suppress, Duration digest, List<String> channels, boolean enabled, BigDecimal alertBelow) {
 
     /** Windows are read from minute rollups, kept two days: a window and its baseline fit in them. */
     public static final Duration MAX_WINDOW = Duration.ofHours(24);
@@ -51,7 +51,7 @@ public record AlertRule(String name, AlertKind kind, Severity severity, Duration
 
     /** The state {@code value} puts a subject in (given enough calls). */
     public AlertState stateOf(BigDecimal value) {
-        if (value == null) return AlertState.OK;
+        if (value == null || alertAbove == null) return AlertState.OK;
         if (value.compareTo(alertAbove) > 0) return AlertState.ALERT;
         if (warnAbove != null && value.compareTo(warnAbove) > 0) return AlertState.WARNING;
         return AlertState.OK;
@@ -68,8 +68,9 @@ public record AlertRule(String name, AlertKind kind, Severity severity, Duration
         if (metric != null) m.put("metric", metric);
         if (stat != null) m.put("stat", stat);
         if (kind != AlertKind.BUDGET) {
-            m.put("alert_above", alertAbove);
+            if (alertAbove != null) m.put("alert_above", alertAbove);
             if (warnAbove != null) m.put("warn_above", warnAbove);
+            if (alertBelow != null) m.put("alert_below", alertBelow);
         }
         if (countsCalls()) m.put("min_calls", minCalls);
         if (baseline != null) m.put("baseline", show(baseline));

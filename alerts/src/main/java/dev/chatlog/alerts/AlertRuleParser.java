@@ -21,8 +21,11 @@ import java.util.TreeSet;
  */
 public final class AlertRuleParser {
     private static final Set<String> FIELDS = Set.of("kind", "severity", "window", "by", "match", "metric", "stat", "alert_above",
-            "warn_above", "min_calls", "baseline", "suppress", "digest", "channels", "enabled");
+            "warn_above", "min_calls", "baseline", "suppress", "digest", "channels", "enabled", "alert_below");
     private static final Set<String> STATS = Set.of("max", "avg", "p50", "p90", "p95", "p99");
+
+    /** The longest quality_drop window: scores come slower than calls. */
+    static final Duration QUALITY_MAX_WINDOW = Duration.ofDays(7);
 
     private AlertRuleParser() {}
 
@@ -38,12 +41,14 @@ public final class AlertRuleParser {
         }
         AlertKind kind = choice(body, "kind", null, AlertKind.values(), AlertKind::label);
         if (kind == null) throw new AlertRule.Invalid("kind", "kind is required: one of " + labels(AlertKind.values(), AlertKind::label));
-        if (kind == AlertKind.QUALITY_DROP) {
-            throw new AlertRule.Invalid("kind", "quality_drop needs quality scores, which chatlog does not record yet");
-        }
         Severity severity = choice(body, "severity", Severity.WARNING, Severity.values(), Severity::label);
-        Duration window = duration(body, "window", kind == AlertKind.COST_SPIKE ? Duration.ofHours(1) : Duration.ofMinutes(5));
-        if (window.compareTo(Duration.ofMinutes(1)) < 0 || window.compareTo(AlertRule.MAX_WINDOW) > 0 || window.toSeconds() % 60 != 0) {
+        boolean quality = kind == AlertKind.QUALITY_DROP;
+        Duration window = duration(body, "window", kind == AlertKind.COST_SPIKE ? Duration.ofHours(1) : quality ? Duration.ofHours(24) : Duration.ofMinutes(5));
+        if (quality) { // scores roll up by the hour
+            if (window.compareTo(Duration.ofHours(1)) < 0 || window.compareTo(QUALITY_MAX_WINDOW) > 0 || window.toSeconds() % 3600 != 0) {
+                throw new AlertRule.Invalid("window", "a quality_drop window is whole hours from 1h to 7d, got " + text(body, "window"));
+            }
+        } else if (window.compareTo(Duration.ofMinutes(1)) < 0 || window.compareTo(AlertRule.MAX_WINDOW) > 0 || window.toSeconds() % 60 != 0) {
             throw new AlertRule.Invalid("window", "window must be whole minutes from 1m to 24h, got " + text(body, "window"));
         }
         String by = string(body, "by", "all");
@@ -54,7 +59,7 @@ public final class AlertRuleParser {
             case CACHE_MISS_RATE -> Set.of("cache");
             case ERROR_CATEGORY -> Set.of("category");
             case LOGGER_HEALTH -> Set.of("instance");
-            case QUALITY_DROP -> Set.of();
+            case QUALITY_DROP -> Set.of("all", "model", "agent", "function", "chat_mode", "intent");
         };
         if (kind == AlertKind.BUDGET || kind == AlertKind.LOGGER_HEALTH || kind == AlertKind.CACHE_MISS_RATE || kind == AlertKind.ERROR_CATEGORY) {
             if (body.hasNonNull("by") && !bys.contains(by)) throw new AlertRule.Invalid("by", kind.label() + " rules are by " + bys.iterator().next());
@@ -71,6 +76,11 @@ public final class AlertRuleParser {
             throw new AlertRule.Invalid("match", "match is an error category: one of " + dev.chatlog.core.error.ErrorCategory.labels() + ", got '" + match + "'");
         }
         String metric = switch (kind) {
+            case QUALITY_DROP -> {
+                String m = string(body, "metric", null);
+                if (m == null || !m.matches("[A-Za-z0-9._:-]{1,100}")) throw new AlertRule.Invalid("metric", "metric is the score's name (helpfulness) for quality_drop");
+                yield m;
+            }
             case SLOW_CALLS -> oneOf(body, "metric", "duration", Set.of("duration", "ttft"));
             case TOKEN_USAGE -> oneOf(body, "metric", "total", Set.of("total", "input", "output"));
             default -> none(body, "metric", kind);
@@ -93,13 +103,19 @@ public final class AlertRuleParser {
             default -> null;
         };
         BigDecimal alert = number(body, "alert_above", dfltAlert);
-        if (alert == null) throw new AlertRule.Invalid("alert_above", "alert_above is required for " + kind.label() + " (in " + kind.unit() + ")");
+        BigDecimal below = number(body, "alert_below", null);
+        if (below != null && !quality) throw new AlertRule.Invalid("alert_below", "alert_below is for quality_drop rules only");
+        if (quality && alert == null && below == null) {
+            throw new AlertRule.Invalid("alert_above", "a quality_drop rule needs alert_above (a drop below its baseline, in score units) or alert_below (an average)");
+        }
+        if (quality && alert == null && body.hasNonNull("warn_above")) throw new AlertRule.Invalid("warn_above", "warn_above needs alert_above");
+        if (alert == null && !quality) throw new AlertRule.Invalid("alert_above", "alert_above is required for " + kind.label() + " (in " + kind.unit() + ")");
         BigDecimal warn = number(body, "warn_above", kind == AlertKind.LOGGER_HEALTH ? new BigDecimal("0.75") : null);
         if (kind == AlertKind.BUDGET && (body.has("alert_above") || body.has("warn_above"))) {
             throw new AlertRule.Invalid(body.has("alert_above") ? "alert_above" : "warn_above",
                     "budget rules follow the budget's own thresholds (its warn_at and limit): set them on the budget");
         }
-        switch (kind) {
+        if (alert != null) switch (kind) {
             case FAILURE_RATE, LOGGER_HEALTH, CACHE_MISS_RATE -> {
                 if (alert.signum() <= 0 || alert.compareTo(BigDecimal.ONE) > 0) throw new AlertRule.Invalid("alert_above", "alert_above is a fraction from 0 to 1 for " + kind.label());
             }
@@ -115,11 +131,11 @@ public final class AlertRuleParser {
                 if (alert.signum() <= 0) throw new AlertRule.Invalid("alert_above", "alert_above must be more than 0 (" + kind.unit() + ")");
             }
         }
-        if (warn != null && (warn.signum() <= 0 || warn.compareTo(alert) >= 0)) {
+        if (warn != null && alert != null && (warn.signum() <= 0 || warn.compareTo(alert) >= 0)) {
             throw new AlertRule.Invalid("warn_above", "warn_above must be more than 0 and below alert_above (" + alert.toPlainString() + ")");
         }
         long dfltMin = switch (kind) {
-            case FAILURE_RATE, CACHE_MISS_RATE -> 10;
+            case FAILURE_RATE, CACHE_MISS_RATE, QUALITY_DROP -> 10;
             case COST_SPIKE -> 20;
             default -> 1;
         };
@@ -128,13 +144,18 @@ public final class AlertRuleParser {
         }
         long minCalls = whole(body, "min_calls", dfltMin, 1, 1_000_000_000L);
         Duration baseline = null;
-        if (kind == AlertKind.COST_SPIKE) {
+        if (quality) {
+            baseline = duration(body, "baseline", Duration.ofDays(7));
+            if (baseline.compareTo(Duration.ofHours(1)) < 0 || baseline.compareTo(Duration.ofDays(30)) > 0 || baseline.toSeconds() % 3600 != 0) {
+                throw new AlertRule.Invalid("baseline", "a quality_drop baseline is whole hours from 1h to 30d before the window");
+            }
+        } else if (kind == AlertKind.COST_SPIKE) {
             baseline = duration(body, "baseline", Duration.ofHours(24));
             if (baseline.compareTo(window) < 0 || baseline.compareTo(AlertRule.MAX_WINDOW) > 0 || baseline.toSeconds() % 60 != 0) {
                 throw new AlertRule.Invalid("baseline", "baseline must be whole minutes from the window (" + AlertRule.show(window) + ") to 24h");
             }
         } else if (body.hasNonNull("baseline")) {
-            throw new AlertRule.Invalid("baseline", "baseline is for cost_spike rules only");
+            throw new AlertRule.Invalid("baseline", "baseline is for cost_spike and quality_drop rules only");
         }
         Duration suppress = duration(body, "suppress", Duration.ofMinutes(10));
         if (suppress.isNegative() || suppress.compareTo(Duration.ofDays(7)) > 0) throw new AlertRule.Invalid("suppress", "suppress is from 0s to 7d");
@@ -159,7 +180,7 @@ public final class AlertRuleParser {
         if (en != null && !en.isNull() && !en.isBoolean()) throw new AlertRule.Invalid("enabled", "enabled is true or false");
         boolean enabled = en == null || en.isNull() || en.asBoolean();
         return new AlertRule(name, kind, severity, window, by, match, metric, stat, alert, warn, minCalls, baseline, suppress, digest,
-                channels, enabled);
+                channels, enabled, below);
     }
 
     /**

@@ -52,7 +52,7 @@ class AlertRuleTest {
     @CsvSource(delimiter = '|', textBlock = """
             {}                                                                          | kind
             {"kind": "slow"}                                                            | kind
-            {"kind": "quality_drop", "alert_above": 1}                                  | kind
+            {"kind": "quality_drop", "alert_above": 1}                                  | metric
             {"kind": "slow_calls"}                                                      | alert_above
             {"kind": "slow_calls", "alert_above": "8000"}                               | alert_above
             {"kind": "slow_calls", "alert_above": -1}                                   | alert_above

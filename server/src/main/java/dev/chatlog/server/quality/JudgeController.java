@@ -107,8 +107,15 @@ public final class JudgeController {
             target = Score.Target.fromDb(t);
         }
         Instant to = clock.instant();
-        Backfill.Result r = new Backfill(j, jdbi, TokenCounter.shared()).run(new Backfill.Request(to.minus(Duration.ofHours(hours)), to, target,
-                names(body, "models"), names(body, "agents"), names(body, "intents"), max, cost, dry));
+        Backfill.Result r;
+        try {
+            r = new Backfill(j, jdbi, TokenCounter.shared()).run(new Backfill.Request(to.minus(Duration.ofHours(hours)), to, target,
+                    names(body, "models"), names(body, "agents"), names(body, "intents"), max, cost, dry));
+        } catch (Backfill.Busy busy) {
+            throw new ApiError(409, busy.getMessage(), null);
+        } catch (IllegalArgumentException refused) { // a score definition that would refuse the judge's ratings
+            throw new ApiError(409, refused.getMessage(), null);
+        }
         Map<String, Object> plan = new LinkedHashMap<>();
         plan.put("unrated", r.plan().unrated());
         plan.put("selected", r.plan().selected());
