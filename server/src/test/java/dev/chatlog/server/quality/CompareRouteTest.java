@@ -47,6 +47,12 @@ class CompareRouteTest {
         boolean retrieval = false;
         for (JsonNode d : diff.get("differences")) retrieval |= d.get("kind").asText().equals("only_in_b") && d.get("step").asText().startsWith("retrieval products");
         assertTrue(retrieval, diff.toString());
+        // a person's thumbs down on one turn: the diff says so, name by name
+        assertEquals(201, http.post("/logging-dashboard/scores", "{\"message_id\": \"" + kitchen + "\", \"name\": \"helpful\", \"value\": 0, "
+                + "\"source\": \"human\", \"evaluator\": \"support\"}").status());
+        JsonNode scored = http.get("/logging-dashboard/compare?a=" + orders + "&b=" + kitchen).json();
+        assertEquals(0, scored.at("/score_changes/helpful (support)/b").asInt(), scored.toString());
+        assertTrue(scored.at("/score_changes/helpful (support)/a").isNull(), scored.toString());
         assertEquals(404, http.get("/logging-dashboard/compare?a=" + orders + "&b=no-such-turn").status());
         Http.Response missing = http.get("/logging-dashboard/compare?a=" + orders);
         assertEquals(400, missing.status());

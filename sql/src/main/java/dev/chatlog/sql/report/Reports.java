@@ -131,8 +131,8 @@ public final class Reports {
 
     /**
      * The differences between two turns or conversations ({@code a} and {@code b}: a message id, or a conversation id
-     * whose turns are compared in order): every step changed (model, tokens, cost, duration, outcome) or found in only
-     * one of them; empty when either is not in the log.
+     * whose turns are compared in order): every step changed (model, tokens, cost, duration, outcome, scores) or found
+     * in only one of them, and the turns' own scores that differ; empty when either is not in the log.
      */
     public Optional<Map<String, Object>> compare(String a, String b) {
         Optional<Trace> x = trace(a), y = trace(b);
@@ -144,17 +144,33 @@ public final class Reports {
         Map<String, Long> counts = new java.util.LinkedHashMap<>();
         for (String k : List.of("changed", "only_in_a", "only_in_b")) counts.put(k, differences.stream().filter(d -> k.equals(d.get("kind"))).count());
         out.put("counts", counts);
+        if (!x.get().scores().equals(y.get().scores())) { // the turns' (or conversations') own scores, name by name
+            Map<String, Object> scores = new java.util.TreeMap<>();
+            java.util.Set<String> names = new java.util.TreeSet<>(x.get().scores().keySet());
+            names.addAll(y.get().scores().keySet());
+            for (String n : names) {
+                Object u = x.get().scores().get(n), v = y.get().scores().get(n);
+                if (!java.util.Objects.equals(u, v)) {
+                    Map<String, Object> c = new java.util.LinkedHashMap<>();
+                    c.put("a", u);
+                    c.put("b", v);
+                    scores.put(n, c);
+                }
+            }
+            out.put("score_changes", scores);
+        }
         out.put("differences", differences);
         return Optional.of(out);
     }
 
-    private record Trace(String kind, String id, String conversationId, List<Map<String, Object>> roots) {
+    private record Trace(String kind, String id, String conversationId, List<Map<String, Object>> roots, Map<String, Object> scores) {
         Map<String, Object> describe() {
             Map<String, Object> m = new java.util.LinkedHashMap<>();
             m.put("kind", kind);
             m.put("id", id);
             m.put("conversation_id", conversationId);
             m.put("steps", TraceDiff.count(roots));
+            m.put("scores", scores);
             return m;
         }
     }
@@ -168,11 +184,30 @@ public final class Reports {
         if (detail.isEmpty()) return Optional.empty();
         List<Map<String, Object>> messages = (List<Map<String, Object>>) detail.get().get("messages");
         List<Map<String, Object>> roots = new java.util.ArrayList<>();
+        java.util.Set<String> turns = new java.util.HashSet<>();
         for (Map<String, Object> m : messages) {
             if (convs.size() == 1 && !id.equals(m.get("message_id"))) continue;
             roots.addAll((List<Map<String, Object>>) m.get("llm_calls"));
+            turns.add((String) m.get("message_id"));
         }
-        return Optional.of(new Trace(convs.size() == 1 ? "message" : "conversation", id, conv, roots));
+        // each step's scores (name -> value), and the turn's or conversation's own: compared like any field
+        Map<String, Map<String, Object>> byCall = new java.util.HashMap<>();
+        Map<String, Object> own = new java.util.TreeMap<>();
+        for (Map<String, Object> s : (List<Map<String, Object>>) detail.get().get("scores")) {
+            String label = s.get("name") + (s.get("evaluator") == null ? "" : " (" + s.get("evaluator") + ")");
+            if ("call".equals(s.get("target"))) byCall.computeIfAbsent((String) s.get("call_id"), k -> new java.util.TreeMap<>()).put(label, s.get("value"));
+            else if ("conversation".equals(s.get("target")) ? convs.size() != 1 : turns.contains(s.get("message_id"))) own.put(label, s.get("value"));
+        }
+        withScores(roots, byCall);
+        return Optional.of(new Trace(convs.size() == 1 ? "message" : "conversation", id, conv, roots, own));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void withScores(List<Map<String, Object>> nodes, Map<String, Map<String, Object>> byCall) {
+        for (Map<String, Object> n : nodes) {
+            n.put("scores", byCall.getOrDefault((String) n.get("call_id"), Map.of()));
+            if (n.get("children") instanceof List<?> c) withScores((List<Map<String, Object>>) c, byCall);
+        }
     }
 
     /** The SQL queries the chatbot ran since the window's start. */

@@ -11,13 +11,13 @@ import java.util.Objects;
  * The differences between two call trees (two turns, or two conversations' turns in order): siblings aligned by
  * their longest common subsequence of keys — type, agent and name (a model call's function, a step's name), so a
  * changed model is a change of one step, not a step removed and another added —, matched steps compared field by
- * field (model, tokens, cost, duration, outcome) and their children in turn, unmatched steps listed as only in one
+ * field (model, tokens, cost, duration, outcome, the scores on them) and their children in turn, unmatched steps listed as only in one
  * tree. Every difference is listed, and nothing else.
  */
 final class TraceDiff {
     /** The fields compared on a matched pair of steps. */
     static final List<String> FIELDS = List.of("model", "input_tokens", "output_tokens", "cost_estimate", "duration_ms", "success",
-            "error_category");
+            "error_category", "scores");
 
     private TraceDiff() {}
 

@@ -56,4 +56,19 @@ class TraceDiffTest {
         assertEquals("agent Desk > tool lookup_order", d.get(2).get("step"));
         assertEquals(List.of(), TraceDiff.diff(a, a), "a tree against itself: nothing");
     }
+
+    @Test
+    void should_list_a_step_whose_scores_differ() {
+        Map<String, Object> x = node("chat", null, "respond", "gpt-4o-mini", "0.002", List.of());
+        Map<String, Object> y = node("chat", null, "respond", "gpt-4o-mini", "0.002", List.of());
+        x.put("scores", Map.of("helpfulness (judge)", new BigDecimal("4")));
+        y.put("scores", Map.of("helpfulness (judge)", new BigDecimal("2")));
+        List<Map<String, Object>> d = TraceDiff.diff(List.of(x), List.of(y));
+        assertEquals(1, d.size(), d.toString());
+        @SuppressWarnings("unchecked")
+        Map<String, Map<String, Object>> changes = (Map<String, Map<String, Object>>) d.get(0).get("changes");
+        assertEquals(List.of("scores"), new ArrayList<>(changes.keySet()));
+        y.put("scores", Map.of("helpfulness (judge)", new BigDecimal("4")));
+        assertEquals(List.of(), TraceDiff.diff(List.of(x), List.of(y)), "the same scores: nothing");
+    }
 }
