@@ -141,7 +141,7 @@
     if (refreshing) return;
     refreshing = true;
     try {
-      const [overview, calls, conversations, budgets, alerts, stages, caches] = await Promise.all([
+      const [overview, calls, conversations, budgets, alerts, stages, caches, scores, warnings] = await Promise.all([
         api('/overview', callParams()),
         api('/llm-calls/analysis', callParams()),
         api('/conversations', { hours: state.range, limit: 25 }),
@@ -149,7 +149,11 @@
         api('/alerts', { limit: 30 }),
         api('/stages', { hours: state.range, agent: state.agent, chat_mode: state.chat_mode }),
         api('/caches', callParams()),
+        api('/scores', { hours: state.range }), // a turn's score has no model (its calls may have several): by name
+        api('/warnings', { hours: state.range, limit: 20 }),
       ]);
+      renderQuality(scores.scores || []);
+      renderWarnings(warnings.messages || []);
       renderStages(stages);
       renderCaches(caches);
       renderBudgets(budgets.budgets);
@@ -481,6 +485,29 @@
     fillTable('#stages', rows, rowOf, 6, null, 'no stages in this range');
   }
 
+  function renderQuality(rows) {
+    const labels = (l) => (l ? Object.keys(l).map((k) => k + ' ' + l[k]).join(', ') : '–');
+    const rowOf = (r) => el('tr', { dataset: { score: r.name } },
+      el('td', {}, r.name),
+      el('td', { class: 'num' }, fmtInt(r.scores)),
+      el('td', { class: 'num score-average' }, r.average === null || r.average === undefined ? '–' : Number(r.average).toFixed(2)),
+      el('td', { class: 'num' }, r.stddev === null || r.stddev === undefined ? '–' : Number(r.stddev).toFixed(2)),
+      el('td', {}, labels(r.labels)));
+    fillTable('#quality', rows, rowOf, 5, null, 'no scores in this range');
+  }
+
+  function warningBadges(ws) {
+    return (ws || []).map((w) => el('span', { class: 'badge warning ' + w.kind, title: w.detail }, w.kind.replace('_', ' ')));
+  }
+
+  function renderWarnings(rows) {
+    const rowOf = (m) => el('tr', { dataset: { conversation: m.conversation_id, message: m.message_id } },
+      el('td', {}, fmtTime(m.timestamp)),
+      el('td', {}, warningBadges(m.warnings)),
+      el('td', {}, m.user_input));
+    fillTable('#warnings', rows, rowOf, 3, (m) => openConversation(m.conversation_id), 'no turn to look at in this range');
+  }
+
   function renderCaches(c) {
     const pct = (v) => (v === null || v === undefined ? '–' : Number(v).toFixed(1) + ' %');
     const rowOf = (r) => el('tr', { class: r.below_target ? 'below-target' : null, dataset: { cache: r.cache } },
@@ -549,6 +576,7 @@
     state.conversation = '';
     detailVersion = '';
     $('#detail').hidden = true;
+    $('#detail-compare').hidden = true;
     writeHash();
   }
 
@@ -579,6 +607,7 @@
       fact('Tokens', fmtInt(s.total_tokens_used) + ' (' + fmtInt(s.total_input_tokens) + ' in, ' + fmtInt(s.total_output_tokens) + ' out)'),
       fact('Cost', fmtCost(s.total_cost) + (s.unpriced_calls > 0 ? ' + ' + s.unpriced_calls + ' unpriced' : '')),
     );
+    for (const m of c.messages) m.scores = (c.scores || []).filter((x) => x.message_id === m.message_id);
     const messages = c.messages.map(messageView);
     if (c.calls_outside_messages) {
       messages.push(el('section', { class: 'message' }, el('header', {}, 'Calls outside any message'), tree(c.calls_outside_messages, true)));
@@ -612,13 +641,81 @@
         m.classification ? el('span', {}, 'class: ' + m.classification) : null,
         m.chat_mode ? el('span', {}, 'mode: ' + m.chat_mode) : null,
         el('span', {}, fmtInt(m.total_llm_calls) + ' LLM calls · ' + fmtInt(m.total_tokens_used) + ' tokens · ' + fmtCost(m.total_cost)),
-        el('span', {}, 'response ' + fmtMs(m.response_time_ms))),
+        el('span', {}, 'response ' + fmtMs(m.response_time_ms)),
+        warningBadges(m.warnings),
+        el('button', { type: 'button', class: 'compare-button' + (compareA && compareA.id === m.message_id ? ' chosen' : ''),
+          dataset: { compare: m.message_id }, onclick: () => chooseForCompare(m.message_id) },
+          compareA && compareA.id === m.message_id ? 'compare: A' : compareA ? 'compare with A' : 'compare')),
       el('p', { class: 'said user-input' }, el('span', { class: 'who' }, 'User'), orNone(m.user_input, '')),
       el('p', { class: 'said answer' }, el('span', { class: 'who' }, 'Answer'), orNone(m.conversation_message, orNone(m.final_output, ''))),
       m.error_message ? el('p', { class: 'error' }, m.error_message) : null,
+      scoreChips(m.scores),
+      (m.evaluations || []).length ? el('div', { class: 'evaluations' }, m.evaluations.map((e) => el('div', { class: 'evaluation', dataset: { call: e.call_id } },
+        el('span', { class: 'badge evaluation' }, 'evaluation'), ' ', orNone(e.function_name, ''), ' · ', orNone(e.model, ''), ' · ',
+        fmtInt(e.input_tokens) + ' in / ' + fmtInt(e.output_tokens) + ' out · ',
+        e.priced === false ? 'unpriced' : fmtCost(e.cost_estimate)))) : null,
       sql,
       waterfall(m.waterfall),
       tree(m.llm_calls || [], true));
+  }
+
+  function scoreChips(scores) {
+    if (!scores || scores.length === 0) return null;
+    return el('div', { class: 'scores' }, scores.map((x) => el('span', { class: 'score', title: (x.comment || '') + (x.evaluator_version ? ' · ' + x.evaluator_version : '') },
+      el('b', {}, x.name), ' ', String(x.value), ' · ', x.source + (x.evaluator ? ' ' + x.evaluator : '') + (x.target === 'call' ? ' (on a call)' : ''))));
+  }
+
+  // Two turns side by side: the first "compare" click chooses A, the second B; the diff opens above the messages.
+  let compareA = null;
+
+  async function chooseForCompare(id) {
+    if (!compareA || compareA.id === id) {
+      compareA = compareA && compareA.id === id ? null : { id };
+      detailVersion = '';
+      if (state.conversation) await showConversation(state.conversation, false);
+      return;
+    }
+    const a = compareA.id;
+    compareA = null;
+    detailVersion = '';
+    let d;
+    try {
+      d = await api('/compare', { a, b: id });
+    } catch (e) {
+      if (e instanceof AuthError) throw e;
+      showError('Compare: ' + e.message);
+      return;
+    }
+    if (state.conversation) await showConversation(state.conversation, false);
+    showCompare(d);
+  }
+
+  function showCompare(d) {
+    const cell = (v) => (v === null || v === undefined ? '–' : typeof v === 'object' ? Object.keys(v).map((k) => k + ' ' + v[k]).join(', ') || '–' : String(v));
+    const rows = [];
+    for (const x of d.differences) {
+      if (x.kind === 'changed') {
+        for (const [f, c] of Object.entries(x.changes)) {
+          rows.push(el('tr', { class: 'changed' }, el('td', {}, x.step), el('td', {}, f), el('td', {}, cell(c.a)), el('td', {}, cell(c.b))));
+        }
+      } else {
+        const what = x.call_type + (x.model ? ' ' + x.model : '') + (x.steps_under_it ? ' (+' + x.steps_under_it + ' under it)' : '');
+        rows.push(el('tr', { class: x.kind }, el('td', {}, x.step), el('td', {}, 'step'),
+          el('td', {}, x.kind === 'only_in_a' ? what : '—'), el('td', {}, x.kind === 'only_in_b' ? what : '—')));
+      }
+    }
+    for (const [n, c] of Object.entries(d.score_changes || {})) {
+      rows.push(el('tr', { class: 'changed score-change' }, el('td', {}, 'the turn'), el('td', {}, 'score ' + n), el('td', {}, cell(c.a)), el('td', {}, cell(c.b))));
+    }
+    const box = $('#detail-compare');
+    box.replaceChildren(
+      el('div', { class: 'compare-head' }, el('b', {}, 'A ' + shortId(d.a.id) + ' vs B ' + shortId(d.b.id)), ' · ',
+        d.counts.changed + ' changed, ' + d.counts.only_in_a + ' only in A, ' + d.counts.only_in_b + ' only in B',
+        el('button', { type: 'button', id: 'compare-close', onclick: () => { box.hidden = true; } }, '✕')),
+      rows.length ? el('table', { class: 'compare' }, el('thead', {}, el('tr', {}, el('th', {}, 'Step'), el('th', {}, 'What'), el('th', {}, 'A'), el('th', {}, 'B'))),
+        el('tbody', {}, rows)) : el('p', { class: 'muted' }, 'no difference'));
+    box.hidden = false;
+    $('#detail').scrollTop = 0; // the diff sits above the messages
   }
 
   // The turn as a waterfall: one bar per row at its offset from the turn's start; the critical path marked.

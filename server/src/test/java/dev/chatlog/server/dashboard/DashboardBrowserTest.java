@@ -128,7 +128,8 @@ class DashboardBrowserTest {
     }
 
     private static <T> T await(WebDriver b, Function<WebDriver, T> condition) {
-        return new WebDriverWait(b, Duration.ofSeconds(20)).until(condition);
+        // an element found just before the page redraws it is stale: look again
+        return new WebDriverWait(b, Duration.ofSeconds(20)).ignoring(org.openqa.selenium.StaleElementReferenceException.class).until(condition);
     }
 
     private static void awaitRefreshes(WebDriver b, int n) {
@@ -284,6 +285,67 @@ class DashboardBrowserTest {
         assertEquals(String.valueOf(messages + 1), tile(b, "requests").getDomAttribute("data-value"));
         assertTrue(b.findElement(By.id("detail")).isDisplayed());
         assertEquals(sqlConversation, b.findElement(By.id("detail-id")).getText());
+    }
+
+    @Test
+    void should_show_scores_warnings_the_judges_calls_and_two_turns_side_by_side() throws Exception {
+        ChatlogServer judged = ServerTestSupport.start(Map.of("CHATLOG_JUDGE", "on"));
+        try {
+            Http h = new Http("http://127.0.0.1:" + judged.port());
+            String conv = "quality-1";
+            for (String q : List.of("Show me recent orders", "Which products do you have for the kitchen?")) {
+                assertEquals(200, h.post("/chat-chat/", Http.JSON.writeValueAsString(Map.of("input", q, "conversation_id", conv))).status());
+            }
+            JsonNode detail = null;
+            for (int i = 0; i < 400; i++) { // the demo judge rates both turns on its own thread
+                assertTrue(judged.logger().flush(Duration.ofSeconds(20)));
+                detail = h.get("/logging-dashboard/conversation/" + conv + "/detailed").json();
+                if (detail.get("scores").size() == 2) break;
+                Thread.sleep(50);
+            }
+            assertEquals(2, detail.get("scores").size(), detail.get("scores").toString());
+            String first = detail.at("/messages/0/message_id").asText(), second = detail.at("/messages/1/message_id").asText();
+            assertEquals(201, h.post("/logging-dashboard/scores", "{\"message_id\": \"" + second + "\", \"name\": \"thumbs\", \"value\": false, "
+                    + "\"source\": \"human\", \"evaluator\": \"support-ui\", \"comment\": \"no kettles shown\"}").status());
+
+            WebDriver b = open(judged, "/dashboard#range=24");
+            awaitRefreshes(b, 1);
+            WebElement quality = b.findElement(By.cssSelector("#quality tbody tr[data-score='helpfulness']"));
+            assertTrue(quality.getText().startsWith("helpfulness 2 "), quality.getText());
+            WebElement warning = b.findElement(By.cssSelector("#warnings tbody tr[data-message='" + second + "']"));
+            assertTrue(warning.getText().contains("quality concern"), warning.getText());
+            js(b, "document.getElementById('quality').scrollIntoView({block: 'start'});");
+            screenshot(b, "quality.png");
+
+            warning.click(); // the turn to look at opens its conversation
+            WebElement drawer = await(b, d -> d.findElement(By.id("detail")).isDisplayed() ? d.findElement(By.id("detail")) : null);
+            await(b, d -> d.findElement(By.id("detail-id")).getText().equals(conv) ? true : null);
+            WebElement turn = drawer.findElement(By.cssSelector(".message[data-message='" + second + "']"));
+            assertTrue(turn.findElement(By.cssSelector(".badge.warning.quality_concern")).isDisplayed());
+            String chips = turn.findElement(By.cssSelector(".scores")).getText();
+            assertTrue(chips.contains("helpfulness") && chips.contains("llm_judge judge") && chips.contains("thumbs 0 · human support-ui"), chips);
+            assertTrue(turn.findElement(By.cssSelector(".evaluation")).getText().contains("judge:judge"), "the judge's own call, beside the turn");
+            assertEquals(0, turn.findElements(By.cssSelector("ul.tree li[data-type='evaluation']")).size(), "never in the turn's tree");
+
+            // compare: the first turn as A, the second as B, side by side
+            drawer.findElement(By.cssSelector("button[data-compare='" + first + "']")).click();
+            await(b, d -> d.findElement(By.cssSelector("button[data-compare='" + first + "']")).getText().equals("compare: A") ? true : null);
+            await(b, d -> { // the drawer redrew with A chosen: the new button
+                d.findElement(By.cssSelector("#detail button[data-compare='" + second + "']")).click();
+                return true;
+            });
+            WebElement compare = await(b, d -> d.findElement(By.id("detail-compare")).isDisplayed() ? d.findElement(By.id("detail-compare")) : null);
+            JsonNode diff = h.get("/logging-dashboard/compare?a=" + first + "&b=" + second).json();
+            int expected = 0;
+            for (JsonNode x : diff.get("differences")) expected += x.get("kind").asText().equals("changed") ? x.get("changes").size() : 1;
+            expected += diff.path("score_changes").size();
+            assertEquals(expected, compare.findElements(By.cssSelector("table.compare tbody tr")).size(), diff.toString());
+            assertTrue(compare.getText().contains("retrieval products"), "the kitchen question's retrieval is only in B: " + compare.getText());
+            assertTrue(compare.getText().contains("score thumbs (support-ui)"), compare.getText());
+            screenshot(b, "compare.png"); // the diff above the turns, the drawer scrolled to it
+        } finally {
+            judged.close();
+        }
     }
 
     @Test
