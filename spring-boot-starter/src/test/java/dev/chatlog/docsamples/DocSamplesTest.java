@@ -33,7 +33,7 @@ class DocSamplesTest {
             Matcher m = REGION.matcher(Files.readString(SAMPLES.resolve(file)));
             while (m.find()) regions.put(file + "#" + m.group(1), dedent(m.group(2)));
         }
-        assertEquals(9, regions.size(), "the tagged regions: " + regions.keySet());
+        assertEquals(10, regions.size(), "the tagged regions: " + regions.keySet());
         List<Path> docs = new ArrayList<>(List.of(ROOT.resolve("README.md")));
         try (Stream<Path> s = Files.list(ROOT.resolve("docs"))) {
             s.filter(p -> p.toString().endsWith(".md")).sorted().forEach(docs::add);

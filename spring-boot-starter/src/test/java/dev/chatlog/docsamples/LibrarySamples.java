@@ -30,6 +30,10 @@ import dev.langchain4j.model.scoring.ScoringModel;
 import java.math.BigDecimal;
 import java.time.Instant;
 import dev.chatlog.core.score.Score;
+import dev.chatlog.judge.Backfill;
+import dev.chatlog.judge.LlmJudge;
+import dev.chatlog.judge.OnlineJudge;
+import dev.chatlog.judge.Rubric;
 import dev.langchain4j.rag.content.Content;
 import dev.langchain4j.rag.content.retriever.EmbeddingStoreContentRetriever;
 import dev.langchain4j.rag.query.Query;
@@ -50,6 +54,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 
 /**
@@ -176,6 +181,23 @@ final class LibrarySamples {
         chatLog.score(new Score(Score.Target.MESSAGE, turn.messageId(), "helpful", BigDecimal.ONE, null, Score.Source.HUMAN,
                 "support-ui", null, null, "solved my problem", Instant.now()));
         // end::scores[]
+    }
+
+    static void judge(ChatLogger chatLog, ChatModel judgeModel, BudgetGuard budgets, org.jdbi.v3.core.Jdbi jdbi) {
+        // tag::judge[]
+        // The judge's model is observed by chatlog's listener (its calls become `evaluation` rows) and, here, budgeted:
+        // a `tag` budget on `judge` caps what it spends.
+        LlmJudge judge = new LlmJudge("judge", budgets.guard(judgeModel), Rubric.helpfulness(), chatLog,
+                PriceCatalog.bundled(), java.time.Clock.systemUTC());
+        // online: a quarter of the turns stored from now on, rated on the judge's own thread
+        OnlineJudge online = OnlineJudge.attach(chatLog, judge,
+                new OnlineJudge.Sampling(0.25, Score.Target.MESSAGE, Set.of(), Set.of(), Set.of("orders")), 1_000);
+        // the past week, planned first: what it would rate and cost, nothing sent
+        Backfill.Result plan = new Backfill(judge, jdbi, dev.chatlog.core.token.TokenCounter.shared()).run(new Backfill.Request(
+                Instant.now().minus(Duration.ofDays(7)), Instant.now(), Score.Target.MESSAGE, Set.of(), Set.of(), Set.of(),
+                500, new BigDecimal("2.00"), true));
+        // end::judge[]
+        online.close();
     }
 
     private static String charge() {
