@@ -1,5 +1,8 @@
 package dev.chatlog.alerts;
 
+import dev.chatlog.alerts.observe.BudgetObservations;
+import dev.chatlog.alerts.observe.QualityObservations;
+
 import dev.chatlog.sql.Utc;
 
 

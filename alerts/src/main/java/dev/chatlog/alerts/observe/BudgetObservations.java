@@ -1,4 +1,8 @@
-package dev.chatlog.alerts;
+package dev.chatlog.alerts.observe;
+
+import dev.chatlog.alerts.AlertEvaluator;
+import dev.chatlog.alerts.AlertRule;
+import dev.chatlog.alerts.AlertState;
 
 import dev.chatlog.budgets.BudgetStatus;
 import java.math.BigDecimal;
@@ -9,10 +13,10 @@ import java.util.List;
 import java.util.Map;
 
 /** What a {@code budget} alert rule observes: each budget's state in its current window, as the budgets report it. */
-final class BudgetObservations {
+public final class BudgetObservations {
     private BudgetObservations() {}
 
-    static List<AlertEvaluator.Observation> of(AlertRule r, List<BudgetStatus> states) {
+    public static List<AlertEvaluator.Observation> of(AlertRule r, List<BudgetStatus> states) {
         List<AlertEvaluator.Observation> out = new ArrayList<>();
         for (BudgetStatus s : states) {
             if (r.match() != null && !r.match().equals(s.budget().name())) continue;

@@ -1,4 +1,8 @@
-package dev.chatlog.alerts;
+package dev.chatlog.alerts.observe;
+
+import dev.chatlog.alerts.AlertEvaluator;
+import dev.chatlog.alerts.AlertRule;
+import dev.chatlog.alerts.AlertState;
 
 import dev.chatlog.sql.Utc;
 import java.math.BigDecimal;
@@ -22,11 +26,11 @@ import org.jdbi.v3.core.Jdbi;
  * baseline's and Welch's one-sided t-test (unequal variances, from the sums and sums of squares) gives p &lt; 0.05 —
  * a drop read every minute from noise is not called a drop; with fewer than {@code min_calls} scores in the window, OK.
  */
-final class QualityObservations {
+public final class QualityObservations {
     static final double SIGNIFICANCE = 0.05;
     private final Jdbi jdbi;
 
-    QualityObservations(Jdbi jdbi) {
+    public QualityObservations(Jdbi jdbi) {
         this.jdbi = jdbi;
     }
 
@@ -44,7 +48,7 @@ final class QualityObservations {
         return out;
     }
 
-    List<AlertEvaluator.Observation> observe(AlertRule r, Instant now) {
+    public List<AlertEvaluator.Observation> observe(AlertRule r, Instant now) {
         Instant to = now.truncatedTo(ChronoUnit.HOURS).plus(1, ChronoUnit.HOURS);
         Instant from = now.minus(r.window()).truncatedTo(ChronoUnit.HOURS);
         Instant baseFrom = from.minus(r.baseline());
