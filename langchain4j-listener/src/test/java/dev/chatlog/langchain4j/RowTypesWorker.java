@@ -122,6 +122,11 @@ public final class RowTypesWorker {
                 }
                 turn.output(answer, answer);
                 turn.close(); // the message first, then its scores: the second replaces the first (same identity)
+                // a judge rating the turn: its call in the turn's context marked as an evaluation (what chatlog-judge does)
+                try (dev.chatlog.core.ChatContext.Scope judging = dev.chatlog.core.ChatContext.forMessage(turn.conversationId(), turn.messageId())
+                        .withFunction("judge:worker").withTag("judge").asEvaluation().makeCurrent()) {
+                    chat.chat("Rate the answer from 1 to 5: " + answer);
+                }
                 logger.score(new Score(Score.Target.MESSAGE, turn.messageId(), "helpful", BigDecimal.ZERO, null, Score.Source.HUMAN,
                         null, null, null, "first thought", java.time.Instant.now()));
                 logger.score(new Score(Score.Target.MESSAGE, turn.messageId(), "helpful", BigDecimal.ONE, null, Score.Source.HUMAN,
