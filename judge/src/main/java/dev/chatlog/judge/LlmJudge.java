@@ -121,6 +121,24 @@ public final class LlmJudge {
         }
     }
 
+    /**
+     * Gets the store ready for this judge's scores, as a deployment starts it: defines the rubric's scale (numeric 1 to
+     * 5, or boolean) under the rubric's name when no definition of that name exists, so warnings and agreement read it;
+     * a user's own definition stays, and is checked ({@link #checkDefinition}).
+     */
+    public void prepare(dev.chatlog.sql.score.ScoreDefinitions definitions) {
+        var existing = definitions.get(rubric.name());
+        if (existing.isPresent()) {
+            checkDefinition(existing.get());
+            return;
+        }
+        boolean passFail = rubric.scale() == Rubric.Scale.PASS_FAIL;
+        definitions.put(new dev.chatlog.core.score.ScoreDefinition(rubric.name(),
+                passFail ? dev.chatlog.core.score.ScoreDefinition.Type.BOOLEAN : dev.chatlog.core.score.ScoreDefinition.Type.NUMERIC,
+                passFail ? null : BigDecimal.ONE, passFail ? null : BigDecimal.valueOf(5), null,
+                "the LLM judge's rubric " + rubric.version() + (passFail ? ", pass or fail" : ", 1 to 5")));
+    }
+
     /** Waits until the scores recorded so far are stored (a backfill's end: a next plan sees them rated). */
     boolean flush(java.time.Duration timeout) {
         return log.flush(timeout);

@@ -36,14 +36,8 @@ record ServerJudge(JudgeController routes, OnlineJudge online) implements AutoCl
         } else {
             model = new DemoJudgeModel(List.of(listener));
         }
-        Rubric rubric = Rubric.helpfulness();
-        var definitions = new dev.chatlog.sql.score.ScoreDefinitions(jdbi, Clock.systemUTC());
-        if (definitions.get(rubric.name()).isEmpty()) { // the rubric's scale, so warnings and agreement read it; a user's own definition stays
-            definitions.put(new dev.chatlog.core.score.ScoreDefinition(rubric.name(), dev.chatlog.core.score.ScoreDefinition.Type.NUMERIC,
-                    java.math.BigDecimal.ONE, java.math.BigDecimal.valueOf(5), null, "the LLM judge's rubric " + rubric.version() + ", 1 to 5"));
-        }
-        LlmJudge judge = new LlmJudge(s.name(), guard.guard(model), rubric, logger, prices, Clock.systemUTC());
-        judge.checkDefinition(definitions.get(rubric.name()).orElse(null)); // a definition that refuses its ratings: said at start
+        LlmJudge judge = new LlmJudge(s.name(), guard.guard(model), Rubric.helpfulness(), logger, prices, Clock.systemUTC());
+        judge.prepare(new dev.chatlog.sql.score.ScoreDefinitions(jdbi, Clock.systemUTC())); // a definition that refuses its ratings: said at start
         OnlineJudge online = s.sampling().rate() > 0 ? OnlineJudge.attach(logger, judge, s.sampling(), s.queue()) : null;
         return new ServerJudge(new JudgeController(judge, online, jdbi, Clock.systemUTC()), online);
     }
