@@ -73,8 +73,21 @@ public final class ScoreController {
         ctx.status(stored.created() ? 201 : 200).json(out);
     }
 
-    /** {@code GET /logging-dashboard/scores?hours=24&group_by=model&name=helpful}: averages and label counts from the rollups. */
+    /**
+     * {@code GET /logging-dashboard/scores?hours=24&group_by=model&name=helpful}: averages and label counts from the
+     * rollups; with {@code message_id}, {@code call_id} or {@code conversation_id}: that target's scores.
+     */
     void summary(Context ctx) {
+        for (String target : java.util.List.of("message_id", "call_id", "conversation_id")) { // one target's scores, as stored
+            String id = ctx.queryParam(target);
+            if (id != null) {
+                Map<String, Object> out = new LinkedHashMap<>();
+                out.put(target, Params.id(id, target));
+                out.put("scores", reports.scoresOf(target, id));
+                ctx.json(out);
+                return;
+            }
+        }
         String group = ctx.queryParam("group_by");
         java.util.List<String> allowed = dev.chatlog.sql.score.ScoreRollups.DIMENSIONS.stream().map(d -> d.rollupName()).toList();
         if (group != null && !group.isBlank() && !allowed.contains(group)) {

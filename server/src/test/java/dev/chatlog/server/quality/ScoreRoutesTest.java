@@ -74,6 +74,12 @@ class ScoreRoutesTest {
         assertEquals(1, byModel.get("scores").size(), byModel.toString());
         assertEquals(1, byModel.at("/scores/0/labels/partially").asInt());
         assertEquals(400, http.get("/logging-dashboard/scores?group_by=tool").status(), "scores do not roll up by tool");
+        // by target: the turn's (its own and its calls'), the call's
+        assertEquals(2, http.get("/logging-dashboard/scores?message_id=" + message).json().get("scores").size());
+        JsonNode ofCall = http.get("/logging-dashboard/scores?call_id=" + call).json().get("scores");
+        assertEquals(1, ofCall.size());
+        assertEquals("correctness", ofCall.get(0).get("name").asText());
+        assertEquals("call_id", http.get("/logging-dashboard/scores?call_id=a%20b").json().get("field").asText());
     }
 
     @Test

@@ -63,7 +63,7 @@ class HostileCorpusTest {
     static final List<String> PARAMS = List.of("hours", "window", "from", "to", "date", "group_by", "model", "agent", "function",
             "function_name", "chat_mode", "user", "success", "slow_ms", "minutes", "format", "conversation_id", "limit", "provider",
             "input_tokens", "output_tokens", "cached_input_tokens", "cache_write_tokens", "at", "name", "a", "b", "measure", "days", "kind",
-            "latency_ms", "tokens", "steps");
+            "latency_ms", "tokens", "steps", "message_id", "call_id");
 
     /** What an answer must not show unless the request itself carried it: traces, classes, SQL state, paths. */
     private static final Pattern INTERNAL = Pattern.compile(

@@ -191,9 +191,18 @@ final class ConversationReport {
 
     /** Every score of the conversation (its own, its messages' and its calls'), oldest first (V22). */
     static List<Map<String, Object>> scores(org.jdbi.v3.core.Handle h, String conversationId) {
+        return scores(h, "conversation_id", conversationId);
+    }
+
+    /**
+     * The scores whose {@code column} ({@code conversation_id}, {@code message_id}: a turn's and its calls', or
+     * {@code call_id}) is {@code id}, oldest first, at most 10,000.
+     */
+    static List<Map<String, Object>> scores(org.jdbi.v3.core.Handle h, String column, String id) {
+        if (!List.of("conversation_id", "message_id", "call_id").contains(column)) throw new IllegalArgumentException(column);
         return h.createQuery("SELECT target_type, target_id, message_id, call_id, name, value, label, source, evaluator, evaluator_version,"
-                        + " score_key, comment, scored_at FROM chatbot_scores WHERE conversation_id = :c ORDER BY scored_at, id")
-                .bind("c", conversationId).map((rs, ctx) -> {
+                        + " score_key, comment, scored_at FROM chatbot_scores WHERE " + column + " = :c ORDER BY scored_at, id LIMIT 10000")
+                .bind("c", id).map((rs, ctx) -> {
                     Map<String, Object> m = new LinkedHashMap<>();
                     m.put("target", rs.getString("target_type"));
                     m.put("target_id", rs.getString("target_id"));

@@ -122,6 +122,11 @@ public final class Reports {
      * Scores per name and group of {@code groupBy} (all, model, agent, function, chat_mode, intent, user) over the
      * window, from the score rollups; {@code name} one score's only (null: every name).
      */
+    /** The scores of one target: {@code column} is {@code conversation_id}, {@code message_id} (with its calls') or {@code call_id}. */
+    public List<Map<String, Object>> scoresOf(String column, String id) {
+        return jdbi.withHandle(h -> ConversationReport.scores(h, column, id));
+    }
+
     public Map<String, Object> scores(Window w, Dimension groupBy, String name) {
         if (!dev.chatlog.sql.score.ScoreRollups.DIMENSIONS.contains(groupBy)) {
             throw new IllegalArgumentException("scores roll up by " + dev.chatlog.sql.score.ScoreRollups.DIMENSIONS);
