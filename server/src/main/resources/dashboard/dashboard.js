@@ -149,11 +149,12 @@
         api('/alerts', { limit: 30 }),
         api('/stages', { hours: state.range, agent: state.agent, chat_mode: state.chat_mode }),
         api('/caches', callParams()),
-        api('/scores', { hours: state.range }), // a turn's score has no model (its calls may have several): by name
-        api('/warnings', { hours: state.range, limit: 20 }),
+        // the quality panels' own failure shows in them, and leaves the rest of the page drawn
+        api('/scores', { hours: state.range }).catch((e) => { if (e instanceof AuthError) throw e; return { scores: [], error: e.message }; }),
+        api('/warnings', { hours: state.range, limit: 20 }).catch((e) => { if (e instanceof AuthError) throw e; return { messages: [], error: e.message }; }),
       ]);
-      renderQuality(scores.scores || []);
-      renderWarnings(warnings.messages || []);
+      renderQuality(scores.scores || [], scores.error);
+      renderWarnings(warnings.messages || [], warnings.error);
       renderStages(stages);
       renderCaches(caches);
       renderBudgets(budgets.budgets);
@@ -485,7 +486,7 @@
     fillTable('#stages', rows, rowOf, 6, null, 'no stages in this range');
   }
 
-  function renderQuality(rows) {
+  function renderQuality(rows, error) {
     const labels = (l) => (l ? Object.keys(l).map((k) => k + ' ' + l[k]).join(', ') : '–');
     const rowOf = (r) => el('tr', { dataset: { score: r.name } },
       el('td', {}, r.name),
@@ -493,19 +494,19 @@
       el('td', { class: 'num score-average' }, r.average === null || r.average === undefined ? '–' : Number(r.average).toFixed(2)),
       el('td', { class: 'num' }, r.stddev === null || r.stddev === undefined ? '–' : Number(r.stddev).toFixed(2)),
       el('td', {}, labels(r.labels)));
-    fillTable('#quality', rows, rowOf, 5, null, 'no scores in this range');
+    fillTable('#quality', rows, rowOf, 5, null, error ? 'could not be read: ' + error : 'no scores in this range');
   }
 
   function warningBadges(ws) {
     return (ws || []).map((w) => el('span', { class: 'badge warning ' + w.kind, title: w.detail }, w.kind.replace('_', ' ')));
   }
 
-  function renderWarnings(rows) {
+  function renderWarnings(rows, error) {
     const rowOf = (m) => el('tr', { dataset: { conversation: m.conversation_id, message: m.message_id } },
       el('td', {}, fmtTime(m.timestamp)),
       el('td', {}, warningBadges(m.warnings)),
       el('td', {}, m.user_input));
-    fillTable('#warnings', rows, rowOf, 3, (m) => openConversation(m.conversation_id), 'no turn to look at in this range');
+    fillTable('#warnings', rows, rowOf, 3, (m) => openConversation(m.conversation_id), error ? 'could not be read: ' + error : 'no turn to look at in this range');
   }
 
   function renderCaches(c) {

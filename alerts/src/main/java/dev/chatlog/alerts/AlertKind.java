@@ -22,7 +22,7 @@ public enum AlertKind {
     LOGGER_HEALTH("fraction of spool cap"),
     /**
      * A score's average ({@code metric}: its name) over the window, per group: ALERT below {@code alert_below}, or when
-     * it is {@code alert_above} (WARNING: {@code warn_above}) or more below its baseline's average and Welch's one-sided
+     * it is more than {@code alert_above} (WARNING: {@code warn_above}) below its baseline's average and Welch's one-sided
      * t-test says the drop is real (p &lt; 0.05), once the window has {@code min_calls} scores. From the hourly score rollups.
      */
     QUALITY_DROP("score"),

@@ -165,7 +165,7 @@ final class AlertNotifications {
 
     /** A quality_drop window's start: whole hours, as its scores roll up. */
     private static java.time.Instant qualityFrom(AlertEvaluator.Window w, AlertRule r) {
-        return w.to().minus(r.window()).truncatedTo(java.time.temporal.ChronoUnit.HOURS);
+        return w.to().minus(1, java.time.temporal.ChronoUnit.MINUTES).minus(r.window()).truncatedTo(java.time.temporal.ChronoUnit.HOURS); // as observed
     }
 
     private Map<String, Object> conversation(String id, BigDecimal cost, int calls) {

@@ -111,6 +111,22 @@ class QualityDropTest {
     }
 
     @Test
+    void should_call_a_collapse_with_no_spread_a_drop_and_read_past_emptied_rollup_rows() throws Exception {
+        AlertEngine e = engine();
+        e.rules().put(AlertRuleParser.parse("thumbs", JSON.readTree(
+                "{\"kind\": \"quality_drop\", \"metric\": \"helpfulness\", \"by\": \"model\", \"window\": \"24h\", \"alert_above\": 0.5}")));
+        scores("always-five", T0.minus(Duration.ofDays(2)), repeat(20, 5));
+        scores("always-five", T0.minusSeconds(600), repeat(20, 1)); // every score 5, then every score 1: no spread on either side
+        // a model whose window's scores were all erased: its rollup rows are left at zero scores
+        scores("erased", T0.minusSeconds(900), 3, 3, 3);
+        db.jdbi().useHandle(h -> h.execute("UPDATE chatbot_score_rollup SET scores = 0, value_sum = 0, value_sq_sum = 0 WHERE dim_value = 'erased'"));
+        List<AlertEngine.Transition> t = e.evaluate();
+        assertEquals(1, t.size(), t.toString());
+        assertEquals("always-five", t.get(0).subject());
+        assertEquals(AlertState.ALERT, t.get(0).to());
+    }
+
+    @Test
     void should_alert_below_a_floor_and_refuse_a_bad_rule_naming_the_field() throws Exception {
         AlertEngine e = engine();
         e.rules().put(AlertRuleParser.parse("floor", JSON.readTree(

@@ -127,16 +127,12 @@ public final class LlmJudge {
      * a user's own definition stays, and is checked ({@link #checkDefinition}).
      */
     public void prepare(dev.chatlog.sql.score.ScoreDefinitions definitions) {
-        var existing = definitions.get(rubric.name());
-        if (existing.isPresent()) {
-            checkDefinition(existing.get());
-            return;
-        }
         boolean passFail = rubric.scale() == Rubric.Scale.PASS_FAIL;
-        definitions.put(new dev.chatlog.core.score.ScoreDefinition(rubric.name(),
+        boolean defined = definitions.putIfAbsent(new dev.chatlog.core.score.ScoreDefinition(rubric.name(),
                 passFail ? dev.chatlog.core.score.ScoreDefinition.Type.BOOLEAN : dev.chatlog.core.score.ScoreDefinition.Type.NUMERIC,
                 passFail ? null : BigDecimal.ONE, passFail ? null : BigDecimal.valueOf(5), null,
                 "the LLM judge's rubric " + rubric.version() + (passFail ? ", pass or fail" : ", 1 to 5")));
+        if (!defined) checkDefinition(definitions.get(rubric.name()).orElse(null)); // a user's (or another instance's) stays
     }
 
     /** Waits until the scores recorded so far are stored (a backfill's end: a next plan sees them rated). */

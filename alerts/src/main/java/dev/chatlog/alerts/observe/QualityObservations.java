@@ -40,7 +40,7 @@ public final class QualityObservations {
         jdbi.useHandle(h -> {
             var q = h.createQuery("SELECT dim_value, SUM(scores) n, SUM(value_sum) s, SUM(value_sq_sum) q FROM chatbot_score_rollup "
                     + "WHERE granularity = 'h' AND dimension = :d AND name = :name AND label = '' AND bucket_start >= :from AND bucket_start < :to"
-                    + (r.match() == null ? "" : " AND dim_value = :v") + " GROUP BY dim_value")
+                    + (r.match() == null ? "" : " AND dim_value = :v") + " GROUP BY dim_value HAVING SUM(scores) > 0") // erased scores leave rows at 0
                     .bind("d", r.by()).bind("name", r.metric()).bind("from", Utc.time(from)).bind("to", Utc.time(to));
             if (r.match() != null) q.bind("v", r.match());
             q.map((rs, ctx) -> out.put(rs.getString(1), new double[] {rs.getLong(2), rs.getBigDecimal(3).doubleValue(), rs.getBigDecimal(4).doubleValue()})).list();
@@ -76,8 +76,10 @@ public final class QualityObservations {
                     f.put("baseline_average", round(mb));
                     f.put("baseline_scores", nb);
                     f.put("drop", round(drop));
-                    f.put("p_value", Double.isNaN(p) ? null : p);
-                    boolean real = p < SIGNIFICANCE; // NaN (no variance on either side) is no evidence
+                    f.put("p_value", Double.isNaN(p) ? (drop > 0 && variance(b) == 0 && variance(w) == 0 ? 0.0 : null) : p);
+                    // no spread on either side (every score 5, then every score 1): the difference is all there is, and certain;
+                    // otherwise NaN is no evidence
+                    boolean real = p < SIGNIFICANCE || (variance(b) == 0 && variance(w) == 0 && drop > 0);
                     if (real && drop > r.alertAbove().doubleValue()) state = AlertState.ALERT;
                     else if (real && state == AlertState.OK && r.warnAbove() != null && drop > r.warnAbove().doubleValue()) state = AlertState.WARNING;
                 }

@@ -98,7 +98,9 @@ public final class Agreements {
         long exact = pairs.stream().filter(p -> p.judge().compareTo(p.human()) == 0).count();
         m.put("exact_agreement", pairs.isEmpty() ? null : (double) exact / pairs.size());
         List<BigDecimal> scale = scale(def, pairs);
-        if (scale != null) {
+        if (scale != null && !pairs.stream().allMatch(p -> scale.contains(p.judge().stripTrailingZeros()) && scale.contains(p.human().stripTrailingZeros()))) {
+            m.put("kappa_note", "scores outside the definition's scale (given before it changed): no kappa, correlations only");
+        } else if (scale != null) {
             List<BigDecimal> a = pairs.stream().map(p -> p.judge().stripTrailingZeros()).toList();
             List<BigDecimal> b = pairs.stream().map(p -> p.human().stripTrailingZeros()).toList();
             boolean binary = scale.size() == 2;

@@ -50,9 +50,11 @@ public final class Bands {
                     + "FROM chatbot_llm_calls WHERE started_at >= :from AND started_at < :to AND " + RawSql.TURN_CALL + " GROUP BY g";
             case "agent" -> "SELECT COALESCE(a.agent, '') g, COUNT(*) n, SUM(a.success) ok, " + bands("a.duration_ms", "lat") + ", "
                     + bands("COALESCE(k.tokens, 0)", "tok") + ", " + bands("COALESCE(k.steps, 0)", "st")
-                    + " FROM chatbot_llm_calls a LEFT JOIN (SELECT parent_call_id, COUNT(*) steps, SUM(total_tokens) tokens FROM chatbot_llm_calls "
-                    + "WHERE started_at >= :from AND started_at < :to AND parent_call_id IS NOT NULL AND call_type <> 'evaluation' GROUP BY parent_call_id) k "
-                    + "ON k.parent_call_id = a.call_id WHERE a.call_type = 'agent' AND a.started_at >= :from AND a.started_at < :to GROUP BY g";
+                    + " FROM chatbot_llm_calls a LEFT JOIN (SELECT conversation_id, parent_call_id, COUNT(*) steps, SUM(total_tokens) tokens FROM chatbot_llm_calls "
+                    + "WHERE started_at >= :from AND started_at < :to AND parent_call_id IS NOT NULL AND call_type <> 'evaluation' "
+                    + "GROUP BY conversation_id, parent_call_id) k " // call ids are unique per conversation only
+                    + "ON k.conversation_id = a.conversation_id AND k.parent_call_id = a.call_id "
+                    + "WHERE a.call_type = 'agent' AND a.started_at >= :from AND a.started_at < :to GROUP BY g";
             case "chat_mode", "intent" -> "SELECT COALESCE(" + by + ", '') g, COUNT(*) n, SUM(success) ok, " + bands("response_time_ms", "lat") + ", "
                     + bands("total_tokens_used", "tok") + ", " + bands("total_llm_calls", "st")
                     + " FROM chatbot_conversation_messages WHERE `timestamp` >= :from AND `timestamp` < :to GROUP BY g";

@@ -16,7 +16,7 @@ import org.jdbi.v3.core.Jdbi;
 /**
  * Whether a measure is getting better: per group, its daily values (UTC days) from the daily rollups, and the
  * Mann–Kendall test on them — improving or declining only when the test finds a monotonic trend at the level
- * {@code alpha} (0.05), else stable; with the p-value and Sen's slope (change per day). Mann–Kendall because daily
+ * {@code alpha} (0.05), else stable; with the p-value and Sen's slope (change per calendar day). Mann–Kendall because daily
  * values are few, not normal, and a trend is a direction rather than a line; a day with no data is left out, not
  * counted as zero, and each day weighs the same whatever its count. Measures: a score's daily average
  * ({@code score:<name>}, higher is better), the success rate of model calls ({@code success_rate}, higher is better)
@@ -42,7 +42,14 @@ public final class Trends {
         }
     }
 
+    /**
+     * @throws IllegalArgumentException for a call measure by user or intent: the usage rollups keep users apart
+     *     ({@code chatbot_user_daily}) and count no failed calls per intent
+     */
     public Map<String, Object> of(Measure m, Dimension by, LocalDate firstDay, LocalDate lastDay) {
+        if (!m.name().startsWith("score:") && (by == Dimension.USER || by == Dimension.INTENT)) {
+            throw new IllegalArgumentException(m.name() + " has no daily figures by " + by.rollupName() + ": group by all, model, agent, function or chat_mode");
+        }
         Instant from = firstDay.atStartOfDay(ZoneOffset.UTC).toInstant(), to = lastDay.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
         Map<String, TreeMap<LocalDate, double[]>> series = new TreeMap<>(); // group -> day -> {value, count}
         jdbi.useHandle(h -> {
@@ -79,7 +86,8 @@ public final class Trends {
             g.put("days", mk.n());
             g.put("trend", verdict(mk.direction(), m.higherIsBetter()));
             g.put("p_value", mk.pValue());
-            g.put("sen_slope_per_day", Double.isNaN(mk.senSlope()) ? null : mk.senSlope());
+            double slope = senSlope(e.getValue());
+            g.put("sen_slope_per_day", Double.isNaN(slope) ? null : slope);
             if (mk.note() != null) g.put("note", mk.note());
             List<Map<String, Object>> points = new ArrayList<>();
             e.getValue().forEach((day, v) -> points.add(Map.of("day", day.toString(), "value", v[0], "count", (long) v[1])));
@@ -88,6 +96,26 @@ public final class Trends {
         }
         out.put("groups", groups);
         return out;
+    }
+
+    /**
+     * Sen's slope per calendar day: the median of the pairwise slopes over the days between the values (a day with no
+     * data is a gap, not a step); NaN with fewer than two days.
+     */
+    static double senSlope(java.util.SortedMap<LocalDate, double[]> byDay) {
+        List<LocalDate> days = new ArrayList<>(byDay.keySet());
+        int n = days.size();
+        if (n < 2) return Double.NaN;
+        double[] slopes = new double[n * (n - 1) / 2];
+        int k = 0;
+        for (int i = 0; i < n; i++) {
+            for (int j = i + 1; j < n; j++) {
+                long gap = java.time.temporal.ChronoUnit.DAYS.between(days.get(i), days.get(j));
+                slopes[k++] = (byDay.get(days.get(j))[0] - byDay.get(days.get(i))[0]) / gap;
+            }
+        }
+        java.util.Arrays.sort(slopes);
+        return k % 2 == 1 ? slopes[k / 2] : (slopes[k / 2 - 1] + slopes[k / 2]) / 2;
     }
 
     /** improving, declining or stable: a direction the test found, read by which way is better. */

@@ -1,6 +1,7 @@
 package dev.chatlog.quality.analysis;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.chatlog.core.CallType;
@@ -101,6 +102,27 @@ class AnalysisTest {
     }
 
     @Test
+    void should_measure_scores_given_before_their_definition_was_narrowed_without_failing() {
+        Scores scores = new Scores(db.jdbi(), Clock.systemUTC());
+        String m;
+        try (MessageTurn t = logger.beginMessage("narrowed", "q")) {
+            m = t.messageId();
+            t.output("{}", "a");
+        }
+        assertTrue(logger.flush(Duration.ofSeconds(20)));
+        Instant at = Instant.now();
+        scores.record(new Score(Score.Target.MESSAGE, m, "q", BigDecimal.valueOf(8), null, Score.Source.HUMAN, "p", null, null, null, at));
+        scores.record(new Score(Score.Target.MESSAGE, m, "q", BigDecimal.valueOf(9), null, Score.Source.LLM_JUDGE, "j", "v1", "v1", null, at));
+        ScoreDefinitions defs = new ScoreDefinitions(db.jdbi(), Clock.systemUTC());
+        defs.put(new ScoreDefinition("q", ScoreDefinition.Type.NUMERIC, BigDecimal.ONE, BigDecimal.valueOf(5), null, null)); // 8 and 9 now outside
+        Map<String, Object> out = new Agreements(db.jdbi(), defs).of("q", at.minusSeconds(3600), at.plusSeconds(3600));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> j = ((List<Map<String, Object>>) out.get("judges")).get(0);
+        assertEquals(1, j.get("pairs"));
+        assertTrue(String.valueOf(j.get("kappa_note")).contains("outside"), j.toString());
+    }
+
+    @Test
     void should_call_a_real_improvement_improving_and_noise_stable() {
         LocalDate first = LocalDate.now(ZoneOffset.UTC).minusDays(21);
         for (int d = 0; d < 21; d++) {
@@ -122,6 +144,10 @@ class AnalysisTest {
         assertEquals(21, by.get("getting-better").get("days"));
         assertEquals("stable", by.get("steady").get("trend"), by.get("steady").toString());
         assertEquals("declining", Trends.verdict(dev.chatlog.quality.stats.Trend.Direction.UP, false), "latency going up is declining");
+        java.util.TreeMap<LocalDate, double[]> weekly = new java.util.TreeMap<>();
+        for (int w = 0; w < 4; w++) weekly.put(first.plusDays(7L * w), new double[] {w + 1, 1});
+        assertEquals(1.0 / 7, Trends.senSlope(weekly), 1e-12, "one a week is a seventh a day, not one a day");
+        assertThrows(IllegalArgumentException.class, () -> new Trends(db.jdbi()).of(Trends.Measure.parse("success_rate"), Dimension.USER, first, first.plusDays(20)));
     }
 
     @Test

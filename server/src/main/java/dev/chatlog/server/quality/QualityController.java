@@ -66,7 +66,11 @@ public final class QualityController {
         int days = Params.intParam(ctx, "days", 28, 4, Trends.MAX_DAYS);
         String group = oneOf(ctx, "group_by", TREND_GROUPS, "all");
         LocalDate last = LocalDate.now(clock.withZone(ZoneOffset.UTC));
-        ctx.json(new Trends(jdbi).of(m, Dimension.named(group).orElseThrow(), last.minusDays(days - 1L), last));
+        try {
+            ctx.json(new Trends(jdbi).of(m, Dimension.named(group).orElseThrow(), last.minusDays(days - 1L), last));
+        } catch (IllegalArgumentException e) {
+            throw ApiError.badRequest(e.getMessage(), "group_by");
+        }
     }
 
     void bands(Context ctx) {
@@ -88,7 +92,7 @@ public final class QualityController {
         out.put("from", w.from().toString());
         out.put("to", w.to().toString());
         out.put("kind", kind == null || kind.isBlank() ? null : kind);
-        out.put("limits", Warnings.Limits.SEED);
+        out.put("limits", Warnings.json(Warnings.Limits.SEED));
         out.put("messages", jdbi.withHandle(h -> Warnings.list(h, w.from(), w.to(), kind == null || kind.isBlank() ? null : kind, Warnings.Limits.SEED, limit)));
         ctx.json(out);
     }

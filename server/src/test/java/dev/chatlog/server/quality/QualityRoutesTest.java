@@ -92,7 +92,8 @@ class QualityRoutesTest {
     void should_refuse_bad_parameters_naming_them() throws Exception {
         for (String[] bad : List.of(new String[] {"/logging-dashboard/scores/agreement", "name"},
                 new String[] {"/logging-dashboard/trends?measure=mood", "measure"}, new String[] {"/logging-dashboard/trends?days=2", "days"},
-                new String[] {"/logging-dashboard/trends?group_by=tool", "group_by"}, new String[] {"/logging-dashboard/bands?latency_ms=3,2,1", "latency_ms"},
+                new String[] {"/logging-dashboard/trends?group_by=tool", "group_by"},
+                new String[] {"/logging-dashboard/trends?measure=success_rate&group_by=user", "group_by"}, new String[] {"/logging-dashboard/bands?latency_ms=3,2,1", "latency_ms"},
                 new String[] {"/logging-dashboard/bands?tokens=1,2", "tokens"}, new String[] {"/logging-dashboard/bands?group_by=user", "group_by"},
                 new String[] {"/logging-dashboard/warnings?kind=boring", "kind"})) {
             Http.Response r = http.get(bad[0]);

@@ -189,19 +189,26 @@ public final class Reports {
         if (detail.isEmpty()) return Optional.empty();
         List<Map<String, Object>> messages = (List<Map<String, Object>>) detail.get().get("messages");
         List<Map<String, Object>> roots = new java.util.ArrayList<>();
-        java.util.Set<String> turns = new java.util.HashSet<>();
+        Map<String, Integer> turns = new java.util.HashMap<>(); // message id -> its place in the conversation (1, 2...)
         for (Map<String, Object> m : messages) {
             if (convs.size() == 1 && !id.equals(m.get("message_id"))) continue;
             roots.addAll((List<Map<String, Object>>) m.get("llm_calls"));
-            turns.add((String) m.get("message_id"));
+            turns.put((String) m.get("message_id"), turns.size() + 1);
         }
         // each step's scores (name -> value), and the turn's or conversation's own: compared like any field
         Map<String, Map<String, Object>> byCall = new java.util.HashMap<>();
         Map<String, Object> own = new java.util.TreeMap<>();
+        boolean conversation = convs.size() != 1;
         for (Map<String, Object> s : (List<Map<String, Object>>) detail.get().get("scores")) {
-            String label = s.get("name") + (s.get("evaluator") == null ? "" : " (" + s.get("evaluator") + ")");
-            if ("call".equals(s.get("target"))) byCall.computeIfAbsent((String) s.get("call_id"), k -> new java.util.TreeMap<>()).put(label, s.get("value"));
-            else if ("conversation".equals(s.get("target")) ? convs.size() != 1 : turns.contains(s.get("message_id"))) own.put(label, s.get("value"));
+            // a score's identity: name, evaluator, key; in a conversation's, the turn it is on ("turn 2: helpful (support)")
+            String label = s.get("name") + (s.get("evaluator") == null ? "" : " (" + s.get("evaluator") + ")") + (s.get("key") == null ? "" : " [" + s.get("key") + "]");
+            if ("call".equals(s.get("target"))) {
+                byCall.computeIfAbsent((String) s.get("call_id"), k -> new java.util.TreeMap<>()).put(label, s.get("value"));
+            } else if ("conversation".equals(s.get("target"))) {
+                if (conversation) own.put("conversation: " + label, s.get("value"));
+            } else if (turns.containsKey(s.get("message_id"))) {
+                own.put(conversation ? "turn " + turns.get(s.get("message_id")) + ": " + label : label, s.get("value"));
+            }
         }
         withScores(roots, byCall);
         return Optional.of(new Trace(convs.size() == 1 ? "message" : "conversation", id, conv, roots, own));

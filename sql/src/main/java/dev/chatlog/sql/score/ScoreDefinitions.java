@@ -24,6 +24,15 @@ public final class ScoreDefinitions {
 
     /** Stores {@code d}, replacing the definition of its name; true when it is new. */
     public boolean put(ScoreDefinition d) {
+        return write(d, true);
+    }
+
+    /** Stores {@code d} only when no definition of its name exists (another's stays, whoever wrote first); true when stored. */
+    public boolean putIfAbsent(ScoreDefinition d) {
+        return write(d, false);
+    }
+
+    private boolean write(ScoreDefinition d, boolean replace) {
         String labels;
         try {
             labels = d.labels().isEmpty() ? null : JSON.writeValueAsString(d.labels());
@@ -34,6 +43,7 @@ public final class ScoreDefinitions {
         return jdbi.inTransaction(h -> {
             boolean existed = h.createQuery("SELECT COUNT(*) FROM chatbot_score_definitions WHERE name = :n FOR UPDATE")
                     .bind("n", d.name()).mapTo(Integer.class).one() > 0;
+            if (existed && !replace) return false;
             h.createUpdate("""
                     INSERT INTO chatbot_score_definitions (name, type, min_value, max_value, labels, description, updated_at)
                     VALUES (:n, :t, :min, :max, :labels, :d, :at)

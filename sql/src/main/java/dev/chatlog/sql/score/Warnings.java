@@ -7,6 +7,7 @@ import java.math.RoundingMode;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -24,7 +25,7 @@ import org.jdbi.v3.core.Handle;
  */
 public final class Warnings {
     public static final List<String> KINDS = List.of("low_confidence", "high_token_usage", "slow_execution", "quality_concern");
-    /** The most turns one list returns. */
+    /** The most turns one list returns (and each of its queries reads). */
     public static final int MAX_LIST = 500;
 
     /** The limits: response time, tokens, confidence. */
@@ -67,32 +68,49 @@ public final class Warnings {
         return ScoreDefinitions.list(h).stream().collect(Collectors.toMap(ScoreDefinition::name, Function.identity()));
     }
 
-    /** The turns of a window with a warning (of {@code kind}, when given), newest first, at most {@code limit}. */
+    /**
+     * The turns of a window with a warning (of {@code kind}, when given), newest first, at most {@code limit}: each
+     * kind's turns found by the rule itself in SQL (so none is crowded out by turns that do not warn), the newest
+     * {@code limit} of each, then their scores in one query.
+     */
     public static List<Map<String, Object>> list(Handle h, Instant from, Instant to, String kind, Limits l, int limit) {
         Map<String, ScoreDefinition> defs = definitions(h);
         Map<String, Map<String, Object>> turns = new LinkedHashMap<>();
-        String columns = "m.conversation_id, m.message_id, m.`timestamp`, m.user_input, m.response_time_ms, m.total_tokens_used, m.success";
-        boolean byFigures = kind == null || kind.equals("slow_execution") || kind.equals("high_token_usage");
-        if (byFigures) {
-            h.createQuery("SELECT " + columns + " FROM chatbot_conversation_messages m WHERE m.`timestamp` >= :from AND m.`timestamp` < :to "
-                            + "AND (m.response_time_ms >= :slow OR m.total_tokens_used >= :tokens) ORDER BY m.`timestamp` DESC LIMIT :n")
-                    .bind("from", Utc.time(from)).bind("to", Utc.time(to)).bind("slow", l.slowMs()).bind("tokens", l.highTokens()).bind("n", MAX_LIST)
-                    .mapToMap().forEach(m -> turns.put(m.get("conversation_id") + " " + m.get("message_id"), m));
-        }
-        if (kind == null || kind.equals("low_confidence") || kind.equals("quality_concern")) {
-            // scores that may raise one (a superset the rule then reads): a confidence, a 0, or any score of a numeric definition
-            h.createQuery("SELECT DISTINCT " + columns + " FROM chatbot_scores s JOIN chatbot_conversation_messages m "
-                            + "ON m.conversation_id = s.conversation_id AND m.message_id = s.message_id "
-                            + "WHERE s.target_at >= :from AND s.target_at < :to AND s.value IS NOT NULL AND (s.name = 'confidence' OR s.value = 0 "
-                            + "OR s.name IN (SELECT name FROM chatbot_score_definitions WHERE type = 'numeric')) ORDER BY m.`timestamp` DESC LIMIT :n")
-                    .bind("from", Utc.time(from)).bind("to", Utc.time(to)).bind("n", MAX_LIST)
+        String columns = "m.conversation_id, m.message_id, m.`timestamp`, m.user_input, m.response_time_ms, m.total_tokens_used";
+        List<String> figures = new ArrayList<>();
+        if (kind == null || kind.equals("slow_execution")) figures.add("m.response_time_ms >= :slow");
+        if (kind == null || kind.equals("high_token_usage")) figures.add("m.total_tokens_used >= :tokens");
+        for (String rule : figures) {
+            h.createQuery("SELECT " + columns + " FROM chatbot_conversation_messages m WHERE m.`timestamp` >= :from AND m.`timestamp` < :to AND "
+                            + rule + " ORDER BY m.`timestamp` DESC, m.id DESC LIMIT :n")
+                    .bind("from", Utc.time(from)).bind("to", Utc.time(to)).bind("slow", l.slowMs()).bind("tokens", l.highTokens()).bind("n", limit)
                     .mapToMap().forEach(m -> turns.putIfAbsent(m.get("conversation_id") + " " + m.get("message_id"), m));
         }
+        List<String> byScore = new ArrayList<>();
+        // the rules of of(...) in SQL: a confidence under the limit; a number in the lower half of its definition's range, a 0 on a boolean or undefined score
+        if (kind == null || kind.equals("low_confidence")) byScore.add("s.name = 'confidence' AND s.value < :conf");
+        if (kind == null || kind.equals("quality_concern")) {
+            byScore.add("s.name <> 'confidence' AND ((d.type = 'numeric' AND d.max_value > d.min_value AND (s.value - d.min_value) / (d.max_value - d.min_value) < 0.5)"
+                    + " OR ((d.name IS NULL OR d.type = 'boolean') AND s.value = 0))");
+        }
+        for (String rule : byScore) {
+            h.createQuery("SELECT DISTINCT " + columns + ", m.id FROM chatbot_scores s LEFT JOIN chatbot_score_definitions d ON d.name = s.name "
+                            + "JOIN chatbot_conversation_messages m ON m.conversation_id = s.conversation_id AND m.message_id = s.message_id "
+                            + "WHERE s.target_at >= :from AND s.target_at < :to AND s.value IS NOT NULL AND " + rule
+                            + " ORDER BY m.`timestamp` DESC, m.id DESC LIMIT :n")
+                    .bind("from", Utc.time(from)).bind("to", Utc.time(to)).bind("conf", l.lowConfidence()).bind("n", limit)
+                    .mapToMap().forEach(m -> turns.putIfAbsent(m.get("conversation_id") + " " + m.get("message_id"), m));
+        }
+        Map<String, List<Map<String, Object>>> scores = new HashMap<>();
+        if (!turns.isEmpty()) {
+            h.createQuery("SELECT conversation_id, message_id, name, value, source, evaluator FROM chatbot_scores WHERE message_id IN (<ids>) AND value IS NOT NULL")
+                    .bindList("ids", turns.values().stream().map(m -> m.get("message_id")).distinct().toList())
+                    .mapToMap().forEach(x -> scores.computeIfAbsent(x.get("conversation_id") + " " + x.get("message_id"), k -> new ArrayList<>()).add(x));
+        }
         List<Map<String, Object>> out = new ArrayList<>();
-        for (Map<String, Object> m : turns.values()) {
-            List<Map<String, Object>> scores = h.createQuery("SELECT name, value, source, evaluator FROM chatbot_scores WHERE conversation_id = :c "
-                    + "AND message_id = :m AND value IS NOT NULL").bind("c", m.get("conversation_id")).bind("m", m.get("message_id")).mapToMap().list();
-            List<Map<String, Object>> w = of(m, scores, defs, l);
+        for (var e : turns.entrySet()) {
+            Map<String, Object> m = e.getValue();
+            List<Map<String, Object>> w = of(m, scores.getOrDefault(e.getKey(), List.of()), defs, l);
             if (kind != null) w.removeIf(x -> !kind.equals(x.get("kind")));
             if (w.isEmpty()) continue;
             Map<String, Object> row = new LinkedHashMap<>();
@@ -108,6 +126,15 @@ public final class Warnings {
         }
         out.sort(Comparator.comparing((Map<String, Object> r) -> (String) r.get("timestamp")).reversed());
         return out.size() > limit ? out.subList(0, limit) : out;
+    }
+
+    /** The limits as the routes show them. */
+    public static Map<String, Object> json(Limits l) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("slow_ms", l.slowMs());
+        m.put("high_tokens", l.highTokens());
+        m.put("low_confidence", l.lowConfidence());
+        return m;
     }
 
     private static Map<String, Object> warning(String kind, String detail) {
