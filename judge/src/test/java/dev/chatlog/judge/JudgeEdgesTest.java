@@ -37,55 +37,33 @@ import org.junit.jupiter.api.Test;
 
 /** The judge at its edges, each found by reading the change (review of the judge) and first seen failing here. */
 class JudgeEdgesTest {
-    private static final PriceCatalog PRICES = PriceCatalog.bundled().withInlineOverrides("shop-model=10:20;judge-mini=1:2");
-    private static Database db;
+    private static final PriceCatalog PRICES = JudgeShop.PRICES;
+    private static JudgeShop shop;
     private static Jdbi jdbi;
     private static OpenAiStub stub;
     private static ChatLogger logger;
-    private static ChatModel product;
     private static ChatModel judgeModel;
-    static volatile int judgeOut = 20;
-    static volatile long judgeDelay = 0;
 
     @BeforeAll
     static void start() throws Exception {
-        db = TestDatabase.freshDatabase();
-        jdbi = db.jdbi();
-        stub = new OpenAiStub();
-        stub.respond(r -> r.body().path("messages").get(0).path("content").asText().contains("evaluator")
-                ? OpenAiStub.Reply.text("{\"score\": 4, \"reason\": \"ok\"}", OpenAiStub.Usage.of(200, judgeOut)).model("judge-mini").delay(judgeDelay)
-                : OpenAiStub.Reply.text("We have the Steel Kettle at 39 EUR.", OpenAiStub.Usage.of(50, 10)).model("shop-model"));
-        logger = ChatLogger.builder(new JdbcChatLogStore(jdbi)).prices(PRICES).build();
-        ChatLogListener listener = ChatLogListener.builder(logger).build();
-        product = OpenAiChatModel.builder().baseUrl(stub.baseUrl()).apiKey("k").modelName("shop-model").maxRetries(0)
-                .listeners(List.of(listener)).build();
-        judgeModel = OpenAiChatModel.builder().baseUrl(stub.baseUrl()).apiKey("k").modelName("judge-mini").maxRetries(0)
-                .listeners(List.of(listener)).build();
+        shop = new JudgeShop();
+        jdbi = shop.jdbi;
+        stub = shop.stub;
+        logger = shop.logger;
+        judgeModel = shop.judgeModel;
     }
 
     @AfterAll
     static void stop() {
-        logger.close();
-        stub.close();
-        db.close();
+        shop.close();
     }
 
     private static String[] turn(String input, String user) {
-        String conv = "c-" + System.nanoTime();
-        String msg;
-        try (MessageTurn t = logger.beginMessage(conv, input)) {
-            if (user != null) t.user(user);
-            msg = t.messageId();
-            t.output(product.chat(input), null);
-        }
-        assertTrue(logger.flush(Duration.ofSeconds(20)));
-        String call = jdbi.withHandle(h -> h.createQuery("SELECT call_id FROM chatbot_llm_calls WHERE message_id = :m AND call_type = 'chat'")
-                .bind("m", msg).mapTo(String.class).one());
-        return new String[] {conv, msg, call};
+        return shop.turn(input, user);
     }
 
     private static LlmJudge judge(String name) {
-        return new LlmJudge(name, judgeModel, Rubric.helpfulness(), logger, PRICES, Clock.systemUTC());
+        return shop.judge(name, judgeModel);
     }
 
     @Test
@@ -108,12 +86,12 @@ class JudgeEdgesTest {
         Backfill b = new Backfill(judge("cap-judge"), jdbi, TokenCounter.shared());
         Backfill.Result dry = b.run(new Backfill.Request(from, to, Score.Target.MESSAGE, Set.of(), Set.of(), Set.of(), 1, null, true));
         BigDecimal cap = dry.plan().estimatedCostUsd();
-        judgeOut = 250;
+        shop.judgeReplyTokens = 250;
         try {
             Backfill.Result r = b.run(new Backfill.Request(from, to, Score.Target.MESSAGE, Set.of(), Set.of(), Set.of(), 1, cap, false));
             assertTrue(r.spentUsd().compareTo(cap) <= 0, "cap " + cap + " spent " + r.spentUsd());
         } finally {
-            judgeOut = 20;
+            shop.judgeReplyTokens = 20;
         }
     }
 
@@ -123,7 +101,7 @@ class JudgeEdgesTest {
         for (int i = 0; i < 3; i++) turn("Which kettle concurrently?", null);
         Instant to = Instant.now().plusSeconds(1);
         LlmJudge twin = judge("twin-judge");
-        judgeDelay = 200;
+        shop.judgeDelayMs = 200;
         try {
             var req = new Backfill.Request(from, to, Score.Target.MESSAGE, Set.of(), Set.of(), Set.of(), 100, null, false);
             var x = CompletableFuture.supplyAsync(() -> new Backfill(twin, jdbi, TokenCounter.shared()).run(req));
@@ -143,7 +121,7 @@ class JudgeEdgesTest {
             assertEquals(3, scored);
             assertEquals(3, rows, "each target paid for once");
         } finally {
-            judgeDelay = 0;
+            shop.judgeDelayMs = 0;
         }
     }
 

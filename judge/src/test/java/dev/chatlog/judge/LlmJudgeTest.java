@@ -43,55 +43,34 @@ import org.junit.jupiter.api.Test;
  * reply, so each rating costs exactly $0.00024.
  */
 class LlmJudgeTest {
-    private static final PriceCatalog PRICES = PriceCatalog.bundled().withInlineOverrides("shop-model=10:20;judge-mini=1:2");
+    private static final PriceCatalog PRICES = JudgeShop.PRICES;
     private static final BigDecimal ONE_RATING = new BigDecimal("0.00024");
-    private static Database db;
+    private static JudgeShop shop;
     private static Jdbi jdbi;
     private static OpenAiStub stub;
     private static ChatLogger logger;
-    private static ChatModel product;
     private static ChatModel judgeModel;
 
     @BeforeAll
     static void start() throws Exception {
-        db = TestDatabase.freshDatabase();
-        jdbi = db.jdbi();
-        stub = new OpenAiStub();
-        stub.respond(r -> r.body().path("messages").get(0).path("content").asText().contains("evaluator")
-                ? OpenAiStub.Reply.text(r.lastUserMessage().contains("kettle") ? "{\"score\": 4, \"reason\": \"Answers the question.\"}"
-                        : "I would give it a good mark", OpenAiStub.Usage.of(200, 20)).model("judge-mini")
-                : OpenAiStub.Reply.text("We have the Steel Kettle at 39 EUR.", OpenAiStub.Usage.of(50, 10)).model("shop-model"));
-        logger = ChatLogger.builder(new JdbcChatLogStore(jdbi)).prices(PRICES).build();
-        ChatLogListener listener = ChatLogListener.builder(logger).build();
-        product = OpenAiChatModel.builder().baseUrl(stub.baseUrl()).apiKey("k").modelName("shop-model").maxRetries(0)
-                .listeners(List.of(listener)).build();
-        judgeModel = OpenAiChatModel.builder().baseUrl(stub.baseUrl()).apiKey("k").modelName("judge-mini").maxRetries(0)
-                .listeners(List.of(listener)).build();
+        shop = new JudgeShop();
+        jdbi = shop.jdbi;
+        stub = shop.stub;
+        logger = shop.logger;
+        judgeModel = shop.judgeModel;
     }
 
     @AfterAll
     static void stop() {
-        logger.close();
-        stub.close();
-        db.close();
+        shop.close();
     }
 
-    /** One turn of the product; returns {conversation, message, call}. */
     private static String[] turn(String input) {
-        String conv = "c-" + System.nanoTime();
-        String msg;
-        try (MessageTurn t = logger.beginMessage(conv, input)) {
-            msg = t.messageId();
-            t.output(product.chat(input), null);
-        }
-        assertTrue(logger.flush(Duration.ofSeconds(20)));
-        String call = jdbi.withHandle(h -> h.createQuery("SELECT call_id FROM chatbot_llm_calls WHERE message_id = :m AND call_type = 'chat'")
-                .bind("m", msg).mapTo(String.class).one());
-        return new String[] {conv, msg, call};
+        return shop.turn(input, null);
     }
 
     private static LlmJudge judge(String name, ChatModel model) {
-        return new LlmJudge(name, model, Rubric.helpfulness(), logger, PRICES, Clock.systemUTC());
+        return shop.judge(name, model);
     }
 
     @Test
