@@ -180,6 +180,8 @@ public final class ChatlogServer implements AutoCloseable {
             scoreRoutes.register(c.routes);
             judge.routes().register(c.routes);
             new dev.chatlog.server.quality.QualityController(database.jdbi(), scoreDefinitions, java.time.Clock.systemUTC()).register(c.routes);
+            new dev.chatlog.server.experiments.ExperimentController(new dev.chatlog.experiments.Experiments(database.jdbi(), java.time.Clock.systemUTC()),
+                    java.time.Clock.systemUTC()).register(c.routes);
             c.routes.get("/health", this::health);
             c.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(meters.scrape()));
             page.register(c.routes);

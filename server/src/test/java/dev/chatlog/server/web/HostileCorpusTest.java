@@ -58,7 +58,7 @@ class HostileCorpusTest {
             "/logging-dashboard/stats/realtime", "/logging-dashboard/export/llm-calls", "/logging-dashboard/export/messages",
             "/logging-dashboard/prices", "/logging-dashboard/stages", "/logging-dashboard/caches", "/logging-dashboard/score-definitions",
             "/logging-dashboard/scores", "/logging-dashboard/compare", "/logging-dashboard/scores/agreement", "/logging-dashboard/trends",
-            "/logging-dashboard/bands", "/logging-dashboard/warnings", "/logging-dashboard/judge");
+            "/logging-dashboard/bands", "/logging-dashboard/warnings", "/logging-dashboard/judge", "/logging-dashboard/experiments");
 
     static final List<String> PARAMS = List.of("hours", "window", "from", "to", "date", "group_by", "model", "agent", "function",
             "function_name", "chat_mode", "user", "success", "slow_ms", "minutes", "format", "conversation_id", "limit", "provider",

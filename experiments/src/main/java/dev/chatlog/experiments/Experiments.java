@@ -1,0 +1,120 @@
+package dev.chatlog.experiments;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chatlog.sql.Utc;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.util.List;
+import java.util.Optional;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * The experiments in chatlog's database ({@code chatbot_experiments}): defined, started, stopped. A started experiment's
+ * definition does not change — its units would move between arms mid-way —: stop it and define another (or the same
+ * with a new salt). Its status: {@code draft} (not started), {@code running}, {@code ended} (past its end) or
+ * {@code stopped}.
+ */
+public final class Experiments {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final Jdbi jdbi;
+    private final Clock clock;
+
+    /** A started experiment cannot be redefined, nor a stopped one started again. */
+    public static final class Conflict extends IllegalStateException {
+        Conflict(String message) {
+            super(message);
+        }
+    }
+
+    public Experiments(Jdbi jdbi, Clock clock) {
+        this.jdbi = jdbi;
+        this.clock = clock;
+    }
+
+    /** Stores {@code e}'s definition (its run times are the store's); true when new. */
+    public boolean put(Experiment e) {
+        String definition = ExperimentJson.json(e).toString();
+        return jdbi.inTransaction(h -> {
+            Optional<Experiment> was = get(h, e.name(), true);
+            if (was.isPresent() && was.get().start() != null) {
+                throw new Conflict("experiment " + e.name() + " has started: its units would change arms; stop it and define another");
+            }
+            h.createUpdate("INSERT INTO chatbot_experiments (name, definition, updated_at) VALUES (:n, :d, :at) "
+                    + "ON DUPLICATE KEY UPDATE definition = VALUES(definition), updated_at = VALUES(updated_at)")
+                    .bind("n", e.name()).bind("d", definition).bind("at", Utc.time(clock.instant())).execute();
+            return was.isEmpty();
+        });
+    }
+
+    public Optional<Experiment> get(String name) {
+        return jdbi.withHandle(h -> get(h, name, false));
+    }
+
+    public List<Experiment> list() {
+        return jdbi.withHandle(h -> h.createQuery("SELECT name FROM chatbot_experiments ORDER BY name").mapTo(String.class).list()
+                .stream().map(n -> get(h, n, false).orElseThrow()).toList());
+    }
+
+    public boolean delete(String name) {
+        return jdbi.withHandle(h -> h.createUpdate("DELETE FROM chatbot_experiments WHERE name = :n").bind("n", name).execute() > 0);
+    }
+
+    /** Starts it now (a running one stays as it is); empty when there is none of that name. */
+    public Optional<Experiment> start(String name) {
+        return jdbi.inTransaction(h -> {
+            Optional<Experiment> e = get(h, name, true);
+            if (e.isEmpty()) return e;
+            if (e.get().stoppedAt() != null) throw new Conflict("experiment " + name + " was stopped: define another (or this one with a new salt)");
+            if (e.get().start() == null && e.get().end() != null && !clock.instant().isBefore(e.get().end())) {
+                throw new Conflict("experiment " + name + " ends at " + e.get().end() + ", which has passed: give it a later end");
+            }
+            if (e.get().start() == null) {
+                h.createUpdate("UPDATE chatbot_experiments SET start_at = :t, updated_at = :t WHERE name = :n")
+                        .bind("t", Utc.time(clock.instant())).bind("n", name).execute();
+            }
+            return get(h, name, false);
+        });
+    }
+
+    /** Stops it now (every unit back to the control), with the reason; empty when there is none of that name. */
+    public Optional<Experiment> stop(String name, String reason) {
+        return jdbi.inTransaction(h -> {
+            Optional<Experiment> e = get(h, name, true);
+            if (e.isEmpty() || e.get().stoppedAt() != null) return e;
+            h.createUpdate("UPDATE chatbot_experiments SET stopped_at = :t, stop_reason = :r, updated_at = :t WHERE name = :n")
+                    .bind("t", Utc.time(clock.instant())).bind("r", reason).bind("n", name).execute();
+            return get(h, name, false);
+        });
+    }
+
+    /** Why it was stopped (null when it was not). */
+    public Optional<String> stopReason(String name) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT stop_reason FROM chatbot_experiments WHERE name = :n").bind("n", name)
+                .mapTo(String.class).findOne());
+    }
+
+    /** {@code draft}, {@code running}, {@code ended} or {@code stopped}, at {@code now}. */
+    public static String status(Experiment e, Instant now) {
+        if (e.stoppedAt() != null) return "stopped";
+        if (e.start() == null) return "draft";
+        return e.running(now) ? "running" : e.end() != null && !now.isBefore(e.end()) ? "ended" : "draft";
+    }
+
+    private static Optional<Experiment> get(Handle h, String name, boolean lock) {
+        return h.createQuery("SELECT definition, start_at, stopped_at FROM chatbot_experiments WHERE name = :n" + (lock ? " FOR UPDATE" : ""))
+                .bind("n", name).map((rs, ctx) -> {
+                    try {
+                        return ExperimentJson.parse(name, JSON.readTree(rs.getString(1)), instant(rs.getObject(2, LocalDateTime.class)),
+                                instant(rs.getObject(3, LocalDateTime.class)));
+                    } catch (com.fasterxml.jackson.core.JsonProcessingException x) {
+                        throw new IllegalStateException("experiment " + name + ": its stored definition is not JSON", x);
+                    }
+                }).findOne();
+    }
+
+    private static Instant instant(LocalDateTime t) {
+        return t == null ? null : Utc.instant(t);
+    }
+}

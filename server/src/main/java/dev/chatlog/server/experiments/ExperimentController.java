@@ -1,0 +1,97 @@
+package dev.chatlog.server.experiments;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chatlog.core.InvalidDefinitionException;
+import dev.chatlog.experiments.Experiment;
+import dev.chatlog.experiments.ExperimentJson;
+import dev.chatlog.experiments.Experiments;
+import dev.chatlog.server.web.ApiError;
+import dev.chatlog.server.web.Params;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The experiments under {@code /logging-dashboard/experiments}: the list with each one's status, one experiment, and
+ * {@code PUT}, {@code DELETE}, {@code POST .../start} and {@code POST .../stop} to manage them (behind the API token
+ * like every {@code /logging-dashboard} route). A bad definition is a 400 naming the field; redefining a started
+ * experiment, or starting a stopped one, a 409.
+ */
+public final class ExperimentController {
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    private final Experiments experiments;
+    private final Clock clock;
+
+    public ExperimentController(Experiments experiments, Clock clock) {
+        this.experiments = experiments;
+        this.clock = clock;
+    }
+
+    public void register(RoutesConfig routes) {
+        routes.get("/logging-dashboard/experiments", ctx -> ctx.json(Map.of("experiments",
+                experiments.list().stream().map(this::json).toList())));
+        routes.get("/logging-dashboard/experiments/{name}", ctx -> ctx.json(json(found(ctx))));
+        routes.put("/logging-dashboard/experiments/{name}", this::put);
+        routes.delete("/logging-dashboard/experiments/{name}", ctx -> {
+            if (!experiments.delete(name(ctx))) throw ApiError.notFound("no experiment named " + name(ctx));
+            ctx.status(204);
+        });
+        routes.post("/logging-dashboard/experiments/{name}/start", ctx -> ctx.json(json(conflicting(() ->
+                experiments.start(name(ctx)).orElseThrow(() -> ApiError.notFound("no experiment named " + name(ctx)))))));
+        routes.post("/logging-dashboard/experiments/{name}/stop", ctx -> ctx.json(json(
+                experiments.stop(name(ctx), "stopped by a request").orElseThrow(() -> ApiError.notFound("no experiment named " + name(ctx))))));
+    }
+
+    void put(Context ctx) {
+        Params.requireJson(ctx.header("Content-Type"));
+        JsonNode body;
+        try {
+            body = JSON.readTree(ctx.body());
+        } catch (Exception e) {
+            throw ApiError.badRequest("the body is not valid JSON (one object, each field once): want {\"variants\": [{\"name\": \"control\", "
+                    + "\"percent\": 50, \"model\": \"gpt-4o-mini\"}, {\"name\": \"big\", \"percent\": 50, \"model\": \"gpt-4o\"}], \"primary_metric\": \"success_rate\"}", null);
+        }
+        Experiment e;
+        try {
+            e = ExperimentJson.parse(name(ctx), body, null, null);
+        } catch (InvalidDefinitionException bad) {
+            throw ApiError.badRequest(bad.getMessage(), bad.field());
+        }
+        boolean created = conflicting(() -> experiments.put(e));
+        ctx.status(created ? 201 : 200).json(json(experiments.get(e.name()).orElseThrow()));
+    }
+
+    private static String name(Context ctx) {
+        String n = ctx.pathParam("name");
+        if (!n.matches("[A-Za-z0-9._:-]{1,64}")) throw ApiError.badRequest("an experiment's name is 1 to 64 of letters, digits and . _ : -", "name");
+        return n;
+    }
+
+    private Experiment found(Context ctx) {
+        return experiments.get(name(ctx)).orElseThrow(() -> ApiError.notFound("no experiment named " + name(ctx)));
+    }
+
+    private static <T> T conflicting(java.util.function.Supplier<T> s) {
+        try {
+            return s.get();
+        } catch (Experiments.Conflict c) {
+            throw new ApiError(409, c.getMessage(), null);
+        }
+    }
+
+    private Map<String, Object> json(Experiment e) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", e.name());
+        m.put("status", Experiments.status(e, clock.instant()));
+        m.put("definition", ExperimentJson.json(e));
+        m.put("start", e.start() == null ? null : e.start().toString());
+        m.put("stopped_at", e.stoppedAt() == null ? null : e.stoppedAt().toString());
+        if (e.stoppedAt() != null) m.put("stop_reason", experiments.stopReason(e.name()).orElse(null));
+        return m;
+    }
+}

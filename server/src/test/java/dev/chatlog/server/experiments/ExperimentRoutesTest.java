@@ -1,0 +1,77 @@
+package dev.chatlog.server.experiments;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.chatlog.server.ChatlogServer;
+import dev.chatlog.server.Http;
+import dev.chatlog.server.ServerTestSupport;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Experiments defined, started and stopped over HTTP; bad definitions refused naming the field. */
+class ExperimentRoutesTest {
+    private static final String SWAP = "{\"variants\": [{\"name\": \"control\", \"percent\": 50, \"model\": \"gpt-4o-mini\"}, "
+            + "{\"name\": \"big\", \"percent\": 50, \"model\": \"gpt-4o\", \"parameters\": {\"temperature\": \"0.2\"}}], "
+            + "\"primary_metric\": \"success_rate\", \"guardrails\": [\"cost_per_turn\", \"score:helpfulness\"]}";
+    private static ChatlogServer server;
+    private static Http http;
+
+    @BeforeAll
+    static void start() {
+        server = ServerTestSupport.start(Map.of());
+        http = new Http("http://127.0.0.1:" + server.port());
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    @Test
+    void should_define_start_and_stop_an_experiment_and_keep_a_started_one_as_it_is() throws Exception {
+        assertEquals(201, http.put("/logging-dashboard/experiments/model-swap", SWAP).status());
+        Http.Response again = http.put("/logging-dashboard/experiments/model-swap", SWAP);
+        assertEquals(200, again.status(), "a draft is redefined: " + again.raw());
+        assertEquals("draft", again.json().get("status").asText());
+        assertEquals("gpt-4o", again.json().at("/definition/variants/1/model").asText());
+        assertEquals("0.2", again.json().at("/definition/variants/1/parameters/temperature").asText());
+
+        JsonNode started = http.post("/logging-dashboard/experiments/model-swap/start", "{}").json();
+        assertEquals("running", started.get("status").asText());
+        assertEquals(409, http.put("/logging-dashboard/experiments/model-swap", SWAP).status(), "its units would change arms");
+        JsonNode list = http.get("/logging-dashboard/experiments").json().get("experiments");
+        assertEquals("running", list.get(0).get("status").asText());
+
+        JsonNode stopped = http.post("/logging-dashboard/experiments/model-swap/stop", "{}").json();
+        assertEquals("stopped", stopped.get("status").asText());
+        assertEquals("stopped by a request", stopped.get("stop_reason").asText());
+        assertEquals(409, http.post("/logging-dashboard/experiments/model-swap/start", "{}").status(), "stopped is final");
+        assertEquals(204, http.delete("/logging-dashboard/experiments/model-swap").status());
+        assertEquals(404, http.get("/logging-dashboard/experiments/model-swap").status());
+    }
+
+    @Test
+    void should_refuse_bad_definitions_naming_the_field() throws Exception {
+        for (String[] bad : List.of(
+                new String[] {"{\"variants\": [{\"name\": \"a\", \"percent\": 50}, {\"name\": \"b\", \"percent\": 40}], \"primary_metric\": \"success_rate\"}", "variants"},
+                new String[] {"{\"variants\": [{\"name\": \"a\", \"percent\": 100}], \"primary_metric\": \"success_rate\"}", "variants"},
+                new String[] {"{\"variants\": [{\"name\": \"a\", \"percent\": 50}, {\"name\": \"a\", \"percent\": 50}], \"primary_metric\": \"success_rate\"}", "variants"},
+                new String[] {"{\"variants\": [{\"name\": \"a\", \"percent\": \"half\"}, {\"name\": \"b\", \"percent\": 50}], \"primary_metric\": \"success_rate\"}", "variants"},
+                new String[] {"{\"variants\": [{\"name\": \"a\", \"percent\": 50, \"colour\": 1}, {\"name\": \"b\", \"percent\": 50}], \"primary_metric\": \"success_rate\"}", "variants"},
+                new String[] {"{\"variants\": [{\"name\": \"a\", \"percent\": 50}, {\"name\": \"b\", \"percent\": 50}], \"primary_metric\": \"happiness\"}", "primary_metric"},
+                new String[] {"{\"variants\": [{\"name\": \"a\", \"percent\": 50}, {\"name\": \"b\", \"percent\": 50}]}", "primary_metric"},
+                new String[] {"{\"variants\": [{\"name\": \"a\", \"percent\": 50}, {\"name\": \"b\", \"percent\": 50}], \"primary_metric\": \"tokens\", \"guardrails\": [\"mood\"]}", "guardrails"},
+                new String[] {"{\"variants\": [{\"name\": \"a\", \"percent\": 50}, {\"name\": \"b\", \"percent\": 50}], \"primary_metric\": \"tokens\", \"end\": \"soon\"}", "end"},
+                new String[] {"{\"variants\": [], \"primary_metric\": \"tokens\", \"owner\": \"me\"}", "owner"})) {
+            Http.Response r = http.put("/logging-dashboard/experiments/bad-one", bad[0]);
+            assertEquals(400, r.status(), bad[0] + " " + r.raw());
+            assertEquals(bad[1], r.json().get("field").asText(), bad[0] + " " + r.raw());
+        }
+        assertEquals("name", http.put("/logging-dashboard/experiments/a%20b", SWAP).json().get("field").asText());
+        assertEquals(404, http.post("/logging-dashboard/experiments/none-such/start", "{}").status());
+    }
+}
