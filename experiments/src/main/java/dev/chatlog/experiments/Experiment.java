@@ -12,11 +12,11 @@ import java.util.regex.Pattern;
 /**
  * An experiment on models and prompts: its name, a salt (a new salt reshuffles who gets which arm), its variants (the
  * first is the control; shares adding up to 100%), the metric it is decided on and the guardrail metrics no arm may be
- * significantly worse on, and when it runs. Outside its run — not started, stopped, past its end — every unit gets the
+ * significantly worse on, an optional {@link Plan} (the sample each arm needs), and when it runs. Outside its run — not started, stopped, past its end — every unit gets the
  * control.
  */
 public record Experiment(String name, String salt, List<Variant> variants, String primaryMetric, List<String> guardrails,
-                         Instant start, Instant end, Instant stoppedAt) {
+                         Plan plan, Instant start, Instant end, Instant stoppedAt) {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
     /** The metrics an experiment may be decided on: a rate, a score by name, a time, tokens, a cost. */
     public static final Set<String> METRICS = Set.of("success_rate", "latency_ms", "ttft_ms", "tokens", "cost_per_turn", "cost_per_successful_turn");
@@ -38,6 +38,9 @@ public record Experiment(String name, String salt, List<Variant> variants, Strin
         guardrails = guardrails == null ? List.of() : List.copyOf(guardrails);
         for (String g : guardrails) checkMetric(g, "guardrail");
         if (start != null && end != null && !start.isBefore(end)) throw new IllegalArgumentException("an experiment ends after it starts");
+        if (plan != null && plan.baseline() != null && !primaryMetric.equals("success_rate")) {
+            throw new IllegalArgumentException("a plan with a baseline rate is for the primary metric success_rate; a mean's plan states an sd");
+        }
     }
 
     private static void checkMetric(String m, String what) {

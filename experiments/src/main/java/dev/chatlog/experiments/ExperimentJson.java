@@ -23,7 +23,7 @@ import java.util.TreeSet;
  */
 public final class ExperimentJson {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Set<String> FIELDS = Set.of("variants", "primary_metric", "guardrails", "salt", "end");
+    private static final Set<String> FIELDS = Set.of("variants", "primary_metric", "guardrails", "salt", "end", "plan");
     private static final Set<String> VARIANT_FIELDS = Set.of("name", "percent", "model", "prompt_version", "parameters");
 
     private ExperimentJson() {}
@@ -70,16 +70,17 @@ public final class ExperimentJson {
             }
         }
         Instant e = end;
+        Plan plan = plan(body.get("plan"));
         String primary = text(body, "primary_metric");
         if (primary == null) throw new InvalidDefinitionException("primary_metric", "primary_metric is required: success_rate, latency_ms, ttft_ms, tokens, cost_per_turn, cost_per_successful_turn or score:<name>");
         // the record's own checks, each named by the field it is about
         String field = variants.size() < 2 || variants.size() > 10 ? "variants" : null;
         return checked(field, () -> {
             try {
-                return new Experiment(name, text(body, "salt"), variants, primary, guardrails, start, e, stoppedAt);
+                return new Experiment(name, text(body, "salt"), variants, primary, guardrails, plan, start, e, stoppedAt);
             } catch (IllegalArgumentException x) {
                 String m = String.valueOf(x.getMessage());
-                throw new InvalidDefinitionException(m.startsWith("an experiment's name") ? "name" : m.contains("primary metric") ? "primary_metric"
+                throw new InvalidDefinitionException(m.startsWith("an experiment's name") ? "name" : m.contains("a plan") ? "plan" : m.contains("primary metric") ? "primary_metric"
                         : m.contains("guardrail") ? "guardrails" : m.contains("salt") ? "salt" : m.contains("ends after") ? "end" : "variants", m);
             }
         });
@@ -102,7 +103,27 @@ public final class ExperimentJson {
         e.guardrails().forEach(gs::add);
         o.put("salt", e.salt());
         if (e.end() != null) o.put("end", e.end().toString());
+        if (e.plan() != null) {
+            ObjectNode p = o.putObject("plan");
+            p.put("effect", e.plan().effect());
+            if (e.plan().baseline() != null) p.put("baseline", e.plan().baseline());
+            if (e.plan().sd() != null) p.put("sd", e.plan().sd());
+            p.put("power", e.plan().power());
+        }
         return o;
+    }
+
+    /** {@code {"effect": 0.05, "baseline": 0.8, "power": 0.8}} (a rate) or {@code {"effect": 0.002, "sd": 0.01}} (a mean); power 0.8 by default. */
+    private static Plan plan(JsonNode p) {
+        if (p == null || p.isNull()) return null;
+        if (!p.isObject()) throw new InvalidDefinitionException("plan", "plan is {\"effect\": 0.05, \"baseline\": 0.8, \"power\": 0.8} or {\"effect\": 0.002, \"sd\": 0.01}");
+        fields(p, Set.of("effect", "baseline", "sd", "power"), "plan");
+        for (String f : List.of("effect", "baseline", "sd", "power")) {
+            if (p.has(f) && !p.get(f).isNumber()) throw new InvalidDefinitionException("plan", "plan's " + f + " is a number");
+        }
+        if (!p.has("effect")) throw new InvalidDefinitionException("plan", "a plan states the minimum detectable effect (effect)");
+        return checked("plan", () -> new Plan(p.get("effect").asDouble(), p.has("baseline") ? p.get("baseline").asDouble() : null,
+                p.has("sd") ? p.get("sd").asDouble() : null, p.has("power") ? p.get("power").asDouble() : 0.8));
     }
 
     private static void fields(JsonNode o, Set<String> known, String within) {

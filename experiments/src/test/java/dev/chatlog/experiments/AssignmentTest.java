@@ -21,7 +21,7 @@ class AssignmentTest {
         for (int i = 0; i < percents.length; i++) {
             vs.add(new Variant(i == 0 ? "control" : "arm-" + i, BigDecimal.valueOf(percents[i]), i == 0 ? "gpt-4o-mini" : "gpt-4o", "v" + i, Map.of()));
         }
-        return new Experiment(name, salt, vs, "success_rate", List.of("cost_per_turn", "score:helpfulness"), START, null, stopped);
+        return new Experiment(name, salt, vs, "success_rate", List.of("cost_per_turn", "score:helpfulness"), null, START, null, stopped);
     }
 
     @Test
@@ -69,8 +69,8 @@ class AssignmentTest {
         assertThrows(IllegalArgumentException.class, () -> new Variant("a b", BigDecimal.TEN, null, null, null));
         assertThrows(IllegalArgumentException.class, () -> new Variant("a", new BigDecimal("33.333"), null, null, null));
         assertThrows(IllegalArgumentException.class, () -> new Experiment("x", null, List.of(new Variant("a", BigDecimal.valueOf(50), null, null, null),
-                new Variant("a", BigDecimal.valueOf(50), null, null, null)), "success_rate", List.of(), START, null, null));
+                new Variant("a", BigDecimal.valueOf(50), null, null, null)), "success_rate", List.of(), null, START, null, null));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> new Experiment("x", null, List.of(new Variant("a", BigDecimal.valueOf(50), null, null, null),
-                new Variant("b", BigDecimal.valueOf(50), null, null, null)), "happiness", List.of(), START, null, null)).getMessage().contains("primary metric"));
+                new Variant("b", BigDecimal.valueOf(50), null, null, null)), "happiness", List.of(), null, START, null, null)).getMessage().contains("primary metric"));
     }
 }

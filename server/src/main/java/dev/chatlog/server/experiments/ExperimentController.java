@@ -89,6 +89,7 @@ public final class ExperimentController {
         m.put("name", e.name());
         m.put("status", Experiments.status(e, clock.instant()));
         m.put("definition", ExperimentJson.json(e));
+        m.put("sample_per_arm", e.plan() == null ? null : e.plan().perArm()); // before it, no winner may be called
         m.put("start", e.start() == null ? null : e.start().toString());
         m.put("stopped_at", e.stoppedAt() == null ? null : e.stoppedAt().toString());
         if (e.stoppedAt() != null) m.put("stop_reason", experiments.stopReason(e.name()).orElse(null));

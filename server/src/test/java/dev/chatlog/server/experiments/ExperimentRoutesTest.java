@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 class ExperimentRoutesTest {
     private static final String SWAP = "{\"variants\": [{\"name\": \"control\", \"percent\": 50, \"model\": \"gpt-4o-mini\"}, "
             + "{\"name\": \"big\", \"percent\": 50, \"model\": \"gpt-4o\", \"parameters\": {\"temperature\": \"0.2\"}}], "
-            + "\"primary_metric\": \"success_rate\", \"guardrails\": [\"cost_per_turn\", \"score:helpfulness\"]}";
+            + "\"primary_metric\": \"success_rate\", \"guardrails\": [\"cost_per_turn\", \"score:helpfulness\"], "
+            + "\"plan\": {\"effect\": 0.25, \"baseline\": 0.5, \"power\": 0.9}}";
     private static ChatlogServer server;
     private static Http http;
 
@@ -39,6 +40,7 @@ class ExperimentRoutesTest {
         assertEquals("draft", again.json().get("status").asText());
         assertEquals("gpt-4o", again.json().at("/definition/variants/1/model").asText());
         assertEquals("0.2", again.json().at("/definition/variants/1/parameters/temperature").asText());
+        assertEquals(77, again.json().get("sample_per_arm").asInt(), "R's power.prop.test(.5, .75, power = .9): 76.71 per arm");
 
         JsonNode started = http.post("/logging-dashboard/experiments/model-swap/start", "{}").json();
         assertEquals("running", started.get("status").asText());
@@ -66,6 +68,8 @@ class ExperimentRoutesTest {
                 new String[] {"{\"variants\": [{\"name\": \"a\", \"percent\": 50}, {\"name\": \"b\", \"percent\": 50}]}", "primary_metric"},
                 new String[] {"{\"variants\": [{\"name\": \"a\", \"percent\": 50}, {\"name\": \"b\", \"percent\": 50}], \"primary_metric\": \"tokens\", \"guardrails\": [\"mood\"]}", "guardrails"},
                 new String[] {"{\"variants\": [{\"name\": \"a\", \"percent\": 50}, {\"name\": \"b\", \"percent\": 50}], \"primary_metric\": \"tokens\", \"end\": \"soon\"}", "end"},
+                new String[] {"{\"variants\": [{\"name\": \"a\", \"percent\": 50}, {\"name\": \"b\", \"percent\": 50}], \"primary_metric\": \"tokens\", \"plan\": {\"effect\": 0.1, \"baseline\": 0.5}}", "plan"},
+                new String[] {"{\"variants\": [{\"name\": \"a\", \"percent\": 50}, {\"name\": \"b\", \"percent\": 50}], \"primary_metric\": \"tokens\", \"plan\": {\"effect\": -1, \"sd\": 2}}", "plan"},
                 new String[] {"{\"variants\": [], \"primary_metric\": \"tokens\", \"owner\": \"me\"}", "owner"})) {
             Http.Response r = http.put("/logging-dashboard/experiments/bad-one", bad[0]);
             assertEquals(400, r.status(), bad[0] + " " + r.raw());
