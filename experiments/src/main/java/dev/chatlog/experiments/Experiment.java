@@ -54,9 +54,12 @@ public record Experiment(String name, String salt, List<Variant> variants, Strin
         return variants.get(0);
     }
 
-    /** Whether units are split at {@code now}: started, not stopped, not past its end. */
+    /**
+     * Whether units are split at {@code now}: started, not stopped, not past its end. A start a little ahead of this
+     * instance's clock (another instance started it) still counts: the split does not wait for the clocks to agree.
+     */
     public boolean running(Instant now) {
-        return start != null && !now.isBefore(start) && stoppedAt == null && (end == null || now.isBefore(end));
+        return start != null && stoppedAt == null && (end == null || now.isBefore(end));
     }
 
     public Optional<Variant> variant(String name) {

@@ -46,8 +46,9 @@ public final class ExperimentJson {
                 if (!ps.isObject()) throw new InvalidDefinitionException("variants", "a variant's parameters are an object of names to text");
                 for (Iterator<Map.Entry<String, JsonNode>> it = ps.fields(); it.hasNext(); ) {
                     Map.Entry<String, JsonNode> e = it.next();
-                    if (!e.getValue().isValueNode() || e.getKey().length() > 100 || e.getValue().asText().length() > 1000) {
-                        throw new InvalidDefinitionException("variants", "a parameter is a name of at most 100 characters and a value of at most 1000");
+                    if (!e.getValue().isValueNode() || e.getValue().isNull() || e.getKey().length() > 100 || e.getValue().asText().length() > 1000) {
+                        throw new InvalidDefinitionException("variants", "a parameter is a name of at most 100 characters and a value (text, number, "
+                                + "true or false, kept as text) of at most 1000");
                     }
                     params.put(e.getKey(), e.getValue().asText());
                 }
@@ -122,7 +123,7 @@ public final class ExperimentJson {
             if (p.has(f) && !p.get(f).isNumber()) throw new InvalidDefinitionException("plan", "plan's " + f + " is a number");
         }
         if (!p.has("effect")) throw new InvalidDefinitionException("plan", "a plan states the minimum detectable effect (effect)");
-        return checked("plan", () -> new Plan(p.get("effect").asDouble(), p.has("baseline") ? p.get("baseline").asDouble() : null,
+        return checked("plan", () -> Plan.of(p.get("effect").asDouble(), p.has("baseline") ? p.get("baseline").asDouble() : null,
                 p.has("sd") ? p.get("sd").asDouble() : null, p.has("power") ? p.get("power").asDouble() : 0.8));
     }
 

@@ -33,18 +33,20 @@ public final class Experiments {
         this.clock = clock;
     }
 
-    /** Stores {@code e}'s definition (its run times are the store's); true when new. */
+    /** Stores {@code e}'s definition (its run times are the store's); true when new. One statement each way: no lock to race on. */
     public boolean put(Experiment e) {
         String definition = ExperimentJson.json(e).toString();
-        return jdbi.inTransaction(h -> {
-            Optional<Experiment> was = get(h, e.name(), true);
-            if (was.isPresent() && was.get().start() != null) {
-                throw new Conflict("experiment " + e.name() + " has started: its units would change arms; stop it and define another");
+        return jdbi.withHandle(h -> {
+            java.time.LocalDateTime now = Utc.time(clock.instant());
+            if (h.createUpdate("INSERT IGNORE INTO chatbot_experiments (name, definition, updated_at) VALUES (:n, :d, :at)")
+                    .bind("n", e.name()).bind("d", definition).bind("at", now).execute() == 1) {
+                return true;
             }
-            h.createUpdate("INSERT INTO chatbot_experiments (name, definition, updated_at) VALUES (:n, :d, :at) "
-                    + "ON DUPLICATE KEY UPDATE definition = VALUES(definition), updated_at = VALUES(updated_at)")
-                    .bind("n", e.name()).bind("d", definition).bind("at", Utc.time(clock.instant())).execute();
-            return was.isEmpty();
+            if (h.createUpdate("UPDATE chatbot_experiments SET definition = :d, updated_at = :at WHERE name = :n AND start_at IS NULL")
+                    .bind("n", e.name()).bind("d", definition).bind("at", now).execute() == 1) {
+                return false;
+            }
+            throw new Conflict("experiment " + e.name() + " has started: its units would change arms; stop it and define another");
         });
     }
 
@@ -52,9 +54,17 @@ public final class Experiments {
         return jdbi.withHandle(h -> get(h, name, false));
     }
 
+    /** Every experiment whose stored definition still reads (one that no longer does is left out, and logged: fix or delete it). */
     public List<Experiment> list() {
         return jdbi.withHandle(h -> h.createQuery("SELECT name FROM chatbot_experiments ORDER BY name").mapTo(String.class).list()
-                .stream().map(n -> get(h, n, false).orElseThrow()).toList());
+                .stream().flatMap(n -> {
+                    try {
+                        return get(h, n, false).stream();
+                    } catch (IllegalArgumentException | IllegalStateException bad) {
+                        org.slf4j.LoggerFactory.getLogger(Experiments.class).warn("experiment {} is left out: its stored definition no longer reads ({})", n, bad.getMessage());
+                        return java.util.stream.Stream.empty();
+                    }
+                }).toList());
     }
 
     public boolean delete(String name) {
@@ -99,15 +109,15 @@ public final class Experiments {
     public static String status(Experiment e, Instant now) {
         if (e.stoppedAt() != null) return "stopped";
         if (e.start() == null) return "draft";
-        return e.running(now) ? "running" : e.end() != null && !now.isBefore(e.end()) ? "ended" : "draft";
+        return e.running(now) ? "running" : "ended";
     }
 
     private static Optional<Experiment> get(Handle h, String name, boolean lock) {
-        return h.createQuery("SELECT definition, start_at, stopped_at FROM chatbot_experiments WHERE name = :n" + (lock ? " FOR UPDATE" : ""))
+        return h.createQuery("SELECT name, definition, start_at, stopped_at FROM chatbot_experiments WHERE name = :n" + (lock ? " FOR UPDATE" : ""))
                 .bind("n", name).map((rs, ctx) -> {
-                    try {
-                        return ExperimentJson.parse(name, JSON.readTree(rs.getString(1)), instant(rs.getObject(2, LocalDateTime.class)),
-                                instant(rs.getObject(3, LocalDateTime.class)));
+                    try { // the stored name: the one its units are hashed with
+                        return ExperimentJson.parse(rs.getString(1), JSON.readTree(rs.getString(2)), instant(rs.getObject(3, LocalDateTime.class)),
+                                instant(rs.getObject(4, LocalDateTime.class)));
                     } catch (com.fasterxml.jackson.core.JsonProcessingException x) {
                         throw new IllegalStateException("experiment " + name + ": its stored definition is not JSON", x);
                     }

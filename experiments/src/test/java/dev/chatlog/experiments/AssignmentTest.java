@@ -56,9 +56,10 @@ class AssignmentTest {
         assertTrue(Math.abs(both - n / 4) < 400, both + " of " + n + " in both treatment arms: about a quarter when independent");
         assertTrue(Math.abs(moved - n / 2) < 600, moved + " of " + n + " moved with a new salt: about half");
         Experiment stopped = experiment("prompt-v2", null, NOW.minusSeconds(60), 50, 50);
+        Experiment draft = new Experiment("draft", null, a.variants(), "success_rate", List.of(), null, null, null, null);
         for (int i = 0; i < 100; i++) {
             assertEquals("control", Assignment.variantFor(stopped, "user-" + i, NOW).name(), "stopped: everyone on the control");
-            assertEquals("control", Assignment.variantFor(a, "user-" + i, START.minusSeconds(1)).name(), "not started yet");
+            assertEquals("control", Assignment.variantFor(draft, "user-" + i, NOW).name(), "not started");
         }
     }
 

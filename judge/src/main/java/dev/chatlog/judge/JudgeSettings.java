@@ -1,5 +1,6 @@
 package dev.chatlog.judge;
 
+import dev.chatlog.core.InvalidDefinitionException;
 import dev.chatlog.core.score.Score;
 import java.util.Arrays;
 import java.util.Locale;
@@ -13,10 +14,21 @@ import java.util.stream.Collectors;
  * messages or calls, filters) and the queue the online judge may hold.
  */
 public record JudgeSettings(boolean enabled, String name, String model, OnlineJudge.Sampling sampling, int queue) {
+    /** What each field is called in the server's environment. */
+    public static final Map<String, String> ENV_NAMES = Map.of("name", "CHATLOG_JUDGE_NAME", "queue", "CHATLOG_JUDGE_QUEUE",
+            "sample_rate", "CHATLOG_JUDGE_SAMPLE_RATE", "target", "CHATLOG_JUDGE_TARGET");
+
     public JudgeSettings {
-        if (name == null || !name.matches("[A-Za-z0-9._:-]{1,90}")) throw new IllegalArgumentException("CHATLOG_JUDGE_NAME is 1 to 90 of letters, digits and . _ : -");
-        if (queue < 1 || queue > 100_000) throw new IllegalArgumentException("CHATLOG_JUDGE_QUEUE must be between 1 and 100000");
+        if (name == null || !name.matches("[A-Za-z0-9._:-]{1,90}")) throw new InvalidDefinitionException("name", "a judge's name is 1 to 90 of letters, digits and . _ : -");
+        InvalidDefinitionException.requireBetween("queue", queue, 1, 100_000);
         java.util.Objects.requireNonNull(sampling, "sampling");
+    }
+
+    /** {@code message} or {@code call}, as a setting gives it. */
+    public static Score.Target target(String v) {
+        String t = v == null ? "message" : v.trim().toLowerCase(Locale.ROOT);
+        if (!t.equals("message") && !t.equals("call")) throw new InvalidDefinitionException("target", "the target is message or call, got '" + v + "'");
+        return Score.Target.fromDb(t);
     }
 
     /**
@@ -41,10 +53,7 @@ public record JudgeSettings(boolean enabled, String name, String model, OnlineJu
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("CHATLOG_JUDGE_SAMPLE_RATE must be a number from 0 to 1, got '" + r + "'");
             }
-            if (!(rate >= 0 && rate <= 1)) throw new IllegalArgumentException("CHATLOG_JUDGE_SAMPLE_RATE must be a number from 0 to 1, got '" + r + "'");
         }
-        String t = env.getOrDefault("CHATLOG_JUDGE_TARGET", "message").trim().toLowerCase(Locale.ROOT);
-        if (!t.equals("message") && !t.equals("call")) throw new IllegalArgumentException("CHATLOG_JUDGE_TARGET must be message or call, got '" + t + "'");
         int queue;
         try {
             queue = Integer.parseInt(env.getOrDefault("CHATLOG_JUDGE_QUEUE", "1000").trim());
@@ -52,9 +61,11 @@ public record JudgeSettings(boolean enabled, String name, String model, OnlineJu
             throw new IllegalArgumentException("CHATLOG_JUDGE_QUEUE must be a whole number");
         }
         String model = env.get("CHATLOG_JUDGE_MODEL");
-        return new JudgeSettings(enabled, env.getOrDefault("CHATLOG_JUDGE_NAME", "judge").trim(), model == null || model.isBlank() ? null : model.trim(),
-                new OnlineJudge.Sampling(rate, Score.Target.fromDb(t), list(env, "CHATLOG_JUDGE_MODELS"), list(env, "CHATLOG_JUDGE_AGENTS"),
-                        list(env, "CHATLOG_JUDGE_INTENTS")), queue);
+        double rt = rate;
+        int q = queue;
+        return InvalidDefinitionException.naming(ENV_NAMES, () -> new JudgeSettings(enabled, env.getOrDefault("CHATLOG_JUDGE_NAME", "judge").trim(),
+                model == null || model.isBlank() ? null : model.trim(), new OnlineJudge.Sampling(rt, target(env.get("CHATLOG_JUDGE_TARGET")),
+                list(env, "CHATLOG_JUDGE_MODELS"), list(env, "CHATLOG_JUDGE_AGENTS"), list(env, "CHATLOG_JUDGE_INTENTS")), q));
     }
 
     private static Set<String> list(Map<String, String> env, String name) {

@@ -25,9 +25,9 @@ public final class OnlineJudge implements AutoCloseable {
     /** What is sampled: a share of a target kind, filtered. */
     public record Sampling(double rate, Score.Target target, Set<String> models, Set<String> agents, Set<String> intents) {
         public Sampling {
-            if (!(rate >= 0 && rate <= 1)) throw new IllegalArgumentException("a sampling rate is from 0 to 1");
+            if (!(rate >= 0 && rate <= 1)) throw new dev.chatlog.core.InvalidDefinitionException("sample_rate", "a sampling rate is from 0 to 1, got " + rate);
             target = target == null ? Score.Target.MESSAGE : target;
-            if (target == Score.Target.CONVERSATION) throw new IllegalArgumentException("a judge rates messages or calls");
+            if (target == Score.Target.CONVERSATION) throw new dev.chatlog.core.InvalidDefinitionException("target", "a judge rates messages or calls");
             models = models == null ? Set.of() : Set.copyOf(models);
             agents = agents == null ? Set.of() : Set.copyOf(agents);
             intents = intents == null ? Set.of() : Set.copyOf(intents);

@@ -1,10 +1,9 @@
 package dev.chatlog.spring;
 
-import dev.chatlog.core.score.Score;
+import dev.chatlog.core.InvalidDefinitionException;
 import dev.chatlog.judge.JudgeSettings;
 import dev.chatlog.judge.OnlineJudge;
 import java.util.LinkedHashSet;
-import java.util.Locale;
 import java.util.Set;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
@@ -49,14 +48,10 @@ public class ChatlogJudgeProperties {
     public int getQueue() { return queue; }
     public void setQueue(int v) { queue = v; }
 
-    /** The settings, checked (a bad value stops the start naming the property). */
+    /** The settings, checked by {@link JudgeSettings} (a bad value stops the start naming its property). */
     JudgeSettings settings() {
-        String t = target == null ? "" : target.trim().toLowerCase(Locale.ROOT);
-        if (!t.equals("message") && !t.equals("call")) throw new IllegalArgumentException("chatlog.judge.target must be message or call, got '" + target + "'");
-        try {
-            return new JudgeSettings(enabled, name, null, new OnlineJudge.Sampling(sampleRate, Score.Target.fromDb(t), models, agents, intents), queue);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("chatlog.judge: " + e.getMessage(), e);
-        }
+        return InvalidDefinitionException.naming(java.util.Map.of("name", "chatlog.judge.name", "queue", "chatlog.judge.queue",
+                "sample_rate", "chatlog.judge.sample-rate", "target", "chatlog.judge.target"), () -> new JudgeSettings(enabled, name, null,
+                new OnlineJudge.Sampling(sampleRate, JudgeSettings.target(target), models, agents, intents), queue));
     }
 }

@@ -288,6 +288,12 @@ class ChatlogAutoConfigurationTest {
                     .run(ctx -> assertTrue(String.valueOf(ctx.getStartupFailure()).contains(bad[1] + ": "),
                             bad[0] + ": a bad setting names itself: " + ctx.getStartupFailure()));
         }
+        for (String[] bad : new String[][] {{"chatlog.judge.queue=0", "chatlog.judge.queue"}, {"chatlog.judge.sample-rate=2", "chatlog.judge.sample-rate"},
+                {"chatlog.judge.target=conversation", "chatlog.judge.target"}, {"chatlog.judge.name=a b", "chatlog.judge.name"}}) {
+            runner(schema).withPropertyValues("spring.flyway.enabled=false", "chatlog.judge.enabled=true", bad[0])
+                    .run(ctx -> assertTrue(String.valueOf(ctx.getStartupFailure()).contains(bad[1] + ": "),
+                            bad[0] + ": a bad judge setting names itself: " + ctx.getStartupFailure()));
+        }
     }
 
     @Test

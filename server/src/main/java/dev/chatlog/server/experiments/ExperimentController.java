@@ -44,7 +44,7 @@ public final class ExperimentController {
         routes.post("/logging-dashboard/experiments/{name}/start", ctx -> ctx.json(json(conflicting(() ->
                 experiments.start(name(ctx)).orElseThrow(() -> ApiError.notFound("no experiment named " + name(ctx)))))));
         routes.post("/logging-dashboard/experiments/{name}/stop", ctx -> ctx.json(json(
-                experiments.stop(name(ctx), "stopped by a request").orElseThrow(() -> ApiError.notFound("no experiment named " + name(ctx))))));
+                experiments.stop(name(ctx), reason(ctx)).orElseThrow(() -> ApiError.notFound("no experiment named " + name(ctx))))));
     }
 
     void put(Context ctx) {
@@ -64,6 +64,26 @@ public final class ExperimentController {
         }
         boolean created = conflicting(() -> experiments.put(e));
         ctx.status(created ? 201 : 200).json(json(experiments.get(e.name()).orElseThrow()));
+    }
+
+    /** The stop's reason: {@code {"reason": "..."}} (at most 500 characters), or "stopped by a request". */
+    private static String reason(Context ctx) {
+        if (ctx.body().isBlank()) return "stopped by a request";
+        Params.requireJson(ctx.header("Content-Type"));
+        JsonNode body;
+        try {
+            body = JSON.readTree(ctx.body());
+        } catch (Exception e) {
+            throw ApiError.badRequest("the body is not valid JSON: want {\"reason\": \"...\"}", null);
+        }
+        if (body == null || !body.isObject()) throw ApiError.badRequest("the body is one JSON object: {\"reason\": \"...\"}", null);
+        body.fieldNames().forEachRemaining(f -> {
+            if (!f.equals("reason")) throw ApiError.badRequest("unknown field " + f + ": the field is reason", f);
+        });
+        JsonNode r = body.get("reason");
+        if (r == null || r.isNull()) return "stopped by a request";
+        if (!r.isTextual() || r.asText().isBlank() || r.asText().length() > 500) throw ApiError.badRequest("reason is text of 1 to 500 characters", "reason");
+        return r.asText();
     }
 
     private static String name(Context ctx) {

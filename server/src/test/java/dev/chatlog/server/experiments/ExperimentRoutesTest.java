@@ -48,9 +48,12 @@ class ExperimentRoutesTest {
         JsonNode list = http.get("/logging-dashboard/experiments").json().get("experiments");
         assertEquals("running", list.get(0).get("status").asText());
 
-        JsonNode stopped = http.post("/logging-dashboard/experiments/model-swap/stop", "{}").json();
+        assertEquals("reason", http.post("/logging-dashboard/experiments/model-swap/stop", "{\"reason\": 5}").json().get("field").asText());
+        JsonNode stopped = http.post("/logging-dashboard/experiments/model-swap/stop", "{\"reason\": \"the big arm costs 4x\"}").json();
         assertEquals("stopped", stopped.get("status").asText());
-        assertEquals("stopped by a request", stopped.get("stop_reason").asText());
+        assertEquals("the big arm costs 4x", stopped.get("stop_reason").asText());
+        // names are exact: another case is another experiment, not this one read under a second name
+        assertEquals(404, http.get("/logging-dashboard/experiments/Model-Swap").status());
         assertEquals(409, http.post("/logging-dashboard/experiments/model-swap/start", "{}").status(), "stopped is final");
         assertEquals(204, http.delete("/logging-dashboard/experiments/model-swap").status());
         assertEquals(404, http.get("/logging-dashboard/experiments/model-swap").status());
@@ -70,6 +73,9 @@ class ExperimentRoutesTest {
                 new String[] {"{\"variants\": [{\"name\": \"a\", \"percent\": 50}, {\"name\": \"b\", \"percent\": 50}], \"primary_metric\": \"tokens\", \"end\": \"soon\"}", "end"},
                 new String[] {"{\"variants\": [{\"name\": \"a\", \"percent\": 50}, {\"name\": \"b\", \"percent\": 50}], \"primary_metric\": \"tokens\", \"plan\": {\"effect\": 0.1, \"baseline\": 0.5}}", "plan"},
                 new String[] {"{\"variants\": [{\"name\": \"a\", \"percent\": 50}, {\"name\": \"b\", \"percent\": 50}], \"primary_metric\": \"tokens\", \"plan\": {\"effect\": -1, \"sd\": 2}}", "plan"},
+                new String[] {"{\"variants\": [{\"name\": \"a\", \"percent\": 50}, {\"name\": \"b\", \"percent\": 50}], \"primary_metric\": \"success_rate\", \"plan\": {\"effect\": 1e-17, \"baseline\": 0.5}}", "plan"},
+                new String[] {"{\"variants\": [{\"name\": \"a\", \"percent\": 50}, {\"name\": \"b\", \"percent\": 50}], \"primary_metric\": \"tokens\", \"plan\": {\"effect\": 1e-5, \"sd\": 1}}", "plan"},
+                new String[] {"{\"variants\": [{\"name\": \"a\", \"percent\": 50, \"parameters\": {\"t\": null}}, {\"name\": \"b\", \"percent\": 50}], \"primary_metric\": \"tokens\"}", "variants"},
                 new String[] {"{\"variants\": [], \"primary_metric\": \"tokens\", \"owner\": \"me\"}", "owner"})) {
             Http.Response r = http.put("/logging-dashboard/experiments/bad-one", bad[0]);
             assertEquals(400, r.status(), bad[0] + " " + r.raw());
@@ -77,5 +83,6 @@ class ExperimentRoutesTest {
         }
         assertEquals("name", http.put("/logging-dashboard/experiments/a%20b", SWAP).json().get("field").asText());
         assertEquals(404, http.post("/logging-dashboard/experiments/none-such/start", "{}").status());
+        assertEquals(0, http.get("/logging-dashboard/experiments").json().get("experiments").size(), "no bad definition was stored");
     }
 }

@@ -32,6 +32,14 @@ public final class ScoreDefinitions {
         return write(d, false);
     }
 
+    /** One statement, no lock taken first: two writers racing on an empty table neither deadlock nor overwrite. */
+    private int insertIgnore(org.jdbi.v3.core.Handle h, ScoreDefinition d, String labels) {
+        return h.createUpdate("INSERT IGNORE INTO chatbot_score_definitions (name, type, min_value, max_value, labels, description, updated_at) "
+                        + "VALUES (:n, :t, :min, :max, :labels, :d, :at)")
+                .bind("n", d.name()).bind("t", d.type().dbValue()).bind("min", d.min()).bind("max", d.max()).bind("labels", labels)
+                .bind("d", d.description()).bind("at", Utc.time(clock.instant())).execute();
+    }
+
     private boolean write(ScoreDefinition d, boolean replace) {
         String labels;
         try {
@@ -40,10 +48,10 @@ public final class ScoreDefinitions {
             throw new IllegalStateException(e);
         }
         String l = labels;
+        if (!replace) return jdbi.withHandle(h -> insertIgnore(h, d, l) == 1);
         return jdbi.inTransaction(h -> {
             boolean existed = h.createQuery("SELECT COUNT(*) FROM chatbot_score_definitions WHERE name = :n FOR UPDATE")
                     .bind("n", d.name()).mapTo(Integer.class).one() > 0;
-            if (existed && !replace) return false;
             h.createUpdate("""
                     INSERT INTO chatbot_score_definitions (name, type, min_value, max_value, labels, description, updated_at)
                     VALUES (:n, :t, :min, :max, :labels, :d, :at)
