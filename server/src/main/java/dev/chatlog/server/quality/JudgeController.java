@@ -61,7 +61,17 @@ public final class JudgeController {
         out.put("rubric", Map.of("name", j.rubric().name(), "version", j.rubric().version(),
                 "scale", j.rubric().scale().name().toLowerCase(java.util.Locale.ROOT), "criteria", j.rubric().criteria()));
         out.put("function", j.function());
-        if (online != null) out.put("online", online.stats());
+        if (online != null) {
+            OnlineJudge.Stats st = online.stats();
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("sampled", st.sampled());
+            o.put("scored", st.scored());
+            o.put("unreadable", st.unreadable());
+            o.put("failed", st.failed());
+            o.put("refused_by_budget", st.refusedByBudget());
+            o.put("skipped", st.skipped());
+            out.put("online", o);
+        }
         Instant since = clock.instant().minus(Duration.ofDays(7));
         out.put("last_7_days", jdbi.withHandle(h -> h.createQuery("""
                 SELECT COUNT(*) AS calls, COALESCE(SUM(input_tokens), 0) AS input_tokens, COALESCE(SUM(output_tokens), 0) AS output_tokens,

@@ -57,6 +57,7 @@ class JudgeRoutesTest {
         JsonNode judge = http.get("/logging-dashboard/judge").json();
         assertEquals("helpfulness", judge.at("/rubric/name").asText());
         assertTrue(judge.at("/online/scored").asLong() >= 1, judge.toString());
+        assertEquals(0, judge.at("/online/refused_by_budget").asLong(), "snake_case like every route: " + judge);
         assertTrue(judge.at("/last_7_days/calls").asLong() >= 1, judge.toString());
         assertTrue(judge.at("/last_7_days/cost_usd").decimalValue().signum() > 0, "the judge's own cost, priced: " + judge);
         assertEquals(List.of(), new ConsistencyCheck(server.database().jdbi()).mismatches(), "turn totals stay the product's");
