@@ -1,12 +1,12 @@
 package dev.chatlog.server.experiments;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chatlog.core.InvalidDefinitionException;
 import dev.chatlog.experiments.Experiment;
 import dev.chatlog.experiments.ExperimentJson;
 import dev.chatlog.experiments.Experiments;
 import dev.chatlog.server.web.ApiError;
+import dev.chatlog.server.web.JsonBody;
 import dev.chatlog.server.web.Params;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
@@ -21,9 +21,6 @@ import java.util.Map;
  * experiment, or starting a stopped one, a 409.
  */
 public final class ExperimentController {
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     private final Experiments experiments;
     private final Clock clock;
 
@@ -48,14 +45,8 @@ public final class ExperimentController {
     }
 
     void put(Context ctx) {
-        Params.requireJson(ctx.header("Content-Type"));
-        JsonNode body;
-        try {
-            body = JSON.readTree(ctx.body());
-        } catch (Exception e) {
-            throw ApiError.badRequest("the body is not valid JSON (one object, each field once): want {\"variants\": [{\"name\": \"control\", "
-                    + "\"percent\": 50, \"model\": \"gpt-4o-mini\"}, {\"name\": \"big\", \"percent\": 50, \"model\": \"gpt-4o\"}], \"primary_metric\": \"success_rate\"}", null);
-        }
+        JsonNode body = JsonBody.object(ctx, "{\"variants\": [{\"name\": \"control\", \"percent\": 50, \"model\": \"gpt-4o-mini\"}, "
+                + "{\"name\": \"big\", \"percent\": 50, \"model\": \"gpt-4o\"}], \"primary_metric\": \"success_rate\"}", false);
         Experiment e;
         try {
             e = ExperimentJson.parse(name(ctx), body, null, null);
@@ -68,15 +59,7 @@ public final class ExperimentController {
 
     /** The stop's reason: {@code {"reason": "..."}} (at most 500 characters), or "stopped by a request". */
     private static String reason(Context ctx) {
-        if (ctx.body().isBlank()) return "stopped by a request";
-        Params.requireJson(ctx.header("Content-Type"));
-        JsonNode body;
-        try {
-            body = JSON.readTree(ctx.body());
-        } catch (Exception e) {
-            throw ApiError.badRequest("the body is not valid JSON: want {\"reason\": \"...\"}", null);
-        }
-        if (body == null || !body.isObject()) throw ApiError.badRequest("the body is one JSON object: {\"reason\": \"...\"}", null);
+        JsonNode body = JsonBody.object(ctx, "{\"reason\": \"...\"}", true);
         body.fieldNames().forEachRemaining(f -> {
             if (!f.equals("reason")) throw ApiError.badRequest("unknown field " + f + ": the field is reason", f);
         });

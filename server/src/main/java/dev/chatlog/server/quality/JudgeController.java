@@ -1,7 +1,6 @@
 package dev.chatlog.server.quality;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chatlog.core.score.Score;
 import dev.chatlog.core.token.TokenCounter;
 import dev.chatlog.judge.Backfill;
@@ -27,9 +26,6 @@ import org.jdbi.v3.core.Jdbi;
  * caps; a dry run unless {@code "dry_run": false}, so the estimate is seen first). 404 when the server runs no judge.
  */
 public final class JudgeController {
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     private static final Set<String> FIELDS = Set.of("hours", "target", "models", "agents", "intents", "max_targets", "max_cost_usd", "dry_run");
     private final LlmJudge judge; // null: no judge
     private final OnlineJudge online; // null: not sampling
@@ -83,15 +79,7 @@ public final class JudgeController {
 
     void backfill(Context ctx) {
         LlmJudge j = judge();
-        Params.requireJson(ctx.header("Content-Type"));
-        JsonNode body;
-        try {
-            body = JSON.readTree(ctx.body().isBlank() ? "{}" : ctx.body());
-        } catch (Exception e) {
-            throw ApiError.badRequest("the body is not valid JSON (one object, each field once): want {\"hours\": 24, \"max_targets\": 100, "
-                    + "\"max_cost_usd\": 0.50, \"dry_run\": true}", null);
-        }
-        if (!body.isObject()) throw ApiError.badRequest("the body is one JSON object", null);
+        JsonNode body = dev.chatlog.server.web.JsonBody.object(ctx, "{\"hours\": 24, \"max_targets\": 100, \"max_cost_usd\": 0.50, \"dry_run\": true}", true);
         body.fieldNames().forEachRemaining(f -> {
             if (!FIELDS.contains(f)) throw ApiError.badRequest("unknown field " + f + ": the fields are " + String.join(", ", new java.util.TreeSet<>(FIELDS)), f);
         });

@@ -1,7 +1,6 @@
 package dev.chatlog.server.quality;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chatlog.core.InvalidDefinitionException;
 import dev.chatlog.core.score.Score;
 import dev.chatlog.core.score.ScoreDefinition;
@@ -26,10 +25,6 @@ import java.util.function.Supplier;
  * the log is a 400 naming the field.
  */
 public final class ScoreController {
-    /** Decimals read exactly (not as doubles), each field once. */
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     private final Scores scores;
     private final ScoreDefinitions definitions;
     private final Clock clock;
@@ -107,12 +102,7 @@ public final class ScoreController {
     }
 
     private static JsonNode body(Context ctx, String example) {
-        Params.requireJson(ctx.header("Content-Type"));
-        try {
-            return JSON.readTree(ctx.body());
-        } catch (Exception e) {
-            throw ApiError.badRequest("the body is not valid JSON (one object, each field once): want " + example, null);
-        }
+        return dev.chatlog.server.web.JsonBody.object(ctx, example, false);
     }
 
     private static <T> T checked(Supplier<T> s) {
