@@ -105,7 +105,7 @@ public final class OnlineJudge implements AutoCloseable {
         }
     }
 
-    /** Whether {@code id} is in the sample: the first 8 bytes of its SHA-256 as a fraction, below the rate. */
+    /** Whether {@code id} is in the sample: the first 7 bytes of its SHA-256 as a fraction of 2^56, below the rate. */
     boolean sampled(String id) {
         if (sampling.rate() >= 1) return true;
         try {

@@ -121,6 +121,23 @@ class LlmJudgeTest {
     }
 
     @Test
+    void should_show_the_rating_of_a_call_made_outside_any_turn_in_its_conversation() {
+        String conv = "batch-" + System.nanoTime();
+        String call;
+        try (dev.chatlog.core.ChatContext.Scope s = dev.chatlog.core.ChatContext.forMessage(conv, "").makeCurrent()) {
+            shop.product.chat("Which kettle is the cheapest?"); // a batch job's call: a conversation, no turn
+        }
+        assertTrue(logger.flush(Duration.ofSeconds(20)));
+        call = jdbi.withHandle(h -> h.createQuery("SELECT call_id FROM chatbot_llm_calls WHERE conversation_id = :c").bind("c", conv)
+                .mapTo(String.class).one());
+        assertEquals(Verdict.Outcome.SCORED, judge("batch-judge", judgeModel).judge(JudgeTarget.call(conv, "", call, "Which kettle?", "Steel")).outcome());
+        assertTrue(logger.flush(Duration.ofSeconds(20)));
+        Map<String, Object> detail = new dev.chatlog.sql.report.Reports(jdbi).conversation(conv).orElseThrow();
+        assertEquals(1, ((List<?>) detail.getOrDefault("evaluations_outside_messages", List.of())).size(),
+                "the judge's call beside the calls outside any turn: " + detail.keySet());
+    }
+
+    @Test
     void should_plan_a_backfill_without_sending_anything_and_keep_to_its_caps() {
         Instant from = Instant.now().minus(1, ChronoUnit.MINUTES);
         for (int i = 0; i < 5; i++) turn("Which kettle do you have?");

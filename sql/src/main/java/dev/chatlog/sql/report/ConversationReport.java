@@ -99,6 +99,8 @@ final class ConversationReport {
             if (outside != null) {
                 out.put("calls_outside_messages", tree(outside));
             }
+            List<Map<String, Object>> ratedOutside = evaluationsByMessage.get(""); // a judge's ratings of calls made outside any turn
+            if (ratedOutside != null) out.put("evaluations_outside_messages", ratedOutside);
             out.put("scores", scores);
             out.put("score_summary", ScoreReport.ofConversation(h, conversationId));
             return Optional.of(out);
