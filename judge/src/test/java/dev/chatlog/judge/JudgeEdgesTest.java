@@ -3,7 +3,6 @@ package dev.chatlog.judge;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.chatlog.core.ChatLogger;
 import dev.chatlog.core.ConversationMessage;
 import dev.chatlog.core.MessageTurn;
 import dev.chatlog.core.price.PriceCatalog;
@@ -11,7 +10,6 @@ import dev.chatlog.core.score.Score;
 import dev.chatlog.core.score.ScoreDefinition;
 import dev.chatlog.core.token.TokenCounter;
 import dev.chatlog.langchain4j.ChatLogListener;
-import dev.chatlog.langchain4j.OpenAiStub;
 import dev.chatlog.sql.Database;
 import dev.chatlog.sql.JdbcChatLogStore;
 import dev.chatlog.sql.Repricer;
@@ -30,7 +28,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -39,18 +36,10 @@ import org.junit.jupiter.api.Test;
 class JudgeEdgesTest {
     private static final PriceCatalog PRICES = JudgeShop.PRICES;
     private static JudgeShop shop;
-    private static Jdbi jdbi;
-    private static OpenAiStub stub;
-    private static ChatLogger logger;
-    private static ChatModel judgeModel;
 
     @BeforeAll
     static void start() throws Exception {
         shop = new JudgeShop();
-        jdbi = shop.jdbi;
-        stub = shop.stub;
-        logger = shop.logger;
-        judgeModel = shop.judgeModel;
     }
 
     @AfterAll
@@ -63,7 +52,7 @@ class JudgeEdgesTest {
     }
 
     private static LlmJudge judge(String name) {
-        return shop.judge(name, judgeModel);
+        return shop.judge(name, shop.judgeModel);
     }
 
     @Test
@@ -71,11 +60,11 @@ class JudgeEdgesTest {
         Instant from = Instant.now().minusSeconds(5);
         String[] t = turn("Which kettle?", null);
         judge("reprice-judge").judge(JudgeTarget.message(t[0], t[1], "Which kettle?", "Steel"));
-        assertTrue(logger.flush(Duration.ofSeconds(20)));
-        assertEquals(List.of(), new ConsistencyCheck(jdbi).mismatches());
-        new Repricer(jdbi, PriceCatalog.bundled().withInlineOverrides("shop-model=10:20;judge-mini=5:10"), 100)
+        assertTrue(shop.logger.flush(Duration.ofSeconds(20)));
+        assertEquals(List.of(), new ConsistencyCheck(shop.jdbi).mismatches());
+        new Repricer(shop.jdbi, PriceCatalog.bundled().withInlineOverrides("shop-model=10:20;judge-mini=5:10"), 100)
                 .reprice(from, Instant.now().plusSeconds(1), false);
-        assertEquals(List.of(), new ConsistencyCheck(jdbi).mismatches());
+        assertEquals(List.of(), new ConsistencyCheck(shop.jdbi).mismatches());
     }
 
     @Test
@@ -83,7 +72,7 @@ class JudgeEdgesTest {
         Instant from = Instant.now().minusSeconds(5);
         turn("Which kettle exactly?", null);
         Instant to = Instant.now().plusSeconds(1);
-        Backfill b = new Backfill(judge("cap-judge"), jdbi, TokenCounter.shared());
+        Backfill b = new Backfill(judge("cap-judge"), shop.jdbi, TokenCounter.shared());
         Backfill.Result dry = b.run(new Backfill.Request(from, to, Score.Target.MESSAGE, Set.of(), Set.of(), Set.of(), 1, null, true));
         BigDecimal cap = dry.plan().estimatedCostUsd();
         shop.judgeReplyTokens = 250;
@@ -104,8 +93,8 @@ class JudgeEdgesTest {
         shop.judgeDelayMs = 200;
         try {
             var req = new Backfill.Request(from, to, Score.Target.MESSAGE, Set.of(), Set.of(), Set.of(), 100, null, false);
-            var x = CompletableFuture.supplyAsync(() -> new Backfill(twin, jdbi, TokenCounter.shared()).run(req));
-            var y = CompletableFuture.supplyAsync(() -> new Backfill(twin, jdbi, TokenCounter.shared()).run(req));
+            var x = CompletableFuture.supplyAsync(() -> new Backfill(twin, shop.jdbi, TokenCounter.shared()).run(req));
+            var y = CompletableFuture.supplyAsync(() -> new Backfill(twin, shop.jdbi, TokenCounter.shared()).run(req));
             int busy = 0, scored = 0;
             for (var f : List.of(x, y)) {
                 try {
@@ -115,8 +104,8 @@ class JudgeEdgesTest {
                     busy++;
                 }
             }
-            assertTrue(logger.flush(Duration.ofSeconds(20)));
-            long rows = jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM chatbot_llm_calls WHERE call_type = 'evaluation' AND function_name = 'judge:twin-judge'").mapTo(Long.class).one());
+            assertTrue(shop.logger.flush(Duration.ofSeconds(20)));
+            long rows = shop.jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM chatbot_llm_calls WHERE call_type = 'evaluation' AND function_name = 'judge:twin-judge'").mapTo(Long.class).one());
             assertEquals(1, busy, "the second is refused while the first runs");
             assertEquals(3, scored);
             assertEquals(3, rows, "each target paid for once");
@@ -129,38 +118,38 @@ class JudgeEdgesTest {
     void should_erase_the_judges_copy_of_an_erased_users_words() {
         String[] t = turn("my secret address is 1 Elm Street", "erase-me");
         judge("erase-judge").judge(JudgeTarget.message(t[0], t[1], "my secret address is 1 Elm Street", "ok"));
-        assertTrue(logger.flush(Duration.ofSeconds(20)));
-        new Erasure(jdbi).erase(new Erasure.Request(Erasure.Scope.USER, "erase-me", "ops", null, false));
-        long left = jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM chatbot_llm_calls WHERE input_text LIKE '%1 Elm Street%'").mapTo(Long.class).one());
+        assertTrue(shop.logger.flush(Duration.ofSeconds(20)));
+        new Erasure(shop.jdbi).erase(new Erasure.Request(Erasure.Scope.USER, "erase-me", "ops", null, false));
+        long left = shop.jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM chatbot_llm_calls WHERE input_text LIKE '%1 Elm Street%'").mapTo(Long.class).one());
         assertEquals(0, left, "rows still holding the erased user's words");
-        assertEquals(List.of(), new ConsistencyCheck(jdbi).mismatches());
+        assertEquals(List.of(), new ConsistencyCheck(shop.jdbi).mismatches());
     }
 
     @Test
     void should_refuse_a_backfill_whose_scores_the_store_would_refuse_before_paying_for_any() {
-        new ScoreDefinitions(jdbi, Clock.systemUTC()).put(new ScoreDefinition("pf", ScoreDefinition.Type.BOOLEAN, null, null, null, null));
-        LlmJudge j = new LlmJudge("reject-judge", judgeModel, new Rubric("pf", "v1", Rubric.Scale.ONE_TO_FIVE, "rate it"), logger, PRICES, Clock.systemUTC());
+        new ScoreDefinitions(shop.jdbi, Clock.systemUTC()).put(new ScoreDefinition("pf", ScoreDefinition.Type.BOOLEAN, null, null, null, null));
+        LlmJudge j = new LlmJudge("reject-judge", shop.judgeModel, new Rubric("pf", "v1", Rubric.Scale.ONE_TO_FIVE, "rate it"), shop.logger, PRICES, Clock.systemUTC());
         Instant from = Instant.now().minusSeconds(5);
         turn("Which kettle rejected?", null);
-        int requests = stub.requests().size();
-        var ex = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> new Backfill(j, jdbi, TokenCounter.shared())
+        int requests = shop.stub.requests().size();
+        var ex = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> new Backfill(j, shop.jdbi, TokenCounter.shared())
                 .run(new Backfill.Request(from, Instant.now().plusSeconds(1), Score.Target.MESSAGE, Set.of(), Set.of(), Set.of(), 100, null, false)));
         assertTrue(ex.getMessage().contains("pf"), ex.getMessage());
-        assertEquals(requests, stub.requests().size(), "nothing sent");
+        assertEquals(requests, shop.stub.requests().size(), "nothing sent");
     }
 
     @Test
     void should_stay_consistent_when_retention_takes_a_judged_conversation() {
         String[] t = turn("Which kettle retained?", null);
         judge("ret-judge").judge(JudgeTarget.message(t[0], t[1], "x", "y"));
-        assertTrue(logger.flush(Duration.ofSeconds(20)));
+        assertTrue(shop.logger.flush(Duration.ofSeconds(20)));
         // the product's rows 40 days back, as if a backfill had judged an old turn
-        jdbi.useHandle(h -> {
+        shop.jdbi.useHandle(h -> {
             h.execute("UPDATE chatbot_llm_calls SET started_at = started_at - INTERVAL 40 DAY, ended_at = ended_at - INTERVAL 40 DAY WHERE conversation_id = ? AND call_type <> 'evaluation'", t[0]);
             h.execute("UPDATE chatbot_conversation_messages SET `timestamp` = `timestamp` - INTERVAL 40 DAY WHERE conversation_id = ?", t[0]);
             h.execute("UPDATE chatbot_conversation_summary SET first_message_at = first_message_at - INTERVAL 40 DAY, last_message_at = last_message_at - INTERVAL 40 DAY WHERE conversation_id = ?", t[0]);
         });
-        new Retention(jdbi).purge(Instant.now(), 30, 30);
-        assertEquals(List.of(), new ConsistencyCheck(jdbi).mismatches().stream().filter(s -> s.contains(t[0])).toList());
+        new Retention(shop.jdbi).purge(Instant.now(), 30, 30);
+        assertEquals(List.of(), new ConsistencyCheck(shop.jdbi).mismatches().stream().filter(s -> s.contains(t[0])).toList());
     }
 }
