@@ -19,12 +19,12 @@ public record Budget(String name, Scope scope, String value, BudgetPeriod period
                      List<BigDecimal> warnAt, Action action) {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._:-]{1,100}");
 
-    public enum Scope { GLOBAL, USER, MODEL, AGENT, CONVERSATION, CHAT_MODE, TAG;
+    public enum Scope { GLOBAL, USER, MODEL, AGENT, CONVERSATION, CHAT_MODE, TAG, ARM;
         public static Scope parse(String s) {
             try {
                 return valueOf(s.trim().toUpperCase(Locale.ROOT));
             } catch (RuntimeException e) {
-                throw new IllegalArgumentException("scope must be global, user, model, agent, conversation, chat_mode or tag, got '" + s + "'");
+                throw new IllegalArgumentException("scope must be global, user, model, agent, conversation, chat_mode, tag or arm, got '" + s + "'");
             }
         }
     }
@@ -79,7 +79,8 @@ public record Budget(String name, Scope scope, String value, BudgetPeriod period
     /**
      * Whether the budget counts a call of {@code s}: a global one counts every call; the others
      * compare their value with the subject's user, model, agent, conversation or chat mode
-     * (exactly), or look for it among the turn's tags. A model budget also matches the model's
+     * (exactly), or look for it among the turn's tags; an arm budget ({@code checkout-model/cheap}) covers the calls of
+     * the turns in that experiment arm. A model budget also matches the model's
      * name without a provider prefix ({@code openai/gpt-4o} is {@code gpt-4o}), case aside.
      */
     public boolean covers(BudgetSubject s) {
@@ -92,6 +93,7 @@ public record Budget(String name, Scope scope, String value, BudgetPeriod period
             case CONVERSATION -> value.equals(s.conversationId());
             case CHAT_MODE -> value.equals(s.chatMode());
             case TAG -> s.tags().contains(value);
+            case ARM -> value.equals(s.arm());
         };
     }
 }

@@ -59,7 +59,7 @@ class BudgetMonitorTest {
     /** A call of {@code conversation} at {@code at} that cost {@code cost}. */
     private static void spend(Budget b, String cost, Instant at, String conversation) {
         BudgetLedger.Admission a = ledger.reserve(b, new BigDecimal(cost), at, Duration.ofMinutes(5),
-                new BudgetSubject("u-" + conversation, conversation, null, null, "gpt-4o-mini", Set.of()));
+                new BudgetSubject("u-" + conversation, conversation, null, null, "gpt-4o-mini", Set.of(), null));
         assertTrue(a.admitted(), "admitted");
         ledger.settle(a.reservation(), new BigDecimal(cost), at);
     }

@@ -33,7 +33,7 @@ public final class ChatContext {
         }
     }
     /** Calls made outside any context: stored without conversation or message. */
-    public static final ChatContext EMPTY = new ChatContext(null, null, null, null, null, null, null, Set.of(), new AtomicInteger(), null, false);
+    public static final ChatContext EMPTY = new ChatContext(null, null, null, null, null, null, null, Set.of(), new AtomicInteger(), null, false, null);
 
     private final String conversationId;
     private final String messageId;
@@ -46,10 +46,11 @@ public final class ChatContext {
     private final AtomicInteger sequence; // shared by every context of one message
     private final TraceParent trace;
     private final boolean evaluation;
+    private final String arm;
 
     private ChatContext(String conversationId, String messageId, String userId, String chatMode,
                         String agent, String functionName, String parentCallId, Set<String> tags, AtomicInteger sequence,
-                        TraceParent trace, boolean evaluation) {
+                        TraceParent trace, boolean evaluation, String arm) {
         this.conversationId = conversationId;
         this.messageId = messageId;
         this.userId = userId;
@@ -61,11 +62,12 @@ public final class ChatContext {
         this.sequence = sequence;
         this.trace = trace;
         this.evaluation = evaluation;
+        this.arm = arm;
     }
 
     /** A context for one message of a conversation, with its own call sequence. */
     public static ChatContext forMessage(String conversationId, String messageId) {
-        return new ChatContext(conversationId, messageId, null, null, null, null, null, Set.of(), new AtomicInteger(), null, false);
+        return new ChatContext(conversationId, messageId, null, null, null, null, null, Set.of(), new AtomicInteger(), null, false, null);
     }
 
     public static ChatContext current() {
@@ -108,8 +110,33 @@ public final class ChatContext {
 
     /** This context for an evaluator's calls: a chat call made in it is an {@link CallType#EVALUATION} row. */
     public ChatContext asEvaluation() {
-        return new ChatContext(conversationId, messageId, userId, chatMode, agent, functionName, parentCallId, tags, sequence, trace, true);
+        return new ChatContext(conversationId, messageId, userId, chatMode, agent, functionName, parentCallId, tags, sequence, trace, true, arm);
     }
+
+    /**
+     * The experiment arm this turn runs in, {@code <experiment>/<variant>} ({@code checkout-model/cheap}), or null: stored
+     * on every row of the turn, so every breakdown, filter, export and budget can be per arm.
+     */
+    public String arm() { return arm; }
+
+    /**
+     * This context in an experiment's arm ({@link #arm()}): names of 1 to 64 letters, digits and {@code . _ : -}, as
+     * experiments and their variants are named.
+     */
+    public ChatContext withArm(String experiment, String variant) {
+        return new ChatContext(conversationId, messageId, userId, chatMode, agent, functionName, parentCallId, tags, sequence,
+                trace, evaluation, arm(experiment, variant));
+    }
+
+    /** {@code <experiment>/<variant>}, both checked: what {@link #arm()} holds. */
+    public static String arm(String experiment, String variant) {
+        if (experiment == null || !ARM_PART.matcher(experiment).matches() || variant == null || !ARM_PART.matcher(variant).matches()) {
+            throw new IllegalArgumentException("an arm is an experiment and a variant, each 1 to 64 of letters, digits and . _ : -");
+        }
+        return experiment + '/' + variant;
+    }
+
+    private static final java.util.regex.Pattern ARM_PART = java.util.regex.Pattern.compile("[A-Za-z0-9._:-]{1,64}");
 
     /** The next position of a call within its message (1, 2, 3 ...). */
     public int nextSequence() {
@@ -122,12 +149,12 @@ public final class ChatContext {
     public ChatContext withFunction(String v) { return copy(conversationId, messageId, userId, chatMode, agent, v, parentCallId); }
     public ChatContext withParent(String v) {
         return new ChatContext(conversationId, messageId, userId, chatMode, agent, functionName, v, tags, sequence,
-                trace == null || v == null ? trace : trace.under(v), evaluation);
+                trace == null || v == null ? trace : trace.under(v), evaluation, arm);
     }
 
     /** This context in a trace: calls made in it are spans under {@code t}'s span. */
     public ChatContext withTrace(TraceParent t) {
-        return new ChatContext(conversationId, messageId, userId, chatMode, agent, functionName, parentCallId, tags, sequence, t, evaluation);
+        return new ChatContext(conversationId, messageId, userId, chatMode, agent, functionName, parentCallId, tags, sequence, t, evaluation, arm);
     }
 
     /** This context with one more tag ({@code team:payments}, {@code tenant:acme}): a tag budget covers calls carrying its tag. */
@@ -136,11 +163,11 @@ public final class ChatContext {
         Set<String> more = new LinkedHashSet<>(tags);
         more.add(tag);
         return new ChatContext(conversationId, messageId, userId, chatMode, agent, functionName, parentCallId,
-                java.util.Collections.unmodifiableSet(more), sequence, trace, evaluation);
+                java.util.Collections.unmodifiableSet(more), sequence, trace, evaluation, arm);
     }
 
     private ChatContext copy(String conv, String msg, String user, String mode, String ag, String fn, String parent) {
-        return new ChatContext(conv, msg, user, mode, ag, fn, parent, tags, sequence, trace, evaluation);
+        return new ChatContext(conv, msg, user, mode, ag, fn, parent, tags, sequence, trace, evaluation, arm);
     }
 
     /** Makes this the current context of the calling thread until the scope is closed. */

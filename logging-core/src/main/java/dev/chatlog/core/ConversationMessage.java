@@ -8,7 +8,8 @@ import java.util.Objects;
 /**
  * One chat turn, as one row of {@code chatbot_conversation_messages}. Its LLM-call totals are not
  * part of the record: the store derives them from the calls stored under the same message id, so
- * they stay exact whichever of the two arrives first.
+ * they stay exact whichever of the two arrives first. {@link #arm()} is the experiment arm the turn ran in
+ * ({@code <experiment>/<variant>}) or null.
  */
 public record ConversationMessage(
         String messageId,
@@ -28,7 +29,8 @@ public record ConversationMessage(
         Map<String, Object> debugInfo,
         Instant timestamp,
         double responseTimeMs,
-        TraceParent trace) {
+        TraceParent trace,
+        String arm) {
 
     public ConversationMessage {
         Objects.requireNonNull(messageId, "messageId");
@@ -51,7 +53,7 @@ public record ConversationMessage(
                 .intent(intent).classification(classification).databaseUsed(databaseUsed)
                 .sqlQueries(sqlQueries).sqlResultsCount(sqlResultsCount).success(success)
                 .errorMessage(errorMessage).debugInfo(debugInfo).timestamp(timestamp)
-                .responseTimeMs(responseTimeMs).trace(trace);
+                .responseTimeMs(responseTimeMs).trace(trace).arm(arm);
     }
 
     public static final class Builder {
@@ -73,6 +75,7 @@ public record ConversationMessage(
         private Instant timestamp;
         private double responseTimeMs;
         private TraceParent trace;
+        private String arm;
 
         private Builder() {}
 
@@ -95,13 +98,15 @@ public record ConversationMessage(
         public Builder responseTimeMs(double v) { responseTimeMs = v; return this; }
         /** Where the turn's span sits when traces are on: its trace and the span it runs under (the application's, or none). */
         public Builder trace(TraceParent v) { trace = v; return this; }
+        /** The experiment arm of the turn, {@code <experiment>/<variant>} ({@link ChatContext#arm()}). */
+        public Builder arm(String v) { arm = v; return this; }
 
         public ConversationMessage build() {
             return new ConversationMessage(messageId == null ? Ids.newId() : messageId,
                     conversationId, userId, chatMode, userInput, finalOutput, conversationMessage,
                     intent, classification, databaseUsed, sqlQueries, sqlResultsCount, success,
                     errorMessage, debugInfo, timestamp == null ? Instant.now() : timestamp,
-                    responseTimeMs, trace);
+                    responseTimeMs, trace, arm);
         }
     }
 }

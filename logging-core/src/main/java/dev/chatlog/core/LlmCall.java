@@ -10,7 +10,8 @@ import java.util.Objects;
  * Token counts are never null once the call has been through the logger: where the provider
  * reported none they are estimated and {@link #tokenSource()} says so. {@link #costEstimate()} is
  * null exactly when {@link #priced()} is false: a model without a price is never logged as free.
- * {@link #trace()} is the span the call runs under when traces are on (null otherwise).
+ * {@link #trace()} is the span the call runs under when traces are on (null otherwise); {@link #arm()} the experiment arm
+ * of its turn ({@code <experiment>/<variant>}, {@link ChatContext#arm()}) or null.
  */
 public record LlmCall(
         String callId,
@@ -45,7 +46,8 @@ public record LlmCall(
         String errorType,
         String errorMessage,
         Map<String, Object> metadata,
-        TraceParent trace) {
+        TraceParent trace,
+        String arm) {
 
     public LlmCall {
         Objects.requireNonNull(callId, "callId");
@@ -110,6 +112,7 @@ public record LlmCall(
         private String errorMessage;
         private Map<String, Object> metadata;
         private TraceParent trace;
+        private String arm;
 
         private Builder() {}
 
@@ -124,18 +127,18 @@ public record LlmCall(
             priceVersion = c.priceVersion; startedAt = c.startedAt; durationMs = c.durationMs;
             timeToFirstTokenMs = c.timeToFirstTokenMs; finishReason = c.finishReason;
             inputText = c.inputText; outputText = c.outputText; success = c.success;
-            errorType = c.errorType; errorMessage = c.errorMessage; metadata = c.metadata; trace = c.trace;
+            errorType = c.errorType; errorMessage = c.errorMessage; metadata = c.metadata; trace = c.trace; arm = c.arm;
         }
 
         public Builder callId(String v) { callId = v; return this; }
 
         /**
          * Who the call belongs to, from a {@link ChatContext}: conversation, message, user, chat mode,
-         * agent, function, parent call and, when traces are on, the span it runs under.
+         * agent, function, parent call, experiment arm and, when traces are on, the span it runs under.
          */
         public Builder context(ChatContext c) {
             return conversationId(c.conversationId()).messageId(c.messageId()).userId(c.userId()).chatMode(c.chatMode())
-                    .agent(c.agent()).functionName(c.functionName()).parentCallId(c.parentCallId()).trace(c.trace());
+                    .agent(c.agent()).functionName(c.functionName()).parentCallId(c.parentCallId()).trace(c.trace()).arm(c.arm());
         }
         public Builder conversationId(String v) { conversationId = v; return this; }
         public Builder messageId(String v) { messageId = v; return this; }
@@ -170,6 +173,7 @@ public record LlmCall(
         public Builder errorMessage(String v) { errorMessage = v; return this; }
         public Builder metadata(Map<String, Object> v) { metadata = v; return this; }
         public Builder trace(TraceParent v) { trace = v; return this; }
+        public Builder arm(String v) { arm = v; return this; }
 
         public LlmCall build() {
             return new LlmCall(callId == null ? Ids.newId() : callId, conversationId, messageId,
@@ -177,7 +181,7 @@ public record LlmCall(
                     provider, model, responseModel, inputTokens, outputTokens, cachedInputTokens,
                     cacheWriteTokens, reasoningTokens, tokenSource, costEstimate, priced, priceVersion,
                     startedAt == null ? Instant.now() : startedAt, durationMs, timeToFirstTokenMs,
-                    finishReason, inputText, outputText, success, errorType, errorMessage, metadata, trace);
+                    finishReason, inputText, outputText, success, errorType, errorMessage, metadata, trace, arm);
         }
     }
 }

@@ -74,6 +74,17 @@ public final class MessageTurn implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Puts the turn in an experiment's arm: the message row and every LLM call made in the turn from now on carry
+     * {@code <experiment>/<variant>} ({@link ChatContext#arm()}), so figures, filters, exports and budgets can be per
+     * arm. Set it before the turn's first call. Names are 1 to 64 of letters, digits and {@code . _ : -}.
+     */
+    public MessageTurn arm(String experiment, String variant) {
+        ChatContext next = context.withArm(experiment, variant);
+        message.arm(next.arm());
+        return rescope(next);
+    }
+
     public MessageTurn output(String finalOutput, String conversationMessage) {
         message.finalOutput(finalOutput).conversationMessage(conversationMessage);
         return this;

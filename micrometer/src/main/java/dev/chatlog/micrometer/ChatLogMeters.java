@@ -132,7 +132,8 @@ public final class ChatLogMeters implements MeterBinder {
             if (!c.callType().isModelCall()) continue;
             String op = GenAiNames.operation(c.callType());
             Tags base = Tags.of("gen_ai.operation.name", op, "gen_ai.provider.name", provider(c.provider()),
-                    "gen_ai.request.model", bounded("model", c.model()), "gen_ai.response.model", bounded("model", c.responseModel()));
+                    "gen_ai.request.model", bounded("model", c.model()), "gen_ai.response.model", bounded("model", c.responseModel()),
+                    "chatlog.arm", bounded("arm", c.arm()));
             boolean tokensBilled = !c.callType().billsByUnit(); // images, audio, re-ranking: billed by the unit, no tokens to count
             if (tokensBilled && c.inputTokens() != null) tokens(r, TOKEN_USAGE, capped(TOKEN_USAGE, base.and("gen_ai.token.type", "input")), c.inputTokens());
             if (tokensBilled && c.outputTokens() != null && c.callType() != CallType.EMBEDDING && c.callType() != CallType.MODERATION) {

@@ -50,6 +50,7 @@ final class RecordSpans {
     static final AttributeKey<String> MESSAGE_ID = AttributeKey.stringKey("chatlog.message_id");
     static final AttributeKey<String> FUNCTION = AttributeKey.stringKey("chatlog.function");
     static final AttributeKey<String> CHAT_MODE = AttributeKey.stringKey("chatlog.chat_mode");
+    static final AttributeKey<String> ARM = AttributeKey.stringKey("chatlog.arm");
     static final AttributeKey<String> TOKEN_SOURCE = AttributeKey.stringKey("chatlog.token_source");
     static final AttributeKey<Double> COST = AttributeKey.doubleKey("chatlog.cost_usd");
     static final AttributeKey<Boolean> PRICED = AttributeKey.booleanKey("chatlog.priced");
@@ -78,6 +79,7 @@ final class RecordSpans {
         put(a, AGENT, c.agent());
         put(a, FUNCTION, c.functionName());
         put(a, CHAT_MODE, c.chatMode());
+        put(a, ARM, c.arm());
         String name;
         SpanKind kind;
         if (c.callType().isModelCall()) {
@@ -131,6 +133,7 @@ final class RecordSpans {
         if (t == null) return null;
         AttributesBuilder a = Attributes.builder().put(CONVERSATION, m.conversationId()).put(MESSAGE_ID, m.messageId());
         put(a, CHAT_MODE, m.chatMode());
+        put(a, ARM, m.arm());
         put(a, INTENT, m.intent());
         put(a, CLASSIFICATION, m.classification());
         if (!m.sqlQueries().isEmpty()) a.put(SQL_QUERIES, (long) m.sqlQueries().size());

@@ -137,13 +137,13 @@ public final class JdbcChatLogStore implements ChatLogSink {
 
     private static final String INSERT_CALL = """
             INSERT INTO chatbot_llm_calls (call_id, conversation_id, message_id, parent_call_id, call_sequence,
-                call_type, agent, function_name, chat_mode, user_id, provider, model, response_model,
+                call_type, agent, function_name, chat_mode, user_id, arm, provider, model, response_model,
                 input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens, total_tokens, token_source,
                 cost_estimate, priced, price_version, duration_ms, time_to_first_token_ms, finish_reason,
                 input_text, output_text, success, error_type, error_category, error_message, metadata, started_at, ended_at,
                 write_batch_id)
             VALUES (:call_id, :conversation_id, :message_id, :parent_call_id, :call_sequence,
-                :call_type, :agent, :function_name, :chat_mode, :user_id, :provider, :model, :response_model,
+                :call_type, :agent, :function_name, :chat_mode, :user_id, :arm, :provider, :model, :response_model,
                 :input_tokens, :output_tokens, :cached_input_tokens, :cache_write_tokens, :reasoning_tokens, :total_tokens, :token_source,
                 :cost_estimate, :priced, :price_version, :duration_ms, :ttft, :finish_reason,
                 :input_text, :output_text, :success, :error_type, :error_category, :error_message, :metadata, :started_at, :ended_at,
@@ -164,6 +164,7 @@ public final class JdbcChatLogStore implements ChatLogSink {
                     .bind("function_name", clip(c.functionName(), 255))
                     .bind("chat_mode", clip(c.chatMode(), 20))
                     .bind("user_id", clip(c.userId(), 255))
+                    .bind("arm", clip(c.arm(), 130))
                     .bind("provider", clip(c.provider(), 50))
                     .bind("model", clip(c.model(), 150))
                     .bind("response_model", clip(c.responseModel(), 150))
@@ -199,11 +200,11 @@ public final class JdbcChatLogStore implements ChatLogSink {
     }
 
     private static final String INSERT_MESSAGE = """
-            INSERT INTO chatbot_conversation_messages (message_id, conversation_id, user_id, chat_mode, user_input,
+            INSERT INTO chatbot_conversation_messages (message_id, conversation_id, user_id, chat_mode, arm, user_input,
                 final_output, conversation_message, intent, classification, database_used, sql_queries,
                 sql_query_count, sql_results_count, response_time_ms, success, error_message, debug_info,
                 `timestamp`, write_batch_id)
-            VALUES (:message_id, :conversation_id, :user_id, :chat_mode, :user_input,
+            VALUES (:message_id, :conversation_id, :user_id, :chat_mode, :arm, :user_input,
                 :final_output, :conversation_message, :intent, :classification, :database_used, :sql_queries,
                 :sql_query_count, :sql_results_count, :response_time_ms, :success, :error_message, :debug_info,
                 :ts, :batch)
@@ -218,6 +219,7 @@ public final class JdbcChatLogStore implements ChatLogSink {
                     .bind("conversation_id", clip(m.conversationId(), 255))
                     .bind("user_id", clip(m.userId(), 255))
                     .bind("chat_mode", clip(m.chatMode(), 20))
+                    .bind("arm", clip(m.arm(), 130))
                     .bind("user_input", m.userInput())
                     .bind("final_output", m.finalOutput())
                     .bind("conversation_message", clip(m.conversationMessage(), 65_000))

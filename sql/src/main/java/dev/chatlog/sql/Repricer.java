@@ -122,7 +122,7 @@ public final class Repricer {
 
     private Batch batch(Handle h, List<Long> ids, boolean dryRun) {
         List<Row> rows = h.createQuery("""
-                        SELECT c.id, c.call_id, c.conversation_id, c.message_id, c.call_type, c.agent, c.function_name, c.chat_mode,
+                        SELECT c.id, c.call_id, c.conversation_id, c.message_id, c.call_type, c.agent, c.function_name, c.chat_mode, c.arm,
                                c.user_id, c.provider, c.model, c.response_model, c.input_tokens, c.output_tokens,
                                c.cached_input_tokens, c.cache_write_tokens, c.cost_estimate, c.priced, c.price_version, c.started_at,
                                JSON_EXTRACT(c.metadata, '$.billable_units') AS units,
@@ -135,6 +135,7 @@ public final class Repricer {
                     LlmCall call = LlmCall.builder().callId(rs.getString("call_id")).conversationId(rs.getString("conversation_id"))
                             .messageId(rs.getString("message_id")).callType(CallType.fromDb(rs.getString("call_type")))
                             .agent(rs.getString("agent")).functionName(rs.getString("function_name")).chatMode(rs.getString("chat_mode"))
+                            .arm(rs.getString("arm"))
                             .userId(rs.getString("user_id")).provider(rs.getString("provider")).model(rs.getString("model"))
                             .responseModel(rs.getString("response_model")).inputTokens(rs.getInt("input_tokens"))
                             .outputTokens(rs.getInt("output_tokens")).cachedInputTokens(rs.getInt("cached_input_tokens"))

@@ -51,7 +51,7 @@ public final class BudgetBenchmark {
             BudgetDefinitions defs = new BudgetDefinitions(db.jdbi());
             defs.put(budget("bench-global", Budget.Scope.GLOBAL, null));
             try (JdbcBudgetGate gate = JdbcBudgetGate.builder(db.jdbi()).refresh(Duration.ofMinutes(10)).build()) {
-                BudgetSubject who = new BudgetSubject("alice", "conv-1", "tool", "planner", "gpt-4o-mini", Set.of("team:a"));
+                BudgetSubject who = new BudgetSubject("alice", "conv-1", "tool", "planner", "gpt-4o-mini", Set.of("team:a"), null);
                 sequential("1 budget", gate, who, calls);
                 defs.put(budget("bench-user", Budget.Scope.USER, "alice"));
                 defs.put(budget("bench-tag", Budget.Scope.TAG, "team:a"));
@@ -138,7 +138,7 @@ public final class BudgetBenchmark {
     private static void worker(DatabaseConfig cfg, int threads, int seconds) throws Exception {
         try (Database db = Database.open(cfg, threads + 2);
              JdbcBudgetGate gate = JdbcBudgetGate.builder(db.jdbi()).refresh(Duration.ofMinutes(10)).build()) {
-            BudgetSubject who = new BudgetSubject("u", "c", null, null, "gpt-4o-mini", Set.of());
+            BudgetSubject who = new BudgetSubject("u", "c", null, null, "gpt-4o-mini", Set.of(), null);
             for (int i = 0; i < 200; i++) gate.reserve(who, WORST).settle(COST);
             AtomicLong admitted = new AtomicLong();
             AtomicLong refused = new AtomicLong();

@@ -5,10 +5,10 @@ import java.util.Set;
 
 /**
  * What one LLM call is for, as budgets see it: the user, conversation, chat mode and agent of the
- * turn it belongs to, the model it asks for, and the turn's tags. A budget ({@code dev.chatlog.budgets.Budget}) covers the calls
+ * turn it belongs to, the model it asks for, the turn's tags and its experiment arm ({@code <experiment>/<variant>}). A budget ({@code dev.chatlog.budgets.Budget}) covers the calls
  * whose subject matches its scope.
  */
-public record BudgetSubject(String userId, String conversationId, String chatMode, String agent, String model, Set<String> tags) {
+public record BudgetSubject(String userId, String conversationId, String chatMode, String agent, String model, Set<String> tags, String arm) {
     public BudgetSubject {
         tags = tags == null ? Set.of() : tags;
     }
@@ -19,7 +19,8 @@ public record BudgetSubject(String userId, String conversationId, String chatMod
      * and tag budgets only (a {@code tag} budget on {@code judge} caps the judge).
      */
     public static BudgetSubject of(ChatContext context, String model) {
-        if (context.evaluation()) return new BudgetSubject(null, null, null, null, model, context.tags());
-        return new BudgetSubject(context.userId(), context.conversationId(), context.chatMode(), context.agent(), model, context.tags());
+        if (context.evaluation()) return new BudgetSubject(null, null, null, null, model, context.tags(), null);
+        return new BudgetSubject(context.userId(), context.conversationId(), context.chatMode(), context.agent(), model, context.tags(),
+                context.arm());
     }
 }

@@ -27,7 +27,8 @@ import java.util.Map;
 /**
  * Compact binary form of the records, for the spool. Maps and lists go as JSON text.
  *
- * <p>Layouts by spool format ({@link DiskSpool#VERSION}): 4 (current) is 3 with score records; 3 is 2 with the trace (trace id,
+ * <p>Layouts by spool format ({@link DiskSpool#VERSION}): 5 (current) is 4 with the experiment arm at the end of a call and
+ * of a message; 4 is 3 with score records; 3 is 2 with the trace (trace id,
  * span id) at the end of a call and of a message; 2 is 1 with a call's cache-write tokens at its end; 1 names enums by their database value, so reordering or adding constants cannot change what a spooled record means, and knows
  * {@link TurnOpened} markers; 0 (the first format) gave enums as ordinals of the order frozen in
  * {@link #V0_CALL_TYPES} and {@link #V0_TOKEN_SOURCES}. A new layout gets a new version, and the
@@ -73,6 +74,7 @@ public final class RecordCodec {
                 str(out, c.metadata().isEmpty() ? null : JSON.writeValueAsString(c.metadata()));
                 integer(out, c.cacheWriteTokens()); // format 2
                 trace(out, c.trace()); // format 3
+                str(out, c.arm()); // format 5
             } else if (record instanceof PipelineRecord.Message message) {
                 ConversationMessage m = message.message();
                 out.writeByte(MESSAGE);
@@ -85,6 +87,7 @@ public final class RecordCodec {
                 out.writeLong(m.timestamp().getEpochSecond()); out.writeInt(m.timestamp().getNano());
                 out.writeDouble(m.responseTimeMs());
                 trace(out, m.trace()); // format 3
+                str(out, m.arm()); // format 5
             } else if (record instanceof PipelineRecord.Scored scored) { // format 4
                 Score s = scored.score();
                 out.writeByte(SCORE);
@@ -129,11 +132,16 @@ public final class RecordCodec {
                 LlmCall c = callTail(b, in);
                 if (version < 2) return new PipelineRecord.Call(c);
                 LlmCall.Builder more = c.toBuilder().cacheWriteTokens(integer(in));
-                return new PipelineRecord.Call((version >= 3 ? more.trace(trace(in)) : more).build());
+                if (version >= 3) more.trace(trace(in));
+                if (version >= 5) more.arm(str(in));
+                return new PipelineRecord.Call(more.build());
             }
             if (type == MESSAGE) {
                 ConversationMessage m = message(in);
-                return new PipelineRecord.Message(version >= 3 ? m.toBuilder().trace(trace(in)).build() : m);
+                if (version < 3) return new PipelineRecord.Message(m);
+                ConversationMessage.Builder more = m.toBuilder().trace(trace(in));
+                if (version >= 5) more.arm(str(in));
+                return new PipelineRecord.Message(more.build());
             }
             if (type == TURN_OPENED) {
                 return new TurnOpened(str(in), str(in), str(in), Instant.ofEpochSecond(in.readLong(), in.readInt()));

@@ -96,18 +96,22 @@ class DurabilityTest {
     }
 
     @Test
-    void should_keep_the_trace_of_a_call_and_of_a_message_through_the_spool_and_read_format_2_without_it() {
+    void should_keep_the_trace_and_arm_of_a_call_and_of_a_message_through_the_spool_and_read_older_formats_without_them() {
         TraceParent trace = TraceParent.newTrace().under("turn-1");
         LlmCall call = LlmCall.builder().callId("traced").conversationId("c").messageId("m").parentCallId("agent-1")
-                .trace(trace).startedAt(java.time.Instant.EPOCH).build();
+                .trace(trace).arm("checkout-model/cheap").startedAt(java.time.Instant.EPOCH).build();
         ConversationMessage message = ConversationMessage.builder().messageId("m").conversationId("c")
-                .trace(TraceParent.newTrace()).timestamp(java.time.Instant.EPOCH).build();
+                .trace(TraceParent.newTrace()).arm("checkout-model/cheap").timestamp(java.time.Instant.EPOCH).build();
         PipelineRecord.Call c = new PipelineRecord.Call(call);
         PipelineRecord.Message m = new PipelineRecord.Message(message);
         assertEquals(c, RecordCodec.decode(DiskSpool.VERSION, RecordCodec.encode(c)));
         assertEquals(m, RecordCodec.decode(DiskSpool.VERSION, RecordCodec.encode(m)));
-        assertEquals(4, DiskSpool.VERSION, "4: format 3 and score records");
-        assertEquals(c, RecordCodec.decode(3, RecordCodec.encode(c)), "a call of format 3 is read as it was");
+        assertEquals(5, DiskSpool.VERSION, "5: format 4 and the experiment arm");
+        assertEquals(new PipelineRecord.Call(call.toBuilder().arm(null).build()), RecordCodec.decode(4, RecordCodec.encode(c)),
+                "a call of format 4 is read as it was: no arm");
+        assertEquals(new PipelineRecord.Message(message.toBuilder().arm(null).build()), RecordCodec.decode(4, RecordCodec.encode(m)));
+        assertEquals(new PipelineRecord.Call(call.toBuilder().arm(null).build()), RecordCodec.decode(3, RecordCodec.encode(c)),
+                "a call of format 3 is read as it was");
         dev.chatlog.core.score.Score score = new dev.chatlog.core.score.Score(dev.chatlog.core.score.Score.Target.MESSAGE, "m", "helpful",
                 new java.math.BigDecimal("0.5"), null, dev.chatlog.core.score.Score.Source.LLM_JUDGE, "judge", "v2", "k", "a comment",
                 java.time.Instant.ofEpochSecond(1_700_000_000L, 123));
@@ -116,8 +120,8 @@ class DurabilityTest {
         org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class, () -> RecordCodec.decode(3, RecordCodec.encode(sc)),
                 "format 3 has no scores");
         // a format-2 reader stops before the trace: what format 2 wrote is read as it was
-        assertEquals(new PipelineRecord.Call(call.toBuilder().trace(null).build()), RecordCodec.decode(2, RecordCodec.encode(c)));
-        assertEquals(new PipelineRecord.Message(message.toBuilder().trace(null).build()), RecordCodec.decode(2, RecordCodec.encode(m)));
+        assertEquals(new PipelineRecord.Call(call.toBuilder().trace(null).arm(null).build()), RecordCodec.decode(2, RecordCodec.encode(c)));
+        assertEquals(new PipelineRecord.Message(message.toBuilder().trace(null).arm(null).build()), RecordCodec.decode(2, RecordCodec.encode(m)));
     }
 
     @Test

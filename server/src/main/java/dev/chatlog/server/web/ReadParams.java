@@ -11,7 +11,8 @@ import java.time.format.DateTimeParseException;
 
 /**
  * The one filter and window vocabulary of every read route. Filters: {@code model}, {@code agent},
- * {@code function} ({@code function_name} is an alias), {@code chat_mode}, {@code user}, {@code success}.
+ * {@code function} ({@code function_name} is an alias), {@code chat_mode}, {@code user}, {@code success}, {@code arm}
+ * (an experiment arm, {@code checkout-model/cheap}).
  * Windows: {@code from} / {@code to} (UTC dates, to inclusive, or ISO instants, to exclusive), or
  * {@code window=today|7d|30d|all|session} (whole UTC days; session needs {@code conversation_id}), or
  * {@code hours=N|all} (the last N whole hours, the current one included), in that order of precedence.
@@ -36,7 +37,8 @@ public final class ReadParams {
         }
         String user = ctx.queryParam("user");
         return new Filter(Params.name(ctx, "model"), Params.name(ctx, "agent"), function != null ? function : alias,
-                Params.name(ctx, "chat_mode"), user == null || user.isEmpty() ? null : Params.id(user, "user"), ok);
+                Params.name(ctx, "chat_mode"), user == null || user.isEmpty() ? null : Params.id(user, "user"), ok,
+                Params.name(ctx, "arm"));
     }
 
     public static Window window(Context ctx, Clock clock, Default dflt) {

@@ -131,17 +131,17 @@ class MetricsTest {
 
     /** What a rename must change deliberately: each meter's Prometheus name and its label keys. */
     private static final Map<String, Set<String>> EXPECTED = Map.of(
-            "gen_ai_client_token_usage", Set.of("gen_ai_operation_name", "gen_ai_provider_name", "gen_ai_request_model", "gen_ai_response_model",
+            "gen_ai_client_token_usage", Set.of("gen_ai_operation_name", "gen_ai_provider_name", "gen_ai_request_model", "gen_ai_response_model", "chatlog_arm",
                     "gen_ai_token_type"),
             "gen_ai_client_operation_duration_seconds", Set.of("gen_ai_operation_name", "gen_ai_provider_name", "gen_ai_request_model",
-                    "gen_ai_response_model", "error_type"),
+                    "gen_ai_response_model", "chatlog_arm", "error_type"),
             "gen_ai_client_operation_time_to_first_chunk_seconds", Set.of("gen_ai_operation_name", "gen_ai_provider_name", "gen_ai_request_model",
-                    "gen_ai_response_model"),
-            "chatlog_client_cost_usd_total", Set.of("gen_ai_operation_name", "gen_ai_provider_name", "gen_ai_request_model", "gen_ai_response_model"),
+                    "gen_ai_response_model", "chatlog_arm"),
+            "chatlog_client_cost_usd_total", Set.of("gen_ai_operation_name", "gen_ai_provider_name", "gen_ai_request_model", "gen_ai_response_model", "chatlog_arm"),
             "chatlog_client_calls_unpriced_total", Set.of("gen_ai_operation_name", "gen_ai_provider_name", "gen_ai_request_model",
-                    "gen_ai_response_model"),
+                    "gen_ai_response_model", "chatlog_arm"),
             "chatlog_client_token_cached_input", Set.of("gen_ai_operation_name", "gen_ai_provider_name", "gen_ai_request_model",
-                    "gen_ai_response_model"),
+                    "gen_ai_response_model", "chatlog_arm"),
             "chatlog_tool_executions_total", Set.of("gen_ai_tool_name", "outcome"));
 
     @Test

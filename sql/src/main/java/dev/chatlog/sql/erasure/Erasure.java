@@ -152,7 +152,7 @@ public final class Erasure {
         }
         List<Long> callIds = new ArrayList<>();
         List<LlmCall> calls = h.createQuery("""
-                SELECT id, call_id, conversation_id, message_id, call_type, agent, function_name, chat_mode, user_id, provider, model,
+                SELECT id, call_id, conversation_id, message_id, call_type, agent, function_name, chat_mode, user_id, arm, provider, model,
                        input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, cost_estimate, priced, duration_ms,
                        time_to_first_token_ms, success, started_at, finish_reason, IF(call_type = 'cache', metadata, NULL) AS metadata
                 FROM chatbot_llm_calls WHERE conversation_id = :c""" + (user ? " AND (user_id = :u OR (call_type = 'evaluation' AND message_id IN "
@@ -164,6 +164,7 @@ public final class Erasure {
                     return LlmCall.builder().callId(rs.getString("call_id")).conversationId(rs.getString("conversation_id"))
                             .messageId(rs.getString("message_id")).callType(CallType.fromDb(rs.getString("call_type")))
                             .agent(rs.getString("agent")).functionName(rs.getString("function_name")).chatMode(rs.getString("chat_mode"))
+                            .arm(rs.getString("arm"))
                             .userId(rs.getString("user_id")).provider(rs.getString("provider")).model(rs.getString("model"))
                             .inputTokens(rs.getInt("input_tokens")).outputTokens(rs.getInt("output_tokens"))
                             .cachedInputTokens(rs.getInt("cached_input_tokens")).reasoningTokens(rs.getInt("reasoning_tokens"))
@@ -173,7 +174,7 @@ public final class Erasure {
                             .startedAt(rs.getObject("started_at", LocalDateTime.class).toInstant(ZoneOffset.UTC)).build();
                 }).list();
         List<Message> messages = h.createQuery("""
-                SELECT id, conversation_id, message_id, user_id, chat_mode, intent, `timestamp`, success, response_time_ms,
+                SELECT id, conversation_id, message_id, user_id, chat_mode, arm, intent, `timestamp`, success, response_time_ms,
                        total_llm_calls, total_input_tokens, total_output_tokens, total_tokens_used, total_cost, unpriced_calls,
                        total_duration_ms
                 FROM chatbot_conversation_messages WHERE conversation_id = :c""" + mine + " ORDER BY id FOR UPDATE")
@@ -184,7 +185,7 @@ public final class Erasure {
                             .add(Measure.UNPRICED_CALLS, rs.getLong("unpriced_calls")).add(Measure.LLM_DURATION_MS, rs.getBigDecimal("total_duration_ms"));
                     ConversationMessage m = ConversationMessage.builder().conversationId(rs.getString("conversation_id"))
                             .messageId(rs.getString("message_id")).userId(rs.getString("user_id")).chatMode(rs.getString("chat_mode"))
-                            .userInput("").finalOutput("").success(rs.getBoolean("success"))
+                            .arm(rs.getString("arm")).userInput("").finalOutput("").success(rs.getBoolean("success"))
                             .responseTimeMs(rs.getBigDecimal("response_time_ms").doubleValue())
                             .timestamp(rs.getObject("timestamp", LocalDateTime.class).toInstant(ZoneOffset.UTC)).build();
                     return new Message(rs.getLong("id"), m, rs.getString("intent"), t);

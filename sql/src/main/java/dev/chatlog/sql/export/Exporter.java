@@ -40,11 +40,11 @@ public final class Exporter {
     public enum Dataset { LLM_CALLS, MESSAGES }
 
     static final List<String> CALL_COLUMNS = List.of("call_id", "conversation_id", "message_id", "parent_call_id", "call_sequence",
-            "call_type", "agent", "function_name", "chat_mode", "user_id", "provider", "model", "response_model", "input_tokens",
+            "call_type", "agent", "function_name", "chat_mode", "user_id", "arm", "provider", "model", "response_model", "input_tokens",
             "output_tokens", "cached_input_tokens", "cache_write_tokens", "reasoning_tokens", "total_tokens", "token_source", "cost_estimate", "priced",
             "price_version", "duration_ms", "time_to_first_token_ms", "finish_reason", "success", "error_type", "error_message",
             "started_at", "ended_at", "input_text", "output_text");
-    static final List<String> MESSAGE_COLUMNS = List.of("message_id", "conversation_id", "user_id", "chat_mode", "timestamp",
+    static final List<String> MESSAGE_COLUMNS = List.of("message_id", "conversation_id", "user_id", "chat_mode", "arm", "timestamp",
             "user_input", "final_output", "conversation_message", "intent", "classification", "database_used", "sql_queries",
             "sql_query_count", "sql_results_count", "total_llm_calls", "total_input_tokens", "total_output_tokens",
             "total_tokens_used", "total_cost", "unpriced_calls", "total_duration_ms", "response_time_ms", "success", "error_message");

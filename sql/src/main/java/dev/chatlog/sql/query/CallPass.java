@@ -36,7 +36,7 @@ final class CallPass {
                    cost_estimate, duration_ms, time_to_first_token_ms, started_at <messages> <attributes>
             FROM chatbot_llm_calls
             WHERE <window> <filter>""";
-    private static final List<String> ATTRIBUTES = List.of("model", "agent", "function_name", "chat_mode", "user_id");
+    private static final List<String> ATTRIBUTES = List.of("model", "agent", "function_name", "chat_mode", "user_id", "arm");
 
     /** The top calls of one ranking, as they are offered; counts every call that qualified, not only those kept. */
     static final class Top {
@@ -126,6 +126,7 @@ final class CallPass {
             if (attributes.contains("function_name")) b.functionName(rs.getString("function_name"));
             if (attributes.contains("chat_mode")) b.chatMode(rs.getString("chat_mode"));
             if (attributes.contains("user_id")) b.userId(rs.getString("user_id"));
+            if (attributes.contains("arm")) b.arm(rs.getString("arm"));
             LlmCall c = b.build();
             long rowId = rs.getLong(1);
             for (Top top : tops.values()) top.offer(rowId, c);

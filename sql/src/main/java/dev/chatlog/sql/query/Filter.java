@@ -5,18 +5,28 @@ import org.jdbi.v3.core.statement.SqlStatement;
 
 /**
  * What the figures are narrowed to; null means any. {@code function} is the call's function name;
- * {@code success} filters calls by outcome. Model, agent, function and outcome are call attributes
- * that message rows do not have; chat mode and user are on both.
+ * {@code success} filters calls by outcome; {@code arm} is an experiment arm ({@code checkout-model/cheap}). Model,
+ * agent, function and outcome are call attributes that message rows do not have; chat mode, user and arm are on both.
  */
-public record Filter(String model, String agent, String function, String chatMode, String user, Boolean success) {
-    public static final Filter NONE = new Filter(null, null, null, null, null, null);
+public record Filter(String model, String agent, String function, String chatMode, String user, Boolean success, String arm) {
+    public static final Filter NONE = new Filter(null, null, null, null, null, null, null);
+
+    /** A filter on no arm. */
+    public Filter(String model, String agent, String function, String chatMode, String user, Boolean success) {
+        this(model, agent, function, chatMode, user, success, null);
+    }
+
+    /** This filter narrowed to one experiment arm (null: any). */
+    public Filter withArm(String a) {
+        return new Filter(model, agent, function, chatMode, user, success, a);
+    }
 
     /** The one dimension filtered on, {@link Dimension#ALL} when none; null when more than one, or an outcome. */
     public Dimension single() {
         if (success != null) return null;
         Dimension dim = Dimension.ALL;
         int n = 0;
-        for (Dimension d : new Dimension[] {Dimension.MODEL, Dimension.AGENT, Dimension.FUNCTION, Dimension.CHAT_MODE, Dimension.USER}) {
+        for (Dimension d : new Dimension[] {Dimension.MODEL, Dimension.AGENT, Dimension.FUNCTION, Dimension.CHAT_MODE, Dimension.USER, Dimension.ARM}) {
             if (value(d) != null) {
                 dim = d;
                 n++;
@@ -33,6 +43,7 @@ public record Filter(String model, String agent, String function, String chatMod
             case FUNCTION -> function;
             case CHAT_MODE -> chatMode;
             case USER -> user;
+            case ARM -> arm;
             default -> null;
         };
     }
@@ -42,9 +53,9 @@ public record Filter(String model, String agent, String function, String chatMod
         return model != null || agent != null || function != null || success != null;
     }
 
-    /** The part that applies to message rows: chat mode, user and outcome. */
+    /** The part that applies to message rows: chat mode, user, outcome and arm. */
     public Filter forMessages() {
-        return new Filter(null, null, null, chatMode, user, success);
+        return new Filter(null, null, null, chatMode, user, success, arm);
     }
 
     /** {@code AND column = :f_...} for each value set; bind with {@link #bind}. */
@@ -56,6 +67,7 @@ public record Filter(String model, String agent, String function, String chatMod
         if (chatMode != null) sb.append(" AND chat_mode = :f_mode");
         if (user != null) sb.append(" AND user_id = :f_user");
         if (success != null) sb.append(" AND success = :f_success");
+        if (arm != null) sb.append(" AND arm = :f_arm");
         return sb.toString();
     }
 
@@ -66,6 +78,7 @@ public record Filter(String model, String agent, String function, String chatMod
         if (chatMode != null) q.bind("f_mode", chatMode);
         if (user != null) q.bind("f_user", user);
         if (success != null) q.bind("f_success", success);
+        if (arm != null) q.bind("f_arm", arm);
         return q;
     }
 }

@@ -21,7 +21,7 @@ import org.jdbi.v3.core.Jdbi;
  * message figures (conversations, messages, by_intent) count every message.
  */
 final class OverviewReport {
-    private static final List<Dimension> GROUPS = List.of(Dimension.MODEL, Dimension.FUNCTION, Dimension.AGENT, Dimension.CHAT_MODE);
+    private static final List<Dimension> GROUPS = List.of(Dimension.MODEL, Dimension.FUNCTION, Dimension.AGENT, Dimension.CHAT_MODE, Dimension.ARM);
 
     private final Jdbi jdbi;
     private final Planner planner;
@@ -51,6 +51,7 @@ final class OverviewReport {
             out.put("by_function", CallGroups.calls(b, Dimension.FUNCTION, "function_name"));
             out.put("by_agent", CallGroups.calls(b, Dimension.AGENT, "agent"));
             out.put("by_chat_mode", CallGroups.calls(b, Dimension.CHAT_MODE, "chat_mode"));
+            out.put("by_arm", CallGroups.calls(b, Dimension.ARM, "arm"));
             out.put("by_tool", CallGroups.tools(planner, h, w, f));
             out.put("by_step", CallGroups.steps(planner, h, w, f));
             out.put("by_intent", CallGroups.intents(planner, h, w));

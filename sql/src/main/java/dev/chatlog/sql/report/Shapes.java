@@ -36,6 +36,7 @@ final class Shapes {
         m.put("chat_mode", f.chatMode());
         m.put("user", f.user());
         m.put("success", f.success());
+        m.put("arm", f.arm());
         return m;
     }
 
@@ -46,6 +47,7 @@ final class Shapes {
         m.put("function_name", f.function());
         m.put("agent", f.agent());
         m.put("chat_mode", f.chatMode());
+        m.put("arm", f.arm());
         return m;
     }
 }

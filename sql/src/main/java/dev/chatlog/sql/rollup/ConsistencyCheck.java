@@ -100,7 +100,7 @@ public final class ConsistencyCheck {
             String callKey = "CONCAT(" + String.format(bucket, "started_at") + ", '|', ";
             for (Dimension d : List.of(Dimension.ALL, Dimension.MODEL, Dimension.AGENT, Dimension.FUNCTION, Dimension.CHAT_MODE,
                     Dimension.USER, Dimension.MODEL_AGENT, Dimension.MODEL_FUNCTION, Dimension.MODEL_CHAT_MODE,
-                    Dimension.AGENT_FUNCTION, Dimension.AGENT_CHAT_MODE, Dimension.FUNCTION_CHAT_MODE)) {
+                    Dimension.AGENT_FUNCTION, Dimension.AGENT_CHAT_MODE, Dimension.FUNCTION_CHAT_MODE, Dimension.ARM)) {
                 if (granularity.equals("h") && !d.inUsageRollup()) continue; // users: daily rows only
                 String what = granularity + "/" + d.rollupName();
                 String key = callKey + d.callGroupSql() + ") AS k";

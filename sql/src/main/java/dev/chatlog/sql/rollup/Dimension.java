@@ -21,6 +21,8 @@ public enum Dimension {
     AGENT("agent", c -> nz(c.agent())),
     FUNCTION("function_name", c -> nz(c.functionName())),
     CHAT_MODE("chat_mode", c -> nz(c.chatMode())),
+    /** Experiment arms ({@code checkout-model/cheap}): calls and messages of the turns run in an arm; '' for the others. */
+    ARM("arm", c -> nz(c.arm())),
     /** Per user: its own narrow daily table, {@code chatbot_user_daily}, not the usage rollup. */
     USER("user_id", c -> nz(c.userId())),
     /** Tool executions by tool (the function name of tool rows), their durations in the latency histogram. */
@@ -152,7 +154,7 @@ public enum Dimension {
     public String messageGroupSql() {
         return switch (this) {
             case ALL -> "''";
-            case CHAT_MODE, USER, INTENT -> "COALESCE(" + column + ", '')";
+            case CHAT_MODE, USER, INTENT, ARM -> "COALESCE(" + column + ", '')";
             case DAY -> "DATE_FORMAT(`timestamp`, '%Y-%m-%d')";
             default -> null;
         };

@@ -26,9 +26,9 @@ public final class RollupWriter {
     static final List<Dimension> CALL_DIMENSIONS = List.of(Dimension.ALL, Dimension.MODEL, Dimension.AGENT,
             Dimension.FUNCTION, Dimension.CHAT_MODE, Dimension.USER, Dimension.MODEL_AGENT, Dimension.MODEL_FUNCTION,
             Dimension.MODEL_CHAT_MODE, Dimension.AGENT_FUNCTION, Dimension.AGENT_CHAT_MODE, Dimension.FUNCTION_CHAT_MODE,
-            Dimension.TOOL, Dimension.TOOL_AGENT, Dimension.TOOL_CHAT_MODE, Dimension.STEP);
+            Dimension.TOOL, Dimension.TOOL_AGENT, Dimension.TOOL_CHAT_MODE, Dimension.STEP, Dimension.ARM);
     /** The dimensions a stored message is added to. */
-    static final List<Dimension> MESSAGE_DIMENSIONS = List.of(Dimension.ALL, Dimension.CHAT_MODE, Dimension.USER);
+    static final List<Dimension> MESSAGE_DIMENSIONS = List.of(Dimension.ALL, Dimension.CHAT_MODE, Dimension.USER, Dimension.ARM);
     private static final int MAX_VALUE = 255; // dim_value / user_id column length
     /** The dimensions also kept by the minute (granularity 'm'), for the alert rules' short windows. */
     public static final java.util.Set<Dimension> MINUTE_DIMENSIONS = java.util.EnumSet.of(Dimension.ALL, Dimension.MODEL,
@@ -84,7 +84,12 @@ public final class RollupWriter {
         }
         for (ConversationMessage m : messages) {
             for (Dimension d : MESSAGE_DIMENSIONS) {
-                String value = d == Dimension.ALL ? "" : d == Dimension.USER ? nz(m.userId()) : nz(m.chatMode());
+                String value = switch (d) {
+                    case USER -> nz(m.userId());
+                    case CHAT_MODE -> nz(m.chatMode());
+                    case ARM -> nz(m.arm());
+                    default -> "";
+                };
                 for (Sums s : targets(rows, m.timestamp(), d, value)) {
                     s.add(Measure.MESSAGES, 1).add(Measure.FAILED_MESSAGES, m.success() ? 0 : 1)
                             .add(Measure.MESSAGE_DURATION_MS, Sums.stored(m.responseTimeMs()));

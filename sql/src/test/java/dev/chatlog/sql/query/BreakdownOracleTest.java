@@ -103,15 +103,17 @@ class BreakdownOracleTest {
         dims.put("agent", LlmCall::agent);
         dims.put("function", LlmCall::functionName);
         dims.put("chat_mode", LlmCall::chatMode);
+        dims.put("arm", LlmCall::arm);
         dims.put("model_function", c -> model(c) ? c.model() + "|" + c.functionName() : null);
         Map<String, List<String>> values = Map.of("model", List.of("gpt-4o", "unknown-x"), "agent", List.of("RAGAgent", "Night|Shift"),
-                "function", List.of("summarize", "search_orders"), "chat_mode", List.of("rag"));
+                "function", List.of("summarize", "search_orders"), "chat_mode", List.of("rag"), "arm", List.of("exp/a"));
         int groups = 0;
         for (Window w : windows) {
-            for (String fd : List.of("model", "agent", "function", "chat_mode")) {
+            for (String fd : List.of("model", "agent", "function", "chat_mode", "arm")) {
                 for (String value : values.get(fd)) {
                     Filter f = new Filter(fd.equals("model") ? value : null, fd.equals("agent") ? value : null,
-                            fd.equals("function") ? value : null, fd.equals("chat_mode") ? value : null, null, null);
+                            fd.equals("function") ? value : null, fd.equals("chat_mode") ? value : null, null, null)
+                            .withArm(fd.equals("arm") ? value : null);
                     for (String gd : dims.keySet()) {
                         if (gd.equals(fd) || gd.equals("model_function") && !fd.equals("model") && !fd.equals("function")) continue;
                         Map<String, List<LlmCall>> expected = calls.stream()

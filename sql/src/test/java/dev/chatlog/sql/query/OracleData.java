@@ -41,6 +41,8 @@ final class OracleData {
     static final List<String> MODELS = List.of("gpt-4o", "gpt-4o-mini", "unknown-x");
     static final List<String> AGENTS = List.of("Orchestrator", "RAGAgent", "");
     static final List<String> MODES = List.of("simple", "tool", "rag");
+    /** Experiment arms by conversation (null: in none). */
+    static final List<String> ARMS = java.util.Arrays.asList(null, "exp/a", "exp/b", "exp2/x");
     static final String NASTY = "a, \"quoted\" word\nnew line; ünïcödé ✓ ,\r\nend";
 
     static final Database db = TestDatabase.freshDatabase();
@@ -61,6 +63,7 @@ final class OracleData {
             LocalDate day = D0.plusDays(conv % 5);
             String user = "u" + (conv % 7);
             String mode = MODES.get(conv % 3);
+            String arm = ARMS.get(conv % 4);
             for (int msg = 0; msg < 3; msg++) {
                 Instant t = day.atStartOfDay().toInstant(ZoneOffset.UTC).plusSeconds(r.nextInt(86_000));
                 String messageId = "c" + conv + "m" + msg;
@@ -69,7 +72,7 @@ final class OracleData {
                     String model = MODELS.get(r.nextInt(3));
                     double duration = Math.round((10 + r.nextDouble() * (r.nextInt(10) == 0 ? 20_000 : 3_000)) * 100) / 100.0;
                     LlmCall.Builder b = LlmCall.builder().conversationId("conv-" + conv).messageId(messageId)
-                            .callSequence(k + 1).userId(user).chatMode(mode).agent(AGENTS.get(r.nextInt(3)).isEmpty() ? null : AGENTS.get(r.nextInt(2)))
+                            .callSequence(k + 1).userId(user).chatMode(mode).arm(arm).agent(AGENTS.get(r.nextInt(3)).isEmpty() ? null : AGENTS.get(r.nextInt(2)))
                             .startedAt(t.plusMillis(k * 10L)).durationMs(duration).success(r.nextInt(12) != 0)
                             .inputText(k == 0 ? NASTY + messageId : "prompt " + messageId).outputText("out " + k);
                     if (tool) {
@@ -86,7 +89,7 @@ final class OracleData {
                     calls.add(b.build());
                 }
                 messages.add(ConversationMessage.builder().conversationId("conv-" + conv).messageId(messageId).userId(user)
-                        .chatMode(mode).userInput("question " + messageId).finalOutput("{}").timestamp(t)
+                        .chatMode(mode).arm(arm).userInput("question " + messageId).finalOutput("{}").timestamp(t)
                         .success(r.nextInt(10) != 0).responseTimeMs(Math.round(r.nextDouble() * 500_000) / 100.0).build());
             }
         }

@@ -20,7 +20,7 @@ import java.util.zip.CRC32;
 public final class SpoolFormat {
     public static final int MAX_RECORD = 64 << 20;
     public static final int MAGIC = 0xC4A7_5B01;
-    public static final int VERSION = 4;
+    public static final int VERSION = 5;
     public static final int HEADER = 8;
     /** Bytes a format-1 frame adds to its record: length, checksum, append time. */
     public static final int FRAME_OVERHEAD = 16;

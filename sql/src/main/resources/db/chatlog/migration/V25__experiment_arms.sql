@@ -1,0 +1,4 @@
+-- The experiment arm a turn ran in (issue 33), '<experiment>/<variant>', on its message and on every call of it: a
+-- dimension like model or agent (rollups under dimension 'arm'), and what an experiment's analysis reads by.
+ALTER TABLE chatbot_llm_calls ADD COLUMN arm VARCHAR(130) NULL AFTER user_id, ADD KEY idx_calls_arm (arm, started_at);
+ALTER TABLE chatbot_conversation_messages ADD COLUMN arm VARCHAR(130) NULL AFTER chat_mode, ADD KEY idx_messages_arm (arm, `timestamp`);
