@@ -1,0 +1,171 @@
+package dev.chatlog.experiments;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.chatlog.budgets.Budget;
+import dev.chatlog.budgets.BudgetDefinitions;
+import dev.chatlog.budgets.BudgetPeriod;
+import dev.chatlog.budgets.JdbcBudgetGate;
+import dev.chatlog.core.ChatLogger;
+import dev.chatlog.core.MessageTurn;
+import dev.chatlog.core.budget.BudgetExceededException;
+import dev.chatlog.core.price.PriceCatalog;
+import dev.chatlog.langchain4j.BudgetGuard;
+import dev.chatlog.langchain4j.ChatLogListener;
+import dev.chatlog.langchain4j.OpenAiStub;
+import dev.chatlog.sql.Database;
+import dev.chatlog.sql.JdbcChatLogStore;
+import dev.chatlog.sql.TestDatabase;
+import dev.langchain4j.model.chat.ChatModel;
+import dev.langchain4j.model.openai.OpenAiChatModel;
+import dev.langchain4j.service.AiServices;
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Routing turns to their arm's model under an AI service, with LangChain4j's real OpenAI client on the stub (which
+ * answers as the model it was asked for): every row of a turn carries its arm, each arm's calls went to its model, a
+ * conversation keeps its arm, a stopped experiment sends everyone to the control outside any arm, and an arm budget
+ * stops only that arm.
+ */
+class ArmChatModelTest {
+    static final PriceCatalog PRICES = PriceCatalog.bundled().withInlineOverrides("shop-model=10:20;shop-mini=1:2;shop-big=30:60");
+    interface Assistant {
+        String answer(String question);
+    }
+
+    Database db;
+    OpenAiStub stub;
+    ChatLogger logger;
+    Experiments experiments;
+    ExperimentRouter router;
+    ChatLogListener listener;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        db = TestDatabase.freshDatabase();
+        stub = new OpenAiStub();
+        stub.respond(r -> OpenAiStub.Reply.text("The kettle is 39 EUR.", OpenAiStub.Usage.of(50, 10)).model(r.model()));
+        logger = ChatLogger.builder(new JdbcChatLogStore(db.jdbi())).prices(PRICES).build();
+        listener = ChatLogListener.builder(logger).build();
+        experiments = new Experiments(db.jdbi(), Clock.systemUTC());
+        experiments.put(new Experiment("checkout-model", null, List.of(
+                new Variant("control", new BigDecimal("34"), null, null, null),
+                new Variant("cheap", new BigDecimal("33"), "shop-mini", null, null),
+                new Variant("big", new BigDecimal("33"), null, "v2", Map.of("temperature", "0.2"))),
+                "cost_per_turn", List.of("success_rate"), null, null, null, null));
+        experiments.start("checkout-model");
+        router = new ExperimentRouter(experiments, Clock.systemUTC(), Duration.ofMinutes(10));
+    }
+
+    @AfterEach
+    void tearDown() {
+        router.close();
+        logger.close();
+        stub.close();
+        db.close();
+    }
+
+    ChatModel openAi(String model) {
+        return OpenAiChatModel.builder().baseUrl(stub.baseUrl()).apiKey("k").modelName(model).maxRetries(0).listeners(List.of(listener)).build();
+    }
+
+    String turn(Assistant assistant, String conversation) {
+        try (MessageTurn t = logger.beginMessage(conversation, "How much is the kettle?")) {
+            router.enter(t, "checkout-model", conversation);
+            t.output(assistant.answer("How much is the kettle?"), null);
+            return t.messageId();
+        }
+    }
+
+    @Test
+    void should_send_each_turn_to_its_arms_model_and_store_the_arm_on_every_row() {
+        ChatModel routed = ArmChatModel.builder("checkout-model").router(router).control(openAi("shop-model"))
+                .variant("big", openAi("shop-big")).build();
+        Assistant assistant = AiServices.create(Assistant.class, routed);
+        Map<String, String> armOfConversation = new HashMap<>();
+        for (int c = 0; c < 45; c++) {
+            for (int k = 0; k < 2; k++) turn(assistant, "conv-" + c);
+        }
+        assertTrue(logger.flush(Duration.ofSeconds(30)));
+        Map<String, String> modelOfArm = Map.of("checkout-model/control", "shop-model", "checkout-model/cheap", "shop-mini",
+                "checkout-model/big", "shop-big");
+        List<Map<String, Object>> rows = db.jdbi().withHandle(h -> h.createQuery("""
+                SELECT m.conversation_id, m.arm AS message_arm, c.arm AS call_arm, c.model, c.response_model
+                FROM chatbot_conversation_messages m JOIN chatbot_llm_calls c ON c.conversation_id = m.conversation_id AND c.message_id = m.message_id
+                """).mapToMap().list());
+        assertEquals(90, rows.size(), "one call per turn");
+        Set<String> arms = new TreeSet<>();
+        for (Map<String, Object> r : rows) {
+            String arm = (String) r.get("message_arm");
+            assertEquals(arm, r.get("call_arm"), "the call carries its turn's arm");
+            assertEquals(modelOfArm.get(arm), r.get("model"), "arm " + arm + " went to its model");
+            assertEquals(modelOfArm.get(arm), r.get("response_model"));
+            String before = armOfConversation.putIfAbsent((String) r.get("conversation_id"), arm);
+            assertTrue(before == null || before.equals(arm), "a conversation never switches arms");
+            arms.add(arm);
+            Experiment e = router.experiment("checkout-model").orElseThrow();
+            assertEquals(Assignment.variantFor(e, (String) r.get("conversation_id"), java.time.Instant.now()).name(),
+                    arm.substring("checkout-model/".length()), "the arm is the hash's");
+        }
+        assertEquals(modelOfArm.keySet(), arms);
+
+        experiments.stop("checkout-model", "done");
+        router.refresh();
+        String after = turn(assistant, "conv-0");
+        assertTrue(logger.flush(Duration.ofSeconds(30)));
+        Map<String, Object> row = db.jdbi().withHandle(h -> h.createQuery("""
+                SELECT m.arm AS message_arm, c.arm AS call_arm, c.model FROM chatbot_conversation_messages m
+                JOIN chatbot_llm_calls c ON c.message_id = m.message_id WHERE m.message_id = :m""").bind("m", after).mapToMap().one());
+        assertNull(row.get("message_arm"), "a stopped experiment puts no turn in an arm");
+        assertNull(row.get("call_arm"));
+        assertEquals("shop-model", row.get("model"), "everyone back on the control");
+    }
+
+    @Test
+    void should_stop_only_the_arm_whose_arm_budget_is_spent() {
+        JdbcBudgetGate gate = JdbcBudgetGate.builder(db.jdbi()).refresh(Duration.ofMinutes(10)).build();
+        try {
+            new BudgetDefinitions(db.jdbi()).put(new Budget("big-arm", Budget.Scope.ARM, "checkout-model/big", BudgetPeriod.DAY,
+                    ZoneOffset.UTC, new BigDecimal("0.000001"), null, Budget.Action.ENFORCE));
+            gate.refresh();
+            BudgetGuard guard = BudgetGuard.builder(gate, PRICES).build();
+            ChatModel routed = ArmChatModel.builder("checkout-model").router(router).control(guard.guard(openAi("shop-model")))
+                    .variant("big", guard.guard(openAi("shop-big"))).build();
+            Assistant assistant = AiServices.create(Assistant.class, routed);
+            int refused = 0, answered = 0;
+            Experiment e = router.experiment("checkout-model").orElseThrow();
+            for (int c = 0; c < 30; c++) {
+                String conv = "budget-" + c;
+                boolean big = Assignment.variantFor(e, conv, java.time.Instant.now()).name().equals("big");
+                if (big) {
+                    assertThrows(BudgetExceededException.class, () -> turn(assistant, conv), conv);
+                    refused++;
+                } else {
+                    turn(assistant, conv);
+                    answered++;
+                }
+            }
+            assertTrue(refused > 0 && answered > 0, refused + " refused, " + answered + " answered");
+            assertTrue(logger.flush(Duration.ofSeconds(30)));
+            long bigCalls = db.jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM chatbot_llm_calls WHERE arm = 'checkout-model/big' AND success")
+                    .mapTo(Long.class).one());
+            assertEquals(0, bigCalls, "the big arm made no call");
+        } finally {
+            gate.close();
+        }
+    }
+}
