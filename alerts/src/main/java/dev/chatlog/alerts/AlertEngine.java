@@ -1,6 +1,7 @@
 package dev.chatlog.alerts;
 
 import dev.chatlog.alerts.observe.BudgetObservations;
+import dev.chatlog.alerts.observe.ExperimentObservations;
 import dev.chatlog.alerts.observe.QualityObservations;
 
 import dev.chatlog.sql.Utc;
@@ -110,6 +111,7 @@ public final class AlertEngine {
                     }
                     case LOGGER_HEALTH -> List.of(health.observe(r, stats, now));
                     case QUALITY_DROP -> quality.observe(r, now);
+                    case EXPERIMENT -> ExperimentObservations.of(jdbi, r);
                     default -> evaluator.observe(r, now);
                 };
                 out.addAll(apply(r, obs, now));

@@ -35,7 +35,13 @@ public enum AlertKind {
      * Failed calls of one error category ({@code rate_limited}, {@code context_length_exceeded}...) in the window, per
      * category: every failed row counts, model calls and steps alike. Read from the failed rows (indexed), not the rollups.
      */
-    ERROR_CATEGORY("failed calls");
+    ERROR_CATEGORY("failed calls"),
+    /**
+     * An experiment's state: ALERT when it was stopped automatically — a guardrail metric significantly worse in an arm,
+     * or an arm's budget spent — so that its traffic went back to the control; OK otherwise. Like a budget rule, it
+     * follows the experiment's own guardrails: no thresholds of its own.
+     */
+    EXPERIMENT("state");
 
     private final String unit;
 
@@ -45,6 +51,11 @@ public enum AlertKind {
 
     public String unit() {
         return unit;
+    }
+
+    /** Whether the rule follows a state kept elsewhere (a budget's, an experiment's): no window and no thresholds of its own. */
+    public boolean followsState() {
+        return this == BUDGET || this == EXPERIMENT;
     }
 
     public String label() {

@@ -39,9 +39,10 @@ final class AlertNotifications {
         if (r.by().equals("model") && !subject.isEmpty()) links.put("dashboard", dashboardUrl + "/dashboard#range=1&model=" + enc(subject));
         else links.put("dashboard", dashboardUrl + "/dashboard#range=1");
         if (r.kind() == AlertKind.BUDGET) links.put("budget", dashboardUrl + "/logging-dashboard/budgets/" + enc(subject));
-        boolean windowed = r.kind() != AlertKind.BUDGET;
+        if (r.kind() == AlertKind.EXPERIMENT) links.put("experiment", dashboardUrl + "/logging-dashboard/experiments/" + enc(subject));
+        boolean windowed = !r.kind().followsState();
         return new Notification(key, r.name(), r.kind(), r.severity(), r.by(), subject, next, was, o.value(),
-                r.kind() == AlertKind.BUDGET ? null : r.alertAbove(), r.kind() == AlertKind.BUDGET ? null : r.warnAbove(), o.calls(),
+                windowed ? r.alertAbove() : null, windowed ? r.warnAbove() : null, o.calls(),
                 windowed ? AlertRule.show(r.window()) : null, windowed ? w.from() : null, windowed ? w.to() : null,
                 summary(r, subject, was, next, o), causes, links, now);
     }
@@ -64,6 +65,8 @@ final class AlertNotifications {
             case BUDGET -> "budget " + subject + " has spent $" + o.figures().getOrDefault("spent_usd", "?") + " of $"
                     + o.figures().getOrDefault("limit_usd", "?") + " (" + pct(o.value()) + ")"
                     + (Boolean.TRUE.equals(o.figures().get("projected_to_exceed")) ? ", projected to reach $" + o.figures().get("projected_usd") : "");
+            case EXPERIMENT -> "experiment " + subject + (next == AlertState.ALERT ? " was stopped automatically, its traffic back on the control: "
+                    + o.figures().getOrDefault("stop_reason", "") : " is no longer stopped automatically");
             case LOGGER_HEALTH -> "logger of instance " + subject + ": " + (o.figures().get("reasons") instanceof List<?> l && !l.isEmpty()
                     ? String.join("; ", l.stream().map(Object::toString).toList()) : "healthy");
             case QUALITY_DROP -> "average " + r.metric() + " of " + who + " is " + v + " over the last " + AlertRule.show(r.window())
@@ -94,7 +97,7 @@ final class AlertNotifications {
             }
             return out;
         }
-        if (r.kind() == AlertKind.LOGGER_HEALTH) return out;
+        if (r.kind() == AlertKind.LOGGER_HEALTH || r.kind() == AlertKind.EXPERIMENT) return out;
         if (r.kind() == AlertKind.QUALITY_DROP) { // the conversations with the lowest of the score in the window, to read first
             String group = r.by().equals("all") ? "" : " AND COALESCE(" + (r.by().equals("function") ? "function_name" : r.by()) + ", '') = :v";
             h.createQuery("SELECT conversation_id, AVG(value) a, COUNT(*) n FROM chatbot_scores WHERE name = :name AND value IS NOT NULL "

@@ -46,7 +46,7 @@ public record AlertRule(String name, AlertKind kind, Severity severity, Duration
 
     /** Whether a subject's evaluation is made of calls (its {@code min_calls} applies). */
     public boolean countsCalls() {
-        return kind != AlertKind.BUDGET && kind != AlertKind.LOGGER_HEALTH && kind != AlertKind.ERROR_CATEGORY;
+        return !kind.followsState() && kind != AlertKind.LOGGER_HEALTH && kind != AlertKind.ERROR_CATEGORY;
     }
 
     /** The state {@code value} puts a subject in (given enough calls). */
@@ -62,12 +62,12 @@ public record AlertRule(String name, AlertKind kind, Severity severity, Duration
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("kind", kind.label());
         m.put("severity", severity.label());
-        if (kind != AlertKind.BUDGET && kind != AlertKind.LOGGER_HEALTH) m.put("by", by);
-        if (kind != AlertKind.BUDGET) m.put("window", show(window));
+        if (!kind.followsState() && kind != AlertKind.LOGGER_HEALTH) m.put("by", by);
+        if (!kind.followsState()) m.put("window", show(window));
         if (match != null) m.put("match", match);
         if (metric != null) m.put("metric", metric);
         if (stat != null) m.put("stat", stat);
-        if (kind != AlertKind.BUDGET) {
+        if (!kind.followsState()) {
             if (alertAbove != null) m.put("alert_above", alertAbove);
             if (warnAbove != null) m.put("warn_above", warnAbove);
             if (alertBelow != null) m.put("alert_below", alertBelow);

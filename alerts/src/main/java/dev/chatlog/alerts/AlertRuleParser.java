@@ -56,12 +56,13 @@ public final class AlertRuleParser {
             case SLOW_CALLS, FAILURE_RATE -> Set.of("all", "model", "function", "tool", "step");
             case TOKEN_USAGE, COST_SPIKE -> Set.of("all", "model", "function");
             case BUDGET -> Set.of("budget");
+            case EXPERIMENT -> Set.of("experiment");
             case CACHE_MISS_RATE -> Set.of("cache");
             case ERROR_CATEGORY -> Set.of("category");
             case LOGGER_HEALTH -> Set.of("instance");
             case QUALITY_DROP -> Set.of("all", "model", "agent", "function", "chat_mode", "intent");
         };
-        if (kind == AlertKind.BUDGET || kind == AlertKind.LOGGER_HEALTH || kind == AlertKind.CACHE_MISS_RATE || kind == AlertKind.ERROR_CATEGORY) {
+        if (kind.followsState() || kind == AlertKind.LOGGER_HEALTH || kind == AlertKind.CACHE_MISS_RATE || kind == AlertKind.ERROR_CATEGORY) {
             if (body.hasNonNull("by") && !bys.contains(by)) throw new AlertRule.Invalid("by", kind.label() + " rules are by " + bys.iterator().next());
             by = bys.iterator().next();
         } else if (!bys.contains(by)) {
@@ -99,7 +100,7 @@ public final class AlertRuleParser {
         BigDecimal dfltAlert = switch (kind) {
             case COST_SPIKE -> BigDecimal.valueOf(3);
             case LOGGER_HEALTH -> new BigDecimal("0.9");
-            case BUDGET -> BigDecimal.ONE;
+            case BUDGET, EXPERIMENT -> BigDecimal.ONE;
             default -> null;
         };
         BigDecimal alert = number(body, "alert_above", dfltAlert);
@@ -111,9 +112,10 @@ public final class AlertRuleParser {
         if (quality && alert == null && body.hasNonNull("warn_above")) throw new AlertRule.Invalid("warn_above", "warn_above needs alert_above");
         if (alert == null && !quality) throw new AlertRule.Invalid("alert_above", "alert_above is required for " + kind.label() + " (in " + kind.unit() + ")");
         BigDecimal warn = number(body, "warn_above", kind == AlertKind.LOGGER_HEALTH ? new BigDecimal("0.75") : null);
-        if (kind == AlertKind.BUDGET && (body.has("alert_above") || body.has("warn_above"))) {
-            throw new AlertRule.Invalid(body.has("alert_above") ? "alert_above" : "warn_above",
-                    "budget rules follow the budget's own thresholds (its warn_at and limit): set them on the budget");
+        if (kind.followsState() && (body.has("alert_above") || body.has("warn_above"))) {
+            throw new AlertRule.Invalid(body.has("alert_above") ? "alert_above" : "warn_above", kind == AlertKind.BUDGET
+                    ? "budget rules follow the budget's own thresholds (its warn_at and limit): set them on the budget"
+                    : "experiment rules follow the experiment's own guardrails: set them on the experiment");
         }
         if (alert != null) switch (kind) {
             case FAILURE_RATE, LOGGER_HEALTH, CACHE_MISS_RATE -> {

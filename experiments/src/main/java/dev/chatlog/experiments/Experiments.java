@@ -88,13 +88,29 @@ public final class Experiments {
         });
     }
 
+    /** Who stopped an experiment: a person (the route, the API), or chatlog on its own when a guardrail or an arm's budget said so. */
+    public enum StoppedBy { USER, GUARDRAIL, BUDGET;
+        public String dbValue() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
     /** Stops it now (every unit back to the control), with the reason; empty when there is none of that name. */
     public Optional<Experiment> stop(String name, String reason) {
+        return stop(name, reason, StoppedBy.USER);
+    }
+
+    /**
+     * Stops it now, saying who did; a stop by a guardrail or a budget is what an {@code experiment} alert rule notifies.
+     * An experiment already stopped stays as it was (its first stop is the one recorded).
+     */
+    public Optional<Experiment> stop(String name, String reason, StoppedBy by) {
         return jdbi.inTransaction(h -> {
             Optional<Experiment> e = get(h, name, true);
             if (e.isEmpty() || e.get().stoppedAt() != null) return e;
-            h.createUpdate("UPDATE chatbot_experiments SET stopped_at = :t, stop_reason = :r, updated_at = :t WHERE name = :n")
-                    .bind("t", Utc.time(clock.instant())).bind("r", reason).bind("n", name).execute();
+            h.createUpdate("UPDATE chatbot_experiments SET stopped_at = :t, stop_reason = :r, stopped_by = :by, updated_at = :t WHERE name = :n")
+                    .bind("t", Utc.time(clock.instant())).bind("r", reason == null ? null : reason.length() > 500 ? reason.substring(0, 497) + "..." : reason)
+                    .bind("by", by.dbValue()).bind("n", name).execute();
             return get(h, name, false);
         });
     }

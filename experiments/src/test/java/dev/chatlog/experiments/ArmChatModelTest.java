@@ -168,4 +168,31 @@ class ArmChatModelTest {
             gate.close();
         }
     }
+
+    @Test
+    void should_stop_the_experiment_once_an_arm_has_spent_its_arm_budget() {
+        JdbcBudgetGate gate = JdbcBudgetGate.builder(db.jdbi()).refresh(Duration.ofMinutes(10)).build();
+        try {
+            BudgetDefinitions definitions = new BudgetDefinitions(db.jdbi());
+            definitions.put(new Budget("big-arm", Budget.Scope.ARM, "checkout-model/big", BudgetPeriod.DAY, ZoneOffset.UTC,
+                    new BigDecimal("0.001"), null, Budget.Action.ALERT)); // counts, does not refuse: the arm spends past it
+            gate.refresh();
+            BudgetGuard guard = BudgetGuard.builder(gate, PRICES).build();
+            ChatModel routed = ArmChatModel.builder("checkout-model").router(router).control(guard.guard(openAi("shop-model")))
+                    .variant("big", guard.guard(openAi("shop-big"))).build();
+            Assistant assistant = AiServices.create(Assistant.class, routed);
+            ExperimentGuard check = new ExperimentGuard(experiments, new dev.chatlog.experiments.analysis.Analyses(db.jdbi(), Clock.systemUTC()),
+                    () -> new dev.chatlog.budgets.BudgetReport(db.jdbi()).current(definitions.list(), java.time.Instant.now()), Clock.systemUTC());
+            assertEquals(List.of(), check.check(), "nothing spent yet");
+            for (int c = 0; c < 20; c++) turn(assistant, "spend-" + c); // a big-arm turn costs $0.0021 (50 + 10 tokens at $30 / $60 per M)
+            List<ExperimentGuard.Stop> stops = check.check();
+            assertEquals(1, stops.size(), stops.toString());
+            assertEquals(Experiments.StoppedBy.BUDGET, stops.get(0).by());
+            assertTrue(stops.get(0).reason().startsWith("arm checkout-model/big has spent its budget big-arm"), stops.get(0).reason());
+            router.refresh();
+            assertTrue(router.assign("checkout-model", "spend-1").isEmpty(), "traffic back on the control");
+        } finally {
+            gate.close();
+        }
+    }
 }

@@ -128,6 +128,18 @@ public record Sequential(double alpha, double tauSquared) {
         return interval(p2 - p1, p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2);
     }
 
+    /**
+     * The always-valid p-value of "no difference": {@code min(1, 1 / Λ(0))}. It may be read at every look, like the
+     * interval, and is below {@code alpha} exactly when the interval at {@code alpha} excludes 0; always-valid p-values
+     * of several metrics may be adjusted together ({@link Holm}). 1 when the variance is 0.
+     */
+    public double pValue(double difference, double variance) {
+        Args.finite("difference", difference);
+        Args.nonNegative("variance", variance);
+        if (variance == 0) return 1;
+        return Math.min(1, 1 / likelihoodRatio(difference, variance, 0));
+    }
+
     /** The mixture likelihood ratio Λ of the difference {@code theta} (the interval is where it is below 1/alpha). */
     double likelihoodRatio(double difference, double variance, double theta) {
         double d = difference - theta, sum = variance + tauSquared;

@@ -188,4 +188,20 @@ class SequentialTest {
     private static boolean excludesZero(Interval i) {
         return i.lower() > 0 || i.upper() < 0;
     }
+
+    @org.junit.jupiter.api.Test
+    void should_give_an_always_valid_p_value_below_alpha_exactly_when_the_interval_leaves_out_zero() {
+        Sequential s = Sequential.forEffect(0.05, 0.1);
+        java.util.Random r = new java.util.Random(3);
+        int excluded = 0;
+        for (int i = 0; i < 2_000; i++) {
+            double d = r.nextGaussian() * 0.1, v = Math.pow(10, -4 + 3 * r.nextDouble());
+            boolean out = s.interval(d, v).excludesZero();
+            org.junit.jupiter.api.Assertions.assertEquals(out, s.pValue(d, v) <= 0.05, d + " " + v);
+            if (out) excluded++;
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(excluded > 100 && excluded < 1_900, "both sides seen: " + excluded);
+        org.junit.jupiter.api.Assertions.assertEquals(1, s.pValue(0, 0.01), 1e-12, "no difference: p is 1");
+        org.junit.jupiter.api.Assertions.assertEquals(1, s.pValue(0.3, 0), "no variance: p is 1");
+    }
 }
