@@ -121,6 +121,12 @@ public final class Experiments {
                 .mapTo(String.class).findOne());
     }
 
+    /** Who stopped it ({@code user}, {@code guardrail}, {@code budget}); empty when it was not stopped. */
+    public Optional<String> stoppedBy(String name) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT stopped_by FROM chatbot_experiments WHERE name = :n AND stopped_by IS NOT NULL").bind("n", name)
+                .mapTo(String.class).findOne());
+    }
+
     /** {@code draft}, {@code running}, {@code ended} or {@code stopped}, at {@code now}. */
     public static String status(Experiment e, Instant now) {
         if (e.stoppedAt() != null) return "stopped";

@@ -59,7 +59,8 @@ public final class ChatlogServer implements AutoCloseable {
     /** The demo model is priced like gpt-4o-mini, so the dashboard shows what such traffic would cost. */
     /** The demo model's price (gpt-4o-mini's), and the demo moderation's and in-process embeddings': free, and said so (not unpriced). */
     static final String DEMO_PRICE = DemoShopModel.NAME + "=0.15:0.60:0.075;" + DemoShopModel.MODERATION + "=0:0;"
-            + DemoShopModel.EMBEDDINGS + "=0:0;" + dev.chatlog.server.quality.DemoJudgeModel.NAME + "=0.15:0.60";
+            + DemoShopModel.EMBEDDINGS + "=0:0;" + dev.chatlog.server.quality.DemoJudgeModel.NAME + "=0.15:0.60;"
+            + DemoShopModel.MINI + "=0.05:0.20:0.025"; // the demo experiment's cheaper arm
 
     private final ServerConfig config;
     private final EmbeddedMariaDb embedded;
@@ -76,6 +77,7 @@ public final class ChatlogServer implements AutoCloseable {
     private final ServerTraces traces;
     private final ServerJudge judge;
     private final Alerts alerts;
+    private final ServerExperiments experiments;
 
     private ChatlogServer(ServerConfig config, EmbeddedMariaDb shared, String schema) throws Exception {
         this.config = config;
@@ -126,10 +128,14 @@ public final class ChatlogServer implements AutoCloseable {
         BudgetGuard guard = BudgetGuard.builder(budgets.gate(), prices).defaultMaxTokens(budgetSettings.defaultMaxTokens())
                 .clampToHeadroom(budgetSettings.clamp()).imageTokens(budgetSettings.imageTokens())
                 .otherPartTokens(budgetSettings.otherPartTokens()).build();
-        model = guard.guard(model);
+        this.experiments = ServerExperiments.start(config, database.jdbi(), budgets::current, this::experimentStopped);
+        Map<String, ChatModel> variants = new java.util.HashMap<>();
+        if (!config.usesOpenAi()) ServerExperiments.demoVariants(List.of(listener)).forEach((k, v) -> variants.put(k, guard.guard(v)));
+        model = experiments.route(guard.guard(model), variants);
         this.judge = ServerJudge.start(config, logger, listener, guard, prices, database.jdbi());
         Duration ackTimeout = Duration.ofMillis(config.ackTimeoutMs());
-        ChatController chat = shop == null ? null : new ChatController(new ShopChatbot(model, shop, logger, database.jdbi(), !config.usesOpenAi()),
+        ChatController chat = shop == null ? null : new ChatController(new ShopChatbot(model, shop, logger, database.jdbi(), !config.usesOpenAi(),
+                experiments.arms()),
                 config.durableAck() ? new ChatController.Durability(logger, ackTimeout) : null, traces == null ? ctx -> () -> { } : traces::join);
         Reports reports = new Reports(database.jdbi(), config.stageTargets(), config.cacheTargets()); // one per process: one planner, one set of day caches
         DashboardController dashboard = new DashboardController(reports, java.time.Clock.systemUTC());
@@ -180,8 +186,7 @@ public final class ChatlogServer implements AutoCloseable {
             scoreRoutes.register(c.routes);
             judge.routes().register(c.routes);
             new dev.chatlog.server.quality.QualityController(database.jdbi(), scoreDefinitions, java.time.Clock.systemUTC()).register(c.routes);
-            new dev.chatlog.server.experiments.ExperimentController(new dev.chatlog.experiments.Experiments(database.jdbi(), java.time.Clock.systemUTC()),
-                    java.time.Clock.systemUTC()).register(c.routes);
+            new dev.chatlog.server.experiments.ExperimentController(experiments.runtime(), java.time.Clock.systemUTC()).register(c.routes);
             c.routes.get("/health", this::health);
             c.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(meters.scrape()));
             page.register(c.routes);
@@ -319,11 +324,17 @@ public final class ChatlogServer implements AutoCloseable {
                 "");
     }
 
+    /** An experiment stopped by its guardrails or an arm's budget: the alert engine evaluates at once, to notify it. */
+    private void experimentStopped() {
+        if (alerts != null) alerts.evaluateSoon();
+    }
+
     @Override
     public void close() {
         try {
             housekeeping.shutdownNow();
             judge.close();
+            experiments.close();
             alerts.close();
             budgets.close();
             meters.close(); // an OTLP push sends what it has

@@ -31,6 +31,8 @@ import java.util.regex.Pattern;
  */
 public final class DemoShopModel implements ChatModel {
     public static final String NAME = "chatlog-demo";
+    /** The demo experiment's other arm: the same answers from a cheaper model (priced at a third). */
+    public static final String MINI = "chatlog-demo-mini";
     /** The demo's keyword moderation model ({@link DemoModeration}). */
     public static final String MODERATION = DemoModeration.MODEL;
     /** The in-process embedding model of the product catalog ({@link ProductCatalog}). */
@@ -43,8 +45,15 @@ public final class DemoShopModel implements ChatModel {
 
     private final List<ChatModelListener> listeners;
     private final TokenCounter tokens = TokenCounter.shared();
+    private final String name;
 
     public DemoShopModel(List<ChatModelListener> listeners) {
+        this(NAME, listeners);
+    }
+
+    /** The demo model under another name ({@link #MINI}). */
+    public DemoShopModel(String name, List<ChatModelListener> listeners) {
+        this.name = name;
         this.listeners = List.copyOf(listeners);
     }
 
@@ -60,7 +69,7 @@ public final class DemoShopModel implements ChatModel {
 
     @Override
     public ChatRequestParameters defaultRequestParameters() {
-        return DefaultChatRequestParameters.builder().modelName(NAME).build();
+        return DefaultChatRequestParameters.builder().modelName(name).build();
     }
 
     @Override
@@ -91,7 +100,7 @@ public final class DemoShopModel implements ChatModel {
         int out = tokens.countText("gpt-4o-mini", answer);
         return ChatResponse.builder().aiMessage(AiMessage.from(answer))
                 .metadata(ChatResponseMetadata.builder().id("demo-" + Integer.toHexString(answer.hashCode()))
-                        .modelName(NAME).finishReason(FinishReason.STOP).tokenUsage(new TokenUsage(in, out)).build())
+                        .modelName(name).finishReason(FinishReason.STOP).tokenUsage(new TokenUsage(in, out)).build())
                 .build();
     }
 
@@ -122,7 +131,7 @@ public final class DemoShopModel implements ChatModel {
                 ? reply.toolExecutionRequests().get(0).arguments() : reply.text());
         return ChatResponse.builder().aiMessage(reply)
                 .metadata(ChatResponseMetadata.builder().id("demo-desk-" + Integer.toHexString(user.hashCode()))
-                        .modelName(NAME).finishReason(reply.hasToolExecutionRequests() ? FinishReason.TOOL_EXECUTION : FinishReason.STOP)
+                        .modelName(name).finishReason(reply.hasToolExecutionRequests() ? FinishReason.TOOL_EXECUTION : FinishReason.STOP)
                         .tokenUsage(new TokenUsage(in, out)).build())
                 .build();
     }

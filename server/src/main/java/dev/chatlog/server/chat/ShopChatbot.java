@@ -48,13 +48,18 @@ public final class ShopChatbot {
     private final ProductCatalog catalog;
     private final ModerationModel moderation;
     private final SqlCache sqlCache = new SqlCache();
+    private final Arms arms;
+
+    /** The experiment each turn is put in (by its conversation), when one is to be run: the router and its name. */
+    public record Arms(dev.chatlog.experiments.ExperimentRouter router, String experiment) {}
 
     /**
      * With the offline demo model, every question is first checked by the demo's keyword moderation model (a
      * {@code moderation} row); with a provider's model there is no moderation step (it would cost a call per turn).
      */
-    public ShopChatbot(ChatModel model, ShopDatabase shop, ChatLogger logger, Jdbi chatlogJdbi, boolean offlineDemo) {
+    public ShopChatbot(ChatModel model, ShopDatabase shop, ChatLogger logger, Jdbi chatlogJdbi, boolean offlineDemo, Arms arms) {
         this.model = model;
+        this.arms = arms;
         this.orderDesk = new OrderDesk(model, shop, logger);
         this.catalog = new ProductCatalog(shop, logger);
         this.moderation = offlineDemo ? ChatLogModels.observe(new DemoModeration(), new ChatLogModerationListener(logger)) : null;
@@ -118,6 +123,7 @@ public final class ShopChatbot {
         try (MessageTurn turn = logger.beginMessage(q.conversationId(), q.input())) {
             if (q.userId() != null) turn.user(q.userId());
             if (q.conversationId() == null) owners.claim(turn.conversationId(), q.userId());
+            if (arms != null) arms.router().enter(turn, arms.experiment(), turn.conversationId()); // sticky: by conversation
             try {
                 List<ConversationMemory.Turn> history = q.history() != null ? q.history() : memory.turns(turn.conversationId());
                 if (moderation != null && moderation.moderate(q.input()).content().flagged()) { // a `moderation` row either way

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.chatlog.core.InvalidDefinitionException;
 import dev.chatlog.experiments.Experiment;
 import dev.chatlog.experiments.ExperimentJson;
+import dev.chatlog.experiments.ExperimentRuntime;
 import dev.chatlog.experiments.Experiments;
 import dev.chatlog.server.web.ApiError;
 import dev.chatlog.server.web.JsonBody;
@@ -15,33 +16,52 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The experiments under {@code /logging-dashboard/experiments}: the list with each one's status, one experiment, and
- * {@code PUT}, {@code DELETE}, {@code POST .../start} and {@code POST .../stop} to manage them (behind the API token
- * like every {@code /logging-dashboard} route). A bad definition is a 400 naming the field; redefining a started
- * experiment, or starting a stopped one, a 409.
+ * The experiments under {@code /logging-dashboard/experiments}: the list with each one's status and verdict, one
+ * experiment with its analysis (arms, metrics with intervals, tests, sample-ratio check, verdict), and {@code PUT},
+ * {@code DELETE}, {@code POST .../start} and {@code POST .../stop} to manage them (behind the API token like every
+ * {@code /logging-dashboard} route). A bad definition is a 400 naming the field; redefining a started experiment, or
+ * starting a stopped one, a 409. A start or stop made here reaches this instance's router at once, the others' within
+ * their refresh.
  */
 public final class ExperimentController {
+    private final ExperimentRuntime runtime;
     private final Experiments experiments;
     private final Clock clock;
 
-    public ExperimentController(Experiments experiments, Clock clock) {
-        this.experiments = experiments;
+    public ExperimentController(ExperimentRuntime runtime, Clock clock) {
+        this.runtime = runtime;
+        this.experiments = runtime.store();
         this.clock = clock;
     }
 
     public void register(RoutesConfig routes) {
         routes.get("/logging-dashboard/experiments", ctx -> ctx.json(Map.of("experiments",
-                experiments.list().stream().map(this::json).toList())));
-        routes.get("/logging-dashboard/experiments/{name}", ctx -> ctx.json(json(found(ctx))));
+                experiments.list().stream().map(e -> {
+                    Map<String, Object> m = json(e);
+                    if (e.start() != null) m.put("verdict", AnalysisJson.verdict(runtime.analyses().of(e).verdict()));
+                    return m;
+                }).toList())));
+        routes.get("/logging-dashboard/experiments/{name}", ctx -> {
+            Experiment e = found(ctx);
+            Map<String, Object> m = json(e);
+            m.put("analysis", AnalysisJson.of(runtime.analyses().of(e)));
+            ctx.json(m);
+        });
         routes.put("/logging-dashboard/experiments/{name}", this::put);
         routes.delete("/logging-dashboard/experiments/{name}", ctx -> {
             if (!experiments.delete(name(ctx))) throw ApiError.notFound("no experiment named " + name(ctx));
             ctx.status(204);
         });
-        routes.post("/logging-dashboard/experiments/{name}/start", ctx -> ctx.json(json(conflicting(() ->
-                experiments.start(name(ctx)).orElseThrow(() -> ApiError.notFound("no experiment named " + name(ctx)))))));
-        routes.post("/logging-dashboard/experiments/{name}/stop", ctx -> ctx.json(json(
-                experiments.stop(name(ctx), reason(ctx)).orElseThrow(() -> ApiError.notFound("no experiment named " + name(ctx))))));
+        routes.post("/logging-dashboard/experiments/{name}/start", ctx -> {
+            Experiment e = conflicting(() -> experiments.start(name(ctx)).orElseThrow(() -> ApiError.notFound("no experiment named " + name(ctx))));
+            runtime.router().refresh();
+            ctx.json(json(e));
+        });
+        routes.post("/logging-dashboard/experiments/{name}/stop", ctx -> {
+            Experiment e = experiments.stop(name(ctx), reason(ctx)).orElseThrow(() -> ApiError.notFound("no experiment named " + name(ctx)));
+            runtime.router().refresh();
+            ctx.json(json(e));
+        });
     }
 
     void put(Context ctx) {
@@ -95,7 +115,10 @@ public final class ExperimentController {
         m.put("sample_per_arm", e.plan() == null ? null : e.plan().perArm()); // before it, no winner may be called
         m.put("start", e.start() == null ? null : e.start().toString());
         m.put("stopped_at", e.stoppedAt() == null ? null : e.stoppedAt().toString());
-        if (e.stoppedAt() != null) m.put("stop_reason", experiments.stopReason(e.name()).orElse(null));
+        if (e.stoppedAt() != null) {
+            m.put("stop_reason", experiments.stopReason(e.name()).orElse(null));
+            m.put("stopped_by", experiments.stoppedBy(e.name()).orElse(null));
+        }
         return m;
     }
 }

@@ -1,6 +1,7 @@
 package dev.chatlog.server.experiments;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.chatlog.server.ChatlogServer;
@@ -46,7 +47,10 @@ class ExperimentRoutesTest {
         assertEquals("running", started.get("status").asText());
         assertEquals(409, http.put("/logging-dashboard/experiments/model-swap", SWAP).status(), "its units would change arms");
         JsonNode list = http.get("/logging-dashboard/experiments").json().get("experiments");
-        assertEquals("running", list.get(0).get("status").asText());
+        JsonNode swap = null;
+        for (JsonNode e : list) if (e.get("name").asText().equals("model-swap")) swap = e;
+        assertEquals("running", swap.get("status").asText());
+        assertEquals(false, swap.at("/verdict/decided").asBoolean(), "no turn yet: " + swap);
 
         assertEquals("reason", http.post("/logging-dashboard/experiments/model-swap/stop", "{\"reason\": 5}").json().get("field").asText());
         JsonNode stopped = http.post("/logging-dashboard/experiments/model-swap/stop", "{\"reason\": \"the big arm costs 4x\"}").json();
@@ -83,6 +87,52 @@ class ExperimentRoutesTest {
         }
         assertEquals("name", http.put("/logging-dashboard/experiments/a%20b", SWAP).json().get("field").asText());
         assertEquals(404, http.post("/logging-dashboard/experiments/none-such/start", "{}").status());
-        assertEquals(0, http.get("/logging-dashboard/experiments").json().get("experiments").size(), "no bad definition was stored");
+        assertEquals(404, http.get("/logging-dashboard/experiments/bad-one").status(), "no bad definition was stored");
+    }
+
+    @Test
+    void should_run_the_demo_experiment_end_to_end_and_read_it_per_arm() throws Exception {
+        int conversations = 40;
+        for (int i = 0; i < conversations; i++) {
+            Http.Response r = http.post("/chat-chat/", "{\"input\": \"Show me the 5 most recent orders\"}");
+            assertEquals(200, r.status(), r.raw());
+            if (i % 4 == 0) { // a second turn stays in the conversation's arm
+                String conv = r.json().get("conversation_id").asText();
+                assertEquals(200, http.post("/chat-chat/", "{\"input\": \"and the top 3 customers?\", \"conversation_id\": \"" + conv + "\"}").status());
+            }
+        }
+        JsonNode analysis = null;
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (System.nanoTime() < deadline) { // turns are written by the logger's own thread
+            analysis = http.get("/logging-dashboard/experiments/demo-model").json().get("analysis");
+            if (analysis.at("/arms/0/turns").asLong() + analysis.at("/arms/1/turns").asLong() >= conversations + conversations / 4) break;
+            Thread.sleep(200);
+        }
+        assertEquals("sequential", analysis.get("mode").asText());
+        assertEquals("control", analysis.at("/arms/0/variant").asText());
+        assertEquals("mini", analysis.at("/arms/1/variant").asText());
+        long units = analysis.at("/arms/0/units").asLong() + analysis.at("/arms/1/units").asLong();
+        assertEquals(conversations, units, "one unit per conversation: " + analysis.get("arms"));
+        assertEquals(conversations + conversations / 4, analysis.at("/arms/0/turns").asLong() + analysis.at("/arms/1/turns").asLong());
+        assertTrue(analysis.at("/arms/0/units").asLong() > 5 && analysis.at("/arms/1/units").asLong() > 5, analysis.get("arms").toString());
+        double controlCost = analysis.at("/arms/0/metrics/cost_per_turn/value").asDouble();
+        double miniCost = analysis.at("/arms/1/metrics/cost_per_turn/value").asDouble();
+        assertTrue(miniCost > 0 && miniCost < controlCost / 2, "the mini model is priced at a third: " + miniCost + " vs " + controlCost);
+        JsonNode cost = null;
+        for (JsonNode t : analysis.get("tests")) if (t.get("metric").asText().equals("cost_per_turn")) cost = t;
+        assertEquals("primary", cost.get("role").asText());
+        assertEquals("worse", cost.get("direction").asText().equals("better") ? "worse" : "better", "cheaper is better: " + cost);
+        assertTrue(analysis.at("/sample_ratio/p_value").isNumber(), analysis.get("sample_ratio").toString());
+        assertTrue(analysis.at("/verdict/reason").asText().length() > 10, analysis.get("verdict").toString());
+
+        // the arm is a dimension like any other: a filter on the read routes and a breakdown of the overview
+        JsonNode calls = http.get("/logging-dashboard/llm-calls/analysis?hours=1&arm=demo-model/mini").json();
+        java.util.Set<String> models = new java.util.TreeSet<>();
+        for (JsonNode g : calls.get("by_model_and_function")) models.add(g.get("model").asText());
+        assertTrue(models.contains("chatlog-demo-mini") && !models.contains("chatlog-demo"), "the mini arm's chat calls went to the mini model: " + models);
+        JsonNode overview = http.get("/logging-dashboard/overview?hours=1").json();
+        Map<String, Long> byArm = new java.util.HashMap<>();
+        for (JsonNode g : overview.get("by_arm")) byArm.put(g.get("arm").asText(), g.get("llm_calls").asLong());
+        assertTrue(byArm.getOrDefault("demo-model/mini", 0L) > 0 && byArm.getOrDefault("demo-model/control", 0L) > 0, byArm.toString());
     }
 }

@@ -58,12 +58,13 @@ class HostileCorpusTest {
             "/logging-dashboard/stats/realtime", "/logging-dashboard/export/llm-calls", "/logging-dashboard/export/messages",
             "/logging-dashboard/prices", "/logging-dashboard/stages", "/logging-dashboard/caches", "/logging-dashboard/score-definitions",
             "/logging-dashboard/scores", "/logging-dashboard/compare", "/logging-dashboard/scores/agreement", "/logging-dashboard/trends",
-            "/logging-dashboard/bands", "/logging-dashboard/warnings", "/logging-dashboard/judge", "/logging-dashboard/experiments");
+            "/logging-dashboard/bands", "/logging-dashboard/warnings", "/logging-dashboard/judge", "/logging-dashboard/experiments",
+            "/logging-dashboard/experiments/demo-model");
 
     static final List<String> PARAMS = List.of("hours", "window", "from", "to", "date", "group_by", "model", "agent", "function",
             "function_name", "chat_mode", "user", "success", "slow_ms", "minutes", "format", "conversation_id", "limit", "provider",
             "input_tokens", "output_tokens", "cached_input_tokens", "cache_write_tokens", "at", "name", "a", "b", "measure", "days", "kind",
-            "latency_ms", "tokens", "steps", "message_id", "call_id");
+            "latency_ms", "tokens", "steps", "message_id", "call_id", "arm");
 
     /** What an answer must not show unless the request itself carried it: traces, classes, SQL state, paths. */
     private static final Pattern INTERNAL = Pattern.compile(
