@@ -62,7 +62,7 @@ class FrontEndsAgreeTest {
     private static void spend(String schema) {
         try (dev.chatlog.budgets.Budgets budgets = new dev.chatlog.budgets.Budgets(jdbi(schema), dev.chatlog.budgets.BudgetSettings.defaults()
                 .withDefinitions(dev.chatlog.budgets.BudgetParser.parseAll(json(BUDGETS), "test")))) {
-            var subject = new dev.chatlog.core.budget.BudgetSubject("u", "c-budget", null, null, "gpt-4o-mini", java.util.Set.of());
+            var subject = new dev.chatlog.core.budget.BudgetSubject("u", "c-budget", null, null, "gpt-4o-mini", java.util.Set.of(), null);
             budgets.gate().reserve(subject, new java.math.BigDecimal("2.2")).settle(new java.math.BigDecimal("2.1"));
         }
     }
