@@ -112,4 +112,38 @@ class SchemaTest {
             assertEquals(List.of(), new ConsistencyCheck(db.jdbi()).mismatches());
         }
     }
+
+    @Test
+    void should_backfill_the_arm_rollup_of_rows_stored_before_arms_exactly() throws Exception {
+        try (Database db = Database.open(TestDatabase.freshSchema(), 2)) {
+            java.time.Instant t0 = java.time.Instant.parse("2026-10-01T22:00:00Z");
+            List<dev.chatlog.core.LlmCall> calls = new java.util.ArrayList<>();
+            List<dev.chatlog.core.ConversationMessage> messages = new java.util.ArrayList<>();
+            for (int i = 0; i < 120; i++) {
+                calls.add(dev.chatlog.core.LlmCall.builder().conversationId("c" + i / 4).messageId("m" + i / 2).model("m1").inputTokens(100 + i)
+                        .outputTokens(10).costEstimate(new java.math.BigDecimal(i + 1).movePointLeft(6)).priced(true)
+                        .startedAt(t0.plusSeconds(i * 211L)).durationMs(100 + i * 7).success(i % 9 != 0).build());
+                if (i % 2 == 0) messages.add(dev.chatlog.core.ConversationMessage.builder().conversationId("c" + i / 4).messageId("m" + i / 2)
+                        .timestamp(t0.plusSeconds(i * 211L)).responseTimeMs(300 + i).success(i % 7 != 0).build());
+            }
+            new JdbcChatLogStore(db.jdbi()).write(new dev.chatlog.core.Batch(calls, messages));
+            String rows = "SELECT CONCAT_WS(' ', granularity, bucket_start, dim_value, messages, failed_messages, message_duration_ms, llm_calls, "
+                    + "cost, lat_05, max_duration_ms, max_cost) FROM chatbot_usage_rollup WHERE dimension = 'arm' ORDER BY 1";
+            List<String> written = db.jdbi().withHandle(h -> h.createQuery(rows).mapTo(String.class).list());
+            assertTrue(written.size() > 5, "arm rows written: " + written.size());
+            String v25;
+            try (java.io.InputStream in = getClass().getResourceAsStream("/db/chatlog/migration/V25__experiment_arms.sql")) {
+                v25 = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            }
+            db.jdbi().useHandle(h -> { // the migration's backfill, run on rows in no arm with the rows the writer made removed
+                h.execute("DELETE FROM chatbot_usage_rollup WHERE dimension = 'arm'");
+                for (String statement : v25.split(";\\s*\\n")) {
+                    String sql = statement.lines().filter(l -> !l.startsWith("--")).collect(java.util.stream.Collectors.joining("\n")).trim();
+                    if (!sql.isEmpty() && !sql.startsWith("ALTER")) h.execute(sql);
+                }
+            });
+            assertEquals(written, db.jdbi().withHandle(h -> h.createQuery(rows).mapTo(String.class).list()));
+            assertEquals(List.of(), new ConsistencyCheck(db.jdbi()).mismatches());
+        }
+    }
 }

@@ -40,7 +40,7 @@ public final class RollupRemoval {
         }
         for (ConversationMessage m : messages) {
             for (Dimension d : RollupWriter.MESSAGE_DIMENSIONS) {
-                String value = d == Dimension.ALL ? "" : d == Dimension.USER ? RollupWriter.nz(m.userId()) : RollupWriter.nz(m.chatMode());
+                String value = RollupWriter.messageKey(d, m);
                 for (Sums s : RollupWriter.targets(rows, m.timestamp(), d, value)) {
                     s.add(Measure.MESSAGES, 1).add(Measure.FAILED_MESSAGES, m.success() ? 0 : 1)
                             .add(Measure.MESSAGE_DURATION_MS, Sums.stored(m.responseTimeMs()));

@@ -84,12 +84,7 @@ public final class RollupWriter {
         }
         for (ConversationMessage m : messages) {
             for (Dimension d : MESSAGE_DIMENSIONS) {
-                String value = switch (d) {
-                    case USER -> nz(m.userId());
-                    case CHAT_MODE -> nz(m.chatMode());
-                    case ARM -> nz(m.arm());
-                    default -> "";
-                };
+                String value = messageKey(d, m);
                 for (Sums s : targets(rows, m.timestamp(), d, value)) {
                     s.add(Measure.MESSAGES, 1).add(Measure.FAILED_MESSAGES, m.success() ? 0 : 1)
                             .add(Measure.MESSAGE_DURATION_MS, Sums.stored(m.responseTimeMs()));
@@ -97,6 +92,17 @@ public final class RollupWriter {
             }
         }
         upsert(h, rows);
+    }
+
+    /** A message's value in one of the {@link #MESSAGE_DIMENSIONS} (what a writer adds it under and an erasure takes it from). */
+    static String messageKey(Dimension d, ConversationMessage m) {
+        return switch (d) {
+            case USER -> nz(m.userId());
+            case CHAT_MODE -> nz(m.chatMode());
+            case ARM -> nz(m.arm());
+            case ALL -> "";
+            default -> throw new IllegalArgumentException(d + " is not a message dimension");
+        };
     }
 
     /**

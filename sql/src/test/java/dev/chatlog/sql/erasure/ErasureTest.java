@@ -43,8 +43,18 @@ class ErasureTest {
         db.close();
     }
 
-    /** A turn of {@code user} in {@code conv}: an agent, two model calls (one streamed, one failed, one unpriced), a tool. */
+    /**
+     * A turn of {@code user} in {@code conv}: an agent, two model calls (one streamed, one failed, one unpriced), a tool; the
+     * turns m1, m3 and m5 in the experiment arm exp/b, the others in none.
+     */
     private static Batch turn(String conv, String user, String message, Instant at, String intent) {
+        String arm = List.of("m1", "m3", "m5").contains(message) ? "exp/b" : null;
+        Batch b = rawTurn(conv, user, message, at, intent);
+        return new Batch(b.calls().stream().map(c -> c.toBuilder().arm(arm).build()).toList(),
+                b.messages().stream().map(m -> m.toBuilder().arm(arm).build()).toList());
+    }
+
+    private static Batch rawTurn(String conv, String user, String message, Instant at, String intent) {
         LlmCall agent = LlmCall.builder().callId(message + "-a").conversationId(conv).messageId(message).userId(user)
                 .callType(CallType.AGENT).agent("Desk").startedAt(at).durationMs(900).build();
         return new Batch(List.of(agent,
