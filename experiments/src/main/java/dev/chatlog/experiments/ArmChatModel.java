@@ -18,8 +18,9 @@ import java.util.Set;
 
 /**
  * A {@link ChatModel} that sends each request to the model of the arm its turn is in: the arm of this experiment in
- * {@link ChatContext#current()} (set by {@link ExperimentRouter#enter} or {@code MessageTurn.arm}), else — with a router
- * — the arm the turn's conversation is assigned (that call then carries the arm), else the control. A variant with a
+ * {@link ChatContext#current()} (set by {@link ExperimentRouter#enter} or {@code MessageTurn.arm}), else — with a router,
+ * for a turn in no arm yet — the arm the turn's conversation is assigned ({@link ChatContext#claimArm}: the turn's message
+ * and later calls carry it too; a call outside any turn carries it alone), else the control. A variant with a
  * model of its own is sent there; a variant without one is sent to the control's model with the variant's
  * {@link Variant#model() model name} on the request, when it names one. Usable wherever a {@code ChatModel} is, AI
  * Services included; the delegates keep their own listeners, so each call is captured once, by the model that made it.
@@ -85,12 +86,16 @@ public final class ArmChatModel implements ChatModel {
     private ChatResponse route(ChatRequest request, ChatRequestOptions options) {
         Optional<String> in = currentVariant();
         ChatContext.Scope scope = null;
-        if (in.isEmpty() && router != null) {
-            ChatContext ctx = ChatContext.current();
+        ChatContext ctx = ChatContext.current();
+        if (in.isEmpty() && router != null && ctx.arm() == null) { // a turn in another experiment's arm stays on this one's control
             Optional<Variant> v = router.assign(experiment, ctx.conversationId());
             if (v.isPresent()) {
-                scope = ctx.withArm(experiment, v.get().name()).makeCurrent(); // this call carries its arm
-                in = Optional.of(v.get().name());
+                if (ctx.messageId() != null) {
+                    ctx.claimArm(experiment, v.get().name()); // the whole turn: its message and its later calls carry the arm
+                } else {
+                    scope = ctx.withArm(experiment, v.get().name()).makeCurrent(); // no turn: this call carries its arm
+                }
+                in = currentVariant().or(() -> Optional.of(v.get().name()));
             }
         }
         try {

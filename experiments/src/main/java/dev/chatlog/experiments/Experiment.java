@@ -30,7 +30,9 @@ public record Experiment(String name, String salt, List<Variant> variants, Strin
         Set<String> names = new HashSet<>();
         int total = 0;
         for (Variant v : variants) {
-            if (!names.add(v.name())) throw new IllegalArgumentException("two variants are named " + v.name());
+            if (!names.add(v.name().toLowerCase(java.util.Locale.ROOT))) {
+                throw new IllegalArgumentException("two variants are named " + v.name() + " (names that differ in case only are one name)");
+            }
             total += v.basisPoints();
         }
         if (total != 10_000) throw new IllegalArgumentException("the variants' shares add up to " + BigDecimal.valueOf(total, 2) + "%, not 100%");

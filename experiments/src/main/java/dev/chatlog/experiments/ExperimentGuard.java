@@ -46,14 +46,18 @@ public final class ExperimentGuard {
             List<BudgetStatus> states = budgets.get();
             for (Experiment e : store.list()) {
                 if (!e.running(clock.instant())) continue;
-                Stop s = spent(e, states);
-                if (s == null) {
-                    Analysis.Verdict v = analyses.of(e).verdict();
-                    if (v.stop()) s = new Stop(e.name(), Experiments.StoppedBy.GUARDRAIL, v.stopReason());
-                }
-                if (s != null && store.stop(e.name(), s.reason(), s.by()).map(x -> x.stoppedAt() != null).orElse(false)) {
-                    LOG.warn("chatlog: experiment {} stopped, its traffic back on the control: {}", e.name(), s.reason());
-                    stops.add(s);
+                try { // one experiment's failure does not keep the others unchecked
+                    Stop s = spent(e, states);
+                    if (s == null) {
+                        Analysis.Verdict v = analyses.of(e).verdict();
+                        if (v.stop()) s = new Stop(e.name(), Experiments.StoppedBy.GUARDRAIL, v.stopReason());
+                    }
+                    if (s != null && store.stop(e.name(), s.reason(), s.by()).map(x -> x.stoppedAt() != null).orElse(false)) {
+                        LOG.warn("chatlog: experiment {} stopped, its traffic back on the control: {}", e.name(), s.reason());
+                        stops.add(s);
+                    }
+                } catch (RuntimeException x) {
+                    LOG.warn("chatlog: experiment {} could not be checked ({}); trying again at the next check", e.name(), x.toString());
                 }
             }
         } catch (RuntimeException x) {

@@ -44,7 +44,7 @@ public final class ExperimentRouter implements AutoCloseable {
     }
 
     /** Reads the experiments again now (after a start or stop made here); keeps the last ones read when the store fails. */
-    public void refresh() {
+    public synchronized void refresh() { // one read at a time: an older read cannot overwrite a newer one
         try {
             known = store.list().stream().collect(Collectors.toUnmodifiableMap(Experiment::name, Function.identity()));
             warned = false;
@@ -65,16 +65,22 @@ public final class ExperimentRouter implements AutoCloseable {
      */
     public Optional<Variant> assign(String experiment, String unit) {
         Experiment e = known.get(experiment);
-        if (e == null || unit == null || unit.isEmpty() || !e.running(clock.instant())) return Optional.empty();
-        return Optional.of(Assignment.variantFor(e, unit, clock.instant()));
+        java.time.Instant now = clock.instant(); // once: the end cannot fall between the check and the assignment
+        if (e == null || unit == null || unit.isEmpty() || !e.running(now)) return Optional.empty();
+        return Optional.of(Assignment.variantFor(e, unit, now));
     }
 
     /**
      * Puts the turn in its arm of {@code experiment} by {@code unit} ({@link MessageTurn#arm}): its message and every
      * call made in it from now on carry {@code <experiment>/<variant>}. Answers the arm to run: the assigned one while
-     * the experiment runs, else the control (the turn is then in no arm); empty when no experiment has that name.
+     * the experiment runs, else the control (the turn is then in no arm); empty when no experiment has that name. A turn
+     * is in one experiment: a turn already in another's arm stays there, and gets this one's control. The analysis
+     * counts conversations as units: pass the conversation id (a user id keeps a user's conversations together, which
+     * the analysis does not know, and its intervals are then too narrow).
      */
     public Optional<Variant> enter(MessageTurn turn, String experiment, String unit) {
+        String already = turn.context().arm();
+        if (already != null && !already.startsWith(experiment + '/')) return experiment(experiment).map(Experiment::control);
         Optional<Variant> arm = assign(experiment, unit);
         if (arm.isPresent()) {
             turn.arm(experiment, arm.get().name());

@@ -38,6 +38,10 @@ public final class Experiments {
         String definition = ExperimentJson.json(e).toString();
         return jdbi.withHandle(h -> {
             java.time.LocalDateTime now = Utc.time(clock.instant());
+            h.createQuery("SELECT name FROM chatbot_experiments WHERE LOWER(name) = LOWER(:n) AND name <> :n").bind("n", e.name())
+                    .mapTo(String.class).findFirst().ifPresent(other -> {
+                        throw new Conflict("experiment " + other + " differs from " + e.name() + " in case only: their arms would mix in the rollups");
+                    });
             if (h.createUpdate("INSERT IGNORE INTO chatbot_experiments (name, definition, updated_at) VALUES (:n, :d, :at)")
                     .bind("n", e.name()).bind("d", definition).bind("at", now).execute() == 1) {
                 return true;

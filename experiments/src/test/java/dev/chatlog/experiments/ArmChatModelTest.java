@@ -195,4 +195,28 @@ class ArmChatModelTest {
             gate.close();
         }
     }
+
+    @Test
+    void should_put_the_whole_turn_in_the_arm_it_routes_to_when_the_application_did_not() {
+        ChatModel routed = ArmChatModel.builder("checkout-model").router(router).control(openAi("shop-model"))
+                .variant("big", openAi("shop-big")).build();
+        Assistant assistant = AiServices.create(Assistant.class, routed);
+        for (int c = 0; c < 12; c++) {
+            try (MessageTurn t = logger.beginMessage("implicit-" + c, "How much is the kettle?")) {
+                t.output(assistant.answer("How much is the kettle?"), null); // no router.enter: the model assigns the turn
+                assistant.answer("And the toaster?"); // a second call of the same turn
+            }
+        }
+        assertTrue(logger.flush(Duration.ofSeconds(30)));
+        List<Map<String, Object>> rows = db.jdbi().withHandle(h -> h.createQuery("""
+                SELECT m.conversation_id, m.arm AS message_arm, c.arm AS call_arm FROM chatbot_conversation_messages m
+                JOIN chatbot_llm_calls c ON c.message_id = m.message_id WHERE m.conversation_id LIKE 'implicit-%'""").mapToMap().list());
+        assertEquals(24, rows.size());
+        Experiment e = router.experiment("checkout-model").orElseThrow();
+        for (Map<String, Object> r : rows) {
+            String expected = "checkout-model/" + Assignment.variantFor(e, (String) r.get("conversation_id"), java.time.Instant.now()).name();
+            assertEquals(expected, r.get("message_arm"), "the message carries the arm its model routed to: " + r);
+            assertEquals(expected, r.get("call_arm"), r.toString());
+        }
+    }
 }

@@ -33,7 +33,7 @@ public final class ChatContext {
         }
     }
     /** Calls made outside any context: stored without conversation or message. */
-    public static final ChatContext EMPTY = new ChatContext(null, null, null, null, null, null, null, Set.of(), new AtomicInteger(), null, false, null);
+    public static final ChatContext EMPTY = new ChatContext(null, null, null, null, null, null, null, Set.of(), new AtomicInteger(), null, false, null, new java.util.concurrent.atomic.AtomicReference<>());
 
     private final String conversationId;
     private final String messageId;
@@ -47,10 +47,11 @@ public final class ChatContext {
     private final TraceParent trace;
     private final boolean evaluation;
     private final String arm;
+    private final java.util.concurrent.atomic.AtomicReference<String> turnArm; // shared by every context of one message, like sequence
 
     private ChatContext(String conversationId, String messageId, String userId, String chatMode,
                         String agent, String functionName, String parentCallId, Set<String> tags, AtomicInteger sequence,
-                        TraceParent trace, boolean evaluation, String arm) {
+                        TraceParent trace, boolean evaluation, String arm, java.util.concurrent.atomic.AtomicReference<String> turnArm) {
         this.conversationId = conversationId;
         this.messageId = messageId;
         this.userId = userId;
@@ -63,11 +64,12 @@ public final class ChatContext {
         this.trace = trace;
         this.evaluation = evaluation;
         this.arm = arm;
+        this.turnArm = turnArm;
     }
 
     /** A context for one message of a conversation, with its own call sequence. */
     public static ChatContext forMessage(String conversationId, String messageId) {
-        return new ChatContext(conversationId, messageId, null, null, null, null, null, Set.of(), new AtomicInteger(), null, false, null);
+        return new ChatContext(conversationId, messageId, null, null, null, null, null, Set.of(), new AtomicInteger(), null, false, null, new java.util.concurrent.atomic.AtomicReference<>());
     }
 
     public static ChatContext current() {
@@ -110,14 +112,25 @@ public final class ChatContext {
 
     /** This context for an evaluator's calls: a chat call made in it is an {@link CallType#EVALUATION} row. */
     public ChatContext asEvaluation() {
-        return new ChatContext(conversationId, messageId, userId, chatMode, agent, functionName, parentCallId, tags, sequence, trace, true, arm);
+        return new ChatContext(conversationId, messageId, userId, chatMode, agent, functionName, parentCallId, tags, sequence, trace, true, arm, turnArm);
     }
 
     /**
      * The experiment arm this turn runs in, {@code <experiment>/<variant>} ({@code checkout-model/cheap}), or null: stored
      * on every row of the turn, so every breakdown, filter, export and budget can be per arm.
      */
-    public String arm() { return arm; }
+    public String arm() { return arm != null ? arm : turnArm.get(); }
+
+    /**
+     * Puts this context's turn in an arm from below the turn — a routing model that assigned the turn by its conversation
+     * ({@code ArmChatModel}) — unless it is in one already: every context of the turn, and its message when it closes,
+     * then carry it. Answers the turn's arm (the one it was already in, if any); null outside a turn.
+     */
+    public String claimArm(String experiment, String variant) {
+        if (messageId == null) return null;
+        turnArm.compareAndSet(null, arm(experiment, variant));
+        return arm();
+    }
 
     /**
      * This context in an experiment's arm ({@link #arm()}): names of 1 to 64 letters, digits and {@code . _ : -}, as
@@ -125,7 +138,7 @@ public final class ChatContext {
      */
     public ChatContext withArm(String experiment, String variant) {
         return new ChatContext(conversationId, messageId, userId, chatMode, agent, functionName, parentCallId, tags, sequence,
-                trace, evaluation, arm(experiment, variant));
+                trace, evaluation, arm(experiment, variant), turnArm);
     }
 
     /** {@code <experiment>/<variant>}, both checked: what {@link #arm()} holds. */
@@ -149,12 +162,12 @@ public final class ChatContext {
     public ChatContext withFunction(String v) { return copy(conversationId, messageId, userId, chatMode, agent, v, parentCallId); }
     public ChatContext withParent(String v) {
         return new ChatContext(conversationId, messageId, userId, chatMode, agent, functionName, v, tags, sequence,
-                trace == null || v == null ? trace : trace.under(v), evaluation, arm);
+                trace == null || v == null ? trace : trace.under(v), evaluation, arm, turnArm);
     }
 
     /** This context in a trace: calls made in it are spans under {@code t}'s span. */
     public ChatContext withTrace(TraceParent t) {
-        return new ChatContext(conversationId, messageId, userId, chatMode, agent, functionName, parentCallId, tags, sequence, t, evaluation, arm);
+        return new ChatContext(conversationId, messageId, userId, chatMode, agent, functionName, parentCallId, tags, sequence, t, evaluation, arm, turnArm);
     }
 
     /** This context with one more tag ({@code team:payments}, {@code tenant:acme}): a tag budget covers calls carrying its tag. */
@@ -163,11 +176,11 @@ public final class ChatContext {
         Set<String> more = new LinkedHashSet<>(tags);
         more.add(tag);
         return new ChatContext(conversationId, messageId, userId, chatMode, agent, functionName, parentCallId,
-                java.util.Collections.unmodifiableSet(more), sequence, trace, evaluation, arm);
+                java.util.Collections.unmodifiableSet(more), sequence, trace, evaluation, arm, turnArm);
     }
 
     private ChatContext copy(String conv, String msg, String user, String mode, String ag, String fn, String parent) {
-        return new ChatContext(conv, msg, user, mode, ag, fn, parent, tags, sequence, trace, evaluation, arm);
+        return new ChatContext(conv, msg, user, mode, ag, fn, parent, tags, sequence, trace, evaluation, arm, turnArm);
     }
 
     /** Makes this the current context of the calling thread until the scope is closed. */

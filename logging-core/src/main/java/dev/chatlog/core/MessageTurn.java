@@ -138,6 +138,7 @@ public final class MessageTurn implements AutoCloseable {
         scope.close();
         span.close();
         double ms = (System.nanoTime() - startNanos) / 1e6;
+        if (context.arm() != null) message.arm(context.arm()); // set here, or claimed below the turn by a routing model
         logger.logMessage(message.sqlQueries(queries)
                 .debugInfo(debug).responseTimeMs(ms).build());
     }

@@ -10,7 +10,8 @@ import org.jdbi.v3.core.Jdbi;
 
 /**
  * Experiments analysed from the log: the turns of their arms since they started (a minute's grace before the start,
- * for the clocks of other instances), through {@link ArmReader} and {@link Analysis}.
+ * for the clocks of other instances) — up to the planned sample for an experiment with a plan ({@link ArmReader#until})
+ * — through {@link ArmReader} and {@link Analysis}.
  */
 public final class Analyses {
     private static final Duration GRACE = Duration.ofMinutes(1);
@@ -29,6 +30,7 @@ public final class Analyses {
         metrics.addAll(e.guardrails());
         Instant now = clock.instant();
         Instant from = e.start() == null ? now : e.start().minus(GRACE);
-        return Analysis.of(e, reader.read(e, metrics, from, now.plus(GRACE)), reader::booleanScore);
+        Instant to = reader.until(e, from, now.plus(GRACE));
+        return Analysis.of(e, reader.read(e, metrics, from, to), reader::booleanScore);
     }
 }

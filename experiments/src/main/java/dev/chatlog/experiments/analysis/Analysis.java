@@ -25,8 +25,13 @@ import org.apache.commons.statistics.distribution.NormalDistribution;
  * experiment, the sample-ratio check, and the verdict.
  *
  * <p>How peeking is handled: without a {@link Plan} the primary metric is read by an always-valid (sequential) test, so
- * it may be read every minute; with a plan it is read by the fixed-horizon test, and no winner is called before every
- * arm has the plan's units. Guardrails are always read sequentially: they are watched all the time, and stop an arm.
+ * it may be read every minute; with a plan it is read by the fixed-horizon test, no winner is called before every arm
+ * has the plan's units, and from then on the reading is the one at that sample ({@link Analyses} reads the turns up to
+ * the moment it was reached), so reading again later is not a second test. Guardrails are always read sequentially:
+ * they are watched all the time, and stop an arm.
+ *
+ * <p>No silent $0: a cost metric is not tested while an arm has turns with unpriced calls (their cost is unknown, not
+ * zero); the test says so and cannot be significant.
  */
 public final class Analysis {
     public static final double ALPHA = 0.05;
@@ -72,13 +77,15 @@ public final class Analysis {
         boolean fixed = plan != null;
         List<Arm> arms = data.stream().map(a -> arm(a, kinds)).toList();
         ArmData control = data.get(0);
-        long fewest = data.stream().mapToLong(ArmData::units).min().orElse(0);
+        long fewest = data.stream().filter(a -> a.variant().percent().signum() > 0).mapToLong(ArmData::units).min().orElse(0);
         boolean horizon = fixed && fewest >= plan.perArm();
         List<Test> raw = new ArrayList<>();
         for (ArmData a : data.subList(1, data.size())) {
             for (String m : metrics) {
                 boolean primary = m.equals(e.primaryMetric());
-                raw.add(test(a, control, kinds.get(m), primary ? "primary" : "guardrail", primary && fixed, primary && plan != null ? plan.effect() : null));
+                Test t = test(a, control, kinds.get(m), primary ? "primary" : "guardrail", primary && fixed);
+                if (COST.contains(m) && (a.unpricedTurns() > 0 || control.unpricedTurns() > 0)) t = unpriced(t, a, control);
+                raw.add(t);
             }
         }
         double[] adjusted = Holm.adjust(raw.stream().mapToDouble(Test::pValue).toArray());
@@ -94,6 +101,17 @@ public final class Analysis {
         Srm srm = srm(e, data);
         return new Result(fixed ? "fixed_horizon" : "sequential", ALPHA, fixed ? plan.perArm() : null, arms, srm, tests,
                 verdict(e, tests, srm, fixed, horizon, fewest));
+    }
+
+    private static final java.util.Set<String> COST = java.util.Set.of("cost_per_turn", "cost_per_successful_turn");
+
+    /** A cost test not made: some turns' cost is unknown. */
+    private static Test unpriced(Test t, ArmData a, ArmData control) {
+        return new Test(t.variant(), t.metric(), t.role(), t.higherIsBetter(), t.control(), t.value(), null, null, null, t.test(), 1, 1, false,
+                "none", "not tested: " + (a.unpricedTurns() > 0 ? a.unpricedTurns() + " turn(s) of " + a.variant().name() : "")
+                        + (a.unpricedTurns() > 0 && control.unpricedTurns() > 0 ? " and " : "")
+                        + (control.unpricedTurns() > 0 ? control.unpricedTurns() + " turn(s) of " + control.variant().name() : "")
+                        + " have unpriced calls: their cost is unknown, not $0 (add the model's price)");
     }
 
     private static List<String> concat(String first, List<String> rest) {
@@ -126,7 +144,7 @@ public final class Analysis {
         return m.kind() == Metric.Kind.LOG_MEAN ? Math.exp(r) : r;
     }
 
-    static Test test(ArmData arm, ArmData control, Metric m, String role, boolean fixed, Double plannedEffect) {
+    static Test test(ArmData arm, ArmData control, Metric m, String role, boolean fixed) {
         UnitSums a = arm.metrics().getOrDefault(m.name(), UnitSums.EMPTY), c = control.metrics().getOrDefault(m.name(), UnitSums.EMPTY);
         String variant = arm.variant().name();
         if (a.units() < 2 || c.units() < 2 || a.n() == 0 || c.n() == 0) {
@@ -156,8 +174,9 @@ public final class Analysis {
                 name = "delta_z";
             }
         } else {
-            double tau = plannedEffect != null ? plannedEffect
-                    : m.kind() == Metric.Kind.RATE ? 0.05 : log ? 0.1 : 0.1 * Math.max(Math.abs(c.ratio()), Math.abs(a.ratio()));
+            // the mixture's scale, tau: the smallest difference worth finding — 5 points of a rate, 10% of a time, 10% of a
+            // mean (of the larger arm's: the one number read from the data, so the bound is valid as the means settle)
+            double tau = m.kind() == Metric.Kind.RATE ? 0.05 : log ? 0.1 : 0.1 * Math.max(Math.abs(c.ratio()), Math.abs(a.ratio()));
             if (!(tau > 0)) tau = 1e-12;
             Sequential seq = Sequential.forEffect(ALPHA, tau);
             p = seq.pValue(d, v);

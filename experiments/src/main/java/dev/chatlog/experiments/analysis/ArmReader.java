@@ -93,6 +93,29 @@ public final class ArmReader {
         });
     }
 
+    private static final String NTH_UNIT = """
+            SELECT arm, first_at FROM (
+                SELECT arm, first_at, ROW_NUMBER() OVER (PARTITION BY arm ORDER BY first_at, conversation_id) AS rn
+                FROM (SELECT arm, conversation_id, MIN(`timestamp`) AS first_at FROM chatbot_conversation_messages
+                      WHERE arm IN (<arms>) AND `timestamp` >= :from AND `timestamp` < :to GROUP BY arm, conversation_id) c) r
+            WHERE rn = :n""";
+
+    /**
+     * Where a planned experiment's reading stops: the instant just after every arm with a share reached the plan's units
+     * ({@code to} when it has not, or the experiment has no plan). Its fixed-horizon test is the one at that sample: data
+     * after it are not read, so a result read again later is not a second test.
+     */
+    public Instant until(Experiment e, Instant from, Instant to) {
+        if (e.plan() == null) return to;
+        List<String> live = e.variants().stream().filter(v -> v.percent().signum() > 0).map(v -> e.name() + '/' + v.name()).toList();
+        List<Instant> reached = jdbi.withHandle(h -> h.createQuery(NTH_UNIT).bindList("arms", live).bind("from", Utc.time(from))
+                .bind("to", Utc.time(to)).bind("n", e.plan().perArm())
+                .map((rs, ctx) -> Utc.instant(rs.getObject("first_at", java.time.LocalDateTime.class))).list());
+        if (reached.size() < live.size()) return to;
+        Instant horizon = reached.stream().max(Instant::compareTo).orElseThrow().plusMillis(1);
+        return horizon.isBefore(to) ? horizon : to;
+    }
+
     /** Whether the score of that name is defined as a boolean (a rate), from its definition. */
     public boolean booleanScore(String name) {
         return jdbi.withHandle(h -> h.createQuery("SELECT type FROM chatbot_score_definitions WHERE name = :n").bind("n", name)
