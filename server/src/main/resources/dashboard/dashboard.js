@@ -154,6 +154,7 @@
         api('/warnings', { hours: state.range, limit: 20 }).catch((e) => { if (e instanceof AuthError) throw e; return { messages: [], error: e.message }; }),
       ]);
       renderQuality(scores.scores || [], scores.error);
+      await refreshExperiments();
       renderWarnings(warnings.messages || [], warnings.error);
       renderStages(stages);
       renderCaches(caches);
@@ -495,6 +496,73 @@
       el('td', { class: 'num' }, r.stddev === null || r.stddev === undefined ? '–' : Number(r.stddev).toFixed(2)),
       el('td', {}, labels(r.labels)));
     fillTable('#quality', rows, rowOf, 5, null, error ? 'could not be read: ' + error : 'no scores in this range');
+  }
+
+  /** The experiments panel: each started experiment's arms, metrics with intervals, tests, sample-ratio check and verdict. */
+  async function refreshExperiments() {
+    let shown;
+    try {
+      const list = (await api('/experiments', {})).experiments || [];
+      const started = list.filter((e) => e.status !== 'draft').slice(0, 4);
+      shown = await Promise.all(started.map((e) => api('/experiments/' + encodeURIComponent(e.name), {})));
+    } catch (e) {
+      if (e instanceof AuthError) throw e;
+      $('#experiments').replaceChildren(el('p', { class: 'empty' }, 'could not be read: ' + e.message));
+      return;
+    }
+    renderExperiments(shown);
+  }
+
+  function fmtMetric(metric, v) {
+    if (v === null || v === undefined) return '–';
+    if (metric.startsWith('cost')) return fmtCost(v);
+    if (metric.endsWith('_ms')) return fmtMs(v);
+    if (metric === 'success_rate') return (100 * Number(v)).toFixed(1) + ' %';
+    return Number(v).toFixed(metric === 'tokens' ? 0 : 2);
+  }
+
+  function fmtInterval(metric, i) {
+    return i ? '[' + fmtMetric(metric, i[0]) + ', ' + fmtMetric(metric, i[1]) + ']' : '';
+  }
+
+  function renderExperiments(experiments) {
+    if (experiments.length === 0) {
+      $('#experiments').replaceChildren(el('p', { class: 'empty' }, 'no experiment started: define one with PUT /logging-dashboard/experiments/{name}'));
+      return;
+    }
+    $('#experiments').replaceChildren(...experiments.map((x) => {
+      const a = x.analysis;
+      const metrics = a.arms.length ? Object.keys(a.arms[0].metrics) : [];
+      const v = a.verdict;
+      const srm = a.sample_ratio;
+      const head = el('div', { class: 'experiment-head' },
+        el('strong', {}, x.name), ' ', el('span', { class: 'badge state-' + x.status }, x.status), ' ',
+        el('span', { class: 'badge' }, a.mode.replace('_', ' ')),
+        el('span', { class: 'badge ' + (srm.mismatch ? 'srm-bad' : 'srm-ok'), title: 'sample ratio: chi-square p = ' + (srm.p_value === null ? '–' : Number(srm.p_value).toPrecision(3)) },
+          srm.mismatch ? 'sample ratio mismatch' : 'sample ratio ok'));
+      const verdict = el('p', { class: 'verdict' + (v.decided ? ' decided' : ''), dataset: { winner: v.winner || '' } },
+        v.decided ? 'Winner: ' + v.winner + ' — ' : '', v.reason,
+        x.stop_reason ? el('span', { class: 'stop' }, ' Stopped' + (x.stopped_by ? ' by ' + x.stopped_by : '') + ': ' + x.stop_reason) : '');
+      const arms = el('table', { class: 'arms' },
+        el('thead', {}, el('tr', {}, el('th', {}, 'Arm'), el('th', { class: 'num' }, 'Share'), el('th', { class: 'num' }, 'Conversations'),
+          el('th', { class: 'num' }, 'Turns'), el('th', { class: 'num' }, 'Cost so far'), ...metrics.map((m) => el('th', { class: 'num' }, m)))),
+        el('tbody', {}, ...a.arms.map((r) => el('tr', { dataset: { arm: r.arm } },
+          el('td', {}, r.variant), el('td', { class: 'num' }, r.percent + ' %'), el('td', { class: 'num' }, fmtInt(r.units)),
+          el('td', { class: 'num' }, fmtInt(r.turns)), el('td', { class: 'num' }, fmtCost(r.cost) + (r.unpriced_turns ? ' +?' : '')),
+          ...metrics.map((m) => el('td', { class: 'num', title: r.metrics[m].note || '' },
+            fmtMetric(m, r.metrics[m].value), el('small', {}, ' ' + fmtInterval(m, r.metrics[m].interval))))))));
+      const tests = el('table', { class: 'tests' },
+        el('thead', {}, el('tr', {}, el('th', {}, 'Variant'), el('th', {}, 'Metric'), el('th', { class: 'num' }, 'Change'),
+          el('th', { class: 'num' }, 'Interval'), el('th', {}, 'Test'), el('th', { class: 'num' }, 'Adjusted p'), el('th', {}, 'Result'))),
+        el('tbody', {}, ...a.tests.map((t) => el('tr', { class: t.significant ? 'significant ' + t.direction : null, title: t.note || '' },
+          el('td', {}, t.variant), el('td', {}, t.metric + (t.role === 'primary' ? ' (primary)' : '')),
+          el('td', { class: 'num' }, t.relative === null ? '–' : (t.relative > 0 ? '+' : '') + (100 * t.relative).toFixed(1) + ' %'),
+          el('td', { class: 'num' }, t.interval ? '[' + t.interval.map((b) => Number(b).toPrecision(3)).join(', ') + ']' : '–'),
+          el('td', {}, t.test.replace('_', ' ')), el('td', { class: 'num' }, Number(t.adjusted_p_value).toPrecision(3)),
+          el('td', {}, t.significant ? t.direction : t.note && t.note.startsWith('held back') ? 'held back' : 'no difference')))));
+      return el('div', { class: 'experiment', dataset: { experiment: x.name } }, head, verdict,
+        el('div', { class: 'scroll' }, arms), el('div', { class: 'scroll' }, tests));
+    }));
   }
 
   function warningBadges(ws) {

@@ -413,6 +413,18 @@ class DashboardBrowserTest {
             }
             assertTrue(b.findElement(By.cssSelector("[data-fact='most_used_model']")).getText().startsWith("chatlog-demo"));
             screenshot(b, "demo-five-chats.png");
+            // the demo experiment's panel: both arms with their conversations, metrics with intervals, the tests and the verdict
+            WebElement experiment = b.findElement(By.cssSelector("#experiments [data-experiment='demo-model']"));
+            List<WebElement> arms = experiment.findElements(By.cssSelector("table.arms tbody tr"));
+            assertEquals(List.of("demo-model/control", "demo-model/mini"), arms.stream().map(r -> r.getDomAttribute("data-arm")).toList());
+            int units = 0;
+            for (WebElement r : arms) units += Integer.parseInt(r.findElements(By.tagName("td")).get(2).getText());
+            assertEquals(5, units, "one unit per conversation");
+            assertFalse(experiment.findElements(By.cssSelector("table.tests tbody tr")).isEmpty());
+            assertTrue(experiment.findElement(By.cssSelector(".verdict")).getText().length() > 10);
+            assertTrue(experiment.getText().contains("sample ratio"), experiment.getText());
+            js(b, "document.getElementById('experiments-card').scrollIntoView({block: 'start'});");
+            screenshot(b, "experiments.png");
         } finally {
             fresh.close();
         }
