@@ -41,6 +41,26 @@ class AssignmentTest {
         assertTrue(!srm.mismatch(), srm.toString());
     }
 
+    /** A child JVM's arms for 100,000 units, one line of variant names: what another instance of the application computes. */
+    public static void main(String[] args) {
+        Experiment e = experiment("model-swap", null, null, 50, 25, 25);
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 100_000; i++) sb.append(Assignment.variantFor(e, "conversation-" + i, NOW).name()).append(',');
+        System.out.println(sb);
+    }
+
+    @Test
+    void should_give_every_unit_the_same_arm_in_another_jvm() throws Exception {
+        Process child = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), AssignmentTest.class.getName()).redirectErrorStream(true).start();
+        String theirs = new String(child.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+        assertEquals(0, child.waitFor());
+        Experiment e = experiment("model-swap", null, null, 50, 25, 25);
+        StringBuilder ours = new StringBuilder();
+        for (int i = 0; i < 100_000; i++) ours.append(Assignment.variantFor(e, "conversation-" + i, NOW).name()).append(',');
+        assertEquals(ours.toString(), theirs, "the same 100,000 arms in two JVMs");
+    }
+
     @Test
     void should_split_two_experiments_independently_and_give_the_control_outside_the_run() {
         Experiment a = experiment("prompt-v2", null, null, 50, 50);
