@@ -5,11 +5,11 @@
 (function () {
   const API = '/logging-dashboard';
   const RANGES = ['1', '24', '168', '720', 'all'];
-  const FILTERS = ['model', 'agent', 'chat_mode'];
+  const FILTERS = ['model', 'agent', 'chat_mode', 'arm'];
   const TOKEN_KEY = 'chatlog.token';
 
   const state = {
-    range: '24', model: '', agent: '', chat_mode: '', interval: 15, paused: false, conversation: '',
+    range: '24', model: '', agent: '', chat_mode: '', arm: '', interval: 15, paused: false, conversation: '',
     token: sessionStorage.getItem(TOKEN_KEY) || '',
   };
   let timer = null;
@@ -18,7 +18,7 @@
   let lastOverview = null;
   let detailVersion = '';
   const charts = {};
-  const seenOptions = { model: new Set(), agent: new Set(), chat_mode: new Set() };
+  const seenOptions = { model: new Set(), agent: new Set(), chat_mode: new Set(), arm: new Set() };
 
   // ------------------------------------------------------------------ small helpers
 
@@ -134,7 +134,7 @@
   // ------------------------------------------------------------------ refresh
 
   function callParams() {
-    return { hours: state.range, model: state.model, agent: state.agent, chat_mode: state.chat_mode };
+    return { hours: state.range, model: state.model, agent: state.agent, chat_mode: state.chat_mode, arm: state.arm };
   }
 
   async function refresh() {
@@ -215,7 +215,7 @@
   // ------------------------------------------------------------------ renderers
 
   function renderFilters(overview) {
-    const lists = { model: overview.by_model, agent: overview.by_agent, chat_mode: overview.by_chat_mode };
+    const lists = { model: overview.by_model, agent: overview.by_agent, chat_mode: overview.by_chat_mode, arm: overview.by_arm };
     for (const f of FILTERS) {
       for (const row of lists[f] || []) if (row[f]) seenOptions[f].add(row[f]);
       if (state[f]) seenOptions[f].add(state[f]);
@@ -606,7 +606,7 @@
 
   function updateExportLinks(o) {
     for (const a of document.querySelectorAll('[data-export]')) {
-      const params = { format: a.dataset.format, from: o.from, to: o.to, model: state.model, agent: state.agent, chat_mode: state.chat_mode };
+      const params = { format: a.dataset.format, from: o.from, to: o.to, model: state.model, agent: state.agent, chat_mode: state.chat_mode, arm: state.arm };
       const u = url('/export/' + a.dataset.export, params);
       a.href = u.pathname + u.search;
       a.setAttribute('download', 'chatlog-' + a.dataset.export + '.' + a.dataset.format);

@@ -28,7 +28,7 @@ class AssignmentTest {
     void should_split_as_declared_and_keep_each_unit_in_its_arm() {
         Experiment e = experiment("model-swap", null, null, 50, 25, 25);
         long[] counts = new long[3];
-        int n = 90_000;
+        int n = 100_000;
         for (int i = 0; i < n; i++) {
             Variant v = Assignment.variantFor(e, "conversation-" + i, NOW);
             counts[e.variants().indexOf(v)]++;

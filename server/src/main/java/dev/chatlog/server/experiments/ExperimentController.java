@@ -73,7 +73,12 @@ public final class ExperimentController {
         } catch (InvalidDefinitionException bad) {
             throw ApiError.badRequest(bad.getMessage(), bad.field());
         }
-        boolean created = conflicting(() -> experiments.put(e));
+        boolean created;
+        try {
+            created = experiments.put(e);
+        } catch (Experiments.Conflict c) { // a started experiment's variants and split stay as its units were assigned
+            throw new ApiError(409, c.getMessage(), c.getMessage().contains("in case only") ? "name" : "variants");
+        }
         ctx.status(created ? 201 : 200).json(json(experiments.get(e.name()).orElseThrow()));
     }
 

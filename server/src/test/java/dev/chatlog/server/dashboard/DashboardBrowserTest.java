@@ -423,6 +423,8 @@ class DashboardBrowserTest {
             assertFalse(experiment.findElements(By.cssSelector("table.tests tbody tr")).isEmpty());
             assertTrue(experiment.findElement(By.cssSelector(".verdict")).getText().length() > 10);
             assertTrue(experiment.getText().contains("sample ratio"), experiment.getText());
+            List<String> armOptions = b.findElements(By.cssSelector("#f-arm option")).stream().map(o -> o.getDomAttribute("value")).toList();
+            assertTrue(armOptions.containsAll(List.of("", "demo-model/control", "demo-model/mini")), "the arm filter: " + armOptions);
             js(b, "document.getElementById('experiments-card').scrollIntoView({block: 'start'});");
             screenshot(b, "experiments.png");
         } finally {

@@ -45,7 +45,13 @@ class ExperimentRoutesTest {
 
         JsonNode started = http.post("/logging-dashboard/experiments/model-swap/start", "{}").json();
         assertEquals("running", started.get("status").asText());
-        assertEquals(409, http.put("/logging-dashboard/experiments/model-swap", SWAP).status(), "its units would change arms");
+        Http.Response changed = http.put("/logging-dashboard/experiments/model-swap", SWAP.replace("\"percent\": 50", "\"percent\": 40")
+                .replaceFirst("\"percent\": 40", "\"percent\": 60"));
+        assertEquals(409, changed.status(), "a running experiment's split changed: its units would change arms " + changed.raw());
+        assertEquals("variants", changed.json().get("field").asText());
+        Http.Response cased = http.put("/logging-dashboard/experiments/Model-Swap", SWAP);
+        assertEquals(409, cased.status(), "a name that differs in case only: " + cased.raw());
+        assertEquals("name", cased.json().get("field").asText());
         JsonNode list = http.get("/logging-dashboard/experiments").json().get("experiments");
         JsonNode swap = null;
         for (JsonNode e : list) if (e.get("name").asText().equals("model-swap")) swap = e;
