@@ -219,4 +219,34 @@ class ArmChatModelTest {
             assertEquals(expected, r.get("call_arm"), r.toString());
         }
     }
+
+    @Test
+    void should_send_each_arm_its_prompt_and_model_under_an_ai_service() {
+        ChatModel routed = ArmChatModel.builder("checkout-model").router(router).control(openAi("shop-model"))
+                .variant("big", openAi("shop-big")).build();
+        ArmPrompts prompts = ArmPrompts.builder("checkout-model").router(router).control("You are the shop's assistant.")
+                .variant("cheap", "You are the shop's assistant. Be brief.").build();
+        Assistant assistant = AiServices.builder(Assistant.class).chatModel(routed).systemMessageProvider(prompts.systemMessages()).build();
+        int before = stub.requests().size();
+        Experiment e = router.experiment("checkout-model").orElseThrow();
+        Map<String, String> armOf = new HashMap<>();
+        for (int c = 0; c < 12; c++) {
+            try (MessageTurn t = logger.beginMessage("prompted-" + c, "Hi")) { // no router.enter: the prompt provider assigns the turn
+                armOf.put(t.conversationId(), Assignment.variantFor(e, t.conversationId(), java.time.Instant.now()).name());
+                t.output(assistant.answer("Hi"), null);
+            }
+        }
+        List<OpenAiStub.Request> sent = stub.requests().subList(before, stub.requests().size());
+        assertEquals(12, sent.size());
+        Set<String> seen = new TreeSet<>();
+        for (int i = 0; i < 12; i++) {
+            String variant = armOf.get("prompted-" + i);
+            OpenAiStub.Request r = sent.get(i);
+            String system = r.body().path("messages").get(0).path("content").asText();
+            assertEquals(variant.equals("cheap") ? "You are the shop's assistant. Be brief." : "You are the shop's assistant.", system, variant);
+            assertEquals(Map.of("control", "shop-model", "cheap", "shop-mini", "big", "shop-big").get(variant), r.model(), "prompt and model agree");
+            seen.add(variant);
+        }
+        assertTrue(seen.size() >= 2, seen.toString());
+    }
 }
