@@ -13,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -31,16 +30,10 @@ import java.util.Set;
  * }</pre>
  */
 public final class ArmChatModel implements ChatModel {
-    private final String experiment;
-    private final ChatModel control;
-    private final Map<String, ChatModel> variants;
-    private final ExperimentRouter router;
+    private final ArmRouting<ChatModel> routing;
 
     private ArmChatModel(Builder b) {
-        this.experiment = Objects.requireNonNull(b.experiment, "experiment");
-        this.control = Objects.requireNonNull(b.control, "control");
-        this.variants = Map.copyOf(b.variants);
-        this.router = b.router;
+        this.routing = new ArmRouting<>(b.experiment, b.control, b.variants, b.router);
     }
 
     public static Builder builder(String experiment) {
@@ -66,63 +59,24 @@ public final class ArmChatModel implements ChatModel {
         public ArmChatModel build() { return new ArmChatModel(this); }
     }
 
-    /** The variant the current turn is in, if it is in this experiment. */
-    Optional<String> currentVariant() {
-        String arm = ChatContext.current().arm();
-        String prefix = experiment + '/';
-        return arm != null && arm.startsWith(prefix) ? Optional.of(arm.substring(prefix.length())) : Optional.empty();
-    }
-
     @Override
     public ChatResponse chat(ChatRequest request) {
-        return route(request, null);
+        return chat(request, null);
     }
 
     @Override
     public ChatResponse chat(ChatRequest request, ChatRequestOptions options) {
-        return route(request, options);
-    }
-
-    private ChatResponse route(ChatRequest request, ChatRequestOptions options) {
-        Optional<String> in = currentVariant();
-        ChatContext.Scope scope = null;
-        ChatContext ctx = ChatContext.current();
-        if (in.isEmpty() && router != null && ctx.arm() == null) { // a turn in another experiment's arm stays on this one's control
-            Optional<Variant> v = router.assign(experiment, ctx.conversationId());
-            if (v.isPresent()) {
-                if (ctx.messageId() != null) {
-                    ctx.claimArm(experiment, v.get().name()); // the whole turn: its message and its later calls carry the arm
-                } else {
-                    scope = ctx.withArm(experiment, v.get().name()).makeCurrent(); // no turn: this call carries its arm
-                }
-                in = currentVariant().or(() -> Optional.of(v.get().name()));
-            }
-        }
+        ArmRouting.Route<ChatModel> r = routing.route(request);
         try {
-            ChatModel target = in.map(variants::get).orElse(null);
-            ChatRequest sent = request;
-            if (target == null) {
-                target = control;
-                String name = in.flatMap(this::modelName).orElse(null);
-                if (name != null) {
-                    sent = request.toBuilder().parameters(request.parameters()
-                            .overrideWith(ChatRequestParameters.builder().modelName(name).build())).build();
-                }
-            }
-            return options == null ? target.chat(sent) : target.chat(sent, options);
+            return options == null ? r.target().chat(r.request()) : r.target().chat(r.request(), options);
         } finally {
-            if (scope != null) scope.close();
+            r.close();
         }
-    }
-
-    private Optional<String> modelName(String variant) {
-        if (router == null) return Optional.empty();
-        return router.experiment(experiment).flatMap(e -> e.variant(variant)).map(Variant::model);
     }
 
     @Override
     public ChatRequestParameters defaultRequestParameters() {
-        return control.defaultRequestParameters();
+        return routing.control().defaultRequestParameters();
     }
 
     @Override
@@ -132,11 +86,11 @@ public final class ArmChatModel implements ChatModel {
 
     @Override
     public ModelProvider provider() {
-        return control.provider();
+        return routing.control().provider();
     }
 
     @Override
     public Set<Capability> supportedCapabilities() {
-        return control.supportedCapabilities();
+        return routing.control().supportedCapabilities();
     }
 }

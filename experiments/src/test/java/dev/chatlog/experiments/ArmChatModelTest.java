@@ -249,4 +249,37 @@ class ArmChatModelTest {
         }
         assertTrue(seen.size() >= 2, seen.toString());
     }
+
+    @Test
+    void should_route_streamed_calls_by_arm_and_record_their_first_tokens() throws Exception {
+        java.util.function.Function<String, dev.langchain4j.model.chat.StreamingChatModel> streaming = name ->
+                dev.langchain4j.model.openai.OpenAiStreamingChatModel.builder().baseUrl(stub.baseUrl()).apiKey("k").modelName(name)
+                        .timeout(Duration.ofSeconds(10)).listeners(List.of(listener)).build();
+        ArmStreamingChatModel routed = ArmStreamingChatModel.builder("checkout-model").router(router).control(streaming.apply("shop-model"))
+                .variant("big", streaming.apply("shop-big")).build();
+        for (int c = 0; c < 9; c++) {
+            try (MessageTurn t = logger.beginMessage("streamed-" + c, "Hi")) {
+                router.enter(t, "checkout-model", t.conversationId());
+                java.util.concurrent.CompletableFuture<dev.langchain4j.model.chat.response.ChatResponse> done = new java.util.concurrent.CompletableFuture<>();
+                routed.chat(dev.langchain4j.model.chat.request.ChatRequest.builder().messages(dev.langchain4j.data.message.UserMessage.from("Hi")).build(),
+                        dev.chatlog.langchain4j.FirstTokenClock.wrap(new dev.langchain4j.model.chat.response.StreamingChatResponseHandler() {
+                            @Override public void onPartialResponse(String p) {}
+                            @Override public void onCompleteResponse(dev.langchain4j.model.chat.response.ChatResponse r) { done.complete(r); }
+                            @Override public void onError(Throwable e) { done.completeExceptionally(e); }
+                        }));
+                t.output(done.get(10, java.util.concurrent.TimeUnit.SECONDS).aiMessage().text(), null);
+            }
+        }
+        assertTrue(logger.flush(Duration.ofSeconds(30)));
+        List<Map<String, Object>> rows = db.jdbi().withHandle(h -> h.createQuery("""
+                SELECT c.arm, c.model, c.call_type, c.time_to_first_token_ms FROM chatbot_llm_calls c WHERE c.conversation_id LIKE 'streamed-%'""")
+                .mapToMap().list());
+        assertEquals(9, rows.size());
+        for (Map<String, Object> r : rows) {
+            assertEquals("streaming_chat", r.get("call_type"));
+            assertEquals(Map.of("checkout-model/control", "shop-model", "checkout-model/cheap", "shop-mini", "checkout-model/big", "shop-big")
+                    .get((String) r.get("arm")), r.get("model"), r.toString());
+            assertTrue(r.get("time_to_first_token_ms") != null, "a streamed call has its first token: " + r);
+        }
+    }
 }

@@ -1,0 +1,73 @@
+package dev.chatlog.experiments;
+
+import dev.chatlog.core.ChatContext;
+import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.model.chat.request.ChatRequestParameters;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Where a call of an experiment's routing model goes — what {@link ArmChatModel} and {@link ArmStreamingChatModel} share:
+ * the turn's arm of the experiment, else (with a router, for a turn in no arm) the arm its conversation is assigned,
+ * claimed for the whole turn ({@link ChatContext#claimArm}) or, outside a turn, for this call ({@link Route#scope}); the
+ * variant's own model, else the control with the variant's model name on the request.
+ */
+final class ArmRouting<M> {
+    /** The model to call, the request to send it, and a scope to close after the call starts (or null). */
+    record Route<M>(M target, ChatRequest request, ChatContext.Scope scope) {
+        void close() {
+            if (scope != null) scope.close();
+        }
+    }
+
+    private final String experiment;
+    private final M control;
+    private final Map<String, M> variants;
+    private final ExperimentRouter router;
+
+    ArmRouting(String experiment, M control, Map<String, M> variants, ExperimentRouter router) {
+        this.experiment = java.util.Objects.requireNonNull(experiment, "experiment");
+        this.control = java.util.Objects.requireNonNull(control, "control");
+        this.variants = Map.copyOf(variants);
+        this.router = router;
+    }
+
+    M control() {
+        return control;
+    }
+
+    /** The variant the current turn is in, if it is in this experiment. */
+    Optional<String> currentVariant() {
+        String arm = ChatContext.current().arm();
+        String prefix = experiment + '/';
+        return arm != null && arm.startsWith(prefix) ? Optional.of(arm.substring(prefix.length())) : Optional.empty();
+    }
+
+    Route<M> route(ChatRequest request) {
+        Optional<String> in = currentVariant();
+        ChatContext.Scope scope = null;
+        ChatContext ctx = ChatContext.current();
+        if (in.isEmpty() && router != null && ctx.arm() == null) { // a turn in another experiment's arm stays on this one's control
+            Optional<Variant> v = router.assign(experiment, ctx.conversationId());
+            if (v.isPresent()) {
+                if (ctx.messageId() != null) {
+                    ctx.claimArm(experiment, v.get().name()); // the whole turn: its message and its later calls carry the arm
+                } else {
+                    scope = ctx.withArm(experiment, v.get().name()).makeCurrent(); // no turn: this call carries its arm
+                }
+                in = currentVariant().or(() -> Optional.of(v.get().name()));
+            }
+        }
+        M target = in.map(variants::get).orElse(null);
+        if (target != null) return new Route<>(target, request, scope);
+        String name = in.flatMap(this::modelName).orElse(null);
+        ChatRequest sent = name == null ? request : request.toBuilder().parameters(request.parameters()
+                .overrideWith(ChatRequestParameters.builder().modelName(name).build())).build();
+        return new Route<>(control, sent, scope);
+    }
+
+    private Optional<String> modelName(String variant) {
+        if (router == null) return Optional.empty();
+        return router.experiment(experiment).flatMap(e -> e.variant(variant)).map(Variant::model);
+    }
+}
