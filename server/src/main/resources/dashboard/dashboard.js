@@ -147,14 +147,13 @@
         api('/conversations', { hours: state.range, limit: 25 }),
         api('/budgets', {}),
         api('/alerts', { limit: 30 }),
-        api('/stages', { hours: state.range, agent: state.agent, chat_mode: state.chat_mode }),
+        api('/stages', { hours: state.range, agent: state.agent, chat_mode: state.chat_mode, arm: state.arm }),
         api('/caches', callParams()),
         // the quality panels' own failure shows in them, and leaves the rest of the page drawn
         api('/scores', { hours: state.range }).catch((e) => { if (e instanceof AuthError) throw e; return { scores: [], error: e.message }; }),
         api('/warnings', { hours: state.range, limit: 20 }).catch((e) => { if (e instanceof AuthError) throw e; return { messages: [], error: e.message }; }),
       ]);
       renderQuality(scores.scores || [], scores.error);
-      await refreshExperiments();
       renderWarnings(warnings.messages || [], warnings.error);
       renderStages(stages);
       renderCaches(caches);
@@ -172,6 +171,7 @@
       renderErrorCategories(calls.errors_by_category || []);
       updateExportLinks(overview);
       if (state.conversation) await showConversation(state.conversation, false);
+      await refreshExperiments(); // after the rest is drawn: its own failure shows in its panel
       showError(null);
       refreshes++;
       document.body.dataset.state = 'ready';
@@ -503,14 +503,14 @@
     let shown;
     try {
       const list = (await api('/experiments', {})).experiments || [];
-      const started = list.filter((e) => e.status !== 'draft').slice(0, 4);
+      const order = { running: 0, stopped: 1, ended: 2 }; // the running ones first, then the latest decided
+      const started = list.filter((e) => e.status !== 'draft').sort((a, b) => order[a.status] - order[b.status]).slice(0, 4);
       shown = await Promise.all(started.map((e) => api('/experiments/' + encodeURIComponent(e.name), {})));
+      renderExperiments(shown, list.filter((e) => e.status !== 'draft').length);
     } catch (e) {
       if (e instanceof AuthError) throw e;
       $('#experiments').replaceChildren(el('p', { class: 'empty' }, 'could not be read: ' + e.message));
-      return;
     }
-    renderExperiments(shown);
   }
 
   function fmtMetric(metric, v) {
@@ -525,7 +525,7 @@
     return i ? '[' + fmtMetric(metric, i[0]) + ', ' + fmtMetric(metric, i[1]) + ']' : '';
   }
 
-  function renderExperiments(experiments) {
+  function renderExperiments(experiments, started) {
     if (experiments.length === 0) {
       $('#experiments').replaceChildren(el('p', { class: 'empty' }, 'no experiment started: define one with PUT /logging-dashboard/experiments/{name}'));
       return;
@@ -537,7 +537,7 @@
       const srm = a.sample_ratio;
       const head = el('div', { class: 'experiment-head' },
         el('strong', {}, x.name), ' ', el('span', { class: 'badge state-' + x.status }, x.status), ' ',
-        el('span', { class: 'badge' }, a.mode.replace('_', ' ')),
+        el('span', { class: 'badge' }, a.mode.replaceAll('_', ' ')),
         el('span', { class: 'badge ' + (srm.mismatch ? 'srm-bad' : 'srm-ok'), title: 'sample ratio: chi-square p = ' + (srm.p_value === null ? '–' : Number(srm.p_value).toPrecision(3)) },
           srm.mismatch ? 'sample ratio mismatch' : 'sample ratio ok'));
       const verdict = el('p', { class: 'verdict' + (v.decided ? ' decided' : ''), dataset: { winner: v.winner || '' } },
@@ -558,11 +558,12 @@
           el('td', {}, t.variant), el('td', {}, t.metric + (t.role === 'primary' ? ' (primary)' : '')),
           el('td', { class: 'num' }, t.relative === null ? '–' : (t.relative > 0 ? '+' : '') + (100 * t.relative).toFixed(1) + ' %'),
           el('td', { class: 'num' }, t.interval ? '[' + t.interval.map((b) => Number(b).toPrecision(3)).join(', ') + ']' : '–'),
-          el('td', {}, t.test.replace('_', ' ')), el('td', { class: 'num' }, Number(t.adjusted_p_value).toPrecision(3)),
+          el('td', {}, t.test.replaceAll('_', ' ')), el('td', { class: 'num' }, Number(t.adjusted_p_value).toPrecision(3)),
           el('td', {}, t.significant ? t.direction : t.note && t.note.startsWith('held back') ? 'held back' : 'no difference')))));
       return el('div', { class: 'experiment', dataset: { experiment: x.name } }, head, verdict,
         el('div', { class: 'scroll' }, arms), el('div', { class: 'scroll' }, tests));
-    }));
+    }), ...(started > experiments.length ? [el('p', { class: 'muted' }, (started - experiments.length)
+      + ' more: GET /logging-dashboard/experiments')] : []));
   }
 
   function warningBadges(ws) {
@@ -742,6 +743,7 @@
       compareA = compareA && compareA.id === id ? null : { id };
       detailVersion = '';
       if (state.conversation) await showConversation(state.conversation, false);
+      await refreshExperiments(); // after the rest is drawn: its own failure shows in its panel
       return;
     }
     const a = compareA.id;

@@ -59,6 +59,7 @@ public final class ArmPrompts {
         String prefix = experiment + '/';
         ChatContext ctx = ChatContext.current();
         String arm = ctx.arm();
+        if (ctx.evaluation()) return control; // an evaluator's call is in no arm
         if (arm == null && router != null && ctx.messageId() != null) {
             Optional<Variant> v = router.assign(experiment, ctx.conversationId());
             if (v.isPresent()) arm = ctx.claimArm(experiment, v.get().name());

@@ -47,7 +47,8 @@ final class ArmRouting<M> {
         Optional<String> in = currentVariant();
         ChatContext.Scope scope = null;
         ChatContext ctx = ChatContext.current();
-        if (in.isEmpty() && router != null && ctx.arm() == null) { // a turn in another experiment's arm stays on this one's control
+        // a turn in another experiment's arm stays on this one's control; an evaluator's call (an LLM judge) is in no arm
+        if (in.isEmpty() && router != null && ctx.arm() == null && !ctx.evaluation()) {
             Optional<Variant> v = router.assign(experiment, ctx.conversationId());
             if (v.isPresent()) {
                 if (ctx.messageId() != null) {
@@ -55,9 +56,10 @@ final class ArmRouting<M> {
                 } else {
                     scope = ctx.withArm(experiment, v.get().name()).makeCurrent(); // no turn: this call carries its arm
                 }
-                in = currentVariant().or(() -> Optional.of(v.get().name()));
+                in = currentVariant(); // what the turn holds now: another call may have claimed it first, for another experiment
             }
         }
+        if (ctx.evaluation()) in = Optional.empty(); // a judge rates every arm with the control's model
         M target = in.map(variants::get).orElse(null);
         if (target != null) return new Route<>(target, request, scope);
         String name = in.flatMap(this::modelName).orElse(null);

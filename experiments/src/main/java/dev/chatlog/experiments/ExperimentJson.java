@@ -39,7 +39,9 @@ public final class ExperimentJson {
             if (!v.isObject()) throw new InvalidDefinitionException("variants", "each variant is an object {name, percent, ...}");
             fields(v, VARIANT_FIELDS, "variants");
             JsonNode p = v.get("percent");
-            if (p == null || !p.isNumber()) throw new InvalidDefinitionException("variants", "each variant has a percent, a number from 0 to 100");
+            if (p == null || !p.isNumber() || !Double.isFinite(p.asDouble())) {
+                throw new InvalidDefinitionException("variants", "each variant has a percent, a number from 0 to 100");
+            }
             Map<String, String> params = new LinkedHashMap<>();
             JsonNode ps = v.get("parameters");
             if (ps != null && !ps.isNull()) {

@@ -33,7 +33,7 @@ public final class ExperimentRuntime implements AutoCloseable {
             try {
                 store.put(e);
             } catch (Experiments.Conflict c) {
-                LOG.warn("chatlog: experiment {} is configured with another definition, but it has started: the stored one stays ({})", e.name(), c.getMessage());
+                LOG.warn("chatlog: experiment {} is configured but not put: {}", e.name(), c.getMessage());
             }
         }
         for (String name : settings.start()) {
@@ -83,6 +83,11 @@ public final class ExperimentRuntime implements AutoCloseable {
     @Override
     public void close() {
         checks.shutdownNow();
+        try { // a check under way finishes before the database it reads closes
+            checks.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         router.close();
     }
 }

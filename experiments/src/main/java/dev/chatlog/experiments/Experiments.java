@@ -50,6 +50,12 @@ public final class Experiments {
                     .bind("n", e.name()).bind("d", definition).bind("at", now).execute() == 1) {
                 return false;
             }
+            String stored = h.createQuery("SELECT definition FROM chatbot_experiments WHERE name = :n").bind("n", e.name()).mapTo(String.class).one();
+            try {
+                if (JSON.readTree(stored).equals(JSON.readTree(definition))) return false; // the same definition again: nothing changes
+            } catch (com.fasterxml.jackson.core.JsonProcessingException x) {
+                throw new IllegalStateException(x);
+            }
             throw new Conflict("experiment " + e.name() + " has started: its units would change arms; stop it and define another");
         });
     }

@@ -282,4 +282,22 @@ class ArmChatModelTest {
             assertTrue(r.get("time_to_first_token_ms") != null, "a streamed call has its first token: " + r);
         }
     }
+
+    @Test
+    void should_send_an_evaluators_call_to_the_control_outside_any_arm() {
+        ChatModel routed = ArmChatModel.builder("checkout-model").router(router).control(openAi("shop-model"))
+                .variant("big", openAi("shop-big")).build();
+        Experiment e = router.experiment("checkout-model").orElseThrow();
+        String conv = java.util.stream.IntStream.range(0, 100).mapToObj(i -> "judged-" + i)
+                .filter(c -> Assignment.variantFor(e, c, java.time.Instant.now()).name().equals("big")).findFirst().orElseThrow();
+        try (var s = dev.chatlog.core.ChatContext.forMessage(conv, "m-judged").asEvaluation().makeCurrent()) { // an LLM judge rating a turn
+            routed.chat("Rate this answer");
+        }
+        assertTrue(logger.flush(Duration.ofSeconds(30)));
+        Map<String, Object> row = db.jdbi().withHandle(h -> h.createQuery("SELECT arm, model, call_type FROM chatbot_llm_calls WHERE message_id = 'm-judged'")
+                .mapToMap().one());
+        assertEquals("shop-model", row.get("model"), "a judge rates every arm with the control's model: " + row);
+        assertEquals(null, row.get("arm"));
+        assertEquals("evaluation", row.get("call_type"));
+    }
 }

@@ -128,7 +128,7 @@ public final class ChatlogServer implements AutoCloseable {
         BudgetGuard guard = BudgetGuard.builder(budgets.gate(), prices).defaultMaxTokens(budgetSettings.defaultMaxTokens())
                 .clampToHeadroom(budgetSettings.clamp()).imageTokens(budgetSettings.imageTokens())
                 .otherPartTokens(budgetSettings.otherPartTokens()).build();
-        this.experiments = ServerExperiments.start(config, database.jdbi(), budgets::current, this::experimentStopped);
+        this.experiments = ServerExperiments.start(config, database.jdbi(), shop != null, budgets::current, this::experimentStopped);
         Map<String, ChatModel> variants = new java.util.HashMap<>();
         if (!config.usesOpenAi()) ServerExperiments.demoVariants(List.of(listener)).forEach((k, v) -> variants.put(k, guard.guard(v)));
         model = experiments.route(guard.guard(model), variants);

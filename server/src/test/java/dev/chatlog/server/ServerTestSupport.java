@@ -13,6 +13,8 @@ public final class ServerTestSupport {
         e.put("CHATLOG_PORT", "0");
         // the demo judge rates every demo turn (its scores and evaluation rows); the tests of other features count without them
         e.putIfAbsent("CHATLOG_JUDGE", "off");
+        // likewise the demo experiment (half the turns on chatlog-demo-mini): its tests turn it on with CHATLOG_CHAT_EXPERIMENT=demo-model
+        e.putIfAbsent("CHATLOG_CHAT_EXPERIMENT", "off");
         try {
             e.putIfAbsent("CHATLOG_SPOOL_DIR", java.nio.file.Files.createTempDirectory("chatlog-spool").toString());
         } catch (java.io.IOException x) {

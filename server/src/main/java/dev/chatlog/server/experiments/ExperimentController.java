@@ -38,7 +38,7 @@ public final class ExperimentController {
         routes.get("/logging-dashboard/experiments", ctx -> ctx.json(Map.of("experiments",
                 experiments.list().stream().map(e -> {
                     Map<String, Object> m = json(e);
-                    if (e.start() != null) m.put("verdict", AnalysisJson.verdict(runtime.analyses().of(e).verdict()));
+                    if (e.running(clock.instant())) m.put("verdict", AnalysisJson.verdict(runtime.analyses().of(e).verdict())); // the others': GET one
                     return m;
                 }).toList())));
         routes.get("/logging-dashboard/experiments/{name}", ctx -> {
@@ -49,7 +49,12 @@ public final class ExperimentController {
         });
         routes.put("/logging-dashboard/experiments/{name}", this::put);
         routes.delete("/logging-dashboard/experiments/{name}", ctx -> {
+            Experiment e = found(ctx);
+            if (e.running(clock.instant())) {
+                throw new ApiError(409, "experiment " + e.name() + " is running: stop it first (its units go back to the control)", "name");
+            }
             if (!experiments.delete(name(ctx))) throw ApiError.notFound("no experiment named " + name(ctx));
+            runtime.router().refresh();
             ctx.status(204);
         });
         routes.post("/logging-dashboard/experiments/{name}/start", ctx -> {

@@ -387,7 +387,7 @@ class DashboardBrowserTest {
     }
     @Test
     void should_show_every_chart_and_table_with_data_after_the_five_demo_questions() throws Exception {
-        ChatlogServer fresh = ServerTestSupport.start(Map.of());
+        ChatlogServer fresh = ServerTestSupport.start(Map.of("CHATLOG_CHAT_EXPERIMENT", "demo-model")); // the README's run: its experiment on
         try {
             Http h = new Http("http://127.0.0.1:" + fresh.port());
             for (String q : List.of("Show me recent orders", "Who are our top customers by revenue?", "What products are low in stock?",

@@ -24,7 +24,7 @@ class ExperimentRoutesTest {
 
     @BeforeAll
     static void start() {
-        server = ServerTestSupport.start(Map.of());
+        server = ServerTestSupport.start(Map.of("CHATLOG_CHAT_EXPERIMENT", "demo-model"));
         http = new Http("http://127.0.0.1:" + server.port());
     }
 
@@ -52,6 +52,10 @@ class ExperimentRoutesTest {
         Http.Response cased = http.put("/logging-dashboard/experiments/Model-Swap", SWAP);
         assertEquals(409, cased.status(), "a name that differs in case only: " + cased.raw());
         assertEquals("name", cased.json().get("field").asText());
+        assertEquals(200, http.put("/logging-dashboard/experiments/model-swap", SWAP).status(), "the same definition again changes nothing");
+        Http.Response deleting = http.delete("/logging-dashboard/experiments/model-swap");
+        assertEquals(409, deleting.status(), "a running experiment is stopped before it is deleted: " + deleting.raw());
+        assertEquals("name", deleting.json().get("field").asText());
         JsonNode list = http.get("/logging-dashboard/experiments").json().get("experiments");
         JsonNode swap = null;
         for (JsonNode e : list) if (e.get("name").asText().equals("model-swap")) swap = e;
@@ -140,5 +144,17 @@ class ExperimentRoutesTest {
         Map<String, Long> byArm = new java.util.HashMap<>();
         for (JsonNode g : overview.get("by_arm")) byArm.put(g.get("arm").asText(), g.get("llm_calls").asLong());
         assertTrue(byArm.getOrDefault("demo-model/mini", 0L) > 0 && byArm.getOrDefault("demo-model/control", 0L) > 0, byArm.toString());
+    }
+
+    @Test
+    void should_define_no_demo_experiment_on_a_server_without_the_chatbot() throws Exception {
+        ChatlogServer dashboardOnly = ServerTestSupport.start(Map.of("CHATLOG_CHATBOT", "off", "CHATLOG_CHAT_EXPERIMENT", "demo-model"));
+        try {
+            Http h = new Http("http://127.0.0.1:" + dashboardOnly.port());
+            assertEquals(404, h.post("/chat-chat/", "{\"input\": \"hi\"}").status());
+            assertEquals(0, h.get("/logging-dashboard/experiments").json().get("experiments").size(), "nothing written into the database it reads");
+        } finally {
+            dashboardOnly.close();
+        }
     }
 }

@@ -64,6 +64,7 @@ public final class ServerProcess implements AutoCloseable {
         pb.environment().remove("OPENAI_API_KEY");
         pb.environment().remove("CHATLOG_DB_URL");
         pb.environment().put("CHATLOG_JUDGE", "off"); // the load and kill tests count the product's rows; a test may turn it on
+        pb.environment().put("CHATLOG_CHAT_EXPERIMENT", "off"); // and the demo chatbot's model, not its experiment's
         pb.environment().putAll(env);
         int n = 1;
         while (Files.exists(dataDir.resolve("server-" + n + ".log"))) n++;

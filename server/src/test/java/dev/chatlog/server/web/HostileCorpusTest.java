@@ -41,7 +41,7 @@ class HostileCorpusTest {
     @BeforeAll
     static void start() {
         // a judge for its routes, sampling nothing: no rating runs behind a refused request's back
-        server = ServerTestSupport.start(Map.of("CHATLOG_JUDGE", "on", "CHATLOG_JUDGE_SAMPLE_RATE", "0"));
+        server = ServerTestSupport.start(Map.of("CHATLOG_JUDGE", "on", "CHATLOG_JUDGE_SAMPLE_RATE", "0", "CHATLOG_CHAT_EXPERIMENT", "demo-model"));
     }
 
     private static final java.util.TreeMap<Integer, Integer> STATUSES = new java.util.TreeMap<>();

@@ -35,7 +35,7 @@ final class CacheReport {
     }
 
     Map<String, Object> caches(Window w, Filter f) {
-        Filter steps = new Filter(null, f.agent(), null, f.chatMode(), null, null);
+        Filter steps = new Filter(null, f.agent(), null, f.chatMode(), null, null).withArm(f.arm());
         return jdbi.withHandle(h -> {
             Map<String, Object> out = Shapes.hoursHeader(w);
             List<Map<String, Object>> caches = new ArrayList<>();
@@ -64,7 +64,7 @@ final class CacheReport {
                     .thenComparing(m -> (String) m.get("cache")));
             out.put("caches", caches);
             List<Map<String, Object>> prompt = new ArrayList<>();
-            planner.sums(h, w, new Filter(f.model(), f.agent(), f.function(), f.chatMode(), null, null), Dimension.MODEL, Sums.Columns.ALL)
+            planner.sums(h, w, new Filter(f.model(), f.agent(), f.function(), f.chatMode(), null, null).withArm(f.arm()), Dimension.MODEL, Sums.Columns.ALL)
                     .forEach((model, s) -> {
                         long input = s.count(Measure.INPUT_TOKENS);
                         if (input == 0) return;

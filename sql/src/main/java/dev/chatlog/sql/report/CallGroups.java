@@ -52,7 +52,7 @@ final class CallGroups {
      * those filters; with both, from the tool rows of the window.
      */
     static List<Map<String, Object>> tools(Planner planner, Handle h, Window w, Filter f) {
-        Map<String, Sums> groups = planner.sums(h, w, new Filter(null, f.agent(), null, f.chatMode(), null, null), Dimension.TOOL);
+        Map<String, Sums> groups = planner.sums(h, w, new Filter(null, f.agent(), null, f.chatMode(), null, null).withArm(f.arm()), Dimension.TOOL);
         if (f.function() != null) groups.keySet().retainAll(Set.of(f.function()));
         List<Map<String, Object>> out = new ArrayList<>();
         groups.forEach((tool, s) -> {
@@ -80,7 +80,7 @@ final class CallGroups {
      */
     static List<Map<String, Object>> steps(Planner planner, Handle h, Window w, Filter f) {
         List<Map<String, Object>> out = new ArrayList<>();
-        planner.sums(h, w, new Filter(null, f.agent(), null, f.chatMode(), null, null), Dimension.STEP).forEach((key, s) -> {
+        planner.sums(h, w, new Filter(null, f.agent(), null, f.chatMode(), null, null).withArm(f.arm()), Dimension.STEP).forEach((key, s) -> {
             long executions = s.count(Measure.STEP_CALLS);
             if (executions == 0) return;
             StepKey step = StepKey.parse(key);

@@ -43,7 +43,7 @@ final class StageReport {
     }
 
     Map<String, Object> stages(Window w, Filter f) {
-        Filter steps = new Filter(null, f.agent(), null, f.chatMode(), null, null); // a step has no model; its name is no function
+        Filter steps = new Filter(null, f.agent(), null, f.chatMode(), null, null).withArm(f.arm()); // a step has no model; its name is no function
         return jdbi.withHandle(h -> {
             Map<String, Object> out = Shapes.hoursHeader(w);
             Map<String, Object> shown = new LinkedHashMap<>();

@@ -149,13 +149,15 @@ class BreakdownOracleTest {
         List<Filter> filters = List.of(new Filter(null, "RAGAgent", null, null, null, null),
                 new Filter(null, null, null, "rag", null, null),
                 new Filter(null, "Orchestrator", "search_orders", null, null, null), // + a function: still rollups
-                new Filter(null, "RAGAgent", null, "tool", null, null)); // both: the tool calls are read
+                new Filter(null, "RAGAgent", null, "tool", null, null), // both: the tool calls are read
+                Filter.NONE.withArm("exp/a"), new Filter(null, "RAGAgent", null, null, null, null).withArm("exp/b")); // an experiment arm
         int checked = 0;
         for (Filter f : filters) {
             List<LlmCall> tools = calls.stream().filter(c -> c.callType() == CallType.TOOL)
                     .filter(c -> f.agent() == null || f.agent().equals(c.agent()))
                     .filter(c -> f.chatMode() == null || f.chatMode().equals(c.chatMode()))
-                    .filter(c -> f.function() == null || f.function().equals(c.functionName())).toList();
+                    .filter(c -> f.function() == null || f.function().equals(c.functionName()))
+                    .filter(c -> f.arm() == null || f.arm().equals(c.arm())).toList();
             assertTrue(!tools.isEmpty(), f.toString());
             List<Map<String, Object>> byTool = (List<Map<String, Object>>) analysis.overview(Window.lastHours(0, Instant.now()), f, Instant.now()).get("by_tool");
             assertEquals(1, byTool.size(), f + " " + byTool);
@@ -170,7 +172,7 @@ class BreakdownOracleTest {
             assertEquals(Histogram.bucket(p95), Histogram.bucket(((Number) t.get("p95_duration_ms")).doubleValue()), f.toString());
             checked++;
         }
-        assertEquals(4, checked);
+        assertEquals(6, checked);
     }
 
     @Test
