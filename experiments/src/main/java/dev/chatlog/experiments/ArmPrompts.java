@@ -4,7 +4,6 @@ import dev.chatlog.core.ChatContext;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.function.Function;
 
 /**
@@ -20,16 +19,10 @@ import java.util.function.Function;
  * }</pre>
  */
 public final class ArmPrompts {
-    private final String experiment;
-    private final String control;
-    private final Map<String, String> variants;
-    private final ExperimentRouter router;
+    private final ArmRouting<String> routing;
 
     private ArmPrompts(Builder b) {
-        this.experiment = Objects.requireNonNull(b.experiment, "experiment");
-        this.control = Objects.requireNonNull(b.control, "control");
-        this.variants = Map.copyOf(b.variants);
-        this.router = b.router;
+        this.routing = new ArmRouting<>(b.experiment, b.control, b.variants, b.router);
     }
 
     public static Builder builder(String experiment) {
@@ -56,16 +49,7 @@ public final class ArmPrompts {
 
     /** The text for the current turn. */
     public String current() {
-        String prefix = experiment + '/';
-        ChatContext ctx = ChatContext.current();
-        String arm = ctx.arm();
-        if (ctx.evaluation()) return control; // an evaluator's call is in no arm
-        if (arm == null && router != null && ctx.messageId() != null) {
-            Optional<Variant> v = router.assign(experiment, ctx.conversationId());
-            if (v.isPresent()) arm = ctx.claimArm(experiment, v.get().name());
-        }
-        if (arm == null || !arm.startsWith(prefix)) return control;
-        return variants.getOrDefault(arm.substring(prefix.length()), control);
+        return routing.choose();
     }
 
     /** {@link #current()} as an AI service's system message provider (the memory id is not used). */
