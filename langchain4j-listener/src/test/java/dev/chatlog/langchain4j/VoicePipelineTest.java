@@ -146,7 +146,7 @@ class VoicePipelineTest {
             sum += d(r.get("duration_ms"));
         }
         assertTrue(sum <= turnMs + 1.5, "the stages add up to no more than the turn: " + sum + " of " + turnMs);
-        assertTrue(previousEnd <= turnMs + 1.5, "the last stage ends within the turn");
+        assertTrue(previousEnd <= turnMs + 1.5, "the last stage ends within the turn: " + previousEnd + " of " + turnMs + ": " + rows);
         Map<String, Object> embedding = rows.get(2);
         Map<String, Object> retrieval = rows.get(1);
         assertEquals(1, ((Number) embedding.get("depth")).intValue());

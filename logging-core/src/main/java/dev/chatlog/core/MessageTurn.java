@@ -23,6 +23,7 @@ import java.util.Map;
 public final class MessageTurn implements AutoCloseable {
     private final ChatLogger logger;
     private final ConversationMessage.Builder message;
+    /** Read before the turn's wall-clock start (below): the turn never appears shorter than the steps it holds. */
     private final long startNanos = System.nanoTime();
     private final List<SqlQuery> queries = new ArrayList<>();
     private final Map<String, Object> debug = new LinkedHashMap<>();

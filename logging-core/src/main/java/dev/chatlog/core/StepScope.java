@@ -21,7 +21,9 @@ import java.util.Map;
 public final class StepScope implements AutoCloseable {
     private final ChatLogger logger;
     private final LlmCall.Builder row;
-    private final long startNanos = System.nanoTime();
+    /** Read just after the wall-clock start: a step never appears to end later than it did (the turn reads its
+     *  clocks the other way round, so a last step never appears to end after its turn). */
+    private final long startNanos;
     private final Thread owner = Thread.currentThread();
     private final ChatContext context;
     private final ChatContext.Bound scope;
@@ -38,8 +40,10 @@ public final class StepScope implements AutoCloseable {
     StepScope(ChatLogger logger, CallType type, String name, String input, ChatContext parent) {
         this.logger = logger;
         this.type = type;
+        Instant startedAt = Instant.now();
+        this.startNanos = System.nanoTime();
         String callId = Ids.newId();
-        this.row = LlmCall.builder().callId(callId).callType(type).startedAt(Instant.now())
+        this.row = LlmCall.builder().callId(callId).callType(type).startedAt(startedAt)
                 .context(parent).callSequence(parent.nextSequence())
                 .inputText(input).inputTokens(0).outputTokens(0).tokenSource(TokenSource.PROVIDER);
         if (type == CallType.AGENT) {
