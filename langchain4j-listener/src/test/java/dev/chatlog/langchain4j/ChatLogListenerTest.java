@@ -105,6 +105,40 @@ class ChatLogListenerTest {
     }
 
     @Test
+    void should_fingerprint_each_request_and_its_cacheable_prefix_for_the_insights() {
+        ChatModel m = model("gpt-4o-mini");
+        String system = "You are the support assistant of an online shop. ".repeat(40);
+        ToolSpecification tool = ToolSpecification.builder().name("lookup_order").description("Finds an order by its number").build();
+        java.util.function.BiFunction<String, Double, ChatRequest> request = (question, temperature) -> ChatRequest.builder()
+                .messages(SystemMessage.from(system), UserMessage.from(question)).toolSpecifications(tool).temperature(temperature).build();
+        String conversation = "fingerprints-" + System.nanoTime();
+        try (MessageTurn turn = logger.beginMessage(conversation, "q")) {
+            m.chat(request.apply("Where is order 42?", 0.0));
+            m.chat(request.apply("Where is order 42?", 0.0)); // the same request again
+            m.chat(request.apply("Where is order 42?", 0.7)); // another temperature: another request
+            m.chat(request.apply("Can I return shoes?", 0.0)); // another question: the same prefix
+            m.chat(ChatRequest.builder().messages(UserMessage.from("Where is order 42?")).temperature(0.0).build()); // no prefix
+            turn.output("{}", "ok");
+        }
+        assertTrue(logger.flush(Duration.ofSeconds(10)));
+        List<Map<String, Object>> rows = jdbi.withHandle(h -> h.createQuery("""
+                SELECT JSON_UNQUOTE(JSON_EXTRACT(metadata, '$.request_hash')) AS rh, JSON_UNQUOTE(JSON_EXTRACT(metadata, '$.prefix_hash')) AS ph,
+                       JSON_EXTRACT(metadata, '$.prefix_tokens') AS pt
+                FROM chatbot_llm_calls WHERE conversation_id = :c ORDER BY call_sequence""").bind("c", conversation).mapToMap().list());
+        assertEquals(5, rows.size());
+        List<Object> hashes = rows.stream().map(r -> r.get("rh")).toList();
+        assertTrue(hashes.stream().allMatch(h -> h != null && ((String) h).matches("[0-9a-f]{32}")), hashes.toString());
+        assertEquals(hashes.get(0), hashes.get(1), "the same request, the same hash");
+        assertEquals(4, new java.util.HashSet<>(hashes).size(), "another temperature, question or prefix: another request");
+        assertEquals(rows.get(0).get("ph"), rows.get(3).get("ph"), "the same system prompt and tools: the same prefix");
+        assertNotNull(rows.get(0).get("ph"));
+        assertNull(rows.get(4).get("ph"), "no system message and no tools: no prefix");
+        int tokens = Integer.parseInt(String.valueOf(rows.get(0).get("pt")));
+        int systemAlone = TokenCounter.shared().countText("gpt-4o-mini", system);
+        assertTrue(tokens > systemAlone && tokens < systemAlone + 50, "the system prompt's tokens and the tool's: " + tokens + " vs " + systemAlone);
+    }
+
+    @Test
     void should_store_provider_usage_with_cached_and_reasoning_tokens_when_a_blocking_call_succeeds() {
         stub.respond(r -> Reply.text("Your last order shipped.", new Usage(1200, 300, 1000, 120)).model("gpt-4o-2024-08-06"));
         String conversation;
