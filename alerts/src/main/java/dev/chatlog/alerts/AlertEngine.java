@@ -41,6 +41,7 @@ public final class AlertEngine {
     private final AlertRules rules;
     private final AlertEvaluator evaluator;
     private final QualityObservations quality;
+    private final java.util.function.Function<AlertRule, List<AlertEvaluator.Observation>> insights;
     private final Supplier<List<String>> channels;
     private final Supplier<List<BudgetStatus>> budgets;
     private final Supplier<LoggerStats> logger;
@@ -56,6 +57,7 @@ public final class AlertEngine {
         this.rules = new AlertRules(b.jdbi);
         this.evaluator = new AlertEvaluator(b.jdbi);
         this.quality = new QualityObservations(b.jdbi);
+        this.insights = b.insights;
         this.channels = b.channels;
         this.budgets = b.budgets;
         this.logger = b.logger;
@@ -112,6 +114,7 @@ public final class AlertEngine {
                     case LOGGER_HEALTH -> List.of(health.observe(r, stats, now));
                     case QUALITY_DROP -> quality.observe(r, now);
                     case EXPERIMENT -> ExperimentObservations.of(jdbi, r);
+                    case INSIGHTS -> insights.apply(r);
                     default -> evaluator.observe(r, now);
                 };
                 out.addAll(apply(r, obs, now));
@@ -206,16 +209,21 @@ public final class AlertEngine {
         return r.channels().stream().filter(deployment::contains).toList();
     }
 
-    /** The end of the digest period {@code now} is in (periods counted from the epoch, in UTC). */
+    /**
+     * The end of the digest period {@code now} is in (periods counted from the epoch, in UTC; a period of several whole
+     * days from the first Monday after it, 1970-01-05, so a weekly digest goes out on Mondays at 00:00 UTC).
+     */
     static Instant digestTime(Instant now, Duration digest) {
         long p = digest.toMillis();
-        return Instant.ofEpochMilli((now.toEpochMilli() / p + 1) * p);
+        long origin = digest.toDays() > 1 && digest.toMillis() % 86_400_000L == 0 ? Duration.ofDays(4).toMillis() : 0;
+        return Instant.ofEpochMilli(Math.floorDiv(now.toEpochMilli() - origin, p) * p + p + origin);
     }
 
     public static final class Builder {
         private final Jdbi jdbi;
         private Supplier<List<String>> channels = () -> List.of("log");
         private Supplier<List<BudgetStatus>> budgets = List::of;
+        private java.util.function.Function<AlertRule, List<AlertEvaluator.Observation>> insights = r -> List.of();
         private Supplier<LoggerStats> logger = () -> null;
         private String instance = "chatlog";
         private String dashboardUrl = "http://localhost:8080";
@@ -230,6 +238,12 @@ public final class AlertEngine {
         public Builder channels(List<String> names) {
             List<String> copy = List.copyOf(names);
             this.channels = () -> copy;
+            return this;
+        }
+
+        /** What an {@code insights} rule observes: the open findings (none unless the insights run in this process). */
+        public Builder insights(java.util.function.Function<AlertRule, List<AlertEvaluator.Observation>> v) {
+            this.insights = java.util.Objects.requireNonNull(v);
             return this;
         }
 

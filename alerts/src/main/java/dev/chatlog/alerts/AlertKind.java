@@ -41,7 +41,13 @@ public enum AlertKind {
      * or an arm's budget spent — so that its traffic went back to the control; OK otherwise. Like a budget rule, it
      * follows the experiment's own guardrails: no thresholds of its own.
      */
-    EXPERIMENT("state");
+    EXPERIMENT("state"),
+    /**
+     * The insights' open findings (issue 34), one subject each ({@code kind:by:value}): ALERT while a finding is open whose
+     * saving is at least {@code alert_above} USD per month (a finding whose gain is time, or a budget's run-out, always),
+     * OK once it is gone. With a {@code digest} (the default rule's is 7d), the new findings of a week go out as one digest.
+     */
+    INSIGHTS("USD per month");
 
     private final String unit;
 

@@ -40,6 +40,7 @@ final class AlertNotifications {
         else links.put("dashboard", dashboardUrl + "/dashboard#range=1");
         if (r.kind() == AlertKind.BUDGET) links.put("budget", dashboardUrl + "/logging-dashboard/budgets/" + enc(subject));
         if (r.kind() == AlertKind.EXPERIMENT) links.put("experiment", dashboardUrl + "/logging-dashboard/experiments/" + enc(subject));
+        if (r.kind() == AlertKind.INSIGHTS) links.put("insights", dashboardUrl + "/logging-dashboard/insights");
         boolean windowed = !r.kind().followsState();
         return new Notification(key, r.name(), r.kind(), r.severity(), r.by(), subject, next, was, o.value(),
                 windowed ? r.alertAbove() : null, windowed ? r.warnAbove() : null, o.calls(),
@@ -78,6 +79,9 @@ final class AlertNotifications {
             case CACHE_MISS_RATE -> "miss rate of cache " + subject + " is " + pct(o.value()) + " over the last " + AlertRule.show(r.window())
                     + " (" + o.figures().getOrDefault("misses", 0) + " of " + o.calls() + " lookups missed; alert above " + pct(r.alertAbove())
                     + (r.warnAbove() == null ? "" : ", warning above " + pct(r.warnAbove())) + ", at least " + r.minCalls() + " lookups)";
+            case INSIGHTS -> "insight " + subject + ": " + o.figures().getOrDefault("title", "") + (o.figures().get("saving_per_month_usd") == null ? ""
+                    : " (saving about $" + o.figures().get("saving_per_month_usd") + " a month, " + o.figures().getOrDefault("confidence", "?")
+                    + " confidence)") + ". What to do: " + o.figures().getOrDefault("action", "see the insights");
             case ERROR_CATEGORY -> v + " call(s) failed as " + subject + " over the last " + AlertRule.show(r.window()) + " (in "
                     + o.figures().getOrDefault("conversations", 0) + " conversation(s); " + limits + "). What to do: "
                     + o.figures().getOrDefault("suggestion", "see the error messages");
@@ -97,7 +101,7 @@ final class AlertNotifications {
             }
             return out;
         }
-        if (r.kind() == AlertKind.LOGGER_HEALTH || r.kind() == AlertKind.EXPERIMENT) return out;
+        if (r.kind() == AlertKind.LOGGER_HEALTH || r.kind() == AlertKind.EXPERIMENT || r.kind() == AlertKind.INSIGHTS) return out;
         if (r.kind() == AlertKind.QUALITY_DROP) { // the conversations with the lowest of the score in the window, to read first
             String group = r.by().equals("all") ? "" : " AND COALESCE(" + (r.by().equals("function") ? "function_name" : r.by()) + ", '') = :v";
             h.createQuery("SELECT conversation_id, AVG(value) a, COUNT(*) n FROM chatbot_scores WHERE name = :name AND value IS NOT NULL "

@@ -57,12 +57,14 @@ public final class AlertRuleParser {
             case TOKEN_USAGE, COST_SPIKE -> Set.of("all", "model", "function");
             case BUDGET -> Set.of("budget");
             case EXPERIMENT -> Set.of("experiment");
+            case INSIGHTS -> Set.of("finding");
             case CACHE_MISS_RATE -> Set.of("cache");
             case ERROR_CATEGORY -> Set.of("category");
             case LOGGER_HEALTH -> Set.of("instance");
             case QUALITY_DROP -> Set.of("all", "model", "agent", "function", "chat_mode", "intent");
         };
-        if (kind.followsState() || kind == AlertKind.LOGGER_HEALTH || kind == AlertKind.CACHE_MISS_RATE || kind == AlertKind.ERROR_CATEGORY) {
+        if (kind.followsState() || kind == AlertKind.LOGGER_HEALTH || kind == AlertKind.CACHE_MISS_RATE || kind == AlertKind.ERROR_CATEGORY
+                || kind == AlertKind.INSIGHTS) {
             if (body.hasNonNull("by") && !bys.contains(by)) throw new AlertRule.Invalid("by", kind.label() + " rules are by " + bys.iterator().next());
             by = bys.iterator().next();
         } else if (!bys.contains(by)) {
@@ -100,7 +102,7 @@ public final class AlertRuleParser {
         BigDecimal dfltAlert = switch (kind) {
             case COST_SPIKE -> BigDecimal.valueOf(3);
             case LOGGER_HEALTH -> new BigDecimal("0.9");
-            case BUDGET, EXPERIMENT -> BigDecimal.ONE;
+            case BUDGET, EXPERIMENT, INSIGHTS -> BigDecimal.ONE;
             default -> null;
         };
         BigDecimal alert = number(body, "alert_above", dfltAlert);
@@ -164,8 +166,8 @@ public final class AlertRuleParser {
         Duration digest = body.hasNonNull("digest") ? duration(body, "digest", null) : null;
         if (digest != null) {
             if (severity == Severity.CRITICAL) throw new AlertRule.Invalid("digest", "critical rules notify at once: a digest is for info and warning");
-            if (digest.compareTo(Duration.ofMinutes(1)) < 0 || digest.compareTo(Duration.ofDays(1)) > 0 || digest.toSeconds() % 60 != 0) {
-                throw new AlertRule.Invalid("digest", "digest is whole minutes from 1m to 1d");
+            if (digest.compareTo(Duration.ofMinutes(1)) < 0 || digest.compareTo(Duration.ofDays(7)) > 0 || digest.toSeconds() % 60 != 0) {
+                throw new AlertRule.Invalid("digest", "digest is whole minutes from 1m to 7d");
             }
         }
         List<String> channels = new ArrayList<>();

@@ -16,7 +16,7 @@ public final class AlertRules {
     /**
      * The default rules, as a rules JSON object: a model's call over 8 s (seed 002's target), a
      * model's failures over 5% (warning) or 20% (critical) with at least 10 calls, the last hour's
-     * cost over 3x the 24 before it, every budget's state, every experiment stopped automatically, this instance's logger.
+     * cost over 3x the 24 before it, every budget's state, every experiment stopped automatically, the insights' new findings (a weekly digest), this instance's logger.
      */
     public static final String DEFAULTS = """
             {"slow-calls":    {"kind": "slow_calls", "by": "model", "window": "5m", "alert_above": 8000, "severity": "warning"},
@@ -25,6 +25,7 @@ public final class AlertRules {
              "cost-spike":    {"kind": "cost_spike", "window": "1h", "baseline": "24h", "alert_above": 3, "min_calls": 20},
              "budgets":       {"kind": "budget", "severity": "warning"},
              "experiments":   {"kind": "experiment", "severity": "critical"},
+             "insights":      {"kind": "insights", "severity": "info", "digest": "7d"},
              "logger-health": {"kind": "logger_health", "window": "5m", "severity": "critical"}}""";
 
     private final Jdbi jdbi;

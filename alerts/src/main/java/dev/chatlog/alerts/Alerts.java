@@ -42,13 +42,20 @@ public final class Alerts implements AutoCloseable {
         });
     }
 
+    private volatile java.util.function.Function<AlertRule, List<AlertEvaluator.Observation>> insights = r -> List.of();
+
+    /** What {@code insights} rules observe (the open findings of this process's insights); set before {@link #start}. */
+    public void observeInsights(java.util.function.Function<AlertRule, List<AlertEvaluator.Observation>> v) {
+        this.insights = java.util.Objects.requireNonNull(v);
+    }
+
     /**
      * Starts sending and evaluating. {@code logger} and {@code budgets} are read by the rules on the logger's health
      * and the budgets; {@code dashboardUrl} and {@code instance} are used unless the settings name their own.
      */
     public synchronized void start(Supplier<LoggerStats> logger, Supplier<List<BudgetStatus>> budgets, String dashboardUrl, String instance) {
         if (engine != null) return;
-        this.engine = AlertEngine.builder(jdbi).channels(dispatcher.channelNames()).budgets(budgets)
+        this.engine = AlertEngine.builder(jdbi).channels(dispatcher.channelNames()).budgets(budgets).insights(insights)
                 .logger(logger, settings.instance() != null ? settings.instance() : instance)
                 .dashboardUrl(settings.publicUrl() != null ? settings.publicUrl() : dashboardUrl).onWritten(dispatcher::wake).build();
         dispatcher.start(java.time.Duration.ofSeconds(1));

@@ -2,7 +2,6 @@ package dev.chatlog.insights;
 
 import dev.chatlog.core.InvalidDefinitionException;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -11,13 +10,12 @@ import java.util.Map;
  * runs in the background, never on a request once a window has been computed); {@code responseCacheTtl}, the lifetime of
  * the response cache a redundant call is measured against (a repeat later than this after the previous one is not
  * counted as saved); {@code minPrefixTokens}, the shortest prompt prefix a provider caches (1,024 tokens at OpenAI and
- * Anthropic); {@code digest}, whether the open findings go out weekly through the alert channels.
+ * Anthropic). The weekly digest of new findings is the default alert rule {@code insights} (edit or disable it there).
  */
-public record InsightsSettings(Duration refresh, Duration responseCacheTtl, int minPrefixTokens, boolean weeklyDigest) {
+public record InsightsSettings(Duration refresh, Duration responseCacheTtl, int minPrefixTokens) {
     /** What each field is called in the server's environment. */
     public static final Map<String, String> ENV_NAMES = Map.of("refresh", "CHATLOG_INSIGHTS_REFRESH_SECONDS",
-            "responseCacheTtl", "CHATLOG_INSIGHTS_CACHE_TTL_SECONDS", "minPrefixTokens", "CHATLOG_INSIGHTS_MIN_PREFIX_TOKENS",
-            "weeklyDigest", "CHATLOG_INSIGHTS_DIGEST");
+            "responseCacheTtl", "CHATLOG_INSIGHTS_CACHE_TTL_SECONDS", "minPrefixTokens", "CHATLOG_INSIGHTS_MIN_PREFIX_TOKENS");
 
     public InsightsSettings {
         InvalidDefinitionException.requireBetween("refresh", refresh.toSeconds(), 10, 86_400);
@@ -26,31 +24,19 @@ public record InsightsSettings(Duration refresh, Duration responseCacheTtl, int 
     }
 
     public static InsightsSettings defaults() {
-        return new InsightsSettings(Duration.ofMinutes(5), Duration.ofHours(1), 1024, true);
+        return new InsightsSettings(Duration.ofMinutes(15), Duration.ofHours(1), 1024);
     }
 
     /**
-     * From the environment: {@code CHATLOG_INSIGHTS_REFRESH_SECONDS} (300), {@code CHATLOG_INSIGHTS_CACHE_TTL_SECONDS}
-     * (3600), {@code CHATLOG_INSIGHTS_MIN_PREFIX_TOKENS} (1024), {@code CHATLOG_INSIGHTS_DIGEST} ({@code weekly} or
-     * {@code off}; weekly).
+     * From the environment: {@code CHATLOG_INSIGHTS_REFRESH_SECONDS} (900), {@code CHATLOG_INSIGHTS_CACHE_TTL_SECONDS}
+     * (3600), {@code CHATLOG_INSIGHTS_MIN_PREFIX_TOKENS} (1024).
      */
     public static InsightsSettings fromEnv(Map<String, String> env) {
         InsightsSettings d = defaults();
         return InvalidDefinitionException.naming(ENV_NAMES, () -> new InsightsSettings(
                 Duration.ofSeconds(number(env, "CHATLOG_INSIGHTS_REFRESH_SECONDS", d.refresh().toSeconds())),
                 Duration.ofSeconds(number(env, "CHATLOG_INSIGHTS_CACHE_TTL_SECONDS", d.responseCacheTtl().toSeconds())),
-                (int) Math.min(Integer.MAX_VALUE, number(env, "CHATLOG_INSIGHTS_MIN_PREFIX_TOKENS", d.minPrefixTokens())),
-                digest(env.get("CHATLOG_INSIGHTS_DIGEST"), d.weeklyDigest())));
-    }
-
-    /** {@code weekly} or {@code off}. */
-    public static boolean digest(String v, boolean dflt) {
-        if (v == null || v.isBlank()) return dflt;
-        return switch (v.trim().toLowerCase(Locale.ROOT)) {
-            case "weekly" -> true;
-            case "off" -> false;
-            default -> throw new InvalidDefinitionException("weeklyDigest", "the digest is weekly or off, got '" + v + "'");
-        };
+                (int) Math.min(Integer.MAX_VALUE, number(env, "CHATLOG_INSIGHTS_MIN_PREFIX_TOKENS", d.minPrefixTokens()))));
     }
 
     private static long number(Map<String, String> env, String name, long dflt) {

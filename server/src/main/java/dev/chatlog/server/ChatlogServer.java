@@ -78,6 +78,7 @@ public final class ChatlogServer implements AutoCloseable {
     private final ServerJudge judge;
     private final Alerts alerts;
     private final ServerExperiments experiments;
+    private final dev.chatlog.insights.InsightsRuntime insights;
 
     private ChatlogServer(ServerConfig config, EmbeddedMariaDb shared, String schema) throws Exception {
         this.config = config;
@@ -155,6 +156,11 @@ public final class ChatlogServer implements AutoCloseable {
             return t;
         });
         this.alerts = new Alerts(database.jdbi(), config.alerts()); // CHATLOG_ALERT_RULES: defined at start
+        this.insights = new dev.chatlog.insights.InsightsRuntime(new dev.chatlog.insights.Insights(database.jdbi(), prices,
+                dev.chatlog.insights.InsightsSettings.fromEnv(config.env()), budgets::current, java.time.Clock.systemUTC()),
+                java.time.Clock.systemUTC());
+        alerts.observeInsights(r -> dev.chatlog.insights.InsightObservations.of(insights.latest(), r)); // the weekly digest
+        meters.insights(insights::openSavingsByKind);
         AlertController alertRoutes = new AlertController(alerts.rules(), alerts.states(), alerts.outbox(), alerts.channelNames(),
                 alerts::evaluateSoon, java.time.Clock.systemUTC());
         this.app = Javalin.create(c -> {
@@ -187,6 +193,7 @@ public final class ChatlogServer implements AutoCloseable {
             judge.routes().register(c.routes);
             new dev.chatlog.server.quality.QualityController(database.jdbi(), scoreDefinitions, java.time.Clock.systemUTC()).register(c.routes);
             new dev.chatlog.server.experiments.ExperimentController(experiments.runtime(), java.time.Clock.systemUTC()).register(c.routes);
+            new dev.chatlog.server.insights.InsightsController(insights).register(c.routes);
             c.routes.get("/health", this::health);
             c.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(meters.scrape()));
             page.register(c.routes);
@@ -201,6 +208,7 @@ public final class ChatlogServer implements AutoCloseable {
         app.start();
         alerts.start(logger::stats, budgets::current, baseUrl(), Alerts.hostName() + ":" + port());
         budgets.start();
+        insights.start(); // the default window at once, in the background
         if (config.dailySummary()) {
             housekeeping.execute(() -> {
                 try {
@@ -334,6 +342,7 @@ public final class ChatlogServer implements AutoCloseable {
         try {
             housekeeping.shutdownNow();
             judge.close();
+            insights.close();
             experiments.close();
             alerts.close();
             budgets.close();

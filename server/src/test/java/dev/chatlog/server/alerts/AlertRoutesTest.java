@@ -219,6 +219,6 @@ class AlertRoutesTest {
         assertThrows(IllegalArgumentException.class, () -> ServerConfig.from(Map.of("CHATLOG_ALERT_SMTP_HOST", "smtp.example.com")));
         assertThrows(IllegalArgumentException.class, () -> ServerConfig.from(Map.of("CHATLOG_ALERT_SMTP_SECURITY", "maybe")));
         assertThrows(IllegalArgumentException.class, () -> ServerConfig.from(Map.of("CHATLOG_TURN_SUMMARY", "sometimes")));
-        assertEquals(6, dev.chatlog.alerts.AlertRules.defaults().size());
+        assertEquals(7, dev.chatlog.alerts.AlertRules.defaults().size());
     }
 }

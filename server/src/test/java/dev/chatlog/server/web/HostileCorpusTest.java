@@ -59,7 +59,7 @@ class HostileCorpusTest {
             "/logging-dashboard/prices", "/logging-dashboard/stages", "/logging-dashboard/caches", "/logging-dashboard/score-definitions",
             "/logging-dashboard/scores", "/logging-dashboard/compare", "/logging-dashboard/scores/agreement", "/logging-dashboard/trends",
             "/logging-dashboard/bands", "/logging-dashboard/warnings", "/logging-dashboard/judge", "/logging-dashboard/experiments",
-            "/logging-dashboard/experiments/demo-model");
+            "/logging-dashboard/experiments/demo-model", "/logging-dashboard/insights");
 
     static final List<String> PARAMS = List.of("hours", "window", "from", "to", "date", "group_by", "model", "agent", "function",
             "function_name", "chat_mode", "user", "success", "slow_ms", "minutes", "format", "conversation_id", "limit", "provider",
