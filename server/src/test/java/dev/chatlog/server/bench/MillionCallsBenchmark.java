@@ -94,6 +94,10 @@ public final class MillionCallsBenchmark {
             routes.put("stats/cost 7d by day", "/logging-dashboard/stats/cost?window=7d&group_by=day");
             routes.put("stats/latency 30d", "/logging-dashboard/stats/latency?window=30d");
             routes.put("stats/realtime?minutes=15", "/logging-dashboard/stats/realtime?minutes=15");
+            // insights: the first request of a window computes it (the "first ms" column is the analysis at this volume), the
+            // others are served from the kept report until it is refreshed in the background
+            routes.put("insights?window=24h", "/logging-dashboard/insights?window=24h");
+            routes.put("insights?window=30d", "/logging-dashboard/insights?window=30d");
             // -Dbench.only=overview (routes whose name contains it), -Dbench.requests=150 -Dbench.warmups=40: a route timed longer
             int requests = Integer.getInteger("bench.requests", 25);
             int warmups = Math.max(1, Integer.getInteger("bench.warmups", 3));
@@ -177,6 +181,10 @@ public final class MillionCallsBenchmark {
                         b.callType(CallType.TOOL).inputTokens(0).outputTokens(0);
                     } else {
                         boolean stream = r.nextInt(3) == 0;
+                        // the listener's fingerprints: one request in 20 repeats an earlier one, each function has its system prompt
+                        String fn = FUNCTIONS[r.nextInt(FUNCTIONS.length)];
+                        b.functionName(fn).metadata(Map.of("request_hash", Integer.toHexString(r.nextInt(20) == 0 ? r.nextInt(1000) : written),
+                                "prefix_hash", "prefix-" + fn, "prefix_tokens", 1_500));
                         b.callType(stream ? CallType.STREAMING_CHAT : CallType.CHAT).model(model)
                                 .inputTokens(100 + r.nextInt(3000)).outputTokens(10 + r.nextInt(600))
                                 .timeToFirstTokenMs(stream ? (long) (ms / 4) : null);
