@@ -172,6 +172,7 @@
       updateExportLinks(overview);
       if (state.conversation) await showConversation(state.conversation, false);
       await refreshExperiments(); // after the rest is drawn: its own failure shows in its panel
+      await refreshInsights(); // likewise
       showError(null);
       refreshes++;
       document.body.dataset.state = 'ready';
@@ -564,6 +565,63 @@
         el('div', { class: 'scroll' }, arms), el('div', { class: 'scroll' }, tests));
     }), ...(started > experiments.length ? [el('p', { class: 'muted' }, (started - experiments.length)
       + ' more: GET /logging-dashboard/experiments')] : []));
+  }
+
+  /** The insights panel: the findings of the last 7 days ranked by saving, their evidence, and the spend forecasts. */
+  async function refreshInsights() {
+    try {
+      renderInsights(await api('/insights', { window: '7d' }));
+    } catch (e) {
+      if (e instanceof AuthError) throw e;
+      $('#insights tbody').replaceChildren(el('tr', {}, el('td', { colspan: 5, class: 'empty' }, 'could not be read: ' + e.message)));
+    }
+  }
+
+  async function createExperiment(button, experiment) {
+    button.disabled = true;
+    try {
+      const res = await fetch(url('/experiments/' + encodeURIComponent(experiment.name), {}), {
+        method: 'PUT', headers: Object.assign({ 'Content-Type': 'application/json' }, headers()), body: JSON.stringify(experiment.definition) });
+      let body = null;
+      try { body = await res.json(); } catch (e) { body = null; }
+      button.replaceWith(el('span', { class: 'muted' }, res.ok ? 'defined: start it with POST /logging-dashboard/experiments/'
+        + experiment.name + '/start' : 'not created: ' + ((body && body.error) || 'HTTP ' + res.status)));
+    } catch (e) {
+      button.disabled = false;
+    }
+  }
+
+  function renderInsights(r) {
+    $('#insights-meta').textContent = (r.findings.length ? fmtCost(r.open_savings_per_month_usd) + ' a month open · ' : '')
+      + 'last ' + r.window + ', computed ' + new Date(r.computed_at).toLocaleTimeString() + (r.failed_analyses.length ? ' · partial: '
+      + r.failed_analyses.length + ' analysis failed' : '');
+    const rowOf = (f) => {
+      const evidence = [el('span', { class: 'muted' }, fmtInt(f.evidence.rows) + ' rows ')];
+      for (const c of f.evidence.conversation_ids.slice(0, 2)) {
+        evidence.push(el('a', { href: '#', class: 'evidence', onclick: (ev) => { ev.preventDefault(); showConversation(c, true); } }, c.slice(0, 8)), ' ');
+      }
+      const action = [f.action];
+      if (f.detail && f.detail.experiment) {
+        action.push(' ', el('button', { type: 'button', class: 'create-experiment',
+          onclick: (ev) => createExperiment(ev.currentTarget, f.detail.experiment) }, 'Create experiment'));
+      }
+      return el('tr', { dataset: { kind: f.kind }, title: f.confidence_reason },
+        el('td', {}, el('span', { class: 'badge kind' }, f.kind.replaceAll('_', ' ')), ' ', f.title),
+        el('td', { class: 'num' }, f.saving_per_month_usd === null ? (f.saving_ms_per_day ? fmtMs(f.saving_ms_per_day) + ' / day' : '–')
+          : fmtCost(f.saving_per_month_usd)),
+        el('td', {}, el('span', { class: 'badge confidence-' + f.confidence }, f.confidence)),
+        el('td', {}, ...action), el('td', {}, ...evidence));
+    };
+    fillTable('#insights', r.findings, rowOf, 5, null, 'nothing to change found in the last ' + r.window);
+    const forecasts = r.forecasts.filter((f) => f.by === 'all' || f.by === 'budget');
+    $('#forecasts').replaceChildren(...forecasts.map((f) => el('p', { class: 'forecast', dataset: { by: f.by } },
+      f.by === 'all' ? 'This month: ' + fmtCost(f.spent_so_far_usd) + ' spent before today' : 'Budget ' + f.value + ': '
+        + fmtCost(f.spent_so_far_usd) + ' of ' + fmtCost(f.limit_usd),
+      f.rest_usd === null ? ' (no forecast: ' + (f.reason || 'too little history') + ')'
+        : '; forecast ' + fmtCost(f.rest_usd) + ' more by ' + f.period_end + ' [' + fmtCost(f.rest_interval_usd[0]) + ' – '
+          + fmtCost(f.rest_interval_usd[1]) + ', ' + Math.round(100 * f.level) + ' %]',
+      f.runs_out_on ? el('strong', { class: 'runs-out' }, ' · runs out on ' + f.runs_out_on)
+        : f.may_run_out_on ? el('span', { class: 'runs-out' }, ' · may run out as early as ' + f.may_run_out_on) : '')));
   }
 
   function warningBadges(ws) {

@@ -431,4 +431,62 @@ class DashboardBrowserTest {
             fresh.close();
         }
     }
+
+    @Test
+    void should_rank_the_planted_insights_and_create_the_experiment_one_suggests() throws Exception {
+        ChatlogServer planted = ServerTestSupport.start(Map.of("CHATLOG_INSIGHTS_REFRESH_SECONDS", "10"));
+        try {
+            Http h = new Http("http://127.0.0.1:" + planted.port());
+            Instant t0 = Instant.now().minus(Duration.ofHours(3));
+            java.util.function.BiFunction<String, String, LlmCall.Builder> call = (function, model) -> LlmCall.builder()
+                    .callType(CallType.CHAT).provider("openai").model(model).functionName(function).inputTokens(1_000).outputTokens(200)
+                    .durationMs(900).success(true);
+            for (int i = 0; i < 30; i++) { // the same classification sent twice in each turn
+                String conv = "planted-" + i, msg = conv + "-m", hash = "dup" + i;
+                Instant at = t0.plusSeconds(i * 60L);
+                for (int k = 0; k < 2; k++) {
+                    planted.logger().logCall(call.apply("classify", "gpt-4o-mini").conversationId(conv).messageId(msg).startedAt(at.plusSeconds(k))
+                            .metadata(Map.of("request_hash", hash)).build());
+                }
+                planted.logger().logCall(call.apply("translate", "gpt-4o").conversationId(conv).messageId(msg).startedAt(at.plusSeconds(5))
+                        .metadata(Map.of("request_hash", "tr" + i)).build());
+                for (int k = 0; k < 3; k++) { // the same lookup three times in the turn
+                    planted.logger().logCall(LlmCall.builder().callType(CallType.TOOL).conversationId(conv).messageId(msg).functionName("lookup_order")
+                            .inputText("{\"order\": 42}").startedAt(at.plusSeconds(10 + k)).durationMs(20).inputTokens(0).outputTokens(0).success(true).build());
+                }
+            }
+            for (int k = 0; k < 5; k++) { // a request failing again and again
+                planted.logger().logCall(call.apply("extract", "gpt-4o-mini").conversationId("planted-storm").messageId("planted-storm-m")
+                        .startedAt(t0.plusSeconds(3_000 + k * 5L)).metadata(Map.of("request_hash", "storm")).success(false).outputTokens(0)
+                        .errorType("dev.langchain4j.exception.RateLimitException").errorMessage("429").build());
+            }
+            assertTrue(planted.logger().flush(Duration.ofSeconds(20)));
+            JsonNode report = null; // the default window is refreshed in the background: wait for it to hold the planted rows
+            for (long until = System.nanoTime() + Duration.ofSeconds(60).toNanos(); System.nanoTime() < until; Thread.sleep(500)) {
+                report = h.get("/logging-dashboard/insights?window=7d").json();
+                if (report.get("findings").size() >= 4) break;
+            }
+            WebDriver b = open(planted, "/dashboard#range=24&refresh=0");
+            awaitRefreshes(b, 1);
+            List<WebElement> rows = b.findElements(By.cssSelector("#insights tbody tr[data-kind]"));
+            List<String> kinds = rows.stream().map(r -> r.getDomAttribute("data-kind")).toList();
+            assertTrue(kinds.containsAll(List.of("redundant_calls", "cheaper_model", "tool_loop", "retry_storm")), kinds + " " + report);
+            List<String> expected = new java.util.ArrayList<>();
+            for (JsonNode f : report.get("findings")) expected.add(f.get("kind").asText());
+            assertEquals(expected, kinds, "ranked as the route ranks them: by saving");
+            assertTrue(b.findElement(By.id("insights-meta")).getText().contains("a month open"), b.findElement(By.id("insights-meta")).getText());
+            assertTrue(b.findElement(By.cssSelector("#forecasts [data-by='all']")).getText().startsWith("This month"));
+            js(b, "document.getElementById('insights-card').scrollIntoView({block: 'start'}); window.scrollBy(0, -100);");
+            screenshot(b, "insights.png");
+            WebElement create = b.findElement(By.cssSelector("#insights tr[data-kind='cheaper_model'] button.create-experiment"));
+            create.click();
+            await(b, d -> d.findElements(By.cssSelector("#insights tr[data-kind='cheaper_model'] button.create-experiment")).isEmpty() ? true : null);
+            assertTrue(b.findElement(By.cssSelector("#insights tr[data-kind='cheaper_model']")).getText().contains("defined"),
+                    b.findElement(By.cssSelector("#insights tr[data-kind='cheaper_model']")).getText());
+            JsonNode experiment = h.get("/logging-dashboard/experiments/cheaper-translate-gpt-4o-mini").json();
+            assertEquals("gpt-4o-mini", experiment.at("/definition/variants/1/model").asText(), experiment.toString());
+        } finally {
+            planted.close();
+        }
+    }
 }
