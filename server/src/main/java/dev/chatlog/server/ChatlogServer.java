@@ -160,7 +160,7 @@ public final class ChatlogServer implements AutoCloseable {
                 dev.chatlog.insights.InsightsSettings.fromEnv(config.env()), budgets::current, java.time.Clock.systemUTC()),
                 java.time.Clock.systemUTC());
         alerts.observeInsights(r -> dev.chatlog.insights.InsightObservations.of(insights.latest(), r)); // the weekly digest
-        meters.insights(insights::openSavingsByKind);
+        new dev.chatlog.insights.InsightsMeters(insights).bindTo(meters.registry());
         AlertController alertRoutes = new AlertController(alerts.rules(), alerts.states(), alerts.outbox(), alerts.channelNames(),
                 alerts::evaluateSoon, java.time.Clock.systemUTC());
         this.app = Javalin.create(c -> {

@@ -42,7 +42,7 @@ import org.springframework.core.Ordered;
         "org.springframework.boot.autoconfigure.liquibase.LiquibaseAutoConfiguration"})
 @ConditionalOnProperty(prefix = "chatlog", name = "enabled", havingValue = "true", matchIfMissing = true)
 @EnableConfigurationProperties(ChatlogProperties.class)
-@org.springframework.context.annotation.Import({ChatlogJudge.class, ChatlogExperiments.class})
+@org.springframework.context.annotation.Import({ChatlogJudge.class, ChatlogExperiments.class, ChatlogInsights.class})
 public class ChatlogAutoConfiguration {
 
     /**

@@ -59,19 +59,6 @@ public final class ServerMeters implements AutoCloseable {
         databaseUp.set(up);
     }
 
-    /**
-     * {@code chatlog.insights.savings.open} per kind of finding: the estimated savings of the insights' open findings, USD
-     * per month (the default 7-day window's latest report; 0 before the first one).
-     */
-    public void insights(java.util.function.Supplier<Map<dev.chatlog.insights.Finding.Kind, BigDecimal>> open) {
-        for (dev.chatlog.insights.Finding.Kind k : dev.chatlog.insights.Finding.Kind.values()) {
-            Gauge.builder("chatlog.insights.savings.open", open, s -> s.get().getOrDefault(k, BigDecimal.ZERO).doubleValue())
-                    .tag("kind", k.label()).baseUnit("usd").description("estimated savings of the open insights, USD per month")
-                    .strongReference(true) // the supplier is a method reference nothing else holds: weakly held, it reads NaN
-                    .register(registry);
-        }
-    }
-
     /** Budgets with gauges at most: budgets made per user through the API must not grow the series without bound. */
     static final int MAX_BUDGET_GAUGES = 200;
     private final Map<String, List<Meter>> budgetMeters = new ConcurrentHashMap<>();
