@@ -114,9 +114,10 @@ public final class AlertEngine {
                     case LOGGER_HEALTH -> List.of(health.observe(r, stats, now));
                     case QUALITY_DROP -> quality.observe(r, now);
                     case EXPERIMENT -> ExperimentObservations.of(jdbi, r);
-                    case INSIGHTS -> insights.apply(r);
+                    case INSIGHTS -> insights.apply(r); // null: no report yet, nothing known
                     default -> evaluator.observe(r, now);
                 };
+                if (obs == null) continue;
                 out.addAll(apply(r, obs, now));
             } catch (RuntimeException e) {
                 log.warn("alert rule '{}' could not be evaluated: {}", r.name(), e.toString());
@@ -140,6 +141,7 @@ public final class AlertEngine {
         for (AlertEvaluator.Observation o : observations) bySubject.put(o.subject(), o);
         for (Row row : rows.values()) { // a subject no longer seen is OK: its calls stopped, its budget is gone
             if (r.kind() == AlertKind.LOGGER_HEALTH) break; // each instance evaluates its own health only
+            if (r.kind() == AlertKind.INSIGHTS) break; // a report without a finding may be older than the one with it
             if (row.state() != AlertState.OK) bySubject.putIfAbsent(row.subject(), new AlertEvaluator.Observation(row.subject(), null, 0, Map.of()));
         }
         List<Transition> out = new ArrayList<>();

@@ -86,12 +86,14 @@ final class CheaperModels {
 
     private static Finding withEvidence(Scan s, String fn, Use top, Use c, BigDecimal fnCost, Map<String, Map<String, double[]>> scores) {
         Map<String, Object> quality = new LinkedHashMap<>();
+        // Proportions.compare's difference is the first's rate minus the second's: expensive minus cheaper, so the cheaper
+        // model is significantly worse when the interval lies above 0
         Proportions.Difference success = Proportions.compare(top.successes(), top.calls(), c.successes(), c.calls(), 0.95);
-        if (success.interval().upper() < 0) return null; // significantly less successful: not a candidate
+        if (success.interval().lower() > 0) return null; // significantly less successful: not a candidate
         quality.put("success_rate", Map.of("expensive", round(success.p1()), "cheaper", round(success.p2()),
-                "difference", round(success.difference()), "interval", List.of(round(success.interval().lower()), round(success.interval().upper())),
-                "p_value", success.pValue()));
-        boolean narrow = success.interval().lower() > -0.05;
+                "difference", round(-success.difference()), // cheaper minus expensive, as the scores' differences
+                "interval", List.of(round(-success.interval().upper()), round(-success.interval().lower())), "p_value", success.pValue()));
+        boolean narrow = success.interval().upper() < 0.05; // the cheaper model at most 5 points less successful, at 95%
         Map<String, double[]> topScores = scores.getOrDefault(fn + "\u0000" + top.model(), Map.of());
         Map<String, double[]> cScores = scores.getOrDefault(fn + "\u0000" + c.model(), Map.of());
         for (var sc : topScores.entrySet()) {

@@ -25,9 +25,9 @@ final class CostDrivers {
     static final int MAX_TURN = 50;
     /** An answer this long from a call with no maximum output is "output-heavy". */
     static final int LONG_OUTPUT_TOKENS = 2_000;
-    /** A retry storm: this many failed attempts of one request, all within {@link #STORM_SECONDS}. */
+    /** A retry storm: this many failed attempts of one request, each at most {@link #STORM_GAP_SECONDS} after the previous attempt. */
     static final int STORM_FAILURES = 3;
-    static final int STORM_SECONDS = 600;
+    static final int STORM_GAP_SECONDS = 120;
     /** A tool loop: one tool called this many times with the same arguments in one turn. */
     static final int LOOP_CALLS = 3;
 
@@ -96,6 +96,7 @@ final class CostDrivers {
             BigDecimal saving = rates == null || rates.input() == null ? null : Scan.tokens(excess, rates.input().base());
             BigDecimal perDay = saving == null ? null : s.perDay(saving);
             Map<String, Object> detail = new LinkedHashMap<>();
+            detail.put("model", model);
             detail.put("tokens_per_turn_slope", Math.round(slope * 10) / 10.0);
             detail.put("slope_interval_lower", Math.round(lower * 10) / 10.0);
             detail.put("tokens_at_turn_1", Math.round(atOne));
@@ -144,6 +145,7 @@ final class CostDrivers {
             BigDecimal saving = rates == null || rates.output() == null ? null : Scan.tokens(excess, rates.output().base());
             BigDecimal perDay = saving == null ? null : s.perDay(saving);
             Map<String, Object> detail = new LinkedHashMap<>();
+            detail.put("model", model);
             detail.put("long_answers", calls);
             detail.put("output_tokens", (long) num(r, "output_tokens"));
             detail.put("tokens_beyond_cap", (long) excess);
@@ -162,28 +164,38 @@ final class CostDrivers {
     }
 
     /**
-     * One request ({@code request_hash}) failing at least {@link #STORM_FAILURES} times within {@link #STORM_SECONDS}:
-     * a retry storm. Per function, model and error category, the failed attempts after the first failure of each storm
-     * are the waste: their cost (when priced) and their time.
+     * One request ({@code request_hash}) failing at least {@link #STORM_FAILURES} times in a burst (each attempt at most
+     * {@link #STORM_GAP_SECONDS} after the previous one): a retry storm. Per function, model and error category, the
+     * failed attempts after the first failure of each storm are the waste: their cost and their time. Unpriced attempts
+     * are counted, not priced: a storm of unpriced calls has no saving in USD.
      */
     static List<Finding> retryStorms(Scan s) {
+        // the attempts of one request are cut into bursts where the gap to the previous one exceeds STORM_GAP_SECONDS: the
+        // same request sent again an hour later is not part of the storm
         List<Map<String, Object>> storms = s.jdbi().withHandle(h -> h.createQuery("""
+                WITH a AS (
+                    SELECT JSON_UNQUOTE(JSON_EXTRACT(metadata, '$.request_hash')) AS rh, """ + Scan.FUNCTION + """
+                     AS fn, model, success, priced, cost_estimate, duration_ms, error_category, call_id, conversation_id, started_at
+                    FROM chatbot_llm_calls WHERE started_at >= :from AND started_at < :to AND """ + Scan.CHAT + """
+                ),
+                g AS (
+                    SELECT a.*, CASE WHEN TIMESTAMPDIFF(SECOND, LAG(started_at) OVER w, started_at) <= :gap THEN 0 ELSE 1 END AS starts
+                    FROM a WHERE rh IS NOT NULL
+                    WINDOW w AS (PARTITION BY rh ORDER BY started_at, call_id)),
+                b AS (
+                    SELECT g.*, SUM(starts) OVER (PARTITION BY rh ORDER BY started_at, call_id ROWS UNBOUNDED PRECEDING) AS burst FROM g)
                 SELECT MAX(fn) AS fn, MAX(model) AS model, rh, COUNT(*) AS attempts, SUM(CASE WHEN success = 0 THEN 1 ELSE 0 END) AS failures,
+                       SUM(CASE WHEN success = 0 AND priced = 0 THEN 1 ELSE 0 END) AS unpriced_failures,
                        SUM(CASE WHEN success = 0 THEN COALESCE(cost_estimate, 0) ELSE 0 END) AS failed_cost,
-                       MIN(CASE WHEN success = 0 THEN COALESCE(cost_estimate, 0) END) AS first_failed_cost,
+                       MIN(CASE WHEN success = 0 AND priced = 1 THEN cost_estimate END) AS first_failed_cost,
                        SUM(CASE WHEN success = 0 THEN duration_ms ELSE 0 END) AS failed_ms,
                        MAX(error_category) AS category, MAX(CASE WHEN success = 1 THEN 1 ELSE 0 END) AS recovered,
                        SUBSTRING_INDEX(GROUP_CONCAT(call_id ORDER BY started_at SEPARATOR ','), ',', 5) AS sample_calls,
                        MAX(NULLIF(conversation_id, '')) AS conversation
-                FROM (SELECT JSON_UNQUOTE(JSON_EXTRACT(metadata, '$.request_hash')) AS rh, """ + Scan.FUNCTION + """
-                       AS fn, model, success, cost_estimate, duration_ms, error_category, call_id, conversation_id, started_at
-                      FROM chatbot_llm_calls WHERE started_at >= :from AND started_at < :to AND """ + Scan.CHAT + """
-                ) c
-                WHERE rh IS NOT NULL
-                GROUP BY rh
-                HAVING SUM(CASE WHEN success = 0 THEN 1 ELSE 0 END) >= :failures
-                   AND TIMESTAMPDIFF(SECOND, MIN(started_at), MAX(started_at)) <= :span""")
-                .bind("from", s.fromTime()).bind("to", s.toTime()).bind("failures", STORM_FAILURES).bind("span", STORM_SECONDS)
+                FROM b
+                GROUP BY rh, burst
+                HAVING SUM(CASE WHEN success = 0 THEN 1 ELSE 0 END) >= :failures""")
+                .bind("from", s.fromTime()).bind("to", s.toTime()).bind("failures", STORM_FAILURES).bind("gap", STORM_GAP_SECONDS)
                 .mapToMap().list());
         Map<String, List<Map<String, Object>>> byKey = new LinkedHashMap<>();
         for (Map<String, Object> r : storms) {
@@ -193,7 +205,7 @@ final class CostDrivers {
         for (List<Map<String, Object>> group : byKey.values()) {
             Map<String, Object> first = group.get(0);
             String fn = (String) first.get("fn"), model = (String) first.get("model"), category = (String) first.get("category");
-            long attempts = 0, failures = 0, recovered = 0;
+            long attempts = 0, failures = 0, recovered = 0, unpriced = 0;
             double ms = 0;
             BigDecimal wasted = BigDecimal.ZERO;
             List<String> callIds = new ArrayList<>(), conversations = new ArrayList<>();
@@ -201,6 +213,7 @@ final class CostDrivers {
                 attempts += (long) num(r, "attempts");
                 failures += (long) num(r, "failures");
                 recovered += (long) num(r, "recovered");
+                unpriced += (long) num(r, "unpriced_failures");
                 ms += num(r, "failed_ms");
                 BigDecimal failedCost = Scan.usd((BigDecimal) r.get("failed_cost"));
                 BigDecimal firstCost = Scan.usd((BigDecimal) r.get("first_failed_cost"));
@@ -209,9 +222,11 @@ final class CostDrivers {
                 if (r.get("conversation") != null && conversations.size() < 5) conversations.add((String) r.get("conversation"));
             }
             double wastedMs = ms * (failures - group.size()) / Math.max(1, failures); // the repeated failures' share of the time
-            BigDecimal perDay = wasted.signum() == 0 ? null : s.perDay(wasted);
+            BigDecimal perDay = unpriced == failures ? null : s.perDay(wasted); // all unpriced: no saving in USD, not $0
             Map<String, Object> detail = new LinkedHashMap<>();
+            detail.put("model", model);
             detail.put("storms", group.size());
+            detail.put("unpriced_failed_attempts", unpriced);
             detail.put("attempts", attempts);
             detail.put("failed_attempts", failures);
             detail.put("storms_recovered", recovered);
@@ -222,8 +237,9 @@ final class CostDrivers {
                     group.size() + " retry storm" + (group.size() == 1 ? "" : "s") + " of '" + fn + "' on " + model + ": " + failures
                             + " failed attempts of the same request" + (category == null ? "" : " (" + category + ")"),
                     perDay, perDay == null ? null : Scan.perMonth(perDay), wastedMs / s.days(), Confidence.HIGH,
-                    "the same request (model, messages, parameters) failed " + STORM_FAILURES + "+ times within " + STORM_SECONDS / 60
-                            + " minutes; every failure after the first is counted as waste",
+                    "the same request (model, messages, parameters) failed " + STORM_FAILURES + "+ times, each attempt at most " + STORM_GAP_SECONDS
+                            + " s after the previous; every failure after the first is counted as waste"
+                            + (unpriced > 0 ? "; " + unpriced + " failed attempts are unpriced and not in the saving" : ""),
                     retryAdvice(category),
                     new Evidence(attempts, wasted, callIds, conversations, s.links(conversations, "function", fn.equals("(none)") ? null : fn,
                             "model", model, "success", "false")), detail));
@@ -249,15 +265,16 @@ final class CostDrivers {
     static List<Finding> toolLoops(Scan s) {
         List<Map<String, Object>> loops = s.jdbi().withHandle(h -> h.createQuery("""
                 SELECT l.tool, l.conversation_id, l.message_id, l.executions, l.sample_call,
-                       (SELECT SUM(COALESCE(c.cost_estimate, 0)) FROM chatbot_llm_calls c WHERE c.conversation_id = l.conversation_id
-                            AND c.message_id = l.message_id AND c.call_type IN ('chat', 'streaming_chat')) AS turn_cost,
+                       (SELECT SUM(c.cost_estimate) FROM chatbot_llm_calls c WHERE c.conversation_id = l.conversation_id
+                            AND c.message_id = l.message_id AND c.call_type IN ('chat', 'streaming_chat') AND c.priced = 1) AS turn_cost,
                        (SELECT COUNT(*) FROM chatbot_llm_calls c WHERE c.conversation_id = l.conversation_id
-                            AND c.message_id = l.message_id AND c.call_type IN ('chat', 'streaming_chat')) AS turn_calls
+                            AND c.message_id = l.message_id AND c.call_type IN ('chat', 'streaming_chat') AND c.priced = 1) AS turn_calls
                 FROM (SELECT COALESCE(function_name, '(unnamed)') AS tool, conversation_id, message_id, COUNT(*) AS executions,
                              MIN(call_id) AS sample_call
                       FROM chatbot_llm_calls
                       WHERE started_at >= :from AND started_at < :to AND call_type = 'tool' AND message_id <> ''
-                      GROUP BY tool, conversation_id, message_id, MD5(COALESCE(input_text, ''))
+                        AND input_text IS NOT NULL -- arguments not stored (capture off, erased by retention) cannot be compared
+                      GROUP BY tool, conversation_id, message_id, MD5(input_text)
                       HAVING COUNT(*) >= :loop
                       ORDER BY executions DESC LIMIT 1000) l""")
                 .bind("from", s.fromTime()).bind("to", s.toTime()).bind("loop", LOOP_CALLS).mapToMap().list());
@@ -281,7 +298,7 @@ final class CostDrivers {
                 if (conversations.size() < 5 && !conversations.contains((String) r.get("conversation_id"))) conversations.add((String) r.get("conversation_id"));
             }
             wasted = Scan.usd(wasted);
-            BigDecimal perDay = wasted.signum() == 0 ? null : s.perDay(wasted);
+            BigDecimal perDay = wasted.signum() == 0 ? null : s.perDay(wasted); // no priced model call in the loops' turns: no saving in USD
             Map<String, Object> detail = new LinkedHashMap<>();
             detail.put("looping_turns", e.getValue().size());
             detail.put("executions", executions);

@@ -17,6 +17,20 @@ public record Finding(Kind kind, Subject subject, String title, BigDecimal savin
         detail = detail == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(detail));
     }
 
+    /** The detail fields that tell two findings of one kind and subject apart (a function's repeats on two models...). */
+    static final java.util.List<String> KEY_FIELDS = java.util.List.of("model", "repeated_in", "error_category", "prefix_hash");
+
+    /**
+     * What identifies this finding from one report to the next: its kind, its subject and the detail fields that tell
+     * two findings of that kind and subject apart ({@code redundant_calls:function:classify:gpt-4o-mini:turn}). The alert
+     * rule {@code insights} keys its states on it.
+     */
+    public String key() {
+        StringBuilder sb = new StringBuilder(kind.label()).append(':').append(subject.by()).append(':').append(subject.value());
+        for (String f : KEY_FIELDS) if (detail.get(f) != null) sb.append(':').append(detail.get(f));
+        return sb.toString();
+    }
+
     /** The kinds of finding. {@link #label()} is the name in the JSON and the meter's tag. */
     public enum Kind {
         /** Identical requests (same model, prompt and parameters) sent again within a turn, a conversation or a cache's lifetime. */

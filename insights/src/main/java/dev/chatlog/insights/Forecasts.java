@@ -71,13 +71,15 @@ final class Forecasts {
                                                        LocalDate today, LocalDate periodStart, LocalDate periodEnd, BudgetStatus budget) {
         SortedMap<LocalDate, Double> history = new TreeMap<>();
         Map<LocalDate, BigDecimal> spend = new LinkedHashMap<>();
+        long[] unpriced = {0};
         jdbi.useHandle(h -> h.createQuery("""
-                SELECT bucket_start, cost + step_cost AS spend FROM chatbot_usage_rollup
+                SELECT bucket_start, cost + step_cost AS spend, unpriced_calls FROM chatbot_usage_rollup
                 WHERE granularity = 'd' AND dimension = :d AND dim_value = :v AND bucket_start >= :from AND bucket_start <= :today""")
                 .bind("d", d.rollupName()).bind("v", value).bind("from", historyStart.atStartOfDay()).bind("today", today.atStartOfDay())
                 .map((rs, ctx) -> {
                     LocalDate day = rs.getObject(1, LocalDateTime.class).toLocalDate();
                     spend.put(day, rs.getBigDecimal(2));
+                    unpriced[0] += rs.getLong(3);
                     return 0;
                 }).list());
         LocalDate first = spend.keySet().stream().filter(x -> x.isBefore(today)).min(LocalDate::compareTo).orElse(null);
@@ -92,14 +94,14 @@ final class Forecasts {
         BigDecimal spentSoFar = spend.entrySet().stream().filter(e -> !e.getKey().isBefore(periodStart) && e.getKey().isBefore(today))
                 .map(Map.Entry::getValue).reduce(BigDecimal.ZERO, BigDecimal::add).setScale(6, RoundingMode.HALF_UP);
         if (budget == null) {
-            return new InsightsReport.ScopeForecast(by, value, periodStart.toString(), periodEnd.toString(), spentSoFar, f, null, null, null);
+            return new InsightsReport.ScopeForecast(by, value, periodStart.toString(), periodEnd.toString(), spentSoFar, f, null, null, null, unpriced[0]);
         }
         double today$ = spend.getOrDefault(today, BigDecimal.ZERO).doubleValue();
         double remaining = budget.remaining().doubleValue() + today$;
         String on = budget.state() == BudgetStatus.State.EXCEEDED ? null : f.runOut(remaining).map(LocalDate::toString).orElse(null);
         String may = budget.state() == BudgetStatus.State.EXCEEDED ? null : f.runOutAtUpper(remaining).map(LocalDate::toString).orElse(null);
         return new InsightsReport.ScopeForecast(by, budget.budget().name(), periodStart.toString(), periodEnd.toString(),
-                budget.spent().setScale(6, RoundingMode.HALF_UP), f, budget.budget().limitUsd(), on, may);
+                budget.spent().setScale(6, RoundingMode.HALF_UP), f, budget.budget().limitUsd(), on, may, unpriced[0]);
     }
 
     private static Finding runOut(BudgetStatus b, InsightsReport.ScopeForecast f) {

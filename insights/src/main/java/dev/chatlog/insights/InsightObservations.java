@@ -10,16 +10,19 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The open findings as an {@code insights} alert rule observes them: one subject per finding ({@code kind:by:value}),
+ * The open findings as an {@code insights} alert rule observes them: one subject per finding ({@link Finding#key()}),
  * ALERT while it is open with a saving of at least the rule's {@code alert_above} USD a month (a finding whose gain is
- * time, or a budget's run-out, whatever its figure), OK once it is gone. Each finding is so notified once when it
- * appears, whichever instance evaluates first; the default rule holds them for its weekly digest.
+ * time, or a budget's run-out, whatever its figure), OK when a report holds it below that. A finding missing from a
+ * report keeps its state (instances compute their reports at different times: one that has not seen a finding yet must
+ * not resolve it), so each finding is notified once when it first appears, whichever instance evaluates first; the
+ * default rule holds them for its weekly digest.
  */
 public final class InsightObservations {
     private InsightObservations() {}
 
+    /** Null while there is no report yet: nothing is known, so no finding is resolved (the rule is not evaluated). */
     public static List<AlertEvaluator.Observation> of(InsightsReport report, AlertRule r) {
-        if (report == null) return List.of();
+        if (report == null) return null;
         List<AlertEvaluator.Observation> out = new ArrayList<>();
         for (Finding f : report.findings()) {
             String subject = subject(f);
@@ -38,9 +41,15 @@ public final class InsightObservations {
         return out;
     }
 
-    /** A finding's subject in the alert states: {@code kind:by:value}, at most 255 characters. */
+    /** A finding's subject in the alert states: its {@link Finding#key()}; past 255 characters, cut with a hash of the whole. */
     public static String subject(Finding f) {
-        String s = f.kind().label() + ":" + f.subject().by() + ":" + f.subject().value();
-        return s.length() > 255 ? s.substring(0, 255) : s;
+        String s = f.key();
+        if (s.length() <= 255) return s;
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return s.substring(0, 222) + "#" + java.util.HexFormat.of().formatHex(d, 0, 16);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

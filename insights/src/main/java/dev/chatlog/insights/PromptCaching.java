@@ -100,8 +100,9 @@ final class PromptCaching {
             } else {
                 long n1 = n(r, "calls_1"), c1 = n(r, "cached_1"), n2 = n(r, "calls_2"), c2 = n(r, "cached_2");
                 if (n1 < 20 || n2 < 20) continue;
+                // the difference is the first half's ratio minus the second's: a fall is an interval above 0
                 Proportions.Difference d = Proportions.compare(c1, n1, c2, n2, 0.95);
-                if (!(d.interval().upper() < -0.05) || !(d.pValue() < 0.01)) continue; // fell by more than 5 points, clearly
+                if (!(d.interval().lower() > 0.05) || !(d.pValue() < 0.01)) continue; // fell by more than 5 points, clearly
                 double lost = (d.p1() - d.p2()) * n2; // calls that would have read the cache at the first half's ratio
                 BigDecimal saving = Scan.tokens(lost * prefixTokens, input.subtract(read));
                 BigDecimal perDay = saving.divide(BigDecimal.valueOf(s.days() / 2), 6, RoundingMode.HALF_UP);
@@ -110,7 +111,7 @@ final class PromptCaching {
                 detail.put("prefix_tokens", prefixTokens);
                 detail.put("hit_ratio_before", round(d.p1()));
                 detail.put("hit_ratio_after", round(d.p2()));
-                detail.put("difference_interval", List.of(round(d.interval().lower()), round(d.interval().upper())));
+                detail.put("fall_interval", List.of(round(d.interval().lower()), round(d.interval().upper())));
                 detail.put("p_value", d.pValue());
                 out.add(new Finding(Kind.PROMPT_CACHE_FALLING, new Subject("prefix", fn + " on " + model),
                         "The prompt-cache hit ratio of '" + fn + "' on " + model + " fell from " + pct(d.p1()) + " to " + pct(d.p2()),

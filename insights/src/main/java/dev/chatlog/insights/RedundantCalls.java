@@ -72,6 +72,7 @@ final class RedundantCalls {
                     : "Cache responses of '" + fn + "' keyed on the request (model, messages, parameters) for "
                     + s.settings().responseCacheTtl().toSeconds() + " s, or reuse the answer " + place + ".";
             Map<String, Object> detail = new LinkedHashMap<>();
+            detail.put("model", model);
             detail.put("repeated_in", where);
             detail.put("repeats", repeats);
             detail.put("distinct_requests", ((Number) r.get("requests")).longValue());

@@ -56,7 +56,7 @@ final class SlowTurns {
                     criticalAbove.add(id);
                     if (row.get("parent_call_id") != null && criticalAbove.contains(String.valueOf(row.get("parent_call_id")))) continue;
                     String step = row.get("call_type") + ":" + row.get("name");
-                    double ms = new BigDecimal(String.valueOf(row.get("duration_ms"))).doubleValue();
+                    double ms = row.get("duration_ms") == null ? 0 : new BigDecimal(String.valueOf(row.get("duration_ms"))).doubleValue();
                     double[] acc = byStep.computeIfAbsent(step, k -> new double[2]);
                     acc[0] += ms;
                     if (counted.add(step)) acc[1]++;

@@ -55,10 +55,20 @@ class InsightsDigestTest {
             a.evaluate();
             b.evaluate(); // a second instance: the same findings, nothing more
             a.evaluate();
+            // an instance with no report yet, and one whose report is older (without the findings): neither resolves them
+            AlertEngine starting = AlertEngine.builder(db.jdbi()).channels(List.of("webhook")).clock(Clock.fixed(wednesday.plusSeconds(60), ZoneOffset.UTC))
+                    .insights(r -> InsightObservations.of(null, r)).build();
+            AlertEngine behind = AlertEngine.builder(db.jdbi()).channels(List.of("webhook")).clock(Clock.fixed(wednesday.plusSeconds(90), ZoneOffset.UTC))
+                    .insights(r -> InsightObservations.of(report(wednesday), r)).build();
+            starting.evaluate();
+            behind.evaluate();
+            a.evaluate();
+            assertEquals(List.of("ALERT", "ALERT"), db.jdbi().withHandle(h -> h.createQuery(
+                    "SELECT state FROM chatbot_alert_states WHERE rule_name = 'insights' ORDER BY subject").mapTo(String.class).list()));
             List<Map<String, Object>> held = db.jdbi().withHandle(h -> h.createQuery(
                     "SELECT subject, status, next_attempt_at FROM chatbot_alert_outbox WHERE rule_name = 'insights' ORDER BY subject").mapToMap().list());
             assertEquals(2, held.size(), held.toString());
-            assertEquals("cheaper_model:function:summarize", held.get(0).get("subject"));
+            assertEquals("cheaper_model:function:summarize", held.get(0).get("subject"), "the finding's key");
             for (Map<String, Object> r : held) {
                 assertEquals("held", r.get("status"));
                 assertEquals("2026-12-07T00:00", String.valueOf(r.get("next_attempt_at")), "the next Monday, 00:00 UTC");

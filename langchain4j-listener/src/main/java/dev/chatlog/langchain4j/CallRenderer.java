@@ -51,7 +51,7 @@ final class CallRenderer {
                     .tokenSource(TokenSource.ESTIMATED);
         }
         Map<String, Object> meta = parameters(request);
-        RequestFingerprint.put(request, renderPrompt(request.messages()), parameters(request), tokens, meta);
+        RequestFingerprint.put(request, tokens, meta);
         if (!parts.isEmpty()) meta.putAll(parts.metadata(!reported)); // a vision or multimodal call: what it sent besides text
         if (ai != null && ai.hasToolExecutionRequests()) {
             meta.put("tool_calls", ai.toolExecutionRequests().stream().map(ToolExecutionRequest::name).toList());
@@ -66,7 +66,7 @@ final class CallRenderer {
                            Throwable error, ModelProvider provider, TokenCounter tokens) {
         LlmCall.Builder b = base(s, endNanos, streaming, request, provider);
         Map<String, Object> meta = parameters(request);
-        RequestFingerprint.put(request, renderPrompt(request.messages()), parameters(request), tokens, meta);
+        RequestFingerprint.put(request, tokens, meta);
         Integer status = httpStatus(error);
         if (status != null) {
             meta.put("http_status", status);

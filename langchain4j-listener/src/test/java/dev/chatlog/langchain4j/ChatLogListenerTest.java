@@ -118,6 +118,11 @@ class ChatLogListenerTest {
             m.chat(request.apply("Where is order 42?", 0.7)); // another temperature: another request
             m.chat(request.apply("Can I return shoes?", 0.0)); // another question: the same prefix
             m.chat(ChatRequest.builder().messages(UserMessage.from("Where is order 42?")).temperature(0.0).build()); // no prefix
+            for (String image : List.of("https://shop.example/a.png", "https://shop.example/b.png")) { // the same words, two images
+                m.chat(ChatRequest.builder().messages(UserMessage.from(dev.langchain4j.data.message.TextContent.from("What is this?"),
+                        dev.langchain4j.data.message.ImageContent.from(image))).build());
+            }
+            m.chat(ChatRequest.builder().messages(UserMessage.from("Where is order 42?")).temperature(0.0).stopSequences(List.of("END")).build());
             turn.output("{}", "ok");
         }
         assertTrue(logger.flush(Duration.ofSeconds(10)));
@@ -125,11 +130,13 @@ class ChatLogListenerTest {
                 SELECT JSON_UNQUOTE(JSON_EXTRACT(metadata, '$.request_hash')) AS rh, JSON_UNQUOTE(JSON_EXTRACT(metadata, '$.prefix_hash')) AS ph,
                        JSON_EXTRACT(metadata, '$.prefix_tokens') AS pt
                 FROM chatbot_llm_calls WHERE conversation_id = :c ORDER BY call_sequence""").bind("c", conversation).mapToMap().list());
-        assertEquals(5, rows.size());
+        assertEquals(8, rows.size());
         List<Object> hashes = rows.stream().map(r -> r.get("rh")).toList();
+        assertTrue(!hashes.get(5).equals(hashes.get(6)), "the same words about two images: two requests");
+        assertTrue(!hashes.get(4).equals(hashes.get(7)), "another stop sequence: another request");
         assertTrue(hashes.stream().allMatch(h -> h != null && ((String) h).matches("[0-9a-f]{32}")), hashes.toString());
         assertEquals(hashes.get(0), hashes.get(1), "the same request, the same hash");
-        assertEquals(4, new java.util.HashSet<>(hashes).size(), "another temperature, question or prefix: another request");
+        assertEquals(7, new java.util.HashSet<>(hashes).size(), "another temperature, question, prefix, image or stop: another request");
         assertEquals(rows.get(0).get("ph"), rows.get(3).get("ph"), "the same system prompt and tools: the same prefix");
         assertNotNull(rows.get(0).get("ph"));
         assertNull(rows.get(4).get("ph"), "no system message and no tools: no prefix");

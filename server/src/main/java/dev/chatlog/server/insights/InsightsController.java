@@ -92,6 +92,7 @@ public final class InsightsController {
         m.put("level", rest.level());
         m.put("period_total_usd", Double.isFinite(rest.pointTotal()) ? round(f.spentSoFar().doubleValue() + rest.pointTotal()) : null);
         if (rest.reason() != null) m.put("reason", rest.reason());
+        m.put("unpriced_calls", f.unpricedCalls()); // in the history and in no figure here: the forecast is of the priced spend
         if (f.limitUsd() != null) {
             m.put("limit_usd", f.limitUsd());
             m.put("runs_out_on", f.runsOutOn());
