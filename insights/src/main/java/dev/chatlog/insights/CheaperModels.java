@@ -44,9 +44,9 @@ final class CheaperModels {
                  AS fn, model, MAX(provider) AS provider, COUNT(*) AS calls, SUM(CASE WHEN priced = 1 THEN 1 ELSE 0 END) AS priced,
                        SUM(COALESCE(cost_estimate, 0)) AS cost, SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens,
                        SUM(cached_input_tokens) AS cached_tokens, SUM(CASE WHEN success = 1 THEN 1 ELSE 0 END) AS successes,
-                       GROUP_CONCAT(DISTINCT arm ORDER BY arm SEPARATOR ',') AS arms,
-                       SUBSTRING_INDEX(GROUP_CONCAT(call_id ORDER BY started_at DESC SEPARATOR ','), ',', 5) AS sample_calls,
-                       SUBSTRING_INDEX(GROUP_CONCAT(NULLIF(conversation_id, '') ORDER BY started_at DESC SEPARATOR ','), ',', 5) AS sample_conversations
+                       CONCAT_WS(',', MIN(arm), NULLIF(MAX(arm), MIN(arm))) AS arms,
+                       CONCAT_WS(',', MIN(call_id), MAX(call_id)) AS sample_calls,
+                       CONCAT_WS(',', MIN(NULLIF(conversation_id, '')), MAX(NULLIF(conversation_id, ''))) AS sample_conversations
                 FROM chatbot_llm_calls
                 WHERE started_at >= :from AND started_at < :to AND """ + Scan.CHAT + """
                  AND model IS NOT NULL

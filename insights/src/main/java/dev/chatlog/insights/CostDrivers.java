@@ -57,7 +57,7 @@ final class CostDrivers {
                 r AS (SELECT fn, model, provider, conversation_id, tokens,
                              DENSE_RANK() OVER (PARTITION BY conversation_id, fn, model ORDER BY at, message_id) AS turn FROM t)
                 SELECT fn, model, MAX(provider) AS provider, LEAST(turn, :max) AS turn, COUNT(*) AS n, SUM(tokens) AS s, SUM(tokens * tokens) AS ss,
-                       SUBSTRING_INDEX(GROUP_CONCAT(conversation_id ORDER BY turn DESC SEPARATOR ','), ',', 5) AS sample_conversations
+                       CONCAT_WS(',', MIN(conversation_id), MAX(conversation_id)) AS sample_conversations
                 FROM r GROUP BY fn, model, LEAST(turn, :max) ORDER BY fn, model, turn""")
                 .bind("from", s.fromTime()).bind("to", s.toTime()).bind("max", MAX_TURN).mapToMap().list());
         Map<String, List<Map<String, Object>>> byKey = new LinkedHashMap<>();
@@ -128,8 +128,8 @@ final class CostDrivers {
                 SELECT """ + Scan.FUNCTION + """
                  AS fn, model, MAX(provider) AS provider, COUNT(*) AS calls, SUM(output_tokens - :cap) AS excess,
                        SUM(output_tokens) AS output_tokens, MAX(output_tokens) AS longest,
-                       SUBSTRING_INDEX(GROUP_CONCAT(call_id ORDER BY output_tokens DESC SEPARATOR ','), ',', 5) AS sample_calls,
-                       SUBSTRING_INDEX(GROUP_CONCAT(NULLIF(conversation_id, '') ORDER BY output_tokens DESC SEPARATOR ','), ',', 5) AS sample_conversations
+                       CONCAT_WS(',', MIN(call_id), MAX(call_id)) AS sample_calls,
+                       CONCAT_WS(',', MIN(NULLIF(conversation_id, '')), MAX(NULLIF(conversation_id, ''))) AS sample_conversations
                 FROM chatbot_llm_calls
                 WHERE started_at >= :from AND started_at < :to AND """ + Scan.CHAT + """
                  AND success = 1 AND output_tokens >= :cap AND model IS NOT NULL

@@ -40,8 +40,8 @@ final class PromptCaching {
                        SUM(CASE WHEN started_at < :mid AND cached_input_tokens > 0 THEN 1 ELSE 0 END) AS cached_1,
                        SUM(CASE WHEN started_at >= :mid THEN 1 ELSE 0 END) AS calls_2,
                        SUM(CASE WHEN started_at >= :mid AND cached_input_tokens > 0 THEN 1 ELSE 0 END) AS cached_2,
-                       SUBSTRING_INDEX(GROUP_CONCAT(CASE WHEN cached_input_tokens = 0 THEN call_id END ORDER BY started_at SEPARATOR ','), ',', 5) AS sample_calls,
-                       SUBSTRING_INDEX(GROUP_CONCAT(NULLIF(conversation_id, '') ORDER BY started_at SEPARATOR ','), ',', 5) AS sample_conversations
+                       CONCAT_WS(',', MIN(CASE WHEN cached_input_tokens = 0 THEN call_id END), MAX(CASE WHEN cached_input_tokens = 0 THEN call_id END)) AS sample_calls,
+                       CONCAT_WS(',', MIN(NULLIF(conversation_id, '')), MAX(NULLIF(conversation_id, ''))) AS sample_conversations
                 FROM (SELECT JSON_UNQUOTE(JSON_EXTRACT(metadata, '$.prefix_hash')) AS ph,
                              CAST(JSON_EXTRACT(metadata, '$.prefix_tokens') AS UNSIGNED) AS pt,
                              """ + Scan.FUNCTION + """

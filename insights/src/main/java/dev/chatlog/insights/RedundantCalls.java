@@ -39,8 +39,8 @@ final class RedundantCalls {
                             ELSE 'across' END AS repeated_in,
                        COUNT(*) AS repeats, COUNT(DISTINCT rh) AS requests, SUM(COALESCE(cost_estimate, 0)) AS cost,
                        SUM(CASE WHEN priced = 0 THEN 1 ELSE 0 END) AS unpriced, SUM(duration_ms) AS ms,
-                       SUBSTRING_INDEX(GROUP_CONCAT(call_id ORDER BY started_at SEPARATOR ','), ',', 5) AS sample_calls,
-                       SUBSTRING_INDEX(GROUP_CONCAT(NULLIF(conversation_id, '') ORDER BY started_at SEPARATOR ','), ',', 5) AS sample_conversations
+                       CONCAT_WS(',', MIN(call_id), MAX(call_id)) AS sample_calls,
+                       CONCAT_WS(',', MIN(NULLIF(conversation_id, '')), MAX(NULLIF(conversation_id, ''))) AS sample_conversations
                 FROM d
                 WHERE prev_at IS NOT NULL AND TIMESTAMPDIFF(SECOND, prev_at, started_at) <= :ttl
                 GROUP BY fn, model, repeated_in

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What the slowest turns wait for: the slowest 5% of the window's turns (at most {@link #MAX_TURNS}, from 20 turns up),
+ * What the slowest turns wait for: the slowest 5% of the window's turns (at most {@link #MAX_TURNS}, from {@link #MIN_TURNS} turns up),
  * each read as the conversation route draws it (its waterfall, with the critical path marked), and the time of the
  * steps on the critical path summed per step (kind and name; the outermost step on the path, so nested time is not
  * counted twice). The step with the largest share is the finding: the time the slow turns spent waiting on it per day.
@@ -20,7 +20,7 @@ import java.util.Map;
 final class SlowTurns {
     private SlowTurns() {}
 
-    static final int MAX_TURNS = 50;
+    static final int MAX_TURNS = 20;
     static final int MIN_TURNS = 20;
     static final double MIN_SHARE = 0.3;
 
