@@ -39,7 +39,17 @@ import java.util.SplittableRandom;
 public final class MillionCallsBenchmark {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        try {
+            run(args);
+            System.exit(0);
+        } catch (Throwable t) { // the server's threads are not daemons: without an exit the failed run would keep running
+            t.printStackTrace();
+            System.exit(1);
+        }
+    }
+
+    static void run(String[] args) throws Exception {
         int calls = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
         int conversations = calls / 10;
         // -Dbench.dataDir=DIR keeps the filled database in DIR: a second run skips the fill and only
@@ -146,7 +156,6 @@ public final class MillionCallsBenchmark {
             }
         }
         if (kept != null) db.close();
-        System.exit(0);
     }
 
     static final String[] MODELS = {"gpt-4o", "gpt-4o-mini", "gpt-4o-mini", "claude-3-5-sonnet", "local-llama"};
