@@ -25,8 +25,13 @@ final class CallGroups {
 
     /** Model calls grouped by one dimension (a pair: both sides), busiest first, groups without model calls left out. */
     static List<Map<String, Object>> calls(Breakdowns b, Dimension group, String label) {
+        return calls(b.sums(group), group, label);
+    }
+
+    /** As {@link #calls(Breakdowns, Dimension, String)}, from sums already read. */
+    static List<Map<String, Object>> calls(Map<String, Sums> byKey, Dimension group, String label) {
         List<Map<String, Object>> out = new ArrayList<>();
-        b.sums(group).forEach((k, sums) -> {
+        byKey.forEach((k, sums) -> {
             Figures x = Figures.of(sums);
             if (x.llmCalls() == 0) return;
             Map<String, Object> g = new LinkedHashMap<>();

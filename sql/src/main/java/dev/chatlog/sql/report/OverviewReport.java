@@ -22,6 +22,7 @@ import org.jdbi.v3.core.Jdbi;
  */
 final class OverviewReport {
     private static final List<Dimension> GROUPS = List.of(Dimension.MODEL, Dimension.FUNCTION, Dimension.AGENT, Dimension.CHAT_MODE, Dimension.ARM);
+    private static final List<Dimension> GROUPS_BUT_ARM = GROUPS.stream().filter(d -> d != Dimension.ARM).toList();
 
     private final Jdbi jdbi;
     private final Planner planner;
@@ -29,6 +30,15 @@ final class OverviewReport {
     OverviewReport(Jdbi jdbi, Planner planner) {
         this.jdbi = jdbi;
         this.planner = planner;
+    }
+
+    /** Whether a row of the window's hours (or days, where the hours are gone) is in an experiment arm: the arm rollups say. */
+    static boolean armedRows(org.jdbi.v3.core.Handle h, Window w) {
+        return h.createQuery("""
+                SELECT 1 FROM chatbot_usage_rollup WHERE granularity IN ('h', 'd') AND dimension = 'arm' AND dim_value <> ''
+                  AND bucket_start >= :from AND bucket_start < :to LIMIT 1""")
+                .bind("from", w.fromUtc().truncatedTo(java.time.temporal.ChronoUnit.DAYS)).bind("to", w.toUtc())
+                .mapTo(Integer.class).findOne().isPresent();
     }
 
     Map<String, Object> overview(Window w, Filter f, Instant now) {
@@ -46,12 +56,15 @@ final class OverviewReport {
             Sums all = planner.total(h, w, f, Sums.Columns.ALL);
             totals.putAll(Figures.of(all).callTotals());
             out.put("totals", totals);
-            Breakdowns b = Breakdowns.read(planner, h, w, f, GROUPS, List.of());
+            // by arm under another filter has no pair rollup: it reads the calls. When no row of the window is in an arm
+            // (the hourly and daily arm rollups say so), every call is in the no-arm group: the filtered totals
+            boolean arms = f.arm() != null || armedRows(h, w);
+            Breakdowns b = Breakdowns.read(planner, h, w, f, arms ? GROUPS : GROUPS_BUT_ARM, List.of());
             out.put("by_model", CallGroups.calls(b, Dimension.MODEL, "model"));
             out.put("by_function", CallGroups.calls(b, Dimension.FUNCTION, "function_name"));
             out.put("by_agent", CallGroups.calls(b, Dimension.AGENT, "agent"));
             out.put("by_chat_mode", CallGroups.calls(b, Dimension.CHAT_MODE, "chat_mode"));
-            out.put("by_arm", CallGroups.calls(b, Dimension.ARM, "arm"));
+            out.put("by_arm", arms ? CallGroups.calls(b, Dimension.ARM, "arm") : CallGroups.calls(Map.of("", all), Dimension.ARM, "arm"));
             out.put("by_tool", CallGroups.tools(planner, h, w, f));
             out.put("by_step", CallGroups.steps(planner, h, w, f));
             out.put("by_intent", CallGroups.intents(planner, h, w));
