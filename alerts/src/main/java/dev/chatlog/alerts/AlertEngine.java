@@ -41,7 +41,7 @@ public final class AlertEngine {
     private final AlertRules rules;
     private final AlertEvaluator evaluator;
     private final QualityObservations quality;
-    private final java.util.function.Function<AlertRule, List<AlertEvaluator.Observation>> insights;
+    private final java.util.function.Function<AlertRule, AlertEvaluator.Snapshot> insights;
     private final Supplier<List<String>> channels;
     private final Supplier<List<BudgetStatus>> budgets;
     private final Supplier<LoggerStats> logger;
@@ -106,6 +106,7 @@ public final class AlertEngine {
         for (AlertRule r : all) {
             if (!r.enabled()) continue;
             try {
+                Instant asOf = null; // a snapshot's time: subjects missing from it are resolved only if older than it
                 List<AlertEvaluator.Observation> obs = switch (r.kind()) {
                     case BUDGET -> {
                         if (budgetStates == null) budgetStates = budgets.get();
@@ -114,11 +115,15 @@ public final class AlertEngine {
                     case LOGGER_HEALTH -> List.of(health.observe(r, stats, now));
                     case QUALITY_DROP -> quality.observe(r, now);
                     case EXPERIMENT -> ExperimentObservations.of(jdbi, r);
-                    case INSIGHTS -> insights.apply(r); // null: no report yet, nothing known
+                    case INSIGHTS -> {
+                        AlertEvaluator.Snapshot snap = insights.apply(r); // null: no report yet, nothing known
+                        if (snap != null) asOf = snap.asOf();
+                        yield snap == null ? null : snap.observations();
+                    }
                     default -> evaluator.observe(r, now);
                 };
                 if (obs == null) continue;
-                out.addAll(apply(r, obs, now));
+                out.addAll(apply(r, obs, asOf, now));
             } catch (RuntimeException e) {
                 log.warn("alert rule '{}' could not be evaluated: {}", r.name(), e.toString());
             }
@@ -128,20 +133,21 @@ public final class AlertEngine {
         return out;
     }
 
-    private List<Transition> apply(AlertRule r, List<AlertEvaluator.Observation> observations, Instant now) {
-        record Row(String subject, AlertState state, long seq, AlertState notified, AlertState alerted, Instant alertedAt) {}
+    private List<Transition> apply(AlertRule r, List<AlertEvaluator.Observation> observations, Instant asOf, Instant now) {
+        record Row(String subject, AlertState state, long seq, AlertState notified, AlertState alerted, Instant alertedAt, Instant since) {}
         Map<String, Row> rows = new HashMap<>();
-        jdbi.useHandle(h -> h.createQuery("SELECT subject, state, seq, notified_state, alerted_state, alerted_at FROM chatbot_alert_states WHERE rule_name = :r")
+        jdbi.useHandle(h -> h.createQuery("SELECT subject, state, seq, notified_state, alerted_state, alerted_at, since FROM chatbot_alert_states WHERE rule_name = :r")
                 .bind("r", r.name()).map((rs, ctx) -> new Row(rs.getString(1), AlertState.parse(rs.getString(2)), rs.getLong(3),
                         rs.getString(4) == null ? null : AlertState.parse(rs.getString(4)),
                         rs.getString(5) == null ? null : AlertState.parse(rs.getString(5)),
-                        Utc.instant(rs.getObject(6, LocalDateTime.class))))
+                        Utc.instant(rs.getObject(6, LocalDateTime.class)), Utc.instant(rs.getObject(7, LocalDateTime.class))))
                 .forEach(row -> rows.put(row.subject(), row)));
         Map<String, AlertEvaluator.Observation> bySubject = new LinkedHashMap<>();
         for (AlertEvaluator.Observation o : observations) bySubject.put(o.subject(), o);
         for (Row row : rows.values()) { // a subject no longer seen is OK: its calls stopped, its budget is gone
             if (r.kind() == AlertKind.LOGGER_HEALTH) break; // each instance evaluates its own health only
-            if (r.kind() == AlertKind.INSIGHTS) break; // a report without a finding may be older than the one with it
+            // a snapshot older than a subject's state (another instance's report, computed before that change) resolves nothing
+            if (asOf != null && (row.since() == null || !row.since().isBefore(asOf))) continue;
             if (row.state() != AlertState.OK) bySubject.putIfAbsent(row.subject(), new AlertEvaluator.Observation(row.subject(), null, 0, Map.of()));
         }
         List<Transition> out = new ArrayList<>();
@@ -225,7 +231,7 @@ public final class AlertEngine {
         private final Jdbi jdbi;
         private Supplier<List<String>> channels = () -> List.of("log");
         private Supplier<List<BudgetStatus>> budgets = List::of;
-        private java.util.function.Function<AlertRule, List<AlertEvaluator.Observation>> insights = r -> List.of();
+        private java.util.function.Function<AlertRule, AlertEvaluator.Snapshot> insights = r -> null;
         private Supplier<LoggerStats> logger = () -> null;
         private String instance = "chatlog";
         private String dashboardUrl = "http://localhost:8080";
@@ -244,7 +250,7 @@ public final class AlertEngine {
         }
 
         /** What an {@code insights} rule observes: the open findings (none unless the insights run in this process). */
-        public Builder insights(java.util.function.Function<AlertRule, List<AlertEvaluator.Observation>> v) {
+        public Builder insights(java.util.function.Function<AlertRule, AlertEvaluator.Snapshot> v) {
             this.insights = java.util.Objects.requireNonNull(v);
             return this;
         }

@@ -24,6 +24,17 @@ import org.jdbi.v3.core.Jdbi;
  */
 public final class AlertEvaluator {
     /** A subject's figure over the window: {@code value} null when there is none (no calls, no baseline). */
+    /**
+     * What a rule kept elsewhere observed, and as of when: the {@code insights} rule's findings of a report computed at
+     * {@code asOf}. A subject in a state since before {@code asOf} and missing from it is resolved; one that changed state
+     * after it is left as it is (the report is older than what changed it).
+     */
+    public record Snapshot(List<Observation> observations, Instant asOf) {
+        public Snapshot {
+            observations = List.copyOf(observations);
+        }
+    }
+
     public record Observation(String subject, BigDecimal value, long calls, Map<String, Object> figures, AlertState state) {
         public Observation(String subject, BigDecimal value, long calls, Map<String, Object> figures) {
             this(subject, value, calls, figures, null);

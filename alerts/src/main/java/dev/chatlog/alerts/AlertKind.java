@@ -45,8 +45,8 @@ public enum AlertKind {
     /**
      * The insights' open findings (issue 34), one subject each ({@code kind:by:value}): ALERT while a finding is open whose
      * saving is at least {@code alert_above} USD per month (a finding whose gain is time, or a budget's run-out, always),
-     * OK when a report holds it below that; a finding missing from a report keeps its state (another instance's report may
-     * be older). With a {@code digest} (the default rule's is 7d), the new findings of a week go out as one digest.
+     * OK when a report holds it below that or a report computed after it went ALERT no longer has it (an older report,
+     * another instance's, resolves nothing). With a {@code digest} (the default rule's is 7d), the new findings of a week go out as one digest.
      */
     INSIGHTS("USD per month");
 

@@ -42,10 +42,10 @@ public final class Alerts implements AutoCloseable {
         });
     }
 
-    private volatile java.util.function.Function<AlertRule, List<AlertEvaluator.Observation>> insights = r -> List.of();
+    private volatile java.util.function.Function<AlertRule, AlertEvaluator.Snapshot> insights = r -> null;
 
     /** What {@code insights} rules observe (the open findings of this process's insights); set before {@link #start}. */
-    public void observeInsights(java.util.function.Function<AlertRule, List<AlertEvaluator.Observation>> v) {
+    public void observeInsights(java.util.function.Function<AlertRule, AlertEvaluator.Snapshot> v) {
         this.insights = java.util.Objects.requireNonNull(v);
     }
 

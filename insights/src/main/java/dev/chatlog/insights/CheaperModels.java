@@ -50,7 +50,7 @@ final class CheaperModels {
                 FROM chatbot_llm_calls
                 WHERE started_at >= :from AND started_at < :to AND """ + Scan.CHAT + """
                  AND model IS NOT NULL
-                GROUP BY fn, model""").bind("from", s.fromTime()).bind("to", s.toTime())
+                GROUP BY fn, model ORDER BY NULL""").bind("from", s.fromTime()).bind("to", s.toTime())
                 .map((rs, ctx) -> new Use(rs.getString("fn"), rs.getString("model"), rs.getString("provider"), rs.getLong("calls"),
                         rs.getLong("priced"), Scan.usd(rs.getBigDecimal("cost")), rs.getDouble("input_tokens"), rs.getDouble("output_tokens"),
                         rs.getDouble("cached_tokens"), rs.getLong("successes"), rs.getString("arms"), rs.getString("sample_calls"),
@@ -196,7 +196,7 @@ final class CheaperModels {
                 SELECT COALESCE(NULLIF(function_name, ''), NULLIF(agent, ''), '(none)') AS fn, model, name, COUNT(*) AS n,
                        SUM(value) AS s, SUM(value * value) AS ss
                 FROM chatbot_scores WHERE target_at >= :from AND target_at < :to AND value IS NOT NULL AND model IS NOT NULL
-                GROUP BY fn, model, name""").bind("from", s.fromTime()).bind("to", s.toTime())
+                GROUP BY fn, model, name ORDER BY NULL""").bind("from", s.fromTime()).bind("to", s.toTime())
                 .map((rs, ctx) -> {
                     out.computeIfAbsent(rs.getString("fn") + "\u0000" + rs.getString("model"), k -> new LinkedHashMap<>())
                             .put(rs.getString("name"), new double[] {rs.getLong("n"), rs.getDouble("s"), rs.getDouble("ss")});

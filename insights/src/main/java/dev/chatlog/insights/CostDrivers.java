@@ -25,7 +25,7 @@ final class CostDrivers {
     static final int MAX_TURN = 50;
     /** An answer this long from a call with no maximum output is "output-heavy". */
     static final int LONG_OUTPUT_TOKENS = 2_000;
-    /** A retry storm: this many failed attempts of one request, each at most {@link #STORM_GAP_SECONDS} after the previous attempt. */
+    /** A retry storm: this many failed attempts of one request, each at most {@link #STORM_GAP_SECONDS} after a failed one (a retry). */
     static final int STORM_FAILURES = 3;
     static final int STORM_GAP_SECONDS = 120;
     /** A tool loop: one tool called this many times with the same arguments in one turn. */
@@ -170,8 +170,9 @@ final class CostDrivers {
      * are counted, not priced: a storm of unpriced calls has no saving in USD.
      */
     static List<Finding> retryStorms(Scan s) {
-        // the attempts of one request are cut into bursts where the gap to the previous one exceeds STORM_GAP_SECONDS: the
-        // same request sent again an hour later is not part of the storm
+        // the attempts of one request are cut into bursts: an attempt continues one when it follows a failed attempt by at
+        // most STORM_GAP_SECONDS (a retry); after a success, or later, it starts another. The same request sent again an
+        // hour later, or sent every minute and failing now and then, is not a storm
         List<Map<String, Object>> storms = s.jdbi().withHandle(h -> h.createQuery("""
                 WITH a AS (
                     SELECT JSON_UNQUOTE(JSON_EXTRACT(metadata, '$.request_hash')) AS rh, """ + Scan.FUNCTION + """
@@ -179,7 +180,8 @@ final class CostDrivers {
                     FROM chatbot_llm_calls WHERE started_at >= :from AND started_at < :to AND """ + Scan.CHAT + """
                 ),
                 g AS (
-                    SELECT a.*, CASE WHEN TIMESTAMPDIFF(SECOND, LAG(started_at) OVER w, started_at) <= :gap THEN 0 ELSE 1 END AS starts
+                    SELECT a.*, CASE WHEN TIMESTAMPDIFF(SECOND, LAG(started_at) OVER w, started_at) <= :gap AND LAG(success) OVER w = 0
+                                     THEN 0 ELSE 1 END AS starts
                     FROM a WHERE rh IS NOT NULL
                     WINDOW w AS (PARTITION BY rh ORDER BY started_at, call_id)),
                 b AS (
@@ -194,7 +196,8 @@ final class CostDrivers {
                        MAX(NULLIF(conversation_id, '')) AS conversation
                 FROM b
                 GROUP BY rh, burst
-                HAVING SUM(CASE WHEN success = 0 THEN 1 ELSE 0 END) >= :failures""")
+                HAVING SUM(CASE WHEN success = 0 THEN 1 ELSE 0 END) >= :failures
+                ORDER BY NULL""")
                 .bind("from", s.fromTime()).bind("to", s.toTime()).bind("failures", STORM_FAILURES).bind("gap", STORM_GAP_SECONDS)
                 .mapToMap().list());
         Map<String, List<Map<String, Object>>> byKey = new LinkedHashMap<>();

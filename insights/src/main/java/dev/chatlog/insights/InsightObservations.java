@@ -12,16 +12,16 @@ import java.util.Map;
 /**
  * The open findings as an {@code insights} alert rule observes them: one subject per finding ({@link Finding#key()}),
  * ALERT while it is open with a saving of at least the rule's {@code alert_above} USD a month (a finding whose gain is
- * time, or a budget's run-out, whatever its figure), OK when a report holds it below that. A finding missing from a
- * report keeps its state (instances compute their reports at different times: one that has not seen a finding yet must
- * not resolve it), so each finding is notified once when it first appears, whichever instance evaluates first; the
- * default rule holds them for its weekly digest.
+ * time, or a budget's run-out, whatever its figure), OK when a report holds it below that or a report computed after
+ * it went ALERT no longer has it (instances compute their reports at different times: an older report, one that has not
+ * seen a finding yet, resolves nothing). Each finding is so notified once when it appears, whichever instance evaluates
+ * first; the default rule holds them for its weekly digest.
  */
 public final class InsightObservations {
     private InsightObservations() {}
 
     /** Null while there is no report yet: nothing is known, so no finding is resolved (the rule is not evaluated). */
-    public static List<AlertEvaluator.Observation> of(InsightsReport report, AlertRule r) {
+    public static AlertEvaluator.Snapshot of(InsightsReport report, AlertRule r) {
         if (report == null) return null;
         List<AlertEvaluator.Observation> out = new ArrayList<>();
         for (Finding f : report.findings()) {
@@ -38,7 +38,7 @@ public final class InsightObservations {
             out.add(new AlertEvaluator.Observation(subject, saving == null ? BigDecimal.ZERO : saving, f.evidence().rows(), figures,
                     open ? AlertState.ALERT : AlertState.OK));
         }
-        return out;
+        return new AlertEvaluator.Snapshot(out, report.computedAt());
     }
 
     /** A finding's subject in the alert states: its {@link Finding#key()}; past 255 characters, cut with a hash of the whole. */

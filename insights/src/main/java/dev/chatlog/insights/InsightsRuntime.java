@@ -80,14 +80,24 @@ public final class InsightsRuntime implements AutoCloseable {
     private void remember(Duration key, Insights.InsightsWindow window) {
         Instant now = clock.instant();
         if (asked.containsKey(key) || asked.size() <= MAX_KEPT) {
+            windows.putIfAbsent(key, window); // first: a key in asked always has its window
             asked.merge(key, now, (a, b) -> a.isAfter(b) ? a : b);
-            windows.putIfAbsent(key, window);
         }
     }
 
+    /** Thrown when {@link #MAX_RUNNING} analyses have been running for {@link #WAIT} and this one could not start. */
+    public static final class Busy extends RuntimeException {
+        Busy() {
+            super("the insights of other windows are being computed: ask again in a minute");
+        }
+    }
+
+    /** How long a request waits for an analysis to start before it is refused ({@link Busy}). */
+    static final Duration WAIT = Duration.ofSeconds(30);
+
     private void compute(Insights.InsightsWindow window, CompletableFuture<InsightsReport> into) {
         try {
-            running.acquire();
+            if (!running.tryAcquire(WAIT.toMillis(), TimeUnit.MILLISECONDS)) throw new Busy();
             try {
                 into.complete(insights.analyse(window));
             } finally {
@@ -125,34 +135,36 @@ public final class InsightsRuntime implements AutoCloseable {
     }
 
     private void refreshDue() {
-        try {
-            Instant now = clock.instant();
-            for (var e : asked.entrySet()) {
-                Duration key = e.getKey();
+        Instant now = clock.instant();
+        for (var e : asked.entrySet()) {
+            Duration key = e.getKey();
+            try { // one window failing, whatever the failure, leaves the others to refresh (and the next run to come)
                 if (e.getValue().isBefore(now.minus(Duration.ofDays(1)))) { // not asked for in a day: let it go
                     asked.remove(key);
-                    windows.remove(key);
                     reports.remove(key);
+                    windows.remove(key);
                     continue;
                 }
+                Insights.InsightsWindow window = windows.get(key);
+                if (window == null) continue;
                 CompletableFuture<InsightsReport> kept = reports.get(key);
                 // computed again when older than half its refresh: a request then still finds a fresh one
                 if (kept == null || kept.isDone() && (kept.isCompletedExceptionally()
                         || Duration.between(kept.join().computedAt(), now).compareTo(insights.settings().refresh().dividedBy(2)) >= 0)) {
                     CompletableFuture<InsightsReport> next = new CompletableFuture<>();
-                    compute(windows.get(key), next);
+                    compute(window, next);
                     if (next.isCompletedExceptionally()) {
                         next.exceptionally(t -> {
-                            log.warn("insights: the window {} could not be computed: {}", windows.get(key).label(), t.toString());
+                            log.warn("insights: the window {} could not be computed: {}", window.label(), t.toString());
                             return null;
                         });
                         continue; // a kept report stays until one is computed
                     }
                     reports.put(key, next);
                 }
+            } catch (Throwable t) {
+                log.warn("insights: a background refresh failed: {}", t.toString());
             }
-        } catch (Throwable t) { // whatever happens, the next refresh runs: an Error here would end the schedule for good
-            log.warn("insights: a background refresh failed: {}", t.toString());
         }
     }
 

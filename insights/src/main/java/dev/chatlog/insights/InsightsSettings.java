@@ -24,11 +24,11 @@ public record InsightsSettings(Duration refresh, Duration responseCacheTtl, int 
     }
 
     public static InsightsSettings defaults() {
-        return new InsightsSettings(Duration.ofMinutes(15), Duration.ofHours(1), 1024);
+        return new InsightsSettings(Duration.ofHours(1), Duration.ofHours(1), 1024);
     }
 
     /**
-     * From the environment: {@code CHATLOG_INSIGHTS_REFRESH_SECONDS} (900), {@code CHATLOG_INSIGHTS_CACHE_TTL_SECONDS}
+     * From the environment: {@code CHATLOG_INSIGHTS_REFRESH_SECONDS} (3600), {@code CHATLOG_INSIGHTS_CACHE_TTL_SECONDS}
      * (3600), {@code CHATLOG_INSIGHTS_MIN_PREFIX_TOKENS} (1024).
      */
     public static InsightsSettings fromEnv(Map<String, String> env) {

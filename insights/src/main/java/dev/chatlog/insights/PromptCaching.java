@@ -51,7 +51,8 @@ final class PromptCaching {
                 ) c
                 WHERE ph IS NOT NULL AND pt >= :min
                 GROUP BY ph, provider, model
-                HAVING COUNT(*) >= 2""")
+                HAVING COUNT(*) >= 2
+                ORDER BY NULL""") // no sort of the groups (MariaDB sorts a GROUP BY unless told not to)
                 .bind("from", s.fromTime()).bind("to", s.toTime()).bind("min", s.settings().minPrefixTokens())
                 .bind("slot", CACHE_LIFETIME.toSeconds()).bind("mid", mid)
                 .mapToMap().list());

@@ -87,6 +87,14 @@ class InsightsDigestTest {
             assertTrue(!body.contains("tool_loop in agent"), body);
             monday.runOnce();
             assertEquals(1, receiver.requests("/hook").size(), "sent once");
+
+            // a report computed after the finding went ALERT, without it: the waste is gone, the finding resolved
+            Instant thursday = Instant.parse("2026-12-10T10:00:00Z");
+            InsightsReport later = report(thursday, finding(Kind.REDUNDANT_CALLS, "classify", "12.5"));
+            AlertEngine.builder(db.jdbi()).channels(List.of("webhook")).clock(Clock.fixed(thursday, ZoneOffset.UTC))
+                    .insights(r -> InsightObservations.of(later, r)).build().evaluate();
+            assertEquals(List.of("OK", "ALERT"), db.jdbi().withHandle(h -> h.createQuery(
+                    "SELECT state FROM chatbot_alert_states WHERE rule_name = 'insights' ORDER BY subject").mapTo(String.class).list()));
         }
     }
 }

@@ -110,6 +110,23 @@ class InsightsEdgesTest {
     }
 
     @Test
+    void should_not_take_a_request_sent_every_minute_and_failing_now_and_then_for_a_storm() {
+        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        Instant start = now.minus(Duration.ofDays(2));
+        try (PlantedLog log = new PlantedLog(db.jdbi(), now)) {
+            String hash = id();
+            for (int i = 0; i < 600; i++) { // a fixed prompt every minute for ten hours; three of its calls fail, hours apart
+                boolean fails = i == 60 || i == 300 || i == 540;
+                var b = log.call("steady-fn", "gpt-4o-mini", id(), id(), start.plus(Duration.ofMinutes(i)), 400, fails ? 0 : 20).metadata(meta("request_hash", hash));
+                if (fails) b.success(false).errorType("dev.langchain4j.exception.RateLimitException").errorMessage("429").finishReason("error");
+                log.log(b);
+            }
+            log.flush();
+        }
+        assertEquals(List.of(), findings(now, "steady-fn").stream().filter(f -> f.kind() == Kind.RETRY_STORM).map(Finding::title).toList());
+    }
+
+    @Test
     void should_not_take_tool_calls_whose_arguments_were_not_kept_for_a_loop() {
         Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         try (PlantedLog log = new PlantedLog(db.jdbi(), now)) {

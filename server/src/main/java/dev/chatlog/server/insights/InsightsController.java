@@ -33,7 +33,12 @@ public final class InsightsController {
             } catch (InvalidDefinitionException e) {
                 throw ApiError.badRequest(e.getMessage(), e.field());
             }
-            ctx.json(json(runtime.report(window)));
+            try {
+                ctx.json(json(runtime.report(window)));
+            } catch (InsightsRuntime.Busy e) { // analyses of other windows hold the slots: not this request's fault, not a 500
+                ctx.header("Retry-After", "60");
+                throw new ApiError(503, e.getMessage(), "window");
+            }
         });
     }
 
