@@ -146,7 +146,7 @@ public final class SpendForecast {
      *     after the history's last; {@code level} not in (0, 1)
      */
     public static Forecast forecast(SortedMap<LocalDate, Double> dailySpend, List<LocalDate> horizon, double level) {
-        check(dailySpend, horizon, level);
+        ForecastArgs.check(dailySpend, horizon, level);
         if (dailySpend.isEmpty()) {
             return none(0, level, "no spend history: a forecast needs at least " + MEAN_MIN_DAYS + " days");
         }
@@ -205,14 +205,14 @@ public final class SpendForecast {
                 }
             }
         }
-        double[][] l = cholesky(xtx);
+        double[][] l = Cholesky.factor(xtx, SINGULAR);
         if (l == null) {
             return null;
         }
-        double[] beta = backward(l, forward(l, xty));
+        double[] beta = Cholesky.backward(l, Cholesky.forward(l, xty));
         double rss = 0;
         for (int t = 0; t < n; t++) {
-            double r = y[t] - dot(rows[t], beta);
+            double r = y[t] - Cholesky.dot(rows[t], beta);
             rss += r * r;
         }
         int df = n - p;
@@ -232,14 +232,14 @@ public final class SpendForecast {
         for (int k = 0; k < horizon.size(); k++) {
             LocalDate day = horizon.get(k);
             double[] x = row(fit.model(), (int) ChronoUnit.DAYS.between(first, day), day);
-            double f = dot(x, fit.beta());
+            double f = Cholesky.dot(x, fit.beta());
             for (int i = 0; i < p; i++) {
                 rowSum[i] += x[i];
             }
             raw += f;
             point += Math.max(0, f);
-            double[] z = forward(fit.cholesky(), rowSum); // 1ᵀX_h (XᵀX)⁻¹ X_hᵀ1 = |L⁻¹ X_hᵀ1|²
-            double half = t * Math.sqrt(fit.sigma2() * (k + 1 + dot(z, z)));
+            double[] z = Cholesky.forward(fit.cholesky(), rowSum); // 1ᵀX_h (XᵀX)⁻¹ X_hᵀ1 = |L⁻¹ X_hᵀ1|²
+            double half = t * Math.sqrt(fit.sigma2() * (k + 1 + Cholesky.dot(z, z)));
             lower = Math.max(0, raw - half);
             upper = Math.max(point, raw + half);
             days.add(new DayForecast(day, Math.max(0, f), point, lower, upper));
@@ -271,100 +271,4 @@ public final class SpendForecast {
         return x;
     }
 
-    /** The lower factor L of the symmetric {@code a = L·Lᵀ} (only its lower triangle read), or null if singular. */
-    private static double[][] cholesky(double[][] a) {
-        int p = a.length;
-        double[][] l = new double[p][p];
-        for (int j = 0; j < p; j++) {
-            double d = a[j][j];
-            for (int k = 0; k < j; k++) {
-                d -= l[j][k] * l[j][k];
-            }
-            if (!(d > SINGULAR * a[j][j])) {
-                return null;
-            }
-            l[j][j] = Math.sqrt(d);
-            for (int i = j + 1; i < p; i++) {
-                double s = a[i][j];
-                for (int k = 0; k < j; k++) {
-                    s -= l[i][k] * l[j][k];
-                }
-                l[i][j] = s / l[j][j];
-            }
-        }
-        return l;
-    }
-
-    /** Solves {@code L·z = b}. */
-    private static double[] forward(double[][] l, double[] b) {
-        double[] z = new double[b.length];
-        for (int i = 0; i < b.length; i++) {
-            double s = b[i];
-            for (int k = 0; k < i; k++) {
-                s -= l[i][k] * z[k];
-            }
-            z[i] = s / l[i][i];
-        }
-        return z;
-    }
-
-    /** Solves {@code Lᵀ·x = z}. */
-    private static double[] backward(double[][] l, double[] z) {
-        int p = z.length;
-        double[] x = new double[p];
-        for (int i = p - 1; i >= 0; i--) {
-            double s = z[i];
-            for (int k = i + 1; k < p; k++) {
-                s -= l[k][i] * x[k];
-            }
-            x[i] = s / l[i][i];
-        }
-        return x;
-    }
-
-    private static double dot(double[] a, double[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) {
-            s += a[i] * b[i];
-        }
-        return s;
-    }
-
-    private static void check(SortedMap<LocalDate, Double> dailySpend, List<LocalDate> horizon, double level) {
-        if (dailySpend == null) {
-            throw new IllegalArgumentException("dailySpend is null");
-        }
-        for (Map.Entry<LocalDate, Double> e : dailySpend.entrySet()) {
-            if (e.getKey() == null) {
-                throw new IllegalArgumentException("dailySpend has a null day");
-            }
-            Double v = e.getValue();
-            if (v == null || !(v >= 0) || v.isInfinite()) {
-                throw new IllegalArgumentException("dailySpend on " + e.getKey() + " is " + v
-                        + ": a day's spend must be a finite amount of at least 0");
-            }
-        }
-        if (!(level > 0 && level < 1)) {
-            throw new IllegalArgumentException("level must be in (0, 1), was " + level);
-        }
-        if (horizon == null) {
-            throw new IllegalArgumentException("horizon is null");
-        }
-        LocalDate previous = null; // the history's last day, then each horizon day
-        for (LocalDate day : dailySpend.keySet()) {
-            previous = previous == null || day.isAfter(previous) ? day : previous;
-        }
-        for (int k = 0; k < horizon.size(); k++) {
-            LocalDate day = horizon.get(k);
-            if (day == null) {
-                throw new IllegalArgumentException("horizon[" + k + "] is null");
-            }
-            if (previous != null && !day.isAfter(previous)) {
-                throw new IllegalArgumentException("horizon[" + k + "] " + day + (k == 0
-                        ? " is not after the history's last day " + previous
-                        : " is not after the day before it, " + previous + " (the horizon must be ascending)"));
-            }
-            previous = day;
-        }
-    }
 }
