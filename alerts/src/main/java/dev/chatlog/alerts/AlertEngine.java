@@ -159,7 +159,7 @@ public final class AlertEngine {
             AlertState was = row == null ? AlertState.OK : row.state();
             if (next == was) {
                 if (row != null && next != AlertState.OK) {
-                    dev.chatlog.sql.SqlFailures.retryingLockConflicts(3, () -> jdbi.withHandle(h -> h.createUpdate("UPDATE chatbot_alert_states SET value = :v, calls = :c, evaluated_at = :now "
+                    dev.chatlog.sql.SqlFailures.retryingLockConflicts(() -> jdbi.withHandle(h -> h.createUpdate("UPDATE chatbot_alert_states SET value = :v, calls = :c, evaluated_at = :now "
                             + "WHERE rule_name = :r AND subject = :s").bind("v", o.value()).bind("c", o.calls()).bind("now", Utc.time(now))
                             .bind("r", r.name()).bind("s", subject).execute()));
                 }
@@ -176,7 +176,7 @@ public final class AlertEngine {
             }
             final boolean n = notify;
             // instances race for the same change: a deadlock between them is retried, the loser then finds it written
-            Transition t = dev.chatlog.sql.SqlFailures.retryingLockConflicts(3, () -> jdbi.inTransaction(h -> {
+            Transition t = dev.chatlog.sql.SqlFailures.retryingLockConflicts(() -> jdbi.inTransaction(h -> {
                 if (row == null) {
                     h.createUpdate("INSERT IGNORE INTO chatbot_alert_states (rule_name, subject, state, seq, since, evaluated_at) "
                             + "VALUES (:r, :s, 'OK', 0, :now, :now)").bind("r", r.name()).bind("s", subject).bind("now", Utc.time(now)).execute();

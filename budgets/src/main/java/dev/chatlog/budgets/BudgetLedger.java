@@ -114,21 +114,12 @@ public final class BudgetLedger {
                 .bind("b", budget).bind("w", w.index()).mapTo(Integer.class).findOne().isPresent();
     }
 
-    /** A transaction retried when the database broke a lock wait or a deadlock (two first calls of a new window). */
+    /**
+     * A transaction retried when the database broke a lock wait or a deadlock (two first calls of a new window), or a
+     * Galera cluster refused it at commit (another node took the same window's row first).
+     */
     private static <T> T retrying(java.util.function.Supplier<T> tx) {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return tx.get();
-            } catch (RuntimeException e) {
-                if (attempt >= 5 || !dev.chatlog.sql.SqlFailures.lockConflict(e)) throw e;
-                try {
-                    Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(1, 10L * attempt));
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw e;
-                }
-            }
-        }
+        return dev.chatlog.sql.SqlFailures.retryingLockConflicts(tx::get);
     }
 
     /**

@@ -35,16 +35,30 @@ class BudgetLedgerTest {
     void should_never_pass_the_limit_with_three_instances_of_sixteen_threads_on_one_budget() throws Exception {
         DatabaseConfig cfg = TestDatabase.freshSchema();
         List<Database> instances = List.of(Database.open(cfg, 6), Database.open(cfg, 6), Database.open(cfg, 6));
+        try {
+            raceOnOneBudget(instances, 16);
+        } finally {
+            instances.forEach(Database::close);
+        }
+    }
+
+    /**
+     * {@code threads} threads per instance reserve $0.02 of one $1.00 day budget until refused 20 times in a row, and
+     * settle each admission at its real cost (or release it): never over the limit, not over-cautious, every reservation
+     * settled, the counters equal to their ledger.
+     */
+    static void raceOnOneBudget(List<Database> instances, int threads) throws Exception {
         Budget b = budget("hot", "1.00", BudgetPeriod.DAY);
         BigDecimal worstCase = new BigDecimal("0.02");
         AtomicInteger admitted = new AtomicInteger();
         AtomicInteger refused = new AtomicInteger();
-        ExecutorService pool = Executors.newFixedThreadPool(48);
+        ExecutorService pool = Executors.newFixedThreadPool(instances.size() * threads);
+        long started = System.nanoTime();
         try {
             List<Future<?>> work = new ArrayList<>();
             for (Database db : instances) {
                 BudgetLedger ledger = new BudgetLedger(db.jdbi());
-                for (int t = 0; t < 16; t++) {
+                for (int t = 0; t < threads; t++) {
                     work.add(pool.submit(() -> {
                         int refusalsInARow = 0;
                         while (refusalsInARow < 20) {
@@ -75,12 +89,11 @@ class BudgetLedgerTest {
         }
         BudgetLedger ledger = new BudgetLedger(instances.get(0).jdbi());
         BudgetLedger.WindowState w = ledger.window(b, NOW);
-        System.out.println("budget race: " + admitted + " admitted, " + refused + " refused, spent " + w.spent() + " of 1.00, reserved " + w.reserved());
+        System.out.printf("budget race on %d instance(s): %d admitted, %d refused in %d ms, spent %s of 1.00, reserved %s%n", instances.size(), admitted.get(), refused.get(), (System.nanoTime() - started) / 1_000_000, w.spent(), w.reserved());
         assertTrue(w.spent().compareTo(new BigDecimal("1.00")) <= 0, "never over the limit: " + w.spent());
         assertTrue(w.spent().compareTo(new BigDecimal("0.90")) >= 0, "not over-cautious: " + w.spent());
         assertEquals(0, w.reserved().signum(), "every reservation settled or released");
         assertEquals(List.of(), ledger.audit(), "the counters equal their ledger");
-        instances.forEach(Database::close);
     }
 
     @Test

@@ -27,6 +27,6 @@ public final class Scores {
      */
     public ScoreRows.Stored record(Score s) {
         // a deadlock with a logger's batch (or another instance) scoring the same rows: the whole transaction again
-        return dev.chatlog.sql.SqlFailures.retryingLockConflicts(5, () -> jdbi.inTransaction(h -> ScoreRows.upsert(h, s, clock.instant())));
+        return dev.chatlog.sql.SqlFailures.retryingLockConflicts(() -> jdbi.inTransaction(h -> ScoreRows.upsert(h, s, clock.instant())));
     }
 }

@@ -104,7 +104,19 @@ public final class Database implements AutoCloseable {
         hc.addDataSourceProperty("allowPublicKeyRetrieval", "true");
     }
 
+    /**
+     * Migrates under a {@link dev.chatlog.sql.cluster.ClusterLock}: of several instances starting together, on one server
+     * or on different nodes of a cluster, one migrates and the others wait, then find nothing to do. (Flyway's own lock,
+     * {@code GET_LOCK}, is local to one Galera node.)
+     */
     static void migrate(DataSource ds) {
+        try (var lock = dev.chatlog.sql.cluster.ClusterLock.acquire(ds, "migrations", java.time.Duration.ofSeconds(60),
+                java.time.Duration.ofMinutes(30))) {
+            migrateHeld(ds);
+        }
+    }
+
+    private static void migrateHeld(DataSource ds) {
         Flyway flyway = Flyway.configure().dataSource(ds).locations("classpath:db/chatlog/migration")
                 .table("chatlog_schema_history")
                 // a database with the application's own tables (and its own Flyway history) is not empty, and that is

@@ -42,12 +42,11 @@ import org.jdbi.v3.core.statement.PreparedBatch;
  * transaction are added to message rows already committed. Whichever of two writers of one
  * conversation takes the lock second sees the other's rows, so message totals stay exact whether
  * the calls or the message arrive first; (5) the same new rows are added to the time-bucket
- * rollups ({@link RollupWriter}). Deadlocks (1213) and lock wait timeouts (1205) retry the whole
- * transaction.
+ * rollups ({@link RollupWriter}). Deadlocks (1213), lock wait timeouts (1205) and, on a Galera cluster,
+ * certification conflicts (1213 at commit) retry the whole transaction ({@link SqlFailures#retryingLockConflicts}).
  */
 public final class JdbcChatLogStore implements ChatLogSink {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int MAX_LOCK_RETRIES = 10;
 
     private final Jdbi jdbi;
 
@@ -63,16 +62,7 @@ public final class JdbcChatLogStore implements ChatLogSink {
     /** Writes the batch; returns the calls and messages this transaction inserted (the {@code write_batch_id} rows). */
     @Override
     public Batch writeNew(Batch batch) throws Exception {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> writeInTransaction(h, batch));
-            } catch (RuntimeException e) {
-                if (attempt >= MAX_LOCK_RETRIES || !SqlFailures.lockConflict(e)) {
-                    throw e;
-                }
-                Thread.sleep(ThreadLocalRandom.current().nextLong(5, 20L * attempt));
-            }
-        }
+        return SqlFailures.retryingLockConflicts(() -> jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> writeInTransaction(h, batch)));
     }
 
     @Override

@@ -14,7 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ThreadLocalRandom;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
@@ -31,7 +30,6 @@ import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
  * writes nothing.
  */
 public final class Repricer {
-    private static final int MAX_LOCK_RETRIES = 5;
 
     private final Jdbi jdbi;
     private final PriceCatalog prices;
@@ -91,20 +89,8 @@ public final class Repricer {
     private record Row(long id, LlmCall call, String intent, Instant messageAt) {}
 
     private Batch run(List<Long> ids, boolean dryRun) {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return dryRun ? jdbi.withHandle(h -> batch(h, ids, true))
-                        : jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> batch(h, ids, false));
-            } catch (RuntimeException e) {
-                if (attempt >= MAX_LOCK_RETRIES || !SqlFailures.lockConflict(e)) throw e;
-                try {
-                    Thread.sleep(ThreadLocalRandom.current().nextLong(5, 20L * attempt));
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw e;
-                }
-            }
-        }
+        return SqlFailures.retryingLockConflicts(() -> dryRun ? jdbi.withHandle(h -> batch(h, ids, true))
+                : jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> batch(h, ids, false)));
     }
 
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();

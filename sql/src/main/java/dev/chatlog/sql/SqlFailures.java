@@ -61,16 +61,37 @@ public final class SqlFailures {
         return true;
     }
 
+    /** One whole database transaction, which may throw a checked exception of its own. */
+    @FunctionalInterface
+    public interface Transaction<T, X extends Exception> {
+        T run() throws X;
+    }
+
+    /** How many times a transaction broken by a lock conflict is run in all, and for how long at most. */
+    static final int CONFLICT_ATTEMPTS = 30;
+    static final long CONFLICT_BUDGET_MS = 10_000;
+
     /**
      * Runs {@code transaction} (one whole database transaction) again when the database broke it as a deadlock or a lock
-     * wait, at most {@code attempts} times in all; any other failure, or the last conflict, is thrown.
+     * wait (1213, 1205): on one server two writers of the same rows, on a Galera cluster also a certification conflict
+     * (two nodes committed the same rows at once: the later one is refused at commit with 1213). Each retry waits a
+     * random pause that doubles up to 200 ms, so writers on different nodes stop colliding; at most
+     * {@value #CONFLICT_ATTEMPTS} runs within {@value #CONFLICT_BUDGET_MS} ms. Any other failure, or the last conflict,
+     * is thrown.
      */
-    public static <T> T retryingLockConflicts(int attempts, java.util.function.Supplier<T> transaction) {
+    public static <T, X extends Exception> T retryingLockConflicts(Transaction<T, X> transaction) throws X {
+        long deadline = System.nanoTime() + CONFLICT_BUDGET_MS * 1_000_000;
         for (int attempt = 1; ; attempt++) {
             try {
-                return transaction.get();
+                return transaction.run();
             } catch (RuntimeException e) {
-                if (attempt >= attempts || !lockConflict(e)) throw e;
+                if (attempt >= CONFLICT_ATTEMPTS || System.nanoTime() > deadline || !lockConflict(e)) throw e;
+                try {
+                    Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(1, 1 + Math.min(200, 2L << Math.min(attempt, 7))));
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
             }
         }
     }

@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
@@ -37,7 +36,6 @@ import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
  * A dry run counts what would go and writes nothing.
  */
 public final class Erasure {
-    private static final int MAX_LOCK_RETRIES = 10;
 
     public enum Scope { CONVERSATION, USER }
 
@@ -265,19 +263,7 @@ public final class Erasure {
     }
 
     private <T> T inTransaction(org.jdbi.v3.core.HandleCallback<T, RuntimeException> work) {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, work);
-            } catch (RuntimeException e) {
-                if (attempt >= MAX_LOCK_RETRIES || !dev.chatlog.sql.SqlFailures.lockConflict(e)) throw e;
-                try {
-                    Thread.sleep(ThreadLocalRandom.current().nextLong(5, 20L * attempt));
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw e;
-                }
-            }
-        }
+        return dev.chatlog.sql.SqlFailures.retryingLockConflicts(() -> jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, work));
     }
 
     private static String clip(String s, int n) {
