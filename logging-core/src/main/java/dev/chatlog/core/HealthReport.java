@@ -37,4 +37,15 @@ public record HealthReport(String status, List<String> reasons, int httpStatus) 
         }
         return new HealthReport(reasons.isEmpty() ? "ok" : "degraded", List.copyOf(reasons), failing ? 503 : 200);
     }
+
+    /**
+     * This report with more reasons that make it degraded but keep it serving (200 stays 200): the database node behind
+     * its cluster, a read replica lagging.
+     */
+    public HealthReport with(List<String> more) {
+        if (more.isEmpty()) return this;
+        List<String> all = new ArrayList<>(reasons);
+        all.addAll(more);
+        return new HealthReport("degraded", List.copyOf(all), httpStatus);
+    }
 }

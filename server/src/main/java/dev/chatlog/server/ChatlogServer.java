@@ -262,16 +262,19 @@ public final class ChatlogServer implements AutoCloseable {
 
     /** See {@link HealthReport}. */
     private void health(Context ctx) {
-        boolean up = database.ping(PING_TIMEOUT);
+        var node = database.probe(PING_TIMEOUT);
+        boolean up = node.isPresent();
         if (!up && alerts.engine() != null) alerts.engine().databaseDown();
         meters.databaseUp(up);
         var stats = logger.stats();
         HealthReport report = HealthReport.of(up, stats, new HealthReport.Thresholds(config.healthBacklogRecords(),
-                config.healthBacklogSeconds(), config.logger().queueCapacity()));
+                config.healthBacklogSeconds(), config.logger().queueCapacity()))
+                .with(node.map(dev.chatlog.sql.cluster.DatabaseNode::problems).orElse(List.of()));
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("status", report.status());
         body.put("reasons", report.reasons());
         body.put("database", up ? "up" : "down");
+        body.put("database_node", node.map(dev.chatlog.sql.cluster.DatabaseNode::toMap).orElse(null)); // the server it is on now
         body.put("model", modelName);
         body.put("chatbot", chatbotOff == null ? "on" : "off");
         body.put("logger", stats);

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
 @Tag("slow")
 class AcknowledgedTurnsTest {
 
-    private static Map<String, Long> storedTurns(Database db) {
+    static Map<String, Long> storedTurns(Database db) {
         Map<String, Long> out = new HashMap<>();
         db.jdbi().useHandle(h -> h.createQuery("""
                 SELECT CONCAT(conversation_id, ' ', message_id) k, COUNT(*) n FROM chatbot_conversation_messages
@@ -37,18 +37,18 @@ class AcknowledgedTurnsTest {
         return out;
     }
 
-    private static long callsWithoutMessage(Database db) {
+    static long callsWithoutMessage(Database db) {
         return db.jdbi().withHandle(h -> h.createQuery("""
                 SELECT COUNT(*) FROM chatbot_llm_calls c LEFT JOIN chatbot_conversation_messages m
                   ON m.conversation_id = c.conversation_id AND m.message_id = c.message_id
                 WHERE c.message_id <> '' AND m.id IS NULL""").mapTo(Long.class).one());
     }
 
-    private static JsonNode health(ServerProcess server) throws Exception {
+    static JsonNode health(ServerProcess server) throws Exception {
         return new Http(server.baseUrl()).get("/health").json();
     }
 
-    private static void awaitBacklogShipped(ServerProcess server) throws Exception {
+    static void awaitBacklogShipped(ServerProcess server) throws Exception {
         long until = System.nanoTime() + 120_000_000_000L;
         while (System.nanoTime() < until) {
             JsonNode h = health(server);

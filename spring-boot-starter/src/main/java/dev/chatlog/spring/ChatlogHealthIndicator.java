@@ -26,13 +26,16 @@ public class ChatlogHealthIndicator extends AbstractHealthIndicator {
 
     @Override
     protected void doHealthCheck(Health.Builder builder) {
-        boolean up = database.ping(java.time.Duration.ofSeconds(3)); // bounded, as the server's /health
+        var node = database.probe(java.time.Duration.ofSeconds(3)); // bounded, as the server's /health
+        boolean up = node.isPresent();
         LoggerStats s = logger.stats();
-        HealthReport r = HealthReport.of(up, s, new HealthReport.Thresholds(20_000, 30, queueCapacity));
+        HealthReport r = HealthReport.of(up, s, new HealthReport.Thresholds(20_000, 30, queueCapacity))
+                .with(node.map(dev.chatlog.sql.cluster.DatabaseNode::problems).orElse(java.util.List.of()));
         (r.httpStatus() >= 500 ? builder.down() : builder.up())
                 .withDetail("status", r.status())
                 .withDetail("reasons", r.reasons())
                 .withDetail("database", up ? "up" : "down")
+                .withDetail("databaseNode", node.map(dev.chatlog.sql.cluster.DatabaseNode::toMap).orElse(java.util.Map.of()))
                 .withDetail("queueDepth", s.queueDepth())
                 .withDetail("accepted", s.accepted())
                 .withDetail("written", s.written())

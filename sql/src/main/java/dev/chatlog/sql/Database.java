@@ -2,6 +2,8 @@ package dev.chatlog.sql;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.chatlog.sql.cluster.DatabaseNode;
+import java.util.Optional;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.output.MigrateResult;
@@ -26,7 +28,7 @@ public final class Database implements AutoCloseable {
     private Database(DataSource dataSource, boolean owned) {
         this.dataSource = dataSource;
         this.owned = owned;
-        this.jdbi = PreciseTimes.install(Jdbi.create(dataSource));
+        this.jdbi = jdbiOn(dataSource);
     }
 
     /**
@@ -40,21 +42,8 @@ public final class Database implements AutoCloseable {
 
     /** Opens a pool of at most {@code maxPoolSize} connections and migrates the schema. */
     public static Database open(DatabaseConfig config, int maxPoolSize) {
-        HikariConfig hc = new HikariConfig();
-        hc.setJdbcUrl(config.jdbcUrl());
-        hc.setUsername(config.user());
-        hc.setPassword(config.password());
-        hc.setPoolName("chatlog");
-        hc.setMaximumPoolSize(maxPoolSize);
-        hc.setMinimumIdle(1);
-        hc.setConnectionTimeout(5_000);
+        HikariConfig hc = poolConfig(config, maxPoolSize, "chatlog");
         hc.setInitializationFailTimeout(30_000);
-        hc.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
-        if (config.jdbcUrl().startsWith("jdbc:mariadb:")) {
-            mariaDbDriver(hc);
-        } else {
-            connectorJ(hc, config.jdbcUrl());
-        }
         HikariDataSource ds = new HikariDataSource(hc);
         try {
             migrate(ds);
@@ -63,6 +52,30 @@ public final class Database implements AutoCloseable {
             throw e;
         }
         return new Database(ds, true);
+    }
+
+    /** A HikariCP pool's settings for chatlog on {@code config}: the driver's options below, READ COMMITTED. */
+    static HikariConfig poolConfig(DatabaseConfig config, int maxPoolSize, String name) {
+        HikariConfig hc = new HikariConfig();
+        hc.setJdbcUrl(config.jdbcUrl());
+        hc.setUsername(config.user());
+        hc.setPassword(config.password());
+        hc.setPoolName(name);
+        hc.setMaximumPoolSize(maxPoolSize);
+        hc.setMinimumIdle(1);
+        hc.setConnectionTimeout(5_000);
+        hc.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
+        if (config.jdbcUrl().startsWith("jdbc:mariadb:")) {
+            mariaDbDriver(hc);
+        } else {
+            connectorJ(hc, config.jdbcUrl());
+        }
+        return hc;
+    }
+
+    /** A Jdbi on {@code dataSource} binding times as the store does (UTC, microseconds). */
+    static Jdbi jdbiOn(DataSource dataSource) {
+        return PreciseTimes.install(Jdbi.create(dataSource));
     }
 
     /** MySQL's Connector/J ({@code jdbc:mysql://}): the options that make the store fast and its times UTC. */
@@ -84,6 +97,20 @@ public final class Database implements AutoCloseable {
         if (!url.contains("sslMode=")) {
             hc.addDataSourceProperty("sslMode", "PREFERRED");
         }
+        if (multiHost(url) && !url.contains("failOverReadOnly=")) {
+            // jdbc:mysql://node2,node3/db: Connector/J fails over to the next host when one dies, and by default makes that
+            // connection read-only (made for a primary and its replicas): on a multi-primary cluster every write then
+            // failed ("Connection is read-only") and waited in the spool. Every node of a Galera cluster takes writes.
+            hc.addDataSourceProperty("failOverReadOnly", "false");
+        }
+    }
+
+    /** Whether a Connector/J URL names several hosts ({@code jdbc:mysql://h1,h2/db}, its failover form). */
+    static boolean multiHost(String url) {
+        String rest = url.replaceFirst("^jdbc:mysql:(//)?", "");
+        int end = rest.indexOf('/');
+        String hosts = end < 0 ? rest : rest.substring(0, end);
+        return hosts.contains(",");
     }
 
     /**
@@ -133,37 +160,48 @@ public final class Database implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    private final java.util.concurrent.atomic.AtomicReference<java.util.concurrent.CompletableFuture<Boolean>> ping =
+    private final java.util.concurrent.atomic.AtomicReference<java.util.concurrent.CompletableFuture<Optional<DatabaseNode>>> probe =
             new java.util.concurrent.atomic.AtomicReference<>();
 
     /**
      * Whether the database answers a trivial query within {@code timeout}: the one answer to "is the database up?" for
-     * health checks and gauges. Bounded whatever the network does (a silent link would otherwise hold the caller for the
-     * driver's socket timeout); a probe still in flight is shared, not repeated.
+     * health checks and gauges. See {@link #probe(java.time.Duration)}.
      */
     public boolean ping(java.time.Duration timeout) {
-        java.util.concurrent.CompletableFuture<Boolean> f = ping.get();
+        return probe(timeout).isPresent();
+    }
+
+    /**
+     * The server a pooled connection talks to now (its name, on a Galera cluster its state), or empty when the database
+     * does not answer within {@code timeout}. Bounded whatever the network does (a silent link would otherwise hold the
+     * caller for the driver's socket timeout); a probe still in flight is shared, not repeated.
+     */
+    public Optional<DatabaseNode> probe(java.time.Duration timeout) {
+        java.util.concurrent.CompletableFuture<Optional<DatabaseNode>> f = probe.get();
         if (f == null || f.isDone()) {
-            java.util.concurrent.CompletableFuture<Boolean> mine = new java.util.concurrent.CompletableFuture<>();
-            if (ping.compareAndSet(f, mine)) {
+            java.util.concurrent.CompletableFuture<Optional<DatabaseNode>> mine = new java.util.concurrent.CompletableFuture<>();
+            if (probe.compareAndSet(f, mine)) {
                 int seconds = (int) Math.max(1, timeout.toSeconds());
                 PINGS.execute(() -> {
                     try {
-                        mine.complete(jdbi.withHandle(h -> h.createQuery("SELECT 1").setQueryTimeout(seconds).mapTo(Integer.class).one()) == 1);
-                    } catch (RuntimeException e) {
-                        mine.complete(false);
+                        mine.complete(Optional.of(jdbi.withHandle(h -> {
+                            h.getConnection().setNetworkTimeout(PINGS, seconds * 1000);
+                            return DatabaseNode.read(h);
+                        })));
+                    } catch (RuntimeException | java.sql.SQLException e) {
+                        mine.complete(Optional.empty());
                     }
                 });
             }
-            f = ping.get();
+            f = probe.get();
         }
         try {
             return f.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return false;
+            return Optional.empty();
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            return false;
+            return Optional.empty();
         }
     }
 

@@ -257,5 +257,10 @@ public final class GaleraCluster implements AutoCloseable {
                 if (!p.waitFor(60, TimeUnit.SECONDS)) p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
             }
         }
+        if (System.getenv("CHATLOG_KEEP_GALERA") == null) { // three data directories: kept only when asked, to read their logs
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
     }
 }

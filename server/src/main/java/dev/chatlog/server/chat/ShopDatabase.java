@@ -140,7 +140,7 @@ public final class ShopDatabase implements AutoCloseable {
         hc.setUsername(cfg.user());
         hc.setPassword(cfg.password());
         hc.setPoolName(name);
-        hc.setMaximumPoolSize(readOnly ? POOL_SIZE : 1);
+        hc.setMaximumPoolSize(readOnly ? POOL_SIZE : 2); // the setup's connection and its lock's lease
         hc.setMinimumIdle(0);
         hc.setReadOnly(readOnly);
         hc.setConnectionTimeout(5_000);

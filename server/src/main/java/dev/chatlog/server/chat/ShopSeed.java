@@ -32,7 +32,7 @@ final class ShopSeed {
 
     static void createAndSeed(DataSource owner, LocalDateTime now) throws SQLException {
         String schema = ShopDatabase.SCHEMA;
-        try (Connection c = owner.getConnection(); Statement s = c.createStatement(); var lock = lock(s)) {
+        try (var lock = lock(owner); Connection c = owner.getConnection(); Statement s = c.createStatement()) {
             s.execute("CREATE TABLE IF NOT EXISTS " + schema + ".shop_meta (k VARCHAR(40) PRIMARY KEY, v VARCHAR(100) NOT NULL)");
             String version = null;
             try (ResultSet rs = s.executeQuery("SELECT v FROM " + schema + ".shop_meta WHERE k = 'seed_version'")) {
@@ -66,7 +66,7 @@ final class ShopSeed {
      */
     static long keepCurrent(DataSource owner, LocalDateTime now) throws SQLException {
         String schema = ShopDatabase.SCHEMA;
-        try (Connection c = owner.getConnection(); Statement s = c.createStatement(); var lock = lock(s)) {
+        try (var lock = lock(owner); Connection c = owner.getConnection(); Statement s = c.createStatement()) {
             LocalDateTime newest;
             try (ResultSet rs = s.executeQuery("SELECT MAX(ordered_at) FROM " + schema + ".orders")) {
                 if (!rs.next() || rs.getObject(1) == null) return 0;
@@ -86,19 +86,11 @@ final class ShopSeed {
     }
 
     /**
-     * The seed's named lock: several servers on one database (a cluster of chatlog instances) seed and move the
-     * shop one at a time, each reading what the one before did.
+     * The seed's lock: several servers on one database (a cluster of chatlog instances, on one server or on the nodes of
+     * a Galera cluster) seed and move the shop one at a time, each reading what the one before did.
      */
-    interface Lock extends AutoCloseable {
-        @Override
-        void close() throws SQLException;
-    }
-
-    private static Lock lock(Statement s) throws SQLException {
-        try (ResultSet rs = s.executeQuery("SELECT GET_LOCK('chatlog_shop_seed', 30)")) {
-            if (!rs.next() || rs.getInt(1) != 1) throw new SQLException("the demo shop's seed lock was not granted within 30 s");
-        }
-        return () -> s.execute("DO RELEASE_LOCK('chatlog_shop_seed')");
+    private static dev.chatlog.sql.cluster.ClusterLock lock(DataSource owner) {
+        return dev.chatlog.sql.cluster.ClusterLock.acquire(owner, "shop_seed", Duration.ofSeconds(60), Duration.ofSeconds(120));
     }
 
     static LocalDateTime utcNow() {
