@@ -16,6 +16,7 @@
   let refreshing = false;
   let refreshes = 0;
   let lastOverview = null;
+  let freshness = null; // GET /freshness: where the read routes read and how far behind the primary
   let detailVersion = '';
   const charts = {};
   const seenOptions = { model: new Set(), agent: new Set(), chat_mode: new Set(), arm: new Set() };
@@ -173,6 +174,7 @@
       if (state.conversation) await showConversation(state.conversation, false);
       await refreshExperiments(); // after the rest is drawn: its own failure shows in its panel
       await refreshInsights(); // likewise
+      freshness = await api('/freshness', {}).catch((e) => { if (e instanceof AuthError) throw e; return null; });
       showError(null);
       refreshes++;
       document.body.dataset.state = 'ready';
@@ -202,7 +204,13 @@
   function setStatus() {
     const when = refreshes ? 'updated ' + new Date().toLocaleTimeString('en-GB') : 'loading…';
     const auto = state.paused ? 'paused' : state.interval > 0 ? 'every ' + state.interval + ' s' : 'auto-refresh off';
-    $('#status').textContent = when + ' · ' + auto;
+    // with a read replica, the panels show data as old as its lag: said beside the time of the refresh
+    const source = !freshness || freshness.source !== 'replica' ? ''
+      : freshness.lag_seconds === null ? ' · read replica: lag unknown (' + (freshness.error || 'no answer') + ')'
+      : ' · data from the read replica, ' + freshness.lag_seconds + ' s behind';
+    $('#status').textContent = when + source + ' · ' + auto;
+    $('#status').classList.toggle('stale', Boolean(freshness && freshness.source === 'replica'
+      && (freshness.lag_seconds === null || freshness.lag_seconds > freshness.max_lag_seconds)));
     $('#pause').setAttribute('aria-pressed', String(state.paused));
     $('#pause').textContent = state.paused ? 'Resume' : 'Pause';
   }

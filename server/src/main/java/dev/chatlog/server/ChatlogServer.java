@@ -66,6 +66,7 @@ public final class ChatlogServer implements AutoCloseable {
     private final EmbeddedMariaDb embedded;
     private final boolean ownsEmbedded;
     private final Database database;
+    private final dev.chatlog.sql.ReadReplica replica; // null unless CHATLOG_DB_READ_URL
     private final ChatLogger logger;
     private final ShopDatabase shop; // null when the demo chatbot is off
     private final String chatbotOff; // why it is off, as the chat route and the banner say it; null when on
@@ -87,6 +88,8 @@ public final class ChatlogServer implements AutoCloseable {
         this.database = Database.open(embedded != null
                 ? new dev.chatlog.sql.DatabaseConfig(embedded.jdbcUrl(schema), embedded.user(), embedded.password())
                 : config.database(), 10);
+        this.replica = config.readReplica() == null ? null : dev.chatlog.sql.ReadReplica.open(config.readReplica(), database);
+        org.jdbi.v3.core.Jdbi reads = replica == null ? database.jdbi() : replica.jdbi(); // the read side: reports, exports, insights
         PriceCatalog prices = config.prices().applyTo(PriceCatalog.bundled().withInlineOverrides(DEMO_PRICE));
         ChatLogger.Builder lb = ChatLogger.builder(new JdbcChatLogStore(database.jdbi())).prices(prices)
                 .settings(config.logger()).spool(config.spool());
@@ -138,9 +141,11 @@ public final class ChatlogServer implements AutoCloseable {
         ChatController chat = shop == null ? null : new ChatController(new ShopChatbot(model, shop, logger, database.jdbi(), !config.usesOpenAi(),
                 experiments.arms()),
                 config.durableAck() ? new ChatController.Durability(logger, ackTimeout) : null, traces == null ? ctx -> () -> { } : traces::join);
-        Reports reports = new Reports(database.jdbi(), config.stageTargets(), config.cacheTargets()); // one per process: one planner, one set of day caches
-        DashboardController dashboard = new DashboardController(reports, java.time.Clock.systemUTC());
-        StatsController stats = new StatsController(reports, new Exporter(database.jdbi()), java.time.Clock.systemUTC());
+        Reports reports = new Reports(reads, config.stageTargets(), config.cacheTargets()); // one per process: one planner, one set of day caches
+        // a conversation's own detail (the one just chatted) reads the primary: it must show its own writes
+        Reports own = replica == null ? reports : new Reports(database.jdbi(), config.stageTargets(), config.cacheTargets());
+        DashboardController dashboard = new DashboardController(reports, own, replica, java.time.Clock.systemUTC());
+        StatsController stats = new StatsController(reports, new Exporter(reads), java.time.Clock.systemUTC());
         AccessControl access = new AccessControl(config.apiToken(), config.corsOrigins());
         HostCheck hosts = new HostCheck(config.host(), config.apiToken() != null, config.allowedHosts());
         DashboardPage page = new DashboardPage();
@@ -156,7 +161,7 @@ public final class ChatlogServer implements AutoCloseable {
             return t;
         });
         this.alerts = new Alerts(database.jdbi(), config.alerts()); // CHATLOG_ALERT_RULES: defined at start
-        this.insights = new dev.chatlog.insights.InsightsRuntime(new dev.chatlog.insights.Insights(database.jdbi(), prices,
+        this.insights = new dev.chatlog.insights.InsightsRuntime(new dev.chatlog.insights.Insights(reads, prices,
                 dev.chatlog.insights.InsightsSettings.fromEnv(config.env()), budgets::current, java.time.Clock.systemUTC()),
                 java.time.Clock.systemUTC());
         alerts.observeInsights(r -> dev.chatlog.insights.InsightObservations.of(insights.latest(), r)); // the weekly digest
@@ -275,6 +280,13 @@ public final class ChatlogServer implements AutoCloseable {
         body.put("reasons", report.reasons());
         body.put("database", up ? "up" : "down");
         body.put("database_node", node.map(dev.chatlog.sql.cluster.DatabaseNode::toMap).orElse(null)); // the server it is on now
+        if (replica != null) {
+            var lag = replica.lag(PING_TIMEOUT);
+            report = report.with(lag.problems(replica.settings().maxLagSeconds()));
+            body.put("status", report.status());
+            body.put("reasons", report.reasons());
+            body.put("read_replica", lag.toMap(replica.url()));
+        }
         body.put("model", modelName);
         body.put("chatbot", chatbotOff == null ? "on" : "off");
         body.put("logger", stats);
@@ -318,7 +330,8 @@ public final class ChatlogServer implements AutoCloseable {
                 "  health:     " + base + "/health",
                 "  model:      " + modelName,
                 "  database:   " + (embedded != null ? "embedded MariaDB 11.4 on 127.0.0.1:" + embedded.port()
-                        + ", data in " + config.dataDir().toAbsolutePath() : config.database().toString()),
+                        + ", data in " + config.dataDir().toAbsolutePath() : config.database().toString())
+                        + (replica == null ? "" : "; dashboard reads " + replica.url() + " (read replica)"),
                 "  spool:      " + (config.spool() == null ? "off (records wait in memory only)"
                         : config.spool().dir().toAbsolutePath() + " (durable: fsync every " + config.spool().fsyncEvery() + " records or "
                         + config.spool().fsyncInterval().toMillis() + " ms)") + "; chat answers " + (config.durableAck()
@@ -354,6 +367,7 @@ public final class ChatlogServer implements AutoCloseable {
         } finally {
             logger.close();
             if (shop != null) shop.close();
+            if (replica != null) replica.close();
             database.close();
             if (ownsEmbedded) embedded.close();
         }

@@ -41,9 +41,28 @@ class GaleraServersTest {
             String failover = "jdbc:mysql://127.0.0.1:" + cluster.node(2).port() + ",127.0.0.1:" + cluster.node(3).port() + "/chatlog";
             List<ServerProcess> servers = new ArrayList<>();
             try {
-                servers.add(ServerProcess.start(data.resolve("a"), env(cluster.node(1).jdbcUrl("chatlog")), 180));
-                servers.add(ServerProcess.start(data.resolve("b"), env(failover), 180));
-                servers.add(ServerProcess.start(data.resolve("c"), env(cluster.node(3).jdbcUrl("chatlog")), 180));
+                // the three start together on the empty cluster: one migrates and seeds, each defines the same budget and
+                // alert rules, the others wait or find them there
+                List<java.util.concurrent.CompletableFuture<ServerProcess>> starting = new ArrayList<>();
+                String[][] targets = {{"a", cluster.node(1).jdbcUrl("chatlog")}, {"b", failover}, {"c", cluster.node(3).jdbcUrl("chatlog")}};
+                for (String[] t : targets) {
+                    starting.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                        try {
+                            return ServerProcess.start(data.resolve(t[0]), env(t[1]), 240);
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }));
+                }
+                List<String> failed = new ArrayList<>();
+                for (var f : starting) {
+                    try {
+                        servers.add(f.join());
+                    } catch (java.util.concurrent.CompletionException e) {
+                        failed.add(e.getCause().getMessage());
+                    }
+                }
+                assertEquals(List.of(), failed, "three servers starting together on the empty cluster");
                 ServerProcess b = servers.get(1);
                 assertEquals("node2", AcknowledgedTurnsTest.health(b).at("/database_node/name").asText(), "B starts on the URL's first host");
                 List<ChatLoad> loads = new ArrayList<>();
@@ -98,6 +117,7 @@ class GaleraServersTest {
     }
 
     private static Map<String, String> env(String url) {
-        return Map.of("CHATLOG_DB_URL", url, "CHATLOG_DB_USER", GaleraCluster.USER, "CHATLOG_DB_PASSWORD", GaleraCluster.PASSWORD);
+        return Map.of("CHATLOG_DB_URL", url, "CHATLOG_DB_USER", GaleraCluster.USER, "CHATLOG_DB_PASSWORD", GaleraCluster.PASSWORD,
+                "CHATLOG_BUDGETS", "{\"daily\": {\"scope\": \"global\", \"period\": \"day\", \"limit_usd\": 1000, \"action\": \"enforce\"}}");
     }
 }

@@ -66,6 +66,17 @@ public class ChatlogAutoConfiguration {
         return Database.on(ds);
     }
 
+    /**
+     * {@code chatlog.datasource.read.url}: a read replica of chatlog's database for the read side (insights), its lag in
+     * the health indicator; the writes, budgets and alerts stay on chatlog's database.
+     */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean
+    @ConditionalOnProperty(prefix = "chatlog.datasource.read", name = "url")
+    public dev.chatlog.sql.ReadReplica chatlogReadReplica(Database chatlogDatabase, ChatlogProperties props) {
+        return dev.chatlog.sql.ReadReplica.open(props.getDatasource().readReplica(), chatlogDatabase);
+    }
+
     /** The prices calls are logged at, and budgets reserve at: the bundled data with the properties' overrides (read once). */
     @Bean
     @ConditionalOnMissingBean
@@ -188,8 +199,9 @@ public class ChatlogAutoConfiguration {
     static class Health {
         @Bean
         @ConditionalOnMissingBean(name = "chatlogHealthIndicator")
-        ChatlogHealthIndicator chatlogHealthIndicator(ChatLogger chatLogger, Database chatlogDatabase, ChatlogProperties props) {
-            return new ChatlogHealthIndicator(chatLogger, chatlogDatabase, props.getQueueCapacity());
+        ChatlogHealthIndicator chatlogHealthIndicator(ChatLogger chatLogger, Database chatlogDatabase, ChatlogProperties props,
+                                                      ObjectProvider<dev.chatlog.sql.ReadReplica> replica) {
+            return new ChatlogHealthIndicator(chatLogger, chatlogDatabase, replica.getIfAvailable(), props.getQueueCapacity());
         }
     }
 

@@ -16,11 +16,13 @@ public class ChatlogHealthIndicator extends AbstractHealthIndicator {
     private final ChatLogger logger;
     private final Database database;
     private final int queueCapacity;
+    private final dev.chatlog.sql.ReadReplica replica; // null without chatlog.datasource.read.url
 
-    public ChatlogHealthIndicator(ChatLogger logger, Database database, int queueCapacity) {
+    public ChatlogHealthIndicator(ChatLogger logger, Database database, dev.chatlog.sql.ReadReplica replica, int queueCapacity) {
         super("chatlog health check failed");
         this.logger = logger;
         this.database = database;
+        this.replica = replica;
         this.queueCapacity = queueCapacity;
     }
 
@@ -31,6 +33,11 @@ public class ChatlogHealthIndicator extends AbstractHealthIndicator {
         LoggerStats s = logger.stats();
         HealthReport r = HealthReport.of(up, s, new HealthReport.Thresholds(20_000, 30, queueCapacity))
                 .with(node.map(dev.chatlog.sql.cluster.DatabaseNode::problems).orElse(java.util.List.of()));
+        dev.chatlog.sql.ReadReplica.Lag lag = replica == null ? null : replica.lag(java.time.Duration.ofSeconds(3));
+        if (lag != null) {
+            r = r.with(lag.problems(replica.settings().maxLagSeconds()));
+            builder.withDetail("readReplica", lag.toMap(replica.url()));
+        }
         (r.httpStatus() >= 500 ? builder.down() : builder.up())
                 .withDetail("status", r.status())
                 .withDetail("reasons", r.reasons())

@@ -30,8 +30,10 @@ class ChatlogInsights {
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
     InsightsRuntime chatlogInsightsRuntime(Database chatlogDatabase, PriceCatalog prices, ChatlogInsightsProperties props,
-                                           ObjectProvider<Budgets> budgets, ObjectProvider<Alerts> alerts) {
-        InsightsRuntime runtime = new InsightsRuntime(new Insights(chatlogDatabase.jdbi(), prices, props.settings(), () -> {
+                                           ObjectProvider<Budgets> budgets, ObjectProvider<Alerts> alerts,
+                                           ObjectProvider<dev.chatlog.sql.ReadReplica> replica) {
+        dev.chatlog.sql.ReadReplica reads = replica.getIfAvailable(); // the analyses read the replica when there is one
+        InsightsRuntime runtime = new InsightsRuntime(new Insights(reads == null ? chatlogDatabase.jdbi() : reads.jdbi(), prices, props.settings(), () -> {
             Budgets b = budgets.getIfAvailable();
             return b == null ? List.of() : b.current();
         }, Clock.systemUTC()), Clock.systemUTC());

@@ -38,6 +38,35 @@ public final class SystemMariaDb implements AutoCloseable {
 
     /** Starts one in a new directory under {@code parent}; skips (fails under CI) when the package is missing. */
     public static SystemMariaDb start(Path parent) throws Exception {
+        return start(parent, List.of("--skip-log-bin"));
+    }
+
+    /** A primary for {@link #startReplicaOf}: its binary log on, in rows, server id 1. */
+    public static SystemMariaDb startPrimary(Path parent) throws Exception {
+        return start(parent, List.of("--log-bin=primary-bin", "--server-id=1", "--binlog-format=ROW"));
+    }
+
+    /**
+     * A read replica of {@code primary} (MariaDB replication by GTID from the start of the primary's binary log): a
+     * second server, read-only for every user but replication, that applies what the primary committed, a little later.
+     * {@link #stopReplication()} and {@link #startReplication()} hold it behind and let it catch up.
+     */
+    public static SystemMariaDb startReplicaOf(Path parent, SystemMariaDb primary) throws Exception {
+        SystemMariaDb replica = start(parent, List.of("--skip-log-bin", "--server-id=2", "--read-only=ON"));
+        replica.admin("CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=" + primary.port + ", MASTER_USER='" + ADMIN
+                + "', MASTER_PASSWORD='" + ADMIN_PASSWORD + "', MASTER_USE_GTID=slave_pos", "START SLAVE");
+        return replica;
+    }
+
+    public void stopReplication() throws SQLException {
+        admin("STOP SLAVE");
+    }
+
+    public void startReplication() throws SQLException {
+        admin("START SLAVE");
+    }
+
+    private static SystemMariaDb start(Path parent, List<String> extra) throws Exception {
         Path server = SERVERS.stream().filter(Files::isExecutable).findFirst().orElse(null);
         Path installer = INSTALLERS.stream().filter(Files::isExecutable).findFirst().orElse(null);
         if (server == null || installer == null) {
@@ -59,8 +88,9 @@ public final class SystemMariaDb implements AutoCloseable {
         int port = freePort();
         List<String> cmd = new ArrayList<>(List.of(server.toString(), "--no-defaults", "--datadir=" + data, "--port=" + port,
                 "--bind-address=127.0.0.1", "--socket=" + dir.resolve("mysqld.sock"), "--pid-file=" + dir.resolve("mysqld.pid"),
-                "--skip-name-resolve", "--init-file=" + init, "--innodb-buffer-pool-size=64M", "--skip-log-bin",
+                "--skip-name-resolve", "--init-file=" + init, "--innodb-buffer-pool-size=64M",
                 "--character-set-server=utf8mb4", "--collation-server=utf8mb4_unicode_ci"));
+        cmd.addAll(extra);
         if (root) cmd.add("--user=root");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("server.log").toFile()).start();
         SystemMariaDb db = new SystemMariaDb(p, port, dir);

@@ -9,21 +9,22 @@ import org.jdbi.v3.core.Handle;
 /**
  * The database server a connection of the pool is talking to now, as {@code /health} names it: on a Galera cluster the
  * node's name and its state in the cluster (a node that is not Synced, or not in the primary component, is serving
- * behind or not at all); elsewhere the server's host and port. Read with three cheap statements that need no privilege.
+ * behind or not at all); elsewhere the server's host and port (not its version: {@code /health} is open to anyone who
+ * reaches the port). Read with three cheap statements that need no privilege.
  */
-public record DatabaseNode(String name, String address, String version, boolean readOnly, Galera galera) {
+public record DatabaseNode(String name, String address, boolean readOnly, Galera galera) {
 
     /** A Galera node's view: its local state (Synced, Donor/Desynced, Joined...), the cluster's size and status. */
     public record Galera(String state, int clusterSize, String clusterStatus, boolean ready) {}
 
     public static DatabaseNode read(Handle h) {
-        Map<String, Object> server = h.createQuery("SELECT @@hostname host, @@port port, VERSION() version, @@read_only ro").mapToMap().one();
+        Map<String, Object> server = h.createQuery("SELECT @@hostname host, @@port port, @@read_only ro").mapToMap().one();
         String address = server.get("host") + ":" + server.get("port");
         // a server set read-only, or a connection the driver made read-only (Connector/J's failover to a secondary host)
         boolean readOnly = ((Number) server.get("ro")).intValue() != 0 || readOnlyConnection(h);
         Map<String, String> vars = pairs(h, "SHOW VARIABLES WHERE Variable_name IN ('wsrep_on', 'wsrep_node_name')");
         if (!"ON".equalsIgnoreCase(vars.get("wsrep_on"))) {
-            return new DatabaseNode(address, address, String.valueOf(server.get("version")), readOnly, null);
+            return new DatabaseNode(address, address, readOnly, null);
         }
         Map<String, String> status = pairs(h, "SHOW STATUS WHERE Variable_name IN "
                 + "('wsrep_local_state_comment', 'wsrep_cluster_size', 'wsrep_cluster_status', 'wsrep_ready')");
@@ -31,7 +32,7 @@ public record DatabaseNode(String name, String address, String version, boolean 
                 Integer.parseInt(status.getOrDefault("wsrep_cluster_size", "0")), status.getOrDefault("wsrep_cluster_status", "unknown"),
                 "ON".equalsIgnoreCase(status.get("wsrep_ready")));
         String name = vars.get("wsrep_node_name");
-        return new DatabaseNode(name == null || name.isBlank() ? address : name, address, String.valueOf(server.get("version")), readOnly, g);
+        return new DatabaseNode(name == null || name.isBlank() ? address : name, address, readOnly, g);
     }
 
     private static boolean readOnlyConnection(Handle h) {
@@ -66,7 +67,6 @@ public record DatabaseNode(String name, String address, String version, boolean 
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("name", name);
         out.put("address", address);
-        out.put("version", version);
         out.put("read_only", readOnly);
         if (galera != null) {
             Map<String, Object> g = new LinkedHashMap<>();
