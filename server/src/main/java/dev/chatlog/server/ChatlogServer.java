@@ -154,7 +154,7 @@ public final class ChatlogServer implements AutoCloseable {
         BudgetController budgetRoutes = new BudgetController(budgets.definitions(), budgets.report(), budgets.gate(), java.time.Clock.systemUTC());
         var scoreDefinitions = new dev.chatlog.sql.score.ScoreDefinitions(database.jdbi(), java.time.Clock.systemUTC());
         var scoreRoutes = new dev.chatlog.server.quality.ScoreController(
-                new dev.chatlog.quality.Scores(database.jdbi(), java.time.Clock.systemUTC()), scoreDefinitions, reports, java.time.Clock.systemUTC());
+                new dev.chatlog.quality.Scores(database.jdbi(), java.time.Clock.systemUTC()), scoreDefinitions, own, java.time.Clock.systemUTC());
         this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "chatlog-housekeeping");
             t.setDaemon(true);
@@ -281,7 +281,7 @@ public final class ChatlogServer implements AutoCloseable {
         body.put("database", up ? "up" : "down");
         body.put("database_node", node.map(dev.chatlog.sql.cluster.DatabaseNode::toMap).orElse(null)); // the server it is on now
         if (replica != null) {
-            var lag = replica.lag(PING_TIMEOUT);
+            var lag = replica.lag();
             report = report.with(lag.problems(replica.settings().maxLagSeconds()));
             body.put("status", report.status());
             body.put("reasons", report.reasons());

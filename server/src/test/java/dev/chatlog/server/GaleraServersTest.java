@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Test;
  * load at once: server A on node 1, server B on the multi-host URL a user writes for failover
  * ({@code jdbc:mysql://node2,node3/chatlog}), server C on node 3. Node 2 is SIGKILLed under load and started again:
  * B moves to node 3, nothing acknowledged is lost or doubled, node 2 rejoins and holds the same rows, and summaries and
- * rollups equal their recomputation.
+ * rollups equal their recomputation. A day budget runs out during the test: admissions racing on three nodes never
+ * pass its limit.
  */
 @Tag("slow")
 class GaleraServersTest {
@@ -94,6 +95,8 @@ class GaleraServersTest {
                 assertTrue(loads.get(1).acknowledged().size() > 0, "B answered");
                 assertTrue(bWrittenWhileDown > 0, "B kept writing on node 3 while node 2 was down; its last error: " + bLastError);
                 assertTrue(bSaw.stream().anyMatch(s -> s.endsWith("node3")), "B moved to node 3: " + bSaw);
+                long refusals = loads.stream().flatMap(l -> l.failureSamples().stream()).filter(f -> f.startsWith("HTTP 429")).count();
+                assertTrue(refusals > 0, "the day budget ran out during the test (else its limit was not tried across nodes)");
                 for (int n = 1; n <= 3; n++) {
                     try (Database db = Database.open(new DatabaseConfig(cluster.node(n).jdbcUrl("chatlog") + "?sessionVariables=wsrep_sync_wait=1",
                             GaleraCluster.USER, GaleraCluster.PASSWORD), 2)) {
@@ -108,6 +111,12 @@ class GaleraServersTest {
                         assertEquals(List.of(), check.mismatches(), "node " + n);
                         assertEquals(List.of(), check.rollupMismatches(), "node " + n);
                         assertEquals(0, AcknowledgedTurnsTest.callsWithoutMessage(db), "node " + n);
+                        // admissions raced on three nodes (three JVMs), through a node's death: never over the limit
+                        Map<String, Object> w = db.jdbi().withHandle(hd -> hd.createQuery(
+                                "SELECT spent, reserved FROM chatbot_budget_windows WHERE budget_name = 'daily'").mapToMap().one());
+                        assertTrue(((java.math.BigDecimal) w.get("spent")).compareTo(new java.math.BigDecimal("0.25")) <= 0, "node " + n + ": " + w);
+                        assertEquals(0, ((java.math.BigDecimal) w.get("reserved")).signum(), "node " + n + ": every reservation settled " + w);
+                        assertEquals(List.of(), new dev.chatlog.budgets.BudgetLedger(db.jdbi()).audit(), "node " + n);
                     }
                 }
             } finally {
@@ -118,6 +127,6 @@ class GaleraServersTest {
 
     private static Map<String, String> env(String url) {
         return Map.of("CHATLOG_DB_URL", url, "CHATLOG_DB_USER", GaleraCluster.USER, "CHATLOG_DB_PASSWORD", GaleraCluster.PASSWORD,
-                "CHATLOG_BUDGETS", "{\"daily\": {\"scope\": \"global\", \"period\": \"day\", \"limit_usd\": 1000, \"action\": \"enforce\"}}");
+                "CHATLOG_BUDGETS", "{\"daily\": {\"scope\": \"global\", \"period\": \"day\", \"limit_usd\": 0.25, \"action\": \"enforce\"}}");
     }
 }

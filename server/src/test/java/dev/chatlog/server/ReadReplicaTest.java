@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * the dashboard's read routes read the replica, the conversation just chatted and the budget admissions the primary.
  * With the replication stopped, the overview stays where the replica is while the new turn's detail is there at once,
  * a budget still refuses at its limit, and {@code /health}, {@code /freshness} and the dashboard say how far behind
- * the read side is; started again, the replica catches up and the lag falls back.
+ * the read side is; started again, the replica catches up and the lag falls back; down, the primary serves the reads.
  */
 @Tag("slow")
 class ReadReplicaTest {
@@ -83,6 +83,14 @@ class ReadReplicaTest {
                 System.out.printf("read replica: %d calls before the stop, %d after catching up; lag while stopped %s s%n", before,
                         calls(http), stale.at("/read_replica/lag_seconds").asText());
                 assertTrue(first.has("conversation_id"));
+
+                replica.close(); // the replica down: the read routes answer from the primary, /health says the lag is unknown
+                Http.Response overview = http.get("/logging-dashboard/stats/range?window=all");
+                assertEquals(200, overview.status(), overview.raw());
+                JsonNode down = await(() -> http.get("/health").json(), h -> h.at("/read_replica/lag_seconds").isNull()
+                        && h.toString().contains("has not answered"), "the replica reported down");
+                assertEquals("degraded", down.get("status").asText(), down.toString());
+                assertEquals(calls(http), overview.json().at("/totals/llm_calls").asLong());
             }
         }
     }

@@ -54,7 +54,7 @@ public class ChatlogAutoConfiguration {
     @ConditionalOnMissingBean
     @DependsOnDatabaseInitialization
     public Database chatlogDatabase(ChatlogProperties props, ObjectProvider<DataSource> appDataSource) {
-        ChatlogProperties.Datasource own = props.getDatasource();
+        ChatlogDatasource own = props.getDatasource();
         if (own.getUrl() != null && !own.getUrl().isBlank()) {
             return Database.open(new DatabaseConfig(own.getUrl(), own.getUsername(), own.getPassword()), own.getMaxPoolSize());
         }

@@ -33,7 +33,7 @@ public class ChatlogHealthIndicator extends AbstractHealthIndicator {
         LoggerStats s = logger.stats();
         HealthReport r = HealthReport.of(up, s, new HealthReport.Thresholds(20_000, 30, queueCapacity))
                 .with(node.map(dev.chatlog.sql.cluster.DatabaseNode::problems).orElse(java.util.List.of()));
-        dev.chatlog.sql.ReadReplica.Lag lag = replica == null ? null : replica.lag(java.time.Duration.ofSeconds(3));
+        dev.chatlog.sql.ReadReplica.Lag lag = replica == null ? null : replica.lag();
         if (lag != null) {
             r = r.with(lag.problems(replica.settings().maxLagSeconds()));
             builder.withDetail("readReplica", lag.toMap(replica.url()));

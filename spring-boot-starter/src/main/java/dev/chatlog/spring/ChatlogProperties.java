@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import dev.chatlog.sql.DatabaseConfig;
 import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
@@ -61,7 +60,7 @@ public class ChatlogProperties {
     /** The base URL the chat models call, to tell their vendor as the price data does ({@code https://api.groq.com/openai/v1}). */
     private String baseUrl;
 
-    private final Datasource datasource = new Datasource();
+    private final ChatlogDatasource datasource = new ChatlogDatasource();
     private final Attach attach = new Attach();
     private final Budgets budgets = new Budgets();
     private final Alerts alerts = new Alerts();
@@ -115,70 +114,6 @@ public class ChatlogProperties {
     public PriceSettings priceSettings() {
         return InvalidDefinitionException.naming(Map.of("file", "chatlog.prices-file", "overrides", "chatlog.prices",
                 "discounts", "chatlog.price-discounts"), () -> new PriceSettings(pricesFile, prices, priceDiscounts).validate());
-    }
-
-    /** A separate database for chatlog; unset: the application's own DataSource. */
-    public static class Datasource {
-        /** JDBC URL of chatlog's database (MySQL or MariaDB); unset: the application's DataSource. */
-        private String url;
-        /** User of chatlog's database. */
-        private String username;
-        /** Password of chatlog's database. */
-        private String password;
-        /** Most connections chatlog opens to its own database. */
-        private int maxPoolSize = 4;
-
-        public String getUrl() { return url; }
-        public void setUrl(String url) { this.url = url; }
-        public String getUsername() { return username; }
-        public void setUsername(String username) { this.username = username; }
-        public String getPassword() { return password; }
-        public void setPassword(String password) { this.password = password; }
-        public int getMaxPoolSize() { return maxPoolSize; }
-        public void setMaxPoolSize(int maxPoolSize) { this.maxPoolSize = maxPoolSize; }
-        /** A read replica for the read side (insights); unset: everything reads chatlog's database. */
-        private final Read read = new Read();
-        public Read getRead() { return read; }
-
-        /** {@code chatlog.datasource.read.*}: the read replica (the server's {@code CHATLOG_DB_READ_*}). */
-        public static class Read {
-            /** JDBC URL of a read replica of chatlog's database; unset: no replica. */
-            private String url;
-            /** Its user; unset: chatlog.datasource.username. */
-            private String username;
-            /** Its password; unset: chatlog.datasource.password. */
-            private String password;
-            /** Most connections to the replica. */
-            private int maxPoolSize = dev.chatlog.sql.ReadReplica.Settings.DEFAULT_POOL_SIZE;
-            /** Seconds behind the primary past which the health indicator reports the replica. */
-            private int maxLagSeconds = dev.chatlog.sql.ReadReplica.Settings.DEFAULT_MAX_LAG_SECONDS;
-
-            public String getUrl() { return url; }
-            public void setUrl(String url) { this.url = url; }
-            public String getUsername() { return username; }
-            public void setUsername(String username) { this.username = username; }
-            public String getPassword() { return password; }
-            public void setPassword(String password) { this.password = password; }
-            public int getMaxPoolSize() { return maxPoolSize; }
-            public void setMaxPoolSize(int maxPoolSize) { this.maxPoolSize = maxPoolSize; }
-            public int getMaxLagSeconds() { return maxLagSeconds; }
-            public void setMaxLagSeconds(int maxLagSeconds) { this.maxLagSeconds = maxLagSeconds; }
-        }
-
-        /** The replica's settings (checked as the server checks them), or null when no read URL is set. */
-        public dev.chatlog.sql.ReadReplica.Settings readReplica() {
-            if (read.url == null || read.url.isBlank()) return null;
-            String user = read.username != null ? read.username : username;
-            String pw = read.password != null ? read.password : password;
-            if (user == null) {
-                throw new InvalidDefinitionException("chatlog.datasource.read.username",
-                        "chatlog.datasource.read.username is needed (there is no chatlog.datasource.username to take it from)");
-            }
-            DatabaseConfig db = new DatabaseConfig(read.url.trim(), user, pw == null ? "" : pw);
-            return InvalidDefinitionException.naming(Map.of("poolSize", "chatlog.datasource.read.max-pool-size",
-                    "maxLagSeconds", "chatlog.datasource.read.max-lag-seconds"),
-                    () -> new dev.chatlog.sql.ReadReplica.Settings(db, read.maxPoolSize, read.maxLagSeconds));
-        }
     }
 
     /** Budgets: chat and streaming model beans guarded by the budgets in chatlog's database (see docs/budgets.md). */
@@ -423,7 +358,7 @@ public class ChatlogProperties {
     public void setProvider(String v) { this.provider = v; }
     public String getBaseUrl() { return baseUrl; }
     public void setBaseUrl(String v) { this.baseUrl = v; }
-    public Datasource getDatasource() { return datasource; }
+    public ChatlogDatasource getDatasource() { return datasource; }
     public Attach getAttach() { return attach; }
     public Budgets getBudgets() { return budgets; }
     public Alerts getAlerts() { return alerts; }

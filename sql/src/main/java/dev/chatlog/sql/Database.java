@@ -75,13 +75,13 @@ public final class Database implements AutoCloseable {
     }
 
     /** How many times a transaction the database broke with SQLState 40001 is run again, whoever runs it. */
-    static final int TRANSACTION_RETRIES = 10;
+    static final int TRANSACTION_RETRIES = 4;
 
     /**
      * A Jdbi on {@code dataSource} binding times as the store does (UTC, microseconds), whose transactions are run again
      * when the database breaks them as a deadlock or, on a Galera cluster, refuses them at commit because another node
      * committed the same rows first (both SQLState 40001, error 1213; Jdbi's {@link SerializableTransactionRunner}), after
-     * a short random pause. So every transaction of every module (defining a budget or an alert rule as instances start
+     * a short random pause, {@value #TRANSACTION_RETRIES} times at most. So every transaction of every module (defining a budget or an alert rule as instances start
      * together on three nodes, claiming an outbox row) is safe on a multi-primary cluster, not only those that retry
      * themselves ({@link SqlFailures#retryingLockConflicts}: the hot paths, with a longer budget and lock wait timeouts).
      */
@@ -158,9 +158,11 @@ public final class Database implements AutoCloseable {
      * {@code GET_LOCK}, is local to one Galera node.)
      */
     static void migrate(DataSource ds) {
-        try (var lock = dev.chatlog.sql.cluster.ClusterLock.acquire(ds, "migrations", java.time.Duration.ofSeconds(60),
+        // a lease of 10 minutes, renewed every 10 s: an instance that dies while migrating holds the others up to 10 minutes
+        try (var lock = dev.chatlog.sql.cluster.ClusterLock.acquire(ds, "migrations", java.time.Duration.ofMinutes(10),
                 java.time.Duration.ofMinutes(30))) {
             migrateHeld(ds);
+            if (lock.lost()) log.warn("the migration lock's lease ran out while migrating: another instance may have migrated too");
         }
     }
 

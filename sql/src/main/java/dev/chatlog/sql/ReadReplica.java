@@ -38,7 +38,10 @@ public final class ReadReplica implements AutoCloseable {
     private final Jdbi primary;
     private final String instance = UUID.randomUUID().toString();
     private final ScheduledExecutorService beats;
+    private final ScheduledExecutorService measures;
     private volatile long primaryUntil; // System.nanoTime() until which reads go to the primary
+    private volatile Lag lastLag = new Lag(null, "not measured yet");
+    private volatile long lastAnswer = System.nanoTime(); // when the replica last answered the lag's query
 
     /**
      * Where the read side reads and how stale it may be before {@code /health} says so: {@code CHATLOG_DB_READ_URL}
@@ -115,6 +118,13 @@ public final class ReadReplica implements AutoCloseable {
             return t;
         });
         beats.scheduleWithFixedDelay(this::beat, 0, 1, TimeUnit.SECONDS);
+        // the lag is read on its own thread (a replica that hangs holds it, not the heartbeat or a health check)
+        this.measures = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "chatlog-replica-lag");
+            t.setDaemon(true);
+            return t;
+        });
+        measures.scheduleWithFixedDelay(this::measure, 0, 1, TimeUnit.SECONDS);
     }
 
     /** Opens a read-only pool of at most {@code maxPoolSize} connections on {@code config}, beside {@code primary}. */
@@ -136,10 +146,6 @@ public final class ReadReplica implements AutoCloseable {
         return reads;
     }
 
-    public String url() {
-        return replica.getJdbcUrl();
-    }
-
     private void beat() {
         try {
             primary.useHandle(h -> {
@@ -154,33 +160,54 @@ public final class ReadReplica implements AutoCloseable {
         }
     }
 
-    /** The replica's staleness now, read on the replica itself (never on the primary it falls back to). */
-    public Lag lag(Duration timeout) {
+    /**
+     * The replica's staleness, as measured within the last second or so on the replica itself (never on the primary it
+     * falls back to): answers at once, whatever the replica does. Unknown while the replica has not answered for 5 s.
+     */
+    public Lag lag() {
+        long silent = (System.nanoTime() - lastAnswer) / 1_000_000_000L;
+        return silent >= 5 ? new Lag(null, "the replica has not answered for " + silent + " s") : lastLag;
+    }
+
+    private void measure() {
         try {
             Double micros = replicaOnly.withHandle(h -> {
-                h.getConnection().setNetworkTimeout(Runnable::run, (int) timeout.toMillis());
+                h.getConnection().setNetworkTimeout(Runnable::run, 3_000);
                 return h.createQuery("SELECT TIMESTAMPDIFF(MICROSECOND, MAX(beat_at), UTC_TIMESTAMP(6)) FROM chatlog_heartbeat")
                         .mapTo(Double.class).one();
             });
-            return micros == null ? new Lag(null, "no heartbeat has reached the replica yet")
+            lastAnswer = System.nanoTime();
+            lastLag = micros == null ? new Lag(null, "no heartbeat has reached the replica yet")
                     : new Lag(Math.round(Math.max(0, micros) / 1e5) / 10.0, null);
         } catch (RuntimeException | SQLException e) {
-            return new Lag(null, "the replica does not answer: " + e.getMessage());
+            log.debug("replica lag not read: {}", e.toString());
         }
+    }
+
+    /** The replica's URL without credentials or options, as {@code /health} shows it. */
+    public String url() {
+        return redacted(replica.getJdbcUrl());
+    }
+
+    static String redacted(String url) {
+        String u = url.replaceFirst("//[^/@]*@", "//");
+        int q = u.indexOf('?');
+        return q < 0 ? u : u.substring(0, q);
     }
 
     @Override
     public void close() {
         beats.shutdownNow();
+        measures.shutdownNow();
         replica.close();
     }
 
     /** The replica's pool, or the primary's while the replica gives no connection (tried again every 30 s). */
     private final class ReplicaOrPrimary implements DataSource {
-        private final DataSource replicaPool;
+        private final HikariDataSource replicaPool;
         private final DataSource primaryPool;
 
-        ReplicaOrPrimary(DataSource replicaPool, DataSource primaryPool) {
+        ReplicaOrPrimary(HikariDataSource replicaPool, DataSource primaryPool) {
             this.replicaPool = replicaPool;
             this.primaryPool = primaryPool;
         }
@@ -189,7 +216,12 @@ public final class ReadReplica implements AutoCloseable {
         public Connection getConnection() throws SQLException {
             if (System.nanoTime() - primaryUntil < 0) return primaryPool.getConnection();
             try {
-                return replicaPool.getConnection();
+                Connection c = replicaPool.getConnection();
+                // the pool hands out a connection used within the last half second unchecked, and the lag is read every
+                // second: a replica that just died would be given out; one round trip tells
+                if (c.isValid(1)) return c;
+                replicaPool.evictConnection(c);
+                throw new SQLException("the replica's connection is no longer valid");
             } catch (SQLException e) {
                 primaryUntil = System.nanoTime() + RETRY_REPLICA_MS * 1_000_000;
                 log.warn("the read replica gives no connection ({}): reads go to the primary for {} s", e.getMessage(), RETRY_REPLICA_MS / 1000);

@@ -45,10 +45,12 @@ public final class ShopDatabase implements AutoCloseable {
     /** Read-write, to keep the shop's dates current ({@link ShopSeed#keepCurrent}); closed with this when it is ours. */
     private final DataSource owner;
     private final HikariDataSource ownPool;
+    private final DataSource locks; // chatlog's database, where the seed's lock is taken
     private final java.util.concurrent.atomic.AtomicLong nextDateCheck = new java.util.concurrent.atomic.AtomicLong();
 
-    private ShopDatabase(HikariDataSource reader, boolean readOnlyUser, DataSource owner, HikariDataSource ownPool) {
+    private ShopDatabase(HikariDataSource reader, boolean readOnlyUser, DataSource owner, HikariDataSource ownPool, DataSource locks) {
         this.reader = reader;
+        this.locks = locks;
         this.readOnlyUser = readOnlyUser;
         this.owner = owner;
         this.ownPool = ownPool;
@@ -63,7 +65,7 @@ public final class ShopDatabase implements AutoCloseable {
         long due = nextDateCheck.get();
         if (now - due < 0 || !nextDateCheck.compareAndSet(due, now + DATE_CHECK_NANOS)) return; // one thread checks
         try {
-            ShopSeed.keepCurrent(owner, ShopSeed.utcNow());
+            ShopSeed.keepCurrent(owner, locks, ShopSeed.utcNow());
         } catch (SQLException | RuntimeException e) {
             log.warn("demo shop dates not moved: {}", e.toString());
         }
@@ -85,10 +87,10 @@ public final class ShopDatabase implements AutoCloseable {
                 + "CREATE USER IF NOT EXISTS 'shop_reader'@'127.0.0.1' IDENTIFIED BY '" + readerPassword + "';\n"
                 + "ALTER USER 'shop_reader'@'127.0.0.1' IDENTIFIED BY '" + readerPassword + "';\n"
                 + "GRANT SELECT ON " + SCHEMA + ".* TO 'shop_reader'@'127.0.0.1';\n");
-        ShopSeed.createAndSeed(admin, ShopSeed.utcNow());
-        ShopSeed.keepCurrent(admin, ShopSeed.utcNow());
+        ShopSeed.createAndSeed(admin, admin, ShopSeed.utcNow());
+        ShopSeed.keepCurrent(admin, admin, ShopSeed.utcNow());
         return new ShopDatabase(pool(new DatabaseConfig(server.jdbcUrl(SCHEMA), "shop_reader", readerPassword), "shop", true), true,
-                admin, null);
+                admin, null, admin);
     }
 
     /** The demo shop cannot be set up on this database (the app user lacks the rights); the message says what to grant. */
@@ -112,8 +114,8 @@ public final class ShopDatabase implements AutoCloseable {
                 s.execute("CREATE DATABASE IF NOT EXISTS " + SCHEMA + " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci");
             }
             owner = pool(new DatabaseConfig(url, app.user(), app.password()), "shop-setup", false);
-            ShopSeed.createAndSeed(owner, ShopSeed.utcNow()); // as the owner, read-write: the query pool is read-only
-            ShopSeed.keepCurrent(owner, ShopSeed.utcNow());
+            ShopSeed.createAndSeed(owner, appDataSource, ShopSeed.utcNow()); // as the owner, read-write: the query pool is read-only
+            ShopSeed.keepCurrent(owner, appDataSource, ShopSeed.utcNow());
         } catch (SQLException | RuntimeException e) {
             if (owner != null) owner.close();
             throw new Unavailable("the demo shop could not be set up in database '" + SCHEMA + "' as user '" + app.user() + "' ("
@@ -121,10 +123,10 @@ public final class ShopDatabase implements AutoCloseable {
                     + app.user() + "'@'<host>'; or set CHATLOG_CHATBOT=off to run the dashboard only", e);
         }
         if (reader != null) {
-            return new ShopDatabase(pool(reader, "shop", true), true, owner, owner);
+            return new ShopDatabase(pool(reader, "shop", true), true, owner, owner, appDataSource);
         }
         log.warn("CHATLOG_SHOP_DB_URL is not set: shop queries run as the app user, guarded by SQL checks and a read-only transaction only");
-        return new ShopDatabase(pool(new DatabaseConfig(url, app.user(), app.password()), "shop", true), false, owner, owner);
+        return new ShopDatabase(pool(new DatabaseConfig(url, app.user(), app.password()), "shop", true), false, owner, owner, appDataSource);
     }
 
     /** Whether the database itself refuses writes from the query user. */
@@ -140,7 +142,7 @@ public final class ShopDatabase implements AutoCloseable {
         hc.setUsername(cfg.user());
         hc.setPassword(cfg.password());
         hc.setPoolName(name);
-        hc.setMaximumPoolSize(readOnly ? POOL_SIZE : 2); // the setup's connection and its lock's lease
+        hc.setMaximumPoolSize(readOnly ? POOL_SIZE : 1);
         hc.setMinimumIdle(0);
         hc.setReadOnly(readOnly);
         hc.setConnectionTimeout(5_000);

@@ -30,9 +30,9 @@ final class ShopSeed {
 
     private ShopSeed() {}
 
-    static void createAndSeed(DataSource owner, LocalDateTime now) throws SQLException {
+    static void createAndSeed(DataSource owner, DataSource locks, LocalDateTime now) throws SQLException {
         String schema = ShopDatabase.SCHEMA;
-        try (var lock = lock(owner); Connection c = owner.getConnection(); Statement s = c.createStatement()) {
+        try (var lock = lock(locks); Connection c = owner.getConnection(); Statement s = c.createStatement()) {
             s.execute("CREATE TABLE IF NOT EXISTS " + schema + ".shop_meta (k VARCHAR(40) PRIMARY KEY, v VARCHAR(100) NOT NULL)");
             String version = null;
             try (ResultSet rs = s.executeQuery("SELECT v FROM " + schema + ".shop_meta WHERE k = 'seed_version'")) {
@@ -64,9 +64,9 @@ final class ShopSeed {
      * Moves every order and sign-up date forward by whole hours so the newest order is within {@link #MAX_LAG} of
      * {@code now}; returns the hours moved (0: already current).
      */
-    static long keepCurrent(DataSource owner, LocalDateTime now) throws SQLException {
+    static long keepCurrent(DataSource owner, DataSource locks, LocalDateTime now) throws SQLException {
         String schema = ShopDatabase.SCHEMA;
-        try (var lock = lock(owner); Connection c = owner.getConnection(); Statement s = c.createStatement()) {
+        try (var lock = lock(locks); Connection c = owner.getConnection(); Statement s = c.createStatement()) {
             LocalDateTime newest;
             try (ResultSet rs = s.executeQuery("SELECT MAX(ordered_at) FROM " + schema + ".orders")) {
                 if (!rs.next() || rs.getObject(1) == null) return 0;
@@ -87,10 +87,11 @@ final class ShopSeed {
 
     /**
      * The seed's lock: several servers on one database (a cluster of chatlog instances, on one server or on the nodes of
-     * a Galera cluster) seed and move the shop one at a time, each reading what the one before did.
+     * a Galera cluster) seed and move the shop one at a time, each reading what the one before did. Taken in chatlog's
+     * own database ({@code locks}), not in the shop's, which the model's SQL reads.
      */
-    private static dev.chatlog.sql.cluster.ClusterLock lock(DataSource owner) {
-        return dev.chatlog.sql.cluster.ClusterLock.acquire(owner, "shop_seed", Duration.ofSeconds(60), Duration.ofSeconds(120));
+    private static dev.chatlog.sql.cluster.ClusterLock lock(DataSource locks) {
+        return dev.chatlog.sql.cluster.ClusterLock.acquire(locks, "shop_seed", Duration.ofSeconds(60), Duration.ofSeconds(30));
     }
 
     static LocalDateTime utcNow() {

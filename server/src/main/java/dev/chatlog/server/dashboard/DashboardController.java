@@ -47,7 +47,7 @@ public final class DashboardController {
         out.put("source", replica == null ? "primary" : "replica");
         out.put("lag_seconds", 0.0);
         if (replica != null) {
-            ReadReplica.Lag lag = replica.lag(java.time.Duration.ofSeconds(2));
+            ReadReplica.Lag lag = replica.lag();
             out.put("lag_seconds", lag.seconds());
             if (lag.error() != null) out.put("error", lag.error());
             out.put("max_lag_seconds", replica.settings().maxLagSeconds());

@@ -162,11 +162,11 @@ class ShopDatabaseTest {
             st.executeUpdate("UPDATE chatlog_shop.orders SET ordered_at = ordered_at - INTERVAL 40 DAY");
         }
         java.time.LocalDateTime now = ShopSeed.utcNow();
-        long moved = ShopSeed.keepCurrent(admin.dataSource(), now);
+        long moved = ShopSeed.keepCurrent(admin.dataSource(), admin.dataSource(), now);
         assertTrue(moved >= 40 * 24 - 24, "moved " + moved + " h");
         java.time.LocalDateTime newest = admin.jdbi().withHandle(h -> h.createQuery("SELECT MAX(ordered_at) FROM chatlog_shop.orders")
                 .mapTo(java.time.LocalDateTime.class).one());
         assertTrue(newest.isAfter(now.minus(ShopSeed.MAX_LAG)) && newest.isBefore(now), newest + " vs " + now);
-        assertEquals(0, ShopSeed.keepCurrent(admin.dataSource(), now), "already current: nothing moves");
+        assertEquals(0, ShopSeed.keepCurrent(admin.dataSource(), admin.dataSource(), now), "already current: nothing moves");
     }
 }

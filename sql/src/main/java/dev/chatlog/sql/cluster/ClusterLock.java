@@ -47,14 +47,22 @@ public final class ClusterLock implements AutoCloseable {
     private final String holder;
     private final Duration lease;
     private final java.util.concurrent.ScheduledFuture<?> renewal;
+    private volatile boolean lost;
 
     private ClusterLock(DataSource dataSource, String name, String holder, Duration lease) {
         this.dataSource = dataSource;
         this.name = name;
         this.holder = holder;
         this.lease = lease;
-        long every = Math.max(1, lease.toMillis() / 3);
+        // renewed far more often than it runs out: a renewal delayed by a cluster-wide stall (a large ALTER on Galera
+        // holds every commit) still lands long before the lease ends
+        long every = Math.max(1, Math.min(10_000, lease.toMillis() / 6));
         this.renewal = RENEWALS.scheduleWithFixedDelay(this::renew, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    /** Whether the lease ran out while held (a renewal found the row gone or another holder's): stop relying on it. */
+    public boolean lost() {
+        return lost;
     }
 
     /**
@@ -67,26 +75,30 @@ public final class ClusterLock implements AutoCloseable {
         String holder = ManagementFactory.getRuntimeMXBean().getName() + " " + UUID.randomUUID().toString().substring(0, 8);
         long deadline = System.nanoTime() + wait.toNanos();
         boolean waited = false;
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            s.execute(TABLE); // once: on Galera every DDL is replicated in total order, even one that changes nothing
+        } catch (SQLException e) {
+            throw new IllegalStateException("the lock table could not be created: " + e.getMessage(), e);
+        }
         while (true) {
             String heldBy;
             try (Connection c = dataSource.getConnection()) {
                 c.setAutoCommit(true);
-                try (Statement s = c.createStatement()) {
-                    s.execute(TABLE);
-                }
-                try (PreparedStatement expired = c.prepareStatement("DELETE FROM chatlog_locks WHERE name = ? AND expires_at < UTC_TIMESTAMP(3)")) {
-                    expired.setString(1, name);
-                    if (expired.executeUpdate() > 0) log.warn("the lock {} had expired (its holder died?): taken over", name);
-                }
-                try (PreparedStatement insert = c.prepareStatement("INSERT INTO chatlog_locks (name, holder, acquired_at, expires_at) "
-                        + "VALUES (?, ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3) + INTERVAL ? SECOND)")) {
-                    insert.setString(1, name);
-                    insert.setString(2, holder);
-                    insert.setLong(3, Math.max(1, lease.toSeconds()));
-                    insert.executeUpdate();
-                    if (waited) log.info("lock {} taken after waiting for another instance", name);
-                    return new ClusterLock(dataSource, name, holder, lease);
-                } catch (SQLException e) {
+                try {
+                    try (PreparedStatement expired = c.prepareStatement("DELETE FROM chatlog_locks WHERE name = ? AND expires_at < UTC_TIMESTAMP(3)")) {
+                        expired.setString(1, name);
+                        if (expired.executeUpdate() > 0) log.warn("the lock {} had expired (its holder died?): taken over", name);
+                    }
+                    try (PreparedStatement insert = c.prepareStatement("INSERT INTO chatlog_locks (name, holder, acquired_at, expires_at) "
+                            + "VALUES (?, ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3) + INTERVAL ? SECOND)")) {
+                        insert.setString(1, name);
+                        insert.setString(2, holder);
+                        insert.setLong(3, Math.max(1, lease.toSeconds()));
+                        insert.executeUpdate();
+                        if (waited) log.info("lock {} taken after waiting for another instance", name);
+                        return new ClusterLock(dataSource, name, holder, lease);
+                    }
+                } catch (SQLException e) { // held (a duplicate key), or another node took or renewed it at the same moment (1213)
                     if (!(e instanceof SQLIntegrityConstraintViolationException) && e.getErrorCode() != 1062 && !SqlFailures.lockConflict(e)) {
                         throw e;
                     }
@@ -126,7 +138,10 @@ public final class ClusterLock implements AutoCloseable {
             u.setLong(1, Math.max(1, lease.toSeconds()));
             u.setString(2, name);
             u.setString(3, holder);
-            if (u.executeUpdate() == 0) log.warn("the lock {} was lost (its lease ran out while held)", name);
+            if (u.executeUpdate() == 0) {
+                lost = true;
+                log.warn("the lock {} was lost (its lease ran out while held)", name);
+            }
         } catch (SQLException | RuntimeException e) {
             log.warn("the lease of lock {} could not be renewed: {}", name, e.toString());
         }

@@ -12,7 +12,7 @@ import org.jdbi.v3.core.Handle;
  * behind or not at all); elsewhere the server's host and port (not its version: {@code /health} is open to anyone who
  * reaches the port). Read with three cheap statements that need no privilege.
  */
-public record DatabaseNode(String name, String address, boolean readOnly, Galera galera) {
+public record DatabaseNode(String name, boolean readOnly, Galera galera) {
 
     /** A Galera node's view: its local state (Synced, Donor/Desynced, Joined...), the cluster's size and status. */
     public record Galera(String state, int clusterSize, String clusterStatus, boolean ready) {}
@@ -24,7 +24,7 @@ public record DatabaseNode(String name, String address, boolean readOnly, Galera
         boolean readOnly = ((Number) server.get("ro")).intValue() != 0 || readOnlyConnection(h);
         Map<String, String> vars = pairs(h, "SHOW VARIABLES WHERE Variable_name IN ('wsrep_on', 'wsrep_node_name')");
         if (!"ON".equalsIgnoreCase(vars.get("wsrep_on"))) {
-            return new DatabaseNode(address, address, readOnly, null);
+            return new DatabaseNode(address, readOnly, null);
         }
         Map<String, String> status = pairs(h, "SHOW STATUS WHERE Variable_name IN "
                 + "('wsrep_local_state_comment', 'wsrep_cluster_size', 'wsrep_cluster_status', 'wsrep_ready')");
@@ -32,7 +32,7 @@ public record DatabaseNode(String name, String address, boolean readOnly, Galera
                 Integer.parseInt(status.getOrDefault("wsrep_cluster_size", "0")), status.getOrDefault("wsrep_cluster_status", "unknown"),
                 "ON".equalsIgnoreCase(status.get("wsrep_ready")));
         String name = vars.get("wsrep_node_name");
-        return new DatabaseNode(name == null || name.isBlank() ? address : name, address, readOnly, g);
+        return new DatabaseNode(name == null || name.isBlank() ? address : name, readOnly, g);
     }
 
     private static boolean readOnlyConnection(Handle h) {
@@ -66,7 +66,6 @@ public record DatabaseNode(String name, String address, boolean readOnly, Galera
     public Map<String, Object> toMap() {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("name", name);
-        out.put("address", address);
         out.put("read_only", readOnly);
         if (galera != null) {
             Map<String, Object> g = new LinkedHashMap<>();
