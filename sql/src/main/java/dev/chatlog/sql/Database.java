@@ -124,6 +124,15 @@ public final class Database implements AutoCloseable {
             // failed ("Connection is read-only") and waited in the spool. Every node of a Galera cluster takes writes.
             hc.addDataSourceProperty("failOverReadOnly", "false");
         }
+        if (multiHost(url) && !url.contains("secondsBeforeRetrySource=") && !url.contains("queriesBeforeRetrySource=")) {
+            // and it goes back to the first host 30 s after failing over: on a node that has just restarted and is still
+            // joining the cluster, which accepts connections but refuses every query ("WSREP has not yet prepared node for
+            // application use"). Every node is as good as the first: stay on the one that works
+            hc.addDataSourceProperty("secondsBeforeRetrySource", "0");
+            hc.addDataSourceProperty("queriesBeforeRetrySource", "0");
+            // a new connection made to such a node is refused by the pool at once (the query fails), not handed out
+            hc.setConnectionInitSql("SELECT 1");
+        }
     }
 
     /** Whether a Connector/J URL names several hosts ({@code jdbc:mysql://h1,h2/db}, its failover form). */

@@ -84,11 +84,16 @@ public final class ChatController {
             return;
         } catch (ShopChatbot.ModelFailure e) {
             Map<String, Object> body = new LinkedHashMap<>();
-            body.put("error", "the language model failed: " + e.getMessage());
+            // the turn's own database reads (its history) failing is not the model's failure, and its text (the driver's
+            // message, the statement) is nobody's business outside: a plain 503 to try again
+            boolean database = e.getCause() instanceof org.jdbi.v3.core.JdbiException || dev.chatlog.sql.SqlFailures.unreachable(e);
+            body.put("error", database ? "the chat's database did not answer (reading the conversation's history); try again"
+                    : "the language model failed: " + e.getMessage());
             body.put("conversation_id", e.conversationId);
             body.put("message_id", e.messageId);
             if (durability != null) durability.awaitDurable(since); // the failed turn is recorded before we say so
-            ctx.status(502).json(body);
+            if (database) ctx.header("Retry-After", "1");
+            ctx.status(database ? 503 : 502).json(body);
             return;
         }
         if (durability != null && !durability.awaitDurable(since)) {

@@ -50,6 +50,7 @@ public final class ChatLoad {
     private final ConcurrentLinkedQueue<long[]> latencies = new ConcurrentLinkedQueue<>();
     private final AtomicLong failures = new AtomicLong();
     private final ConcurrentLinkedQueue<String> failureSamples = new ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.atomic.AtomicLong refused = new java.util.concurrent.atomic.AtomicLong();
     private final AtomicLong reads = new AtomicLong();
     private final List<Thread> threads = new ArrayList<>();
 
@@ -107,6 +108,7 @@ public final class ChatLoad {
                     unacknowledged.add(new Turn(j.get("conversation_id").asText(), j.get("message_id").asText()));
                     failed("HTTP 503 " + r.body());
                 } else {
+                    if (r.statusCode() == 429) refused.incrementAndGet();
                     failed("HTTP " + r.statusCode() + " " + r.body());
                 }
                 if (++turn % 4 == 0) conversation = null;
@@ -140,6 +142,11 @@ public final class ChatLoad {
     }
 
     /** The first few failures (status and body, or the exception), for the report. */
+    /** Turns refused by a budget (HTTP 429). */
+    public long refused() {
+        return refused.get();
+    }
+
     public List<String> failureSamples() {
         return List.copyOf(failureSamples);
     }
