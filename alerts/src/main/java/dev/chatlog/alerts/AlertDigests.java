@@ -27,7 +27,7 @@ final class AlertDigests {
                 .bind("now", Utc.time(now)).map((rs, ctx) -> new Group(rs.getString(1), rs.getObject(2, LocalDateTime.class))).list());
         int made = 0;
         for (Group g : groups) {
-            made += jdbi.inTransaction(h -> {
+            made += dev.chatlog.sql.SqlFailures.retryingLockConflicts(() -> jdbi.inTransaction(h -> {
                 List<Map<String, Object>> held = h.createQuery("""
                         SELECT id, body, severity FROM chatbot_alert_outbox WHERE status = 'held' AND channel = :c AND next_attempt_at = :at
                         ORDER BY id FOR UPDATE""").bind("c", g.channel()).bind("at", g.at()).mapToMap().list();
@@ -70,7 +70,7 @@ final class AlertDigests {
                 h.createUpdate("UPDATE chatbot_alert_outbox SET status = 'digested', digest_key = :k WHERE id IN (<ids>)")
                         .bind("k", key).bindList("ids", ids).execute();
                 return 1;
-            });
+            }));
         }
         return made;
     }

@@ -63,21 +63,21 @@ public final class AlertRules {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-        return jdbi.inTransaction(h -> {
+        return dev.chatlog.sql.SqlFailures.retryingLockConflicts(() -> jdbi.inTransaction(h -> {
             boolean existed = h.createQuery("SELECT COUNT(*) FROM chatbot_alert_rules WHERE name = :n FOR UPDATE").bind("n", r.name())
                     .mapTo(Integer.class).one() > 0;
             h.createUpdate("INSERT INTO chatbot_alert_rules (name, definition) VALUES (:n, :d) ON DUPLICATE KEY UPDATE definition = VALUES(definition)")
                     .bind("n", r.name()).bind("d", def).execute();
             return !existed;
-        });
+        }));
     }
 
     /** Deletes the rule and its states (its notifications stay in the outbox's history); false when there was none. */
     public boolean delete(String name) {
-        return jdbi.inTransaction(h -> {
+        return dev.chatlog.sql.SqlFailures.retryingLockConflicts(() -> jdbi.inTransaction(h -> {
             h.createUpdate("DELETE FROM chatbot_alert_states WHERE rule_name = :n").bind("n", name).execute();
             return h.createUpdate("DELETE FROM chatbot_alert_rules WHERE name = :n").bind("n", name).execute() > 0;
-        });
+        }));
     }
 
     public Optional<AlertRule> get(String name) {

@@ -34,7 +34,7 @@ final class OutboxClaims {
      * over cannot overwrite the new claimant's marks. Null when the row is not due or is claimed.
      */
     Row claim(long id, Instant t) {
-        return jdbi.inTransaction(h -> {
+        return dev.chatlog.sql.SqlFailures.retryingLockConflicts(() -> jdbi.inTransaction(h -> {
             Row r = h.createQuery("""
                     SELECT notification_key, channel, body, attempts, created_at FROM chatbot_alert_outbox
                     WHERE id = :id AND status IN ('pending', 'sending') AND next_attempt_at <= :now FOR UPDATE""")
@@ -46,7 +46,7 @@ final class OutboxClaims {
                     UPDATE chatbot_alert_outbox SET status = 'sending', attempts = :claim, next_attempt_at = :until, claimed_until = :until
                     WHERE id = :id""").bind("id", id).bind("claim", r.attempts()).bind("until", Utc.time(t.plus(lease))).execute();
             return r;
-        });
+        }));
     }
 
     /** Extends this instance's claim on a row it is still sending (nothing if the claim is no longer its own). */

@@ -62,7 +62,7 @@ class AlertGaleraTest {
     /**
      * Instances starting together on a fresh cluster each put the default alert rules (a read, then an upsert, in one
      * transaction): two nodes committing the same rule at once is a certification conflict, refused at commit (1213).
-     * Before chatlog ran every transaction again on it, 18 of 30 such starts failed ("Deadlock found when trying to get
+     * Before the rules' upsert retried it, 19 of 30 such starts failed ("Deadlock found when trying to get
      * lock; try restarting transaction").
      */
     @Test

@@ -35,7 +35,7 @@ public final class BudgetDefinitions {
 
     /** Creates or replaces {@code b}; true when it was not defined (or was deleted) before. */
     public boolean put(Budget b) {
-        return jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> {
+        return dev.chatlog.sql.SqlFailures.retryingLockConflicts(() -> jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> {
             Optional<Row> was = h.createQuery("SELECT period, deleted_at IS NOT NULL FROM chatbot_budgets WHERE name = :n FOR UPDATE")
                     .bind("n", b.name()).map((rs, ctx) -> new Row(rs.getString(1), rs.getBoolean(2))).findOne();
             if (was.isPresent() && !was.get().period().equalsIgnoreCase(b.period().name())) {
@@ -51,7 +51,7 @@ public final class BudgetDefinitions {
                     .bind("warn", b.warnAt().stream().map(BigDecimal::toPlainString).collect(Collectors.joining(",")))
                     .bind("action", lower(b.action())).execute();
             return was.isEmpty() || was.get().deleted();
-        });
+        }));
     }
 
     private record Row(String period, boolean deleted) {}

@@ -83,7 +83,7 @@ public final class Experiments {
 
     /** Starts it now (a running one stays as it is); empty when there is none of that name. */
     public Optional<Experiment> start(String name) {
-        return jdbi.inTransaction(h -> {
+        return dev.chatlog.sql.SqlFailures.retryingLockConflicts(() -> jdbi.inTransaction(h -> {
             Optional<Experiment> e = get(h, name, true);
             if (e.isEmpty()) return e;
             if (e.get().stoppedAt() != null) throw new Conflict("experiment " + name + " was stopped: define another (or this one with a new salt)");
@@ -95,7 +95,7 @@ public final class Experiments {
                         .bind("t", Utc.time(clock.instant())).bind("n", name).execute();
             }
             return get(h, name, false);
-        });
+        }));
     }
 
     /** Who stopped an experiment: a person (the route, the API), or chatlog on its own when a guardrail or an arm's budget said so. */
@@ -115,14 +115,14 @@ public final class Experiments {
      * An experiment already stopped stays as it was (its first stop is the one recorded).
      */
     public Optional<Experiment> stop(String name, String reason, StoppedBy by) {
-        return jdbi.inTransaction(h -> {
+        return dev.chatlog.sql.SqlFailures.retryingLockConflicts(() -> jdbi.inTransaction(h -> {
             Optional<Experiment> e = get(h, name, true);
             if (e.isEmpty() || e.get().stoppedAt() != null) return e;
             h.createUpdate("UPDATE chatbot_experiments SET stopped_at = :t, stop_reason = :r, stopped_by = :by, updated_at = :t WHERE name = :n")
                     .bind("t", Utc.time(clock.instant())).bind("r", reason == null ? null : reason.length() > 500 ? reason.substring(0, 497) + "..." : reason)
                     .bind("by", by.dbValue()).bind("n", name).execute();
             return get(h, name, false);
-        });
+        }));
     }
 
     /** Why it was stopped (null when it was not). */

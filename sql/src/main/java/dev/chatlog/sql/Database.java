@@ -8,7 +8,6 @@ import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.output.MigrateResult;
 import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.core.transaction.SerializableTransactionRunner;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,29 +73,14 @@ public final class Database implements AutoCloseable {
         return hc;
     }
 
-    /** How many times a transaction the database broke with SQLState 40001 is run again, whoever runs it. */
-    static final int TRANSACTION_RETRIES = 4;
-
     /**
-     * A Jdbi on {@code dataSource} binding times as the store does (UTC, microseconds), whose transactions are run again
-     * when the database breaks them as a deadlock or, on a Galera cluster, refuses them at commit because another node
-     * committed the same rows first (both SQLState 40001, error 1213; Jdbi's {@link SerializableTransactionRunner}), after
-     * a short random pause, {@value #TRANSACTION_RETRIES} times at most. So every transaction of every module (defining a budget or an alert rule as instances start
-     * together on three nodes, claiming an outbox row) is safe on a multi-primary cluster, not only those that retry
-     * themselves ({@link SqlFailures#retryingLockConflicts}: the hot paths, with a longer budget and lock wait timeouts).
+     * A Jdbi on {@code dataSource} binding times as the store does (UTC, microseconds). Transactions that a cluster may
+     * refuse at commit retry themselves ({@link SqlFailures#retryingLockConflicts}, a new handle each run); Jdbi's
+     * {@code SerializableTransactionRunner}, tried as a blanket retry, re-ran callbacks on the same handle and failed
+     * with "Already in transaction" after a refused commit.
      */
     static Jdbi jdbiOn(DataSource dataSource) {
-        Jdbi jdbi = PreciseTimes.install(Jdbi.create(dataSource));
-        jdbi.setTransactionHandler(new SerializableTransactionRunner());
-        jdbi.getConfig(SerializableTransactionRunner.Configuration.class).setMaxRetries(TRANSACTION_RETRIES)
-                .setOnFailure(failures -> {
-                    try {
-                        Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(1, 2L + 5L * failures.size()));
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                });
-        return jdbi;
+        return PreciseTimes.install(Jdbi.create(dataSource));
     }
 
     /** MySQL's Connector/J ({@code jdbc:mysql://}): the options that make the store fast and its times UTC. */

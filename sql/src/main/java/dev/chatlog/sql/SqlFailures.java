@@ -68,7 +68,7 @@ public final class SqlFailures {
     }
 
     /** How many times a transaction broken by a lock conflict is run in all, and for how long at most. */
-    static final int CONFLICT_ATTEMPTS = 10;
+    static final int CONFLICT_ATTEMPTS = 30;
     static final long CONFLICT_BUDGET_MS = 10_000;
 
     /**
@@ -76,9 +76,9 @@ public final class SqlFailures {
      * wait (1213, 1205): on one server two writers of the same rows, on a Galera cluster also a certification conflict
      * (two nodes committed the same rows at once: the later one is refused at commit with 1213). Each retry waits a
      * random pause that doubles up to 200 ms, so writers on different nodes stop colliding; at most
-     * {@value #CONFLICT_ATTEMPTS} runs within {@value #CONFLICT_BUDGET_MS} ms. Each run is a Jdbi transaction, which
-     * itself runs again up to {@code Database.TRANSACTION_RETRIES} times on SQLState 40001 before a conflict reaches this
-     * loop: at most 50 runs in all. Any other failure, or the last conflict, is thrown.
+     * {@value #CONFLICT_ATTEMPTS} runs within {@value #CONFLICT_BUDGET_MS} ms. Every chatlog transaction that writes
+     * rows another instance may write too runs through this (each run on a new handle). Any other failure, or the last
+     * conflict, is thrown.
      */
     public static <T, X extends Exception> T retryingLockConflicts(Transaction<T, X> transaction) throws X {
         long deadline = System.nanoTime() + CONFLICT_BUDGET_MS * 1_000_000;

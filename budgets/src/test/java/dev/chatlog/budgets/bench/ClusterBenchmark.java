@@ -37,7 +37,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * All nodes share this machine's 2 cores and disk: the cluster's figures say what synchronous replication costs here,
  * not what three machines would do.
  *
- * <pre>mvn -q -pl budgets -am install -DskipTests && mvn -q -pl budgets exec:java -Dexec.classpathScope=test \
+ * <pre>mvn -q -pl budgets -am install -DskipTests && mvn -q -pl budgets test-compile org.codehaus.mojo:exec-maven-plugin:3.5.0:java -Dexec.classpathScope=test \
  *     -Dexec.mainClass=dev.chatlog.budgets.bench.ClusterBenchmark -Dexec.args="30000 2"</pre>
  */
 public final class ClusterBenchmark {

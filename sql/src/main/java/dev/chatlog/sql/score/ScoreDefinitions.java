@@ -49,7 +49,7 @@ public final class ScoreDefinitions {
         }
         String l = labels;
         if (!replace) return jdbi.withHandle(h -> insertIgnore(h, d, l) == 1);
-        return jdbi.inTransaction(h -> {
+        return dev.chatlog.sql.SqlFailures.retryingLockConflicts(() -> jdbi.inTransaction(h -> {
             boolean existed = h.createQuery("SELECT COUNT(*) FROM chatbot_score_definitions WHERE name = :n FOR UPDATE")
                     .bind("n", d.name()).mapTo(Integer.class).one() > 0;
             h.createUpdate("""
@@ -60,7 +60,7 @@ public final class ScoreDefinitions {
                     .bind("n", d.name()).bind("t", d.type().dbValue()).bind("min", d.min()).bind("max", d.max()).bind("labels", l)
                     .bind("d", d.description()).bind("at", Utc.time(clock.instant())).execute();
             return !existed;
-        });
+        }));
     }
 
     public Optional<ScoreDefinition> get(String name) {
