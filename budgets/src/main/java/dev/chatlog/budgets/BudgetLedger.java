@@ -29,6 +29,10 @@ import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
  */
 public final class BudgetLedger {
     private final Jdbi jdbi;
+    // one admission, settlement or release of a budget window at a time in this process: every call of the budget updates
+    // the window's row; on a Galera cluster updates of it from several nodes at once are refused at commit, so this
+    // process's threads queue here and only the instances contend across nodes (24 threads on 3 nodes ran out of retries)
+    private final java.util.concurrent.ConcurrentHashMap<String, Object> windows = new java.util.concurrent.ConcurrentHashMap<>();
 
     public BudgetLedger(Jdbi jdbi) {
         this.jdbi = jdbi;
@@ -68,7 +72,7 @@ public final class BudgetLedger {
         BudgetPeriod.Window w = budget.period().window(at, budget.zone());
         Reservation r = new Reservation(Ids.newId(), budget.name(), w.index(), amount, at.plus(lease),
                 budget.enforced() ? budget.limitUsd() : null);
-        return retrying(() -> jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> {
+        return oneAtATime(budget.name(), w.index(), () -> retrying(() -> jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> {
             // the rows only this call touches first; the window's row, which every call of the budget needs, last:
             // its lock is held from the update to the commit, not across the other statements
             h.createUpdate("INSERT INTO chatbot_budget_reservations (reservation_id, budget_name, window_index, amount, state, "
@@ -92,7 +96,7 @@ public final class BudgetLedger {
                 return new Admission(null, new Refusal(budget.name(), budget.limitUsd(), s.spent(), s.reserved(), w.end()));
             }
             return new Admission(r, null);
-        }));
+        })));
     }
 
     /**
@@ -114,6 +118,12 @@ public final class BudgetLedger {
                 .bind("b", budget).bind("w", w.index()).mapTo(Integer.class).findOne().isPresent();
     }
 
+    private <T> T oneAtATime(String budget, long window, java.util.function.Supplier<T> tx) {
+        synchronized (windows.computeIfAbsent(budget + '\u0000' + window, k -> new Object())) {
+            return tx.get();
+        }
+    }
+
     /**
      * A transaction retried when the database broke a lock wait or a deadlock (two first calls of a new window), or a
      * Galera cluster refused it at commit (another node took the same window's row first).
@@ -132,7 +142,7 @@ public final class BudgetLedger {
      * {@code overshoot} event. Settling a second time, or after a release, changes nothing.
      */
     public boolean settle(Reservation r, BigDecimal cost, Instant at) {
-        return retrying(() -> jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> {
+        return oneAtATime(r.budget(), r.windowIndex(), () -> retrying(() -> jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> {
             BigDecimal unreserve, spend;
             if (claim(h, r, "held", "settled", cost)) {
                 unreserve = r.amount();
@@ -160,7 +170,7 @@ public final class BudgetLedger {
                 overshoot(h, r, cost, at);
             }
             return true;
-        }));
+        })));
     }
 
     /** The window's {@code overshoot} event (once per window: the table's key), naming the settlement that passed the limit. */
@@ -182,7 +192,7 @@ public final class BudgetLedger {
      * back out of spent. Once only.
      */
     public boolean release(Reservation r, Instant at) {
-        return retrying(() -> jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> {
+        return oneAtATime(r.budget(), r.windowIndex(), () -> retrying(() -> jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> {
             if (claim(h, r, "held", "released", BigDecimal.ZERO)) {
                 move(h, r, r.amount().negate(), BigDecimal.ZERO, "release", at);
             } else if (claim(h, r, "lapsed", "released", BigDecimal.ZERO)) {
@@ -191,7 +201,7 @@ public final class BudgetLedger {
                 return false;
             }
             return true;
-        }));
+        })));
     }
 
     /**
