@@ -86,7 +86,10 @@ public final class ChatController {
             Map<String, Object> body = new LinkedHashMap<>();
             // the turn's own database reads (its history) failing is not the model's failure, and its text (the driver's
             // message, the statement) is nobody's business outside: a plain 503 to try again
-            boolean database = e.getCause() instanceof org.jdbi.v3.core.JdbiException || dev.chatlog.sql.SqlFailures.unreachable(e);
+            boolean database = false; // a JDBC failure in its causes (not a model's HTTP connection refused)
+            for (Throwable t = e.getCause(); t != null && !database; t = t.getCause() == t ? null : t.getCause()) {
+                database = t instanceof org.jdbi.v3.core.JdbiException || t instanceof java.sql.SQLException;
+            }
             body.put("error", database ? "the chat's database did not answer (reading the conversation's history); try again"
                     : "the language model failed: " + e.getMessage());
             body.put("conversation_id", e.conversationId);
